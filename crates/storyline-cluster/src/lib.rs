@@ -1,0 +1,221 @@
+//! Online assignment of arriving articles to events.
+//!
+//! Each article becomes a TF-IDF [`TermVector`] over its title and body, weighted with document
+//! frequencies that grow as articles arrive (incremental IDF). [`choose_event`] compares it with
+//! the centroids of candidate events — found by the store's term index, never by scanning every
+//! event — and joins the most similar one within the publication-time window, or opens a new
+//! event. Decisions are made once, in arrival order, as a news desk would.
+//!
+//! ```
+//! use storyline_cluster::{choose_event, ClusterConfig, EventCandidate, TermVector};
+//! let a = TermVector::from_weights(vec![("libya".into(), 1.0), ("turkey".into(), 1.0)]);
+//! let event = EventCandidate { id: 7, centroid: a.clone(), first: None, last: None };
+//! let choice = choose_event(&a, None, &[event], &ClusterConfig::default());
+//! assert_eq!(choice.map(|(id, _)| id), Some(7));
+//! ```
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use storyline_model::{Article, EventId};
+
+/// Tunable parameters of event clustering.
+#[derive(Debug, Clone)]
+pub struct ClusterConfig {
+    /// Cosine similarity to an event centroid at or above which an article joins the event.
+    pub join_similarity: f32,
+    /// How far outside an event's dated span an article may be published and still join it.
+    pub time_window: Duration,
+    /// How many of its strongest terms an article vector keeps.
+    pub article_terms: usize,
+    /// How many of its strongest terms an event centroid keeps.
+    pub centroid_terms: usize,
+    /// Title terms count this many times, because headlines name the event.
+    pub title_weight: f32,
+}
+
+impl Default for ClusterConfig {
+    fn default() -> Self {
+        ClusterConfig {
+            join_similarity: 0.3,
+            time_window: Duration::days(4),
+            article_terms: 100,
+            centroid_terms: 200,
+            title_weight: 2.0,
+        }
+    }
+}
+
+/// A sparse, L2-normalised term-weight vector, sorted by descending weight.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TermVector(pub Vec<(String, f32)>);
+
+impl TermVector {
+    /// Sorts by weight (ties by term, for determinism) and normalises to unit length.
+    pub fn from_weights(mut weights: Vec<(String, f32)>) -> Self {
+        weights.retain(|(_, w)| *w > 0.0);
+        weights.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let norm = weights.iter().map(|(_, w)| w * w).sum::<f32>().sqrt();
+        if norm > 0.0 {
+            weights.iter_mut().for_each(|(_, w)| *w /= norm);
+        }
+        TermVector(weights)
+    }
+
+    pub fn truncated(mut self, keep: usize) -> Self {
+        self.0.truncate(keep);
+        TermVector::from_weights(self.0)
+    }
+
+    /// The strongest `n` terms: what the store indexes the vector under.
+    pub fn top_terms(&self, n: usize) -> Vec<String> {
+        self.0.iter().take(n).map(|(t, _)| t.clone()).collect()
+    }
+
+    pub fn cosine(&self, other: &TermVector) -> f32 {
+        let (small, large) = if self.0.len() <= other.0.len() { (self, other) } else { (other, self) };
+        let lookup: HashMap<&str, f32> = large.0.iter().map(|(t, w)| (t.as_str(), *w)).collect();
+        small.0.iter().filter_map(|(t, w)| lookup.get(t.as_str()).map(|v| v * w)).sum()
+    }
+}
+
+/// Term counts of an article (title terms weighted up): the input to [`tfidf`] and to the store's
+/// document-frequency table.
+pub fn term_counts(article: &Article, config: &ClusterConfig) -> HashMap<String, f32> {
+    let language = article.language.as_ref().map(|l| l.code.as_str());
+    let mut counts = HashMap::new();
+    for term in storyline_text::content_terms(&article.text, language) {
+        *counts.entry(term).or_insert(0.0) += 1.0;
+    }
+    if let Some(title) = &article.title {
+        for term in storyline_text::content_terms(title, language) {
+            *counts.entry(term).or_insert(0.0) += config.title_weight;
+        }
+    }
+    counts
+}
+
+/// TF-IDF with sublinear term frequency and smoothed IDF, `ln((1 + N) / (1 + df)) + 1`, where `N`
+/// and `df` include every article stored so far. `document_frequency` must answer for each term.
+pub fn tfidf(
+    counts: &HashMap<String, f32>,
+    documents: u64,
+    document_frequency: impl Fn(&str) -> u64,
+    config: &ClusterConfig,
+) -> TermVector {
+    let weights = counts
+        .iter()
+        .map(|(term, count)| {
+            let idf = ((1.0 + documents as f32) / (1.0 + document_frequency(term) as f32)).ln() + 1.0;
+            (term.clone(), (1.0 + count.ln()) * idf)
+        })
+        .collect();
+    TermVector::from_weights(weights).truncated(config.article_terms)
+}
+
+/// An existing event as clustering sees it.
+#[derive(Debug, Clone)]
+pub struct EventCandidate {
+    pub id: EventId,
+    pub centroid: TermVector,
+    /// Earliest and latest known publication dates of its articles.
+    pub first: Option<DateTime<Utc>>,
+    pub last: Option<DateTime<Utc>>,
+}
+
+/// The event an article should join, with its similarity, or `None` for a new event.
+pub fn choose_event(
+    article: &TermVector,
+    published: Option<DateTime<Utc>>,
+    candidates: &[EventCandidate],
+    config: &ClusterConfig,
+) -> Option<(EventId, f32)> {
+    candidates
+        .iter()
+        .filter(|event| within_window(published, event, config.time_window))
+        .map(|event| (event.id, article.cosine(&event.centroid)))
+        .filter(|(_, similarity)| *similarity >= config.join_similarity)
+        .max_by(|a, b| a.1.total_cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
+}
+
+/// Where either date is unknown, time cannot rule an event out.
+fn within_window(published: Option<DateTime<Utc>>, event: &EventCandidate, window: Duration) -> bool {
+    match (published, event.first, event.last) {
+        (Some(date), Some(first), Some(last)) => date >= first - window && date <= last + window,
+        _ => true,
+    }
+}
+
+/// The centroid after adding one article to an event of `members` articles: the running mean of
+/// member vectors, cut to the strongest terms.
+pub fn add_to_centroid(
+    centroid: &TermVector,
+    members: usize,
+    article: &TermVector,
+    config: &ClusterConfig,
+) -> TermVector {
+    let mut sums: HashMap<String, f32> = centroid.0.iter().map(|(t, w)| (t.clone(), w * members as f32)).collect();
+    for (term, weight) in &article.0 {
+        *sums.entry(term.clone()).or_insert(0.0) += weight;
+    }
+    TermVector::from_weights(sums.into_iter().collect()).truncated(config.centroid_terms)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn vector(terms: &[(&str, f32)]) -> TermVector {
+        TermVector::from_weights(terms.iter().map(|(t, w)| (t.to_string(), *w)).collect())
+    }
+
+    #[test]
+    fn vectors_are_unit_length_and_cosine_is_symmetric() {
+        let a = vector(&[("libya", 3.0), ("turkey", 4.0)]);
+        let b = vector(&[("libya", 1.0), ("qatar", 1.0)]);
+        assert!((a.cosine(&a) - 1.0).abs() < 1e-6);
+        assert!((a.cosine(&b) - b.cosine(&a)).abs() < 1e-6);
+        assert_eq!(a.top_terms(1), vec!["turkey"]);
+    }
+
+    #[test]
+    fn rare_terms_weigh_more_than_common_ones() {
+        let counts = HashMap::from([("libya".to_string(), 1.0), ("namroush".to_string(), 1.0)]);
+        let v = tfidf(&counts, 100, |t| if t == "libya" { 90 } else { 1 }, &ClusterConfig::default());
+        assert_eq!(v.top_terms(1), vec!["namroush"]);
+    }
+
+    #[test]
+    fn joins_the_most_similar_event_above_threshold_only() {
+        let config = ClusterConfig::default();
+        let article = vector(&[("libya", 1.0), ("turkey", 1.0), ("qatar", 1.0)]);
+        let near =
+            EventCandidate { id: 1, centroid: vector(&[("libya", 1.0), ("turkey", 1.0)]), first: None, last: None };
+        let far =
+            EventCandidate { id: 2, centroid: vector(&[("election", 1.0), ("libya", 0.1)]), first: None, last: None };
+        assert_eq!(choose_event(&article, None, &[far.clone(), near], &config).map(|c| c.0), Some(1));
+        assert_eq!(choose_event(&article, None, &[far], &config), None);
+    }
+
+    #[test]
+    fn time_window_keeps_distant_articles_apart() {
+        let config = ClusterConfig::default();
+        let day = |d| Utc.with_ymd_and_hms(2020, 8, d, 12, 0, 0).unwrap();
+        let v = vector(&[("libya", 1.0)]);
+        let event = EventCandidate { id: 1, centroid: v.clone(), first: Some(day(1)), last: Some(day(3)) };
+        assert!(choose_event(&v, Some(day(6)), std::slice::from_ref(&event), &config).is_some());
+        assert!(choose_event(&v, Some(day(20)), std::slice::from_ref(&event), &config).is_none());
+        assert!(choose_event(&v, None, &[event], &config).is_some());
+    }
+
+    #[test]
+    fn centroid_is_the_running_mean() {
+        let config = ClusterConfig::default();
+        let a = vector(&[("x", 1.0)]);
+        let b = vector(&[("y", 1.0)]);
+        let centroid = add_to_centroid(&a, 1, &b, &config);
+        assert!((centroid.cosine(&a) - centroid.cosine(&b)).abs() < 1e-6);
+    }
+}

@@ -1,0 +1,106 @@
+//! MinHash signatures over word shingles, and their LSH band keys.
+//!
+//! Written here rather than taken from a crate because the signatures are persisted: the hash
+//! family must stay fixed across versions and platforms, and the banding lives in the store's
+//! index, not in an in-memory structure.
+
+use xxhash_rust::xxh3::xxh3_64;
+
+/// A fixed family of hash functions `h_i(x) = a_i · x + b_i (mod 2^64)` applied to a 64-bit
+/// shingle hash, keeping the high 32 bits. The coefficients come from a fixed-seed generator so
+/// every run and every machine computes the same signatures.
+pub struct MinHasher {
+    coefficients: Vec<(u64, u64)>,
+}
+
+impl MinHasher {
+    pub fn new(num_hashes: usize) -> Self {
+        let mut state = 0x5f0d_a11e_c0de_2020_u64;
+        let mut next = move || {
+            // splitmix64: a tiny, well-distributed, fixed generator.
+            state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^ (z >> 31)
+        };
+        let coefficients = (0..num_hashes).map(|_| (next() | 1, next())).collect();
+        MinHasher { coefficients }
+    }
+
+    /// The signature of the word `shingle_size`-shingles of `words`. A text shorter than one
+    /// shingle is a single shingle of all its words; an empty text has an all-max signature.
+    pub fn signature(&self, words: &[String], shingle_size: usize) -> Vec<u32> {
+        let mut signature = vec![u32::MAX; self.coefficients.len()];
+        let window = shingle_size.max(1).min(words.len().max(1));
+        for shingle in words.windows(window) {
+            let hash = xxh3_64(shingle.join(" ").as_bytes());
+            for (slot, (a, b)) in signature.iter_mut().zip(&self.coefficients) {
+                let value = (a.wrapping_mul(hash).wrapping_add(*b) >> 32) as u32;
+                *slot = (*slot).min(value);
+            }
+        }
+        signature
+    }
+}
+
+/// The share of positions where two signatures agree: an unbiased estimate of the Jaccard
+/// similarity of the two shingle sets.
+pub fn estimated_jaccard(a: &[u32], b: &[u32]) -> f32 {
+    if a.is_empty() || a.len() != b.len() {
+        return 0.0;
+    }
+    let same = a.iter().zip(b).filter(|(x, y)| x == y).count();
+    same as f32 / a.len() as f32
+}
+
+/// One key per band of `rows` consecutive signature values; the band index is part of the key so
+/// that equal values in different bands do not collide.
+pub fn band_keys(signature: &[u32], rows: usize) -> Vec<u64> {
+    signature
+        .chunks(rows.max(1))
+        .enumerate()
+        .map(|(band, values)| {
+            let mut bytes = Vec::with_capacity(4 + values.len() * 4);
+            bytes.extend_from_slice(&(band as u32).to_le_bytes());
+            values.iter().for_each(|v| bytes.extend_from_slice(&v.to_le_bytes()));
+            // SQLite integers are signed 64-bit; keep keys in its positive range.
+            xxh3_64(&bytes) >> 1
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(text: &str) -> Vec<String> {
+        text.split_whitespace().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn signatures_are_deterministic_and_estimate_jaccard() {
+        let hasher = MinHasher::new(256);
+        let a = words("one two three four five six seven eight nine ten eleven twelve");
+        let b = words("one two three four five six seven eight nine ten eleven thirteen");
+        assert_eq!(hasher.signature(&a, 3), MinHasher::new(256).signature(&a, 3));
+        // 10 shared 3-shingles of 11 distinct in the union: true Jaccard 9/11 ≈ 0.82.
+        let estimate = estimated_jaccard(&hasher.signature(&a, 3), &hasher.signature(&b, 3));
+        assert!((estimate - 9.0 / 11.0).abs() < 0.12, "estimate {estimate}");
+    }
+
+    #[test]
+    fn identical_signatures_share_every_band() {
+        let hasher = MinHasher::new(100);
+        let s = hasher.signature(&words("a b c d e f g"), 5);
+        assert_eq!(band_keys(&s, 5), band_keys(&s, 5));
+        assert_eq!(band_keys(&s, 5).len(), 20);
+    }
+
+    #[test]
+    fn short_and_empty_texts_do_not_panic() {
+        let hasher = MinHasher::new(10);
+        assert_eq!(hasher.signature(&[], 5), vec![u32::MAX; 10]);
+        assert_ne!(hasher.signature(&words("two words"), 5), vec![u32::MAX; 10]);
+    }
+}

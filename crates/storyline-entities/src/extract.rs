@@ -1,0 +1,892 @@
+//! Mentions in one article: the statistical tagger's names, repaired and completed by rules of
+//! news writing, then grouped into the article's entities (in-document coreference).
+//!
+//! The tagger was trained on 1996 Reuters text. It misses or mislabels what it did not see
+//! there (modern names, Arabic names with particles), so its output goes through these repairs:
+//! - names split by a particle are joined ("Khalid" "bin" "Mohammad Al Attiyah");
+//! - a person's name takes a following "al-Sarraj" the tagger left out;
+//! - titles inside a span become the person's role ("Staff Yasar Gular" → "Yasar Gular");
+//! - a title before a name makes it a person ("Prime Minister Fayez Al-Sarraj");
+//! - country names and adjectives are countries (GPE), whatever the tagger said ("Qatar");
+//! - a name followed by "region"/"area" or preceded by "eastern" is a place;
+//! - hyphenated adjectives are split ("Tripoli-based" → Tripoli);
+//! - a name found once is found everywhere else in the article too;
+//! - acronyms are tied to their expansion ("Government of National Accord (GNA)").
+//!
+//! Mentions are then grouped: the same name, a surname after a full name ("Akar" after "Hulusi
+//! Akar", also in a variant spelling: "Kalan" after "Ibrahim Kalin"), an acronym after its
+//! expansion, one country under its name and its adjective, and a descriptive name for the
+//! article's one government ("the reconciliation government").
+
+use std::collections::{BTreeMap, HashMap};
+
+use storyline_model::EntityType;
+use storyline_ner::tokenize::{tokenize_sentences, TextToken};
+use storyline_ner::EntityKind;
+
+use crate::gazetteer::{Gazetteer, Place};
+use crate::normalize::{fold, is_non_latin, name_key, name_words, strip_article, variant};
+use crate::words::{self, contains};
+use crate::{DocEntity, DocMention, Extractor};
+
+/// A token of the article with its sentence.
+#[derive(Debug, Clone)]
+pub(crate) struct Tok {
+    pub text: String,
+    pub lower: String,
+    pub start: usize,
+    pub end: usize,
+    pub sentence: usize,
+}
+
+impl Tok {
+    pub fn capitalized(&self) -> bool {
+        self.text.chars().next().is_some_and(char::is_uppercase)
+    }
+}
+
+/// How sure a candidate's type is; stronger evidence wins votes.
+const TAGGER: u32 = 1;
+const RULE: u32 = 3;
+const GAZETTEER: u32 = 5;
+
+/// A candidate mention over tokens `start..end` (global indices), possibly cut to a part of a
+/// token (`byte_start..byte_end`).
+#[derive(Debug, Clone)]
+pub(crate) struct Cand {
+    pub start: usize,
+    pub end: usize,
+    pub byte_start: usize,
+    pub byte_end: usize,
+    pub kind: EntityType,
+    pub weight: u32,
+    pub role: Option<String>,
+    pub country: Option<String>,
+    pub geonameid: Option<i64>,
+    /// Index of the candidate this one abbreviates or describes.
+    pub refers_to: Option<usize>,
+    /// A description rather than a name ("the reconciliation government").
+    pub nominal: bool,
+}
+
+impl Cand {
+    fn new(toks: &[Tok], start: usize, end: usize, kind: EntityType, weight: u32) -> Cand {
+        Cand {
+            start,
+            end,
+            byte_start: toks[start].start,
+            byte_end: toks[end - 1].end,
+            kind,
+            weight,
+            role: None,
+            country: None,
+            geonameid: None,
+            refers_to: None,
+            nominal: false,
+        }
+    }
+
+    fn text<'a>(&self, text: &'a str) -> &'a str {
+        &text[self.byte_start..self.byte_end]
+    }
+
+    fn set_span(&mut self, toks: &[Tok], start: usize, end: usize) {
+        self.start = start;
+        self.end = end;
+        self.byte_start = toks[start].start;
+        self.byte_end = toks[end - 1].end;
+    }
+}
+
+fn from_ner(kind: EntityKind) -> EntityType {
+    match kind {
+        EntityKind::Person => EntityType::Person,
+        EntityKind::Organization => EntityType::Org,
+        EntityKind::Location => EntityType::Loc,
+        EntityKind::Misc => EntityType::Misc,
+    }
+}
+
+/// Splits `text` into tokens with their sentence index.
+pub(crate) fn tokens(text: &str) -> (Vec<Tok>, Vec<Vec<TextToken>>) {
+    let sentences = tokenize_sentences(text);
+    let mut toks = Vec::new();
+    for (i, sentence) in sentences.iter().enumerate() {
+        for t in sentence {
+            toks.push(Tok { text: t.text.clone(), lower: fold(&t.text), start: t.start, end: t.end, sentence: i });
+        }
+    }
+    (toks, sentences)
+}
+
+fn is_particle_token(lower: &str) -> bool {
+    matches!(lower, "bin" | "ibn" | "bint" | "al" | "el" | "abu" | "ben")
+}
+
+/// "al-Sarraj", "Al-Attiyah": a name with the Arabic article attached.
+fn is_article_name(word: &str) -> bool {
+    let lower = fold(word);
+    let rest = strip_article(&lower);
+    rest != lower && word[word.len() - rest.len()..].chars().next().is_some_and(char::is_uppercase)
+}
+
+fn same_sentence(toks: &[Tok], a: usize, b: usize) -> bool {
+    a < toks.len() && b < toks.len() && toks[a].sentence == toks[b].sentence
+}
+
+impl Extractor {
+    /// Finds the mentions and entities of one text (an article's full text).
+    pub(crate) fn mentions(&self, text: &str, toks: &[Tok], sentences: &[Vec<TextToken>]) -> Grouped {
+        let words: Vec<Vec<&str>> = sentences.iter().map(|s| s.iter().map(|t| t.text.as_str()).collect()).collect();
+        let spans = self.tagger.tag_document(&words);
+        let mut offset = 0;
+        let mut cands = Vec::new();
+        for (sentence, spans) in sentences.iter().zip(spans) {
+            for span in spans {
+                if span.start < span.end && span.end <= sentence.len() {
+                    cands.push(Cand::new(toks, offset + span.start, offset + span.end, from_ner(span.kind), TAGGER));
+                }
+            }
+            offset += sentence.len();
+        }
+        let g = &self.gazetteer;
+        join_particles(toks, &mut cands);
+        cands.iter_mut().for_each(|c| strip_titles(toks, text, c));
+        cands.retain(|c| c.start < c.end);
+        split_compounds(toks, text, g, &mut cands);
+        cands.retain(|c| !is_part_of_role(toks, c));
+        for c in cands.iter_mut() {
+            find_role(toks, text, g, c);
+        }
+        type_places(toks, text, g, &mut cands);
+        add_gazetteer_names(toks, g, &mut cands);
+        propagate(toks, text, &mut cands);
+        link_acronyms(toks, text, &mut cands);
+        add_descriptions(toks, text, g, &mut cands);
+        cands.sort_by_key(|c| (c.byte_start, c.byte_end));
+        let (entities, assignment) = group(text, g, &mut cands);
+        Grouped { cands, assignment, entities }
+    }
+}
+
+/// Candidates, the entity each belongs to, and the entities.
+pub(crate) struct Grouped {
+    pub cands: Vec<Cand>,
+    pub assignment: Vec<usize>,
+    pub entities: Vec<DocEntity>,
+}
+
+impl Grouped {
+    /// The article's mentions, in text order.
+    pub(crate) fn mentions(&self, text: &str, toks: &[Tok]) -> Vec<DocMention> {
+        self.cands
+            .iter()
+            .zip(&self.assignment)
+            .map(|(c, &entity)| DocMention {
+                text: c.text(text).to_string(),
+                kind: self.entities[entity].kind,
+                byte_start: c.byte_start,
+                byte_end: c.byte_end,
+                sentence: toks[c.start].sentence,
+                role: c.role.clone(),
+                entity,
+            })
+            .collect()
+    }
+}
+
+/// "Khalid" "bin" "Mohammad Al Attiyah" → one person.
+fn join_particles(toks: &[Tok], cands: &mut Vec<Cand>) {
+    cands.sort_by_key(|c| c.start);
+    let mut out: Vec<Cand> = Vec::with_capacity(cands.len());
+    for c in cands.drain(..) {
+        if let Some(prev) = out.last_mut() {
+            let gap = c.start.saturating_sub(prev.end);
+            let joined_by_particle = gap == 1
+                && same_sentence(toks, prev.start, c.start)
+                && matches!(toks[prev.end].lower.as_str(), "bin" | "ibn" | "bint" | "abu");
+            let adjacent_names = gap == 0
+                && same_sentence(toks, prev.start, c.start)
+                && (prev.kind == EntityType::Person || c.kind == EntityType::Person)
+                && is_article_name(&toks[c.start].text);
+            if joined_by_particle || adjacent_names {
+                let kind = if prev.kind == EntityType::Person || c.kind == EntityType::Person {
+                    EntityType::Person
+                } else {
+                    c.kind
+                };
+                let end = c.end;
+                prev.set_span(toks, prev.start, end);
+                prev.kind = kind;
+                continue;
+            }
+        }
+        out.push(c);
+    }
+    // A person's name takes a following "al-Sarraj" or "Al Attiyah" that the tagger left out.
+    for c in out.iter_mut().filter(|c| c.kind == EntityType::Person) {
+        let mut end = c.end;
+        loop {
+            if end < toks.len() && same_sentence(toks, c.start, end) {
+                let t = &toks[end];
+                if is_article_name(&t.text) {
+                    end += 1;
+                    continue;
+                }
+                if is_particle_token(&t.lower) && end + 1 < toks.len() && same_sentence(toks, end, end + 1) {
+                    let next = &toks[end + 1];
+                    if next.capitalized() && next.text.chars().any(char::is_lowercase) {
+                        end += 2;
+                        continue;
+                    }
+                }
+            }
+            break;
+        }
+        if end != c.end {
+            c.set_span(toks, c.start, end);
+        }
+    }
+    *cands = out;
+}
+
+/// Titles inside a name span become the role: "Marshal Khalifa Haftar", "General Haftar".
+fn strip_titles(toks: &[Tok], text: &str, c: &mut Cand) {
+    let mut start = c.start;
+    if matches!(c.kind, EntityType::Person | EntityType::Loc | EntityType::Misc) {
+        while start + 1 < c.end && contains(words::PERSON_TITLES, &toks[start].lower) {
+            start += 1;
+        }
+    }
+    // Trailing function words are no part of a name: "Presidency Council of the".
+    let mut end = c.end;
+    while end > start + 1 && matches!(toks[end - 1].lower.as_str(), "of" | "the" | "and" | "for" | "in") {
+        end -= 1;
+    }
+    if start != c.start {
+        c.role = Some(text[toks[c.start].start..toks[start - 1].end].to_string());
+        c.kind = EntityType::Person;
+        c.weight = RULE;
+    }
+    if start != c.start || end != c.end {
+        c.set_span(toks, start, end);
+    }
+    // "Wagner Company", "Anadolu Agency": a name ending in an organisation's head noun.
+    if c.end - c.start > 1 && c.kind != EntityType::Org && contains(words::ORG_HEADS, &toks[c.end - 1].lower) {
+        c.kind = EntityType::Org;
+        c.weight = RULE;
+    }
+}
+
+/// "Tripoli-based", "UN-backed", "Turkish-backed": the first half is a name of its own.
+fn split_compounds(toks: &[Tok], text: &str, g: &Gazetteer, cands: &mut Vec<Cand>) {
+    for (i, t) in toks.iter().enumerate() {
+        let Some((head, tail)) = t.text.rsplit_once('-') else { continue };
+        if !contains(words::COMPOUND_SUFFIXES, &tail.to_lowercase())
+            || !head.chars().next().is_some_and(char::is_uppercase)
+        {
+            continue;
+        }
+        cands.retain(|c| !(c.start == i && c.end == i + 1));
+        let mut c = Cand::new(toks, i, i + 1, EntityType::Loc, RULE);
+        c.byte_end = c.byte_start + head.len();
+        // "United Nations-recognized": the name began before the hyphenated word.
+        if let Some(k) = cands.iter().position(|p| p.end == i && same_sentence(toks, p.start, i)) {
+            let prev = cands.remove(k);
+            c.start = prev.start;
+            c.byte_start = prev.byte_start;
+            c.kind = prev.kind;
+            c.weight = prev.weight;
+        }
+        let head = &text[c.byte_start..c.byte_end];
+        if let Some(code) = g.country(head).or_else(|| g.adjective(head)) {
+            c.kind = EntityType::Gpe;
+            c.country = Some(code.to_string());
+            c.weight = GAZETTEER;
+        } else if head.chars().filter(|ch| ch.is_alphabetic()).all(char::is_uppercase) {
+            c.kind = EntityType::Org;
+        }
+        cands.push(c);
+    }
+    cands.sort_by_key(|c| c.start);
+}
+
+/// "Minister of Foreign Affairs": a name inside a role is no organisation mention.
+fn is_part_of_role(toks: &[Tok], c: &Cand) -> bool {
+    c.kind != EntityType::Person
+        && c.start >= 2
+        && toks[c.start - 1].lower == "of"
+        && matches!(toks[c.start - 2].lower.as_str(), "minister" | "secretary")
+}
+
+/// Reads the role written before a name ("Turkish Defence Minister", "Libya’s Deputy Defence
+/// Minister", "his Qatari counterpart") and makes the name a person's when there is one.
+fn find_role(toks: &[Tok], text: &str, g: &Gazetteer, c: &mut Cand) {
+    if c.country.is_some() || c.kind == EntityType::Gpe || g.country(c.text(text)).is_some() {
+        return;
+    }
+    // "Chairman of the Presidential Council": the name after a title's "of" is the title's
+    // organisation, not its holder.
+    let before = |k: usize| (c.start >= k).then(|| toks[c.start - k].lower.as_str());
+    if before(1) == Some("of") || (before(1) == Some("the") && before(2) == Some("of")) {
+        return;
+    }
+    let mut first = c.start;
+    let mut has_title = false;
+    while first > 0 && same_sentence(toks, first - 1, c.start) {
+        let t = &toks[first - 1];
+        let lower = t.lower.as_str();
+        let is_title = contains(words::PERSON_TITLES, lower);
+        let fits = is_title
+            || contains(words::ROLE_WORDS, lower)
+            || g.adjective(&t.text).is_some()
+            || (t.capitalized() && g.country(&t.text).is_some())
+            || (matches!(lower, "'s" | "\u{2019}s") && first >= 2 && g.country(&toks[first - 2].text).is_some());
+        if !fits {
+            break;
+        }
+        has_title |= is_title;
+        first -= 1;
+    }
+    // Leading function words belong to the sentence, not the role, and so does a noun that
+    // another noun's "of" follows ("forces of Field Marshal").
+    while first < c.start {
+        let lower = toks[first].lower.as_str();
+        let of_follows = first + 1 < c.start && toks[first + 1].lower == "of";
+        if matches!(lower, "the" | "of" | "for" | "'s" | "\u{2019}s")
+            || (of_follows && !contains(words::PERSON_TITLES, lower))
+        {
+            first += 1;
+        } else {
+            break;
+        }
+    }
+    if !has_title || first >= c.start {
+        return;
+    }
+    // Titles stripped from inside the span lie within this range already.
+    c.role = Some(text[toks[first].start..toks[c.start - 1].end].to_string());
+    if c.kind != EntityType::Person {
+        c.kind = EntityType::Person;
+        c.weight = RULE;
+    }
+}
+
+/// Countries and their adjectives are GPEs; cities get their GeoNames id; context words make
+/// places ("the Sirte and Jufrah regions", "eastern Sirte").
+fn type_places(toks: &[Tok], text: &str, g: &Gazetteer, cands: &mut [Cand]) {
+    // Surnames of full person names: a lone "Jordan" after "Michael Jordan" is no country.
+    let surnames: Vec<String> = cands
+        .iter()
+        .filter(|c| c.kind == EntityType::Person && c.end - c.start > 1)
+        .filter_map(|c| name_words(c.text(text)).last().cloned())
+        .collect();
+    for i in 0..cands.len() {
+        let name = cands[i].text(text).to_string();
+        let c = &mut cands[i];
+        let single = c.end - c.start == 1;
+        if let Some(code) = g.country(&name) {
+            if !(c.kind == EntityType::Person && single && surnames.contains(&fold(&name))) {
+                c.kind = EntityType::Gpe;
+                c.country = Some(code.to_string());
+                c.weight = GAZETTEER;
+                c.role = None;
+                continue;
+            }
+        }
+        let adjective = g.adjective(&name).or_else(|| name.strip_suffix('s').and_then(|n| g.adjective(n)));
+        if let Some(code) = adjective.filter(|_| single && !surnames.contains(&fold(&name))) {
+            c.kind = EntityType::Gpe;
+            c.country = Some(code.to_string());
+            c.weight = GAZETTEER;
+            continue;
+        }
+        if let Some(Place::City { geonameid, population, .. }) = g.city(&name) {
+            let retype = matches!(c.kind, EntityType::Org | EntityType::Misc) && single && *population >= 100_000;
+            if c.kind == EntityType::Loc || retype {
+                c.kind = EntityType::Loc;
+                c.geonameid = Some(*geonameid);
+                c.weight = c.weight.max(if retype { RULE } else { TAGGER });
+            }
+        }
+        if c.kind == EntityType::Person {
+            continue;
+        }
+        // "the Sirte and Jufrah regions": look past a coordinated name for the place noun.
+        let mut next = c.end;
+        while next + 1 < toks.len() && same_sentence(toks, c.start, next) && toks[next].lower == "and" {
+            next += 2;
+        }
+        let place_noun =
+            next < toks.len() && same_sentence(toks, c.start, next) && contains(words::PLACE_NOUNS, &toks[next].lower);
+        let direction = c.start > 0 && contains(words::DIRECTIONS, &toks[c.start - 1].lower);
+        if (place_noun || direction) && c.kind != EntityType::Gpe {
+            c.kind = EntityType::Loc;
+            c.weight = RULE;
+        }
+    }
+}
+
+/// Country names and adjectives the tagger missed, and places in Arabic or Cyrillic script.
+fn add_gazetteer_names(toks: &[Tok], g: &Gazetteer, cands: &mut Vec<Cand>) {
+    let mut covered = vec![false; toks.len()];
+    for c in cands.iter() {
+        covered[c.start..c.end].iter_mut().for_each(|x| *x = true);
+    }
+    let mut i = 0;
+    while i < toks.len() {
+        if covered[i] {
+            i += 1;
+            continue;
+        }
+        let t = &toks[i];
+        if is_non_latin(&t.text) && g.has_non_latin() {
+            // The longest run of up to three words that names a place.
+            let mut found = None;
+            for n in (1..=3).rev() {
+                if i + n > toks.len() || covered[i..i + n].iter().any(|&x| x) || !same_sentence(toks, i, i + n - 1) {
+                    continue;
+                }
+                let name = toks[i..i + n].iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" ");
+                if let Some(place) = g.non_latin(&name) {
+                    found = Some((n, place.clone()));
+                    break;
+                }
+            }
+            if let Some((n, place)) = found {
+                let mut c = Cand::new(toks, i, i + n, EntityType::Loc, GAZETTEER);
+                match place {
+                    Place::Country { code } => {
+                        c.kind = EntityType::Gpe;
+                        c.country = Some(code);
+                    }
+                    Place::City { geonameid, .. } => c.geonameid = Some(geonameid),
+                }
+                cands.push(c);
+                i += n;
+                continue;
+            }
+        } else if t.capitalized() {
+            let mut found = None;
+            for n in (1..=4).rev() {
+                if i + n > toks.len() || covered[i..i + n].iter().any(|&x| x) || !same_sentence(toks, i, i + n - 1) {
+                    continue;
+                }
+                let name: String = toks[i..i + n].iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" ");
+                if let Some(code) = g.country(&name).or_else(|| if n == 1 { g.adjective(&name) } else { None }) {
+                    found = Some((n, code.to_string()));
+                    break;
+                }
+            }
+            if let Some((n, code)) = found {
+                let mut c = Cand::new(toks, i, i + n, EntityType::Gpe, GAZETTEER);
+                c.country = Some(code);
+                cands.push(c);
+                i += n;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    cands.sort_by_key(|c| c.start);
+}
+
+/// One sense per article: a name found once is a mention wherever else it stands.
+fn propagate(toks: &[Tok], text: &str, cands: &mut Vec<Cand>) {
+    let mut covered = vec![false; toks.len()];
+    for c in cands.iter() {
+        covered[c.start..c.end].iter_mut().for_each(|x| *x = true);
+    }
+    // Whole-token names only, by their first token.
+    let mut by_first: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, c) in cands.iter().enumerate() {
+        let whole = c.byte_start == toks[c.start].start && c.byte_end == toks[c.end - 1].end;
+        if whole && c.kind != EntityType::Misc && toks[c.start].capitalized() {
+            by_first.entry(toks[c.start].text.as_str()).or_default().push(i);
+        }
+    }
+    let mut added = Vec::new();
+    for i in 0..toks.len() {
+        if covered[i] {
+            continue;
+        }
+        let Some(templates) = by_first.get(toks[i].text.as_str()) else { continue };
+        let best = templates
+            .iter()
+            .map(|&t| &cands[t])
+            .filter(|t| {
+                let n = t.end - t.start;
+                i + n <= toks.len()
+                    && same_sentence(toks, i, i + n - 1)
+                    && !covered[i..i + n].iter().any(|&x| x)
+                    && (0..n).all(|k| toks[i + k].text == toks[t.start + k].text)
+            })
+            .max_by_key(|t| (t.end - t.start, t.weight));
+        if let Some(t) = best {
+            let n = t.end - t.start;
+            let mut c = Cand::new(toks, i, i + n, t.kind, t.weight.min(RULE));
+            c.country = t.country.clone();
+            c.geonameid = t.geonameid;
+            debug_assert_eq!(c.text(text), t.text(text));
+            covered[i..i + n].iter_mut().for_each(|x| *x = true);
+            added.push(c);
+        }
+    }
+    cands.extend(added);
+    cands.sort_by_key(|c| c.start);
+}
+
+/// The initials of a name's capitalised words: "Government of National Accord" → "GNA".
+fn initials(name: &str) -> String {
+    name.split_whitespace().filter_map(|w| w.chars().next()).filter(|c| c.is_uppercase()).collect()
+}
+
+fn is_acronym(word: &str) -> bool {
+    let n = word.chars().count();
+    (2..=7).contains(&n) && word.chars().all(|c| c.is_ascii_uppercase())
+}
+
+/// "Government of National Accord (GNA)": the acronym refers to the name before it.
+fn link_acronyms(toks: &[Tok], text: &str, cands: &mut Vec<Cand>) {
+    let mut added = Vec::new();
+    for i in 0..cands.len() {
+        let c = &cands[i];
+        if c.kind == EntityType::Person || c.end + 2 >= toks.len() {
+            continue;
+        }
+        let (open, word, close) = (&toks[c.end], &toks[c.end + 1], &toks[c.end + 2]);
+        if open.text != "(" || close.text != ")" || !is_acronym(&word.text) {
+            continue;
+        }
+        let name = c.text(text);
+        // The acronym may leave out a leading adjective: "Libyan National Army" is LNA.
+        let matches = initials(name) == word.text
+            || initials(name).ends_with(&word.text) && initials(name).len() <= word.text.len() + 1;
+        if !matches {
+            continue;
+        }
+        let at = c.end + 1;
+        let kind = if c.kind == EntityType::Misc { EntityType::Org } else { c.kind };
+        match cands.iter().position(|a| a.start == at && a.end == at + 1) {
+            Some(j) => added.push((Some(j), i, kind, at)),
+            None => added.push((None, i, kind, at)),
+        }
+    }
+    for (existing, target, kind, at) in added {
+        let byte_start = cands[target].byte_start;
+        match existing {
+            Some(j) => {
+                cands[j].refers_to = Some(byte_start);
+                cands[j].kind = kind;
+            }
+            None => {
+                let mut a = Cand::new(toks, at, at + 1, kind, RULE);
+                a.refers_to = Some(byte_start);
+                cands.push(a);
+            }
+        }
+        if cands[target].kind == EntityType::Misc {
+            cands[target].kind = EntityType::Org;
+        }
+    }
+    cands.sort_by_key(|c| c.start);
+}
+
+/// "the reconciliation government", "government of reconciliation": a description of the
+/// article's government, whose name is the one named organisation headed "Government".
+fn add_descriptions(toks: &[Tok], text: &str, g: &Gazetteer, cands: &mut Vec<Cand>) {
+    let governments: Vec<&Cand> = cands
+        .iter()
+        .filter(|c| c.kind == EntityType::Org && c.text(text).split_whitespace().any(|w| w == "Government"))
+        .collect();
+    let Some(target) = governments.first() else { return };
+    // Only when every named government of the article is the same one.
+    let key = org_key(target.text(text));
+    if governments.iter().any(|c| org_key(c.text(text)) != key) {
+        return;
+    }
+    let target_start = target.byte_start;
+    let mut covered = vec![false; toks.len()];
+    for c in cands.iter() {
+        covered[c.start..c.end].iter_mut().for_each(|x| *x = true);
+    }
+    let descriptive = |t: &Tok| {
+        t.text.chars().all(|c| c.is_lowercase()) && t.text.len() > 3 && !contains(words::GENERIC_MODIFIERS, &t.lower)
+    };
+    let mut added = Vec::new();
+    for i in 0..toks.len() {
+        if toks[i].lower != "government" || covered[i] {
+            continue;
+        }
+        // A definite description: "the reconciliation government", "the Libyan government of
+        // reconciliation".
+        let definite = |k: usize| {
+            let mut k = k;
+            while k > 0 && toks[k - 1].capitalized() && g.adjective(&toks[k - 1].text).is_some() {
+                k -= 1;
+            }
+            k > 0 && toks[k - 1].lower == "the"
+        };
+        let span = if i > 1
+            && same_sentence(toks, i - 2, i)
+            && descriptive(&toks[i - 1])
+            && !covered[i - 1]
+            && definite(i - 1)
+        {
+            Some((i - 1, i + 1))
+        } else if i + 2 < toks.len()
+            && same_sentence(toks, i, i + 2)
+            && toks[i + 1].lower == "of"
+            && descriptive(&toks[i + 2])
+            && !covered[i + 2]
+            && definite(i)
+        {
+            Some((i, i + 3))
+        } else {
+            None
+        };
+        if let Some((s, e)) = span {
+            let mut c = Cand::new(toks, s, e, EntityType::Org, TAGGER);
+            c.refers_to = Some(target_start);
+            c.nominal = true;
+            added.push(c);
+        }
+    }
+    cands.extend(added);
+    cands.sort_by_key(|c| c.start);
+}
+
+/// An organisation's name without the country it belongs to: "Libyan Government of National
+/// Accord" and "Government of National Accord of Libya" are "government of national accord".
+pub(crate) fn org_key(name: &str) -> String {
+    let g = Gazetteer::built_in_shared();
+    let mut words: Vec<&str> = name.split_whitespace().collect();
+    while words.len() > 1 && (g.adjective(words[0]).is_some() || g.country(words[0]).is_some()) {
+        words.remove(0);
+    }
+    let n = words.len();
+    if n > 3 && words[n - 2].eq_ignore_ascii_case("of") && g.country(words[n - 1]).is_some() {
+        words.truncate(n - 2);
+    }
+    name_key(&words.join(" "))
+}
+
+/// Union-find over candidates.
+struct Groups(Vec<usize>);
+
+impl Groups {
+    fn find(&mut self, i: usize) -> usize {
+        let mut r = i;
+        while self.0[r] != r {
+            r = self.0[r];
+        }
+        let mut i = i;
+        while self.0[i] != r {
+            let next = self.0[i];
+            self.0[i] = r;
+            i = next;
+        }
+        r
+    }
+    fn union(&mut self, a: usize, b: usize) {
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra != rb {
+            // The earlier mention stays the root.
+            let (lo, hi) = if ra < rb { (ra, rb) } else { (rb, ra) };
+            self.0[hi] = lo;
+        }
+    }
+}
+
+/// Groups the candidates into the article's entities (in-document coreference).
+fn group(text: &str, g: &Gazetteer, cands: &mut [Cand]) -> (Vec<DocEntity>, Vec<usize>) {
+    let n = cands.len();
+    let mut groups = Groups((0..n).collect());
+    let keys: Vec<String> = cands
+        .iter()
+        .map(|c| {
+            if let Some(code) = &c.country {
+                format!("country:{code}")
+            } else if let Some(id) = c.geonameid {
+                format!("geo:{id}")
+            } else if c.kind == EntityType::Person {
+                format!("name:{}", name_key(c.text(text)))
+            } else {
+                format!("name:{}", org_key(c.text(text)))
+            }
+        })
+        .collect();
+    let mut first_with_key: HashMap<&str, usize> = HashMap::new();
+    for (i, key) in keys.iter().enumerate() {
+        match first_with_key.get(key.as_str()) {
+            Some(&j) => groups.union(j, i),
+            None => {
+                first_with_key.insert(key, i);
+            }
+        }
+    }
+    // Links recorded as the byte start of the candidate they point to.
+    for i in 0..n {
+        if let Some(target) = cands[i].refers_to {
+            if let Some(j) = cands.iter().position(|c| c.byte_start == target) {
+                groups.union(j, i);
+            }
+        }
+    }
+    // An acronym used again without its expansion: "GNA" further down.
+    for i in 0..n {
+        let word = cands[i].text(text);
+        if cands[i].refers_to.is_none() && is_acronym(word) {
+            if let Some(j) = (0..n).find(|&j| cands[j].refers_to.is_some() && cands[j].text(text) == word) {
+                groups.union(j, i);
+            }
+        }
+    }
+    // Surnames after full names, also in a variant spelling: "Akar", "Al-Sarraj", "Kalan".
+    // Full names the tagger mistyped count too ("the forces of Khalifa Haftar" as a place), but
+    // only the tagger's persons admit a variant spelling.
+    let persons: Vec<(usize, Vec<String>)> = (0..n)
+        .filter(|&i| matches!(cands[i].kind, EntityType::Person | EntityType::Loc | EntityType::Misc))
+        .filter(|&i| cands[i].country.is_none() && cands[i].geonameid.is_none() && !cands[i].nominal)
+        .map(|i| (i, name_words(cands[i].text(text))))
+        .filter(|(_, w)| w.len() > 1)
+        .collect();
+    for i in 0..n {
+        let c = &cands[i];
+        if c.country.is_some() || c.nominal || c.refers_to.is_some() {
+            continue;
+        }
+        let w = name_words(c.text(text));
+        let [single] = &w[..] else { continue };
+        let exact = |p: &&(usize, Vec<String>)| p.1.last() == Some(single);
+        let fuzzy = |p: &&(usize, Vec<String>)| {
+            cands[p.0].kind == EntityType::Person && p.1.last().is_some_and(|s| variant(s, single))
+        };
+        // The nearest full name before the mention, else the first after it.
+        let pick = |f: &dyn Fn(&&(usize, Vec<String>)) -> bool| {
+            persons.iter().filter(|p| p.0 < i).filter(f).last().or_else(|| persons.iter().find(f)).map(|p| p.0)
+        };
+        let target = pick(&exact).or_else(|| if c.kind == EntityType::Gpe { None } else { pick(&fuzzy) });
+        if let Some(j) = target {
+            groups.union(j, i);
+            if cands[j].kind == EntityType::Person {
+                cands[i].kind = EntityType::Person;
+            }
+        }
+    }
+    // A one-word organisation that ends a longer one: "Accord forces".
+    for i in 0..n {
+        if cands[i].kind != EntityType::Org || cands[i].end - cands[i].start != 1 || is_acronym(cands[i].text(text)) {
+            continue;
+        }
+        let word = cands[i].text(text);
+        let long = (0..n).find(|&j| {
+            cands[j].kind == EntityType::Org
+                && cands[j].end - cands[j].start > 1
+                && cands[j].text(text).split_whitespace().last() == Some(word)
+        });
+        if let Some(j) = long {
+            groups.union(j, i);
+        }
+    }
+
+    // Collect the groups in order of first mention.
+    let mut index: HashMap<usize, usize> = HashMap::new();
+    let mut members: Vec<Vec<usize>> = Vec::new();
+    let mut assignment = vec![0; n];
+    for (i, slot) in assignment.iter_mut().enumerate() {
+        let root = groups.find(i);
+        let e = *index.entry(root).or_insert_with(|| {
+            members.push(Vec::new());
+            members.len() - 1
+        });
+        members[e].push(i);
+        *slot = e;
+    }
+    (members.iter().map(|m| doc_entity(text, g, cands, m)).collect(), assignment)
+}
+
+/// Sums up one group of candidates as an entity of the article.
+fn doc_entity(text: &str, g: &Gazetteer, cands: &[Cand], members: &[usize]) -> DocEntity {
+    let mut votes: BTreeMap<EntityType, u32> = BTreeMap::new();
+    let mut kind_votes: BTreeMap<EntityType, u32> = BTreeMap::new();
+    let mut country = None;
+    let mut geonameid = None;
+    let mut forms: Vec<String> = Vec::new();
+    let mut roles: Vec<String> = Vec::new();
+    let mut acronyms = Vec::new();
+    let mut descriptions = Vec::new();
+    for &i in members {
+        let c = &cands[i];
+        *votes.entry(c.kind).or_default() += c.weight;
+        *kind_votes.entry(c.kind).or_default() += 1;
+        country = country.or(c.country.clone());
+        geonameid = geonameid.or(c.geonameid);
+        let form = c.text(text).trim().to_string();
+        if c.nominal {
+            if !descriptions.contains(&form) {
+                descriptions.push(form);
+            }
+            continue;
+        }
+        if c.refers_to.is_some() && is_acronym(&form) && !acronyms.contains(&form) {
+            acronyms.push(form.clone());
+        }
+        if !forms.contains(&form) {
+            forms.push(form);
+        }
+        if let Some(role) = &c.role {
+            if !roles.contains(role) {
+                roles.push(role.clone());
+            }
+        }
+    }
+    let kind = if country.is_some() {
+        EntityType::Gpe
+    } else {
+        votes.iter().max_by_key(|(k, v)| (**v, std::cmp::Reverse(**k))).map(|(k, _)| *k).unwrap_or(EntityType::Misc)
+    };
+    let name = canonical_name(kind, &forms, country.as_deref(), g, cands, members, text);
+    forms.extend(descriptions);
+    DocEntity { kind, name, forms, roles, country, geonameid, acronyms, kind_votes }
+}
+
+fn canonical_name(
+    kind: EntityType,
+    forms: &[String],
+    country: Option<&str>,
+    g: &Gazetteer,
+    cands: &[Cand],
+    members: &[usize],
+    text: &str,
+) -> String {
+    if let Some(name) = country.and_then(|code| g.country_name(code)) {
+        return name.to_string();
+    }
+    let count = |form: &str| members.iter().filter(|&&i| cands[i].text(text).trim() == form).count();
+    let best = match kind {
+        // The fullest name: "Khalid bin Mohammad Al Attiyah" over "Al-Attiyah".
+        EntityType::Person => forms
+            .iter()
+            .fold(None::<&String>, |best, f| match best {
+                Some(b) if name_words(b).len() >= name_words(f).len() => Some(b),
+                _ => Some(f),
+            })
+            .cloned(),
+        // The most used name that is neither an acronym nor qualified by a country.
+        _ => forms
+            .iter()
+            .filter(|f| !is_acronym(f))
+            .max_by_key(|f| (org_key(f) == name_key(f), f.contains(' '), count(f), f.len()))
+            .cloned(),
+    };
+    best.or_else(|| forms.first().cloned()).unwrap_or_default()
+}
+
+impl Gazetteer {
+    /// The built-in list, built once per process for helpers that need only countries.
+    pub(crate) fn built_in_shared() -> &'static Gazetteer {
+        static SHARED: std::sync::OnceLock<Gazetteer> = std::sync::OnceLock::new();
+        SHARED.get_or_init(Gazetteer::built_in)
+    }
+}

@@ -1,0 +1,194 @@
+//! Known places: countries with their adjectives, and cities with their alternate names.
+//!
+//! A small list of countries is built in, so that "Qatar" and "Turkish" are countries even
+//! without any data installed. When `models/entities/places.tsv` is present (derived from
+//! GeoNames by `scripts/setup.d/60-ner-model.sh`) it adds every country's alternate spellings,
+//! its names in Arabic and Cyrillic script, and cities of 15,000 people or more with their
+//! alternate names, so that "Misurata" and "Misrata" are known to be one city.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use crate::normalize::{fold, inflection_key, is_non_latin};
+use crate::EntitiesError;
+
+const BUILT_IN: &str = include_str!("countries.txt");
+
+/// A place the gazetteer knows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Place {
+    /// A country by its ISO 3166 alpha-2 code.
+    Country { code: String },
+    /// A city by its GeoNames id.
+    City { geonameid: i64, country: String, population: u64, name: String },
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Gazetteer {
+    /// Country code → canonical English name.
+    country_names: HashMap<String, String>,
+    /// Folded country name → code.
+    countries: HashMap<String, String>,
+    /// Folded adjective ("turkish") → code.
+    adjectives: HashMap<String, String>,
+    /// Folded city name → the most populous city of that name.
+    cities: HashMap<String, Place>,
+    /// Non-Latin names by [`inflection_key`] → place.
+    non_latin: HashMap<String, Place>,
+}
+
+impl Gazetteer {
+    /// The built-in country list only.
+    pub fn built_in() -> Gazetteer {
+        let mut g = Gazetteer::default();
+        for line in BUILT_IN.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+            let mut parts = line.split('|');
+            let (Some(code), Some(names), adjectives) = (parts.next(), parts.next(), parts.next()) else {
+                continue;
+            };
+            let mut names = names.split(';').filter(|n| !n.is_empty());
+            let Some(canonical) = names.next() else { continue };
+            g.country_names.insert(code.to_string(), canonical.to_string());
+            g.countries.insert(fold(canonical), code.to_string());
+            for name in names {
+                g.countries.insert(fold(name), code.to_string());
+            }
+            for adjective in adjectives.unwrap_or("").split(';').filter(|a| !a.is_empty()) {
+                g.adjectives.insert(fold(adjective), code.to_string());
+            }
+        }
+        g
+    }
+
+    /// The built-in list, plus `places.tsv` from `dir` when it exists.
+    pub fn load(dir: &Path) -> Result<Gazetteer, EntitiesError> {
+        let mut g = Gazetteer::built_in();
+        let path = dir.join("entities").join("places.tsv");
+        if path.exists() {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|source| EntitiesError::Io { path: path.display().to_string(), source })?;
+            g.add_tsv(&text);
+        }
+        Ok(g)
+    }
+
+    /// Adds rows of `kind \t id \t country \t population \t canonical \t name`.
+    pub fn add_tsv(&mut self, text: &str) {
+        for line in text.lines().filter(|l| !l.starts_with('#')) {
+            let cols: Vec<&str> = line.split('\t').collect();
+            let [kind, id, country, population, canonical, name] = cols[..] else { continue };
+            let population: u64 = population.parse().unwrap_or(0);
+            match kind {
+                "country" => {
+                    self.country_names.entry(id.to_string()).or_insert_with(|| canonical.to_string());
+                    let place = Place::Country { code: id.to_string() };
+                    if is_non_latin(name) {
+                        self.non_latin.entry(inflection_key(name)).or_insert(place);
+                    } else {
+                        self.countries.entry(fold(name)).or_insert_with(|| id.to_string());
+                    }
+                }
+                "adjective" => {
+                    self.adjectives.entry(fold(name)).or_insert_with(|| id.to_string());
+                }
+                "city" => {
+                    let Ok(geonameid) = id.parse::<i64>() else { continue };
+                    let place = Place::City {
+                        geonameid,
+                        country: country.to_string(),
+                        population,
+                        name: canonical.to_string(),
+                    };
+                    let (map, key) = if is_non_latin(name) {
+                        (&mut self.non_latin, inflection_key(name))
+                    } else {
+                        (&mut self.cities, fold(name))
+                    };
+                    // A country name wins over a city of the same name; else the most populous.
+                    let keep = match map.get(&key) {
+                        None => true,
+                        Some(Place::City { population: p, .. }) => population > *p,
+                        Some(Place::Country { .. }) => false,
+                    };
+                    if keep {
+                        map.insert(key, place);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// The country named `name` ("Qatar", "Turkey’s", "UAE"), by code.
+    pub fn country(&self, name: &str) -> Option<&str> {
+        let key = fold(name);
+        let key = key.strip_suffix("'s").unwrap_or(&key);
+        self.countries.get(key).map(String::as_str)
+    }
+
+    /// The country whose adjective `word` is ("Turkish" → TR).
+    pub fn adjective(&self, word: &str) -> Option<&str> {
+        self.adjectives.get(&fold(word)).map(String::as_str)
+    }
+
+    /// The canonical English name of a country code.
+    pub fn country_name(&self, code: &str) -> Option<&str> {
+        self.country_names.get(code).map(String::as_str)
+    }
+
+    /// The most populous city named `name`.
+    pub fn city(&self, name: &str) -> Option<&Place> {
+        self.cities.get(&fold(name))
+    }
+
+    /// A place named in Arabic or Cyrillic script, allowing for common inflections.
+    pub fn non_latin(&self, name: &str) -> Option<&Place> {
+        let key = inflection_key(name);
+        if let Some(place) = self.non_latin.get(&key) {
+            return Some(place);
+        }
+        // Arabic attaches "and", "by", "for", "so" to the next word: وطرابلس = "and Tripoli".
+        let mut chars = key.chars();
+        match chars.next() {
+            Some('و' | 'ب' | 'ل' | 'ف') => self.non_latin.get(chars.as_str()),
+            _ => None,
+        }
+    }
+
+    /// Whether non-Latin names are known at all (only with `places.tsv`, or built-in ones).
+    pub fn has_non_latin(&self) -> bool {
+        !self.non_latin.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_in_countries_and_adjectives() {
+        let g = Gazetteer::built_in();
+        assert_eq!(g.country("Qatar"), Some("QA"));
+        assert_eq!(g.country("Qatar’s"), Some("QA"));
+        assert_eq!(g.country("UAE"), Some("AE"));
+        assert_eq!(g.adjective("Turkish"), Some("TR"));
+        assert_eq!(g.adjective("Emirati"), Some("AE"));
+        assert_eq!(g.country_name("TR"), Some("Turkey"));
+        assert_eq!(g.country("Turkish Minute"), None);
+    }
+
+    #[test]
+    fn tsv_rows_add_cities_and_non_latin_names() {
+        let mut g = Gazetteer::built_in();
+        g.add_tsv(
+            "city\t2214846\tLY\t355657\tMisratah\tMisurata\n\
+             city\t2214846\tLY\t355657\tMisratah\tMisrata\n\
+             city\t2210247\tLY\t1302947\tTripoli\tطرابلس\n\
+             city\t266826\tLB\t229398\tTripoli\tطرابلس\n\
+             country\tLY\tLY\t0\tLibya\tЛивия\n",
+        );
+        assert_eq!(g.city("Misurata"), g.city("Misrata"));
+        assert!(matches!(g.non_latin("وطرابلس"), Some(Place::City { geonameid: 2210247, .. })));
+        assert_eq!(g.non_latin("Ливии"), Some(&Place::Country { code: "LY".into() }));
+    }
+}

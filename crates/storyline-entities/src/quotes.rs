@@ -1,0 +1,421 @@
+//! Direct quotes and their speakers.
+//!
+//! Quotes are found by their marks (“…”, "…", «…», „…“); a quote left open at the end of a
+//! paragraph ends there, as news does with quotes running over paragraphs. The speaker is read
+//! from the patterns news uses, nearest first:
+//! - after the quote: `"…," Akar said`, `"…," he added`, `"…," said the Turkish minister`,
+//!   `"…," he was cited as saying`;
+//! - before it: `Akar stated that, "…"`, `Al-Sarraj said: "…"`, `Maas said that … the "deceptive
+//!   calm"` (a quoted phrase inside reported speech), `The German foreign minister warned of a
+//!   "…"`;
+//! - a pronoun ("he") is the person named earlier in the same sentence, else the last speaker;
+//! - a description ("the Turkish minister") is the person of the article whose role fits it
+//!   best ("Turkish Defence Minister Hulusi Akar").
+
+use crate::extract::{Grouped, Tok};
+use crate::gazetteer::Gazetteer;
+use crate::normalize::{fold, variant};
+use crate::words::{self, contains};
+use crate::DocQuote;
+use storyline_model::EntityType;
+
+/// A quote by its marks: the byte range inside them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct QuoteSpan {
+    pub open: usize,
+    pub start: usize,
+    pub end: usize,
+    pub close: usize,
+}
+
+/// Finds quoted passages in `text`.
+pub(crate) fn quote_spans(text: &str) -> Vec<QuoteSpan> {
+    let mut spans = Vec::new();
+    let mut open: Option<(usize, char)> = None;
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    for (k, &(i, c)) in chars.iter().enumerate() {
+        let next = chars.get(k + 1).map(|&(_, c)| c);
+        let prev = if k > 0 { Some(chars[k - 1].1) } else { None };
+        if c == '\n' {
+            // A quote still open at the end of its paragraph ends there.
+            if let Some((at, mark)) = open.take() {
+                let start = at + mark.len_utf8();
+                if text[start..i].trim().len() > 1 {
+                    spans.push(QuoteSpan { open: at, start, end: i, close: i });
+                }
+            }
+            continue;
+        }
+        match open {
+            None => {
+                let opens = match c {
+                    '\u{201C}' | '\u{00AB}' | '\u{201E}' => true,
+                    // A straight quote opens before a word, not after one.
+                    '"' => next.is_some_and(|n| !n.is_whitespace()) && prev.is_none_or(|p| !p.is_alphanumeric()),
+                    _ => false,
+                };
+                if opens {
+                    open = Some((i, c));
+                }
+            }
+            Some((at, mark)) => {
+                let closes = match mark {
+                    '\u{201C}' => c == '\u{201D}',
+                    '\u{00AB}' => c == '\u{00BB}',
+                    '\u{201E}' => c == '\u{201C}' || c == '\u{201D}',
+                    _ => c == '"',
+                };
+                if closes {
+                    spans.push(QuoteSpan { open: at, start: at + mark.len_utf8(), end: i, close: i + c.len_utf8() });
+                    open = None;
+                }
+            }
+        }
+    }
+    if let Some((at, mark)) = open {
+        let start = at + mark.len_utf8();
+        if text[start..].trim().len() > 1 {
+            spans.push(QuoteSpan { open: at, start, end: text.len(), close: text.len() });
+        }
+    }
+    spans
+}
+
+/// Someone who speaks: an entity of the article, and how the text names them there.
+#[derive(Debug, Clone)]
+struct Speaker {
+    entity: usize,
+    text: String,
+}
+
+struct Context<'a> {
+    text: &'a str,
+    toks: &'a [Tok],
+    grouped: &'a Grouped,
+    gazetteer: &'a Gazetteer,
+    quotes: &'a [QuoteSpan],
+    /// Who spoke where, in text order: (byte offset, entity).
+    events: Vec<(usize, usize)>,
+}
+
+fn is_punctuation(t: &Tok) -> bool {
+    t.text.chars().all(|c| !c.is_alphanumeric())
+}
+
+impl Context<'_> {
+    fn inside_quote(&self, byte: usize) -> bool {
+        self.quotes.iter().any(|q| q.start <= byte && byte < q.end)
+    }
+
+    /// The first token starting at or after `byte`.
+    fn token_at(&self, byte: usize) -> usize {
+        self.toks.partition_point(|t| t.start < byte)
+    }
+
+    fn entity_of(&self, cand: usize) -> usize {
+        self.grouped.assignment[cand]
+    }
+
+    /// A mention ending with token `p`, of a kind that can speak.
+    fn mention_ending_at(&self, p: usize) -> Option<Speaker> {
+        let i = self.grouped.cands.iter().position(|c| c.end == p + 1 && !c.nominal)?;
+        let entity = self.entity_of(i);
+        (self.grouped.entities[entity].kind != EntityType::Misc).then(|| Speaker {
+            entity,
+            text: self.text[self.grouped.cands[i].byte_start..self.grouped.cands[i].byte_end].to_string(),
+        })
+    }
+
+    fn mention_starting_at(&self, p: usize) -> Option<Speaker> {
+        let i = self.grouped.cands.iter().position(|c| c.start == p && !c.nominal)?;
+        let entity = self.entity_of(i);
+        (self.grouped.entities[entity].kind != EntityType::Misc).then(|| Speaker {
+            entity,
+            text: self.text[self.grouped.cands[i].byte_start..self.grouped.cands[i].byte_end].to_string(),
+        })
+    }
+
+    /// "he" at token `p`: a person named earlier in the sentence (outside quotes), else the
+    /// last speaker, else the last person named.
+    fn pronoun(&self, p: usize) -> Option<Speaker> {
+        let t = &self.toks[p];
+        let persons = |c: &&crate::extract::Cand| {
+            c.byte_end <= t.start
+                && !c.nominal
+                && !self.inside_quote(c.byte_start)
+                && self.grouped.entities[self.grouped.assignment[self.index_of(c)]].kind == EntityType::Person
+        };
+        let in_sentence =
+            self.grouped.cands.iter().filter(persons).filter(|c| self.toks[c.start].sentence == t.sentence).last();
+        let entity =
+            match in_sentence {
+                Some(c) => Some(self.entity_of(self.index_of(c))),
+                None => self.events.iter().rev().find(|(at, _)| *at < t.start).map(|(_, e)| *e).or_else(|| {
+                    self.grouped.cands.iter().filter(persons).last().map(|c| self.entity_of(self.index_of(c)))
+                }),
+            };
+        entity.map(|entity| Speaker { entity, text: t.text.clone() })
+    }
+
+    fn index_of(&self, c: &crate::extract::Cand) -> usize {
+        // Candidates are distinct by their byte range.
+        self.grouped.cands.iter().position(|x| x.byte_start == c.byte_start && x.byte_end == c.byte_end).unwrap_or(0)
+    }
+
+    /// "the Turkish minister" ending at token `p`: the person whose roles fit it best.
+    fn description_ending_at(&self, p: usize) -> Option<Speaker> {
+        let mut first = p + 1;
+        while first > 0 {
+            let t = &self.toks[first - 1];
+            let fits = !matches!(t.lower.as_str(), "the" | "a")
+                && (contains(words::PERSON_TITLES, &t.lower)
+                    || contains(words::ROLE_WORDS, &t.lower)
+                    || self.gazetteer.adjective(&t.text).is_some());
+            if !fits || (first <= p && self.toks[first - 1].sentence != self.toks[p].sentence) {
+                break;
+            }
+            first -= 1;
+        }
+        if first > p || !contains(words::PERSON_TITLES, &self.toks[p].lower) {
+            return None;
+        }
+        let determiner = first > 0 && matches!(self.toks[first - 1].lower.as_str(), "the" | "a");
+        if !determiner {
+            return None;
+        }
+        let words: Vec<&str> = self.toks[first..=p].iter().map(|t| t.lower.as_str()).collect();
+        let entity = self.best_role_match(&words, self.toks[p].start)?;
+        Some(Speaker { entity, text: self.text[self.toks[first - 1].start..self.toks[p].end].to_string() })
+    }
+
+    /// The person whose role shares most words with `words` (its title word included, no
+    /// other country), the one named last before `before` on ties.
+    fn best_role_match(&self, words: &[&str], before: usize) -> Option<usize> {
+        let head = *words.last()?;
+        let adjectives: Vec<&str> = words.iter().copied().filter_map(|w| self.gazetteer.adjective(w)).collect();
+        let mut best: Option<(usize, usize, usize)> = None; // (score, last mention, entity)
+        for (e, entity) in self.grouped.entities.iter().enumerate() {
+            if entity.kind != EntityType::Person || entity.roles.is_empty() {
+                continue;
+            }
+            let role_words: Vec<String> =
+                entity.roles.iter().flat_map(|r| r.split_whitespace().map(fold).collect::<Vec<_>>()).collect();
+            if !role_words.iter().any(|w| w == head) {
+                continue;
+            }
+            let role_countries: Vec<&str> = role_words.iter().filter_map(|w| self.gazetteer.adjective(w)).collect();
+            if adjectives.iter().any(|a| !role_countries.is_empty() && !role_countries.contains(a)) {
+                continue;
+            }
+            let score = words.iter().filter(|w| role_words.iter().any(|r| variant(r, w))).count();
+            let last = self
+                .grouped
+                .cands
+                .iter()
+                .zip(&self.grouped.assignment)
+                .filter(|(c, &a)| a == e && c.byte_start < before)
+                .map(|(c, _)| c.byte_start + 1)
+                .max()
+                .unwrap_or(0);
+            if best.is_none_or(|(s, l, _)| (score, last) > (s, l)) {
+                best = Some((score, last, e));
+            }
+        }
+        best.map(|(_, _, e)| e)
+    }
+
+    /// Who speaks in "X said" for the speech verb at token `v`.
+    fn subject_before(&self, v: usize) -> Option<Speaker> {
+        let mut p = v;
+        // "was cited as saying", "has also said".
+        while p > 0 {
+            let lower = self.toks[p - 1].lower.as_str();
+            if matches!(
+                lower,
+                "was"
+                    | "is"
+                    | "has"
+                    | "had"
+                    | "have"
+                    | "also"
+                    | "then"
+                    | "later"
+                    | "further"
+                    | "cited"
+                    | "as"
+                    | "quoted"
+                    | "reportedly"
+            ) && self.toks[p - 1].sentence == self.toks[v].sentence
+            {
+                p -= 1;
+            } else {
+                break;
+            }
+        }
+        if p == 0 || self.toks[p - 1].sentence != self.toks[v].sentence {
+            return None;
+        }
+        let s = p - 1;
+        if contains(words::PRONOUNS, &self.toks[s].lower) {
+            return self.pronoun(s);
+        }
+        self.mention_ending_at(s).or_else(|| self.description_ending_at(s))
+    }
+
+    /// Who speaks in "said X" after the speech verb at token `v`.
+    fn subject_after(&self, v: usize) -> Option<Speaker> {
+        let p = v + 1;
+        if p >= self.toks.len() || self.toks[p].sentence != self.toks[v].sentence {
+            return None;
+        }
+        if contains(words::PRONOUNS, &self.toks[p].lower) {
+            return self.pronoun(p);
+        }
+        if let Some(s) = self.mention_starting_at(p) {
+            return Some(s);
+        }
+        // "said the Turkish minister after the meeting": the description ends at its last title.
+        let mut end = p + 1;
+        let mut last_title = None;
+        while end < self.toks.len() && self.toks[end].sentence == self.toks[v].sentence {
+            let t = &self.toks[end];
+            if contains(words::PERSON_TITLES, &t.lower) {
+                last_title = Some(end);
+            } else if !(contains(words::ROLE_WORDS, &t.lower) || self.gazetteer.adjective(&t.text).is_some()) {
+                break;
+            }
+            end += 1;
+        }
+        last_title.and_then(|e| self.description_ending_at(e))
+    }
+
+    /// The nearest person or pronoun before token `v` in its sentence, outside quotes.
+    fn nearest_person_before(&self, v: usize) -> Option<Speaker> {
+        let sentence = self.toks[v].sentence;
+        let mut p = v;
+        while p > 0 && self.toks[p - 1].sentence == sentence {
+            p -= 1;
+            if self.inside_quote(self.toks[p].start) {
+                continue;
+            }
+            if contains(words::PRONOUNS, &self.toks[p].lower) {
+                return self.pronoun(p);
+            }
+            if let Some(s) = self.mention_ending_at(p) {
+                if self.grouped.entities[s.entity].kind == EntityType::Person {
+                    return Some(s);
+                }
+            }
+        }
+        None
+    }
+
+    fn is_speech_verb(&self, p: usize) -> bool {
+        contains(words::SPEECH_VERBS, &self.toks[p].lower)
+    }
+
+    /// The speaker of `q`, with the verb that names them.
+    fn speaker(&self, q: &QuoteSpan) -> Option<(Speaker, String)> {
+        // After the quote: skip its closing punctuation.
+        let mut t = self.token_at(q.close);
+        while t < self.toks.len() && is_punctuation(&self.toks[t]) && t - self.token_at(q.close) < 3 {
+            t += 1;
+        }
+        let close_sentence = self.toks.get(self.token_at(q.close).saturating_sub(1)).map(|t| t.sentence);
+        if t < self.toks.len() && Some(self.toks[t].sentence) == close_sentence.or(Some(self.toks[t].sentence)) {
+            if self.is_speech_verb(t) {
+                if let Some(s) = self.subject_after(t) {
+                    return Some((s, self.toks[t].text.clone()));
+                }
+            }
+            // "Akar said", "he added", "he was cited as saying": a verb within a few words.
+            for v in t + 1..(t + 5).min(self.toks.len()) {
+                if self.toks[v].sentence != self.toks[t].sentence || self.inside_quote(self.toks[v].start) {
+                    break;
+                }
+                if self.is_speech_verb(v) {
+                    if let Some(s) = self.subject_before(v) {
+                        return Some((s, self.toks[v].text.clone()));
+                    }
+                    break;
+                }
+            }
+        }
+        // Before the quote, in its sentence: the nearest speech verb outside quotes.
+        let open = self.token_at(q.open);
+        if open >= self.toks.len() {
+            return None;
+        }
+        let sentence = self.toks[open].sentence;
+        let mut v = open;
+        while v > 0 && self.toks[v - 1].sentence == sentence {
+            v -= 1;
+            if self.inside_quote(self.toks[v].start) || !self.is_speech_verb(v) {
+                continue;
+            }
+            let verb = self.toks[v].text.clone();
+            if let Some(s) = self.subject_before(v).or_else(|| self.nearest_person_before(v)) {
+                return Some((s, verb));
+            }
+        }
+        None
+    }
+}
+
+/// The quotes of an article with their speakers, as entities of the article.
+pub(crate) fn find_quotes(text: &str, toks: &[Tok], grouped: &Grouped, gazetteer: &Gazetteer) -> Vec<DocQuote> {
+    let spans: Vec<QuoteSpan> =
+        quote_spans(text).into_iter().filter(|q| text[q.start..q.end].split_whitespace().count() >= 2).collect();
+    let mut cx = Context { text, toks, grouped, gazetteer, quotes: &spans, events: Vec::new() };
+    // Everyone who speaks outside quotes, in order, so that "he added" finds the last speaker.
+    for v in 0..toks.len() {
+        if cx.is_speech_verb(v) && !cx.inside_quote(toks[v].start) {
+            if let Some(s) = cx.subject_before(v) {
+                cx.events.push((toks[v].start, s.entity));
+            }
+        }
+    }
+    let mut quotes = Vec::new();
+    for q in &spans {
+        let found = cx.speaker(q);
+        if let Some((s, _)) = &found {
+            // A quote's speaker is the last speaker for what follows it.
+            let at = q.close;
+            let pos = cx.events.partition_point(|(b, _)| *b <= at);
+            cx.events.insert(pos, (at, s.entity));
+        }
+        let inner = &text[q.start..q.end];
+        let lead = inner.len() - inner.trim_start().len();
+        let trimmed = inner.trim();
+        let sentence = toks.get(cx.token_at(q.start).min(toks.len().saturating_sub(1))).map_or(0, |t| t.sentence);
+        quotes.push(DocQuote {
+            text: trimmed.to_string(),
+            byte_start: q.start + lead,
+            byte_end: q.start + lead + trimmed.len(),
+            sentence,
+            speaker: found.as_ref().map(|(s, _)| s.entity),
+            speaker_text: found.as_ref().map(|(s, _)| s.text.clone()),
+            cue: found.map(|(_, verb)| verb),
+        });
+    }
+    quotes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_quotes_of_every_style() {
+        let text = "He said “one two” and \"three four\" and «cinq six» and „sieben acht“.";
+        let found: Vec<&str> = quote_spans(text).iter().map(|q| &text[q.start..q.end]).collect();
+        assert_eq!(found, ["one two", "three four", "cinq six", "sieben acht"]);
+    }
+
+    #[test]
+    fn an_open_quote_ends_with_its_paragraph() {
+        let text = "“First part of it.\n“Second part,” he said.";
+        let found: Vec<&str> = quote_spans(text).iter().map(|q| &text[q.start..q.end]).collect();
+        assert_eq!(found, ["First part of it.", "Second part,"]);
+    }
+}

@@ -1,0 +1,546 @@
+//! Cross-document resolution: each entity of an arriving article is matched against the stored
+//! entities that share a key with it, and joins the best one or becomes a new entity.
+//!
+//! Keys are cheap to look up and generous (a surname's consonant skeleton, a country code, an
+//! acronym); the decision is then made on the names themselves:
+//! - the same country or GeoNames place, the same normalised name, or an organisation's
+//!   acronym → the same entity;
+//! - persons: surnames must be spellings of one name ([`variant`]). Given names that fit
+//!   (one list within the other, word by word as variants: "Mohammad Al-Attiyah" in "Khalid bin
+//!   Mohammad Al Attiyah", "Khaled" ~ "Khalid") → the same person. Given names that do not fit
+//!   ("Salam" / "Salah Al-Namroush") → the same person only with outside evidence: a shared role
+//!   ("Deputy Defence Minister") or at least [`MIN_SHARED_NEIGHBOURS`] entities mentioned alongside
+//!   in both; the disagreement is then recorded. A lone surname joins the one person it fits;
+//! - places: names whose words are spellings of one another ("Jufra", "Jufrah", "Jafra").
+
+use std::collections::{BTreeMap, HashSet};
+
+use storyline_model::{ArticleId, Disagreement, Entity, EntityId, EntityType, Mention, Quote};
+
+use crate::extract::org_key;
+use crate::normalize::{edit_distance, fold, name_key, name_words, skeleton, variant};
+use crate::{DocEntity, Extraction};
+
+/// Entities mentioned alongside in both articles that make two persons with the same surname
+/// and different given names one person.
+pub const MIN_SHARED_NEIGHBOURS: usize = 3;
+/// Role words two persons must share for the same.
+pub const MIN_SHARED_ROLE_WORDS: usize = 2;
+
+/// What resolution needs from the store.
+pub trait EntityIndex {
+    type Error;
+    /// Stored entities filed under any of `keys`.
+    fn candidates(&mut self, keys: &[String]) -> Result<Vec<Entity>, Self::Error>;
+    /// Entities mentioned in the articles that mention `id`.
+    fn neighbours(&mut self, id: EntityId) -> Result<HashSet<EntityId>, Self::Error>;
+    /// Articles that mention `id` by the surface form `form`.
+    fn articles_with_form(&mut self, id: EntityId, form: &str) -> Result<Vec<ArticleId>, Self::Error>;
+    /// Stores a new entity (its `id` is ignored) filed under `keys`; returns its id.
+    fn create(&mut self, entity: &Entity, keys: &[String]) -> Result<EntityId, Self::Error>;
+    /// Replaces a stored entity, and its keys when `keys` is given (`None`: they did not change).
+    fn update(&mut self, entity: &Entity, keys: Option<&[String]>) -> Result<(), Self::Error>;
+}
+
+/// An article's mentions and quotes, with their entities resolved to stored ones.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resolved {
+    /// The stored entity of each of the extraction's entities.
+    pub entities: Vec<EntityId>,
+    pub mentions: Vec<Mention>,
+    pub quotes: Vec<Quote>,
+}
+
+fn family(kind: EntityType) -> u8 {
+    match kind {
+        EntityType::Person => 0,
+        EntityType::Org => 1,
+        EntityType::Loc | EntityType::Gpe => 2,
+        EntityType::Misc => 3,
+    }
+}
+
+fn is_acronym(word: &str) -> bool {
+    let n = word.chars().count();
+    (2..=7).contains(&n) && word.chars().all(|c| c.is_ascii_uppercase())
+}
+
+fn form_key(kind: EntityType, form: &str) -> String {
+    if kind == EntityType::Org {
+        org_key(form)
+    } else {
+        name_key(form)
+    }
+}
+
+/// The keys an entity is filed and looked up under.
+pub fn keys(kind: EntityType, forms: &[String], country: Option<&str>, geonameid: Option<i64>) -> Vec<String> {
+    let mut keys = Vec::new();
+    if let Some(code) = country {
+        keys.push(format!("country:{code}"));
+    }
+    if let Some(id) = geonameid {
+        keys.push(format!("geo:{id}"));
+    }
+    for form in forms {
+        let key = form_key(kind, form);
+        if key.is_empty() {
+            continue;
+        }
+        keys.push(format!("name:{key}"));
+        let words = name_words(form);
+        match family(kind) {
+            0 => {
+                if let Some(surname) = words.last() {
+                    keys.push(format!("sur:{}", skeleton(surname)));
+                }
+            }
+            1 if is_acronym(form) => keys.push(format!("acr:{form}")),
+            2 => keys.push(format!("place:{}", words.iter().map(|w| skeleton(w)).collect::<Vec<_>>().join(" "))),
+            _ => {}
+        }
+    }
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+/// The keys of a stored entity.
+pub fn entity_keys(e: &Entity) -> Vec<String> {
+    let mut all = keys(e.kind, &e.aliases, e.country.as_deref(), e.geonameid);
+    // Filed under its other kinds too, so that a mislabelled mention still finds it.
+    for (&kind, _) in e.kind_votes.iter().filter(|(k, _)| **k != e.kind) {
+        all.extend(keys(kind, &e.aliases, None, None));
+    }
+    all.sort();
+    all.dedup();
+    all
+}
+
+/// How well two persons' names fit.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum NameFit {
+    /// The same surname, no given names to compare.
+    Surname,
+    /// The same surname, different given names: the stored form and the new one.
+    Conflict { stored: String, new: String },
+    /// Full names that fit.
+    Full,
+}
+
+/// The given-name part of a form as written: "Salam Al-Namroush" → "Salam".
+fn given_part(form: &str) -> String {
+    let mut words: Vec<&str> = form.split_whitespace().collect();
+    words.pop();
+    while words.last().is_some_and(|w| matches!(fold(w).as_str(), "al" | "el" | "bin" | "ibn")) {
+        words.pop();
+    }
+    words.join(" ")
+}
+
+fn person_fit(new_forms: &[String], stored_forms: &[String]) -> Option<NameFit> {
+    let mut best: Option<NameFit> = None;
+    for a in new_forms {
+        let wa = name_words(a);
+        for b in stored_forms {
+            let wb = name_words(b);
+            let (Some(sa), Some(sb)) = (wa.last(), wb.last()) else { continue };
+            if !variant(sa, sb) {
+                continue;
+            }
+            let (ga, gb) = (&wa[..wa.len() - 1], &wb[..wb.len() - 1]);
+            let fit = if ga.is_empty() || gb.is_empty() {
+                NameFit::Surname
+            } else {
+                let (short, long) = if ga.len() <= gb.len() { (ga, gb) } else { (gb, ga) };
+                if short.iter().all(|s| long.iter().any(|l| variant(s, l))) {
+                    NameFit::Full
+                } else if sa == sb {
+                    NameFit::Conflict { stored: given_part(b), new: given_part(a) }
+                } else {
+                    continue;
+                }
+            };
+            // A conflict outranks a bare surname: "Salah Al-Namroush" is not "Al-Namroush" alone.
+            if best.as_ref().is_none_or(|b| fit > *b) {
+                best = Some(fit);
+            }
+        }
+    }
+    best
+}
+
+fn role_words(roles: &[String]) -> Vec<String> {
+    roles
+        .iter()
+        .flat_map(|r| r.split_whitespace().map(|w| fold(w).trim_end_matches("'s").to_string()).collect::<Vec<_>>())
+        .filter(|w| !matches!(w.as_str(), "of" | "the" | "for" | "his" | "her" | "and" | "'s"))
+        .collect()
+}
+
+/// Role words the two share, spelling variants allowed ("Defence", "Defense").
+fn shared_role_words(a: &[String], b: &[String]) -> usize {
+    let (wa, wb) = (role_words(a), role_words(b));
+    let mut seen = HashSet::new();
+    wa.iter()
+        .filter(|x| wb.iter().any(|y| *x == y || (x.len() >= 5 && edit_distance(x, y) <= 1)))
+        .filter(|x| seen.insert((*x).clone()))
+        .count()
+}
+
+/// What to do with one entity of an article.
+#[derive(Debug, Clone, PartialEq)]
+enum Decision {
+    New,
+    Join { id: EntityId, disagreement: Option<(String, String)> },
+}
+
+fn decide(doc: &DocEntity, candidates: &[Entity], shared_neighbours: &mut dyn FnMut(EntityId) -> usize) -> Decision {
+    let doc_keys: HashSet<String> = doc.forms.iter().map(|f| form_key(doc.kind, f)).collect();
+    let multiword = |k: &String| k.contains(' ');
+    let mut strong = Vec::new();
+    let mut conflicts = Vec::new();
+    let mut surnames = Vec::new();
+    for c in candidates {
+        match (&doc.country, &c.country) {
+            (Some(a), Some(b)) if a == b => {
+                strong.push(c);
+                continue;
+            }
+            (Some(_), Some(_)) => continue,
+            _ => {}
+        }
+        if let (Some(a), Some(b)) = (doc.geonameid, c.geonameid) {
+            if a == b {
+                strong.push(c);
+            }
+            continue;
+        }
+        let same_family = family(doc.kind) == family(c.kind);
+        let stored_keys: HashSet<String> = c.aliases.iter().map(|f| form_key(c.kind, f)).collect();
+        // The same full name is the same referent whatever the tagger called it.
+        let same_name = doc_keys.iter().any(|k| stored_keys.contains(k) && (same_family || multiword(k)));
+        if same_name && (doc.country.is_none() || c.country.is_none()) {
+            strong.push(c);
+            continue;
+        }
+        if !same_family {
+            continue;
+        }
+        match family(doc.kind) {
+            0 => match person_fit(&doc.forms, &c.aliases) {
+                Some(NameFit::Full) => strong.push(c),
+                Some(NameFit::Conflict { stored, new }) => conflicts.push((c, stored, new)),
+                Some(NameFit::Surname) => surnames.push(c),
+                None => {}
+            },
+            1 => {
+                let acronyms =
+                    |forms: &[String]| forms.iter().filter(|f| is_acronym(f)).cloned().collect::<HashSet<_>>();
+                if !acronyms(&doc.forms).is_disjoint(&acronyms(&c.aliases)) {
+                    strong.push(c);
+                }
+            }
+            2 if doc.country.is_none() && c.country.is_none() => {
+                let fits = doc.forms.iter().any(|a| {
+                    c.aliases.iter().any(|b| {
+                        let (wa, wb) = (name_words(a), name_words(b));
+                        wa.len() == wb.len() && wa.iter().zip(&wb).all(|(x, y)| variant(x, y))
+                    })
+                });
+                if fits {
+                    strong.push(c);
+                }
+            }
+            _ => {}
+        }
+    }
+    let pick = |list: Vec<&Entity>, shared: &mut dyn FnMut(EntityId) -> usize| -> Option<EntityId> {
+        // Company in common decides only between several; it costs a store look-up.
+        if list.len() == 1 {
+            return Some(list[0].id);
+        }
+        let mut scored: Vec<(usize, EntityId)> = list.iter().map(|c| (shared(c.id), c.id)).collect();
+        scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        scored.first().map(|s| s.1)
+    };
+    if !strong.is_empty() {
+        let id = pick(strong, shared_neighbours).unwrap_or_default();
+        return Decision::Join { id, disagreement: None };
+    }
+    // Different given names: one person only with evidence beyond the name.
+    let mut best_conflict: Option<(usize, &Entity, String, String)> = None;
+    for (c, stored, new) in conflicts {
+        let roles = shared_role_words(&doc.roles, &c.roles);
+        let neighbours = shared_neighbours(c.id);
+        if roles >= MIN_SHARED_ROLE_WORDS || neighbours >= MIN_SHARED_NEIGHBOURS {
+            let score = roles + neighbours;
+            if best_conflict.as_ref().is_none_or(|b| score > b.0) {
+                best_conflict = Some((score, c, stored, new));
+            }
+        }
+    }
+    if let Some((_, c, stored, new)) = best_conflict {
+        return Decision::Join { id: c.id, disagreement: Some((stored, new)) };
+    }
+    // A lone surname joins the one person it fits, or the one with most company in common.
+    match surnames.len() {
+        0 => Decision::New,
+        1 => Decision::Join { id: surnames[0].id, disagreement: None },
+        _ => {
+            let mut scored: Vec<(usize, EntityId)> = surnames.iter().map(|c| (shared_neighbours(c.id), c.id)).collect();
+            scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+            if scored[0].0 > scored[1].0 {
+                Decision::Join { id: scored[0].1, disagreement: None }
+            } else {
+                Decision::New
+            }
+        }
+    }
+}
+
+/// A new stored entity from an article's entity.
+fn new_entity(doc: &DocEntity) -> Entity {
+    Entity {
+        id: 0,
+        kind: doc.kind,
+        name: doc.name.clone(),
+        aliases: doc.forms.clone(),
+        roles: doc.roles.clone(),
+        disagreements: Vec::new(),
+        country: doc.country.clone(),
+        geonameid: doc.geonameid,
+        kind_votes: doc.kind_votes.clone(),
+    }
+}
+
+/// Folds an article's entity into a stored one.
+fn merge(stored: &mut Entity, doc: &DocEntity) {
+    for form in &doc.forms {
+        if !stored.aliases.contains(form) {
+            stored.aliases.push(form.clone());
+        }
+    }
+    for role in &doc.roles {
+        if !stored.roles.contains(role) {
+            stored.roles.push(role.clone());
+        }
+    }
+    for (kind, n) in &doc.kind_votes {
+        *stored.kind_votes.entry(*kind).or_default() += n;
+    }
+    stored.country = stored.country.clone().or(doc.country.clone());
+    stored.geonameid = stored.geonameid.or(doc.geonameid);
+    stored.kind = if stored.country.is_some() {
+        EntityType::Gpe
+    } else {
+        stored
+            .kind_votes
+            .iter()
+            .max_by_key(|(k, v)| (**v, std::cmp::Reverse(**k)))
+            .map(|(k, _)| *k)
+            .unwrap_or(stored.kind)
+    };
+    // A fuller person name becomes the canonical one; an acronym gives way to a name.
+    let better = match stored.kind {
+        EntityType::Person => name_words(&doc.name).len() > name_words(&stored.name).len(),
+        EntityType::Gpe if doc.country.is_some() => false,
+        _ => is_acronym(&stored.name) && !is_acronym(&doc.name),
+    };
+    if better && !doc.name.is_empty() {
+        stored.name = doc.name.clone();
+    }
+}
+
+fn record_disagreement(stored: &mut Entity, field: &str, values: Vec<(String, Vec<ArticleId>)>) {
+    let index = match stored.disagreements.iter().position(|d| d.field == field) {
+        Some(i) => i,
+        None => {
+            stored.disagreements.push(Disagreement { field: field.to_string(), values: BTreeMap::new() });
+            stored.disagreements.len() - 1
+        }
+    };
+    let d = &mut stored.disagreements[index];
+    for (value, articles) in values {
+        let list = d.values.entry(value).or_default();
+        for a in articles {
+            if !list.contains(&a) {
+                list.push(a);
+            }
+        }
+    }
+}
+
+/// Resolves an article's entities against the stored ones, in place, and returns its mentions
+/// and quotes pointing at stored entities.
+pub fn resolve<I: EntityIndex>(
+    index: &mut I,
+    article: &ArticleId,
+    extraction: &Extraction,
+) -> Result<Resolved, I::Error> {
+    let n = extraction.entities.len();
+    let mut ids: Vec<Option<EntityId>> = vec![None; n];
+    // Places, organisations and full names first: they are the evidence for the harder cases.
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by_key(|&i| {
+        let e = &extraction.entities[i];
+        (
+            e.kind == EntityType::Person,
+            std::cmp::Reverse(e.forms.iter().map(|f| name_words(f).len()).max().unwrap_or(0)),
+        )
+    });
+    let mut neighbour_cache: BTreeMap<EntityId, HashSet<EntityId>> = BTreeMap::new();
+    for i in order {
+        let doc = &extraction.entities[i];
+        let doc_keys = keys(doc.kind, &doc.forms, doc.country.as_deref(), doc.geonameid);
+        let mut candidates = index.candidates(&doc_keys)?;
+        candidates.retain(|c| !ids.contains(&Some(c.id)) || family(c.kind) == family(doc.kind));
+        let here: HashSet<EntityId> = ids.iter().flatten().copied().collect();
+        let mut failure = None;
+        let mut shared = |id: EntityId| -> usize {
+            if !neighbour_cache.contains_key(&id) {
+                match index.neighbours(id) {
+                    Ok(set) => {
+                        neighbour_cache.insert(id, set);
+                    }
+                    Err(e) => {
+                        failure = Some(e);
+                        return 0;
+                    }
+                }
+            }
+            neighbour_cache.get(&id).map_or(0, |set| set.iter().filter(|x| **x != id && here.contains(x)).count())
+        };
+        let decision = decide(doc, &candidates, &mut shared);
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        let id = match decision {
+            Decision::New => {
+                let entity = new_entity(doc);
+                index.create(&entity, &entity_keys(&entity))?
+            }
+            Decision::Join { id, disagreement } => {
+                let Some(mut stored) = candidates.into_iter().find(|c| c.id == id) else { continue };
+                let keys_before = entity_keys(&stored);
+                if let Some((old, new)) = disagreement {
+                    let old_form = stored.aliases.iter().find(|a| given_part(a) == old).cloned().unwrap_or_default();
+                    let old_articles = index.articles_with_form(id, &old_form)?;
+                    record_disagreement(
+                        &mut stored,
+                        "given name",
+                        vec![(old, old_articles), (new, vec![article.clone()])],
+                    );
+                }
+                merge(&mut stored, doc);
+                let keys_after = entity_keys(&stored);
+                index.update(&stored, (keys_after != keys_before).then_some(&keys_after[..]))?;
+                id
+            }
+        };
+        ids[i] = Some(id);
+    }
+    let entities: Vec<EntityId> = ids.into_iter().map(|id| id.unwrap_or_default()).collect();
+    let mentions = extraction
+        .mentions
+        .iter()
+        .map(|m| Mention {
+            article: article.clone(),
+            entity: entities.get(m.entity).copied(),
+            text: m.text.clone(),
+            kind: m.kind,
+            byte_start: m.byte_start,
+            byte_end: m.byte_end,
+            sentence: m.sentence,
+            role: m.role.clone(),
+        })
+        .collect();
+    let quotes = extraction
+        .quotes
+        .iter()
+        .map(|q| Quote {
+            article: article.clone(),
+            text: q.text.clone(),
+            byte_start: q.byte_start,
+            byte_end: q.byte_end,
+            sentence: q.sentence,
+            speaker: q.speaker.and_then(|s| entities.get(s).copied()),
+            speaker_text: q.speaker_text.clone(),
+            cue: q.cue.clone(),
+        })
+        .collect();
+    Ok(Resolved { entities, mentions, quotes })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn person(forms: &[&str], roles: &[&str]) -> DocEntity {
+        DocEntity {
+            kind: EntityType::Person,
+            name: forms[0].to_string(),
+            forms: forms.iter().map(|s| s.to_string()).collect(),
+            roles: roles.iter().map(|s| s.to_string()).collect(),
+            country: None,
+            geonameid: None,
+            acronyms: Vec::new(),
+            kind_votes: BTreeMap::from([(EntityType::Person, forms.len() as u32)]),
+        }
+    }
+
+    fn stored(id: EntityId, doc: &DocEntity) -> Entity {
+        Entity { id, ..new_entity(doc) }
+    }
+
+    #[test]
+    fn patronymic_and_variant_given_names_fit() {
+        let a = stored(1, &person(&["Mohammad Al-Attiyah"], &["his Qatari counterpart"]));
+        let b = person(&["Khalid bin Mohammad Al Attiyah"], &[]);
+        assert_eq!(decide(&b, &[a.clone()], &mut |_| 0), Decision::Join { id: 1, disagreement: None });
+        let mut merged = a;
+        merge(&mut merged, &b);
+        assert_eq!(merged.name, "Khalid bin Mohammad Al Attiyah");
+        let c = person(&["Khaled Al-Attiyah"], &[]);
+        assert_eq!(decide(&c, &[merged], &mut |_| 0), Decision::Join { id: 1, disagreement: None });
+    }
+
+    #[test]
+    fn different_given_names_need_evidence_and_are_recorded() {
+        let salam = stored(7, &person(&["Salam Al-Namroush"], &["Libya’s Deputy Defence Minister"]));
+        let salah = person(&["Salah Al-Namroush"], &["Libyan Deputy Defense Minister"]);
+        assert_eq!(
+            decide(&salah, &[salam.clone()], &mut |_| 0),
+            Decision::Join { id: 7, disagreement: Some(("Salam".into(), "Salah".into())) }
+        );
+        let no_role = person(&["Salah Al-Namroush"], &[]);
+        assert_eq!(decide(&no_role, &[salam.clone()], &mut |_| 0), Decision::New);
+        assert!(matches!(decide(&no_role, &[salam], &mut |_| 3), Decision::Join { id: 7, .. }));
+    }
+
+    #[test]
+    fn different_people_stay_apart() {
+        let maas = stored(1, &person(&["Heiko Maas"], &["German Foreign Minister"]));
+        let siala = person(&["Mohamed Siala"], &[]);
+        assert_eq!(decide(&siala, &[maas], &mut |_| 5), Decision::New);
+    }
+
+    #[test]
+    fn place_spellings_fit_word_by_word() {
+        let loc = |name: &str| DocEntity {
+            kind: EntityType::Loc,
+            name: name.into(),
+            forms: vec![name.into()],
+            roles: vec![],
+            country: None,
+            geonameid: None,
+            acronyms: vec![],
+            kind_votes: BTreeMap::new(),
+        };
+        let jufra = stored(3, &loc("Jufra"));
+        assert!(matches!(decide(&loc("Jufrah"), &[jufra.clone()], &mut |_| 0), Decision::Join { id: 3, .. }));
+        assert!(matches!(decide(&loc("Jafra"), &[jufra.clone()], &mut |_| 0), Decision::Join { id: 3, .. }));
+        assert_eq!(decide(&loc("Sirte"), &[jufra], &mut |_| 0), Decision::New);
+        assert!(keys(EntityType::Loc, &["Jafra".into()], None, None).contains(&"place:jfr".to_string()));
+    }
+}

@@ -1,0 +1,179 @@
+//! The PLOVER trigger lexicon (`lexicon.txt`) and matching it against a sentence's words.
+
+use std::sync::OnceLock;
+
+use rust_stemmers::{Algorithm, Stemmer};
+
+use crate::actors::{words, Word};
+use crate::PloverType;
+
+/// How many words a `*` in a pattern may skip.
+const GAP_WORDS: usize = 6;
+
+#[derive(Debug, Clone)]
+enum Piece {
+    Stem(String),
+    Gap,
+}
+
+#[derive(Debug, Clone)]
+struct Pattern {
+    class: PloverType,
+    pieces: Vec<Piece>,
+    passive: bool,
+}
+
+/// A trigger found in a sentence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trigger {
+    pub class: PloverType,
+    /// Byte range in the sentence, first to last matched word.
+    pub start: usize,
+    pub end: usize,
+    /// Index of its first and one past its last word.
+    pub first_word: usize,
+    pub last_word: usize,
+    /// Where the target side begins: the trigger's end, or the end of its first word when the
+    /// pattern skips words ("signed a deal with the Libyan government for … cooperation").
+    pub head_end: usize,
+    /// Whether the actor follows ("backed by France").
+    pub passive: bool,
+    /// Matched pattern words, for preferring the more specific pattern.
+    pub weight: usize,
+}
+
+fn stemmer() -> &'static Stemmer {
+    static STEMMER: OnceLock<Stemmer> = OnceLock::new();
+    STEMMER.get_or_init(|| Stemmer::create(Algorithm::English))
+}
+
+pub(crate) fn stem(word: &str) -> String {
+    let lower = word.to_lowercase().replace('’', "'");
+    stemmer().stem(&lower).into_owned()
+}
+
+fn patterns() -> &'static [Pattern] {
+    static PATTERNS: OnceLock<Vec<Pattern>> = OnceLock::new();
+    PATTERNS.get_or_init(|| {
+        let mut out = Vec::new();
+        for line in include_str!("lexicon.txt").lines() {
+            if line.starts_with('#') || line.trim().is_empty() {
+                continue;
+            }
+            let Some((class, pattern)) = line.split_once('|') else { continue };
+            let Some(class) = PloverType::parse(class) else { continue };
+            let (passive, pattern) = match pattern.strip_prefix('>') {
+                Some(rest) => (true, rest),
+                None => (false, pattern),
+            };
+            let pieces =
+                pattern.split_whitespace().map(|w| if w == "*" { Piece::Gap } else { Piece::Stem(stem(w)) }).collect();
+            out.push(Pattern { class, pieces, passive });
+        }
+        out
+    })
+}
+
+/// Every trigger in the sentence, in text order; at each start the most specific first.
+pub fn triggers(sentence: &str) -> Vec<Trigger> {
+    let ws = words(sentence);
+    let stems: Vec<String> = ws.iter().map(|w| stem(w.text)).collect();
+    let mut found = Vec::new();
+    for pattern in patterns() {
+        for i in 0..ws.len() {
+            if let Some(end) = match_at(&pattern.pieces, &stems, i) {
+                found.push(trigger(pattern, &ws, i, end));
+            }
+        }
+    }
+    found.sort_by(|a: &Trigger, b| a.start.cmp(&b.start).then(b.weight.cmp(&a.weight)).then(b.end.cmp(&a.end)));
+    found
+}
+
+fn trigger(pattern: &Pattern, ws: &[Word], first: usize, last: usize) -> Trigger {
+    Trigger {
+        class: pattern.class,
+        start: ws[first].start,
+        end: ws[last - 1].end,
+        head_end: if pattern.pieces.iter().any(|p| matches!(p, Piece::Gap)) { ws[first].end } else { ws[last - 1].end },
+        first_word: first,
+        last_word: last,
+        passive: pattern.passive,
+        weight: pattern.pieces.iter().filter(|p| matches!(p, Piece::Stem(_))).count(),
+    }
+}
+
+/// Matches the pattern starting at word `i`; returns one past the last matched word.
+fn match_at(pieces: &[Piece], stems: &[String], i: usize) -> Option<usize> {
+    match pieces.split_first() {
+        None => Some(i),
+        Some((Piece::Stem(s), rest)) => {
+            if stems.get(i) == Some(s) {
+                match_at(rest, stems, i + 1)
+            } else {
+                None
+            }
+        }
+        Some((Piece::Gap, rest)) => {
+            (0..=GAP_WORDS).find_map(|skip| if i + skip > stems.len() { None } else { match_at(rest, stems, i + skip) })
+        }
+    }
+}
+
+/// Words before a trigger that turn a cooperative act into a promise of it ("will visit").
+const INTENT: &[&str] = &["will", "would", "shall", "plan", "plans", "intend", "intends", "going"];
+/// Words before a trigger that deny it ("did not agree", "will not accept").
+const NEGATION: &[&str] = &["not", "n't", "never", "no", "without"];
+
+/// The class a trigger gets in its context: promises of cooperation are AGREE, denials of it
+/// REJECT.
+pub fn class_in_context(sentence: &str, trigger: &Trigger) -> PloverType {
+    let ws = words(sentence);
+    let before: Vec<String> =
+        ws[trigger.first_word.saturating_sub(3)..trigger.first_word].iter().map(|w| w.text.to_lowercase()).collect();
+    let cooperative = matches!(
+        trigger.class,
+        PloverType::Agree
+            | PloverType::Consult
+            | PloverType::Support
+            | PloverType::Cooperate
+            | PloverType::Aid
+            | PloverType::Concede
+            | PloverType::Retreat
+    );
+    if cooperative && before.iter().any(|w| NEGATION.contains(&w.as_str()) || w.ends_with("n't")) {
+        return PloverType::Reject;
+    }
+    if cooperative && trigger.class != PloverType::Agree && before.iter().any(|w| INTENT.contains(&w.as_str())) {
+        return PloverType::Agree;
+    }
+    trigger.class
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn first(sentence: &str) -> PloverType {
+        let t = triggers(sentence);
+        class_in_context(sentence, &t[0])
+    }
+
+    #[test]
+    fn triggers_match_inflections_and_gaps() {
+        assert_eq!(
+            first("Turkey and Qatar have signed a tripartite deal with the Libyan government for military cooperation"),
+            PloverType::Agree
+        );
+        assert_eq!(first("The two sides signed a treaty"), PloverType::Support);
+        assert_eq!(first("Haftar has been backed by France"), PloverType::Support);
+        assert!(triggers("Haftar has been backed by France")[0].passive);
+        assert_eq!(first("Police arrested dozens"), PloverType::Coerce);
+    }
+
+    #[test]
+    fn intent_and_negation_change_the_class() {
+        assert_eq!(first("The minister will visit Cairo"), PloverType::Agree);
+        assert_eq!(first("Egypt did not support the plan"), PloverType::Reject);
+    }
+}

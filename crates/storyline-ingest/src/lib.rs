@@ -1,0 +1,318 @@
+//! Turns news files into clean [`Article`]s: the first stage of storyline's pipeline.
+//!
+//! Ingest finds files ([`discover`]), decodes their bytes whatever the encoding ([`decode`]),
+//! parses plain text, HTML pages, JSON Lines records and web archives ([`parse_text`],
+//! [`parse_html`], [`parse_jsonl_line`], [`read_warc`]), strips web clutter (reporting every cut
+//! in [`Article::removed`]) and detects the language ([`detect_language`]). Input that cannot
+//! become an article comes back as a
+//! [`Skipped`] with a reason; nothing here panics on bad input or touches a database.
+//!
+//! ```
+//! use storyline_ingest::parse_text;
+//!
+//! let text = "Turkey, Qatar sign deal with Libya – Middle East Monitor\n\n\
+//!             Turkey and Qatar signed a tripartite deal with the Libyan government.\n\n\
+//!             READ: Turkey DM: Libya belongs to Libyans\n\n\
+//!             Leave A Reply";
+//! let article = parse_text("001", text).expect("an article");
+//! assert_eq!(article.title.as_deref(), Some("Turkey, Qatar sign deal with Libya"));
+//! assert_eq!(article.outlet.as_deref(), Some("Middle East Monitor"));
+//! assert_eq!(article.text, "Turkey and Qatar signed a tripartite deal with the Libyan government.");
+//! let reasons: Vec<&str> = article.removed.iter().map(|cut| cut.reason.as_str()).collect();
+//! assert_eq!(reasons, ["related-link", "comment-prompt", "outlet-suffix"]);
+//! ```
+//!
+//! Reading a folder, in a deterministic order:
+//!
+//! ```no_run
+//! let ingested = storyline_ingest::ingest(&["articles/".into()]);
+//! for skipped in &ingested.skipped {
+//!     eprintln!("skipped {}: {}", skipped.origin, skipped.reason);
+//! }
+//! println!("{} articles", ingested.articles.len());
+//! ```
+
+mod clutter;
+mod date;
+mod decode;
+mod discover;
+mod html;
+mod jsonl;
+mod language;
+mod text;
+mod warc;
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use storyline_model::{Article, Skipped, SourceFormat};
+use xxhash_rust::xxh3::xxh3_64;
+
+pub use clutter::{classify_line, split_outlet_suffix, SplitTitle};
+pub use date::parse_date;
+pub use decode::{decode, decode_http, DecodeError, Decoded};
+pub use discover::{classify, discover, InputFile};
+pub use html::parse_html;
+pub use jsonl::parse_jsonl_line;
+pub use language::{detect_language, iso639_1};
+pub use text::parse_text;
+pub use warc::{open_warc, parse_http_response, read_warc, HttpResponse, WarcError, WarcReader, WarcRecord};
+
+/// Files larger than this are skipped: no news article is this big, and reading a stray database
+/// dump or video into memory would only slow the run down.
+pub const MAX_FILE_BYTES: u64 = 50 * MEGABYTE;
+const MEGABYTE: u64 = 1024 * 1024;
+
+/// Read and parse one file: one article for text and HTML, one per line for JSON Lines, one per
+/// HTML page for web archives (see [`read_warc`]).
+///
+/// Text and HTML articles take the file stem as id. Every article's `source.path` is the file
+/// (`path:LINE` for JSON Lines); every failure is a [`Skipped`] with the same origin.
+pub fn read_file(file: &InputFile) -> Vec<Result<Article, Skipped>> {
+    // Archives are streamed record by record, so the file size limit does not apply to them.
+    if file.format == SourceFormat::Warc {
+        return read_warc(&file.path);
+    }
+    let origin = file.path.display().to_string();
+    let skipped = |reason: String| vec![Err(Skipped { origin: origin.clone(), reason })];
+    if file.size > MAX_FILE_BYTES {
+        return skipped(too_large(file.size));
+    }
+    let bytes = match read_limited(&file.path) {
+        Ok(bytes) => bytes,
+        Err(error) => return skipped(format!("cannot read file: {error}")),
+    };
+    // The file may have grown since it was discovered.
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return skipped(too_large(bytes.len() as u64));
+    }
+    let decoded = match decode(&bytes) {
+        Ok(decoded) => decoded,
+        Err(error) => return skipped(error.to_string()),
+    };
+    let id = file_id(&file.path);
+    let located = |result: Result<Article, String>, origin: &str| {
+        result
+            .map(|mut article| {
+                article.source.path = Some(origin.to_string());
+                article
+            })
+            .map_err(|reason| Skipped { origin: origin.to_string(), reason })
+    };
+    match file.format {
+        SourceFormat::Text => vec![located(parse_text(&id, &decoded.text), &origin)],
+        SourceFormat::Html => vec![located(parse_html(&id, &decoded.text, None), &origin)],
+        SourceFormat::Jsonl => decoded
+            .text
+            .lines()
+            .enumerate()
+            // Blank lines separate nothing in JSON Lines; they are not records.
+            .filter(|(_, line)| !line.trim().is_empty())
+            .map(|(index, line)| located(parse_jsonl_line(line), &format!("{origin}:{}", index + 1)))
+            .collect(),
+        SourceFormat::Warc => unreachable!("handled above"),
+    }
+}
+
+/// Read many files in parallel; results keep the order of `files` (and of lines within a file).
+pub fn read_files(files: &[InputFile]) -> Vec<Result<Article, Skipped>> {
+    files.par_iter().map(read_file).collect::<Vec<_>>().into_iter().flatten().collect()
+}
+
+/// Everything ingest made of some paths.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Ingested {
+    /// In arrival order: paths as given, folders sorted by name, JSON Lines in line order.
+    pub articles: Vec<Article>,
+    pub skipped: Vec<Skipped>,
+}
+
+/// Discover and read everything under `paths`.
+pub fn ingest(paths: &[PathBuf]) -> Ingested {
+    let (files, mut skipped) = discover(paths);
+    let mut articles = Vec::new();
+    for result in read_files(&files) {
+        match result {
+            Ok(article) => articles.push(article),
+            Err(skip) => skipped.push(skip),
+        }
+    }
+    Ingested { articles, skipped }
+}
+
+/// A stable id for an article without one: `u` + xxh3 of the URL when there is one (the same page
+/// keeps its id when its text is re-scraped), else `c` + xxh3 of the text, lower-cased with
+/// whitespace collapsed (the same text keeps its id across reformatting).
+pub fn stable_id(url: Option<&str>, text: &str) -> String {
+    match url.map(str::trim).filter(|url| !url.is_empty()) {
+        Some(url) => format!("u{:016x}", xxh3_64(url.as_bytes())),
+        None => {
+            let normalised = text.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+            format!("c{:016x}", xxh3_64(normalised.as_bytes()))
+        }
+    }
+}
+
+fn file_id(path: &Path) -> String {
+    path.file_stem().map(|stem| stem.to_string_lossy().into_owned()).unwrap_or_else(|| path.display().to_string())
+}
+
+/// Read at most one byte past the limit, so an oversized file is detected without loading it.
+fn read_limited(path: &Path) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    File::open(path)?.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+fn too_large(size: u64) -> String {
+    format!("file too large ({} MB > {} MB)", size.div_ceil(MEGABYTE), MAX_FILE_BYTES / MEGABYTE)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    fn input(path: PathBuf, format: SourceFormat) -> InputFile {
+        let size = fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        InputFile { path, format, size }
+    }
+
+    #[test]
+    fn stable_ids() {
+        let by_url = stable_id(Some("https://x.example/a"), "text");
+        assert_eq!(by_url.len(), 17);
+        assert!(by_url.starts_with('u'));
+        assert_eq!(by_url, stable_id(Some(" https://x.example/a "), "other text"));
+        let by_text = stable_id(None, "Some  Text\n here");
+        assert!(by_text.starts_with('c'));
+        assert_eq!(by_text.len(), 17);
+        assert_eq!(by_text, stable_id(Some(""), "some text here"));
+        assert_ne!(by_text, stable_id(None, "some other text"));
+    }
+
+    #[test]
+    fn reads_text_file_with_stem_as_id() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("000_ea50157a1f620560.txt");
+        fs::write(&path, "Turkey and Qatar have signed a deal.\n\nIt was announced yesterday.\n").expect("write");
+        let results = read_file(&input(path.clone(), SourceFormat::Text));
+        let article = results.into_iter().next().expect("one result").expect("article");
+        assert_eq!(article.id, "000_ea50157a1f620560");
+        assert_eq!(article.source.path, Some(path.display().to_string()));
+        assert_eq!(article.source.format, SourceFormat::Text);
+    }
+
+    #[test]
+    fn reads_latin1_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("latin1.txt");
+        fs::write(&path, b"Caf\xe9 \xe0 M\xe1laga").expect("write");
+        let article = read_file(&input(path, SourceFormat::Text)).remove(0).expect("article");
+        assert_eq!(article.text, "Café à Málaga");
+    }
+
+    #[test]
+    fn empty_binary_and_missing_files_are_skipped() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let cases = [
+            ("empty.txt", &b""[..], "empty file"),
+            ("blank.txt", b" \n\n\t ", "empty file"),
+            ("image.txt", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0", "binary file"),
+        ];
+        for (name, bytes, reason) in cases {
+            let path = dir.path().join(name);
+            fs::write(&path, bytes).expect("write");
+            let results = read_file(&input(path.clone(), SourceFormat::Text));
+            assert_eq!(results, vec![Err(Skipped { origin: path.display().to_string(), reason: reason.to_string() })]);
+        }
+        let missing = read_file(&InputFile { path: dir.path().join("gone.txt"), format: SourceFormat::Text, size: 0 });
+        assert!(matches!(&missing[..], [Err(skip)] if skip.reason.starts_with("cannot read file")));
+    }
+
+    #[test]
+    fn oversized_files_are_skipped_unread() {
+        let file = InputFile {
+            path: PathBuf::from("/nonexistent/huge.txt"),
+            format: SourceFormat::Text,
+            size: MAX_FILE_BYTES + 300 * 1024,
+        };
+        let results = read_file(&file);
+        assert_eq!(results[0].as_ref().expect_err("too large").reason, "file too large (51 MB > 50 MB)");
+    }
+
+    #[test]
+    fn jsonl_bad_line_does_not_stop_the_rest() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("feed.jsonl");
+        let lines = [
+            r#"{"id":"a","text":"First article text."}"#,
+            r#"{"id":"b","text":"#,
+            "",
+            r#"{"id":"c","title":"no text"}"#,
+            r#"{"id":"d","text":"Fourth article text."}"#,
+        ];
+        fs::write(&path, lines.join("\r\n")).expect("write");
+        let results = read_file(&input(path.clone(), SourceFormat::Jsonl));
+        let origin = path.display().to_string();
+        assert_eq!(results.len(), 4);
+        let first = results[0].as_ref().expect("line 1");
+        assert_eq!(first.id, "a");
+        assert_eq!(first.source.path, Some(format!("{origin}:1")));
+        let bad = results[1].as_ref().expect_err("line 2");
+        assert_eq!(bad.origin, format!("{origin}:2"));
+        assert!(bad.reason.starts_with("invalid JSON"), "{}", bad.reason);
+        let missing = results[2].as_ref().expect_err("line 4");
+        assert_eq!(missing.origin, format!("{origin}:4"));
+        assert_eq!(missing.reason, "missing `text` field");
+        let last = results[3].as_ref().expect("line 5");
+        assert_eq!(last.id, "d");
+        assert_eq!(last.source.path, Some(format!("{origin}:5")));
+    }
+
+    #[test]
+    fn reads_latin1_html_with_meta_charset() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("latin1.html");
+        fs::write(&path, &b"<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=iso-8859-1\"></head><body><p>Caf\xe9 \xe0 M\xe1laga</p></body></html>"[..]).expect("write");
+        let article = read_file(&input(path, SourceFormat::Html)).remove(0).expect("article");
+        assert_eq!(article.text, "Café à Málaga");
+    }
+
+    #[test]
+    fn reads_html_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("page.html");
+        fs::write(&path, "<html><head><title>Deal signed in Tripoli today</title></head><body><p>Turkey and Qatar signed a deal.</p></body></html>").expect("write");
+        let article = read_file(&input(path, SourceFormat::Html)).remove(0).expect("article");
+        assert_eq!(article.id, "page");
+        assert_eq!(article.title.as_deref(), Some("Deal signed in Tripoli today"));
+        assert_eq!(article.text, "Turkey and Qatar signed a deal.");
+    }
+
+    #[test]
+    fn ingests_the_seed_folder() {
+        let seeds = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/seeds");
+        if !seeds.exists() {
+            eprintln!("skipping: {} not found", seeds.display());
+            return;
+        }
+        let ingested = ingest(&[seeds]);
+        let ids: Vec<&str> = ingested.articles.iter().map(|article| article.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "000_ea50157a1f620560",
+                "001_39be850b2c363a0b",
+                "002_02428d13abd60254",
+                "003_95318f47aea74e28",
+                "004_3a28729955fca061"
+            ]
+        );
+        assert_eq!(ingested.skipped.len(), 1);
+        assert_eq!(ingested.skipped[0].reason, "unsupported file type .md");
+        assert!(ingested.articles.iter().all(|a| a.language.as_ref().is_some_and(|l| l.code == "en")));
+    }
+}

@@ -1,0 +1,446 @@
+//! Plain-text articles: whitespace, web clutter, a title line when there is one, paragraphs.
+//!
+//! Plain-text news files are usually copy-pasted pages, so their shape is loose. The rules, in the
+//! order they apply:
+//!
+//! 1. **Lines and blocks.** Whitespace runs inside a line become one space; blank lines separate
+//!    blocks.
+//! 2. **Clutter.** Whole lines matching the [`crate::clutter`] table are cut and reported, wherever
+//!    they are ("READ: …" mid-article, "Leave A Reply" at the end, "Site icon Outlet" at the top).
+//!    A "Site icon Outlet" line also names the outlet.
+//! 3. **Title.** The first block is the title when it is a single short line (at most
+//!    [`MAX_TITLE_WORDS`] words) that does not end like a sentence (no final '.', ',', ';' or ':')
+//!    and more text follows. A first article sentence ends with a period, a headline does not.
+//! 4. **Kicker.** When the first *two* blocks are both title-like and the first is shorter (at most
+//!    [`MAX_KICKER_WORDS`] words, fewer than the second), the first is a kicker, a section label
+//!    above the headline ("Libya, Turkey and Qatar" above "Turkey and Qatar to rebuild the Libyan
+//!    army"): the second is the title and the kicker is cut with reason "kicker".
+//! 5. **Byline.** A single "By Name" line right after the title becomes the author.
+//! 6. **Outlet suffix.** " – Outlet", " | Outlet", " - Outlet" at the end of the title becomes the
+//!    outlet (see [`crate::clutter::split_outlet_suffix`]).
+//! 7. **Paragraphs.** Inside a block, a line break after sentence-ending punctuation starts a new
+//!    paragraph; any other line break is a soft wrap and becomes a space ("A German call, and
+//!    German⏎Foreign Minister Heiko Maas …" is one sentence). Paragraphs are joined with "\n\n".
+
+use storyline_model::{Article, RemovedText, SourceFormat};
+
+use crate::clutter;
+use crate::language::detect_language;
+
+/// Headlines are short; a first line longer than this is the article's opening sentence.
+pub const MAX_TITLE_WORDS: usize = 25;
+const MAX_TITLE_CHARS: usize = 250;
+/// Kickers are a few words naming a topic or section.
+pub const MAX_KICKER_WORDS: usize = 8;
+const MAX_BYLINE_WORDS: usize = 6;
+
+pub(crate) const KICKER: &str = "kicker";
+pub(crate) const BYLINE: &str = "byline";
+
+/// Parse a plain-text article. `Err` carries the reason it is not an article.
+pub fn parse_text(id: &str, text: &str) -> Result<Article, String> {
+    let mut removed = Vec::new();
+    let mut site_outlet = None;
+    let blocks = strip_clutter(split_blocks(text), &mut removed, &mut site_outlet);
+    let heading = take_heading(blocks, &mut removed);
+
+    let body = paragraphs(&heading.body, true).join("\n\n");
+    if body.is_empty() {
+        return Err(if removed.is_empty() {
+            "no article text".to_string()
+        } else {
+            "no article text (only web clutter)".to_string()
+        });
+    }
+
+    let mut article = Article::new(id, body, SourceFormat::Text);
+    article.author = heading.author;
+    article.outlet = site_outlet;
+    if let Some(title) = heading.title {
+        let title = apply_outlet_suffix(title, &mut article.outlet, None, &mut removed);
+        article.title = Some(title);
+    }
+    article.language = detect_language(&article.full_text());
+    article.removed = removed;
+    Ok(article)
+}
+
+/// Cut an outlet suffix from `title`, recording it; the outlet it names wins over a weaker guess
+/// already in `outlet` (a "Site icon" line), never over metadata (`known`).
+pub(crate) fn apply_outlet_suffix(
+    title: String,
+    outlet: &mut Option<String>,
+    known: Option<&str>,
+    removed: &mut Vec<RemovedText>,
+) -> String {
+    match clutter::split_outlet_suffix(&title, known) {
+        Some(split) => {
+            removed.push(RemovedText {
+                text: split.removed.trim().to_string(),
+                reason: clutter::OUTLET_SUFFIX.to_string(),
+            });
+            if known.is_none() {
+                *outlet = Some(split.outlet);
+            }
+            split.title
+        }
+        None => title,
+    }
+}
+
+/// Blocks of normalised, non-empty lines; blank lines separate blocks.
+pub(crate) fn split_blocks(text: &str) -> Vec<Vec<String>> {
+    let text = text.replace("\r\n", "\n").replace('\u{2029}', "\n\n");
+    let mut blocks = Vec::new();
+    let mut current: Vec<String> = Vec::new();
+    for line in text.split(['\n', '\r', '\u{2028}', '\u{0b}', '\u{0c}']) {
+        let line = normalise_line(line);
+        if line.is_empty() {
+            if !current.is_empty() {
+                blocks.push(std::mem::take(&mut current));
+            }
+        } else {
+            current.push(line);
+        }
+    }
+    if !current.is_empty() {
+        blocks.push(current);
+    }
+    blocks
+}
+
+/// One space between words, no control characters, no invisible characters that only get in the
+/// way of comparing texts (zero-width space, BOM, soft hyphen).
+pub(crate) fn normalise_line(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut pending_space = false;
+    for c in line.chars() {
+        if matches!(c, '\u{200b}' | '\u{feff}' | '\u{ad}') {
+            continue;
+        }
+        if c.is_whitespace() || c.is_control() {
+            pending_space = !out.is_empty();
+            continue;
+        }
+        if pending_space {
+            out.push(' ');
+            pending_space = false;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Remove clutter lines, recording each; blocks left empty disappear.
+pub(crate) fn strip_clutter(
+    blocks: Vec<Vec<String>>,
+    removed: &mut Vec<RemovedText>,
+    site_outlet: &mut Option<String>,
+) -> Vec<Vec<String>> {
+    blocks
+        .into_iter()
+        .map(|lines| {
+            lines
+                .into_iter()
+                .filter(|line| match clutter::classify_line(line) {
+                    Some(reason) => {
+                        if site_outlet.is_none() {
+                            *site_outlet = clutter::outlet_from_site_icon(line).map(str::to_string);
+                        }
+                        removed.push(RemovedText { text: line.clone(), reason: reason.to_string() });
+                        false
+                    }
+                    None => true,
+                })
+                .collect::<Vec<_>>()
+        })
+        .filter(|lines| !lines.is_empty())
+        .collect()
+}
+
+struct Heading {
+    title: Option<String>,
+    author: Option<String>,
+    body: Vec<Vec<String>>,
+}
+
+/// Find title, kicker and byline at the top (rules 3–5 in the module docs).
+fn take_heading(mut blocks: Vec<Vec<String>>, removed: &mut Vec<RemovedText>) -> Heading {
+    let mut start = 0;
+    let mut title = None;
+    let heading_at = |blocks: &[Vec<String>], index: usize| {
+        // A heading needs text after it, or it is just a short article.
+        index + 1 < blocks.len() && single_line(&blocks[index]).is_some_and(is_title_like)
+    };
+    if heading_at(&blocks, 0) {
+        let first_words = word_count(&blocks[0][0]);
+        let is_kicker = heading_at(&blocks, 1)
+            && byline_name(&blocks[1][0]).is_none()
+            && first_words <= MAX_KICKER_WORDS
+            && first_words < word_count(&blocks[1][0]);
+        if is_kicker {
+            removed.push(RemovedText { text: blocks[0][0].clone(), reason: KICKER.to_string() });
+            start = 1;
+        }
+        title = Some(std::mem::take(&mut blocks[start][0]));
+        start += 1;
+    }
+    let mut author = None;
+    if start + 1 < blocks.len() {
+        if let Some(name) = single_line(&blocks[start]).and_then(byline_name) {
+            author = Some(name.to_string());
+            removed.push(RemovedText { text: blocks[start][0].clone(), reason: BYLINE.to_string() });
+            start += 1;
+        }
+    }
+    Heading { title, author, body: blocks.split_off(start) }
+}
+
+fn single_line(block: &[String]) -> Option<&str> {
+    match block {
+        [line] => Some(line.as_str()),
+        _ => None,
+    }
+}
+
+fn word_count(line: &str) -> usize {
+    line.split_whitespace().count()
+}
+
+fn is_title_like(line: &str) -> bool {
+    let words = word_count(line);
+    let ends_like_sentence = line.ends_with(['.', ',', ';', ':']) && !line.ends_with("...");
+    (1..=MAX_TITLE_WORDS).contains(&words) && line.chars().count() <= MAX_TITLE_CHARS && !ends_like_sentence
+}
+
+/// "By Jane Doe" → "Jane Doe".
+fn byline_name(line: &str) -> Option<&str> {
+    let name = line.strip_prefix("By ").or_else(|| line.strip_prefix("BY "))?.trim();
+    let words = word_count(name);
+    let capitalised = name.chars().next().is_some_and(char::is_uppercase);
+    ((1..=MAX_BYLINE_WORDS).contains(&words) && capitalised && !name.ends_with('.')).then_some(name)
+}
+
+/// Characters that end a sentence (or a lead-in such as "Al-Sarraj comments:").
+fn ends_sentence(line: &str) -> bool {
+    line.ends_with(['.', '!', '?', ':', ';', '…', '"', '”', '’', '\'', ')', ']', '»'])
+}
+
+/// Turn blocks into paragraphs. With `soft_wraps`, line breaks inside a sentence are undone
+/// (rule 7); without, every line is a paragraph (HTML, where the markup already said so).
+pub(crate) fn paragraphs(blocks: &[Vec<String>], soft_wraps: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    for block in blocks {
+        if !soft_wraps {
+            out.extend(block.iter().cloned());
+            continue;
+        }
+        let mut current = String::new();
+        for line in block {
+            let continues = !current.is_empty()
+                && (!ends_sentence(&current) || line.chars().next().is_some_and(char::is_lowercase));
+            if continues {
+                current.push(' ');
+                current.push_str(line);
+            } else {
+                if !current.is_empty() {
+                    out.push(std::mem::take(&mut current));
+                }
+                current.push_str(line);
+            }
+        }
+        if !current.is_empty() {
+            out.push(current);
+        }
+    }
+    out
+}
+
+/// Cleaned body text shared by the HTML and JSON Lines readers (no title detection there: the
+/// title comes from metadata).
+pub(crate) struct CleanBody {
+    pub text: String,
+    pub removed: Vec<RemovedText>,
+    pub site_outlet: Option<String>,
+}
+
+pub(crate) fn clean_body(raw: &str, soft_wraps: bool) -> CleanBody {
+    let mut removed = Vec::new();
+    let mut site_outlet = None;
+    let blocks = strip_clutter(split_blocks(raw), &mut removed, &mut site_outlet);
+    CleanBody { text: paragraphs(&blocks, soft_wraps).join("\n\n"), removed, site_outlet }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::path::PathBuf;
+
+    fn reasons(article: &Article) -> Vec<(&str, &str)> {
+        article.removed.iter().map(|r| (r.text.as_str(), r.reason.as_str())).collect()
+    }
+
+    /// The seed articles live in the shared folder beside the checkout; tests skip without them.
+    fn seed(name: &str) -> Option<String> {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/seeds").join(name);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Some(text),
+            Err(_) => {
+                eprintln!("skipping: seed {} not found", path.display());
+                None
+            }
+        }
+    }
+
+    #[test]
+    fn seed_000_has_no_title() {
+        let Some(text) = seed("000_ea50157a1f620560.txt") else {
+            return;
+        };
+        let article = parse_text("000_ea50157a1f620560", &text).expect("article");
+        assert_eq!(article.title, None);
+        assert!(article.text.starts_with("Turkey and Qatar have signed a tripartite deal"));
+        assert!(article.text.ends_with("deployed by those countries."));
+        assert_eq!(article.text.split("\n\n").count(), 7);
+        assert!(article.removed.is_empty());
+        assert_eq!(article.outlet, None);
+        assert_eq!(article.language.as_ref().map(|l| l.code.as_str()), Some("en"));
+    }
+
+    #[test]
+    fn seed_001_title_outlet_and_clutter() {
+        let Some(text) = seed("001_39be850b2c363a0b.txt") else {
+            return;
+        };
+        let article = parse_text("001_39be850b2c363a0b", &text).expect("article");
+        assert_eq!(
+            article.title.as_deref(),
+            Some("Turkey, Qatar sign military cooperation agreement with Libyan government")
+        );
+        assert_eq!(article.outlet.as_deref(), Some("Middle East Monitor"));
+        assert_eq!(
+            reasons(&article),
+            vec![
+                ("READ: Turkey DM: Libya belongs to Libyans", "related-link"),
+                ("READ: UAE working against Turkey, but for how long?", "related-link"),
+                ("Leave A Reply", "comment-prompt"),
+                ("– Middle East Monitor", "outlet-suffix"),
+            ]
+        );
+        assert!(article.text.starts_with("Turkey and Qatar signed a tripartite agreement"));
+        assert!(article.text.ends_with("deployed by these countries."));
+        assert!(!article.text.contains("READ:"));
+        assert!(!article.text.contains("Middle East Monitor"));
+        assert_eq!(article.text.split("\n\n").count(), 7);
+    }
+
+    #[test]
+    fn seed_002_kicker_then_title() {
+        let Some(text) = seed("002_02428d13abd60254.txt") else {
+            return;
+        };
+        let article = parse_text("002_02428d13abd60254", &text).expect("article");
+        assert_eq!(article.title.as_deref(), Some("Turkey and Qatar to rebuild the Libyan army"));
+        assert_eq!(reasons(&article), vec![("Libya, Turkey and Qatar", "kicker")]);
+        assert_eq!(article.outlet, None);
+        // The standfirst ends with a period: it is the first paragraph, not a title.
+        assert!(article.text.starts_with("Turkey recalls that the mass graves"));
+        // The quoted subheading is content and stays its own paragraph.
+        assert!(article.text.contains("\n\n“Turkey is on the right side in the Libyan conflict”\n\n"));
+    }
+
+    #[test]
+    fn seed_003_site_icon_names_outlet() {
+        let Some(text) = seed("003_95318f47aea74e28.txt") else {
+            return;
+        };
+        let article = parse_text("003_95318f47aea74e28", &text).expect("article");
+        assert_eq!(
+            article.title.as_deref(),
+            Some("UN-backed Libyan gov’t accepts Turkey’s military, logistical support offer: report")
+        );
+        assert_eq!(article.outlet.as_deref(), Some("Turkish Minute"));
+        assert_eq!(
+            reasons(&article),
+            vec![("Site icon Turkish Minute", "site-chrome"), ("Exit mobile version", "site-chrome")]
+        );
+        // The photo caption stays.
+        assert!(article.text.starts_with("Chairman of the Presidential Council of Libya"));
+        assert!(article.text.contains("(PHOTO: Middle East Monitor)"));
+        assert!(article.text.ends_with("backed different sides in the conflict."));
+    }
+
+    #[test]
+    fn seed_004_keeps_lead_ins_and_joins_soft_wraps() {
+        let Some(text) = seed("004_3a28729955fca061.txt") else {
+            return;
+        };
+        let article = parse_text("004_3a28729955fca061", &text).expect("article");
+        assert_eq!(article.title, None);
+        assert!(article.removed.is_empty());
+        assert!(article.text.starts_with("The head of the Libyan government of reconciliation"));
+        assert!(article.text.contains("\n\nAl-Sarraj comments:\n\nFayez al-Sarraj, the President"));
+        assert!(article
+            .text
+            .contains("A German call, and German Foreign Minister Heiko Maas also resolved in Tripoli"));
+        assert!(article.text.contains("more than a year.\n\nLast June, the Accord forces"));
+        assert!(article.text.contains("(Anadolu Agency)"));
+    }
+
+    #[test]
+    fn byline_becomes_author() {
+        let article = parse_text("x", "Libya talks resume\n\nBy Jane Doe\n\nTalks resumed on Monday in Geneva.")
+            .expect("article");
+        assert_eq!(article.title.as_deref(), Some("Libya talks resume"));
+        assert_eq!(article.author.as_deref(), Some("Jane Doe"));
+        assert_eq!(article.text, "Talks resumed on Monday in Geneva.");
+        assert_eq!(reasons(&article), vec![("By Jane Doe", "byline")]);
+    }
+
+    #[test]
+    fn normalises_whitespace_and_line_endings() {
+        let article = parse_text("x", "  First\u{a0}line   here.\r\n\r\n\r\nSecond\tparagraph\u{200b} here.\r\n")
+            .expect("article");
+        assert_eq!(article.text, "First line here.\n\nSecond paragraph here.");
+        assert_eq!(article.title, None);
+    }
+
+    #[test]
+    fn single_line_is_body_not_title() {
+        let article = parse_text("x", "Breaking news without a period").expect("article");
+        assert_eq!(article.title, None);
+        assert_eq!(article.text, "Breaking news without a period");
+    }
+
+    #[test]
+    fn only_clutter_or_whitespace_is_an_error() {
+        assert_eq!(
+            parse_text("x", "Leave A Reply\n\nShare this\n"),
+            Err("no article text (only web clutter)".to_string())
+        );
+        assert_eq!(parse_text("x", " \n\t\n"), Err("no article text".to_string()));
+    }
+
+    proptest! {
+        #[test]
+        fn decode_then_parse_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+            if let Ok(decoded) = crate::decode(&bytes) {
+                let _ = parse_text("x", &decoded.text);
+            }
+        }
+
+        #[test]
+        fn parse_text_never_panics(text in "(?s).{0,600}") {
+            if let Ok(article) = parse_text("x", &text) {
+                prop_assert!(!article.text.is_empty());
+                prop_assert!(!article.text.contains("\n\n\n"));
+            }
+        }
+
+        #[test]
+        fn parse_text_handles_line_soup(lines in proptest::collection::vec("[A-Za-z:. ]{0,30}", 0..20)) {
+            let _ = parse_text("x", &lines.join("\n"));
+        }
+    }
+}

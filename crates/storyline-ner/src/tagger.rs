@@ -1,0 +1,359 @@
+//! The tagger: training, and tagging stories given as token lists or as raw text.
+
+use crate::conll::Document;
+use crate::entity::NUM_LABELS;
+use crate::entity::{labels_to_spans, spans_to_labels, EntityKind, Span};
+use crate::features::{document_features, MemoryFeatures, SentenceFeatures, StoryMemory};
+use crate::gazetteer::Gazetteer;
+use crate::perceptron::{constrained_transitions, emission_scores, viterbi, Trainer, TRANSITION_ROWS};
+use crate::tokenize::tokenize_sentences;
+use rayon::prelude::*;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::time::Instant;
+
+/// Feature keys are already xxh3 hashes, so hashing them again would only cost time.
+#[derive(Default)]
+pub(crate) struct PassThrough(u64);
+
+impl Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ b as u64;
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+pub(crate) type FeatureRows = HashMap<u64, u32, BuildHasherDefault<PassThrough>>;
+
+/// How to train. The defaults are what the shipped model uses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TrainConfig {
+    /// Passes over the training stories.
+    pub epochs: usize,
+    /// Seed for the order in which stories are visited; same seed, same model.
+    pub seed: u64,
+    /// Features seen fewer times than this in training are dropped.
+    pub min_feature_count: u32,
+    /// The name lists used while training are built from the other folds of the training data
+    /// (jackknifing), so that the model learns how much a list match is worth on names it has
+    /// not seen, as will be the case at run time. 0 or 1 disables that.
+    pub gazetteer_folds: usize,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig { epochs: 12, seed: 2003, min_feature_count: 1, gazetteer_folds: 5 }
+    }
+}
+
+/// What happened in one training epoch.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EpochProgress {
+    pub epoch: usize,
+    /// Sentences the tagger got wrong (before updating) during the epoch.
+    pub sentence_errors: usize,
+    /// Tokens whose label was wrong (before updating) during the epoch.
+    pub token_errors: usize,
+    pub tokens: usize,
+    pub seconds: f64,
+}
+
+/// A named entity found in raw text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Mention {
+    /// The text exactly as it appears in the input, `&input[byte_start..byte_end]`.
+    pub text: String,
+    pub kind: EntityKind,
+    pub byte_start: usize,
+    pub byte_end: usize,
+}
+
+/// A trained named-entity tagger.
+#[derive(Debug, Clone)]
+pub struct Tagger {
+    pub(crate) rows: FeatureRows,
+    /// `rows.len() * NUM_LABELS` averaged emission weights.
+    pub(crate) emit: Vec<f32>,
+    /// `TRANSITION_ROWS * NUM_LABELS` averaged transition weights (unconstrained).
+    pub(crate) trans: Vec<f32>,
+    pub(crate) gazetteer: Gazetteer,
+}
+
+struct TrainingSentence {
+    rows: Vec<u32>,
+    offsets: Vec<usize>,
+    gold: Vec<u8>,
+    features: SentenceFeatures,
+}
+
+/// SplitMix64: a tiny, well-mixed generator so the visiting order never depends on a crate
+/// version.
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn shuffle<T>(&mut self, v: &mut [T]) {
+        for i in (1..v.len()).rev() {
+            let j = (self.next() % (i as u64 + 1)) as usize;
+            v.swap(i, j);
+        }
+    }
+}
+
+fn gazetteer_from<'a>(docs: impl Iterator<Item = &'a Document>) -> Gazetteer {
+    let mut g = Gazetteer::default();
+    for d in docs {
+        for s in &d.sentences {
+            for e in &s.entities {
+                if e.end <= s.tokens.len() {
+                    g.insert(&s.tokens[e.start..e.end], e.kind);
+                }
+            }
+        }
+    }
+    g
+}
+
+impl Tagger {
+    /// Trains a tagger on gold stories.
+    pub fn train(docs: &[Document], config: &TrainConfig) -> Tagger {
+        Tagger::train_with_progress(docs, config, |_, _| {})
+    }
+
+    /// Trains, calling `on_epoch` after every epoch with the progress and the model as it stands
+    /// (averaged weights), e.g. to score a development set.
+    pub fn train_with_progress(
+        docs: &[Document],
+        config: &TrainConfig,
+        mut on_epoch: impl FnMut(&EpochProgress, &Tagger),
+    ) -> Tagger {
+        let full_gazetteer = gazetteer_from(docs.iter());
+        let folds = config.gazetteer_folds;
+        let fold_gazetteers: Vec<Gazetteer> = if folds > 1 {
+            (0..folds)
+                .into_par_iter()
+                .map(|f| gazetteer_from(docs.iter().enumerate().filter(|(i, _)| i % folds != f).map(|(_, d)| d)))
+                .collect()
+        } else {
+            Vec::new()
+        };
+
+        let hashed: Vec<Vec<SentenceFeatures>> = docs
+            .par_iter()
+            .enumerate()
+            .map(|(i, d)| {
+                let gaz = if folds > 1 { &fold_gazetteers[i % folds] } else { &full_gazetteer };
+                document_features(&d.token_lists(), gaz)
+            })
+            .collect();
+        drop(fold_gazetteers);
+
+        // Rows in first-seen order, keeping only features seen often enough.
+        let mut counts: HashMap<u64, u32, BuildHasherDefault<PassThrough>> = HashMap::default();
+        for sent in hashed.iter().flatten() {
+            for &h in &sent.ids {
+                *counts.entry(h).or_insert(0) += 1;
+            }
+        }
+        let memory_names = MemoryFeatures::new();
+        let mut rows: FeatureRows = HashMap::default();
+        for h in memory_names.all() {
+            let next = rows.len() as u32;
+            rows.entry(h).or_insert(next);
+        }
+        for sent in hashed.iter().flatten() {
+            for &h in &sent.ids {
+                if counts.get(&h).copied().unwrap_or(0) >= config.min_feature_count {
+                    let next = rows.len() as u32;
+                    rows.entry(h).or_insert(next);
+                }
+            }
+        }
+        drop(counts);
+
+        let stories: Vec<Vec<TrainingSentence>> = hashed
+            .into_iter()
+            .zip(docs)
+            .map(|(sents, doc)| {
+                sents
+                    .into_iter()
+                    .zip(&doc.sentences)
+                    .map(|(mut f, s)| {
+                        let mut ids = Vec::with_capacity(f.ids.len());
+                        let mut offsets = Vec::with_capacity(f.offsets.len());
+                        for w in f.offsets.windows(2) {
+                            offsets.push(ids.len());
+                            ids.extend(f.ids[w[0]..w[1]].iter().filter_map(|h| rows.get(h).copied()));
+                        }
+                        offsets.push(ids.len());
+                        f.ids = Vec::new();
+                        f.offsets = Vec::new();
+                        TrainingSentence {
+                            rows: ids,
+                            offsets,
+                            gold: spans_to_labels(s.tokens.len(), &s.entities),
+                            features: f,
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+
+        let mut trainer = Trainer::new(rows.len());
+        let mut order: Vec<usize> = (0..stories.len()).collect();
+        let mut rng = SplitMix(config.seed);
+        let mut memory = StoryMemory::default();
+        let (mut buf_rows, mut buf_offsets, mut scores, mut predicted) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let mut extra = Vec::new();
+        for epoch in 1..=config.epochs {
+            let started = Instant::now();
+            rng.shuffle(&mut order);
+            let mut progress = EpochProgress { epoch, sentence_errors: 0, token_errors: 0, tokens: 0, seconds: 0.0 };
+            for &d in &order {
+                memory.clear();
+                for sent in &stories[d] {
+                    add_memory_rows(sent, &memory, &memory_names, &rows, &mut extra, &mut buf_rows, &mut buf_offsets);
+                    emission_scores(&trainer.emit, &buf_rows, &buf_offsets, &mut scores);
+                    let transitions = constrained_transitions(&trainer.trans);
+                    viterbi(&scores, &transitions, &mut predicted);
+                    let wrong = predicted.iter().zip(&sent.gold).filter(|(p, g)| p != g).count();
+                    progress.tokens += sent.gold.len();
+                    if wrong > 0 {
+                        progress.sentence_errors += 1;
+                        progress.token_errors += wrong;
+                        trainer.update(&buf_rows, &buf_offsets, &sent.gold, &predicted);
+                    }
+                    trainer.tick();
+                    // Remember what the tagger itself said, as it will have to at run time.
+                    memory.remember(&sent.features, &labels_to_spans(&predicted));
+                }
+            }
+            progress.seconds = started.elapsed().as_secs_f64();
+            let (emit, trans) = trainer.averaged();
+            let snapshot = Tagger { rows: rows.clone(), emit, trans, gazetteer: full_gazetteer.clone() };
+            on_epoch(&progress, &snapshot);
+            if epoch == config.epochs {
+                return snapshot.pruned();
+            }
+        }
+        let (emit, trans) = trainer.averaged();
+        Tagger { rows, emit, trans, gazetteer: full_gazetteer }.pruned()
+    }
+
+    /// Drops features whose averaged weights are all zero: they cannot change a decision.
+    fn pruned(self) -> Tagger {
+        let mut by_row: Vec<(u32, u64)> = self.rows.iter().map(|(&h, &r)| (r, h)).collect();
+        by_row.sort_unstable();
+        let mut rows: FeatureRows = HashMap::default();
+        let mut emit = Vec::new();
+        for (r, h) in by_row {
+            let w = &self.emit[r as usize * NUM_LABELS..(r as usize + 1) * NUM_LABELS];
+            if w.iter().any(|&x| x != 0.0) {
+                rows.insert(h, rows.len() as u32);
+                emit.extend_from_slice(w);
+            }
+        }
+        Tagger { rows, emit, trans: self.trans, gazetteer: self.gazetteer }
+    }
+
+    /// Number of features with weights, a measure of model size.
+    pub fn feature_count(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Tags the tokenised sentences of one story. Sentences are tagged in order and later ones
+    /// see what was decided for earlier ones, so pass a whole story at once.
+    pub fn tag_document<S: AsRef<str>>(&self, sentences: &[Vec<S>]) -> Vec<Vec<Span>> {
+        let owned: Vec<Vec<String>> =
+            sentences.iter().map(|s| s.iter().map(|t| t.as_ref().to_string()).collect()).collect();
+        let features = document_features(&owned, &self.gazetteer);
+        let memory_names = MemoryFeatures::new();
+        let mut memory = StoryMemory::default();
+        let transitions = constrained_transitions(&self.trans);
+        let (mut rows, mut offsets, mut scores, mut labels) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let mut extra = Vec::new();
+        let mut out = Vec::with_capacity(features.len());
+        for f in &features {
+            rows.clear();
+            offsets.clear();
+            for i in 0..f.lower.len() {
+                offsets.push(rows.len());
+                rows.extend(f.ids[f.offsets[i]..f.offsets[i + 1]].iter().filter_map(|h| self.rows.get(h).copied()));
+                extra.clear();
+                memory.features(f, i, &memory_names, &mut extra);
+                rows.extend(extra.iter().filter_map(|h| self.rows.get(h).copied()));
+            }
+            offsets.push(rows.len());
+            emission_scores(&self.emit, &rows, &offsets, &mut scores);
+            viterbi(&scores, &transitions, &mut labels);
+            let spans = labels_to_spans(&labels);
+            memory.remember(f, &spans);
+            out.push(spans);
+        }
+        out
+    }
+
+    /// Finds the entities in raw news text (one story), splitting it into sentences and tokens
+    /// itself.
+    pub fn tag_text(&self, text: &str) -> Vec<Mention> {
+        let sentences = tokenize_sentences(text);
+        let words: Vec<Vec<&str>> = sentences.iter().map(|s| s.iter().map(|t| t.text.as_str()).collect()).collect();
+        let spans = self.tag_document(&words);
+        let mut mentions = Vec::new();
+        for (sent, spans) in sentences.iter().zip(spans) {
+            for span in spans {
+                let (Some(first), Some(last)) = (sent.get(span.start), sent.get(span.end.saturating_sub(1))) else {
+                    continue;
+                };
+                mentions.push(Mention {
+                    text: text[first.start..last.end].to_string(),
+                    kind: span.kind,
+                    byte_start: first.start,
+                    byte_end: last.end,
+                });
+            }
+        }
+        mentions
+    }
+}
+
+/// Builds the rows of one training sentence: its static rows plus the memory features.
+fn add_memory_rows(
+    sent: &TrainingSentence,
+    memory: &StoryMemory,
+    names: &MemoryFeatures,
+    rows: &FeatureRows,
+    extra: &mut Vec<u64>,
+    out_rows: &mut Vec<u32>,
+    out_offsets: &mut Vec<usize>,
+) {
+    out_rows.clear();
+    out_offsets.clear();
+    for i in 0..sent.gold.len() {
+        out_offsets.push(out_rows.len());
+        out_rows.extend_from_slice(&sent.rows[sent.offsets[i]..sent.offsets[i + 1]]);
+        extra.clear();
+        memory.features(&sent.features, i, names, extra);
+        out_rows.extend(extra.iter().filter_map(|h| rows.get(h).copied()));
+    }
+    out_offsets.push(out_rows.len());
+}
+
+// Keep the transition table shape in one place for the model file.
+pub(crate) const TRANSITION_LEN: usize = TRANSITION_ROWS * NUM_LABELS;

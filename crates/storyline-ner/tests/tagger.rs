@@ -1,0 +1,123 @@
+//! Training, saving, loading and tagging with a tiny model trained on hand-made sentences.
+
+use storyline_ner::{conll, evaluate_documents, EntityKind, NerError, Tagger, TrainConfig};
+
+const TINY: &str = "\
+Hulusi NNP O B-PER
+Akar NNP O I-PER
+met VBD O O
+Fayez NNP O B-PER
+al-Sarraj NNP O I-PER
+in IN O O
+Tripoli NNP O B-LOC
+. . O O
+
+Turkish JJ O B-MISC
+troops NNS O O
+arrived VBD O O
+in IN O O
+Libya NNP O B-LOC
+. . O O
+
+The DT O O
+United NNP O B-ORG
+Nations NNP O I-ORG
+welcomed VBD O O
+the DT O O
+talks NNS O O
+in IN O O
+Ankara NNP O B-LOC
+. . O O
+
+Defence NNP O O
+Minister NNP O O
+Akar NNP O B-PER
+said VBD O O
+Turkey NNP O B-LOC
+would MD O O
+help VB O O
+. . O O
+";
+
+fn tiny_tagger() -> Tagger {
+    let docs = conll::parse_conll(TINY, "tiny").expect("hand-made corpus parses");
+    let config = TrainConfig { min_feature_count: 1, gazetteer_folds: 0, ..TrainConfig::default() };
+    Tagger::train(&docs, &config)
+}
+
+#[test]
+fn learns_the_tiny_corpus() {
+    let docs = conll::parse_conll(TINY, "tiny").expect("parses");
+    let report = evaluate_documents(&tiny_tagger(), &docs);
+    assert!(report.micro.f1 > 0.9, "{report}");
+}
+
+#[test]
+fn save_load_round_trip() {
+    let tagger = tiny_tagger();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("ner.bin");
+    tagger.save(&path).expect("save");
+    let loaded = Tagger::load(&path).expect("load");
+    assert_eq!(loaded.to_bytes(), tagger.to_bytes());
+    let text = "Hulusi Akar met Fayez al-Sarraj in Tripoli.";
+    assert_eq!(loaded.tag_text(text), tagger.tag_text(text));
+    assert_eq!(loaded.feature_count(), tagger.feature_count());
+}
+
+#[test]
+fn bad_and_truncated_files_are_refused_with_a_reason() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bytes = tiny_tagger().to_bytes();
+
+    let garbage = dir.path().join("garbage.bin");
+    std::fs::write(&garbage, b"this is not a model").expect("write");
+    let err = Tagger::load(&garbage).expect_err("garbage");
+    assert!(matches!(err, NerError::BadModel { .. }));
+    assert!(err.to_string().contains("header"), "{err}");
+
+    let truncated = dir.path().join("truncated.bin");
+    std::fs::write(&truncated, &bytes[..bytes.len() / 2]).expect("write");
+    let err = Tagger::load(&truncated).expect_err("truncated");
+    assert!(matches!(err, NerError::BadModel { .. }), "{err}");
+
+    let mut flipped = bytes.clone();
+    let mid = flipped.len() / 2;
+    flipped[mid] ^= 0x55;
+    assert!(Tagger::from_bytes(&flipped, std::path::Path::new("flipped")).is_err());
+
+    let missing = Tagger::load(dir.path().join("missing.bin")).expect_err("missing");
+    assert!(matches!(missing, NerError::Io { .. }));
+}
+
+#[test]
+fn tag_text_returns_mentions_with_byte_offsets() {
+    let tagger = tiny_tagger();
+    let text = "Turkish Defence Minister Hulusi Akar met Fayez al-Sarraj in Tripoli.";
+    let mentions = tagger.tag_text(text);
+    assert!(!mentions.is_empty());
+    for m in &mentions {
+        assert_eq!(&text[m.byte_start..m.byte_end], m.text);
+        assert!(!m.text.ends_with('.'));
+    }
+    // The tiny model has seen these exact names; shape is what matters here, not accuracy.
+    assert!(mentions.iter().any(|m| m.text == "Hulusi Akar" && m.kind == EntityKind::Person));
+    assert!(mentions.iter().any(|m| m.text == "Tripoli" && m.kind == EntityKind::Location));
+}
+
+#[test]
+fn tag_document_gives_one_span_list_per_sentence() {
+    let tagger = tiny_tagger();
+    let doc = vec![vec!["Akar", "visited", "Ankara", "."], vec![], vec!["Libya", "welcomed", "it", "."]];
+    let spans = tagger.tag_document(&doc);
+    assert_eq!(spans.len(), 3);
+    assert!(spans[1].is_empty());
+    for (sent, spans) in doc.iter().zip(&spans) {
+        assert!(spans.iter().all(|s| s.start < s.end && s.end <= sent.len()));
+    }
+}
+
+#[test]
+fn training_is_reproducible() {
+    assert_eq!(tiny_tagger().to_bytes(), tiny_tagger().to_bytes());
+}

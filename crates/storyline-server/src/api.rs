@@ -1,0 +1,505 @@
+//! The JSON API under `/api/`: handlers, their query parameters, and the list of routes the
+//! OpenAPI document must describe.
+
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use storyline_model::{Article, DuplicateKind, SourceFormat};
+use storyline_store::{ArticleFilter, Page};
+
+use crate::error::{code_for, ApiError};
+use crate::AppState;
+
+/// Items per page when the client does not say, and the most it may ask for.
+const DEFAULT_LIMIT: usize = 20;
+const MAX_LIMIT: usize = 100;
+/// Longest search query accepted.
+const MAX_QUERY_CHARS: usize = 500;
+
+/// Every API route as (method, OpenAPI path), given what the backend offers. The router and the
+/// OpenAPI document are both checked against this list by the tests.
+pub fn api_routes(backend: &dyn crate::Backend) -> Vec<(&'static str, &'static str)> {
+    let mut routes = vec![
+        ("get", "/api/stats"),
+        ("get", "/api/articles"),
+        ("post", "/api/articles"),
+        ("get", "/api/articles/{id}"),
+        ("get", "/api/articles/{id}/duplicates"),
+        ("get", "/api/duplicates"),
+        ("get", "/api/events"),
+        ("get", "/api/events/{id}"),
+        ("get", "/api/storylines"),
+        ("get", "/api/storylines/{id}"),
+        ("get", "/api/search"),
+    ];
+    if backend.has_coverage() {
+        routes.push(("get", "/api/events/{id}/coverage"));
+    }
+    routes
+}
+
+pub fn routes(state: &AppState) -> Router<AppState> {
+    let mut router = Router::new()
+        .route("/api/stats", get(stats))
+        .route("/api/articles", get(list_articles).post(post_article))
+        .route("/api/articles/{id}", get(get_article))
+        .route("/api/articles/{id}/duplicates", get(article_duplicates))
+        .route("/api/duplicates", get(list_duplicates))
+        .route("/api/events", get(list_events))
+        .route("/api/events/{id}", get(get_event))
+        .route("/api/storylines", get(list_storylines))
+        .route("/api/storylines/{id}", get(get_storyline))
+        .route("/api/search", get(search));
+    if state.inner.backend.has_coverage() {
+        router = router.route("/api/events/{id}/coverage", get(event_coverage));
+    }
+    router
+}
+
+/// Anything no route matched.
+pub async fn no_route(uri: Uri) -> ApiError {
+    ApiError::not_found(format!("nothing at {}", uri.path()))
+}
+
+type ApiResult<T> = Result<T, ApiError>;
+
+fn query<T>(q: Result<Query<T>, QueryRejection>) -> ApiResult<T> {
+    q.map(|Query(q)| q).map_err(|rejection| ApiError::bad_query(rejection.body_text()))
+}
+
+fn event_id(path: Result<Path<String>, PathRejection>) -> ApiResult<i64> {
+    let Path(raw) = path.map_err(|rejection| ApiError::bad_query(rejection.body_text()))?;
+    raw.parse().map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "bad_path", format!("{raw:?} is not a number")))
+}
+
+fn text_id(path: Result<Path<String>, PathRejection>) -> ApiResult<String> {
+    path.map(|Path(id)| id).map_err(|rejection| ApiError::bad_query(rejection.body_text()))
+}
+
+/// `limit` and `offset` of a listing.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct PageQuery {
+    limit: Option<usize>,
+    offset: Option<usize>,
+}
+
+fn page_bounds(limit: Option<usize>, offset: Option<usize>) -> ApiResult<(usize, usize)> {
+    let limit = limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::bad_query(format!("limit must be between 1 and {MAX_LIMIT}, got {limit}")));
+    }
+    Ok((limit, offset.unwrap_or(0)))
+}
+
+/// A page of a listing as the API answers it.
+#[derive(Debug, Serialize)]
+pub struct Paged<T> {
+    items: Vec<T>,
+    total: u64,
+    limit: usize,
+    offset: usize,
+    /// The offset of the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_offset: Option<usize>,
+}
+
+fn paged<T>(page: Page<T>, limit: usize, offset: usize) -> Paged<T> {
+    let next = offset + page.items.len();
+    Paged {
+        next_offset: (next < page.total as usize && !page.items.is_empty()).then_some(next),
+        items: page.items,
+        total: page.total,
+        limit,
+        offset,
+    }
+}
+
+async fn stats(State(state): State<AppState>) -> ApiResult<Json<Value>> {
+    state
+        .read(|inner, store| {
+            let stats = store.stats()?;
+            Ok(Json(json!({
+                "articles": stats.articles,
+                "events": stats.events,
+                "duplicates": stats.duplicates,
+                "search_indexed_through": inner.search.watermark(),
+                // Which optional parts this server offers, for the web page.
+                "features": {
+                    "ingest": inner.backend.can_ingest(),
+                    "coverage": inner.backend.has_coverage(),
+                },
+            })))
+        })
+        .await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArticlesQuery {
+    limit: Option<usize>,
+    offset: Option<usize>,
+    language: Option<String>,
+    outlet: Option<String>,
+    /// Published at or after: a date (`2020-08-01`) or an RFC 3339 instant.
+    from: Option<String>,
+    /// Published before: a date or an RFC 3339 instant.
+    to: Option<String>,
+    event: Option<i64>,
+}
+
+fn instant(name: &str, value: &str) -> ApiResult<DateTime<Utc>> {
+    if let Ok(instant) = DateTime::parse_from_rfc3339(value) {
+        return Ok(instant.with_timezone(&Utc));
+    }
+    NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|d| d.and_utc())
+        .ok_or_else(|| ApiError::bad_query(format!("`{name}` must be a date (YYYY-MM-DD) or an RFC 3339 instant")))
+}
+
+async fn list_articles(
+    State(state): State<AppState>,
+    q: Result<Query<ArticlesQuery>, QueryRejection>,
+) -> ApiResult<Json<Paged<storyline_store::ArticleSummary>>> {
+    let q = query(q)?;
+    let (limit, offset) = page_bounds(q.limit, q.offset)?;
+    let filter = ArticleFilter {
+        language: q.language.filter(|s| !s.is_empty()),
+        outlet: q.outlet.filter(|s| !s.is_empty()),
+        from: q.from.as_deref().map(|v| instant("from", v)).transpose()?,
+        to: q.to.as_deref().map(|v| instant("to", v)).transpose()?,
+        event: q.event,
+    };
+    state.read(move |_, store| Ok(Json(paged(store.articles_page(&filter, limit, offset)?, limit, offset)))).await
+}
+
+async fn get_article(State(state): State<AppState>, id: Result<Path<String>, PathRejection>) -> ApiResult<Response> {
+    let id = text_id(id)?;
+    state
+        .read(move |_, store| match store.article(&id)? {
+            Some(detail) => Ok(Json(detail).into_response()),
+            None => Err(ApiError::not_found(format!("no article with id {id:?}"))),
+        })
+        .await
+}
+
+async fn article_duplicates(
+    State(state): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+) -> ApiResult<Response> {
+    let id = text_id(id)?;
+    state
+        .read(move |_, store| match store.article(&id)? {
+            Some(detail) => Ok(Json(json!({ "article": id, "duplicates": detail.duplicates })).into_response()),
+            None => Err(ApiError::not_found(format!("no article with id {id:?}"))),
+        })
+        .await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DuplicatesQuery {
+    limit: Option<usize>,
+    offset: Option<usize>,
+    kind: Option<String>,
+}
+
+async fn list_duplicates(
+    State(state): State<AppState>,
+    q: Result<Query<DuplicatesQuery>, QueryRejection>,
+) -> ApiResult<Json<Paged<storyline_model::DuplicateRelation>>> {
+    let q = query(q)?;
+    let (limit, offset) = page_bounds(q.limit, q.offset)?;
+    let kind = match q.kind.as_deref() {
+        None | Some("") => None,
+        Some(k) => Some(DuplicateKind::parse(k).ok_or_else(|| {
+            ApiError::bad_query(format!("`kind` must be exact, near_duplicate or republication, got {k:?}"))
+        })?),
+    };
+    state
+        .read(move |_, store| {
+            let all = store.duplicates(kind)?;
+            let total = all.len() as u64;
+            let items = all.into_iter().skip(offset).take(limit).collect();
+            Ok(Json(paged(Page { items, total }, limit, offset)))
+        })
+        .await
+}
+
+async fn list_events(
+    State(state): State<AppState>,
+    q: Result<Query<PageQuery>, QueryRejection>,
+) -> ApiResult<Json<Paged<storyline_store::EventSummary>>> {
+    let q = query(q)?;
+    let (limit, offset) = page_bounds(q.limit, q.offset)?;
+    state.read(move |_, store| Ok(Json(paged(store.events_page(limit, offset)?, limit, offset)))).await
+}
+
+async fn get_event(State(state): State<AppState>, id: Result<Path<String>, PathRejection>) -> ApiResult<Response> {
+    let id = event_id(id)?;
+    state
+        .read(move |_, store| {
+            let Some(detail) = store.event_detail(id)? else {
+                return Err(ApiError::not_found(format!("no event {id}")));
+            };
+            let storyline = match store.storyline_of_event(id)? {
+                Some(storyline) => store.storyline(storyline)?,
+                None => None,
+            };
+            let mut body = serde_json::to_value(&detail).map_err(ApiError::internal)?;
+            body["storyline"] = serde_json::to_value(&storyline).map_err(ApiError::internal)?;
+            Ok(Json(body).into_response())
+        })
+        .await
+}
+
+async fn event_coverage(State(state): State<AppState>, id: Result<Path<String>, PathRejection>) -> ApiResult<Response> {
+    let id = event_id(id)?;
+    state
+        .read(move |inner, store| match inner.backend.coverage(store, id).map_err(ApiError::internal)? {
+            Some(coverage) => Ok(Json(coverage).into_response()),
+            None => Err(ApiError::not_found(format!("no event {id}"))),
+        })
+        .await
+}
+
+async fn list_storylines(
+    State(state): State<AppState>,
+    q: Result<Query<PageQuery>, QueryRejection>,
+) -> ApiResult<Json<Value>> {
+    let q = query(q)?;
+    let (limit, offset) = page_bounds(q.limit, q.offset)?;
+    state
+        .read(move |_, store| {
+            // The store lists the newest first; a page is a slice of the first offset+limit+1,
+            // the extra one telling whether another page follows.
+            let mut all = store.storylines(offset + limit + 1)?;
+            let more = all.len() > offset + limit;
+            all.truncate(offset + limit);
+            let items: Vec<_> = all.into_iter().skip(offset).collect();
+            let next = more.then_some(offset + items.len());
+            Ok(Json(json!({ "items": items, "limit": limit, "offset": offset, "next_offset": next })))
+        })
+        .await
+}
+
+async fn get_storyline(State(state): State<AppState>, id: Result<Path<String>, PathRejection>) -> ApiResult<Response> {
+    let id = event_id(id)?;
+    state
+        .read(move |_, store| match store.storyline(id)? {
+            Some(storyline) => Ok(Json(storyline).into_response()),
+            None => Err(ApiError::not_found(format!("no storyline {id}"))),
+        })
+        .await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SearchQuery {
+    q: Option<String>,
+    limit: Option<usize>,
+    offset: Option<usize>,
+}
+
+async fn search(
+    State(state): State<AppState>,
+    q: Result<Query<SearchQuery>, QueryRejection>,
+) -> ApiResult<Json<Value>> {
+    let q = query(q)?;
+    let (limit, offset) = page_bounds(q.limit, q.offset)?;
+    let text = q.q.unwrap_or_default().trim().to_string();
+    if text.is_empty() {
+        return Err(ApiError::bad_query("`q` (the words to search for) is required"));
+    }
+    if text.chars().count() > MAX_QUERY_CHARS {
+        return Err(ApiError::bad_query(format!("`q` is longer than {MAX_QUERY_CHARS} characters")));
+    }
+    state
+        .read(move |inner, store| {
+            inner.sync_search(store)?;
+            let results = inner.search.search(&text, limit, offset)?;
+            let next = offset + results.hits.len();
+            let next_offset = (next < results.total && !results.hits.is_empty()).then_some(next);
+            Ok(Json(json!({
+                "query": text,
+                "total": results.total,
+                "limit": limit,
+                "offset": offset,
+                "next_offset": next_offset,
+                "items": results.hits,
+            })))
+        })
+        .await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IngestQuery {
+    /// The page's address (HTML and plain text bodies): gives the article its stable id.
+    url: Option<String>,
+    /// An explicit id (HTML and plain text bodies).
+    id: Option<String>,
+}
+
+/// `POST /api/articles`: a JSON object with the JSON Lines fields, or a raw HTML page
+/// (`Content-Type: text/html`, `?url=`), or plain text; stored with the CLI's rules.
+async fn post_article(
+    State(state): State<AppState>,
+    q: Result<Query<IngestQuery>, QueryRejection>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Response> {
+    let q = query(q)?;
+    let body = body.map_err(|rejection| {
+        let status = rejection.status();
+        let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
+            format!("the body is larger than {} bytes", crate::MAX_BODY_BYTES)
+        } else {
+            rejection.body_text()
+        };
+        ApiError::new(status, code_for(status), message)
+    })?;
+    if !state.inner.backend.can_ingest() {
+        return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "read_only", "this server does not ingest"));
+    }
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let article = parse_body(&body, content_type, &q)?;
+    let id = article.id.clone();
+
+    state
+        .write(move |inner, store| {
+            let counts = inner.backend.ingest(store, vec![article]).map_err(ApiError::internal)?;
+            if let Some(skipped) = counts.skipped.first() {
+                return Err(ApiError::new(StatusCode::CONFLICT, "conflict", skipped.reason.clone()));
+            }
+            inner.sync_search(store)?;
+            let detail =
+                store.article(&id)?.ok_or_else(|| ApiError::internal(format!("article {id} vanished after ingest")))?;
+            let status = if counts.new > 0 { StatusCode::CREATED } else { StatusCode::OK };
+            let duplicate_of = detail
+                .duplicates
+                .iter()
+                .find(|d| d.copy == id)
+                .map(|d| json!({ "original": d.original, "kind": d.kind }));
+            let location = format!("/api/articles/{}", percent_encode(&id));
+            let body = json!({
+                "id": id,
+                "status": if counts.new > 0 { "created" } else { "unchanged" },
+                "event": detail.event,
+                "duplicate_of": duplicate_of,
+                "duplicates": detail.duplicates,
+                "url": location,
+            });
+            Ok((status, [(header::LOCATION, location)], Json(body)).into_response())
+        })
+        .await
+}
+
+fn parse_body(body: &[u8], content_type: &str, q: &IngestQuery) -> ApiResult<Article> {
+    let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let invalid = |message: String| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_article", message);
+    let mut article = match essence.as_str() {
+        "application/json" | "" => {
+            let value: Value = serde_json::from_slice(body)
+                .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", format!("invalid JSON: {e}")))?;
+            if !value.is_object() {
+                return Err(invalid("the body must be a JSON object with at least a `text` field".into()));
+            }
+            // from_slice accepted it, so it is UTF-8.
+            let line = String::from_utf8_lossy(body);
+            storyline_ingest::parse_jsonl_line(&line).map_err(invalid)?
+        }
+        "text/html" | "application/xhtml+xml" | "text/plain" => {
+            let decoded =
+                storyline_ingest::decode_http(body, Some(content_type)).map_err(|e| invalid(e.to_string()))?;
+            let url = q.url.as_deref().map(str::trim).filter(|u| !u.is_empty());
+            let provisional = q.id.clone().unwrap_or_default();
+            let mut article = if essence == "text/plain" {
+                storyline_ingest::parse_text(&provisional, &decoded.text)
+            } else {
+                storyline_ingest::parse_html(&provisional, &decoded.text, url)
+            }
+            .map_err(invalid)?;
+            article.url = article.url.or_else(|| url.map(str::to_string));
+            if q.id.as_deref().is_none_or(|id| id.trim().is_empty()) {
+                article.id = storyline_ingest::stable_id(url, &article.text);
+            }
+            article.source.format = if essence == "text/plain" { SourceFormat::Text } else { SourceFormat::Html };
+            article
+        }
+        other => {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                format!("cannot ingest {other:?}: send application/json, text/html or text/plain"),
+            ))
+        }
+    };
+    if article.id.chars().count() > 200 {
+        return Err(invalid("`id` is longer than 200 characters".into()));
+    }
+    article.source.path.get_or_insert_with(|| "POST /api/articles".to_string());
+    Ok(article)
+}
+
+/// Percent-encodes an id for use as one path segment.
+fn percent_encode(id: &str) -> String {
+    let mut out = String::with_capacity(id.len());
+    for byte in id.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(byte as char),
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_bounds_are_checked() {
+        assert_eq!(page_bounds(None, None).unwrap(), (DEFAULT_LIMIT, 0));
+        assert!(page_bounds(Some(0), None).is_err());
+        assert!(page_bounds(Some(MAX_LIMIT + 1), None).is_err());
+        assert_eq!(page_bounds(Some(5), Some(10)).unwrap(), (5, 10));
+    }
+
+    #[test]
+    fn dates_and_instants_parse() {
+        assert_eq!(instant("from", "2020-08-01").unwrap().to_rfc3339(), "2020-08-01T00:00:00+00:00");
+        assert_eq!(instant("to", "2020-08-01T12:00:00+02:00").unwrap().to_rfc3339(), "2020-08-01T10:00:00+00:00");
+        assert_eq!(instant("from", "yesterday").unwrap_err().code, "bad_query");
+    }
+
+    #[test]
+    fn ids_are_percent_encoded_for_paths() {
+        assert_eq!(percent_encode("000_ab-c.d"), "000_ab-c.d");
+        assert_eq!(percent_encode("a/b c"), "a%2Fb%20c");
+    }
+
+    #[test]
+    fn bodies_parse_by_content_type() {
+        let q = IngestQuery { url: Some("https://example.org/a".into()), id: None };
+        let html = b"<html><head><title>Deal signed in Tripoli today</title></head><body><p>Turkey and Qatar signed a deal in Tripoli on Monday.</p></body></html>";
+        let article = parse_body(html, "text/html; charset=utf-8", &q).unwrap();
+        assert_eq!(article.id, storyline_ingest::stable_id(Some("https://example.org/a"), ""));
+        assert_eq!(article.url.as_deref(), Some("https://example.org/a"));
+        let json = br#"{"id": "x1", "text": "Turkey and Qatar signed a deal."}"#;
+        assert_eq!(parse_body(json, "application/json", &q).unwrap().id, "x1");
+        assert_eq!(parse_body(b"{", "application/json", &q).unwrap_err().code, "malformed_json");
+        assert_eq!(parse_body(b"[1]", "application/json", &q).unwrap_err().code, "invalid_article");
+        assert_eq!(parse_body(br#"{"text": 5}"#, "application/json", &q).unwrap_err().code, "invalid_article");
+        assert_eq!(parse_body(b"x", "image/png", &q).unwrap_err().status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    }
+}

@@ -1,0 +1,162 @@
+//! The OpenAPI 3.1 document of the API, written by hand next to the routes it describes. The
+//! tests check that it names exactly the routes the router serves.
+
+use axum::extract::State;
+use axum::Json;
+use serde_json::{json, Value};
+
+use crate::AppState;
+
+pub async fn serve(State(state): State<AppState>) -> Json<Value> {
+    Json(openapi_document(state.inner.backend.has_coverage()))
+}
+
+fn param(name: &str, location: &str, schema: Value, description: &str, required: bool) -> Value {
+    json!({ "name": name, "in": location, "required": required, "description": description, "schema": schema })
+}
+
+fn page_params() -> Vec<Value> {
+    vec![
+        param(
+            "limit",
+            "query",
+            json!({"type": "integer", "minimum": 1, "maximum": 100, "default": 20}),
+            "Items per page.",
+            false,
+        ),
+        param("offset", "query", json!({"type": "integer", "minimum": 0, "default": 0}), "Items to skip.", false),
+    ]
+}
+
+fn ok(description: &str, schema: Value) -> Value {
+    json!({ "description": description, "content": { "application/json": { "schema": schema } } })
+}
+
+fn error(description: &str) -> Value {
+    json!({ "description": description, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } })
+}
+
+fn schema_ref(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/schemas/{name}") })
+}
+
+fn paged(item: &str) -> Value {
+    json!({
+        "type": "object",
+        "required": ["items", "total", "limit", "offset"],
+        "properties": {
+            "items": { "type": "array", "items": schema_ref(item) },
+            "total": { "type": "integer" },
+            "limit": { "type": "integer" },
+            "offset": { "type": "integer" },
+            "next_offset": { "type": "integer", "description": "Absent on the last page." }
+        }
+    })
+}
+
+fn get_op(summary: &str, params: Vec<Value>, response: Value, errors: &[(&str, &str)]) -> Value {
+    let mut responses =
+        json!({ "200": response, "304": { "description": "Not modified (the If-None-Match ETag matches)." } });
+    for (status, description) in errors {
+        responses[*status] = error(description);
+    }
+    json!({ "summary": summary, "parameters": params, "responses": responses })
+}
+
+/// The document; `coverage` says whether the coverage endpoint is served.
+pub fn openapi_document(coverage: bool) -> Value {
+    let id = |what: &str| param("id", "path", json!({"type": "string"}), what, true);
+    let num = |what: &str| param("id", "path", json!({"type": "integer"}), what, true);
+    let mut article_params = page_params();
+    article_params.extend([
+        param("language", "query", json!({"type": "string"}), "ISO 639-1 language code, e.g. en.", false),
+        param("outlet", "query", json!({"type": "string"}), "Exact outlet name.", false),
+        param("from", "query", json!({"type": "string"}), "Published at or after (YYYY-MM-DD or RFC 3339).", false),
+        param("to", "query", json!({"type": "string"}), "Published before (YYYY-MM-DD or RFC 3339).", false),
+        param("event", "query", json!({"type": "integer"}), "Only articles of this event.", false),
+    ]);
+    let mut duplicate_params = page_params();
+    duplicate_params.push(param(
+        "kind",
+        "query",
+        json!({"type": "string", "enum": ["exact", "near_duplicate", "republication"]}),
+        "Only relations of this kind.",
+        false,
+    ));
+    let mut search_params = vec![param(
+        "q",
+        "query",
+        json!({"type": "string", "maxLength": 500}),
+        "Words to find (all must match; \"quotes\" for phrases).",
+        true,
+    )];
+    search_params.extend(page_params());
+
+    let mut paths = json!({
+        "/api/stats": { "get": get_op("Counts of what the store holds.", vec![], ok("Counts.", schema_ref("Stats")), &[]) },
+        "/api/articles": {
+            "get": get_op("Articles, newest first, with filters.", article_params, ok("A page of articles.", paged("ArticleSummary")), &[("400", "Bad query parameters.")]),
+            "post": {
+                "summary": "Ingest one article with the command line's rules (dedup, events).",
+                "parameters": [
+                    param("url", "query", json!({"type": "string"}), "The page's address, for HTML or plain text bodies.", false),
+                    param("id", "query", json!({"type": "string"}), "An explicit id, for HTML or plain text bodies.", false)
+                ],
+                "requestBody": {
+                    "required": true,
+                    "content": {
+                        "application/json": { "schema": schema_ref("ArticleInput") },
+                        "text/html": { "schema": { "type": "string" } },
+                        "text/plain": { "schema": { "type": "string" } }
+                    }
+                },
+                "responses": {
+                    "201": ok("Stored.", schema_ref("IngestOutcome")),
+                    "200": ok("Already stored with the same text.", schema_ref("IngestOutcome")),
+                    "400": error("Malformed JSON or bad query parameters."),
+                    "409": error("An article with this id and another text is stored."),
+                    "413": error("The body is larger than 5 MB."),
+                    "415": error("Unsupported content type."),
+                    "422": error("Not an article (a missing or mistyped field)."),
+                    "503": error("This server does not ingest.")
+                }
+            }
+        },
+        "/api/articles/{id}": { "get": get_op("One article: text, metadata, removed clutter, duplicate relations.", vec![id("Article id.")], ok("The article.", schema_ref("ArticleDetail")), &[("404", "No such article.")]) },
+        "/api/articles/{id}/duplicates": { "get": get_op("Duplicate relations of one article.", vec![id("Article id.")], ok("Relations.", json!({"type": "object", "properties": {"article": {"type": "string"}, "duplicates": {"type": "array", "items": schema_ref("DuplicateRelation")}}})), &[("404", "No such article.")]) },
+        "/api/duplicates": { "get": get_op("Duplicate relations, strongest first.", duplicate_params, ok("A page of relations.", paged("DuplicateRelation")), &[("400", "Bad query parameters.")]) },
+        "/api/events": { "get": get_op("Events, most recently active first.", page_params(), ok("A page of events.", paged("EventSummary")), &[("400", "Bad query parameters.")]) },
+        "/api/events/{id}": { "get": get_op("One event with its articles (copies name their original) and its storyline.", vec![num("Event number.")], ok("The event.", schema_ref("EventDetail")), &[("400", "Not a number."), ("404", "No such event.")]) },
+        "/api/storylines": { "get": get_op("Storylines (events linked over time), most recently active first.", page_params(), ok("A page of storylines.", json!({"type": "object", "properties": {"items": {"type": "array", "items": schema_ref("Storyline")}, "limit": {"type": "integer"}, "offset": {"type": "integer"}, "next_offset": {"type": ["integer", "null"]}}})), &[("400", "Bad query parameters.")]) },
+        "/api/storylines/{id}": { "get": get_op("One storyline with its timeline.", vec![num("Storyline number.")], ok("The storyline.", schema_ref("Storyline")), &[("400", "Not a number."), ("404", "No such storyline.")]) },
+        "/api/search": { "get": get_op("Full-text search over articles, with the matches highlighted.", search_params, ok("Matching articles, best first.", schema_ref("SearchResults")), &[("400", "Missing or bad query.")]) }
+    });
+    if coverage {
+        paths["/api/events/{id}/coverage"] = json!({ "get": get_op("How outlets covered an event: shared facts, facts one outlet alone reports, disagreements, a summary.", vec![num("Event number.")], ok("The coverage comparison.", json!({"type": "object"})), &[("400", "Not a number."), ("404", "No such event.")]) });
+    }
+
+    let nullable_string = json!({"type": ["string", "null"]});
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "storyline",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "News articles grouped into events and storylines, with duplicates and republications found. Every error answers {\"error\": {\"code\", \"message\"}}. Successful GETs carry a strong ETag; send it back in If-None-Match for a 304."
+        },
+        "paths": paths,
+        "components": { "schemas": {
+            "Error": { "type": "object", "required": ["error"], "properties": { "error": { "type": "object", "required": ["code", "message"], "properties": { "code": {"type": "string"}, "message": {"type": "string"} } } } },
+            "Stats": { "type": "object", "properties": { "articles": {"type": "integer"}, "events": {"type": "integer"}, "duplicates": {"type": "integer"}, "search_indexed_through": {"type": "integer"} } },
+            "ArticleInput": { "type": "object", "required": ["text"], "properties": { "id": {"type": ["string", "integer"]}, "url": {"type": "string"}, "title": {"type": "string"}, "text": {"type": "string"}, "published": {"type": "string"}, "source": {"type": "string", "description": "The outlet."}, "lang": {"type": "string"}, "author": {"type": "string"} } },
+            "IngestOutcome": { "type": "object", "properties": { "id": {"type": "string"}, "status": {"type": "string", "enum": ["created", "unchanged"]}, "event": {"type": "integer"}, "duplicate_of": { "type": ["object", "null"], "properties": { "original": {"type": "string"}, "kind": {"type": "string"} } }, "duplicates": {"type": "array", "items": schema_ref("DuplicateRelation")}, "url": {"type": "string"} } },
+            "ArticleSummary": { "type": "object", "properties": { "id": {"type": "string"}, "title": nullable_string, "url": nullable_string, "outlet": nullable_string, "published": nullable_string, "language": nullable_string, "event": {"type": "integer"}, "excerpt": {"type": "string"} } },
+            "ArticleDetail": { "type": "object", "properties": { "id": {"type": "string"}, "url": nullable_string, "title": nullable_string, "text": {"type": "string"}, "outlet": nullable_string, "author": nullable_string, "published": nullable_string, "language": { "type": ["object", "null"] }, "source": {"type": "object"}, "removed": {"type": "array", "items": {"type": "object"}}, "event": {"type": "integer"}, "ingested_at": {"type": "string"}, "duplicates": {"type": "array", "items": schema_ref("DuplicateRelation")} } },
+            "DuplicateRelation": { "type": "object", "properties": { "original": {"type": "string"}, "copy": {"type": "string"}, "kind": {"type": "string", "enum": ["exact", "near_duplicate", "republication"]}, "score": {"type": "number"}, "evidence": {"type": "object"} } },
+            "EventSummary": { "type": "object", "properties": { "id": {"type": "integer"}, "title": {"type": "string"}, "first_published": nullable_string, "last_published": nullable_string, "article_count": {"type": "integer"}, "outlets": {"type": "array", "items": {"type": "string"}}, "languages": {"type": "array", "items": {"type": "string"}}, "articles": {"type": "array", "items": {"type": "string"}} } },
+            "EventDetail": { "allOf": [ schema_ref("EventSummary"), { "type": "object", "properties": { "members": { "type": "array", "items": { "type": "object", "properties": { "id": {"type": "string"}, "title": nullable_string, "outlet": nullable_string, "published": nullable_string, "language": nullable_string, "copy_of": { "description": "[original id, kind] when this article is a copy", "type": ["array", "null"] } } } }, "storyline": { "oneOf": [ schema_ref("Storyline"), {"type": "null"} ] } } } ] },
+            "Storyline": { "type": "object", "properties": { "id": {"type": "integer"}, "title": {"type": "string"}, "timeline": {"type": "array", "items": schema_ref("EventSummary")} } },
+            "Segment": { "type": "object", "properties": { "text": {"type": "string"}, "mark": {"type": "boolean"} } },
+            "SearchResults": { "type": "object", "properties": { "query": {"type": "string"}, "total": {"type": "integer"}, "limit": {"type": "integer"}, "offset": {"type": "integer"}, "next_offset": {"type": ["integer", "null"]}, "items": { "type": "array", "items": { "type": "object", "properties": { "id": {"type": "string"}, "event": {"type": "integer"}, "title": nullable_string, "outlet": nullable_string, "language": nullable_string, "published": nullable_string, "score": {"type": "number"}, "title_highlight": {"type": "array", "items": schema_ref("Segment")}, "snippet": {"type": "array", "items": schema_ref("Segment")} } } } } }
+        } }
+    })
+}

@@ -1,0 +1,274 @@
+//! An article's embeddings and surface signals, computed once and kept (as bytes) for comparison.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
+use storyline_embed::Embedder;
+use storyline_text::{fold_word, sentences};
+
+use crate::{Result, SimilarityError};
+
+/// Sentences that form the lead (the first paragraph's gist in most news writing).
+const LEAD_SENTENCES: usize = 3;
+/// Sentences per body chunk: short enough for the encoders' windows, long enough to carry a topic.
+const CHUNK_SENTENCES: usize = 6;
+/// Sentences kept for alignment; later ones rarely change what an article is about.
+const MAX_SENTENCES: usize = 48;
+
+/// Everything [`crate::similarity`] needs about one article.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArticleEmbedding {
+    /// The embedding model that made the vectors; articles of different models do not compare.
+    pub model: String,
+    pub title: Option<Vec<f32>>,
+    pub lead: Option<Vec<f32>>,
+    /// One vector per chunk of consecutive body sentences.
+    pub chunks: Vec<Vec<f32>>,
+    /// The first sentences, each with its vector, for alignment and explanations.
+    pub sentences: Vec<(String, Vec<f32>)>,
+    /// Capitalised names not at a sentence start, folded (a stand-in for real entities).
+    pub names: BTreeSet<String>,
+    /// Numbers, with thousands separators removed.
+    pub numbers: BTreeSet<String>,
+    pub published: Option<DateTime<Utc>>,
+}
+
+impl ArticleEmbedding {
+    /// Embeds an article's title (if any), lead, body chunks and first sentences in one batch.
+    pub fn compute(model: &dyn Embedder, title: Option<&str>, text: &str) -> Result<ArticleEmbedding> {
+        Self::compute_many(model, &[(title, text)]).map(|mut v| v.remove(0))
+    }
+
+    /// [`ArticleEmbedding::compute`] for many articles, in one batch for the model.
+    pub fn compute_many(model: &dyn Embedder, articles: &[(Option<&str>, &str)]) -> Result<Vec<ArticleEmbedding>> {
+        struct Plan {
+            title: Option<usize>,
+            lead: Option<usize>,
+            chunks: std::ops::Range<usize>,
+            sentences: std::ops::Range<usize>,
+        }
+        let mut texts: Vec<String> = Vec::new();
+        let mut plans = Vec::new();
+        let mut sentence_texts = Vec::new();
+        for (title, text) in articles {
+            let title = title.map(str::trim).filter(|t| !t.is_empty());
+            let split: Vec<&str> = sentences(text).into_iter().map(|s| s.text).take(MAX_SENTENCES).collect();
+            let mut push = |t: String| {
+                texts.push(t);
+                texts.len() - 1
+            };
+            let title_index = title.map(|t| push(t.to_string()));
+            let lead_index = (!split.is_empty()).then(|| push(split[..split.len().min(LEAD_SENTENCES)].join(" ")));
+            let chunk_start = texts.len();
+            for chunk in split.chunks(CHUNK_SENTENCES) {
+                texts.push(chunk.join(" "));
+            }
+            let chunks = chunk_start..texts.len();
+            let sentence_start = texts.len();
+            texts.extend(split.iter().map(|s| s.to_string()));
+            plans.push(Plan { title: title_index, lead: lead_index, chunks, sentences: sentence_start..texts.len() });
+            sentence_texts.push(split.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        }
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let vectors = model.embed(&refs)?;
+        if vectors.len() != texts.len() {
+            return Err(SimilarityError::Model(format!(
+                "{} returned {} vectors for {} texts",
+                model.name(),
+                vectors.len(),
+                texts.len()
+            )));
+        }
+        Ok(plans
+            .into_iter()
+            .zip(sentence_texts)
+            .zip(articles)
+            .map(|((plan, split), (title, text))| ArticleEmbedding {
+                model: model.name().to_string(),
+                title: plan.title.map(|i| vectors[i].clone()),
+                lead: plan.lead.map(|i| vectors[i].clone()),
+                chunks: plan.chunks.map(|i| vectors[i].clone()).collect(),
+                sentences: split.into_iter().zip(plan.sentences.map(|i| vectors[i].clone())).collect(),
+                names: names(title.unwrap_or(""), text),
+                numbers: numbers(&format!("{} {text}", title.unwrap_or(""))),
+                published: None,
+            })
+            .collect())
+    }
+
+    pub fn with_published(mut self, published: Option<DateTime<Utc>>) -> Self {
+        self.published = published;
+        self
+    }
+
+    /// The mean of the chunk vectors: the whole body as one direction.
+    pub fn body(&self) -> Option<Vec<f32>> {
+        let first = self.chunks.first()?;
+        let mut mean = vec![0.0f32; first.len()];
+        for chunk in &self.chunks {
+            mean.iter_mut().zip(chunk).for_each(|(m, v)| *m += v);
+        }
+        Some(mean)
+    }
+
+    /// A compact binary form for storage: little-endian, versioned, self-describing lengths.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Writer(b"SLAE\x01".to_vec());
+        out.str(&self.model);
+        out.opt_vec(self.title.as_deref());
+        out.opt_vec(self.lead.as_deref());
+        out.u32(self.chunks.len() as u32);
+        self.chunks.iter().for_each(|c| out.vec(c));
+        out.u32(self.sentences.len() as u32);
+        for (text, v) in &self.sentences {
+            out.str(text);
+            out.vec(v);
+        }
+        for set in [&self.names, &self.numbers] {
+            out.u32(set.len() as u32);
+            set.iter().for_each(|s| out.str(s));
+        }
+        out.i64(self.published.map_or(i64::MIN, |p| p.timestamp()));
+        out.0
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> Result<ArticleEmbedding> {
+        let mut r = Reader { bytes, pos: 0 };
+        if r.take(5)? != b"SLAE\x01" {
+            return Err(SimilarityError::BadEmbedding("unknown header".into()));
+        }
+        let model = r.str()?;
+        let title = r.opt_vec()?;
+        let lead = r.opt_vec()?;
+        let chunks = (0..r.u32()?).map(|_| r.vec()).collect::<Result<_>>()?;
+        let sentences = (0..r.u32()?).map(|_| Ok((r.str()?, r.vec()?))).collect::<Result<_>>()?;
+        let names = (0..r.u32()?).map(|_| r.str()).collect::<Result<_>>()?;
+        let numbers = (0..r.u32()?).map(|_| r.str()).collect::<Result<_>>()?;
+        let published = match r.i64()? {
+            i64::MIN => None,
+            t => DateTime::from_timestamp(t, 0),
+        };
+        Ok(ArticleEmbedding { model, title, lead, chunks, sentences, names, numbers, published })
+    }
+}
+
+/// Capitalised words that do not open a sentence, folded: names of people, places, bodies.
+fn names(title: &str, text: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for source in [title, text] {
+        for sentence in sentences(source) {
+            let mut words = sentence.text.split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '\''));
+            words.next();
+            for word in words {
+                let mut chars = word.chars();
+                if chars.next().is_some_and(char::is_uppercase) && word.chars().count() >= 3 {
+                    out.insert(fold_word(word));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Number tokens, with `.`/`,` separators dropped so that 1,234 and 1.234 meet.
+fn numbers(text: &str) -> BTreeSet<String> {
+    text.split(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))
+        .map(|t| t.trim_matches(|c| c == '.' || c == ','))
+        .filter(|t| t.chars().any(|c| c.is_ascii_digit()))
+        .map(|t| t.replace([',', '.'], ""))
+        .collect()
+}
+
+struct Writer(Vec<u8>);
+
+impl Writer {
+    fn u32(&mut self, v: u32) {
+        self.0.extend_from_slice(&v.to_le_bytes());
+    }
+    fn i64(&mut self, v: i64) {
+        self.0.extend_from_slice(&v.to_le_bytes());
+    }
+    fn str(&mut self, s: &str) {
+        self.u32(s.len() as u32);
+        self.0.extend_from_slice(s.as_bytes());
+    }
+    fn vec(&mut self, v: &[f32]) {
+        self.u32(v.len() as u32);
+        v.iter().for_each(|x| self.0.extend_from_slice(&x.to_le_bytes()));
+    }
+    fn opt_vec(&mut self, v: Option<&[f32]>) {
+        match v {
+            Some(v) => {
+                self.0.push(1);
+                self.vec(v);
+            }
+            None => self.0.push(0),
+        }
+    }
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl Reader<'_> {
+    fn take(&mut self, n: usize) -> Result<&[u8]> {
+        let out =
+            self.bytes.get(self.pos..self.pos + n).ok_or_else(|| SimilarityError::BadEmbedding("truncated".into()))?;
+        self.pos += n;
+        Ok(out)
+    }
+    fn u32(&mut self) -> Result<u32> {
+        let b = self.take(4)?;
+        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+    fn i64(&mut self) -> Result<i64> {
+        let b = self.take(8)?;
+        Ok(i64::from_le_bytes(b.try_into().expect("8 bytes")))
+    }
+    fn str(&mut self) -> Result<String> {
+        let n = self.u32()? as usize;
+        String::from_utf8(self.take(n)?.to_vec()).map_err(|_| SimilarityError::BadEmbedding("bad text".into()))
+    }
+    fn vec(&mut self) -> Result<Vec<f32>> {
+        let n = self.u32()? as usize;
+        Ok(self.take(n * 4)?.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
+    }
+    fn opt_vec(&mut self) -> Result<Option<Vec<f32>>> {
+        Ok(match self.take(1)?[0] {
+            0 => None,
+            _ => Some(self.vec()?),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_names_and_numbers() {
+        let names = names("", "Turkey and Qatar met in Tripoli. Akar spoke to al-Sarraj and Heiko Maas.");
+        assert!(names.contains("qatar") && names.contains("tripoli") && names.contains("maas"));
+        assert!(!names.contains("turkey"), "a sentence's first word is not taken as a name");
+        let numbers = numbers("On 17 August 2020, 1,234 troops; another 1.234 and 3.5%.");
+        assert_eq!(numbers.into_iter().collect::<Vec<_>>(), vec!["1234", "17", "2020", "35"]);
+    }
+
+    #[test]
+    fn round_trips_through_bytes() {
+        let article = ArticleEmbedding {
+            model: "m".into(),
+            title: Some(vec![0.5, -1.0]),
+            lead: None,
+            chunks: vec![vec![1.0, 2.0]],
+            sentences: vec![("Hi there.".into(), vec![0.1, 0.2])],
+            names: ["maas".to_string()].into(),
+            numbers: BTreeSet::new(),
+            published: DateTime::from_timestamp(1_600_000_000, 0),
+        };
+        assert_eq!(ArticleEmbedding::from_bytes(&article.to_bytes()).unwrap(), article);
+        assert!(ArticleEmbedding::from_bytes(&article.to_bytes()[..20]).is_err());
+    }
+}

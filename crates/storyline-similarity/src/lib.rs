@@ -1,0 +1,319 @@
+//! How alike two news articles are: one score, and why.
+//!
+//! An article becomes an [`ArticleEmbedding`] once (title, lead, body-chunk and sentence vectors
+//! from a [`storyline_embed::Embedder`], plus its names and numbers); [`similarity`] turns two of
+//! them into signals — embedding cosines, the best-aligned sentences, shared names and numbers,
+//! time apart — and combines them with weights fitted on the STS22 training pairs (see
+//! [`fit`] and `storyline eval sts --fit`). The result explains itself: each signal's
+//! contribution and the sentence pairs that matched best.
+//!
+//! ```no_run
+//! use storyline_similarity::{similarity, ArticleEmbedding, Weights};
+//! let model = storyline_embed::load_model("use-m3", "models".as_ref())?;
+//! let a = ArticleEmbedding::compute(model.as_ref(), Some("Turkey and Qatar sign deal"), "Defence ministers met in Tripoli.")?;
+//! let b = ArticleEmbedding::compute(model.as_ref(), Some("Türkei und Katar unterzeichnen Abkommen"), "Die Minister trafen sich in Tripolis.")?;
+//! let explained = similarity(&a, &b, &Weights::for_model(model.name()));
+//! println!("{:.2}: {:?}", explained.score, explained.contributions);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod article;
+pub mod fit;
+pub mod sts;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use storyline_embed::cosine;
+
+pub use article::ArticleEmbedding;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SimilarityError {
+    #[error(transparent)]
+    Embed(#[from] storyline_embed::EmbedError),
+    #[error("embedding model: {0}")]
+    Model(String),
+    #[error("not a stored article embedding: {0}")]
+    BadEmbedding(String),
+    #[error("reading {path}: {why}")]
+    Data { path: String, why: String },
+    #[error("weights file: {0}")]
+    Weights(String),
+}
+
+pub type Result<T, E = SimilarityError> = std::result::Result<T, E>;
+
+/// The signals, in the order of [`Signals::values`] and of the fitted weights.
+pub const SIGNALS: [&str; 8] = ["title", "lead", "body", "best_chunk", "aligned", "aligned_top", "names", "numbers"];
+
+/// Sentence pairs averaged for `aligned_top`.
+const TOP_PAIRS: usize = 3;
+/// Time apart counts up to this many days; further apart is no further penalised.
+const TIME_HORIZON_DAYS: f64 = 60.0;
+
+/// The raw evidence that two articles are about the same thing, each in about [0, 1].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Signals {
+    /// Values in the order of [`SIGNALS`]:
+    /// - `title`: cosine of the titles (of the leads when either has no title);
+    /// - `lead`: cosine of the leads (first sentences);
+    /// - `body`: cosine of the mean body-chunk vectors;
+    /// - `best_chunk`: the best cosine between any two body chunks;
+    /// - `aligned`: each sentence's best match on the other side, averaged both ways;
+    /// - `aligned_top`: the mean of the best few sentence pairs;
+    /// - `names`, `numbers`: overlap of capitalised names and of numbers (set cosine).
+    pub values: [f64; SIGNALS.len()],
+    /// Days between publication, when both dates are known.
+    pub days_apart: Option<f64>,
+    /// The best-matching sentence pairs, best first.
+    pub aligned_pairs: Vec<AlignedPair>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AlignedPair {
+    pub a_index: usize,
+    pub b_index: usize,
+    pub a: String,
+    pub b: String,
+    pub similarity: f64,
+}
+
+/// A similarity score in [0, 1] and what it is made of.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Explained {
+    pub score: f64,
+    /// Each signal's value and its contribution (weight × value) to the score, plus `time`.
+    pub contributions: Vec<Contribution>,
+    pub bias: f64,
+    pub aligned_pairs: Vec<AlignedPair>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Contribution {
+    pub signal: String,
+    pub value: f64,
+    pub contribution: f64,
+}
+
+/// A linear combination of the signals: `score = bias + Σ weight × signal − time penalty`,
+/// clamped to [0, 1]. The target it is fitted to is STS22's similarity, (4 − Overall) / 3.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Weights {
+    pub model: String,
+    pub bias: f64,
+    pub weights: BTreeMap<String, f64>,
+    /// Penalty for articles `TIME_HORIZON_DAYS` or more apart. STS22 has no dates, so this one is
+    /// a prior, not fitted.
+    pub time_penalty: f64,
+    /// How the weights were made, e.g. the data, the ridge strength and the CV Pearson.
+    pub provenance: String,
+}
+
+/// The committed weights, one entry per model (regenerate with `storyline eval sts --fit --write`).
+const FITTED: &str = include_str!("../weights.json");
+const DEFAULT_TIME_PENALTY: f64 = 0.15;
+
+impl Weights {
+    /// The fitted weights for `model`, or [`Weights::unfitted`] when none were committed.
+    pub fn for_model(model: &str) -> Weights {
+        Self::all_fitted().into_iter().find(|w| w.model == model).unwrap_or_else(|| Weights::unfitted(model))
+    }
+
+    /// Every committed set of weights.
+    pub fn all_fitted() -> Vec<Weights> {
+        serde_json::from_str(FITTED).unwrap_or_default()
+    }
+
+    /// A plain average of the title, body and aligned-sentence cosines, for models with no
+    /// fitted weights.
+    pub fn unfitted(model: &str) -> Weights {
+        let weights = ["title", "body", "aligned"].iter().map(|s| (s.to_string(), 1.0 / 3.0)).collect();
+        Weights {
+            model: model.to_string(),
+            bias: 0.0,
+            weights,
+            time_penalty: DEFAULT_TIME_PENALTY,
+            provenance: "unfitted: mean of title, body and aligned cosines".into(),
+        }
+    }
+
+    pub fn weight(&self, signal: &str) -> f64 {
+        self.weights.get(signal).copied().unwrap_or(0.0)
+    }
+
+    /// The combined score of some signals, before the time penalty and clamping.
+    pub fn linear(&self, values: &[f64; SIGNALS.len()]) -> f64 {
+        self.bias + SIGNALS.iter().zip(values).map(|(s, v)| self.weight(s) * v).sum::<f64>()
+    }
+}
+
+/// The signals between two articles.
+pub fn signals(a: &ArticleEmbedding, b: &ArticleEmbedding) -> Signals {
+    let cos = |x: &[f32], y: &[f32]| cosine(x, y) as f64;
+    let lead = match (&a.lead, &b.lead) {
+        (Some(x), Some(y)) => cos(x, y),
+        _ => 0.0,
+    };
+    let title = match (&a.title, &b.title) {
+        (Some(x), Some(y)) => cos(x, y),
+        _ => lead,
+    };
+    let body = match (a.body(), b.body()) {
+        (Some(x), Some(y)) => cos(&x, &y),
+        _ => 0.0,
+    };
+    let best_chunk = a.chunks.iter().flat_map(|x| b.chunks.iter().map(move |y| cos(x, y))).fold(0.0f64, f64::max);
+    let (aligned, aligned_top, aligned_pairs) = align(a, b);
+    let days_apart = match (a.published, b.published) {
+        (Some(x), Some(y)) => Some((x - y).num_seconds().unsigned_abs() as f64 / 86_400.0),
+        _ => None,
+    };
+    Signals {
+        values: [
+            title,
+            lead,
+            body,
+            best_chunk,
+            aligned,
+            aligned_top,
+            set_cosine(&a.names, &b.names),
+            set_cosine(&a.numbers, &b.numbers),
+        ],
+        days_apart,
+        aligned_pairs,
+    }
+}
+
+/// Sentence alignment: the mean best match of every sentence (both directions), the mean of the
+/// best mutual pairs, and those pairs.
+fn align(a: &ArticleEmbedding, b: &ArticleEmbedding) -> (f64, f64, Vec<AlignedPair>) {
+    if a.sentences.is_empty() || b.sentences.is_empty() {
+        return (0.0, 0.0, Vec::new());
+    }
+    let matrix: Vec<Vec<f64>> =
+        a.sentences.iter().map(|(_, x)| b.sentences.iter().map(|(_, y)| cosine(x, y) as f64).collect()).collect();
+    let best_of_a: Vec<(usize, f64)> = matrix
+        .iter()
+        .map(|row| row.iter().copied().enumerate().fold((0, f64::MIN), |m, (j, v)| if v > m.1 { (j, v) } else { m }))
+        .collect();
+    let best_of_b: Vec<f64> =
+        (0..b.sentences.len()).map(|j| matrix.iter().map(|r| r[j]).fold(f64::MIN, f64::max)).collect();
+    let mean = |v: &mut dyn Iterator<Item = f64>, n: usize| v.sum::<f64>() / n as f64;
+    let aligned = (mean(&mut best_of_a.iter().map(|p| p.1), best_of_a.len())
+        + mean(&mut best_of_b.iter().copied(), best_of_b.len()))
+        / 2.0;
+    // Greedy one-to-one pairing, best first.
+    let mut all: Vec<(f64, usize, usize)> =
+        matrix.iter().enumerate().flat_map(|(i, row)| row.iter().enumerate().map(move |(j, &v)| (v, i, j))).collect();
+    all.sort_by(|x, y| y.0.total_cmp(&x.0));
+    let (mut used_a, mut used_b) = (vec![false; a.sentences.len()], vec![false; b.sentences.len()]);
+    let mut pairs = Vec::new();
+    for (v, i, j) in all {
+        if used_a[i] || used_b[j] {
+            continue;
+        }
+        used_a[i] = true;
+        used_b[j] = true;
+        pairs.push(AlignedPair {
+            a_index: i,
+            b_index: j,
+            a: a.sentences[i].0.clone(),
+            b: b.sentences[j].0.clone(),
+            similarity: v,
+        });
+        if pairs.len() == 5 {
+            break;
+        }
+    }
+    let top = pairs.iter().take(TOP_PAIRS).map(|p| p.similarity).sum::<f64>() / pairs.len().clamp(1, TOP_PAIRS) as f64;
+    (aligned, top, pairs)
+}
+
+fn set_cosine(a: &std::collections::BTreeSet<String>, b: &std::collections::BTreeSet<String>) -> f64 {
+    if a.is_empty() || b.is_empty() {
+        return 0.0;
+    }
+    a.intersection(b).count() as f64 / ((a.len() * b.len()) as f64).sqrt()
+}
+
+/// The combined similarity of two articles, explained.
+pub fn similarity(a: &ArticleEmbedding, b: &ArticleEmbedding, weights: &Weights) -> Explained {
+    explain(&signals(a, b), weights)
+}
+
+/// Combines already computed signals.
+pub fn explain(signals: &Signals, weights: &Weights) -> Explained {
+    let mut contributions: Vec<Contribution> = SIGNALS
+        .iter()
+        .zip(&signals.values)
+        .map(|(s, &v)| Contribution { signal: s.to_string(), value: v, contribution: weights.weight(s) * v })
+        .collect();
+    if let Some(days) = signals.days_apart {
+        contributions.push(Contribution {
+            signal: "time".into(),
+            value: days,
+            contribution: -weights.time_penalty * (days / TIME_HORIZON_DAYS).min(1.0),
+        });
+    }
+    let raw = weights.bias + contributions.iter().map(|c| c.contribution).sum::<f64>();
+    Explained {
+        score: raw.clamp(0.0, 1.0),
+        contributions,
+        bias: weights.bias,
+        aligned_pairs: signals.aligned_pairs.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn article(vectors: &[[f32; 2]], names: &[&str]) -> ArticleEmbedding {
+        ArticleEmbedding {
+            model: "test".into(),
+            title: Some(vectors[0].to_vec()),
+            lead: Some(vectors[0].to_vec()),
+            chunks: vec![vectors[0].to_vec()],
+            sentences: vectors.iter().enumerate().map(|(i, v)| (format!("s{i}"), v.to_vec())).collect(),
+            names: names.iter().map(|s| s.to_string()).collect(),
+            numbers: Default::default(),
+            published: None,
+        }
+    }
+
+    #[test]
+    fn same_article_scores_high_and_explains_itself() {
+        let a = article(&[[1.0, 0.0], [0.0, 1.0]], &["maas", "akar"]);
+        let b = article(&[[0.0, 1.0], [1.0, 0.1]], &["maas"]);
+        let s = signals(&a, &a);
+        assert!(s.values[..6].iter().all(|&v| (v - 1.0).abs() < 1e-6), "{s:?}");
+        let e = similarity(&a, &b, &Weights::unfitted("test"));
+        // Titles and bodies are orthogonal; only the sentences align (both ways, almost fully).
+        assert!(e.score > 0.3 && e.score < 0.34, "{e:?}");
+        assert_eq!(e.aligned_pairs[0].similarity, 1.0);
+        assert_eq!((e.aligned_pairs[0].a_index, e.aligned_pairs[0].b_index), (1, 0));
+        assert!((signals(&a, &b).values[6] - 1.0 / 2f64.sqrt()).abs() < 1e-9);
+    }
+
+    #[test]
+    fn time_apart_lowers_the_score() {
+        let mut a = article(&[[1.0, 0.0]], &[]);
+        let mut b = a.clone();
+        let w = Weights::unfitted("test");
+        let near = similarity(&a, &b, &w).score;
+        a.published = chrono::DateTime::from_timestamp(0, 0);
+        b.published = chrono::DateTime::from_timestamp(90 * 86_400, 0);
+        let far = similarity(&a, &b, &w);
+        assert!(far.score < near);
+        assert_eq!(far.contributions.last().unwrap().signal, "time");
+    }
+
+    #[test]
+    fn committed_weights_parse() {
+        for w in Weights::all_fitted() {
+            assert!(w.weights.keys().all(|k| SIGNALS.contains(&k.as_str())), "{w:?}");
+        }
+        assert!(!FITTED.trim().is_empty());
+    }
+}

@@ -1,0 +1,325 @@
+//! Writes, and the index look-ups the pipeline makes while writing, inside one transaction.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, params_from_iter, OptionalExtension, Transaction};
+use storyline_model::{Article, ArticleId, DuplicateRelation, EventId, Language, Source, SourceFormat};
+
+use crate::{from_json, to_json, Result, StoreError};
+
+/// One SQLite transaction. Dropping it without [`Batch::commit`] rolls everything back.
+pub struct Batch<'a> {
+    tx: Transaction<'a>,
+}
+
+/// Whether an arriving article is already stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ArticleStatus {
+    New,
+    /// The same id with the same text: re-ingesting it changes nothing.
+    Unchanged,
+    /// The same id with a different text; the stored version is kept.
+    Conflict,
+}
+
+/// Everything stored about a new article, computed by the pipeline's stages.
+pub struct NewArticle<'a> {
+    pub article: &'a Article,
+    pub text_hash: u64,
+    pub minhash: &'a [u32],
+    pub band_keys: &'a [u64],
+    /// The article's TF-IDF vector at arrival, strongest first.
+    pub terms: &'a [(String, f32)],
+    /// How many of the strongest terms go into the republication-candidate index.
+    pub indexed_terms: usize,
+    pub event: EventId,
+}
+
+/// A stored article with what dedup needs to compare against it.
+pub struct StoredArticle {
+    pub article: Article,
+    pub text_hash: u64,
+    pub minhash: Vec<u32>,
+    pub event: EventId,
+}
+
+/// A stored event as clustering needs it.
+pub struct StoredEvent {
+    pub id: EventId,
+    pub centroid: Vec<(String, f32)>,
+    pub members: usize,
+    pub first: Option<DateTime<Utc>>,
+    pub last: Option<DateTime<Utc>>,
+}
+
+/// Signed 64-bit is SQLite's integer; hashes are stored by their bit pattern.
+fn as_sql(hash: u64) -> i64 {
+    hash as i64
+}
+
+fn placeholders(n: usize) -> String {
+    vec!["?"; n].join(",")
+}
+
+impl<'a> Batch<'a> {
+    pub(crate) fn new(tx: Transaction<'a>) -> Self {
+        Batch { tx }
+    }
+
+    pub(crate) fn tx(&self) -> &Transaction<'a> {
+        &self.tx
+    }
+
+    pub fn commit(self) -> Result<()> {
+        Ok(self.tx.commit()?)
+    }
+
+    pub fn article_status(&self, id: &str, text_hash: u64) -> Result<ArticleStatus> {
+        let stored: Option<i64> = self
+            .tx
+            .prepare_cached("SELECT text_hash FROM articles WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))
+            .optional()?;
+        Ok(match stored {
+            None => ArticleStatus::New,
+            Some(h) if h == as_sql(text_hash) => ArticleStatus::Unchanged,
+            Some(_) => ArticleStatus::Conflict,
+        })
+    }
+
+    /// Articles whose normalised text has this hash.
+    pub fn same_text(&self, text_hash: u64) -> Result<Vec<ArticleId>> {
+        let mut stmt = self.tx.prepare_cached("SELECT id FROM articles WHERE text_hash = ?1 ORDER BY seq")?;
+        let ids = stmt.query_map([as_sql(text_hash)], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        Ok(ids)
+    }
+
+    /// Articles sharing at least one LSH band key: near-duplicate candidates.
+    pub fn sharing_bands(&self, band_keys: &[u64], limit: usize) -> Result<Vec<ArticleId>> {
+        if band_keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT a.id FROM lsh_bands b JOIN articles a ON a.seq = b.article_seq
+             WHERE b.band_key IN ({}) GROUP BY a.seq ORDER BY COUNT(*) DESC, a.seq LIMIT {limit}",
+            placeholders(band_keys.len())
+        );
+        let mut stmt = self.tx.prepare_cached(&sql)?;
+        let ids = stmt
+            .query_map(params_from_iter(band_keys.iter().map(|k| as_sql(*k))), |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(ids)
+    }
+
+    /// Articles sharing at least `min_shared` of these indexed terms, most shared first:
+    /// republication candidates.
+    pub fn sharing_terms(&self, terms: &[String], min_shared: usize, limit: usize) -> Result<Vec<ArticleId>> {
+        if terms.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT a.id FROM article_terms t JOIN articles a ON a.seq = t.article_seq
+             WHERE t.term IN ({}) GROUP BY a.seq HAVING COUNT(*) >= {min_shared}
+             ORDER BY COUNT(*) DESC, a.seq LIMIT {limit}",
+            placeholders(terms.len())
+        );
+        let mut stmt = self.tx.prepare_cached(&sql)?;
+        let ids = stmt.query_map(params_from_iter(terms), |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        Ok(ids)
+    }
+
+    pub fn stored_article(&self, id: &str) -> Result<Option<StoredArticle>> {
+        let mut stmt = self.tx.prepare_cached(&format!(
+            "SELECT {ARTICLE_COLUMNS}, text_hash, minhash, event_id FROM articles WHERE id = ?1"
+        ))?;
+        let row = stmt
+            .query_row([id], |r| {
+                let minhash: Vec<u8> = r.get(13)?;
+                Ok((read_article(r)?, r.get::<_, i64>(12)?, minhash, r.get::<_, i64>(14)?))
+            })
+            .optional()?;
+        let Some((article, text_hash, minhash, event)) = row else { return Ok(None) };
+        let minhash = minhash.chunks_exact(4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+        Ok(Some(StoredArticle { article: article?, text_hash: text_hash as u64, minhash, event }))
+    }
+
+    /// Counts one more document containing each of `terms` (distinct) for incremental IDF.
+    pub fn count_document(&self, terms: impl IntoIterator<Item = impl AsRef<str>>) -> Result<()> {
+        let mut stmt = self.tx.prepare_cached(
+            "INSERT INTO term_df (term, df) VALUES (?1, 1) ON CONFLICT(term) DO UPDATE SET df = df + 1",
+        )?;
+        for term in terms {
+            stmt.execute([term.as_ref()])?;
+        }
+        self.tx.execute("UPDATE meta SET value = value + 1 WHERE key = 'documents'", [])?;
+        Ok(())
+    }
+
+    /// Documents counted so far.
+    pub fn documents(&self) -> Result<u64> {
+        let n: i64 = self.tx.query_row("SELECT value FROM meta WHERE key = 'documents'", [], |r| r.get(0))?;
+        Ok(n as u64)
+    }
+
+    pub fn document_frequency(&self, term: &str) -> Result<u64> {
+        let df: Option<i64> = self
+            .tx
+            .prepare_cached("SELECT df FROM term_df WHERE term = ?1")?
+            .query_row([term], |r| r.get(0))
+            .optional()?;
+        Ok(df.unwrap_or(0) as u64)
+    }
+
+    /// Events whose strongest terms include at least `min_shared` of `terms`, most shared first.
+    pub fn candidate_events(&self, terms: &[String], min_shared: usize, limit: usize) -> Result<Vec<StoredEvent>> {
+        if terms.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT event_id FROM event_terms WHERE term IN ({}) GROUP BY event_id
+             HAVING COUNT(*) >= {min_shared} ORDER BY COUNT(*) DESC, event_id LIMIT {limit}",
+            placeholders(terms.len())
+        );
+        let ids: Vec<i64> = self
+            .tx
+            .prepare_cached(&sql)?
+            .query_map(params_from_iter(terms), |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        ids.into_iter().map(|id| self.event(id)).collect()
+    }
+
+    pub fn event(&self, id: EventId) -> Result<StoredEvent> {
+        let centroid: String =
+            self.tx.prepare_cached("SELECT centroid FROM events WHERE id = ?1")?.query_row([id], |r| r.get(0))?;
+        let (members, first, last): (i64, Option<String>, Option<String>) = self
+            .tx
+            .prepare_cached("SELECT COUNT(*), MIN(published), MAX(published) FROM articles WHERE event_id = ?1")?
+            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        Ok(StoredEvent {
+            id,
+            centroid: from_json("event centroid", &centroid)?,
+            members: members as usize,
+            first: first.as_deref().and_then(parse_date),
+            last: last.as_deref().and_then(parse_date),
+        })
+    }
+
+    /// Opens a new event and returns its id.
+    pub fn create_event(&self, centroid: &[(String, f32)], indexed_terms: usize) -> Result<EventId> {
+        self.tx.execute("INSERT INTO events (centroid) VALUES (?1)", [to_json(&centroid)])?;
+        let id = self.tx.last_insert_rowid();
+        self.index_event_terms(id, centroid, indexed_terms)?;
+        Ok(id)
+    }
+
+    pub fn update_event(&self, id: EventId, centroid: &[(String, f32)], indexed_terms: usize) -> Result<()> {
+        self.tx.execute("UPDATE events SET centroid = ?2 WHERE id = ?1", params![id, to_json(&centroid)])?;
+        self.tx.execute("DELETE FROM event_terms WHERE event_id = ?1", [id])?;
+        self.index_event_terms(id, centroid, indexed_terms)
+    }
+
+    fn index_event_terms(&self, id: EventId, centroid: &[(String, f32)], indexed_terms: usize) -> Result<()> {
+        let mut stmt = self.tx.prepare_cached("INSERT INTO event_terms (term, event_id) VALUES (?1, ?2)")?;
+        for (term, _) in centroid.iter().take(indexed_terms) {
+            stmt.execute(params![term, id])?;
+        }
+        Ok(())
+    }
+
+    pub fn insert_article(&self, new: &NewArticle) -> Result<()> {
+        let a = new.article;
+        let minhash: Vec<u8> = new.minhash.iter().flat_map(|v| v.to_le_bytes()).collect();
+        self.tx
+            .prepare_cached(
+                "INSERT INTO articles (id, url, title, text, outlet, author, published, language,
+                 language_confidence, source_path, source_format, removed, text_hash, minhash, terms,
+                 event_id, ingested_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+            )?
+            .execute(params![
+                a.id,
+                a.url,
+                a.title,
+                a.text,
+                a.outlet,
+                a.author,
+                a.published.map(|d| d.to_rfc3339()),
+                a.language.as_ref().map(|l| &l.code),
+                a.language.as_ref().map(|l| l.confidence),
+                a.source.path,
+                a.source.format.as_str(),
+                to_json(&a.removed),
+                as_sql(new.text_hash),
+                minhash,
+                to_json(&new.terms),
+                new.event,
+                Utc::now().to_rfc3339(),
+            ])?;
+        let seq = self.tx.last_insert_rowid();
+        let mut bands = self.tx.prepare_cached("INSERT INTO lsh_bands (band_key, article_seq) VALUES (?1, ?2)")?;
+        for key in new.band_keys {
+            bands.execute(params![as_sql(*key), seq])?;
+        }
+        let mut terms = self.tx.prepare_cached("INSERT INTO article_terms (term, article_seq) VALUES (?1, ?2)")?;
+        for (term, _) in new.terms.iter().take(new.indexed_terms) {
+            terms.execute(params![term, seq])?;
+        }
+        Ok(())
+    }
+
+    pub fn insert_duplicate(&self, relation: &DuplicateRelation) -> Result<()> {
+        self.tx.execute(
+            "INSERT OR REPLACE INTO duplicates (original, copy, kind, score, evidence) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                relation.original,
+                relation.copy,
+                relation.kind.as_str(),
+                relation.score,
+                to_json(&relation.evidence)
+            ],
+        )?;
+        Ok(())
+    }
+}
+
+/// The article columns, in the order [`read_article`] expects.
+pub(crate) const ARTICLE_COLUMNS: &str = "id, url, title, text, outlet, author, published, language, \
+     language_confidence, source_path, source_format, removed";
+
+/// Reads the [`ARTICLE_COLUMNS`] of a row. The outer result is SQLite's; the inner one is ours
+/// (a stored JSON field that no longer parses).
+pub(crate) fn read_article(r: &rusqlite::Row) -> rusqlite::Result<Result<Article>> {
+    let published: Option<String> = r.get(6)?;
+    let code: Option<String> = r.get(7)?;
+    let format: String = r.get(10)?;
+    let removed: String = r.get(11)?;
+    let removed = match from_json("removed text", &removed) {
+        Ok(removed) => removed,
+        Err(e) => return Ok(Err(e)),
+    };
+    let format = match format.as_str() {
+        "html" => SourceFormat::Html,
+        "jsonl" => SourceFormat::Jsonl,
+        "text" => SourceFormat::Text,
+        "warc" => SourceFormat::Warc,
+        other => return Ok(Err(StoreError::Corrupt { what: "source format", detail: other.to_string() })),
+    };
+    Ok(Ok(Article {
+        id: r.get(0)?,
+        url: r.get(1)?,
+        title: r.get(2)?,
+        text: r.get(3)?,
+        outlet: r.get(4)?,
+        author: r.get(5)?,
+        published: published.as_deref().and_then(parse_date),
+        language: match code {
+            Some(code) => Some(Language { code, confidence: r.get::<_, Option<f32>>(8)?.unwrap_or(0.0) }),
+            None => None,
+        },
+        source: Source { path: r.get(9)?, format },
+        removed,
+    }))
+}
+
+pub(crate) fn parse_date(text: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text).ok().map(|d| d.with_timezone(&Utc))
+}

@@ -1,0 +1,506 @@
+//! Entities, their mentions, and quotes: written by the pipeline's entity resolution, read by
+//! `storyline entities`, `storyline entity` and the article and event views.
+
+use std::collections::{BTreeMap, HashSet};
+
+use rusqlite::{params, params_from_iter, OptionalExtension};
+use serde::Serialize;
+use storyline_model::{ArticleId, Entity, EntityId, EntityType, EventId, Mention, Quote};
+
+use crate::{from_json, to_json, Batch, Result, Store, StoreError};
+
+/// An entity with how much the store has on it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct EntitySummary {
+    #[serde(flatten)]
+    pub entity: Entity,
+    pub mentions: u64,
+    pub articles: u64,
+    pub quotes: u64,
+}
+
+/// Which entities to list.
+#[derive(Debug, Clone, Default)]
+pub struct EntityFilter {
+    pub kind: Option<EntityType>,
+    /// Only entities mentioned in this event's articles.
+    pub event: Option<EventId>,
+    pub limit: Option<usize>,
+}
+
+/// An article in which an entity appears.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct EntityArticle {
+    pub id: ArticleId,
+    pub title: Option<String>,
+    pub event: EventId,
+    pub mentions: u64,
+    /// The names the article uses for the entity.
+    pub forms: Vec<String>,
+}
+
+/// A place for a map: the geocoder fills `coordinates` once it knows them.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct MapPlace {
+    pub entity: EntityId,
+    pub name: String,
+    pub kind: EntityType,
+    pub country: Option<String>,
+    pub geonameid: Option<i64>,
+    /// `[longitude, latitude]`, as GeoJSON orders them; `None` until geocoded.
+    pub coordinates: Option<[f64; 2]>,
+    /// Mentions of the place in the articles concerned.
+    pub mentions: u64,
+}
+
+/// Everything the store knows about one entity.
+#[derive(Debug, Clone, Serialize)]
+pub struct EntityDetail {
+    #[serde(flatten)]
+    pub summary: EntitySummary,
+    pub articles: Vec<EntityArticle>,
+    pub mentions: Vec<Mention>,
+    /// Quotes the entity said.
+    pub quotes: Vec<Quote>,
+    /// The entity itself when it is a place, else the places mentioned alongside it.
+    pub places: Vec<MapPlace>,
+}
+
+/// The entities of one article, for the article view.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct ArticleEntities {
+    pub entities: Vec<EntitySummary>,
+    pub mentions: Vec<Mention>,
+    pub quotes: Vec<Quote>,
+}
+
+const ENTITY_COLUMNS: &str = "id, kind, name, aliases, roles, disagreements, country, geonameid, kind_votes";
+
+fn read_entity(r: &rusqlite::Row) -> rusqlite::Result<Result<Entity>> {
+    let kind: String = r.get(1)?;
+    let aliases: String = r.get(3)?;
+    let roles: String = r.get(4)?;
+    let disagreements: String = r.get(5)?;
+    let votes: String = r.get(8)?;
+    let build = || -> Result<Entity> {
+        Ok(Entity {
+            id: r.get(0)?,
+            kind: EntityType::parse(&kind)
+                .ok_or_else(|| StoreError::Corrupt { what: "entity type", detail: kind.clone() })?,
+            name: r.get(2)?,
+            aliases: from_json("entity aliases", &aliases)?,
+            roles: from_json("entity roles", &roles)?,
+            disagreements: from_json("entity disagreements", &disagreements)?,
+            country: r.get(6)?,
+            geonameid: r.get(7)?,
+            kind_votes: from_json("entity type votes", &votes)?,
+        })
+    };
+    Ok(build())
+}
+
+fn read_mention(r: &rusqlite::Row) -> rusqlite::Result<Result<Mention>> {
+    let kind: String = r.get(3)?;
+    let Some(kind) = EntityType::parse(&kind) else {
+        return Ok(Err(StoreError::Corrupt { what: "mention type", detail: kind }));
+    };
+    Ok(Ok(Mention {
+        article: r.get(0)?,
+        entity: r.get(1)?,
+        text: r.get(2)?,
+        kind,
+        byte_start: r.get::<_, i64>(4)? as usize,
+        byte_end: r.get::<_, i64>(5)? as usize,
+        sentence: r.get::<_, i64>(6)? as usize,
+        role: r.get(7)?,
+    }))
+}
+
+const MENTION_COLUMNS: &str = "article_id, entity_id, text, kind, byte_start, byte_end, sentence, role";
+const QUOTE_COLUMNS: &str = "article_id, text, byte_start, byte_end, sentence, speaker_entity, speaker_text, cue";
+
+fn read_quote(r: &rusqlite::Row) -> rusqlite::Result<Quote> {
+    Ok(Quote {
+        article: r.get(0)?,
+        text: r.get(1)?,
+        byte_start: r.get::<_, i64>(2)? as usize,
+        byte_end: r.get::<_, i64>(3)? as usize,
+        sentence: r.get::<_, i64>(4)? as usize,
+        speaker: r.get(5)?,
+        speaker_text: r.get(6)?,
+        cue: r.get(7)?,
+    })
+}
+
+fn collect<T>(rows: Vec<rusqlite::Result<Result<T>>>) -> Result<Vec<T>> {
+    rows.into_iter().map(|r| r?).collect()
+}
+
+impl Batch<'_> {
+    /// Stored entities filed under any of `keys`, by id.
+    pub fn entities_with_keys(&self, keys: &[String]) -> Result<Vec<Entity>> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT {ENTITY_COLUMNS} FROM entities WHERE id IN
+             (SELECT entity_id FROM entity_keys WHERE key IN ({})) ORDER BY id",
+            vec!["?"; keys.len()].join(",")
+        );
+        let rows = self.tx().prepare_cached(&sql)?.query_map(params_from_iter(keys), read_entity)?.collect();
+        collect(rows)
+    }
+
+    /// Stores a new entity filed under `keys`; its `id` is ignored. Returns the new id.
+    pub fn insert_entity(&self, entity: &Entity, keys: &[String]) -> Result<EntityId> {
+        self.tx()
+            .prepare_cached(
+                "INSERT INTO entities (kind, name, aliases, roles, disagreements, country, geonameid, kind_votes)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(params![
+                entity.kind.as_str(),
+                entity.name,
+                to_json(&entity.aliases),
+                to_json(&entity.roles),
+                to_json(&entity.disagreements),
+                entity.country,
+                entity.geonameid,
+                to_json(&entity.kind_votes),
+            ])?;
+        let id = self.tx().last_insert_rowid();
+        self.file_entity(id, keys)?;
+        Ok(id)
+    }
+
+    /// Replaces a stored entity, and the keys it is filed under when `keys` is given.
+    pub fn update_entity(&self, entity: &Entity, keys: Option<&[String]>) -> Result<()> {
+        self.tx()
+            .prepare_cached(
+                "UPDATE entities SET kind = ?2, name = ?3, aliases = ?4, roles = ?5, disagreements = ?6,
+                 country = ?7, geonameid = ?8, kind_votes = ?9 WHERE id = ?1",
+            )?
+            .execute(params![
+                entity.id,
+                entity.kind.as_str(),
+                entity.name,
+                to_json(&entity.aliases),
+                to_json(&entity.roles),
+                to_json(&entity.disagreements),
+                entity.country,
+                entity.geonameid,
+                to_json(&entity.kind_votes),
+            ])?;
+        let Some(keys) = keys else { return Ok(()) };
+        self.tx().prepare_cached("DELETE FROM entity_keys WHERE entity_id = ?1")?.execute([entity.id])?;
+        self.file_entity(entity.id, keys)
+    }
+
+    fn file_entity(&self, id: EntityId, keys: &[String]) -> Result<()> {
+        let mut stmt =
+            self.tx().prepare_cached("INSERT OR IGNORE INTO entity_keys (key, entity_id) VALUES (?1, ?2)")?;
+        for key in keys {
+            stmt.execute(params![key, id])?;
+        }
+        Ok(())
+    }
+
+    /// Entities mentioned in the articles that mention `id`.
+    pub fn entity_neighbours(&self, id: EntityId) -> Result<HashSet<EntityId>> {
+        let mut stmt = self.tx().prepare_cached(
+            "SELECT DISTINCT entity_id FROM mentions WHERE entity_id IS NOT NULL AND article_id IN
+             (SELECT article_id FROM mentions WHERE entity_id = ?1)",
+        )?;
+        let ids = stmt.query_map([id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        Ok(ids)
+    }
+
+    /// Articles that mention `id` by exactly `form`.
+    pub fn articles_with_form(&self, id: EntityId, form: &str) -> Result<Vec<ArticleId>> {
+        let mut stmt = self.tx().prepare_cached(
+            "SELECT DISTINCT m.article_id FROM mentions m JOIN articles a ON a.id = m.article_id
+             WHERE m.entity_id = ?1 AND m.text = ?2 ORDER BY a.seq",
+        )?;
+        let ids = stmt.query_map(params![id, form], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        Ok(ids)
+    }
+
+    pub fn insert_mentions(&self, mentions: &[Mention]) -> Result<()> {
+        let mut stmt = self.tx().prepare_cached(&format!(
+            "INSERT INTO mentions ({MENTION_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+        ))?;
+        for m in mentions {
+            stmt.execute(params![
+                m.article,
+                m.entity,
+                m.text,
+                m.kind.as_str(),
+                m.byte_start as i64,
+                m.byte_end as i64,
+                m.sentence as i64,
+                m.role
+            ])?;
+        }
+        Ok(())
+    }
+
+    pub fn insert_quotes(&self, quotes: &[Quote]) -> Result<()> {
+        let mut stmt = self
+            .tx()
+            .prepare_cached(&format!("INSERT INTO quotes ({QUOTE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"))?;
+        for q in quotes {
+            stmt.execute(params![
+                q.article,
+                q.text,
+                q.byte_start as i64,
+                q.byte_end as i64,
+                q.sentence as i64,
+                q.speaker,
+                q.speaker_text,
+                q.cue
+            ])?;
+        }
+        Ok(())
+    }
+}
+
+impl Store {
+    fn summaries(&self, entities: Vec<Entity>) -> Result<Vec<EntitySummary>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT COUNT(*), COUNT(DISTINCT article_id),
+                    (SELECT COUNT(*) FROM quotes WHERE speaker_entity = ?1)
+             FROM mentions WHERE entity_id = ?1",
+        )?;
+        entities
+            .into_iter()
+            .map(|entity| {
+                let (mentions, articles, quotes): (i64, i64, i64) =
+                    stmt.query_row([entity.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+                Ok(EntitySummary {
+                    entity,
+                    mentions: mentions as u64,
+                    articles: articles as u64,
+                    quotes: quotes as u64,
+                })
+            })
+            .collect()
+    }
+
+    /// Entities, most mentioned first.
+    pub fn entities(&self, filter: &EntityFilter) -> Result<Vec<EntitySummary>> {
+        let mut sql = format!(
+            "SELECT {} FROM entities e WHERE 1",
+            ENTITY_COLUMNS.split(", ").map(|c| format!("e.{c}")).collect::<Vec<_>>().join(", ")
+        );
+        let mut values: Vec<rusqlite::types::Value> = Vec::new();
+        if let Some(kind) = filter.kind {
+            sql.push_str(" AND e.kind = ?");
+            values.push(kind.as_str().to_string().into());
+        }
+        if let Some(event) = filter.event {
+            sql.push_str(
+                " AND e.id IN (SELECT m.entity_id FROM mentions m JOIN articles a ON a.id = m.article_id
+                  WHERE a.event_id = ?)",
+            );
+            values.push(event.into());
+        }
+        sql.push_str(" ORDER BY (SELECT COUNT(*) FROM mentions m WHERE m.entity_id = e.id) DESC, e.id");
+        if let Some(limit) = filter.limit {
+            sql.push_str(&format!(" LIMIT {limit}"));
+        }
+        let rows = self.conn.prepare(&sql)?.query_map(params_from_iter(values), read_entity)?.collect();
+        self.summaries(collect(rows)?)
+    }
+
+    pub fn entity_by_id(&self, id: EntityId) -> Result<Option<Entity>> {
+        let row = self
+            .conn
+            .query_row(&format!("SELECT {ENTITY_COLUMNS} FROM entities WHERE id = ?1"), [id], read_entity)
+            .optional()?;
+        row.transpose()
+    }
+
+    /// Entities whose name or one of whose aliases is `name` (ignoring case), most mentioned first.
+    pub fn entities_named(&self, name: &str) -> Result<Vec<EntitySummary>> {
+        let wanted = name.trim().to_lowercase();
+        let all = self.entities(&EntityFilter::default())?;
+        Ok(all
+            .into_iter()
+            .filter(|s| {
+                s.entity.name.to_lowercase() == wanted || s.entity.aliases.iter().any(|a| a.to_lowercase() == wanted)
+            })
+            .collect())
+    }
+
+    /// Everything about one entity; `None` if there is no such entity.
+    pub fn entity_detail(&self, id: EntityId) -> Result<Option<EntityDetail>> {
+        let Some(entity) = self.entity_by_id(id)? else { return Ok(None) };
+        let summary = self.summaries(vec![entity])?.remove(0);
+        let rows = self
+            .conn
+            .prepare(&format!(
+                "SELECT {} FROM mentions m JOIN articles a ON a.id = m.article_id
+                 WHERE m.entity_id = ?1 ORDER BY a.seq, m.byte_start",
+                MENTION_COLUMNS.split(", ").map(|c| format!("m.{c}")).collect::<Vec<_>>().join(", ")
+            ))?
+            .query_map([id], read_mention)?
+            .collect();
+        let mentions: Vec<Mention> = collect(rows)?;
+        let mut articles: Vec<EntityArticle> = Vec::new();
+        for m in &mentions {
+            match articles.iter_mut().find(|a| a.id == m.article) {
+                Some(a) => {
+                    a.mentions += 1;
+                    if !a.forms.contains(&m.text) {
+                        a.forms.push(m.text.clone());
+                    }
+                }
+                None => {
+                    let (title, event): (Option<String>, i64) = self.conn.query_row(
+                        "SELECT title, event_id FROM articles WHERE id = ?1",
+                        [&m.article],
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )?;
+                    articles.push(EntityArticle {
+                        id: m.article.clone(),
+                        title,
+                        event,
+                        mentions: 1,
+                        forms: vec![m.text.clone()],
+                    });
+                }
+            }
+        }
+        let quotes = self
+            .conn
+            .prepare(&format!(
+                "SELECT {} FROM quotes q JOIN articles a ON a.id = q.article_id
+                 WHERE q.speaker_entity = ?1 ORDER BY a.seq, q.byte_start",
+                QUOTE_COLUMNS.split(", ").map(|c| format!("q.{c}")).collect::<Vec<_>>().join(", ")
+            ))?
+            .query_map([id], read_quote)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let places = if summary.entity.kind.is_place() {
+            vec![map_place(&summary.entity, summary.mentions)]
+        } else {
+            self.places_alongside(id)?
+        };
+        Ok(Some(EntityDetail { summary, articles, mentions, quotes, places }))
+    }
+
+    /// Places mentioned in the articles that mention `id`, most mentioned first.
+    fn places_alongside(&self, id: EntityId) -> Result<Vec<MapPlace>> {
+        let counts: Vec<(i64, i64)> = self
+            .conn
+            .prepare(
+                "SELECT m.entity_id, COUNT(*) FROM mentions m JOIN entities e ON e.id = m.entity_id
+                 WHERE e.kind IN ('LOC', 'GPE') AND m.article_id IN
+                   (SELECT article_id FROM mentions WHERE entity_id = ?1)
+                 GROUP BY m.entity_id ORDER BY COUNT(*) DESC, m.entity_id",
+            )?
+            .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut places = Vec::new();
+        for (place, n) in counts {
+            if let Some(entity) = self.entity_by_id(place)? {
+                places.push(map_place(&entity, n as u64));
+            }
+        }
+        Ok(places)
+    }
+
+    /// The entities, mentions and quotes of one article.
+    pub fn article_entities(&self, article: &str) -> Result<ArticleEntities> {
+        let rows = self
+            .conn
+            .prepare(&format!("SELECT {MENTION_COLUMNS} FROM mentions WHERE article_id = ?1 ORDER BY byte_start"))?
+            .query_map([article], read_mention)?
+            .collect();
+        let mentions: Vec<Mention> = collect(rows)?;
+        let quotes = self
+            .conn
+            .prepare(&format!("SELECT {QUOTE_COLUMNS} FROM quotes WHERE article_id = ?1 ORDER BY byte_start"))?
+            .query_map([article], read_quote)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut per_entity: BTreeMap<EntityId, u64> = BTreeMap::new();
+        for m in &mentions {
+            if let Some(e) = m.entity {
+                *per_entity.entry(e).or_default() += 1;
+            }
+        }
+        let mut entities = Vec::new();
+        for (id, n) in per_entity {
+            if let Some(entity) = self.entity_by_id(id)? {
+                let quotes = quotes.iter().filter(|q| q.speaker == Some(id)).count() as u64;
+                entities.push(EntitySummary { entity, mentions: n, articles: 1, quotes });
+            }
+        }
+        entities.sort_by(|a, b| b.mentions.cmp(&a.mentions).then(a.entity.id.cmp(&b.entity.id)));
+        Ok(ArticleEntities { entities, mentions, quotes })
+    }
+}
+
+fn map_place(entity: &Entity, mentions: u64) -> MapPlace {
+    MapPlace {
+        entity: entity.id,
+        name: entity.name.clone(),
+        kind: entity.kind,
+        country: entity.country.clone(),
+        geonameid: entity.geonameid,
+        coordinates: None,
+        mentions,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entity(name: &str, kind: EntityType) -> Entity {
+        Entity {
+            id: 0,
+            kind,
+            name: name.into(),
+            aliases: vec![name.into()],
+            roles: vec![],
+            disagreements: vec![],
+            country: None,
+            geonameid: None,
+            kind_votes: BTreeMap::from([(kind, 1)]),
+        }
+    }
+
+    #[test]
+    fn entities_are_found_by_key_and_updated() {
+        let mut store = Store::open_in_memory().unwrap();
+        let batch = store.batch().unwrap();
+        let id = batch.insert_entity(&entity("Hulusi Akar", EntityType::Person), &["sur:akr".into()]).unwrap();
+        let found = batch.entities_with_keys(&["sur:akr".into(), "other".into()]).unwrap();
+        assert_eq!(found.len(), 1);
+        let mut akar = found[0].clone();
+        akar.aliases.push("Akar".into());
+        batch.update_entity(&akar, Some(&["sur:akr".into(), "name:akar".into()])).unwrap();
+        assert_eq!(batch.entities_with_keys(&["name:akar".into()]).unwrap()[0].aliases, ["Hulusi Akar", "Akar"]);
+        batch
+            .insert_mentions(&[Mention {
+                article: "a".into(),
+                entity: Some(id),
+                text: "Akar".into(),
+                kind: EntityType::Person,
+                byte_start: 0,
+                byte_end: 4,
+                sentence: 0,
+                role: None,
+            }])
+            .unwrap();
+        assert_eq!(batch.entity_neighbours(id).unwrap(), HashSet::from([id]));
+        batch.commit().unwrap();
+        let listed = store.entities(&EntityFilter { kind: Some(EntityType::Person), ..Default::default() }).unwrap();
+        assert_eq!((listed.len(), listed[0].mentions), (1, 1));
+        assert_eq!(store.entities_named("akar").unwrap().len(), 1);
+        assert!(store
+            .entities(&EntityFilter { kind: Some(EntityType::Org), ..Default::default() })
+            .unwrap()
+            .is_empty());
+    }
+}

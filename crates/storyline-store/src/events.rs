@@ -1,0 +1,259 @@
+//! Coded events (actor – action – target, PLOVER types) and resolved date expressions.
+//!
+//! The store keeps them as plain text and JSON; what they mean is the events and dates crates'
+//! business.
+
+use rusqlite::{params, types::Value};
+use serde::{Deserialize, Serialize};
+
+use crate::{from_json, to_json, Batch, Result, Store};
+
+/// A participant as stored: its text and country code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredActor {
+    pub text: String,
+    pub code: Option<String>,
+}
+
+/// A coded event to store.
+#[derive(Debug, Clone)]
+pub struct NewCodedEvent<'a> {
+    pub article: &'a str,
+    pub sentence_index: usize,
+    pub sentence_start: usize,
+    pub sentence: &'a str,
+    pub event_type: &'a str,
+    pub trigger: &'a str,
+    pub actors: Vec<StoredActor>,
+    pub targets: Vec<StoredActor>,
+    pub location: Option<StoredActor>,
+    /// First and last day (YYYY-MM-DD) and granularity of the event's date, when resolved.
+    pub date: Option<(String, String, String)>,
+    pub date_text: Option<&'a str>,
+}
+
+/// A date expression to store.
+#[derive(Debug, Clone)]
+pub struct NewDateMention<'a> {
+    pub article: &'a str,
+    pub text: &'a str,
+    pub start: usize,
+    pub end: usize,
+    pub relative: bool,
+    pub date: Option<(String, String, String)>,
+}
+
+/// A stored coded event with its article's URL, for listings and exports.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredCodedEvent {
+    pub id: i64,
+    pub article: String,
+    pub url: Option<String>,
+    pub sentence_index: usize,
+    pub sentence: String,
+    pub event_type: String,
+    pub trigger: String,
+    pub actors: Vec<StoredActor>,
+    pub targets: Vec<StoredActor>,
+    pub location: Option<StoredActor>,
+    pub date_start: Option<String>,
+    pub date_end: Option<String>,
+    pub date_granularity: Option<String>,
+    pub date_text: Option<String>,
+    /// The article's publication date (RFC 3339), when known.
+    pub published: Option<String>,
+}
+
+/// Which coded events a listing shows. Empty fields do not filter.
+#[derive(Debug, Clone, Default)]
+pub struct CodedEventFilter {
+    /// Case-insensitive substring of an actor's or target's text, or an exact country code.
+    pub actor: Option<String>,
+    /// PLOVER type, e.g. AGREE.
+    pub event_type: Option<String>,
+    /// Events dated (or, undated, published) on or after this day (YYYY-MM-DD).
+    pub since: Option<String>,
+}
+
+impl Batch<'_> {
+    pub fn insert_coded_event(&self, e: &NewCodedEvent) -> Result<()> {
+        let (start, end, granularity) = match &e.date {
+            Some((s, t, g)) => (Some(s.as_str()), Some(t.as_str()), Some(g.as_str())),
+            None => (None, None, None),
+        };
+        self.tx()
+            .prepare_cached(
+                "INSERT INTO coded_events (article_id, sentence_index, sentence_start, sentence, event_type,
+                 trigger_text, actors, targets, location, date_start, date_end, date_granularity, date_text)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            )?
+            .execute(params![
+                e.article,
+                e.sentence_index as i64,
+                e.sentence_start as i64,
+                e.sentence,
+                e.event_type,
+                e.trigger,
+                to_json(&e.actors),
+                to_json(&e.targets),
+                e.location.as_ref().map(to_json),
+                start,
+                end,
+                granularity,
+                e.date_text,
+            ])?;
+        Ok(())
+    }
+
+    pub fn insert_date_mention(&self, m: &NewDateMention) -> Result<()> {
+        let (start, end, granularity) = match &m.date {
+            Some((s, t, g)) => (Some(s.as_str()), Some(t.as_str()), Some(g.as_str())),
+            None => (None, None, None),
+        };
+        self.tx()
+            .prepare_cached(
+                "INSERT INTO date_mentions (article_id, text, byte_start, byte_end, relative, date_start, date_end,
+                 date_granularity) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(params![m.article, m.text, m.start as i64, m.end as i64, m.relative, start, end, granularity])?;
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Coded events matching the filter, in article arrival then sentence order.
+    pub fn coded_events(&self, filter: &CodedEventFilter) -> Result<Vec<StoredCodedEvent>> {
+        let mut sql = String::from(
+            "SELECT c.id, c.article_id, a.url, c.sentence_index, c.sentence, c.event_type, c.trigger_text,
+             c.actors, c.targets, c.location, c.date_start, c.date_end, c.date_granularity, c.date_text, a.published
+             FROM coded_events c JOIN articles a ON a.id = c.article_id WHERE 1 = 1",
+        );
+        let mut values: Vec<Value> = Vec::new();
+        if let Some(t) = &filter.event_type {
+            sql.push_str(" AND c.event_type = ?");
+            values.push(Value::Text(t.to_uppercase()));
+        }
+        if let Some(since) = &filter.since {
+            sql.push_str(" AND COALESCE(c.date_end, substr(a.published, 1, 10)) >= ?");
+            values.push(Value::Text(since.clone()));
+        }
+        sql.push_str(" ORDER BY a.seq, c.sentence_index, c.id");
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt
+            .query_map(rusqlite::params_from_iter(values), |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                    r.get::<_, String>(6)?,
+                    r.get::<_, String>(7)?,
+                    r.get::<_, String>(8)?,
+                    r.get::<_, Option<String>>(9)?,
+                    (r.get::<_, Option<String>>(10)?, r.get::<_, Option<String>>(11)?, r.get::<_, Option<String>>(12)?),
+                    r.get::<_, Option<String>>(13)?,
+                    r.get::<_, Option<String>>(14)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut out = Vec::new();
+        for (
+            id,
+            article,
+            url,
+            index,
+            sentence,
+            event_type,
+            trigger,
+            actors,
+            targets,
+            location,
+            date,
+            date_text,
+            published,
+        ) in rows
+        {
+            let event = StoredCodedEvent {
+                id,
+                article,
+                url,
+                sentence_index: index as usize,
+                sentence,
+                event_type,
+                trigger,
+                actors: from_json("coded event actors", &actors)?,
+                targets: from_json("coded event targets", &targets)?,
+                location: location.map(|l| from_json("coded event location", &l)).transpose()?,
+                date_start: date.0,
+                date_end: date.1,
+                date_granularity: date.2,
+                date_text,
+                published,
+            };
+            if let Some(wanted) = &filter.actor {
+                let lower = wanted.to_lowercase();
+                let hit = event.actors.iter().chain(&event.targets).any(|a| {
+                    a.text.to_lowercase().contains(&lower)
+                        || a.code.as_deref().is_some_and(|c| c.eq_ignore_ascii_case(wanted))
+                });
+                if !hit {
+                    continue;
+                }
+            }
+            out.push(event);
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use storyline_model::{Article, SourceFormat};
+
+    #[test]
+    fn coded_events_round_trip_and_filter() {
+        let mut store = Store::open_in_memory().unwrap();
+        let article = Article::new("a1", "Turkey backed Libya.", SourceFormat::Text);
+        let batch = store.batch().unwrap();
+        let event = batch.create_event(&[], 0).unwrap();
+        batch
+            .insert_article(&crate::NewArticle {
+                article: &article,
+                text_hash: 1,
+                minhash: &[],
+                band_keys: &[],
+                terms: &[],
+                indexed_terms: 0,
+                event,
+            })
+            .unwrap();
+        batch
+            .insert_coded_event(&NewCodedEvent {
+                article: "a1",
+                sentence_index: 0,
+                sentence_start: 0,
+                sentence: "Turkey backed Libya.",
+                event_type: "SUPPORT",
+                trigger: "backed",
+                actors: vec![StoredActor { text: "Turkey".into(), code: Some("TUR".into()) }],
+                targets: vec![StoredActor { text: "Libya".into(), code: Some("LBY".into()) }],
+                location: None,
+                date: Some(("2020-08-17".into(), "2020-08-17".into(), "day".into())),
+                date_text: Some("yesterday"),
+            })
+            .unwrap();
+        batch.commit().unwrap();
+        let all = store.coded_events(&CodedEventFilter::default()).unwrap();
+        assert_eq!(all.len(), 1);
+        assert_eq!(all[0].targets[0].code.as_deref(), Some("LBY"));
+        let by_code = CodedEventFilter { actor: Some("tur".into()), ..Default::default() };
+        assert_eq!(store.coded_events(&by_code).unwrap().len(), 1);
+        let other = CodedEventFilter { event_type: Some("agree".into()), ..Default::default() };
+        assert!(store.coded_events(&other).unwrap().is_empty());
+        let later = CodedEventFilter { since: Some("2020-09-01".into()), ..Default::default() };
+        assert!(store.coded_events(&later).unwrap().is_empty());
+    }
+}

@@ -1,0 +1,88 @@
+//! storyline's embedded store: articles, duplicate relations, events and the indexes that find
+//! candidates for them, in one SQLite file (WAL mode).
+//!
+//! The store knows nothing of how duplicates or events are decided; it persists what the pipeline
+//! decided and answers the index look-ups the pipeline needs ("which articles share an LSH band
+//! with this one?", "which events share these terms?"). All writes go through a [`Batch`], one
+//! SQLite transaction: a batch commits whole or leaves the store as it was, even under SIGKILL.
+//!
+//! ```
+//! use storyline_store::Store;
+//! let store = Store::open_in_memory().unwrap();
+//! assert_eq!(store.stats().unwrap().articles, 0);
+//! ```
+
+mod batch;
+mod entities;
+mod events;
+mod feeds;
+mod listing;
+mod queries;
+mod schema;
+mod storylines;
+
+pub use batch::{ArticleStatus, Batch, NewArticle, StoredArticle, StoredEvent};
+pub use entities::{ArticleEntities, EntityArticle, EntityDetail, EntityFilter, EntitySummary, MapPlace};
+pub use events::{CodedEventFilter, NewCodedEvent, NewDateMention, StoredActor, StoredCodedEvent};
+pub use feeds::{FeedPoll, FeedRecord};
+pub use listing::{ArrivedArticle, ArticleFilter, ArticleSummary, Page};
+pub use queries::{ArticleDetail, EventDetail, EventSummary, Stats};
+pub use storylines::{EventArticle, StorylineSummary, TimelineEntry};
+
+use std::path::Path;
+
+use rusqlite::Connection;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open the store at {path}: {source}")]
+    Open { path: String, source: rusqlite::Error },
+    #[error("store error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("corrupt {what} in the store: {detail}")]
+    Corrupt { what: &'static str, detail: String },
+    #[error("the store at {path} has schema version {found}; this storyline knows version {expected}")]
+    SchemaVersion { path: String, found: i64, expected: i64 },
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// An open store.
+pub struct Store {
+    conn: Connection,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store file at `path`.
+    pub fn open(path: &Path) -> Result<Store> {
+        let display = path.display().to_string();
+        let conn = Connection::open(path).map_err(|source| StoreError::Open { path: display.clone(), source })?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        // NORMAL is durable across process crashes in WAL mode; only power loss may drop the last
+        // commits, never corrupt the file.
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        schema::migrate(&conn, &display)?;
+        Ok(Store { conn })
+    }
+
+    pub fn open_in_memory() -> Result<Store> {
+        let conn = Connection::open_in_memory()?;
+        schema::migrate(&conn, ":memory:")?;
+        Ok(Store { conn })
+    }
+
+    /// Starts a batch of writes: one transaction.
+    pub fn batch(&mut self) -> Result<Batch<'_>> {
+        Ok(Batch::new(self.conn.transaction()?))
+    }
+}
+
+pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> String {
+    // Serialising our own plain data types cannot fail.
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(what: &'static str, text: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt { what, detail: e.to_string() })
+}

@@ -1,0 +1,343 @@
+//! Read-only queries behind the CLI (and, later, the HTTP API).
+
+use rusqlite::{params, OptionalExtension};
+use serde::Serialize;
+use storyline_model::{Article, DuplicateKind, DuplicateRelation, EventId};
+
+use crate::batch::{read_article, ARTICLE_COLUMNS};
+use crate::{from_json, Result, Store, StoreError};
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Stats {
+    pub articles: u64,
+    pub events: u64,
+    pub duplicates: u64,
+}
+
+/// An event as a listing shows it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct EventSummary {
+    pub id: EventId,
+    /// The headline of its earliest-arrived article that has one, else its opening words.
+    pub title: String,
+    pub first_published: Option<String>,
+    pub last_published: Option<String>,
+    pub article_count: u64,
+    pub outlets: Vec<String>,
+    pub languages: Vec<String>,
+    pub articles: Vec<String>,
+}
+
+/// An event with its articles, each with the duplicate relation that makes it a copy, if any.
+#[derive(Debug, Clone, Serialize)]
+pub struct EventDetail {
+    #[serde(flatten)]
+    pub summary: EventSummary,
+    pub members: Vec<EventMember>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EventMember {
+    pub id: String,
+    pub title: Option<String>,
+    pub outlet: Option<String>,
+    pub published: Option<String>,
+    pub language: Option<String>,
+    /// The article this one copies, and how, when it is a duplicate.
+    pub copy_of: Option<(String, DuplicateKind)>,
+}
+
+/// An article with everything known about it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ArticleDetail {
+    #[serde(flatten)]
+    pub article: Article,
+    pub event: EventId,
+    pub ingested_at: String,
+    /// Relations in which this article is the original or the copy.
+    pub duplicates: Vec<DuplicateRelation>,
+}
+
+const TITLE_FALLBACK_CHARS: usize = 100;
+
+impl Store {
+    pub fn stats(&self) -> Result<Stats> {
+        let count = |sql: &str| -> Result<u64> { Ok(self.conn.query_row(sql, [], |r| r.get::<_, i64>(0))? as u64) };
+        Ok(Stats {
+            articles: count("SELECT COUNT(*) FROM articles")?,
+            events: count("SELECT COUNT(*) FROM events")?,
+            duplicates: count("SELECT COUNT(*) FROM duplicates")?,
+        })
+    }
+
+    /// Events, most recently active first (by latest publication date, then latest arrival).
+    pub fn events(&self, limit: usize) -> Result<Vec<EventSummary>> {
+        let ids: Vec<i64> = self
+            .conn
+            .prepare(
+                "SELECT event_id FROM articles GROUP BY event_id
+                 ORDER BY MAX(published) IS NULL, MAX(published) DESC, MAX(seq) DESC LIMIT ?1",
+            )?
+            .query_map([limit as i64], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        ids.into_iter().map(|id| self.event_summary(id)).collect()
+    }
+
+    pub fn event_summary(&self, id: EventId) -> Result<EventSummary> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, title, text, outlet, language, published FROM articles WHERE event_id = ?1 ORDER BY seq",
+        )?;
+        let rows = stmt
+            .query_map([id], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Option<String>>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                    r.get::<_, Option<String>>(5)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        if rows.is_empty() {
+            return Err(StoreError::Corrupt { what: "event", detail: format!("event {id} has no articles") });
+        }
+        let title =
+            rows.iter().find_map(|r| r.1.clone()).unwrap_or_else(|| opening_words(&rows[0].2, TITLE_FALLBACK_CHARS));
+        let mut outlets: Vec<String> = rows.iter().filter_map(|r| r.3.clone()).collect();
+        let mut languages: Vec<String> = rows.iter().filter_map(|r| r.4.clone()).collect();
+        let mut dates: Vec<String> = rows.iter().filter_map(|r| r.5.clone()).collect();
+        for list in [&mut outlets, &mut languages, &mut dates] {
+            list.sort();
+            list.dedup();
+        }
+        Ok(EventSummary {
+            id,
+            title,
+            first_published: dates.first().cloned(),
+            last_published: dates.last().cloned(),
+            article_count: rows.len() as u64,
+            outlets,
+            languages,
+            articles: rows.into_iter().map(|r| r.0).collect(),
+        })
+    }
+
+    /// An event with its members; `None` if there is no such event.
+    pub fn event_detail(&self, id: EventId) -> Result<Option<EventDetail>> {
+        let exists: Option<i64> =
+            self.conn.query_row("SELECT id FROM events WHERE id = ?1", [id], |r| r.get(0)).optional()?;
+        if exists.is_none() {
+            return Ok(None);
+        }
+        let summary = self.event_summary(id)?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT a.id, a.title, a.outlet, a.published, a.language,
+                    (SELECT d.original || char(31) || d.kind FROM duplicates d WHERE d.copy = a.id
+                     ORDER BY d.score DESC LIMIT 1)
+             FROM articles a WHERE a.event_id = ?1 ORDER BY a.seq",
+        )?;
+        let members = stmt
+            .query_map([id], |r| {
+                let copy_of: Option<String> = r.get(5)?;
+                Ok(EventMember {
+                    id: r.get(0)?,
+                    title: r.get(1)?,
+                    outlet: r.get(2)?,
+                    published: r.get(3)?,
+                    language: r.get(4)?,
+                    copy_of: copy_of.and_then(|c| {
+                        let (original, kind) = c.split_once('\u{1f}')?;
+                        Some((original.to_string(), DuplicateKind::parse(kind)?))
+                    }),
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(Some(EventDetail { summary, members }))
+    }
+
+    /// An article with its event and duplicate relations; `None` if there is no such article.
+    pub fn article(&self, id: &str) -> Result<Option<ArticleDetail>> {
+        let row = self
+            .conn
+            .query_row(
+                &format!("SELECT {ARTICLE_COLUMNS}, event_id, ingested_at FROM articles WHERE id = ?1"),
+                [id],
+                |r| Ok((read_article(r)?, r.get::<_, i64>(12)?, r.get::<_, String>(13)?)),
+            )
+            .optional()?;
+        let Some((article, event, ingested_at)) = row else { return Ok(None) };
+        let duplicates = self.duplicates_where("original = ?1 OR copy = ?1", params![id])?;
+        Ok(Some(ArticleDetail { article: article?, event, ingested_at, duplicates }))
+    }
+
+    /// Every duplicate relation, optionally of one kind, strongest first.
+    pub fn duplicates(&self, kind: Option<DuplicateKind>) -> Result<Vec<DuplicateRelation>> {
+        match kind {
+            Some(kind) => self.duplicates_where("kind = ?1", params![kind.as_str()]),
+            None => self.duplicates_where("1", params![]),
+        }
+    }
+
+    fn duplicates_where(&self, condition: &str, values: impl rusqlite::Params) -> Result<Vec<DuplicateRelation>> {
+        let sql = format!(
+            "SELECT original, copy, kind, score, evidence FROM duplicates WHERE {condition}
+             ORDER BY score DESC, original, copy"
+        );
+        let rows = self
+            .conn
+            .prepare(&sql)?
+            .query_map(values, |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, f32>(3)?,
+                    r.get::<_, String>(4)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.into_iter()
+            .map(|(original, copy, kind, score, evidence)| {
+                let kind = DuplicateKind::parse(&kind)
+                    .ok_or_else(|| StoreError::Corrupt { what: "duplicate kind", detail: kind.clone() })?;
+                Ok(DuplicateRelation {
+                    original,
+                    copy,
+                    kind,
+                    score,
+                    evidence: from_json("duplicate evidence", &evidence)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Problems found by SQLite's integrity check and by checking that every stored article is
+    /// whole: its event exists and its index entries are present. Empty when all is well.
+    pub fn integrity_problems(&self) -> Result<Vec<String>> {
+        let mut problems: Vec<String> = self
+            .conn
+            .prepare("PRAGMA integrity_check")?
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?
+            .into_iter()
+            .filter(|line| line != "ok")
+            .collect();
+        let checks = [
+            ("articles whose event is missing", "SELECT COUNT(*) FROM articles a LEFT JOIN events e ON e.id = a.event_id WHERE e.id IS NULL"),
+            ("articles without LSH band entries", "SELECT COUNT(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM lsh_bands b WHERE b.article_seq = a.seq)"),
+            ("events without articles", "SELECT COUNT(*) FROM events e WHERE NOT EXISTS (SELECT 1 FROM articles a WHERE a.event_id = e.id)"),
+            ("duplicate relations naming a missing article", "SELECT COUNT(*) FROM duplicates d WHERE NOT EXISTS (SELECT 1 FROM articles a WHERE a.id = d.original) OR NOT EXISTS (SELECT 1 FROM articles a WHERE a.id = d.copy)"),
+            ("a document count that differs from the article count", "SELECT (SELECT value FROM meta WHERE key = 'documents') != (SELECT COUNT(*) FROM articles)"),
+        ];
+        for (what, sql) in checks {
+            let count: i64 = self.conn.query_row(sql, [], |r| r.get(0))?;
+            if count > 0 {
+                problems.push(format!("{what}: {count}"));
+            }
+        }
+        Ok(problems)
+    }
+}
+
+fn opening_words(text: &str, max_chars: usize) -> String {
+    let first_line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
+    if first_line.chars().count() <= max_chars {
+        return first_line.to_string();
+    }
+    let cut: String = first_line.chars().take(max_chars).collect();
+    match cut.rfind(' ') {
+        Some(space) => format!("{}…", &cut[..space]),
+        None => format!("{cut}…"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::NewArticle;
+    use storyline_model::{Evidence, SourceFormat};
+
+    fn add(store: &mut Store, id: &str, title: Option<&str>, event: Option<EventId>) -> EventId {
+        let mut article = Article::new(id, format!("Body of {id}. It has words."), SourceFormat::Text);
+        article.title = title.map(str::to_string);
+        let batch = store.batch().unwrap();
+        let terms = vec![("body".to_string(), 1.0)];
+        let event = match event {
+            Some(e) => e,
+            None => batch.create_event(&terms, 10).unwrap(),
+        };
+        batch
+            .insert_article(&NewArticle {
+                article: &article,
+                text_hash: id.len() as u64,
+                minhash: &[1, 2, 3],
+                band_keys: &[42],
+                terms: &terms,
+                indexed_terms: 10,
+                event,
+            })
+            .unwrap();
+        batch.commit().unwrap();
+        event
+    }
+
+    #[test]
+    fn articles_round_trip_with_their_event_and_duplicates() {
+        let mut store = Store::open_in_memory().unwrap();
+        let event = add(&mut store, "a", None, None);
+        add(&mut store, "b", Some("Headline"), Some(event));
+        let batch = store.batch().unwrap();
+        let relation = DuplicateRelation {
+            original: "a".into(),
+            copy: "b".into(),
+            kind: DuplicateKind::NearDuplicate,
+            score: 0.9,
+            evidence: Evidence::Shingles { estimated_jaccard: 0.9, shingle_size: 5 },
+        };
+        batch.insert_duplicate(&relation).unwrap();
+        assert_eq!(batch.sharing_bands(&[42], 10).unwrap(), vec!["a", "b"]);
+        batch.commit().unwrap();
+
+        let detail = store.article("b").unwrap().unwrap();
+        assert_eq!(detail.duplicates, vec![relation]);
+        assert_eq!(detail.event, event);
+        let summary = store.event_summary(event).unwrap();
+        assert_eq!((summary.title.as_str(), summary.article_count), ("Headline", 2));
+        let members = store.event_detail(event).unwrap().unwrap().members;
+        assert_eq!(members[1].copy_of, Some(("a".to_string(), DuplicateKind::NearDuplicate)));
+        assert!(store.article("zzz").unwrap().is_none());
+    }
+
+    #[test]
+    fn an_uncommitted_batch_leaves_the_store_unchanged() {
+        let mut store = Store::open_in_memory().unwrap();
+        {
+            let batch = store.batch().unwrap();
+            batch.create_event(&[("x".to_string(), 1.0)], 5).unwrap();
+            batch.count_document(["x"]).unwrap();
+        }
+        assert_eq!(store.stats().unwrap(), Stats { articles: 0, events: 0, duplicates: 0 });
+        assert_eq!(store.batch().unwrap().documents().unwrap(), 0);
+    }
+
+    #[test]
+    fn untitled_events_are_named_by_their_opening_words() {
+        assert_eq!(opening_words("Short line.\nMore", 100), "Short line.");
+        assert_eq!(opening_words("one two three four", 10), "one two…");
+    }
+
+    #[test]
+    fn a_store_file_reopens_and_refuses_unknown_schema_versions() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        let mut store = Store::open(&path).unwrap();
+        add(&mut store, "a", None, None);
+        drop(store);
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.stats().unwrap().articles, 1);
+        store.conn.execute("UPDATE meta SET value = 99 WHERE key = 'schema_version'", []).unwrap();
+        drop(store);
+        assert!(matches!(Store::open(&path), Err(StoreError::SchemaVersion { found: 99, .. })));
+    }
+}

@@ -1,0 +1,137 @@
+//! The store's tables. Bump `VERSION` and add a migration step when they change.
+
+use rusqlite::Connection;
+
+use crate::{Result, StoreError};
+
+const VERSION: i64 = 1;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+
+-- seq is the arrival order; id is the article's stable id.
+CREATE TABLE IF NOT EXISTS articles (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    url TEXT, title TEXT, text TEXT NOT NULL, outlet TEXT, author TEXT,
+    published TEXT,          -- RFC 3339, UTC
+    language TEXT, language_confidence REAL,
+    source_path TEXT, source_format TEXT NOT NULL,
+    removed TEXT NOT NULL,   -- JSON array of {text, reason}
+    text_hash INTEGER NOT NULL,
+    minhash BLOB NOT NULL,   -- little-endian u32 signature
+    terms TEXT NOT NULL,     -- JSON TF-IDF vector at arrival
+    event_id INTEGER NOT NULL REFERENCES events(id),
+    ingested_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS articles_text_hash ON articles(text_hash);
+CREATE INDEX IF NOT EXISTS articles_event ON articles(event_id);
+
+-- LSH bands of MinHash signatures: articles sharing a key are near-duplicate candidates.
+CREATE TABLE IF NOT EXISTS lsh_bands (band_key INTEGER NOT NULL, article_seq INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS lsh_bands_key ON lsh_bands(band_key);
+
+-- Each article's strongest terms: republication candidates share several of them.
+CREATE TABLE IF NOT EXISTS article_terms (term TEXT NOT NULL, article_seq INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS article_terms_term ON article_terms(term);
+
+CREATE TABLE IF NOT EXISTS duplicates (
+    original TEXT NOT NULL, copy TEXT NOT NULL, kind TEXT NOT NULL,
+    score REAL NOT NULL, evidence TEXT NOT NULL,
+    PRIMARY KEY (original, copy, kind)
+);
+CREATE INDEX IF NOT EXISTS duplicates_copy ON duplicates(copy);
+
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    centroid TEXT NOT NULL   -- JSON term vector
+);
+-- Each event's strongest centroid terms: candidate events for an arriving article.
+CREATE TABLE IF NOT EXISTS event_terms (term TEXT NOT NULL, event_id INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS event_terms_term ON event_terms(term);
+CREATE INDEX IF NOT EXISTS event_terms_event ON event_terms(event_id);
+
+-- Document frequencies for incremental IDF.
+CREATE TABLE IF NOT EXISTS term_df (term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
+
+-- Storylines: events linked over time. A storyline is named by its smallest event id.
+CREATE TABLE IF NOT EXISTS storylines (event_id INTEGER PRIMARY KEY, storyline_id INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS storylines_storyline ON storylines(storyline_id);
+-- For undated articles: the earliest publication date their text allows (RFC 3339), inferred
+-- from the latest date the text mentions. Orders undated events on a timeline.
+CREATE TABLE IF NOT EXISTS article_not_before (article_id TEXT PRIMARY KEY, not_before TEXT NOT NULL) WITHOUT ROWID;
+
+-- Subscribed feeds, with the HTTP validators of their last fetch for conditional requests.
+CREATE TABLE IF NOT EXISTS feeds (
+    url TEXT PRIMARY KEY, title TEXT, added_at TEXT NOT NULL,
+    last_polled_at TEXT, last_status TEXT, etag TEXT, last_modified TEXT
+);
+-- Feed items already handled (stored, or skipped for good): a poll fetches only the others.
+CREATE TABLE IF NOT EXISTS feed_items (
+    feed_url TEXT NOT NULL, item_key TEXT NOT NULL, link TEXT,
+    outcome TEXT NOT NULL, article_id TEXT, seen_at TEXT NOT NULL,
+    PRIMARY KEY (feed_url, item_key)
+) WITHOUT ROWID;
+
+-- Entities: one row per real-world referent, with every name it goes by (JSON arrays), the
+-- roles the articles give it, and facts the articles disagree on.
+CREATE TABLE IF NOT EXISTS entities (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,            -- PERSON, ORG, LOC, GPE, MISC
+    name TEXT NOT NULL,            -- canonical name
+    aliases TEXT NOT NULL,         -- JSON array of surface forms
+    roles TEXT NOT NULL,           -- JSON array
+    disagreements TEXT NOT NULL,   -- JSON array of {field, values: {value: [article ids]}}
+    country TEXT,                  -- ISO 3166 alpha-2, for countries
+    geonameid INTEGER,             -- for places a gazetteer knew
+    kind_votes TEXT NOT NULL       -- JSON {type: mentions}
+);
+-- Normalised names, surname skeletons, acronyms, country codes: candidates for resolution.
+CREATE TABLE IF NOT EXISTS entity_keys (key TEXT NOT NULL, entity_id INTEGER NOT NULL, PRIMARY KEY (key, entity_id)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS entity_keys_entity ON entity_keys(entity_id);
+-- Byte spans and sentence indexes point into the article's full text (title, blank line, body).
+CREATE TABLE IF NOT EXISTS mentions (
+    article_id TEXT NOT NULL, entity_id INTEGER, text TEXT NOT NULL, kind TEXT NOT NULL,
+    byte_start INTEGER NOT NULL, byte_end INTEGER NOT NULL, sentence INTEGER NOT NULL, role TEXT
+);
+CREATE INDEX IF NOT EXISTS mentions_article ON mentions(article_id);
+CREATE INDEX IF NOT EXISTS mentions_entity ON mentions(entity_id);
+CREATE TABLE IF NOT EXISTS quotes (
+    article_id TEXT NOT NULL, text TEXT NOT NULL, byte_start INTEGER NOT NULL, byte_end INTEGER NOT NULL,
+    sentence INTEGER NOT NULL, speaker_entity INTEGER, speaker_text TEXT, cue TEXT
+);
+CREATE INDEX IF NOT EXISTS quotes_article ON quotes(article_id);
+CREATE INDEX IF NOT EXISTS quotes_speaker ON quotes(speaker_entity);
+-- Coded events: actor – action – target triples (PLOVER types) from article sentences.
+-- actors/targets/location are JSON ({text, code}); date is a label (2020-08-17, 2020-08, 2020).
+CREATE TABLE IF NOT EXISTS coded_events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    article_id TEXT NOT NULL, sentence_index INTEGER NOT NULL, sentence_start INTEGER NOT NULL,
+    sentence TEXT NOT NULL, event_type TEXT NOT NULL, trigger_text TEXT NOT NULL,
+    actors TEXT NOT NULL, targets TEXT NOT NULL, location TEXT,
+    date_start TEXT, date_end TEXT, date_granularity TEXT, date_text TEXT
+);
+CREATE INDEX IF NOT EXISTS coded_events_article ON coded_events(article_id);
+CREATE INDEX IF NOT EXISTS coded_events_type ON coded_events(event_type);
+-- Date expressions found in article bodies, resolved against the publication date when known.
+CREATE TABLE IF NOT EXISTS date_mentions (
+    article_id TEXT NOT NULL, text TEXT NOT NULL, byte_start INTEGER NOT NULL, byte_end INTEGER NOT NULL,
+    relative INTEGER NOT NULL, date_start TEXT, date_end TEXT, date_granularity TEXT
+);
+CREATE INDEX IF NOT EXISTS date_mentions_article ON date_mentions(article_id);
+";
+
+pub fn migrate(conn: &Connection, path: &str) -> Result<()> {
+    conn.execute_batch(SCHEMA)?;
+    let found: Option<i64> =
+        conn.query_row("SELECT value FROM meta WHERE key = 'schema_version'", [], |r| r.get(0)).ok();
+    match found {
+        None => {
+            conn.execute("INSERT INTO meta (key, value) VALUES ('schema_version', ?1)", [VERSION])?;
+            conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('documents', 0)", [])?;
+            Ok(())
+        }
+        Some(v) if v == VERSION => Ok(()),
+        Some(found) => Err(StoreError::SchemaVersion { path: path.to_string(), found, expected: VERSION }),
+    }
+}

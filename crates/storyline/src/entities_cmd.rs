@@ -1,0 +1,261 @@
+//! `storyline entities`, `storyline entity`, `storyline train-ner`, `storyline eval ner`, and
+//! the entity sections of `show` and `article`.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use serde::Serialize;
+use storyline_model::{EntityType, EventId, Quote};
+use storyline_ner::{evaluate_file, EpochProgress, Tagger, TrainConfig};
+use storyline_store::{ArticleDetail, EntityDetail, EntityFilter, EntitySummary, EventDetail, Store};
+
+use crate::render::print_json;
+
+#[derive(Args)]
+pub struct TrainNerArgs {
+    /// CoNLL-2003 training file.
+    #[arg(long)]
+    pub train: PathBuf,
+    /// A CoNLL file to score after each epoch (optional).
+    #[arg(long)]
+    pub dev: Option<PathBuf>,
+    /// Where to write the model.
+    #[arg(long, default_value = "models/ner.bin")]
+    pub out: PathBuf,
+    /// Passes over the training data.
+    #[arg(long, default_value_t = TrainConfig::default().epochs)]
+    pub epochs: usize,
+}
+
+#[derive(Args)]
+pub struct EvalNerArgs {
+    /// CoNLL-2003 file with gold entities (e.g. ../shared/eval/ner/conll2003.dev.txt).
+    #[arg(long)]
+    pub conll: PathBuf,
+    /// The tagger model; default: ner.bin in $STORYLINE_MODELS or ./models.
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+}
+
+/// Trains the tagger and saves it.
+pub fn train_ner(args: &TrainNerArgs, json: bool) -> Result<()> {
+    let docs = storyline_ner::conll::read_conll(&args.train)?;
+    if docs.is_empty() {
+        bail!("{} holds no sentences", args.train.display());
+    }
+    let dev = match &args.dev {
+        Some(path) => Some(storyline_ner::conll::read_conll(path)?),
+        None => None,
+    };
+    let config = TrainConfig { epochs: args.epochs, ..TrainConfig::default() };
+    let mut epochs: Vec<(EpochProgress, Option<f64>)> = Vec::new();
+    let tagger = Tagger::train_with_progress(&docs, &config, |progress, snapshot| {
+        let f1 = dev.as_ref().map(|d| storyline_ner::evaluate_documents(snapshot, d).micro.f1);
+        eprintln!(
+            "epoch {:>2}: {} token errors of {} ({:.1}s){}",
+            progress.epoch,
+            progress.token_errors,
+            progress.tokens,
+            progress.seconds,
+            f1.map(|f| format!(", dev micro F1 {f:.4}")).unwrap_or_default()
+        );
+        epochs.push((progress.clone(), f1));
+    });
+    if let Some(parent) = args.out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+    }
+    tagger.save(&args.out)?;
+    if json {
+        #[derive(Serialize)]
+        struct Trained<'a> {
+            model: &'a Path,
+            features: usize,
+            epochs: Vec<serde_json::Value>,
+        }
+        let epochs = epochs.iter().map(|(p, f1)| serde_json::json!({ "progress": p, "dev_micro_f1": f1 })).collect();
+        print_json(&Trained { model: &args.out, features: tagger.feature_count(), epochs })
+    } else {
+        println!("saved {} ({} features)", args.out.display(), tagger.feature_count());
+        Ok(())
+    }
+}
+
+/// Scores the tagger on a CoNLL file: per type and micro precision, recall, F1 (exact spans).
+pub fn eval_ner(args: &EvalNerArgs, json: bool) -> Result<()> {
+    let model = args
+        .model
+        .clone()
+        .unwrap_or_else(|| storyline_entities::model_path(&storyline::entities::default_models_dir()));
+    let tagger = Tagger::load(&model).with_context(|| {
+        format!("loading {} (build it with `bash scripts/setup.d/60-ner-model.sh`)", model.display())
+    })?;
+    let report = evaluate_file(&tagger, &args.conll)?;
+    if json {
+        print_json(&report)
+    } else {
+        println!("{report}");
+        Ok(())
+    }
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum TypeArg {
+    Person,
+    Org,
+    Loc,
+    Gpe,
+    Misc,
+}
+
+impl From<TypeArg> for EntityType {
+    fn from(t: TypeArg) -> Self {
+        match t {
+            TypeArg::Person => EntityType::Person,
+            TypeArg::Org => EntityType::Org,
+            TypeArg::Loc => EntityType::Loc,
+            TypeArg::Gpe => EntityType::Gpe,
+            TypeArg::Misc => EntityType::Misc,
+        }
+    }
+}
+
+fn entity_line(s: &EntitySummary) -> String {
+    let e = &s.entity;
+    let others: Vec<&str> = e.aliases.iter().map(String::as_str).filter(|a| *a != e.name).collect();
+    let mut line = format!(
+        "#{:<4} {:<6} {}  ({} mentions in {} article{}",
+        e.id,
+        e.kind.as_str(),
+        e.name,
+        s.mentions,
+        s.articles,
+        if s.articles == 1 { "" } else { "s" }
+    );
+    if s.quotes > 0 {
+        line.push_str(&format!(", {} quote{}", s.quotes, if s.quotes == 1 { "" } else { "s" }));
+    }
+    line.push(')');
+    if !others.is_empty() {
+        line.push_str(&format!("\n       also: {}", others.join(" · ")));
+    }
+    for d in &e.disagreements {
+        let values: Vec<String> = d.values.iter().map(|(v, a)| format!("{v} ({})", a.join(", "))).collect();
+        line.push_str(&format!("\n       disputed {}: {}", d.field, values.join(" vs ")));
+    }
+    line
+}
+
+/// `storyline entities [--type T] [--event ID]`.
+pub fn list(store: &Store, kind: Option<TypeArg>, event: Option<EventId>, limit: usize, json: bool) -> Result<()> {
+    let filter = EntityFilter { kind: kind.map(Into::into), event, limit: Some(limit) };
+    let entities = store.entities(&filter)?;
+    if json {
+        return print_json(&entities);
+    }
+    if entities.is_empty() {
+        println!("No entities: ingest articles with models/ner.bin in place (see `storyline train-ner`).");
+    }
+    for s in &entities {
+        println!("{}", entity_line(s));
+    }
+    Ok(())
+}
+
+/// `storyline entity NAME|ID`.
+pub fn show(store: &Store, name_or_id: &str, json: bool) -> Result<()> {
+    let id = match name_or_id.trim_start_matches('#').parse::<i64>() {
+        Ok(id) => id,
+        Err(_) => match store.entities_named(name_or_id)?.first() {
+            Some(s) => s.entity.id,
+            None => bail!("no entity named {name_or_id:?} (see `storyline entities`)"),
+        },
+    };
+    let Some(detail) = store.entity_detail(id)? else { bail!("no entity #{id} (see `storyline entities`)") };
+    if json {
+        return print_json(&detail);
+    }
+    print_detail(&detail);
+    Ok(())
+}
+
+fn print_quote(q: &Quote, speaker: Option<&str>) {
+    let who = speaker.or(q.speaker_text.as_deref()).unwrap_or("unattributed");
+    println!("  “{}” — {} [{} sentence {}]", q.text, who, q.article, q.sentence);
+}
+
+fn print_detail(d: &EntityDetail) {
+    println!("{}", entity_line(&d.summary));
+    if !d.summary.entity.roles.is_empty() {
+        println!("roles: {}", d.summary.entity.roles.join(" · "));
+    }
+    println!("Articles:");
+    for a in &d.articles {
+        println!(
+            "  {}  {}  [event #{}; {} mentions: {}]",
+            a.id,
+            a.title.as_deref().unwrap_or("(untitled)"),
+            a.event,
+            a.mentions,
+            a.forms.join(", ")
+        );
+    }
+    if !d.quotes.is_empty() {
+        println!("Quotes:");
+        for q in &d.quotes {
+            print_quote(q, q.speaker_text.as_deref());
+        }
+    }
+    if !d.places.is_empty() {
+        let places: Vec<String> = d.places.iter().map(|p| format!("{} ({})", p.name, p.mentions)).collect();
+        println!("Places: {}", places.join(", "));
+    }
+}
+
+/// `storyline article ID`, with the article's entities and quotes.
+pub fn article(store: &Store, detail: &ArticleDetail, json: bool) -> Result<()> {
+    let found = store.article_entities(&detail.article.id)?;
+    if json {
+        let mut value = serde_json::to_value(detail)?;
+        if let Some(map) = value.as_object_mut() {
+            map.insert("entities".into(), serde_json::to_value(&found)?);
+        }
+        return print_json(&value);
+    }
+    crate::render::article(detail, false)?;
+    if !found.entities.is_empty() {
+        println!("Entities:");
+        for s in &found.entities {
+            println!("  #{:<4} {:<6} {} ({})", s.entity.id, s.entity.kind.as_str(), s.entity.name, s.mentions);
+        }
+    }
+    if !found.quotes.is_empty() {
+        println!("Quotes:");
+        for q in &found.quotes {
+            let name = found.entities.iter().find(|s| Some(s.entity.id) == q.speaker).map(|s| s.entity.name.as_str());
+            print_quote(q, name);
+        }
+    }
+    Ok(())
+}
+
+/// `storyline show EVENT`, with the event's entities.
+pub fn event(store: &Store, detail: &EventDetail, json: bool) -> Result<()> {
+    let entities =
+        store.entities(&EntityFilter { event: Some(detail.summary.id), limit: Some(30), ..Default::default() })?;
+    if json {
+        let mut value = serde_json::to_value(detail)?;
+        if let Some(map) = value.as_object_mut() {
+            map.insert("entities".into(), serde_json::to_value(&entities)?);
+        }
+        return print_json(&value);
+    }
+    crate::render::event(detail, false)?;
+    if !entities.is_empty() {
+        println!("Entities:");
+        for s in &entities {
+            println!("  #{:<4} {:<6} {} ({} mentions)", s.entity.id, s.entity.kind.as_str(), s.entity.name, s.mentions);
+        }
+    }
+    Ok(())
+}

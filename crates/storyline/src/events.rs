@@ -1,0 +1,93 @@
+//! Coded events and resolved dates for each new article: computed in the parallel prepare step,
+//! stored with the article.
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+use anyhow::Result;
+use storyline_dates::{DateMention, DateValue};
+use storyline_events::{Actor, CodedEvent, Coder};
+use storyline_model::Article;
+use storyline_store::{Batch, NewCodedEvent, NewDateMention};
+
+/// What event coding found in one article.
+pub struct ArticleEvents {
+    pub events: Vec<CodedEvent>,
+    pub dates: Vec<DateMention>,
+}
+
+/// The event coder: with the NER model in `models` (ner.bin) when there is one, else with the
+/// country table and capitalised names. Built once per process.
+pub fn coder(models: &Path) -> &'static Coder {
+    static CODER: OnceLock<Coder> = OnceLock::new();
+    CODER.get_or_init(|| {
+        let path = models.join("ner.bin");
+        if path.is_file() {
+            match Coder::with_ner_model(&path) {
+                Ok(coder) => return coder,
+                Err(error) => eprintln!("note: event actors without the NER model: {error}"),
+            }
+        }
+        Coder::gazetteer()
+    })
+}
+
+/// Codes an article's events and resolves its date expressions against its publication date,
+/// or against the date its text states when its metadata has none.
+pub fn code(coder: &Coder, article: &Article) -> ArticleEvents {
+    let language = article.language.as_ref().map(|l| l.code.as_str());
+    let mut dated = article.clone();
+    if dated.published.is_none() {
+        if let Some(inferred) = storyline_dates::infer_publication_date(&article.text, language) {
+            dated.published = inferred.date.and_hms_opt(0, 0, 0).map(|d| d.and_utc());
+        }
+    }
+    let anchor = dated.published.map(|d| d.date_naive());
+    ArticleEvents {
+        events: coder.code_article(&dated),
+        dates: storyline_dates::resolve(&article.text, anchor, language),
+    }
+}
+
+fn stored(actor: &Actor) -> storyline_store::StoredActor {
+    storyline_store::StoredActor { text: actor.text.clone(), code: actor.code.clone() }
+}
+
+fn date_columns(value: Option<DateValue>) -> Option<(String, String, String)> {
+    value.map(|v| {
+        (v.start.format("%Y-%m-%d").to_string(), v.end.format("%Y-%m-%d").to_string(), v.granularity.as_str().into())
+    })
+}
+
+pub fn store_events(batch: &Batch, found: &ArticleEvents) -> Result<()> {
+    for e in &found.events {
+        batch.insert_coded_event(&NewCodedEvent {
+            article: &e.article,
+            sentence_index: e.sentence_index,
+            sentence_start: e.sentence_start,
+            sentence: &e.sentence,
+            event_type: e.event.event_type.as_str(),
+            trigger: &e.event.trigger,
+            actors: e.event.actors.iter().map(stored).collect(),
+            targets: e.event.targets.iter().map(stored).collect(),
+            location: e.event.location.as_ref().map(stored),
+            date: date_columns(e.date),
+            date_text: e.date_text.as_deref(),
+        })?;
+    }
+    Ok(())
+}
+
+pub fn store_dates(batch: &Batch, article: &str, found: &ArticleEvents) -> Result<()> {
+    for m in &found.dates {
+        batch.insert_date_mention(&NewDateMention {
+            article,
+            text: &m.text,
+            start: m.start,
+            end: m.end,
+            relative: m.relative,
+            date: date_columns(m.value),
+        })?;
+    }
+    Ok(())
+}

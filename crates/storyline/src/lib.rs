@@ -1,0 +1,27 @@
+//! storyline: turns a stream of news articles into stories.
+//!
+//! This library wires the pipeline's stages — ingest, dedup, cluster, store — into the operations
+//! the command-line tool (and later the HTTP server) offer. Each stage is its own crate; this one
+//! only decides the order in which they run and what crosses between them.
+//!
+//! ```no_run
+//! use storyline::{ingest_paths, IngestOptions};
+//! let mut store = storyline_store::Store::open("storyline.db".as_ref())?;
+//! let report = ingest_paths(&mut store, &["../shared/seeds".into()], &IngestOptions::default(), &|_| {})?;
+//! println!("{} new articles", report.new);
+//! # Ok::<(), anyhow::Error>(())
+//! ```
+
+mod coverage;
+pub mod entities;
+pub mod events;
+mod feeds;
+mod pipeline;
+mod server;
+mod watch;
+
+pub use coverage::{event_coverage, EventCoverage};
+pub use feeds::{poll_feeds, FeedPollReport, PollReport};
+pub use pipeline::{ingest_articles, ingest_paths, IngestOptions, IngestProgress, IngestReport};
+pub use server::ServerBackend;
+pub use watch::{watch_folder, WatchBatch, WatchOptions};

@@ -1,0 +1,271 @@
+//! The `storyline` command-line tool: a thin layer over the storyline library.
+
+mod embed_cmd;
+mod entities_cmd;
+mod eval;
+mod eval_pipeline;
+mod events_cmd;
+mod feeds_cmd;
+mod geo;
+mod render;
+mod serve_cmd;
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use storyline::{ingest_paths, IngestOptions};
+use storyline_model::DuplicateKind;
+use storyline_store::Store;
+
+/// storyline turns a stream of news articles into stories: it reads articles, finds copies and
+/// republications, and groups articles about the same happening into events.
+///
+/// Start with `storyline ingest FOLDER`, then `storyline stories`.
+#[derive(Parser)]
+#[command(name = "storyline", version, about, long_about)]
+struct Cli {
+    /// The store file (created if missing).
+    #[arg(long, global = true, env = "STORYLINE_DB", default_value = "storyline.db")]
+    db: PathBuf,
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Read articles from files and folders (recursively): plain text, HTML, JSON Lines, web
+    /// archives (.warc, .warc.gz).
+    ///
+    /// Each article is cleaned, checked against everything stored for duplicates, and put into an
+    /// event. Ingesting the same files again adds nothing. Bad files are skipped with a reason.
+    Ingest {
+        /// Files or folders to read.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Files per transaction: an interrupted ingest keeps every finished batch.
+        #[arg(long, default_value_t = 64)]
+        batch_files: usize,
+        /// The models folder; entities are extracted when it holds ner.bin.
+        #[arg(long = "models", env = "STORYLINE_MODELS", default_value = "models")]
+        models_dir: PathBuf,
+    },
+    /// List events (stories), most recent first.
+    Stories {
+        /// Show at most this many.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+    /// Show one event and its articles.
+    Show {
+        /// The event number, as `stories` lists it.
+        event: i64,
+    },
+    /// Show one article: clean text, metadata, removed clutter, duplicate relations.
+    Article {
+        /// The article id, e.g. a file name without its extension.
+        id: String,
+    },
+    /// List duplicate relations: exact copies, near-duplicates, republications.
+    Dupes {
+        /// Only relations of this kind.
+        #[arg(long, value_enum)]
+        kind: Option<KindArg>,
+    },
+    /// List storylines: events linked over weeks and months, each with its timeline.
+    Storylines {
+        /// Show at most this many.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// Show one storyline's timeline: its events in time order.
+    Timeline {
+        /// The storyline number, as `storylines` lists it.
+        storyline: i64,
+    },
+    /// Compare how outlets covered an event: shared facts, facts only one outlet reports,
+    /// disagreements (a name spelled two ways, a different number), and a short summary.
+    Coverage {
+        /// The event number, as `stories` lists it.
+        event: i64,
+    },
+    /// Serve the JSON API (/api/…, /openapi.json) and the web page over HTTP.
+    Serve(serve_cmd::ServeArgs),
+    /// Bring the full-text search index (DB.search/) up to date with the store.
+    Reindex {
+        /// Empty the index and index every article again.
+        #[arg(long)]
+        from_scratch: bool,
+    },
+    /// Check the store: SQLite's integrity check and that every article is stored whole.
+    Check,
+    /// List coded events (who did what to whom, PLOVER types), or export them with --tsv.
+    Events(events_cmd::EventsArgs),
+    /// List entities (people, organisations, places), most mentioned first, with their aliases.
+    Entities {
+        /// Only entities of this type.
+        #[arg(long = "type", value_enum)]
+        kind: Option<entities_cmd::TypeArg>,
+        /// Only entities mentioned in this event.
+        #[arg(long)]
+        event: Option<i64>,
+        /// Show at most this many.
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+    },
+    /// Show one entity: aliases, roles, disputed facts, articles, quotes, places for a map.
+    Entity {
+        /// A name or alias ("Al-Sarraj"), or the entity number.
+        name: String,
+    },
+    /// Train the named-entity tagger on a CoNLL-2003 file.
+    TrainNer(entities_cmd::TrainNerArgs),
+    /// Subscribe to RSS and Atom feeds and poll them for new articles.
+    #[command(subcommand)]
+    Feeds(feeds_cmd::FeedsCommand),
+    /// Watch a folder and ingest files as they appear (until Ctrl-C).
+    Watch(feeds_cmd::WatchArgs),
+    /// Resolve a place name to a place (GeoNames), with the article's other place names as context.
+    Geocode {
+        /// The place name, in any script ("Misurata", "مصراتة").
+        name: String,
+        /// Other place names of the same article.
+        #[arg(long, num_args = 1..)]
+        context: Vec<String>,
+        #[command(flatten)]
+        gazetteer: geo::GazetteerArg,
+    },
+    /// Measure storyline against public gold data (see ../shared/eval/README.md).
+    #[command(subcommand)]
+    Eval(eval::EvalCommand),
+    /// List the sentence-embedding models and whether they are installed.
+    Models {
+        /// The models folder (filled by scripts/setup.d/20-models.sh).
+        #[arg(long = "models", env = "STORYLINE_MODELS", default_value = "models")]
+        models_dir: PathBuf,
+    },
+    /// How similar two stored articles are, and why: each signal's contribution and the
+    /// best-aligned sentence pairs.
+    Compare {
+        /// The two article ids.
+        a: String,
+        b: String,
+        #[command(flatten)]
+        model: embed_cmd::ModelArgs,
+    },
+    /// Measure speed and quality on real data.
+    #[command(subcommand)]
+    Bench(embed_cmd::BenchCommand),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum KindArg {
+    Exact,
+    NearDuplicate,
+    Republication,
+}
+
+impl From<KindArg> for DuplicateKind {
+    fn from(kind: KindArg) -> Self {
+        match kind {
+            KindArg::Exact => DuplicateKind::Exact,
+            KindArg::NearDuplicate => DuplicateKind::NearDuplicate,
+            KindArg::Republication => DuplicateKind::Republication,
+        }
+    }
+}
+
+fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_env("STORYLINE_LOG"))
+        .with_writer(std::io::stderr)
+        .init();
+    if let Err(error) = run(Cli::parse()) {
+        eprintln!("error: {error:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    // Commands that do not read the store.
+    let command = match cli.command {
+        Command::Eval(command) => return eval::run(command, cli.json),
+        Command::Geocode { name, context, gazetteer } => return geo::geocode(&name, &context, &gazetteer, cli.json),
+        Command::Models { models_dir } => return embed_cmd::models(&models_dir, cli.json),
+        Command::Bench(command) => return embed_cmd::bench(&command, cli.json),
+        Command::TrainNer(args) => return entities_cmd::train_ner(&args, cli.json),
+        Command::Serve(args) => return serve_cmd::serve(&cli.db, args),
+        Command::Reindex { from_scratch } => return serve_cmd::reindex(&cli.db, from_scratch, cli.json),
+        command => command,
+    };
+    let mut store = Store::open(&cli.db).with_context(|| format!("opening the store {}", cli.db.display()))?;
+    match command {
+        Command::Ingest { paths, batch_files, models_dir } => {
+            let options = IngestOptions { batch_files, models_dir, ..Default::default() };
+            let bar = ProgressBar::new(0).with_style(
+                ProgressStyle::with_template(
+                    "{spinner} {bar:40} {pos}/{len} files, {msg} [{elapsed_precise}, eta {eta}]",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            let report = ingest_paths(&mut store, &paths, &options, &|p| {
+                bar.set_length(p.files_total as u64);
+                bar.set_position(p.files_done as u64);
+                bar.set_message(format!("{} articles", p.articles_done));
+            })?;
+            bar.finish_and_clear();
+            render::ingest_report(&report, cli.json)
+        }
+        Command::Stories { limit } => render::stories(&store.events(limit)?, cli.json),
+        Command::Show { event } => match store.event_detail(event)? {
+            Some(detail) => entities_cmd::event(&store, &detail, cli.json),
+            None => bail!("no event {event} in {} (see `storyline stories`)", cli.db.display()),
+        },
+        Command::Article { id } => match store.article(&id)? {
+            Some(detail) => entities_cmd::article(&store, &detail, cli.json),
+            None => bail!("no article with id {id:?} in {}", cli.db.display()),
+        },
+        Command::Dupes { kind } => render::duplicates(&store.duplicates(kind.map(Into::into))?, cli.json),
+        Command::Storylines { limit } => render::storylines(&store.storylines(limit)?, cli.json),
+        Command::Timeline { storyline } => match store.storyline(storyline)? {
+            Some(found) => render::storylines(std::slice::from_ref(&found), cli.json),
+            None => bail!("no storyline {storyline} in {} (see `storyline storylines`)", cli.db.display()),
+        },
+        Command::Coverage { event } => match storyline::event_coverage(&store, event)? {
+            Some(coverage) => render::coverage(&coverage, cli.json),
+            None => bail!("no event {event} in {} (see `storyline stories`)", cli.db.display()),
+        },
+        Command::Feeds(command) => feeds_cmd::feeds(&mut store, command, &cli.db, cli.json),
+        Command::Watch(args) => feeds_cmd::watch(&mut store, args, cli.json),
+        Command::Events(args) => events_cmd::list(&store, &args, cli.json),
+        Command::Check => {
+            let problems = store.integrity_problems()?;
+            let stats = store.stats()?;
+            if cli.json {
+                render::print_json(
+                    &serde_json::json!({ "ok": problems.is_empty(), "problems": problems, "stats": stats }),
+                )?;
+            } else if problems.is_empty() {
+                println!(
+                    "ok: {} articles, {} events, {} duplicate relations",
+                    stats.articles, stats.events, stats.duplicates
+                );
+            }
+            if !problems.is_empty() {
+                bail!("the store has problems:\n  {}", problems.join("\n  "));
+            }
+            Ok(())
+        }
+        Command::Eval(_) | Command::Geocode { .. } => unreachable!("handled above"),
+        Command::Models { .. } | Command::Bench(_) => unreachable!("handled above"),
+        Command::Serve(_) | Command::Reindex { .. } => unreachable!("handled above"),
+        Command::TrainNer(_) => unreachable!("handled above"),
+        Command::Entities { kind, event, limit } => entities_cmd::list(&store, kind, event, limit, cli.json),
+        Command::Entity { name } => entities_cmd::show(&store, &name, cli.json),
+        Command::Compare { a, b, model } => embed_cmd::compare(&store, &a, &b, &model, cli.json),
+    }
+}

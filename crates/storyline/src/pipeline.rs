@@ -1,0 +1,339 @@
+//! Ingest: files → articles → fingerprints → duplicate relations → events → store.
+//!
+//! Parsing and fingerprinting are pure and run in parallel; deciding duplicates and events must
+//! see every earlier article, so it runs in arrival order inside one store transaction per batch.
+//! A batch commits whole or not at all, and re-ingesting skips what is already stored, so an
+//! interrupted ingest is completed by running it again.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use rayon::prelude::*;
+use serde::Serialize;
+use storyline_cluster::{add_to_centroid, choose_event, tfidf, ClusterConfig, EventCandidate, TermVector};
+use storyline_dedup::{fingerprint, judge, Candidate, DedupConfig, Fingerprint};
+use storyline_ingest::InputFile;
+use storyline_model::{Article, DuplicateKind, DuplicateRelation, EventId, Skipped};
+use storyline_store::{ArticleStatus, Batch, NewArticle, Store};
+use storyline_story::{link_score, EventProfile, StorylineConfig};
+
+/// Settings of one ingest run.
+#[derive(Debug, Clone)]
+pub struct IngestOptions {
+    /// Files per batch (one transaction).
+    pub batch_files: usize,
+    pub dedup: DedupConfig,
+    pub cluster: ClusterConfig,
+    pub storyline: StorylineConfig,
+    /// The models folder: `ner.bin` for entity extraction (skipped, with a note, when absent).
+    pub models_dir: PathBuf,
+}
+
+impl Default for IngestOptions {
+    fn default() -> Self {
+        IngestOptions {
+            batch_files: 64,
+            dedup: DedupConfig::default(),
+            cluster: ClusterConfig::default(),
+            storyline: StorylineConfig::default(),
+            models_dir: crate::entities::default_models_dir(),
+        }
+    }
+}
+
+/// How far an ingest has come, reported after each batch.
+#[derive(Debug, Clone, Copy)]
+pub struct IngestProgress {
+    pub files_done: usize,
+    pub files_total: usize,
+    pub articles_done: usize,
+}
+
+/// What an ingest did.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct IngestReport {
+    pub files: usize,
+    /// Articles read from the files (before dedup).
+    pub articles: usize,
+    /// Articles stored for the first time (duplicates included).
+    pub new: usize,
+    /// Articles already stored with the same text.
+    pub unchanged: usize,
+    /// New articles that duplicate a stored one, by kind.
+    pub duplicates: BTreeMap<DuplicateKind, usize>,
+    pub events_created: usize,
+    /// Inputs that did not become articles, each with its reason.
+    pub skipped: Vec<Skipped>,
+}
+
+/// How many of an article's strongest terms the republication-candidate index keeps, and how
+/// many of them a candidate must share.
+const INDEXED_ARTICLE_TERMS: usize = 12;
+const MIN_SHARED_ARTICLE_TERMS: usize = 4;
+/// At most this many candidates per look-up: the most similar ones come first.
+const CANDIDATE_LIMIT: usize = 20;
+/// How many of an event's strongest centroid terms the event index keeps, how many of an
+/// article's terms are looked up in it, and how many must match.
+const INDEXED_EVENT_TERMS: usize = 60;
+const EVENT_QUERY_TERMS: usize = 40;
+const MIN_SHARED_EVENT_TERMS: usize = 2;
+const EVENT_CANDIDATE_LIMIT: usize = 50;
+
+/// An article with everything computed before it meets the store.
+struct Prepared {
+    article: Article,
+    fingerprint: Fingerprint,
+    term_counts: HashMap<String, f32>,
+    /// Entity mentions and quotes, when the tagger model is there.
+    entities: Option<storyline_entities::Extraction>,
+    /// Coded events and resolved date expressions.
+    events: crate::events::ArticleEvents,
+}
+
+/// Reads every file under `paths` into the store. `progress` is called after each batch.
+pub fn ingest_paths(
+    store: &mut Store,
+    paths: &[PathBuf],
+    options: &IngestOptions,
+    progress: &dyn Fn(IngestProgress),
+) -> Result<IngestReport> {
+    let (files, skipped) = storyline_ingest::discover(paths);
+    let mut report = IngestReport { files: files.len(), skipped, ..Default::default() };
+    let mut done = IngestProgress { files_done: 0, files_total: files.len(), articles_done: 0 };
+    progress(done);
+    let extractor = crate::entities::load_extractor(&options.models_dir);
+
+    for chunk in files.chunks(options.batch_files.max(1)) {
+        let prepared = prepare(chunk, options, extractor.as_ref(), &mut report.skipped);
+        report.articles += prepared.len();
+        store_batch(store, &prepared, options, &mut report)?;
+        done.files_done += chunk.len();
+        done.articles_done += prepared.len();
+        progress(done);
+    }
+    Ok(report)
+}
+
+/// Stores articles that are already parsed (the HTTP API's `POST /api/articles`), in order, as
+/// one batch, with the same rules as files: dedup, events, storylines.
+pub fn ingest_articles(store: &mut Store, articles: Vec<Article>, options: &IngestOptions) -> Result<IngestReport> {
+    let mut report = IngestReport { articles: articles.len(), ..Default::default() };
+    let extractor = crate::entities::load_extractor(&options.models_dir);
+    let prepared: Vec<Prepared> = articles
+        .into_par_iter()
+        .map(|article| Prepared {
+            fingerprint: fingerprint(&article, &options.dedup),
+            term_counts: storyline_cluster::term_counts(&article, &options.cluster),
+            entities: extractor.as_ref().map(|x| x.extract(&article)),
+            events: crate::events::code(crate::events::coder(&options.models_dir), &article),
+            article,
+        })
+        .collect();
+    store_batch(store, &prepared, options, &mut report)?;
+    Ok(report)
+}
+
+/// Stores prepared articles in arrival order as one transaction: all of them or none.
+fn store_batch(
+    store: &mut Store,
+    prepared: &[Prepared],
+    options: &IngestOptions,
+    report: &mut IngestReport,
+) -> Result<()> {
+    let batch = store.batch()?;
+    let mut touched = std::collections::BTreeSet::new();
+    for item in prepared {
+        let event = store_article(&batch, item, options, report)
+            .with_context(|| format!("storing article {}", item.article.id))?;
+        touched.extend(event);
+    }
+    link_storylines(&batch, &touched, options).context("linking events into storylines")?;
+    batch.commit().context("committing a batch of articles")?;
+    Ok(())
+}
+
+/// Parses files and computes fingerprints in parallel, keeping arrival (path) order.
+fn prepare(
+    files: &[InputFile],
+    options: &IngestOptions,
+    extractor: Option<&storyline_entities::Extractor>,
+    skipped: &mut Vec<Skipped>,
+) -> Vec<Prepared> {
+    let parsed: Vec<Vec<Result<Article, Skipped>>> = files.par_iter().map(storyline_ingest::read_file).collect();
+    let articles: Vec<Article> =
+        parsed.into_iter().flatten().filter_map(|item| item.map_err(|skip| skipped.push(skip)).ok()).collect();
+    articles
+        .into_par_iter()
+        .map(|article| Prepared {
+            fingerprint: fingerprint(&article, &options.dedup),
+            term_counts: storyline_cluster::term_counts(&article, &options.cluster),
+            entities: extractor.map(|x| x.extract(&article)),
+            events: crate::events::code(crate::events::coder(&options.models_dir), &article),
+            article,
+        })
+        .collect()
+}
+
+/// Stores one article with its duplicate relations and event; returns the event it joined or
+/// opened, or `None` when the article was already stored.
+fn store_article(
+    batch: &Batch,
+    item: &Prepared,
+    options: &IngestOptions,
+    report: &mut IngestReport,
+) -> Result<Option<EventId>> {
+    let article = &item.article;
+    match batch.article_status(&article.id, item.fingerprint.text_hash)? {
+        ArticleStatus::Unchanged => {
+            report.unchanged += 1;
+            return Ok(None);
+        }
+        ArticleStatus::Conflict => {
+            report.skipped.push(Skipped {
+                origin: article.source.path.clone().unwrap_or_else(|| article.id.clone()),
+                reason: format!(
+                    "an article with id {} and a different text is already stored; kept the stored one",
+                    article.id
+                ),
+            });
+            return Ok(None);
+        }
+        ArticleStatus::New => {}
+    }
+
+    batch.count_document(item.term_counts.keys())?;
+    let documents = batch.documents()?;
+    let mut frequencies = HashMap::new();
+    for term in item.term_counts.keys() {
+        frequencies.insert(term.as_str(), batch.document_frequency(term)?);
+    }
+    let vector = tfidf(&item.term_counts, documents, |t| frequencies.get(t).copied().unwrap_or(1), &options.cluster);
+
+    let relations = find_duplicates(batch, item, &vector, &options.dedup)?;
+    let event = match relations.first() {
+        // A copy belongs where its counterpart is.
+        Some(best) => {
+            let partner = if best.copy == article.id { &best.original } else { &best.copy };
+            let event = batch.stored_article(partner)?.context("duplicate partner vanished")?.event;
+            join_event(batch, event, &vector, options)?;
+            *report.duplicates.entry(best.kind).or_default() += 1;
+            event
+        }
+        None => assign_event(batch, article, &vector, options, report)?,
+    };
+    batch.insert_article(&NewArticle {
+        article,
+        text_hash: item.fingerprint.text_hash,
+        minhash: &item.fingerprint.minhash,
+        band_keys: &item.fingerprint.band_keys,
+        terms: &vector.0,
+        indexed_terms: INDEXED_ARTICLE_TERMS,
+        event,
+    })?;
+    for relation in &relations {
+        batch.insert_duplicate(relation)?;
+    }
+    if let Some(found) = &item.entities {
+        crate::entities::store_entities(batch, &article.id, found).context("resolving entities")?;
+    }
+    crate::events::store_events(batch, &item.events).context("storing coded events")?;
+    crate::events::store_dates(batch, &article.id, &item.events).context("storing date expressions")?;
+    report.new += 1;
+    Ok(Some(event))
+}
+
+/// Duplicate relations between the article and stored ones, strongest first. Candidates come
+/// from the store's indexes: the same text hash, shared LSH bands, shared strongest terms.
+fn find_duplicates(
+    batch: &Batch,
+    item: &Prepared,
+    vector: &TermVector,
+    config: &DedupConfig,
+) -> Result<Vec<DuplicateRelation>> {
+    let mut candidates = batch.same_text(item.fingerprint.text_hash)?;
+    candidates.extend(batch.sharing_bands(&item.fingerprint.band_keys, CANDIDATE_LIMIT)?);
+    candidates.extend(batch.sharing_terms(
+        &vector.top_terms(INDEXED_ARTICLE_TERMS),
+        MIN_SHARED_ARTICLE_TERMS,
+        CANDIDATE_LIMIT,
+    )?);
+    let mut seen = std::collections::HashSet::new();
+    candidates.retain(|id| *id != item.article.id && seen.insert(id.clone()));
+
+    let incoming = Candidate { article: &item.article, fingerprint: &item.fingerprint };
+    let mut relations = Vec::new();
+    for id in candidates {
+        let Some(stored) = batch.stored_article(&id)? else { continue };
+        let stored_fingerprint =
+            Fingerprint { text_hash: stored.text_hash, minhash: stored.minhash, band_keys: Vec::new() };
+        let stored = Candidate { article: &stored.article, fingerprint: &stored_fingerprint };
+        relations.extend(judge(&stored, &incoming, config));
+    }
+    relations.sort_by(|a, b| a.kind.cmp(&b.kind).then(b.score.total_cmp(&a.score)));
+    Ok(relations)
+}
+
+fn assign_event(
+    batch: &Batch,
+    article: &Article,
+    vector: &TermVector,
+    options: &IngestOptions,
+    report: &mut IngestReport,
+) -> Result<EventId> {
+    let candidates: Vec<EventCandidate> = batch
+        .candidate_events(&vector.top_terms(EVENT_QUERY_TERMS), MIN_SHARED_EVENT_TERMS, EVENT_CANDIDATE_LIMIT)?
+        .into_iter()
+        .map(|e| EventCandidate { id: e.id, centroid: TermVector(e.centroid), first: e.first, last: e.last })
+        .collect();
+    for candidate in &candidates {
+        tracing::debug!(article = %article.id, event = candidate.id, similarity = vector.cosine(&candidate.centroid), "candidate event");
+    }
+    match choose_event(vector, article.published, &candidates, &options.cluster) {
+        Some((event, _similarity)) => {
+            join_event(batch, event, vector, options)?;
+            Ok(event)
+        }
+        None => {
+            report.events_created += 1;
+            Ok(batch.create_event(&vector.0, INDEXED_EVENT_TERMS)?)
+        }
+    }
+}
+
+/// Links each touched event to the events of other storylines it continues: candidates share
+/// centroid terms (the event-term index), and the link score decays with the time between them.
+fn link_storylines(
+    batch: &Batch,
+    touched: &std::collections::BTreeSet<EventId>,
+    options: &IngestOptions,
+) -> Result<()> {
+    let profile = |e: storyline_store::StoredEvent| EventProfile {
+        id: e.id,
+        centroid: TermVector(e.centroid),
+        first: e.first,
+        last: e.last,
+    };
+    for &event in touched {
+        batch.storyline_of(event)?;
+        let this = profile(batch.event(event)?);
+        let candidates = batch.candidate_events(
+            &this.centroid.top_terms(INDEXED_EVENT_TERMS),
+            MIN_SHARED_EVENT_TERMS,
+            EVENT_CANDIDATE_LIMIT,
+        )?;
+        for other in candidates.into_iter().filter(|e| e.id != event).map(profile) {
+            if link_score(&this, &other, &options.storyline) >= options.storyline.link_similarity {
+                batch.link_storylines(event, other.id)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn join_event(batch: &Batch, event: EventId, vector: &TermVector, options: &IngestOptions) -> Result<()> {
+    let stored = batch.event(event)?;
+    let centroid = add_to_centroid(&TermVector(stored.centroid), stored.members, vector, &options.cluster);
+    batch.update_event(event, &centroid.0, INDEXED_EVENT_TERMS)?;
+    Ok(())
+}

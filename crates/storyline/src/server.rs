@@ -1,0 +1,36 @@
+//! The storyline library as the HTTP server's backend: the server ingests and computes
+//! coverage through these functions, exactly as the command line does.
+
+use storyline_model::{Article, EventId};
+use storyline_server::{Backend, BoxError, IngestCounts};
+use storyline_store::Store;
+
+use crate::{event_coverage, ingest_articles, IngestOptions};
+
+/// The pipeline behind `storyline serve`.
+#[derive(Debug, Clone, Default)]
+pub struct ServerBackend {
+    pub options: IngestOptions,
+}
+
+impl Backend for ServerBackend {
+    fn ingest(&self, store: &mut Store, articles: Vec<Article>) -> Result<IngestCounts, BoxError> {
+        let report = ingest_articles(store, articles, &self.options)?;
+        Ok(IngestCounts { new: report.new, unchanged: report.unchanged, skipped: report.skipped })
+    }
+
+    fn can_ingest(&self) -> bool {
+        true
+    }
+
+    fn coverage(&self, store: &Store, event: EventId) -> Result<Option<serde_json::Value>, BoxError> {
+        match event_coverage(store, event)? {
+            Some(coverage) => Ok(Some(serde_json::to_value(coverage)?)),
+            None => Ok(None),
+        }
+    }
+
+    fn has_coverage(&self) -> bool {
+        true
+    }
+}

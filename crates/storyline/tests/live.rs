@@ -1,0 +1,307 @@
+//! End-to-end tests of live sources: `feeds` against a tiny HTTP server on 127.0.0.1, and
+//! `watch` on a temporary folder. Nothing here contacts any other address.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command as Process, Stdio};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use assert_cmd::cargo::CommandCargoExt;
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn storyline(db: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("storyline").expect("the storyline binary");
+    cmd.arg("--db").arg(db).env_remove("STORYLINE_DB").env_remove("STORYLINE_FETCH_DELAY_MS");
+    cmd
+}
+
+fn json(cmd: &mut Command) -> Value {
+    let output = cmd.arg("--json").output().expect("runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).expect("JSON output")
+}
+
+fn page(title: &str, body: &str) -> String {
+    format!("<html><head><title>{title}</title></head><body><article><p>{body}</p></article></body></html>")
+}
+
+/// A news site: robots.txt keeps robots out of /private/, the feed links two public pages and a
+/// private one, and /news/b fails once with a 503 before it works.
+struct Site {
+    port: u16,
+    /// Request lines ("GET /feed.xml") in arrival order.
+    requests: Arc<Mutex<Vec<String>>>,
+}
+
+impl Site {
+    fn start() -> Site {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+        let port = listener.local_addr().expect("address").port();
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let log = requests.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                serve(stream, port, &log);
+            }
+        });
+        Site { port, requests }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    fn requests(&self) -> Vec<String> {
+        self.requests.lock().expect("log").clone()
+    }
+}
+
+fn serve(mut stream: TcpStream, port: u16, log: &Mutex<Vec<String>>) {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    let mut reader = BufReader::new(stream.try_clone().expect("clone stream"));
+    let mut head = Vec::new();
+    loop {
+        let mut line = String::new();
+        match reader.read_line(&mut line) {
+            Ok(0) | Err(_) => return,
+            Ok(_) if line == "\r\n" || line == "\n" => break,
+            Ok(_) => head.push(line.trim_end().to_string()),
+        }
+    }
+    let Some(request_line) = head.first() else { return };
+    let path = request_line.split_whitespace().nth(1).unwrap_or("/").to_string();
+    let header = |name: &str| {
+        head.iter().find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            key.trim().eq_ignore_ascii_case(name).then(|| value.trim().to_string())
+        })
+    };
+    let user_agent = header("user-agent").unwrap_or_default();
+    let earlier = {
+        let mut log = log.lock().expect("log");
+        let earlier = log.iter().filter(|line| line.ends_with(&format!(" {path}"))).count();
+        log.push(format!("{} {path}", user_agent.split('/').next().unwrap_or_default()));
+        earlier
+    };
+    let feed = format!(
+        r#"<?xml version="1.0"?><rss version="2.0"><channel><title>Loopback News</title>
+<item><title>Deal signed in Tripoli</title><link>http://127.0.0.1:{port}/news/a</link><guid>a</guid>
+<pubDate>Mon, 02 Dec 2019 10:00:00 GMT</pubDate></item>
+<item><title>Floods in Venice</title><link>/news/b</link><guid>b</guid></item>
+<item><title>Members only</title><link>/private/c</link><guid>c</guid></item>
+</channel></rss>"#
+    );
+    let (status, content_type, body, extra) = match path.as_str() {
+        "/robots.txt" => ("200 OK", "text/plain", "User-agent: *\nDisallow: /private/\n".to_string(), ""),
+        "/feed.xml" if header("if-none-match").as_deref() == Some("\"v1\"") => {
+            ("304 Not Modified", "text/plain", String::new(), "ETag: \"v1\"\r\n")
+        }
+        "/feed.xml" => ("200 OK", "application/rss+xml", feed, "ETag: \"v1\"\r\n"),
+        "/news/a" => (
+            "200 OK",
+            "text/html; charset=utf-8",
+            page(
+                "Turkey and Qatar sign a deal with Libya",
+                "Turkey and Qatar signed a tripartite military deal with the Libyan government on Monday, \
+                 officials in Tripoli said, covering training and advice for the armed forces.",
+            ),
+            "",
+        ),
+        "/news/b" if earlier == 0 => ("503 Service Unavailable", "text/plain", "busy".to_string(), ""),
+        "/news/b" => (
+            "200 OK",
+            "text/html",
+            page(
+                "Floods in Venice",
+                "The highest tide in fifty years flooded Venice on Tuesday, leaving most of the historic \
+                 centre under water and damaging the crypt of St Mark's Basilica.",
+            ),
+            "",
+        ),
+        "/private/c" => ("200 OK", "text/html", page("Private", "Nobody should have fetched this page."), ""),
+        _ => ("404 Not Found", "text/plain", "not found".to_string(), ""),
+    };
+    let response = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n{extra}Connection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = stream.write_all(response.as_bytes());
+}
+
+#[test]
+fn feeds_poll_fetches_new_items_politely() {
+    let site = Site::start();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("s.db");
+    let feed = site.url("/feed.xml");
+
+    let added = json(storyline(&db).args(["feeds", "add", &feed]));
+    assert_eq!(added["added"], true);
+    let again = json(storyline(&db).args(["feeds", "add", &feed]));
+    assert_eq!(again["added"], false);
+
+    let poll = ["feeds", "poll", "--delay-ms", "20", "--backoff-ms", "20", "--timeout-secs", "10"];
+    let first = json(storyline(&db).args(poll));
+    assert_eq!(first["ingest"]["new"], 2, "{first:#}");
+    let feed_report = &first["feeds"][0];
+    assert_eq!(feed_report["status"], "ok");
+    assert_eq!(feed_report["items"], 3);
+    assert_eq!(feed_report["fetched"], 2);
+    let skipped = first["ingest"]["skipped"].as_array().expect("skipped");
+    assert!(
+        skipped.iter().any(|s| s["reason"].as_str().is_some_and(|r| r.starts_with("robots.txt disallows"))),
+        "{skipped:#?}"
+    );
+
+    let requests = site.requests();
+    assert!(requests.iter().all(|line| line.starts_with("storyline ")), "User-Agent: {requests:?}");
+    let paths: Vec<&str> = requests.iter().map(|line| line.split(' ').nth(1).unwrap_or_default()).collect();
+    assert!(!paths.contains(&"/private/c"), "a disallowed page was fetched: {paths:?}");
+    assert_eq!(paths.first(), Some(&"/robots.txt"), "robots.txt comes first: {paths:?}");
+    assert_eq!(paths.iter().filter(|p| **p == "/news/b").count(), 2, "the 503 is retried once: {paths:?}");
+
+    // The article has the page's text and the feed's date (the page gives none).
+    let id = storyline_ingest::stable_id(Some(&site.url("/news/a")), "");
+    let article = json(storyline(&db).args(["article", &id]));
+    assert!(article["text"].as_str().is_some_and(|t| t.contains("tripartite military deal")), "{article:#}");
+    assert!(article["published"].as_str().is_some_and(|d| d.starts_with("2019-12-02")), "{article:#}");
+
+    // A second poll asks for the feed conditionally and adds nothing.
+    let before = site.requests().len();
+    let second = json(storyline(&db).args(poll));
+    assert_eq!(second["ingest"]["new"], 0, "{second:#}");
+    assert_eq!(second["feeds"][0]["status"], "not modified");
+    let later: Vec<String> = site.requests()[before..].to_vec();
+    assert_eq!(later, ["storyline /robots.txt", "storyline /feed.xml"], "only robots.txt and the feed");
+
+    let feeds = json(storyline(&db).args(["feeds", "list"]));
+    assert_eq!(feeds[0]["url"], feed);
+    assert_eq!(feeds[0]["title"], "Loopback News");
+    assert_eq!(feeds[0]["items_seen"], 3, "stored items and the disallowed one are remembered");
+
+    let removed = json(storyline(&db).args(["feeds", "remove", &feed]));
+    assert_eq!(removed["removed"], true);
+    storyline(&db).args(["feeds", "remove", &feed]).assert().failure();
+    assert_eq!(json(storyline(&db).args(["feeds", "list"])).as_array().map(Vec::len), Some(0));
+}
+
+#[test]
+fn feeds_add_rejects_non_http_urls() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("s.db");
+    storyline(&db).args(["feeds", "add", "file:///etc/passwd"]).assert().failure();
+}
+
+/// Kills the watcher however the test ends.
+struct Watcher(Child);
+
+impl Drop for Watcher {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn watch_ingests_files_as_they_appear() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let inbox = dir.path().join("inbox");
+    std::fs::create_dir(&inbox).expect("mkdir");
+    let db = dir.path().join("s.db");
+    let mut child = Process::cargo_bin("storyline").expect("the storyline binary");
+    child
+        .arg("--db")
+        .arg(&db)
+        .arg("watch")
+        .arg(&inbox)
+        .args(["--settle-ms", "400"])
+        .env_remove("STORYLINE_DB")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut watcher = Watcher(child.spawn().expect("starts"));
+    let stdout = watcher.0.stdout.take().expect("stdout");
+    let (lines, received) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = lines.send(line);
+        }
+    });
+    let wait_for = |needle: &str| -> Vec<String> {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut seen = Vec::new();
+        while Instant::now() < deadline {
+            if let Ok(line) = received.recv_timeout(Duration::from_millis(200)) {
+                let found = line.contains(needle);
+                seen.push(line);
+                if found {
+                    return seen;
+                }
+            }
+        }
+        panic!("no line with {needle:?} within 60 s; got {seen:?}");
+    };
+    // The initial scan of the empty folder.
+    wait_for("read 0 files");
+
+    // A file written in two parts: it must be read whole, once.
+    let path = inbox.join("venice.txt");
+    let mut file = std::fs::File::create(&path).expect("create");
+    file.write_all(b"Floods in Venice\n\nThe highest tide in fifty years flooded Venice on Tuesday.").expect("write");
+    file.flush().expect("flush");
+    std::thread::sleep(Duration::from_millis(150));
+    file.write_all(b"\n\nThe crypt of St Mark's Basilica was damaged.\n").expect("write");
+    drop(file);
+    let seen = wait_for("1 new");
+    assert!(seen.iter().any(|line| line.contains("venice.txt")), "{seen:?}");
+
+    // Ctrl-C stops it cleanly.
+    let pid = watcher.0.id().to_string();
+    let status = Process::new("kill").args(["-INT", &pid]).status().expect("kill -INT");
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let exit = loop {
+        if let Some(exit) = watcher.0.try_wait().expect("wait") {
+            break exit;
+        }
+        assert!(Instant::now() < deadline, "the watcher did not stop on Ctrl-C");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut stderr = String::new();
+    watcher.0.stderr.take().expect("stderr").read_to_string(&mut stderr).expect("stderr");
+    assert!(exit.success(), "{stderr}");
+    assert!(stderr.contains("stopped"), "{stderr}");
+
+    let article = json(storyline(&db).args(["article", "venice"]));
+    assert!(article["text"].as_str().is_some_and(|t| t.contains("St Mark's Basilica")), "read whole: {article:#}");
+}
+
+#[test]
+fn ingest_reads_web_archives() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let body = page(
+        "Turkey and Qatar sign a deal with Libya",
+        "Turkey and Qatar signed a tripartite military deal with the Libyan government on Monday.",
+    );
+    let http = format!("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\n\r\n{body}", body.len());
+    let image = "HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n\r\n\u{1}\u{2}";
+    let mut warc = String::new();
+    for (uri, block) in [("https://news.example/a", http.as_str()), ("https://news.example/logo.png", image)] {
+        warc.push_str(&format!(
+            "WARC/1.1\r\nWARC-Type: response\r\nWARC-Target-URI: {uri}\r\nWARC-Date: 2020-01-15T08:30:00Z\r\n\
+             Content-Type: application/http; msgtype=response\r\nContent-Length: {}\r\n\r\n{block}\r\n\r\n",
+            block.len()
+        ));
+    }
+    std::fs::write(dir.path().join("crawl.warc"), warc).expect("write");
+    let db = dir.path().join("s.db");
+    let report = json(storyline(&db).arg("ingest").arg(dir.path().join("crawl.warc")));
+    assert_eq!(report["new"], 1, "{report:#}");
+    assert_eq!(report["skipped"][0]["reason"], "1 non-HTML records skipped (image/png: 1)");
+    let id = storyline_ingest::stable_id(Some("https://news.example/a"), "");
+    let article = json(storyline(&db).args(["article", &id]));
+    assert_eq!(article["url"], "https://news.example/a");
+    assert!(article["published"].as_str().is_some_and(|d| d.starts_with("2020-01-15")), "{article:#}");
+}

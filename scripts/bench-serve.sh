@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Load test of `storyline serve` on loopback: requests per second and latency percentiles for the
+# front page (the HTML shell and the events listing it draws from), an event page's data, and
+# search. Bounded: each run is DURATION seconds (default 10) with CONNECTIONS connections
+# (default 16) on 2 wrk threads, against 127.0.0.1 only.
+#
+# The store holds the seed articles plus the ML-Crisis Libya articles (es, fr) from ../shared/eval,
+# about 330 articles, so listings and search work on more than a handful of documents.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+duration=${DURATION:-10}
+connections=${CONNECTIONS:-16}
+
+command -v wrk >/dev/null 2>&1 || { echo "wrk is not installed (apt-get install wrk)" >&2; exit 1; }
+bin=${STORYLINE_BIN:-}
+if [ -z "$bin" ]; then
+    cargo build --release --locked -p storyline --quiet
+    bin=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release/storyline
+fi
+
+work=$(mktemp -d)
+server_pid=""
+cleanup() {
+    if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+inputs=("$root/../shared/seeds")
+for lang in es fr; do
+    d="$root/../shared/eval/timelines/$lang/libya"
+    [ -d "$d" ] && inputs+=("$d")
+done
+"$bin" --db "$work/storyline.db" ingest "${inputs[@]}" >/dev/null
+"$bin" --db "$work/storyline.db" serve --addr 127.0.0.1:0 >"$work/serve.log" 2>&1 &
+server_pid=$!
+url=""
+for _ in $(seq 1 100); do
+    url=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$work/serve.log" | head -1 || true)
+    [ -n "$url" ] && break
+    sleep 0.1
+done
+[ -n "$url" ] || { cat "$work/serve.log" >&2; exit 1; }
+articles=$(curl -s "$url/api/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["articles"])')
+event=$(curl -s "$url/api/events?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["id"])')
+echo "store: $articles articles; server: $url; $duration s per run, $connections connections, 2 threads"
+# Warm the search index and caches once.
+curl -s "$url/api/search?q=Misrata" >/dev/null
+
+for path in "/" "/api/events?limit=40" "/api/events/$event" "/api/search?q=Misrata" "/api/search?q=Tripoli%20accord"; do
+    out=$(wrk -t2 -c"$connections" -d"${duration}s" --latency "$url$path")
+    rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+    p50=$(echo "$out" | awk '$1 == "50%" {print $2}')
+    p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
+    errors=$(echo "$out" | awk '/Non-2xx|Socket errors/ {print}' | tr '\n' ' ')
+    printf '%-28s %10s req/s   p50 %-9s p99 %-9s %s\n' "$path" "$rps" "$p50" "$p99" "$errors"
+done

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Builds what entity extraction needs, under the git-ignored models/ folder:
+#   - models/ner.bin: the named-entity tagger, trained on CoNLL-2003 English
+#     (../shared/eval/ner/conll2003.train.txt) with the release binary built by 50-build.sh;
+#   - models/entities/places.tsv: country names and adjectives, and the names of cities of at
+#     least 15,000 people in Latin, Arabic and Cyrillic script, derived from the GeoNames data
+#     that 10-geonames.sh installs in models/geonames/ (skipped when that data is absent).
+# Idempotent: a file already in place is kept. STORYLINE_MODELS overrides the models folder.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+models="${STORYLINE_MODELS:-models}"
+mkdir -p "$models/entities"
+
+if [[ -s "$models/ner.bin" ]]; then
+  echo "ner: model already in $models/ner.bin"
+else
+  train=../shared/eval/ner/conll2003.train.txt
+  if [[ ! -s "$train" ]]; then
+    echo "ner: $train not found; entities will be skipped at ingest" >&2
+  else
+    bin=./target/release/storyline
+    [[ -x "$bin" ]] || cargo build --release --locked -p storyline
+    "$bin" train-ner --train "$train" --out "$models/ner.bin.part"
+    mv "$models/ner.bin.part" "$models/ner.bin"  # an interrupted run leaves no half model behind
+  fi
+fi
+
+places="$models/entities/places.tsv"
+geonames="$models/geonames"
+if [[ -s "$places" ]]; then
+  echo "entities: gazetteer already in $places"
+elif [[ ! -s "$geonames/cities500.json" || ! -s "$geonames/countries.json" ]]; then
+  echo "entities: $geonames not installed (10-geonames.sh); using the built-in country list" >&2
+else
+  python3 - "$geonames" "$places.part" <<'PY'
+import glob, json, os, re, sys
+src, out = sys.argv[1], sys.argv[2]
+non_latin = re.compile(r"[\u0600-\u06FF\u0400-\u04FF]")   # Arabic, Cyrillic
+latin_name = re.compile(r"^[A-Z][^\d]{2,}$")
+rows = set()
+def add(kind, ident, country, population, canonical, name):
+    name = name.strip().replace("\t", " ")
+    if name:
+        rows.add((kind, str(ident), country, str(population), canonical, name))
+countries = json.load(open(os.path.join(src, "countries.json"), encoding="utf-8"))
+for code, c in countries.items():
+    add("country", code, code, c.get("population", 0), c["name"], c["name"])
+for path in glob.glob(os.path.join(src, "countryinfo", "*.json")):
+    info = json.load(open(path, encoding="utf-8"))
+    code = (info.get("ISO") or {}).get("alpha2")
+    if code not in countries:
+        continue
+    canonical = countries[code]["name"]
+    for alt in info.get("altSpellings") or []:
+        if len(alt) > 3 and not alt.isupper():
+            add("country", code, code, 0, canonical, alt)
+    if info.get("demonym"):
+        add("adjective", code, code, 0, canonical, info["demonym"])
+names_yaml = os.path.join(src, "countrynames.yaml")
+if os.path.exists(names_yaml):
+    code = None
+    for line in open(names_yaml, encoding="utf-8"):
+        m = re.match(r"^([A-Z]{2}):\s*$", line)
+        if m:
+            code = m.group(1) if m.group(1) in countries else None
+            continue
+        m = re.match(r"^\s+-\s+(.*?)\s*$", line)
+        if code and m:
+            name = m.group(1).strip("\"'")
+            if non_latin.search(name):
+                add("country", code, code, 0, countries[code]["name"], name)
+cities = json.load(open(os.path.join(src, "cities500.json"), encoding="utf-8"))
+for c in cities.values():
+    if c.get("population", 0) < 15000:
+        continue
+    names = {c["name"]}
+    for alt in c.get("alternatenames") or []:
+        if non_latin.search(alt) or (latin_name.match(alt) and not alt.isupper()):
+            names.add(alt)
+    for name in names:
+        add("city", c["geonameid"], c["countrycode"], c["population"], c["name"], name)
+with open(out, "w", encoding="utf-8") as f:
+    f.write("# kind\tid\tcountry\tpopulation\tcanonical\tname (derived from GeoNames data by 60-ner-model.sh)\n")
+    for row in sorted(rows):
+        f.write("\t".join(row) + "\n")
+PY
+  mv "$places.part" "$places"
+  echo "entities: gazetteer of $(wc -l < "$places") names in $places"
+fi
