@@ -6,10 +6,15 @@
 //! event — and joins the most similar one within the publication-time window, or opens a new
 //! event. Decisions are made once, in arrival order, as a news desk would.
 //!
+//! Where a sentence-embedding model is installed, the caller also gives each candidate event a
+//! semantic score (the best article similarity between the newcomer and the event's members,
+//! which crosses languages) and candidates come from an ANN index over event centroids as well
+//! ([`semantic`]); either signal above its threshold lets an article join.
+//!
 //! ```
 //! use storyline_cluster::{choose_event, ClusterConfig, EventCandidate, TermVector};
 //! let a = TermVector::from_weights(vec![("libya".into(), 1.0), ("turkey".into(), 1.0)]);
-//! let event = EventCandidate { id: 7, centroid: a.clone(), first: None, last: None };
+//! let event = EventCandidate { id: 7, centroid: a.clone(), first: None, last: None, semantic: None };
 //! let choice = choose_event(&a, None, &[event], &ClusterConfig::default());
 //! assert_eq!(choice.map(|(id, _)| id), Some(7));
 //! ```
@@ -19,6 +24,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use storyline_model::{Article, EventId};
+
+pub mod semantic;
 
 /// Tunable parameters of event clustering.
 #[derive(Debug, Clone)]
@@ -33,6 +40,10 @@ pub struct ClusterConfig {
     pub centroid_terms: usize,
     /// Title terms count this many times, because headlines name the event.
     pub title_weight: f32,
+    /// Article similarity (STS22 scale, (4 − Overall) / 3) at or above which an article joins an
+    /// event one of whose members it matches. 0.83 is Overall 1.5: half way between "very
+    /// similar" and "somewhat similar", where STS22's annotators put reports of one happening.
+    pub semantic_join: f32,
 }
 
 impl Default for ClusterConfig {
@@ -43,6 +54,7 @@ impl Default for ClusterConfig {
             article_terms: 100,
             centroid_terms: 200,
             title_weight: 2.0,
+            semantic_join: 0.83,
         }
     }
 }
@@ -122,9 +134,14 @@ pub struct EventCandidate {
     /// Earliest and latest known publication dates of its articles.
     pub first: Option<DateTime<Utc>>,
     pub last: Option<DateTime<Utc>>,
+    /// The best semantic similarity between the article and the event's members, when both
+    /// have embeddings.
+    pub semantic: Option<f32>,
 }
 
-/// The event an article should join, with its similarity, or `None` for a new event.
+/// The event an article should join, with its similarity, or `None` for a new event. An event
+/// qualifies when its lexical or its semantic similarity reaches its threshold; among those, the
+/// most similar wins — semantically when the article has a semantic score, else lexically.
 pub fn choose_event(
     article: &TermVector,
     published: Option<DateTime<Utc>>,
@@ -134,8 +151,13 @@ pub fn choose_event(
     candidates
         .iter()
         .filter(|event| within_window(published, event, config.time_window))
-        .map(|event| (event.id, article.cosine(&event.centroid)))
-        .filter(|(_, similarity)| *similarity >= config.join_similarity)
+        .filter_map(|event| {
+            let lexical = article.cosine(&event.centroid);
+            let semantic = event.semantic.unwrap_or(0.0);
+            let joins = lexical >= config.join_similarity || semantic >= config.semantic_join;
+            // Rank by the semantic score where there is one: it is the better-calibrated signal.
+            joins.then_some((event.id, event.semantic.map_or(lexical, |_| semantic)))
+        })
         .max_by(|a, b| a.1.total_cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
 }
 
@@ -191,10 +213,20 @@ mod tests {
     fn joins_the_most_similar_event_above_threshold_only() {
         let config = ClusterConfig::default();
         let article = vector(&[("libya", 1.0), ("turkey", 1.0), ("qatar", 1.0)]);
-        let near =
-            EventCandidate { id: 1, centroid: vector(&[("libya", 1.0), ("turkey", 1.0)]), first: None, last: None };
-        let far =
-            EventCandidate { id: 2, centroid: vector(&[("election", 1.0), ("libya", 0.1)]), first: None, last: None };
+        let near = EventCandidate {
+            id: 1,
+            centroid: vector(&[("libya", 1.0), ("turkey", 1.0)]),
+            first: None,
+            last: None,
+            semantic: None,
+        };
+        let far = EventCandidate {
+            id: 2,
+            centroid: vector(&[("election", 1.0), ("libya", 0.1)]),
+            first: None,
+            last: None,
+            semantic: None,
+        };
         assert_eq!(choose_event(&article, None, &[far.clone(), near], &config).map(|c| c.0), Some(1));
         assert_eq!(choose_event(&article, None, &[far], &config), None);
     }
@@ -204,10 +236,26 @@ mod tests {
         let config = ClusterConfig::default();
         let day = |d| Utc.with_ymd_and_hms(2020, 8, d, 12, 0, 0).unwrap();
         let v = vector(&[("libya", 1.0)]);
-        let event = EventCandidate { id: 1, centroid: v.clone(), first: Some(day(1)), last: Some(day(3)) };
+        let event =
+            EventCandidate { id: 1, centroid: v.clone(), first: Some(day(1)), last: Some(day(3)), semantic: None };
         assert!(choose_event(&v, Some(day(6)), std::slice::from_ref(&event), &config).is_some());
         assert!(choose_event(&v, Some(day(20)), std::slice::from_ref(&event), &config).is_none());
         assert!(choose_event(&v, None, &[event], &config).is_some());
+    }
+
+    #[test]
+    fn a_semantic_match_joins_across_languages() {
+        let config = ClusterConfig::default();
+        let article = vector(&[("libia", 1.0), ("turquía", 1.0)]);
+        let event = |id, semantic| EventCandidate {
+            id,
+            centroid: vector(&[("libya", 1.0), ("turkey", 1.0)]),
+            first: None,
+            last: None,
+            semantic: Some(semantic),
+        };
+        assert_eq!(choose_event(&article, None, &[event(1, 0.85), event(2, 0.9)], &config).map(|c| c.0), Some(2));
+        assert_eq!(choose_event(&article, None, &[event(1, 0.7)], &config), None);
     }
 
     #[test]

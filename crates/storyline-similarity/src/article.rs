@@ -111,6 +111,20 @@ impl ArticleEmbedding {
         Some(mean)
     }
 
+    /// One unit vector for the whole article: the mean of its title, lead and body directions.
+    /// What the event index files an article under.
+    pub fn document(&self) -> Option<Vec<f32>> {
+        let parts: Vec<Vec<f32>> = [self.title.clone(), self.lead.clone(), self.body()].into_iter().flatten().collect();
+        let first = parts.first()?;
+        let mut sum = vec![0.0f32; first.len()];
+        for part in &parts {
+            let norm = part.iter().map(|x| x * x).sum::<f32>().sqrt().max(f32::MIN_POSITIVE);
+            sum.iter_mut().zip(part).for_each(|(s, v)| *s += v / norm);
+        }
+        let norm = sum.iter().map(|x| x * x).sum::<f32>().sqrt();
+        (norm > 0.0).then(|| sum.into_iter().map(|x| x / norm).collect())
+    }
+
     /// A compact binary form for storage: little-endian, versioned, self-describing lengths.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Writer(b"SLAE\x01".to_vec());

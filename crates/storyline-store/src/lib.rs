@@ -13,6 +13,7 @@
 //! ```
 
 mod batch;
+mod embeddings;
 mod entities;
 mod events;
 mod feeds;
@@ -22,6 +23,7 @@ mod schema;
 mod storylines;
 
 pub use batch::{ArticleStatus, Batch, NewArticle, StoredArticle, StoredEvent};
+pub use embeddings::EventVector;
 pub use entities::{ArticleEntities, EntityArticle, EntityDetail, EntityFilter, EntitySummary, MapPlace};
 pub use events::{CodedEventFilter, NewCodedEvent, NewDateMention, StoredActor, StoredCodedEvent};
 pub use feeds::{FeedPoll, FeedRecord};

@@ -51,6 +51,17 @@ CREATE TABLE IF NOT EXISTS event_terms (term TEXT NOT NULL, event_id INTEGER NOT
 CREATE INDEX IF NOT EXISTS event_terms_term ON event_terms(term);
 CREATE INDEX IF NOT EXISTS event_terms_event ON event_terms(event_id);
 
+-- Sentence embeddings of each article (storyline-similarity's binary form), by model.
+CREATE TABLE IF NOT EXISTS article_embeddings (article_id TEXT PRIMARY KEY, model TEXT NOT NULL, data BLOB NOT NULL);
+-- Each event's centroid in embedding space (little-endian f32) and, for the ANN index, its
+-- random-hyperplane band keys: candidate events for an arriving article in any language.
+CREATE TABLE IF NOT EXISTS event_vectors (
+    event_id INTEGER PRIMARY KEY, model TEXT NOT NULL, members INTEGER NOT NULL, vector BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS event_vector_bands (band_key INTEGER NOT NULL, event_id INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS event_vector_bands_key ON event_vector_bands(band_key);
+CREATE INDEX IF NOT EXISTS event_vector_bands_event ON event_vector_bands(event_id);
+
 -- Document frequencies for incremental IDF.
 CREATE TABLE IF NOT EXISTS term_df (term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
 

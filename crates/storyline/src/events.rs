@@ -78,10 +78,19 @@ pub fn store_events(batch: &Batch, found: &ArticleEvents) -> Result<()> {
     Ok(())
 }
 
-pub fn store_dates(batch: &Batch, article: &str, found: &ArticleEvents) -> Result<()> {
+/// Stores the article's date expressions and, when it has no publication date, the earliest
+/// date it can have been published: the latest absolute date its text mentions. That orders
+/// undated events on a timeline without guessing their dates.
+pub fn store_dates(batch: &Batch, article: &Article, found: &ArticleEvents) -> Result<()> {
+    if article.published.is_none() {
+        let latest = found.dates.iter().filter(|m| !m.relative).filter_map(|m| m.value).map(|v| v.start).max();
+        if let Some(day) = latest.and_then(|d| d.and_hms_opt(0, 0, 0)) {
+            batch.set_not_before(&article.id, day.and_utc())?;
+        }
+    }
     for m in &found.dates {
         batch.insert_date_mention(&NewDateMention {
-            article,
+            article: &article.id,
             text: &m.text,
             start: m.start,
             end: m.end,

@@ -52,7 +52,9 @@ pub fn eval(args: GeoEvalArgs, json: bool) -> Result<()> {
     let mut scores: Vec<GeoScore> = Vec::new();
     let mut lines = Vec::new();
     type Reader = fn(&Path) -> Result<Vec<GoldArticle>, EvalError>;
-    for (corpus, path, reader) in [("GeoWebNews", &args.gwn, read_gwn as Reader), ("LGL", &args.lgl, read_lgl as Reader)] {
+    for (corpus, path, reader) in
+        [("GeoWebNews", &args.gwn, read_gwn as Reader), ("LGL", &args.lgl, read_lgl as Reader)]
+    {
         let Some(path) = path else { continue };
         let articles = reader(path).with_context(|| format!("reading {corpus} from {}", path.display()))?;
         let started = Instant::now();

@@ -17,6 +17,7 @@ pub mod entities;
 pub mod events;
 mod feeds;
 mod pipeline;
+mod semantic;
 mod server;
 mod watch;
 

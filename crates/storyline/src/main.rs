@@ -53,6 +53,10 @@ enum Command {
         /// The models folder; entities are extracted when it holds ner.bin.
         #[arg(long = "models", env = "STORYLINE_MODELS", default_value = "models")]
         models_dir: PathBuf,
+        /// The sentence-embedding model that matches articles to events across languages
+        /// (`storyline models` lists them); `none` matches by words only.
+        #[arg(long, default_value = storyline_embed::DEFAULT_MODEL)]
+        model: String,
     },
     /// List events (stories), most recent first.
     Stories {
@@ -204,8 +208,9 @@ fn run(cli: Cli) -> Result<()> {
     };
     let mut store = Store::open(&cli.db).with_context(|| format!("opening the store {}", cli.db.display()))?;
     match command {
-        Command::Ingest { paths, batch_files, models_dir } => {
-            let options = IngestOptions { batch_files, models_dir, ..Default::default() };
+        Command::Ingest { paths, batch_files, models_dir, model } => {
+            let embedding_model = (model != "none").then_some(model);
+            let options = IngestOptions { batch_files, models_dir, embedding_model, ..Default::default() };
             let bar = ProgressBar::new(0).with_style(
                 ProgressStyle::with_template(
                     "{spinner} {bar:40} {pos}/{len} files, {msg} [{elapsed_precise}, eta {eta}]",

@@ -7,16 +7,19 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use rayon::prelude::*;
 use serde::Serialize;
 use storyline_cluster::{add_to_centroid, choose_event, tfidf, ClusterConfig, EventCandidate, TermVector};
 use storyline_dedup::{fingerprint, judge, Candidate, DedupConfig, Fingerprint};
-use storyline_ingest::InputFile;
 use storyline_model::{Article, DuplicateKind, DuplicateRelation, EventId, Skipped};
+use storyline_similarity::ArticleEmbedding;
 use storyline_store::{ArticleStatus, Batch, NewArticle, Store};
 use storyline_story::{link_score, EventProfile, StorylineConfig};
+
+use crate::semantic::{self, Semantic};
 
 /// Settings of one ingest run.
 #[derive(Debug, Clone)]
@@ -26,8 +29,11 @@ pub struct IngestOptions {
     pub dedup: DedupConfig,
     pub cluster: ClusterConfig,
     pub storyline: StorylineConfig,
-    /// The models folder: `ner.bin` for entity extraction (skipped, with a note, when absent).
+    /// The models folder: `ner.bin` for entity extraction, the embedding model for events
+    /// across languages (each skipped, with a note, when absent).
     pub models_dir: PathBuf,
+    /// The sentence-embedding model events are matched with; `None`: by words only.
+    pub embedding_model: Option<String>,
 }
 
 impl Default for IngestOptions {
@@ -38,6 +44,7 @@ impl Default for IngestOptions {
             cluster: ClusterConfig::default(),
             storyline: StorylineConfig::default(),
             models_dir: crate::entities::default_models_dir(),
+            embedding_model: Some(storyline_embed::DEFAULT_MODEL.to_string()),
         }
     }
 }
@@ -79,6 +86,8 @@ const INDEXED_EVENT_TERMS: usize = 60;
 const EVENT_QUERY_TERMS: usize = 40;
 const MIN_SHARED_EVENT_TERMS: usize = 2;
 const EVENT_CANDIDATE_LIMIT: usize = 50;
+/// Candidate events from the ANN index over event centroids.
+const SEMANTIC_CANDIDATE_LIMIT: usize = 10;
 
 /// An article with everything computed before it meets the store.
 struct Prepared {
@@ -89,6 +98,44 @@ struct Prepared {
     entities: Option<storyline_entities::Extraction>,
     /// Coded events and resolved date expressions.
     events: crate::events::ArticleEvents,
+    /// Sentence embeddings, when the model is installed.
+    embedding: Option<ArticleEmbedding>,
+}
+
+/// The models an ingest run uses, loaded once.
+struct Models {
+    extractor: Option<storyline_entities::Extractor>,
+    semantic: Option<Arc<Semantic>>,
+}
+
+impl Models {
+    fn load(options: &IngestOptions) -> Models {
+        Models {
+            extractor: crate::entities::load_extractor(&options.models_dir),
+            semantic: options.embedding_model.as_deref().and_then(|name| semantic::load(&options.models_dir, name)),
+        }
+    }
+
+    /// Computes everything about the articles that needs no store: fingerprints, terms,
+    /// entities and coded events in parallel, then embeddings (the model uses every core).
+    fn prepare(&self, articles: Vec<Article>, options: &IngestOptions) -> Vec<Prepared> {
+        let embeddings = match &self.semantic {
+            Some(semantic) => semantic.embed(&articles),
+            None => vec![None; articles.len()],
+        };
+        articles
+            .into_par_iter()
+            .zip(embeddings)
+            .map(|(article, embedding)| Prepared {
+                fingerprint: fingerprint(&article, &options.dedup),
+                term_counts: storyline_cluster::term_counts(&article, &options.cluster),
+                entities: self.extractor.as_ref().map(|x| x.extract(&article)),
+                events: crate::events::code(crate::events::coder(&options.models_dir), &article),
+                embedding,
+                article,
+            })
+            .collect()
+    }
 }
 
 /// Reads every file under `paths` into the store. `progress` is called after each batch.
@@ -102,12 +149,18 @@ pub fn ingest_paths(
     let mut report = IngestReport { files: files.len(), skipped, ..Default::default() };
     let mut done = IngestProgress { files_done: 0, files_total: files.len(), articles_done: 0 };
     progress(done);
-    let extractor = crate::entities::load_extractor(&options.models_dir);
+    let models = Models::load(options);
 
     for chunk in files.chunks(options.batch_files.max(1)) {
-        let prepared = prepare(chunk, options, extractor.as_ref(), &mut report.skipped);
+        let parsed: Vec<Vec<Result<Article, Skipped>>> = chunk.par_iter().map(storyline_ingest::read_file).collect();
+        let articles: Vec<Article> = parsed
+            .into_iter()
+            .flatten()
+            .filter_map(|item| item.map_err(|skip| report.skipped.push(skip)).ok())
+            .collect();
+        let prepared = models.prepare(articles, options);
         report.articles += prepared.len();
-        store_batch(store, &prepared, options, &mut report)?;
+        store_batch(store, &prepared, models.semantic.as_deref(), options, &mut report)?;
         done.files_done += chunk.len();
         done.articles_done += prepared.len();
         progress(done);
@@ -119,18 +172,9 @@ pub fn ingest_paths(
 /// one batch, with the same rules as files: dedup, events, storylines.
 pub fn ingest_articles(store: &mut Store, articles: Vec<Article>, options: &IngestOptions) -> Result<IngestReport> {
     let mut report = IngestReport { articles: articles.len(), ..Default::default() };
-    let extractor = crate::entities::load_extractor(&options.models_dir);
-    let prepared: Vec<Prepared> = articles
-        .into_par_iter()
-        .map(|article| Prepared {
-            fingerprint: fingerprint(&article, &options.dedup),
-            term_counts: storyline_cluster::term_counts(&article, &options.cluster),
-            entities: extractor.as_ref().map(|x| x.extract(&article)),
-            events: crate::events::code(crate::events::coder(&options.models_dir), &article),
-            article,
-        })
-        .collect();
-    store_batch(store, &prepared, options, &mut report)?;
+    let models = Models::load(options);
+    let prepared = models.prepare(articles, options);
+    store_batch(store, &prepared, models.semantic.as_deref(), options, &mut report)?;
     Ok(report)
 }
 
@@ -138,13 +182,14 @@ pub fn ingest_articles(store: &mut Store, articles: Vec<Article>, options: &Inge
 fn store_batch(
     store: &mut Store,
     prepared: &[Prepared],
+    semantic: Option<&Semantic>,
     options: &IngestOptions,
     report: &mut IngestReport,
 ) -> Result<()> {
     let batch = store.batch()?;
     let mut touched = std::collections::BTreeSet::new();
     for item in prepared {
-        let event = store_article(&batch, item, options, report)
+        let event = store_article(&batch, item, semantic, options, report)
             .with_context(|| format!("storing article {}", item.article.id))?;
         touched.extend(event);
     }
@@ -153,33 +198,12 @@ fn store_batch(
     Ok(())
 }
 
-/// Parses files and computes fingerprints in parallel, keeping arrival (path) order.
-fn prepare(
-    files: &[InputFile],
-    options: &IngestOptions,
-    extractor: Option<&storyline_entities::Extractor>,
-    skipped: &mut Vec<Skipped>,
-) -> Vec<Prepared> {
-    let parsed: Vec<Vec<Result<Article, Skipped>>> = files.par_iter().map(storyline_ingest::read_file).collect();
-    let articles: Vec<Article> =
-        parsed.into_iter().flatten().filter_map(|item| item.map_err(|skip| skipped.push(skip)).ok()).collect();
-    articles
-        .into_par_iter()
-        .map(|article| Prepared {
-            fingerprint: fingerprint(&article, &options.dedup),
-            term_counts: storyline_cluster::term_counts(&article, &options.cluster),
-            entities: extractor.map(|x| x.extract(&article)),
-            events: crate::events::code(crate::events::coder(&options.models_dir), &article),
-            article,
-        })
-        .collect()
-}
-
 /// Stores one article with its duplicate relations and event; returns the event it joined or
 /// opened, or `None` when the article was already stored.
 fn store_article(
     batch: &Batch,
     item: &Prepared,
+    semantic: Option<&Semantic>,
     options: &IngestOptions,
     report: &mut IngestReport,
 ) -> Result<Option<EventId>> {
@@ -220,7 +244,10 @@ fn store_article(
             *report.duplicates.entry(best.kind).or_default() += 1;
             event
         }
-        None => assign_event(batch, article, &vector, options, report)?,
+        None => {
+            let meaning = semantic.zip(item.embedding.as_ref());
+            assign_event(batch, article, &vector, meaning, options, report)?
+        }
     };
     batch.insert_article(&NewArticle {
         article,
@@ -234,11 +261,14 @@ fn store_article(
     for relation in &relations {
         batch.insert_duplicate(relation)?;
     }
+    if let (Some(semantic), Some(embedding)) = (semantic, &item.embedding) {
+        semantic.store(batch, &article.id, event, embedding).context("storing the article's embedding")?;
+    }
     if let Some(found) = &item.entities {
         crate::entities::store_entities(batch, &article.id, found).context("resolving entities")?;
     }
     crate::events::store_events(batch, &item.events).context("storing coded events")?;
-    crate::events::store_dates(batch, &article.id, &item.events).context("storing date expressions")?;
+    crate::events::store_dates(batch, article, &item.events).context("storing date expressions")?;
     report.new += 1;
     Ok(Some(event))
 }
@@ -274,20 +304,38 @@ fn find_duplicates(
     Ok(relations)
 }
 
+/// The event an article joins (or opens). Candidates come from the event-term index and, with
+/// embeddings, from the ANN index over event centroids.
 fn assign_event(
     batch: &Batch,
     article: &Article,
     vector: &TermVector,
+    meaning: Option<(&Semantic, &ArticleEmbedding)>,
     options: &IngestOptions,
     report: &mut IngestReport,
 ) -> Result<EventId> {
-    let candidates: Vec<EventCandidate> = batch
+    let candidate = |e: storyline_store::StoredEvent| EventCandidate {
+        id: e.id,
+        centroid: TermVector(e.centroid),
+        first: e.first,
+        last: e.last,
+        semantic: None,
+    };
+    let mut candidates: Vec<EventCandidate> = batch
         .candidate_events(&vector.top_terms(EVENT_QUERY_TERMS), MIN_SHARED_EVENT_TERMS, EVENT_CANDIDATE_LIMIT)?
         .into_iter()
-        .map(|e| EventCandidate { id: e.id, centroid: TermVector(e.centroid), first: e.first, last: e.last })
+        .map(candidate)
         .collect();
+    if let Some((semantic, embedding)) = meaning {
+        for id in semantic.candidate_events(batch, embedding, SEMANTIC_CANDIDATE_LIMIT)? {
+            if !candidates.iter().any(|c| c.id == id) {
+                candidates.push(candidate(batch.event(id)?));
+            }
+        }
+        semantic.score_candidates(batch, embedding, &mut candidates)?;
+    }
     for candidate in &candidates {
-        tracing::debug!(article = %article.id, event = candidate.id, similarity = vector.cosine(&candidate.centroid), "candidate event");
+        tracing::debug!(article = %article.id, event = candidate.id, lexical = vector.cosine(&candidate.centroid), semantic = ?candidate.semantic, "candidate event");
     }
     match choose_event(vector, article.published, &candidates, &options.cluster) {
         Some((event, _similarity)) => {

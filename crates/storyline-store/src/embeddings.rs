@@ -1,0 +1,106 @@
+//! Sentence embeddings: each article's (an opaque blob that `storyline-similarity` reads) and
+//! each event's centroid in embedding space with its ANN band keys.
+
+use rusqlite::{params, params_from_iter, OptionalExtension};
+use storyline_model::{ArticleId, EventId};
+
+use crate::{Batch, Result, Store};
+
+/// An event's centroid in embedding space.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventVector {
+    pub model: String,
+    /// Articles averaged into it.
+    pub members: usize,
+    pub vector: Vec<f32>,
+}
+
+fn to_bytes(vector: &[f32]) -> Vec<u8> {
+    vector.iter().flat_map(|v| v.to_le_bytes()).collect()
+}
+
+fn from_bytes(bytes: &[u8]) -> Vec<f32> {
+    bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
+}
+
+impl Batch<'_> {
+    pub fn insert_article_embedding(&self, article: &str, model: &str, data: &[u8]) -> Result<()> {
+        self.tx()
+            .prepare_cached("INSERT OR REPLACE INTO article_embeddings (article_id, model, data) VALUES (?1, ?2, ?3)")?
+            .execute(params![article, model, data])?;
+        Ok(())
+    }
+
+    /// The embeddings of an event's `limit` most recently arrived members made by `model`.
+    pub fn event_member_embeddings(
+        &self,
+        event: EventId,
+        model: &str,
+        limit: usize,
+    ) -> Result<Vec<(ArticleId, Vec<u8>)>> {
+        let rows = self
+            .tx()
+            .prepare_cached(
+                "SELECT a.id, e.data FROM articles a JOIN article_embeddings e ON e.article_id = a.id
+                 WHERE a.event_id = ?1 AND e.model = ?2 ORDER BY a.seq DESC LIMIT ?3",
+            )?
+            .query_map(params![event, model, limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    pub fn event_vector(&self, event: EventId) -> Result<Option<EventVector>> {
+        let row = self
+            .tx()
+            .prepare_cached("SELECT model, members, vector FROM event_vectors WHERE event_id = ?1")?
+            .query_row([event], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, Vec<u8>>(2)?)))
+            .optional()?;
+        Ok(row.map(|(model, members, bytes)| EventVector {
+            model,
+            members: members as usize,
+            vector: from_bytes(&bytes),
+        }))
+    }
+
+    /// Replaces an event's centroid and its entries in the ANN index.
+    pub fn set_event_vector(&self, event: EventId, centroid: &EventVector, band_keys: &[i64]) -> Result<()> {
+        self.tx()
+            .prepare_cached(
+                "INSERT OR REPLACE INTO event_vectors (event_id, model, members, vector) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![event, centroid.model, centroid.members as i64, to_bytes(&centroid.vector)])?;
+        self.tx().execute("DELETE FROM event_vector_bands WHERE event_id = ?1", [event])?;
+        let mut insert =
+            self.tx().prepare_cached("INSERT INTO event_vector_bands (band_key, event_id) VALUES (?1, ?2)")?;
+        for key in band_keys {
+            insert.execute(params![key, event])?;
+        }
+        Ok(())
+    }
+
+    /// Events whose centroid shares a band key with `band_keys`, most shared first.
+    pub fn events_sharing_vector_bands(&self, band_keys: &[i64], limit: usize) -> Result<Vec<EventId>> {
+        if band_keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT event_id FROM event_vector_bands WHERE band_key IN ({}) GROUP BY event_id
+             ORDER BY COUNT(*) DESC, event_id LIMIT {limit}",
+            vec!["?"; band_keys.len()].join(",")
+        );
+        let mut stmt = self.tx().prepare_cached(&sql)?;
+        let ids = stmt.query_map(params_from_iter(band_keys), |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        Ok(ids)
+    }
+}
+
+impl Store {
+    /// An article's stored embedding blob made by `model`, if any.
+    pub fn article_embedding(&self, article: &str, model: &str) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT data FROM article_embeddings WHERE article_id = ?1 AND model = ?2")?
+            .query_row([article, model], |r| r.get(0))
+            .optional()?)
+    }
+}

@@ -1,0 +1,142 @@
+//! Meaning at ingest: articles are embedded in the parallel preparation step (when a sentence
+//! embedding model is installed), and event assignment compares a newcomer with the members of
+//! candidate events by the fitted article similarity, which crosses languages. Candidate events
+//! come from the ANN index over event centroids (`storyline_cluster::semantic`).
+
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use anyhow::Result;
+use storyline_cluster::semantic::{add_to_dense_centroid, HyperplaneLsh};
+use storyline_cluster::EventCandidate;
+use storyline_embed::{cosine, Embedder};
+use storyline_model::{Article, EventId};
+use storyline_similarity::{similarity, ArticleEmbedding, Weights};
+use storyline_store::{Batch, EventVector};
+
+/// Members of a candidate event compared with a newcomer: the most recent ones, enough to
+/// represent an event whose reports drift, few enough to keep assignment cheap.
+const MEMBERS_COMPARED: usize = 8;
+/// Candidate events given the full similarity: the closest by centroid. The centroid cosine
+/// is cheap (one dot product); the full similarity aligns sentences with every compared member.
+const EVENTS_SCORED: usize = 6;
+/// Articles embedded per model call: large enough to keep both cores busy.
+const EMBED_BATCH: usize = 16;
+
+/// A loaded embedding model with what event assignment needs around it.
+pub struct Semantic {
+    model: Box<dyn Embedder>,
+    weights: Weights,
+    index: HyperplaneLsh,
+}
+
+/// The semantic side of ingest for a models folder, loaded once per process and folder; `None`
+/// (with one note on stderr) when the model is not installed.
+pub fn load(models: &Path, name: &str) -> Option<Arc<Semantic>> {
+    type Loaded = Mutex<Vec<((std::path::PathBuf, String), Option<Arc<Semantic>>)>>;
+    static LOADED: OnceLock<Loaded> = OnceLock::new();
+    static WARNED: AtomicBool = AtomicBool::new(false);
+    let mut loaded = LOADED.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
+    let key = (models.to_path_buf(), name.to_string());
+    if let Some((_, semantic)) = loaded.iter().find(|(k, _)| *k == key) {
+        return semantic.clone();
+    }
+    let semantic = match storyline_embed::load_model(name, models) {
+        Ok(model) => Some(Arc::new(Semantic {
+            weights: Weights::for_model(model.name()),
+            index: HyperplaneLsh::for_dimension(model.dimension()),
+            model,
+        })),
+        Err(error) => {
+            if !WARNED.swap(true, Ordering::Relaxed) {
+                eprintln!("note: events by words only (no cross-language matching): {error}");
+            }
+            None
+        }
+    };
+    loaded.push((key, semantic.clone()));
+    semantic
+}
+
+impl Semantic {
+    /// Embeddings of the articles, in order; an article the model fails on gets `None` (and
+    /// is then clustered by its words only), with the reason in the log.
+    pub fn embed(&self, articles: &[Article]) -> Vec<Option<ArticleEmbedding>> {
+        let mut out = Vec::with_capacity(articles.len());
+        for chunk in articles.chunks(EMBED_BATCH) {
+            let inputs: Vec<(Option<&str>, &str)> =
+                chunk.iter().map(|a| (a.title.as_deref(), a.text.as_str())).collect();
+            match ArticleEmbedding::compute_many(self.model.as_ref(), &inputs) {
+                Ok(embedded) => {
+                    out.extend(embedded.into_iter().zip(chunk).map(|(e, a)| Some(e.with_published(a.published))))
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "embedding failed; these articles are clustered by words only");
+                    out.extend(chunk.iter().map(|_| None));
+                }
+            }
+        }
+        out
+    }
+
+    /// Events whose centroid is near the article's direction (the ANN index).
+    pub fn candidate_events(&self, batch: &Batch, embedding: &ArticleEmbedding, limit: usize) -> Result<Vec<EventId>> {
+        let Some(document) = embedding.document() else { return Ok(Vec::new()) };
+        Ok(batch.events_sharing_vector_bands(&self.index.band_keys(&document), limit)?)
+    }
+
+    /// Gives the candidates closest to the article by centroid their semantic score.
+    pub fn score_candidates(
+        &self,
+        batch: &Batch,
+        embedding: &ArticleEmbedding,
+        candidates: &mut [EventCandidate],
+    ) -> Result<()> {
+        let Some(document) = embedding.document() else { return Ok(()) };
+        let mut by_centroid = Vec::new();
+        for (i, candidate) in candidates.iter().enumerate() {
+            if let Some(centroid) = batch.event_vector(candidate.id)?.filter(|v| v.model == self.model.name()) {
+                by_centroid.push((cosine(&document, &centroid.vector), i));
+            }
+        }
+        by_centroid.sort_by(|a, b| b.0.total_cmp(&a.0));
+        for (_, i) in by_centroid.into_iter().take(EVENTS_SCORED) {
+            candidates[i].semantic = self.event_similarity(batch, candidates[i].id, embedding)?;
+        }
+        Ok(())
+    }
+
+    /// The best similarity between the article and the event's most recent members, if any of
+    /// them has an embedding of this model.
+    fn event_similarity(&self, batch: &Batch, event: EventId, embedding: &ArticleEmbedding) -> Result<Option<f32>> {
+        let mut best: Option<f32> = None;
+        for (id, bytes) in batch.event_member_embeddings(event, self.model.name(), MEMBERS_COMPARED)? {
+            match ArticleEmbedding::from_bytes(&bytes) {
+                Ok(member) => {
+                    let score = similarity(embedding, &member, &self.weights).score as f32;
+                    tracing::debug!(event, member = %id, score, "semantic similarity");
+                    best = Some(best.map_or(score, |b| b.max(score)));
+                }
+                Err(error) => tracing::warn!(article = %id, %error, "unreadable stored embedding skipped"),
+            }
+        }
+        Ok(best)
+    }
+
+    /// Stores the article's embedding and moves its event's centroid (and index entries).
+    pub fn store(&self, batch: &Batch, article: &str, event: EventId, embedding: &ArticleEmbedding) -> Result<()> {
+        batch.insert_article_embedding(article, self.model.name(), &embedding.to_bytes())?;
+        let Some(document) = embedding.document() else { return Ok(()) };
+        let (vector, members) = match batch.event_vector(event)? {
+            Some(old) if old.model == self.model.name() => {
+                (add_to_dense_centroid(&old.vector, old.members, &document), old.members + 1)
+            }
+            _ => (document, 1),
+        };
+        let keys = self.index.band_keys(&vector);
+        let centroid = EventVector { model: self.model.name().to_string(), members, vector };
+        batch.set_event_vector(event, &centroid, &keys)?;
+        Ok(())
+    }
+}
