@@ -78,3 +78,47 @@ fn eval_sts_reports_overall_and_per_language_pair() {
     assert!(report["overall"]["pearson"].as_f64().unwrap().is_finite());
     assert!(report["by_pair"]["de"]["n"].as_u64().unwrap() > 0);
 }
+
+/// Issue 3's acceptance on the seeds: with the embedding model, the Spanish and Arabic
+/// translations (002, 004) join the English report's event, the older story (003) stays apart,
+/// and the two events form one storyline with 003's first.
+#[test]
+fn seeds_form_two_events_across_languages_in_one_storyline() {
+    let Some(models) = models() else { return };
+    let seeds = root().join("../shared/seeds");
+    if !seeds.is_dir() {
+        eprintln!("SKIPPED: no seeds at {}", seeds.display());
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let report = json(storyline(&db, &models).arg("ingest").arg(&seeds));
+    assert_eq!(report["events_created"], 2, "{report:#}");
+
+    let stories = json(storyline(&db, &models).arg("stories"));
+    let mut events: Vec<Vec<String>> = stories
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let ids = e["articles"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()[..3].to_string());
+            let mut ids: Vec<String> = ids.collect();
+            ids.sort();
+            ids
+        })
+        .collect();
+    events.sort();
+    assert_eq!(events, vec![vec!["000", "001", "002", "004"], vec!["003"]]);
+
+    let storylines = json(storyline(&db, &models).arg("storylines"));
+    let storylines = storylines.as_array().unwrap();
+    assert_eq!(storylines.len(), 1, "{storylines:#?}");
+    let timeline = storylines[0]["timeline"].as_array().unwrap();
+    assert_eq!(timeline.len(), 2, "{timeline:#?}");
+    assert!(timeline[0]["title"].as_str().unwrap().contains("accepts Turkey"), "003's event first: {timeline:#?}");
+
+    // `compare` explains the cross-language link: a high score, sentence pairs across languages.
+    let explained = json(storyline(&db, &models).args(["compare", "000_ea50157a1f620560", "004_3a28729955fca061"]));
+    assert!(explained["score"].as_f64().unwrap() >= 0.83, "{explained:#}");
+    assert!(explained["aligned_pairs"].as_array().unwrap().len() >= 3, "{explained:#}");
+}
