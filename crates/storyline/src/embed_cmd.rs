@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use clap::{Args, Subcommand};
+use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use storyline_embed::{list_models, load_model, models_dir, Embedder, DEFAULT_MODEL};
@@ -201,12 +201,6 @@ fn write_weights(path: &Path, fitted: &Weights) -> Result<()> {
         .with_context(|| format!("writing {}", path.display()))
 }
 
-#[derive(Subcommand)]
-pub enum BenchCommand {
-    /// Each installed embedding model: size, load time, embeddings per second, STS22 CV Pearson.
-    Embed(BenchEmbedArgs),
-}
-
 #[derive(Args)]
 pub struct BenchEmbedArgs {
     /// The models folder.
@@ -238,8 +232,7 @@ struct BenchRow {
     sts22_cv: Option<Correlation>,
 }
 
-pub fn bench(command: &BenchCommand, json: bool) -> Result<()> {
-    let BenchCommand::Embed(args) = command;
+pub fn bench(args: &BenchEmbedArgs, json: bool) -> Result<()> {
     let dir = models_dir(Some(&args.models_dir));
     let pairs = read_pairs(&args.pairs)?;
     let sentences: Vec<&str> = pairs

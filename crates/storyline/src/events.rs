@@ -1,8 +1,8 @@
 //! Coded events and resolved dates for each new article: computed in the parallel prepare step,
 //! stored with the article.
 
-use std::path::Path;
-use std::sync::OnceLock;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
 
 use anyhow::Result;
 use storyline_dates::{DateMention, DateValue};
@@ -17,19 +17,26 @@ pub struct ArticleEvents {
 }
 
 /// The event coder: with the NER model in `models` (ner.bin) when there is one, else with the
-/// country table and capitalised names. Built once per process.
+/// country table and capitalised names. Built once per process and models folder.
 pub fn coder(models: &Path) -> &'static Coder {
-    static CODER: OnceLock<Coder> = OnceLock::new();
-    CODER.get_or_init(|| {
-        let path = models.join("ner.bin");
-        if path.is_file() {
-            match Coder::with_ner_model(&path) {
-                Ok(coder) => return coder,
-                Err(error) => eprintln!("note: event actors without the NER model: {error}"),
-            }
+    static CODERS: OnceLock<Mutex<Vec<(PathBuf, &'static Coder)>>> = OnceLock::new();
+    let mut coders = CODERS.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, coder)) = coders.iter().find(|(dir, _)| dir == models) {
+        return coder;
+    }
+    let path = models.join("ner.bin");
+    let coder = match path.is_file().then(|| Coder::with_ner_model(&path)) {
+        Some(Ok(coder)) => coder,
+        Some(Err(error)) => {
+            eprintln!("note: event actors without the NER model: {error}");
+            Coder::gazetteer()
         }
-        Coder::gazetteer()
-    })
+        None => Coder::gazetteer(),
+    };
+    // One coder per models folder for the life of the process: leaking it is the cache.
+    let coder: &'static Coder = Box::leak(Box::new(coder));
+    coders.push((models.to_path_buf(), coder));
+    coder
 }
 
 /// Codes an article's events and resolves its date expressions against its publication date,

@@ -70,6 +70,9 @@ pub struct IngestReport {
     /// New articles that duplicate a stored one, by kind.
     pub duplicates: BTreeMap<DuplicateKind, usize>,
     pub events_created: usize,
+    /// Articles whose file-name id was taken by a different text (the same file name in two
+    /// folders): stored under the id with a suffix, `{id}-{text hash}`, as (file, new id).
+    pub renamed: Vec<(String, String)>,
     /// Inputs that did not become articles, each with its reason.
     pub skipped: Vec<Skipped>,
 }
@@ -123,6 +126,7 @@ impl Models {
             Some(semantic) => semantic.embed(&articles),
             None => vec![None; articles.len()],
         };
+        let coder = crate::events::coder(&options.models_dir);
         articles
             .into_par_iter()
             .zip(embeddings)
@@ -130,7 +134,7 @@ impl Models {
                 fingerprint: fingerprint(&article, &options.dedup),
                 term_counts: storyline_cluster::term_counts(&article, &options.cluster),
                 entities: self.extractor.as_ref().map(|x| x.extract(&article)),
-                events: crate::events::code(crate::events::coder(&options.models_dir), &article),
+                events: crate::events::code(coder, &article),
                 embedding,
                 article,
             })
@@ -158,6 +162,7 @@ pub fn ingest_paths(
             .flatten()
             .filter_map(|item| item.map_err(|skip| report.skipped.push(skip)).ok())
             .collect();
+        let articles = settle_file_ids(store, articles, &mut report.renamed)?;
         let prepared = models.prepare(articles, options);
         report.articles += prepared.len();
         store_batch(store, &prepared, models.semantic.as_deref(), options, &mut report)?;
@@ -166,6 +171,36 @@ pub fn ingest_paths(
         progress(done);
     }
     Ok(report)
+}
+
+/// Gives an article read from a file a new id, `{file name}-{text hash}`, when its file-name id
+/// already belongs to a different text, stored or earlier in this batch: two folders often hold
+/// files of the same name, and neither should be lost. The suffix comes from the text, so
+/// ingesting the same files again finds the same ids.
+fn settle_file_ids(
+    store: &mut Store,
+    articles: Vec<Article>,
+    renamed: &mut Vec<(String, String)>,
+) -> Result<Vec<Article>> {
+    let lookup = store.batch()?; // read only: dropped without commit
+    let mut taken: HashMap<String, u64> = HashMap::new();
+    let mut settled = Vec::with_capacity(articles.len());
+    for mut article in articles {
+        let hash = storyline_text::normalized_hash(&article.text);
+        let clash = match taken.get(&article.id) {
+            Some(&earlier) => earlier != hash,
+            None => lookup.article_status(&article.id, hash)? == ArticleStatus::Conflict,
+        };
+        if let (true, Some(path)) = (clash, &article.source.path) {
+            let id = format!("{}-{:08x}", article.id, hash as u32);
+            tracing::info!(file = %path, from = %article.id, to = %id, "file-name id taken by another text");
+            renamed.push((path.clone(), id.clone()));
+            article.id = id;
+        }
+        taken.insert(article.id.clone(), hash);
+        settled.push(article);
+    }
+    Ok(settled)
 }
 
 /// Stores articles that are already parsed (the HTTP API's `POST /api/articles`), in order, as

@@ -26,6 +26,9 @@ pub fn ingest_report(report: &IngestReport, json: bool) -> Result<()> {
     for skip in &report.skipped {
         println!("skipped {}: {}", skip.origin, skip.reason);
     }
+    for (file, id) in &report.renamed {
+        println!("read {file} as {id}: its file name is the id of another article");
+    }
     let duplicates: usize = report.duplicates.values().sum();
     let kinds: Vec<String> = report.duplicates.iter().map(|(k, n)| format!("{n} {}", k.as_str())).collect();
     let kinds = if kinds.is_empty() { String::new() } else { format!(" ({})", kinds.join(", ")) };

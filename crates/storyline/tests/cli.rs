@@ -297,3 +297,23 @@ fn eval_clusters_and_dedup_score_the_seeds_against_gold() {
     assert_eq!(report["any_kind"]["precision"], 1.0, "{report:#}");
     assert_eq!(report["by_kind"]["republication"]["recall"], 1.0, "{report:#}");
 }
+
+#[test]
+fn the_same_file_name_in_two_folders_keeps_both_articles() {
+    let dir = tempfile::tempdir().unwrap();
+    for (folder, text) in [
+        ("egypt", "Protesters filled Tahrir Square in Cairo on Friday demanding the president resign."),
+        ("libya", "Rebels in Benghazi took control of the city after days of fighting with loyalist forces."),
+    ] {
+        std::fs::create_dir_all(dir.path().join(folder)).unwrap();
+        std::fs::write(dir.path().join(folder).join("ext_1.txt"), text).unwrap();
+    }
+    let db = dir.path().join("s.db");
+    let report = json(storyline(&db).arg("ingest").arg(dir.path().join("egypt")).arg(dir.path().join("libya")));
+    assert_eq!(report["new"], 2, "{report:#}");
+    let renamed = report["renamed"].as_array().unwrap();
+    assert_eq!(renamed.len(), 1, "{report:#}");
+    assert!(renamed[0][1].as_str().unwrap().starts_with("ext_1-"));
+    let again = json(storyline(&db).arg("ingest").arg(dir.path().join("egypt")).arg(dir.path().join("libya")));
+    assert_eq!(again["unchanged"], 2, "ingesting again finds the same ids: {again:#}");
+}

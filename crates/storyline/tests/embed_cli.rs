@@ -117,6 +117,25 @@ fn seeds_form_two_events_across_languages_in_one_storyline() {
     assert_eq!(timeline.len(), 2, "{timeline:#?}");
     assert!(timeline[0]["title"].as_str().unwrap().contains("accepts Turkey"), "003's event first: {timeline:#?}");
 
+    // With 004 in the event, its own facts appear as told by one outlet only (issue 5).
+    let main_event = stories
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["article_count"] == 4)
+        .map(|e| e["id"].to_string())
+        .expect("the four-article event");
+    let coverage = json(storyline(&db, &models).args(["coverage", &main_event]));
+    let unique_to = |article: &str, words: &[&str]| {
+        coverage["unique"].as_array().unwrap().iter().any(|i| {
+            let claim = &coverage["claims"][i.as_u64().unwrap() as usize];
+            let statement = &claim["statements"][0];
+            statement["article"] == article && words.iter().all(|w| statement["text"].as_str().unwrap().contains(w))
+        })
+    };
+    assert!(unique_to("004_3a28729955fca061", &["Sirte", "demilitari"]), "{coverage:#}");
+    assert!(unique_to("002_02428d13abd60254", &["Tarhuna"]), "{coverage:#}");
+
     // `compare` explains the cross-language link: a high score, sentence pairs across languages.
     let explained = json(storyline(&db, &models).args(["compare", "000_ea50157a1f620560", "004_3a28729955fca061"]));
     assert!(explained["score"].as_f64().unwrap() >= 0.83, "{explained:#}");
