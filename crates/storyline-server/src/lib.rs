@@ -243,22 +243,6 @@ pub fn run(addr: SocketAddr, db_path: &Path, backend: Arc<dyn Backend>) -> Resul
     runtime.block_on(serve(addr, state))
 }
 
-/// Serves the store at `db_path` on `addr` from a background thread (its own runtime) and
-/// returns the address it listens on; the server lives as long as the process. For load tests.
-pub fn spawn(addr: SocketAddr, db_path: &Path, backend: Arc<dyn Backend>) -> Result<SocketAddr, ServerError> {
-    let state = AppState::open(db_path, backend)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let listener =
-        runtime.block_on(tokio::net::TcpListener::bind(addr)).map_err(|source| ServerError::Bind { addr, source })?;
-    let local = listener.local_addr()?;
-    std::thread::spawn(move || {
-        if let Err(error) = runtime.block_on(async { axum::serve(listener, router(state)).await }) {
-            eprintln!("error: the server stopped: {error}");
-        }
-    });
-    Ok(local)
-}
-
 /// Brings the search index of the store at `db_path` up to date, or rebuilds it from scratch;
 /// returns how many articles were indexed. Behind `storyline reindex`.
 pub fn reindex(db_path: &Path, from_scratch: bool) -> Result<usize, ServerError> {

@@ -201,7 +201,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Eval(command) => return eval::run(command, cli.json),
         Command::Geocode { name, context, gazetteer } => return geo::geocode(&name, &context, &gazetteer, cli.json),
         Command::Models { models_dir } => return embed_cmd::models(&models_dir, cli.json),
-        Command::Bench(command) => return bench_cmd::run(command, &cli.db, cli.json),
+        Command::Bench(command) => return bench_cmd::run(command, cli.json),
         Command::TrainNer(args) => return entities_cmd::train_ner(&args, cli.json),
         Command::Serve(args) => return serve_cmd::serve(&cli.db, args),
         Command::Reindex { from_scratch } => return serve_cmd::reindex(&cli.db, from_scratch, cli.json),
