@@ -24,6 +24,9 @@ const ORDERS: [(usize, usize); 3] = [(2, 0), (3, 1), (5, 2)];
 const FEATURES: usize = EMBED + ORDERS.len() * BRANCH;
 /// Longer texts are cut: the encoder averages over tokens, so a very long text adds little.
 const MAX_TOKENS: usize = 2048;
+/// Tokens stacked into one matrix product: large enough to amortise packing, small enough that
+/// a batch splits into groups for both cores.
+const GROUP_TOKENS: usize = 1024;
 
 pub struct UseM3 {
     tokenizer: SentencePiece,
@@ -158,12 +161,23 @@ impl UseM3 {
         ids
     }
 
-    fn embed_ids(&self, ids: &[u32]) -> Vec<f32> {
-        let n = ids.len();
+    /// Embeds a group of tokenised texts with one matrix product per layer over all their
+    /// tokens stacked: the same arithmetic as one text at a time, but large products instead of
+    /// many small ones, whose packing cost dominated.
+    fn embed_group(&self, group: &[Vec<u32>]) -> Vec<Vec<f32>> {
+        let spans: Vec<(usize, usize)> = group
+            .iter()
+            .scan(0, |start, ids| {
+                let span = (*start, ids.len());
+                *start += ids.len();
+                Some(span)
+            })
+            .collect();
+        let total: usize = group.iter().map(Vec::len).sum();
         // Features per token: [dequantised embedding | branch 2 | branch 3 | branch 5].
-        let mut feats = vec![0.0f32; n * FEATURES];
-        let mut emb = vec![0.0f32; n * EMBED];
-        for (t, &id) in ids.iter().enumerate() {
+        let mut feats = vec![0.0f32; total * FEATURES];
+        let mut emb = vec![0.0f32; total * EMBED];
+        for (t, &id) in group.iter().flatten().enumerate() {
             let id = (id as usize).min(self.rows - 1);
             let (scale, lo) = (self.scale[id % CHUNKS], self.lo[id % CHUNKS]);
             let row = &self.table[id * EMBED..(id + 1) * EMBED];
@@ -172,23 +186,23 @@ impl UseM3 {
             }
         }
         let width = 3 * BRANCH;
-        let mut x = matmul(&emb, n, EMBED, &self.proj, width);
+        let mut x = matmul(&emb, total, EMBED, &self.proj, width);
         for row in x.chunks_exact_mut(width) {
             row.iter_mut().zip(&self.proj_b).for_each(|(v, b)| *v += b);
         }
         layer_norm(&mut x, width, &self.proj_ln.0, &self.proj_ln.1, self.eps);
-        for t in 0..n {
+        for t in 0..total {
             feats[t * FEATURES..t * FEATURES + EMBED].copy_from_slice(&emb[t * EMBED..(t + 1) * EMBED]);
         }
         for (b, branch) in self.convs.iter().enumerate() {
             let xs: Vec<f32> =
                 x.chunks_exact(width).flat_map(|r| r[b * BRANCH..(b + 1) * BRANCH].iter().copied()).collect();
-            let mut h = branch.conv(&xs, n, &branch.w1, &branch.b1);
+            let mut h = branch.conv(&xs, &spans, &branch.w1, &branch.b1);
             h.iter_mut().zip(&xs).for_each(|(v, s)| *v += s);
-            let mut c = branch.conv(&h, n, &branch.w2, &branch.b2);
+            let mut c = branch.conv(&h, &spans, &branch.w2, &branch.b2);
             c.iter_mut().zip(&h).for_each(|(v, s)| *v += s);
             let offset = EMBED + b * BRANCH;
-            for t in 0..n {
+            for t in 0..total {
                 feats[t * FEATURES + offset..t * FEATURES + offset + BRANCH]
                     .copy_from_slice(&c[t * BRANCH..(t + 1) * BRANCH]);
             }
@@ -196,43 +210,56 @@ impl UseM3 {
         layer_norm(&mut feats, FEATURES, &self.ln.0, &self.ln.1, self.eps);
         // Summing over tokens before the (linear) output projection gives the same result as
         // projecting every token, for a fraction of the work.
-        let mut sum = vec![0.0f32; FEATURES];
-        for row in feats.chunks_exact(FEATURES) {
-            sum.iter_mut().zip(row).for_each(|(s, v)| *s += v);
+        let texts = group.len();
+        let mut sums = vec![0.0f32; texts * FEATURES];
+        for (i, &(start, n)) in spans.iter().enumerate() {
+            let sum = &mut sums[i * FEATURES..(i + 1) * FEATURES];
+            for row in feats[start * FEATURES..(start + n) * FEATURES].chunks_exact(FEATURES) {
+                sum.iter_mut().zip(row).for_each(|(s, v)| *s += v);
+            }
         }
-        let mut mean = matmul(&sum, 1, FEATURES, &self.cnn_w, EMBED);
-        let root = (n as f32).sqrt();
-        mean.iter_mut().zip(&self.cnn_b).for_each(|(m, b)| *m = (*m + n as f32 * b) / root);
+        let mut mean = matmul(&sums, texts, FEATURES, &self.cnn_w, EMBED);
+        for (row, &(_, n)) in mean.chunks_exact_mut(EMBED).zip(&spans) {
+            let root = (n as f32).sqrt();
+            row.iter_mut().zip(&self.cnn_b).for_each(|(m, b)| *m = (*m + n as f32 * b) / root);
+        }
 
-        let mut y0 = matmul(&mean, 1, EMBED, &self.d0, 320);
+        let mut y0 = matmul(&mean, texts, EMBED, &self.d0, 320);
         relu(&mut y0);
-        let mut y1 = matmul(&mean, 1, EMBED, &self.p1, 320);
-        y1.iter_mut().zip(matmul(&y0, 1, 320, &self.d1, 320)).for_each(|(a, b)| *a += b);
+        let mut y1 = matmul(&mean, texts, EMBED, &self.p1, 320);
+        y1.iter_mut().zip(matmul(&y0, texts, 320, &self.d1, 320)).for_each(|(a, b)| *a += b);
         relu(&mut y1);
-        let mut y2 = matmul(&y1, 1, 320, &self.d2, EMBED);
+        let mut y2 = matmul(&y1, texts, 320, &self.d2, EMBED);
         relu(&mut y2);
-        let mut z = matmul(&y1, 1, 320, &self.p3, EMBED);
-        z.iter_mut().zip(matmul(&y2, 1, EMBED, &self.d3, EMBED)).for_each(|(a, b)| *a = (*a + b).tanh());
-        let norm = z.iter().map(|v| v * v).sum::<f32>().max(self.eps).sqrt();
-        z.iter_mut().for_each(|v| *v /= norm);
-        z
+        let mut z = matmul(&y1, texts, 320, &self.p3, EMBED);
+        z.iter_mut().zip(matmul(&y2, texts, EMBED, &self.d3, EMBED)).for_each(|(a, b)| *a = (*a + b).tanh());
+        z.chunks_exact(EMBED)
+            .map(|row| {
+                let norm = row.iter().map(|v| v * v).sum::<f32>().max(self.eps).sqrt();
+                row.iter().map(|v| v / norm).collect()
+            })
+            .collect()
     }
 }
 
 impl Branch {
-    /// One n-gram convolution with ReLU: each token sees `order` tokens starting `left` before
-    /// it, zeros past the text's ends.
-    fn conv(&self, input: &[f32], n: usize, w: &[f32], b: &[f32]) -> Vec<f32> {
+    /// One n-gram convolution with ReLU over stacked texts (`spans`: start and length of each):
+    /// each token sees `order` tokens starting `left` before it, zeros past its text's ends.
+    fn conv(&self, input: &[f32], spans: &[(usize, usize)], w: &[f32], b: &[f32]) -> Vec<f32> {
         let k = self.order * BRANCH;
-        let mut windows = vec![0.0f32; n * k];
-        for t in 0..n {
-            for j in 0..self.order {
-                let Some(src) = (t + j).checked_sub(self.left).filter(|&s| s < n) else { continue };
-                windows[t * k + j * BRANCH..t * k + (j + 1) * BRANCH]
-                    .copy_from_slice(&input[src * BRANCH..(src + 1) * BRANCH]);
+        let total: usize = spans.iter().map(|s| s.1).sum();
+        let mut windows = vec![0.0f32; total * k];
+        for &(start, n) in spans {
+            for t in 0..n {
+                let row = (start + t) * k;
+                for j in 0..self.order {
+                    let Some(src) = (t + j).checked_sub(self.left).filter(|&s| s < n) else { continue };
+                    windows[row + j * BRANCH..row + (j + 1) * BRANCH]
+                        .copy_from_slice(&input[(start + src) * BRANCH..(start + src + 1) * BRANCH]);
+                }
             }
         }
-        let mut out = matmul(&windows, n, k, w, BRANCH);
+        let mut out = matmul(&windows, total, k, w, BRANCH);
         for row in out.chunks_exact_mut(BRANCH) {
             row.iter_mut().zip(b).for_each(|(v, bias)| *v = (*v + bias).max(0.0));
         }
@@ -250,6 +277,20 @@ impl Embedder for UseM3 {
     }
 
     fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
-        Ok(texts.par_iter().map(|text| self.embed_ids(&self.token_ids(text))).collect())
+        let ids: Vec<Vec<u32>> = texts.par_iter().map(|text| self.token_ids(text)).collect();
+        // Consecutive texts in groups of about GROUP_TOKENS tokens, the groups in parallel.
+        let mut groups: Vec<&[Vec<u32>]> = Vec::new();
+        let (mut start, mut tokens) = (0, 0);
+        for (i, text) in ids.iter().enumerate() {
+            if tokens > 0 && tokens + text.len() > GROUP_TOKENS {
+                groups.push(&ids[start..i]);
+                (start, tokens) = (i, 0);
+            }
+            tokens += text.len();
+        }
+        groups.push(&ids[start..]);
+        let vectors: Vec<Vec<Vec<f32>>> =
+            groups.par_iter().filter(|g| !g.is_empty()).map(|g| self.embed_group(g)).collect();
+        Ok(vectors.into_iter().flatten().collect())
     }
 }
