@@ -343,6 +343,29 @@ async function articlePage(id) {
       h('ul', { class: 'plain' }, a.removed.map((r) => h('li', {}, h('span', { class: 'tag' }, r.reason), ' ', r.text)))) : null));
 }
 
+// ---------------------------------------------------------------- entity page
+
+async function entityPage(id) {
+  const e = await api(`/api/entities/${encodeURIComponent(id)}`);
+  document.title = `${e.name} — storyline`;
+  const disputes = (e.disagreements || []).map((d) => h('li', { 'data-testid': 'entity-disagreement' },
+    `${d.field}: `, Object.entries(d.values).map(([value, articles]) => `"${value}" (${articles.join(', ')})`).join(' vs ')));
+  show(h('article', { class: 'reader' },
+    h('p', { class: 'kicker' }, link('/', 'Events'), ` / ${e.kind}`),
+    h('h1', {}, e.name),
+    meta(plural(Array.isArray(e.mentions) ? e.mentions.length : e.mentions, 'mention'), plural(e.articles.length, 'article'),
+      e.country ? `country ${e.country}` : null),
+    e.aliases.length > 1 ? h('section', { class: 'block' }, h('h2', {}, 'Also written'), chips(e.aliases.map((a) => h('span', {}, a)))) : null,
+    e.roles.length ? h('section', { class: 'block' }, h('h2', {}, 'Roles'), chips(e.roles.map((r) => h('span', {}, r)))) : null,
+    disputes.length ? h('section', { class: 'block' }, h('h2', {}, 'Outlets disagree'), h('ul', { class: 'plain' }, disputes)) : null,
+    e.quotes.length ? h('section', { class: 'block quotes' }, h('h2', {}, 'Quotes'),
+      e.quotes.map((q) => h('figure', {}, h('blockquote', {}, q.text),
+        h('figcaption', {}, '— ', q.speaker_text || e.name, ', in ', link(`/article/${encodeURIComponent(q.article)}`, q.article))))) : null,
+    h('section', { class: 'block' }, h('h2', {}, 'Articles'),
+      h('ul', { class: 'plain' }, e.articles.map((a) => h('li', { 'data-testid': 'entity-article' },
+        link(`/article/${encodeURIComponent(a.id)}`, a.title || a.id)))))));
+}
+
 // ---------------------------------------------------------------- storyline page
 
 async function storylinePage(id) {
@@ -395,6 +418,7 @@ async function route() {
     if (path === '/') await frontPage();
     else if ((m = path.match(/^\/event\/(\d+)$/))) await eventPage(m[1]);
     else if ((m = path.match(/^\/storyline\/(\d+)$/))) await storylinePage(m[1]);
+    else if ((m = path.match(/^\/entity\/(\d+)$/))) await entityPage(m[1]);
     else if ((m = location.pathname.match(/^\/article\/(.+)$/))) await articlePage(decodeURIComponent(m[1]));
     else if (path === '/search') await searchPage(params);
     else throw Object.assign(new Error(`Nothing at ${path}`), { status: 404 });

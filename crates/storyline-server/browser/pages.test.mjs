@@ -102,6 +102,21 @@ test('the coverage table highlights the Salam/Salah disagreement', async () => {
   await page.screenshot({ path: join(ARTIFACTS, 'coverage-disagreement.png') });
 });
 
+test('an entity page shows the aliases and the disputed first name of Al-Namroush', async () => {
+  await open(`/event/${await seedEvent()}`);
+  const chip = page.locator('.entities a', { hasText: 'Namroush' }).first();
+  assert.equal(await chip.count(), 1, 'Al-Namroush is among the event\'s entities');
+  await chip.click();
+  await page.waitForSelector('body[data-ready="true"] h1');
+  assert.match(new URL(page.url()).pathname, /^\/entity\/\d+$/);
+  const text = await page.locator('main').textContent();
+  assert.match(text, /Salam/);
+  assert.match(text, /Salah/);
+  assert.ok((await page.getByTestId('entity-article').count()) >= 2);
+  await shot('entity-page');
+  assert.deepEqual(pageErrors, []);
+});
+
 test('searching "Misrata" finds the seeds, matches highlighted', async () => {
   await open('/');
   await page.fill('#q', 'Misrata');

@@ -11,8 +11,8 @@ use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use storyline_model::{Article, DuplicateKind, SourceFormat};
-use storyline_store::{ArticleFilter, Page};
+use storyline_model::{Article, DuplicateKind, EntityType, SourceFormat};
+use storyline_store::{ArticleFilter, CodedEventFilter, EntityFilter, Page};
 
 use crate::error::{code_for, ApiError};
 use crate::AppState;
@@ -38,6 +38,11 @@ pub fn api_routes(backend: &dyn crate::Backend) -> Vec<(&'static str, &'static s
         ("get", "/api/storylines"),
         ("get", "/api/storylines/{id}"),
         ("get", "/api/search"),
+        ("get", "/api/entities"),
+        ("get", "/api/entities/{id}"),
+        ("get", "/api/events/{id}/entities"),
+        ("get", "/api/articles/{id}/entities"),
+        ("get", "/api/coded-events"),
     ];
     if backend.has_coverage() {
         routes.push(("get", "/api/events/{id}/coverage"));
@@ -56,7 +61,12 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/api/events/{id}", get(get_event))
         .route("/api/storylines", get(list_storylines))
         .route("/api/storylines/{id}", get(get_storyline))
-        .route("/api/search", get(search));
+        .route("/api/search", get(search))
+        .route("/api/entities", get(list_entities))
+        .route("/api/entities/{id}", get(get_entity))
+        .route("/api/events/{id}/entities", get(event_entities))
+        .route("/api/articles/{id}/entities", get(article_entities))
+        .route("/api/coded-events", get(list_coded_events));
     if state.inner.backend.has_coverage() {
         router = router.route("/api/events/{id}/coverage", get(event_coverage));
     }
@@ -135,6 +145,7 @@ async fn stats(State(state): State<AppState>) -> ApiResult<Json<Value>> {
                 "features": {
                     "ingest": inner.backend.can_ingest(),
                     "coverage": inner.backend.has_coverage(),
+                    "entities": true,
                 },
             })))
         })
@@ -268,6 +279,109 @@ async fn event_coverage(State(state): State<AppState>, id: Result<Path<String>, 
         .read(move |inner, store| match inner.backend.coverage(store, id).map_err(ApiError::internal)? {
             Some(coverage) => Ok(Json(coverage).into_response()),
             None => Err(ApiError::not_found(format!("no event {id}"))),
+        })
+        .await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EntityQuery {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    event: Option<i64>,
+    limit: Option<usize>,
+}
+
+fn entity_filter(kind: Option<&str>, event: Option<i64>, limit: Option<usize>) -> ApiResult<EntityFilter> {
+    let kind =
+        match kind {
+            Some(raw) => Some(EntityType::parse(raw).ok_or_else(|| {
+                ApiError::bad_query(format!("type must be PERSON, ORG, LOC, GPE or MISC, got {raw:?}"))
+            })?),
+            None => None,
+        };
+    let (limit, _) = page_bounds(limit, None)?;
+    Ok(EntityFilter { kind, event, limit: Some(limit) })
+}
+
+/// Entities (people, organisations, places), most mentioned first.
+async fn list_entities(
+    State(state): State<AppState>,
+    q: Result<Query<EntityQuery>, QueryRejection>,
+) -> ApiResult<Json<Value>> {
+    let q = query(q)?;
+    let filter = entity_filter(q.kind.as_deref(), q.event, q.limit)?;
+    state.read(move |_, store| Ok(Json(json!({ "items": store.entities(&filter)? })))).await
+}
+
+/// One entity: aliases, roles, disputed facts, articles, mentions, quotes, places for a map.
+async fn get_entity(State(state): State<AppState>, id: Result<Path<String>, PathRejection>) -> ApiResult<Response> {
+    let id = event_id(id)?;
+    state
+        .read(move |_, store| match store.entity_detail(id)? {
+            Some(detail) => Ok(Json(detail).into_response()),
+            None => Err(ApiError::not_found(format!("no entity {id}"))),
+        })
+        .await
+}
+
+/// The entities of one event's articles.
+async fn event_entities(State(state): State<AppState>, id: Result<Path<String>, PathRejection>) -> ApiResult<Response> {
+    let id = event_id(id)?;
+    let filter = entity_filter(None, Some(id), Some(MAX_LIMIT))?;
+    state
+        .read(move |_, store| match store.event_exists(id)? {
+            true => Ok(Json(json!({ "event": id, "items": store.entities(&filter)? })).into_response()),
+            false => Err(ApiError::not_found(format!("no event {id}"))),
+        })
+        .await
+}
+
+/// One article's entities, mentions (with spans) and quotes (with speakers).
+async fn article_entities(
+    State(state): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+) -> ApiResult<Response> {
+    let id = text_id(id)?;
+    state
+        .read(move |_, store| match store.article(&id)? {
+            Some(_) => Ok(Json(store.article_entities(&id)?).into_response()),
+            None => Err(ApiError::not_found(format!("no article with id {id:?}"))),
+        })
+        .await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodedEventQuery {
+    actor: Option<String>,
+    #[serde(rename = "type")]
+    event_type: Option<String>,
+    since: Option<String>,
+    limit: Option<usize>,
+    offset: Option<usize>,
+}
+
+/// Coded events (who did what to whom, PLOVER types), each pointing at its article and sentence.
+async fn list_coded_events(
+    State(state): State<AppState>,
+    q: Result<Query<CodedEventQuery>, QueryRejection>,
+) -> ApiResult<Json<Value>> {
+    let q = query(q)?;
+    let (limit, offset) = page_bounds(q.limit, q.offset)?;
+    if let Some(since) = &q.since {
+        chrono::NaiveDate::parse_from_str(since, "%Y-%m-%d")
+            .map_err(|_| ApiError::bad_query(format!("since must be a day, YYYY-MM-DD, got {since:?}")))?;
+    }
+    let filter =
+        CodedEventFilter { actor: q.actor, event_type: q.event_type.map(|t| t.to_ascii_uppercase()), since: q.since };
+    state
+        .read(move |_, store| {
+            let all = store.coded_events(&filter)?;
+            let more = all.len() > offset + limit;
+            let items: Vec<_> = all.into_iter().skip(offset).take(limit).collect();
+            let next = more.then_some(offset + items.len());
+            Ok(Json(json!({ "items": items, "limit": limit, "offset": offset, "next_offset": next })))
         })
         .await
 }

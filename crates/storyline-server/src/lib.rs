@@ -206,6 +206,7 @@ pub fn router(state: AppState) -> Router {
         .route("/event/{id}", get(assets::page))
         .route("/article/{id}", get(assets::page))
         .route("/storyline/{id}", get(assets::page))
+        .route("/entity/{id}", get(assets::page))
         .route("/search", get(assets::page))
         .route("/assets/{name}", get(assets::asset));
     Router::new()

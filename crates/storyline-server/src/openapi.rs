@@ -131,6 +131,47 @@ pub fn openapi_document(coverage: bool) -> Value {
         "/api/storylines/{id}": { "get": get_op("One storyline with its timeline.", vec![num("Storyline number.")], ok("The storyline.", schema_ref("Storyline")), &[("400", "Not a number."), ("404", "No such storyline.")]) },
         "/api/search": { "get": get_op("Full-text search over articles, with the matches highlighted.", search_params, ok("Matching articles, best first.", schema_ref("SearchResults")), &[("400", "Missing or bad query.")]) }
     });
+    let entity_params = vec![
+        param(
+            "type",
+            "query",
+            json!({"type": "string", "enum": ["PERSON", "ORG", "LOC", "GPE", "MISC"]}),
+            "Only entities of this type.",
+            false,
+        ),
+        param("event", "query", json!({"type": "integer"}), "Only entities mentioned in this event's articles.", false),
+        param(
+            "limit",
+            "query",
+            json!({"type": "integer", "minimum": 1, "maximum": 100}),
+            "At most this many (default 20).",
+            false,
+        ),
+    ];
+    let mut coded_params = vec![
+        param(
+            "actor",
+            "query",
+            json!({"type": "string"}),
+            "An actor's or target's text contains this, or its country code is this.",
+            false,
+        ),
+        param("type", "query", json!({"type": "string"}), "PLOVER event type, e.g. AGREE.", false),
+        param(
+            "since",
+            "query",
+            json!({"type": "string", "format": "date"}),
+            "Dated (or, undated, published) on or after this day.",
+            false,
+        ),
+    ];
+    coded_params.extend(page_params());
+    let items = json!({"type": "object", "properties": {"items": {"type": "array", "items": {"type": "object"}}}});
+    paths["/api/entities"] = json!({ "get": get_op("Entities (people, organisations, places), most mentioned first, with their aliases.", entity_params, ok("Entities.", items.clone()), &[("400", "Bad query parameters.")]) });
+    paths["/api/entities/{id}"] = json!({ "get": get_op("One entity: aliases, roles, disputed facts, articles, mentions, quotes, places for a map.", vec![num("Entity number.")], ok("The entity.", json!({"type": "object"})), &[("400", "Not a number."), ("404", "No such entity.")]) });
+    paths["/api/events/{id}/entities"] = json!({ "get": get_op("The entities of one event's articles.", vec![num("Event number.")], ok("Entities.", items.clone()), &[("400", "Not a number."), ("404", "No such event.")]) });
+    paths["/api/articles/{id}/entities"] = json!({ "get": get_op("One article's entities, mentions with spans, and quotes with speakers.", vec![id("Article id.")], ok("Entities, mentions, quotes.", json!({"type": "object"})), &[("404", "No such article.")]) });
+    paths["/api/coded-events"] = json!({ "get": get_op("Coded events (who did what to whom, PLOVER types), each pointing at its article and sentence.", coded_params, ok("A page of coded events.", items), &[("400", "Bad query parameters.")]) });
     if coverage {
         paths["/api/events/{id}/coverage"] = json!({ "get": get_op("How outlets covered an event: shared facts, facts one outlet alone reports, disagreements, a summary.", vec![num("Event number.")], ok("The coverage comparison.", json!({"type": "object"})), &[("400", "Not a number."), ("404", "No such event.")]) });
     }

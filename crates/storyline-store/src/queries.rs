@@ -124,10 +124,16 @@ impl Store {
     }
 
     /// An event with its members; `None` if there is no such event.
+    pub fn event_exists(&self, id: EventId) -> Result<bool> {
+        Ok(self
+            .conn
+            .query_row("SELECT id FROM events WHERE id = ?1", [id], |r| r.get::<_, i64>(0))
+            .optional()?
+            .is_some())
+    }
+
     pub fn event_detail(&self, id: EventId) -> Result<Option<EventDetail>> {
-        let exists: Option<i64> =
-            self.conn.query_row("SELECT id FROM events WHERE id = ?1", [id], |r| r.get(0)).optional()?;
-        if exists.is_none() {
+        if !self.event_exists(id)? {
             return Ok(None);
         }
         let summary = self.event_summary(id)?;
