@@ -109,6 +109,9 @@ struct CountryInfo {
     native_name: Option<String>,
     #[serde(default)]
     translations: HashMap<String, Option<String>>,
+    /// The country's outline (a FeatureCollection of Polygons or MultiPolygons).
+    #[serde(rename = "geoJSON", default)]
+    geo_json: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize, Default)]
@@ -222,7 +225,7 @@ pub(crate) fn read_records(dir: &Path) -> Result<Vec<Record>, GeoError> {
         let extra = info.get(&country.iso);
         // A representative point: countryinfo's, else the capital's, else the mean of its cities.
         let (lat, lon) = match extra.filter(|i| i.latlng.len() == 2) {
-            Some(i) => (i.latlng[0], i.latlng[1]),
+            Some(i) => country_point((i.latlng[0], i.latlng[1]), i.geo_json.as_ref().and_then(main_landmass_centre)),
             None => capital_or_mean(&cities, &country.iso, &country.capital),
         };
         let mut names = vec![country.name.clone(), country.iso3.clone(), country.iso.clone()];
@@ -352,6 +355,63 @@ pub(crate) fn read_records(dir: &Path) -> Result<Vec<Record>, GeoError> {
         }
     }));
     Ok(records)
+}
+
+/// A country's point from countryinfo's published point (whole degrees, often off-centre: the
+/// United States' lies in Kansas' south-east) and the centre of its main landmass (which leaves
+/// out Alaska and Hawaii, but for a country like Russia or Canada is only one of many possible
+/// centres): the mean of the two, so neither estimate's error counts in full.
+fn country_point(published: (f64, f64), landmass: Option<(f64, f64)>) -> (f64, f64) {
+    match landmass {
+        Some((lat, lon)) => ((published.0 + lat) / 2.0, (published.1 + lon) / 2.0),
+        None => published,
+    }
+}
+
+/// The centroid (lat, lon) of the largest outer ring of a GeoJSON FeatureCollection of Polygons
+/// and MultiPolygons, computed in the plane of longitude and latitude (good enough for a
+/// representative point). `None` when the value holds no usable ring.
+pub(crate) fn main_landmass_centre(geo_json: &serde_json::Value) -> Option<(f64, f64)> {
+    let mut best: Option<(f64, f64, f64)> = None; // (|area|, lat, lon)
+    let features = geo_json.get("features")?.as_array()?;
+    for geometry in features.iter().filter_map(|f| f.get("geometry")) {
+        let Some(coordinates) = geometry.get("coordinates") else { continue };
+        let polygons: Vec<&serde_json::Value> = match geometry.get("type").and_then(|t| t.as_str()) {
+            Some("Polygon") => vec![coordinates],
+            Some("MultiPolygon") => coordinates.as_array().into_iter().flatten().collect(),
+            _ => continue,
+        };
+        for polygon in polygons {
+            // The first ring of a polygon is its outline; the others are holes.
+            let Some(ring) = polygon.get(0).and_then(|r| r.as_array()) else { continue };
+            let points: Vec<(f64, f64)> = ring
+                .iter()
+                .filter_map(|p| Some((p.get(0)?.as_f64()?, p.get(1)?.as_f64()?)))
+                .collect();
+            if let Some((area, lat, lon)) = ring_centroid(&points) {
+                if best.is_none_or(|b| area > b.0) {
+                    best = Some((area, lat, lon));
+                }
+            }
+        }
+    }
+    best.map(|(_, lat, lon)| (lat, lon))
+}
+
+/// Shoelace area and centroid of a closed ring of (lon, lat) points: (|area|, lat, lon).
+fn ring_centroid(points: &[(f64, f64)]) -> Option<(f64, f64, f64)> {
+    let (mut area, mut cx, mut cy) = (0.0, 0.0, 0.0);
+    for pair in points.windows(2) {
+        let ((x0, y0), (x1, y1)) = (pair[0], pair[1]);
+        let cross = x0 * y1 - x1 * y0;
+        area += cross;
+        cx += (x0 + x1) * cross;
+        cy += (y0 + y1) * cross;
+    }
+    if area.abs() < 1e-12 {
+        return None;
+    }
+    Some(((area / 2.0).abs(), cy / (3.0 * area), cx / (3.0 * area)))
 }
 
 /// A country's capital's point, or the mean of its cities' points when the capital is unknown.
