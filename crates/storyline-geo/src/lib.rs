@@ -154,6 +154,9 @@ pub struct Weights {
     pub near_km: f64,
     /// Countries, states and continents over towns of the same name, before context.
     pub admin_prior: f64,
+    /// A country's capital over other places of its name: news means the capital by "Washington"
+    /// or "Paris" unless the article's context says otherwise.
+    pub capital: f64,
 }
 
 impl Default for Weights {
@@ -166,6 +169,7 @@ impl Default for Weights {
             nearby: 2.0,
             near_km: 150.0,
             admin_prior: 1.0,
+            capital: std::env::var("GEO_CAPITAL").ok().and_then(|v| v.parse().ok()).unwrap_or(2.0),
         }
     }
 }
@@ -187,6 +191,8 @@ pub struct Gazetteer {
     countries: HashMap<String, u32>,
     /// Place index of each first-level region by (country code, admin1 code).
     regions: HashMap<(String, String), u32>,
+    /// Place indices of the countries' capitals.
+    capitals: std::collections::HashSet<u32>,
     pub weights: Weights,
 }
 
@@ -243,6 +249,7 @@ impl Gazetteer {
             index.dedup();
             index.shrink_to_fit();
         }
+        let capitals = records.iter().enumerate().filter(|(_, r)| r.capital).map(|(i, _)| i as u32).collect();
         let places: Vec<Place> = records.into_iter().map(|r| r.place).collect();
         let countries = places
             .iter()
@@ -256,7 +263,7 @@ impl Gazetteer {
             .filter(|(_, p)| p.feature == Feature::Admin1)
             .map(|(i, p)| ((p.country_code.clone(), p.admin1.clone()), i as u32))
             .collect();
-        Gazetteer { places, names, bare_names, skeletons, countries, regions, weights: Weights::default() }
+        Gazetteer { places, names, bare_names, skeletons, countries, regions, capitals, weights: Weights::default() }
     }
 
     /// Number of places.
@@ -404,11 +411,16 @@ impl Gazetteer {
         if key.is_empty() {
             return Vec::new();
         }
-        let main_bonus = self.weights.main_name;
+        let main_bonus = |place: u32| {
+            // A capital counts as one only by its own name: "Mexico" is the country, though
+            // Mexico City is also called so.
+            let capital = if self.capitals.contains(&place) { self.weights.capital } else { 0.0 };
+            self.weights.main_name + capital
+        };
         let add = |hits: &mut Vec<(u32, f64)>, index: &[(u64, u32)], key: &str, bonus: f64| {
             for &(_, entry) in lookup(index, key) {
-                let main = entry & MAIN_NAME != 0;
-                hits.push((entry & !MAIN_NAME, bonus + if main { main_bonus } else { 0.0 }));
+                let (place, main) = (entry & !MAIN_NAME, entry & MAIN_NAME != 0);
+                hits.push((place, bonus + if main { main_bonus(place) } else { 0.0 }));
             }
         };
         let mut hits: Vec<(u32, f64)> = Vec::new();

@@ -16,6 +16,8 @@ pub(crate) struct Record {
     pub place: Place,
     /// The names it is known by; the first is its main name.
     pub names: Vec<String>,
+    /// A country's capital city (countries.json names it).
+    pub capital: bool,
 }
 
 /// The files a gazetteer directory must hold.
@@ -256,6 +258,7 @@ pub(crate) fn read_records(dir: &Path) -> Result<Vec<Record>, GeoError> {
                 population: country.population,
             },
             names,
+            capital: false,
         });
     }
 
@@ -280,6 +283,7 @@ pub(crate) fn read_records(dir: &Path) -> Result<Vec<Record>, GeoError> {
                 population: continent.population,
             },
             names,
+            capital: false,
         });
     }
 
@@ -306,6 +310,7 @@ pub(crate) fn read_records(dir: &Path) -> Result<Vec<Record>, GeoError> {
                 population,
             },
             names,
+            capital: false,
         });
     }
 
@@ -326,9 +331,11 @@ pub(crate) fn read_records(dir: &Path) -> Result<Vec<Record>, GeoError> {
                 population: 0,
             },
             names: vec![county.name],
+            capital: false,
         });
     }
 
+    let capitals = capital_ids(&cities, &countries);
     records.par_extend(cities.into_par_iter().map(|row| {
         let mut names = Vec::with_capacity(row.alternatenames.len() + 1);
         names.push(row.name.to_string());
@@ -341,6 +348,7 @@ pub(crate) fn read_records(dir: &Path) -> Result<Vec<Record>, GeoError> {
                 .map(|n| n.to_string()),
         );
         Record {
+            capital: capitals.contains(&row.geonameid),
             place: Place {
                 geonameid: Some(row.geonameid),
                 name: row.name.into_owned(),
@@ -412,6 +420,33 @@ fn ring_centroid(points: &[(f64, f64)]) -> Option<(f64, f64, f64)> {
         return None;
     }
     Some(((area / 2.0).abs(), cy / (3.0 * area), cx / (3.0 * area)))
+}
+
+/// The GeoNames ids of the countries' capitals: in each country, the largest town known by the
+/// capital's name (main or alternate: countries.json writes "Bogota", GeoNames "Bogotá").
+fn capital_ids(cities: &[CityRow], countries: &[CountryRow]) -> std::collections::HashSet<u32> {
+    let wanted: std::collections::HashSet<(&str, String)> = countries
+        .iter()
+        .filter(|c| !c.capital.trim().is_empty())
+        .map(|c| (c.iso.as_str(), crate::normalize_name(&c.capital)))
+        .collect();
+    let known: Vec<(&str, u64, u32)> = cities
+        .par_iter()
+        .filter(|city| {
+            std::iter::once(&city.name)
+                .chain(&city.alternatenames)
+                .any(|n| wanted.contains(&(city.countrycode.as_ref(), crate::normalize_name(n))))
+        })
+        .map(|city| (city.countrycode.as_ref(), city.population, city.geonameid))
+        .collect();
+    let mut best: HashMap<&str, (u64, u32)> = HashMap::new();
+    for (country, population, id) in known {
+        let entry = best.entry(country).or_insert((population, id));
+        if population > entry.0 {
+            *entry = (population, id);
+        }
+    }
+    best.into_values().map(|(_, id)| id).collect()
 }
 
 /// A country's capital's point, or the mean of its cities' points when the capital is unknown.
