@@ -178,10 +178,15 @@ impl Coder {
     /// Codes every trigger of the sentence that has an actor or a target. One sentence may
     /// hold several events ("X met Y and signed a deal").
     pub fn code_sentence(&self, sentence: &str) -> Vec<SentenceEvent> {
+        // Finding actors runs the tagger: only worth it where a trigger word is.
+        let triggers = triggers(sentence);
+        if triggers.is_empty() {
+            return Vec::new();
+        }
         let spans = self.actors.find(sentence);
         let mut out: Vec<SentenceEvent> = Vec::new();
         let mut covered_to = 0;
-        for trigger in triggers(sentence) {
+        for trigger in triggers {
             // Skip triggers inside a longer one already taken, and inside actor names
             // ("Government of National Accord").
             if trigger.start < covered_to || spans.iter().any(|s| s.start <= trigger.start && trigger.end <= s.end) {
@@ -206,9 +211,12 @@ impl Coder {
     /// The single most likely event of a sentence (the earliest, most specific trigger), as the
     /// gold standard codes one event per sentence. `None` when no trigger matches.
     pub fn code_main_event(&self, sentence: &str) -> Option<SentenceEvent> {
+        let triggers = triggers(sentence);
+        if triggers.is_empty() {
+            return None;
+        }
         let spans = self.actors.find(sentence);
-        let trigger =
-            triggers(sentence).into_iter().find(|t| !spans.iter().any(|s| s.start <= t.start && t.end <= s.end))?;
+        let trigger = triggers.into_iter().find(|t| !spans.iter().any(|s| s.start <= t.start && t.end <= s.end))?;
         Some(self.assign(sentence, &spans, &trigger))
     }
 
