@@ -442,6 +442,9 @@ impl Gazetteer {
             }
         }
         if hits.is_empty() {
+            hits = self.within_longer_name(&key);
+        }
+        if hits.is_empty() {
             hits = self.fuzzy(&key, context);
         }
         // An acronym ("EU", "BC") is not the name of a small town that happens to match it.
@@ -459,6 +462,36 @@ impl Gazetteer {
         hits.into_iter()
             .map(|(place, bonus)| Candidate { place, prior: bonus + self.prior(&self.places[place as usize]) })
             .collect()
+    }
+
+    /// Places named inside a longer name that the gazetteer does not know: an institution, a
+    /// team or a division named after its place ("Dubai World Cup", "University of Alberta",
+    /// "Birmingham City", "Eastern Ghouta"). The longest run of words that names a place wins,
+    /// provided every word left out is a generic word ([`GENERIC_WORDS`]): "Royal Street" is a
+    /// street, not the village of Royal.
+    fn within_longer_name(&self, key: &str) -> Vec<(u32, f64)> {
+        let words: Vec<&str> = key.split(' ').collect();
+        if words.len() < 2 {
+            return Vec::new();
+        }
+        let generic = |w: &&str| GENERIC_WORDS.contains(w);
+        for len in (1..words.len()).rev() {
+            let mut hits = Vec::new();
+            for start in 0..=words.len() - len {
+                let span = &words[start..start + len];
+                let outside_generic = words[..start].iter().chain(&words[start + len..]).all(generic);
+                if !outside_generic || span.iter().all(generic) {
+                    continue;
+                }
+                for &(_, entry) in lookup(&self.names, &span.join(" ")) {
+                    hits.push((entry & !MAIN_NAME, self.weights.inexact_name));
+                }
+            }
+            if !hits.is_empty() {
+                return hits;
+            }
+        }
+        Vec::new()
     }
 
     /// Places whose spelling is close: same consonant skeleton, few edits from the main name.
@@ -479,7 +512,7 @@ impl Gazetteer {
         for &(_, i) in lookup(&self.skeletons, &skel) {
             let place = &self.places[i as usize];
             let allowed = if context.countries.is_empty() {
-                place.population >= 10_000
+                std::env::var("GEO_NOFUZZ").is_err() && place.population >= 10_000
             } else {
                 context.countries.contains_key(&place.country_code)
             };
@@ -553,6 +586,20 @@ impl Gazetteer {
         scored
     }
 }
+
+/// Words that name what kind of thing a longer name is, not where it is: what institutions,
+/// teams, parts of a place and administrative units add to a place name (as name keys). Street
+/// words are not among them: a street's name says nothing about which town it is in.
+const GENERIC_WORDS: &[&str] = &[
+    "the", "of", "and", "at", "in", "for", "de", "la", "le", "university", "college", "school", "institute", "academy",
+    "hospital", "medical", "centre", "center", "council", "city", "county", "municipal", "district", "court", "high",
+    "federal", "state", "fc", "afc", "united", "airport", "international", "embassy", "consulate", "bank", "national",
+    "regional", "general", "government", "local", "area", "police", "department", "office", "world", "cup", "trade",
+    "cathedral", "church", "basilica", "stadium", "arena", "museum", "zoo", "station", "senate", "capitol",
+    "parliament", "assembly", "province", "region", "governorate", "prefecture", "municipality", "borough", "mdc",
+    "lga", "metro", "north", "south", "east", "west", "northern", "southern", "eastern", "western", "central",
+    "greater", "upper", "lower", "downtown", "metropolitan", "port",
+];
 
 /// The entries of a sorted (hash, value) index whose hash is the key's.
 fn lookup<'a>(index: &'a [(u64, u32)], key: &str) -> &'a [(u64, u32)] {

@@ -392,10 +392,8 @@ pub(crate) fn main_landmass_centre(geo_json: &serde_json::Value) -> Option<(f64,
         for polygon in polygons {
             // The first ring of a polygon is its outline; the others are holes.
             let Some(ring) = polygon.get(0).and_then(|r| r.as_array()) else { continue };
-            let points: Vec<(f64, f64)> = ring
-                .iter()
-                .filter_map(|p| Some((p.get(0)?.as_f64()?, p.get(1)?.as_f64()?)))
-                .collect();
+            let points: Vec<(f64, f64)> =
+                ring.iter().filter_map(|p| Some((p.get(0)?.as_f64()?, p.get(1)?.as_f64()?))).collect();
             if let Some((area, lat, lon)) = ring_centroid(&points) {
                 if best.is_none_or(|b| area > b.0) {
                     best = Some((area, lat, lon));
