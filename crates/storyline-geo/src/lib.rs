@@ -154,6 +154,10 @@ pub struct Weights {
     pub near_km: f64,
     /// Countries, states and continents over towns of the same name, before context.
     pub admin_prior: f64,
+    /// In the first reading of an article, per other name with a candidate in the same
+    /// first-level region, divided by the number of regions that name has candidates in (the
+    /// sum is capped at two); as much as `same_region` for one unambiguous name.
+    pub region_support: f64,
     /// A country's capital over other places of its name: news means the capital by "Washington"
     /// or "Paris" unless the article's context says otherwise.
     pub capital: f64,
@@ -169,7 +173,8 @@ impl Default for Weights {
             nearby: 2.0,
             near_km: 150.0,
             admin_prior: 1.0,
-            capital: std::env::var("GEO_CAPITAL").ok().and_then(|v| v.parse().ok()).unwrap_or(2.0),
+            region_support: 2.0,
+            capital: 2.0,
         }
     }
 }
@@ -328,7 +333,12 @@ impl Gazetteer {
             .collect();
         let empty = GeoContext::default();
         let mut candidates: Vec<Vec<Candidate>> = distinct.iter().map(|n| self.candidates(n, &empty)).collect();
-        let mut chosen: Vec<Option<u32>> = candidates.iter().map(|c| self.best(c, &empty)).collect();
+        // Before any name is read, a candidate whose first-level region also holds a candidate of
+        // another name is likelier: "Henry County" and "Paris" both have one in Tennessee. This
+        // first reading seeds the context that the rounds below refine.
+        let support = self.region_support(&candidates);
+        let mut chosen: Vec<Option<u32>> =
+            candidates.iter().zip(&support).map(|(c, s)| self.best_with(c, &empty, s)).collect();
 
         // Names with no exact hit are looked up fuzzily once the article's countries are known.
         let base_context = self.context_from(&chosen, None);
@@ -360,6 +370,56 @@ impl Gazetteer {
             chosen.iter().map(|c| c.map(|i| self.places[i as usize].clone())).collect();
         self.place_counties(&mut places);
         slots.into_iter().map(|s| places[s].clone()).collect()
+    }
+
+    /// For each candidate of each name, [`Weights::region_support`] times the support of the
+    /// other names with a candidate in its first-level region, each counting 1 / the number of
+    /// regions it has candidates in; only towns and counties get it.
+    fn region_support(&self, candidates: &[Vec<Candidate>]) -> Vec<Vec<f64>> {
+        let region_of = |c: &Candidate| {
+            let p = &self.places[c.place as usize];
+            let regional = matches!(p.feature, Feature::City | Feature::Admin2 | Feature::Admin1);
+            (regional && !p.admin1.is_empty()).then_some((p.country_code.as_str(), p.admin1.as_str()))
+        };
+        let mut names_in: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+        for (i, cands) in candidates.iter().enumerate() {
+            for region in cands.iter().filter_map(region_of) {
+                let names = names_in.entry(region).or_default();
+                if names.last() != Some(&i) {
+                    names.push(i);
+                }
+            }
+        }
+        // A name with candidates in many regions ("Franklin") says little about any one of them.
+        let spread: Vec<f64> = candidates
+            .iter()
+            .map(|cands| {
+                let mut regions: Vec<_> = cands.iter().filter_map(region_of).collect();
+                regions.sort_unstable();
+                regions.dedup();
+                regions.len().max(1) as f64
+            })
+            .collect();
+        candidates
+            .iter()
+            .enumerate()
+            .map(|(i, cands)| {
+                cands
+                    .iter()
+                    .map(|c| {
+                        let feature = self.places[c.place as usize].feature;
+                        match region_of(c) {
+                            Some(region) if cands.len() > 1 && feature != Feature::Admin1 => {
+                                let others: f64 =
+                                    names_in[&region].iter().filter(|&&j| j != i).map(|&j| 1.0 / spread[j]).sum();
+                                self.weights.region_support * others.min(2.0)
+                            }
+                            _ => 0.0,
+                        }
+                    })
+                    .collect()
+            })
+            .collect()
     }
 
     /// Gives each county the median point of the article's towns in its state, when there are any.
@@ -495,10 +555,10 @@ impl Gazetteer {
     }
 
     /// Places whose spelling is close: same consonant skeleton, few edits from the main name.
-    /// Only in the context's countries; without a context, only towns of 10,000 or more, so a
-    /// typo does not land in a village across the world.
+    /// Only in the context's countries: without them a near spelling more often lands on some
+    /// other town ("Gulf" on Golf, "Western" on a town called Western) than on the one meant.
     fn fuzzy(&self, key: &str, context: &GeoContext) -> Vec<(u32, f64)> {
-        if !is_latin(key) || key.chars().count() < 4 {
+        if context.countries.is_empty() || !is_latin(key) || key.chars().count() < 4 {
             return Vec::new();
         }
         let skel = skeleton(key);
@@ -511,12 +571,7 @@ impl Gazetteer {
         let mut hits = Vec::new();
         for &(_, i) in lookup(&self.skeletons, &skel) {
             let place = &self.places[i as usize];
-            let allowed = if context.countries.is_empty() {
-                std::env::var("GEO_NOFUZZ").is_err() && place.population >= 10_000
-            } else {
-                context.countries.contains_key(&place.country_code)
-            };
-            if !allowed {
+            if !context.countries.contains_key(&place.country_code) {
                 continue;
             }
             let main = normalize_name(&place.name);
@@ -563,9 +618,16 @@ impl Gazetteer {
     }
 
     fn best(&self, candidates: &[Candidate], context: &GeoContext) -> Option<u32> {
+        self.best_with(candidates, context, &[])
+    }
+
+    /// The best candidate, with `bonus[k]` added to the score of `candidates[k]` (none where
+    /// `bonus` is shorter).
+    fn best_with(&self, candidates: &[Candidate], context: &GeoContext, bonus: &[f64]) -> Option<u32> {
         candidates
             .iter()
-            .map(|c| (self.score(c, context), c))
+            .enumerate()
+            .map(|(k, c)| (self.score(c, context) + bonus.get(k).copied().unwrap_or(0.0), c))
             // Ties go to the larger place, then the lower GeoNames index, so results are stable.
             .max_by(|(sa, a), (sb, b)| {
                 sa.total_cmp(sb)

@@ -555,4 +555,18 @@ mod tests {
         assert_eq!(aliases["NO"], vec!["Norway"]);
         assert!(!aliases.contains_key("FAIL") && !aliases.contains_key("GB-SCT"));
     }
+
+    #[test]
+    fn a_countrys_point_leans_to_its_main_landmass() {
+        // A 10° × 10° mainland with its centre at (5, 5) and a small far-off island.
+        let outline = serde_json::json!({"type": "FeatureCollection", "features": [{"type": "Feature",
+            "geometry": {"type": "MultiPolygon", "coordinates": [
+                [[[0.0, 0.0], [10.0, 0.0], [10.0, 10.0], [0.0, 10.0], [0.0, 0.0]]],
+                [[[50.0, 50.0], [51.0, 50.0], [51.0, 51.0], [50.0, 50.0]]]]}}]});
+        let (lat, lon) = main_landmass_centre(&outline).expect("a centre");
+        assert!((lat - 5.0).abs() < 1e-9 && (lon - 5.0).abs() < 1e-9, "{lat} {lon}");
+        assert_eq!(country_point((7.0, 9.0), Some((5.0, 5.0))), (6.0, 7.0));
+        assert_eq!(country_point((7.0, 9.0), None), (7.0, 9.0));
+        assert_eq!(main_landmass_centre(&serde_json::json!({"features": []})), None);
+    }
 }

@@ -27,6 +27,9 @@ pub(crate) fn fixture() -> (tempfile::TempDir, Gazetteer) {
         "2215163": city(2215163, "Hun", 29.12654, 15.94772, "LY", 18878, "32", &["Houn"]),
         "163345": city(163345, "Al Qamishli", 37.05215, 41.23142, "SY", 184231, "09", &["Qamishli", "القامشلي"]),
         "9999001": city(9999001, "Al Jufrah", 29.1, 16.0, "LY", 600, "32", &[]),
+        "5809844": city(5809844, "Seattle", 47.60621, -122.33207, "US", 608660, "WA", &[]),
+        "9999002": city(9999002, "Ridgeway", 36.58, -79.86, "US", 700, "VA", &[]),
+        "9999003": city(9999003, "Ridgeway", 32.0, -92.0, "US", 800, "LA", &[]),
     });
     fs::write(dir.path().join("cities500.json"), cities.to_string()).expect("write");
     let country = |id: u32, name: &str, iso: &str, iso3: &str, pop: u64, capital: &str| serde_json::json!({"geonameid": id, "name": name, "iso": iso, "iso3": iso3, "population": pop, "capital": capital});
@@ -46,9 +49,11 @@ pub(crate) fn fixture() -> (tempfile::TempDir, Gazetteer) {
         "LA": {"code": "LA", "name": "Louisiana", "fips": "22", "geonameid": 4331987},
         "VA": {"code": "VA", "name": "Virginia", "fips": "51", "geonameid": 6254928},
         "GA": {"code": "GA", "name": "Georgia", "fips": "13", "geonameid": 4197000},
+        "WA": {"code": "WA", "name": "Washington", "fips": "53", "geonameid": 5815135},
     });
     fs::write(dir.path().join("us_states.json"), states.to_string()).expect("write");
-    let counties = serde_json::json!([{"fips": "22079", "name": "Rapides Parish", "state": "LA"}]);
+    let counties = serde_json::json!([{"fips": "22079", "name": "Rapides Parish", "state": "LA"},
+        {"fips": "13151", "name": "Henry County", "state": "GA"}, {"fips": "51089", "name": "Henry County", "state": "VA"}]);
     fs::write(dir.path().join("us_counties.json"), counties.to_string()).expect("write");
     fs::write(
         dir.path().join("countrynames.yaml"),
@@ -175,4 +180,52 @@ fn unknown_names_stay_unresolved() {
 fn distances_are_great_circle_kilometres() {
     assert!((distance_km(0.0, 0.0, 0.0, 1.0) - 111.19).abs() < 0.1);
     assert_eq!(distance_km(31.0, 29.0, 31.0, 29.0), 0.0);
+}
+
+#[test]
+fn a_capital_is_what_its_bare_name_means() {
+    let (_dir, gaz) = fixture();
+    // The state of Washington counts more people than the city, but news means the capital.
+    let place = gaz.geocode("Washington", &GeoContext::default()).expect("resolves");
+    assert_eq!((place.feature, place.admin1.as_str()), (Feature::City, "DC"));
+    // Only by its own name: the state is still the state where the article says so.
+    let places = gaz.resolve_document(&["Seattle", "Washington State"]);
+    assert_eq!(places[1].as_ref().map(|p| p.feature), Some(Feature::Admin1));
+}
+
+#[test]
+fn a_place_inside_an_unknown_longer_name_resolves() {
+    let (_dir, gaz) = fixture();
+    let none = GeoContext::default();
+    for name in ["Cairo University", "University of Cairo", "Cairo City Council", "Greater Cairo"] {
+        assert_eq!(id(gaz.geocode(name, &none)), Some(360630), "{name}");
+    }
+    // Left-out words must be generic: a street is not its namesake town.
+    assert_eq!(gaz.geocode("Cairo Street", &none), None);
+    assert_eq!(gaz.geocode("Atlanta Braves", &none), None);
+}
+
+#[test]
+fn without_a_country_in_view_there_is_no_fuzzy_match() {
+    let (_dir, gaz) = fixture();
+    assert_eq!(gaz.geocode("Misuratah", &GeoContext::default()), None);
+    assert_eq!(id(gaz.geocode("Misuratah", &GeoContext::with_countries(["LY"]))), Some(2214846));
+}
+
+#[test]
+fn two_ambiguous_names_settle_in_the_region_they_share() {
+    let (_dir, gaz) = fixture();
+    // Alone, each takes its default: the first county of the name, the larger Ridgeway.
+    assert_eq!(gaz.geocode("Henry County", &GeoContext::default()).map(|p| p.admin1), Some("GA".into()));
+    assert_eq!(gaz.geocode("Ridgeway", &GeoContext::default()).map(|p| p.admin1), Some("LA".into()));
+    // Together, only Virginia has both.
+    let places = gaz.resolve_document(&["Henry County", "Ridgeway"]);
+    let states: Vec<_> = places.iter().map(|p| p.as_ref().map(|p| p.admin1.as_str())).collect();
+    assert_eq!(states, vec![Some("VA"), Some("VA")]);
+    // Without the first reading's support each keeps its default, and the two never meet.
+    let mut gaz = gaz;
+    gaz.weights.region_support = 0.0;
+    let places = gaz.resolve_document(&["Henry County", "Ridgeway"]);
+    let states: Vec<_> = places.iter().map(|p| p.as_ref().map(|p| p.admin1.as_str())).collect();
+    assert_eq!(states, vec![Some("GA"), Some("LA")]);
 }
