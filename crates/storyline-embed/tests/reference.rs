@@ -66,3 +66,33 @@ fn use_m3_tokenizes_like_the_reference() {
 fn use_m3_matches_the_reference_vectors() {
     check_against_reference("use-m3", 0.99);
 }
+
+/// A run of sentences, computed from the sentences' own work, stays close to the vector of the
+/// joined text, and the texts' vectors are exactly what `embed` gives.
+#[test]
+fn use_m3_runs_approximate_the_joined_text() {
+    let dir = models_dir();
+    if installed_path("use-m3", &dir).is_err() {
+        eprintln!("SKIPPED: use-m3 is not installed in {}", dir.display());
+        return;
+    }
+    let model = load_model("use-m3", &dir).unwrap();
+    let texts = [
+        "Turkey and Qatar signed a military cooperation deal with the Libyan government.",
+        "The agreement was announced by the deputy defence minister yesterday.",
+        "Qatar will fund training centres in the city of Misrata.",
+        "El acuerdo fue anunciado ayer por el viceministro de defensa.",
+    ];
+    let runs = [0..3, 1..4];
+    let (vectors, run_vectors) = model.embed_with_runs(&texts, &runs).unwrap();
+    let plain = model.embed(&texts).unwrap();
+    for (a, b) in vectors.iter().zip(&plain) {
+        assert!(cosine(a, b) > 0.9999);
+    }
+    for (run, got) in runs.iter().zip(&run_vectors) {
+        let joined = texts[run.clone()].join(" ");
+        let expected = &model.embed(&[joined.as_str()]).unwrap()[0];
+        let similarity = cosine(expected, got);
+        assert!(similarity >= 0.95, "run {run:?}: cosine {similarity} to the joined text");
+    }
+}

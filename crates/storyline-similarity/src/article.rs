@@ -39,7 +39,9 @@ impl ArticleEmbedding {
         Self::compute_many(model, &[(title, text)]).map(|mut v| v.remove(0))
     }
 
-    /// [`ArticleEmbedding::compute`] for many articles, in one batch for the model.
+    /// [`ArticleEmbedding::compute`] for many articles, in one batch for the model. Titles and
+    /// sentences are embedded as texts; the lead and the body chunks as runs of sentences
+    /// ([`Embedder::embed_with_runs`]), which a model may compute from the sentences' work.
     pub fn compute_many(model: &dyn Embedder, articles: &[(Option<&str>, &str)]) -> Result<Vec<ArticleEmbedding>> {
         struct Plan {
             title: Option<usize>,
@@ -47,48 +49,56 @@ impl ArticleEmbedding {
             chunks: std::ops::Range<usize>,
             sentences: std::ops::Range<usize>,
         }
-        let mut texts: Vec<String> = Vec::new();
+        let mut texts: Vec<&str> = Vec::new();
+        let mut runs: Vec<std::ops::Range<usize>> = Vec::new();
         let mut plans = Vec::new();
-        let mut sentence_texts = Vec::new();
         for (title, text) in articles {
             let title = title.map(str::trim).filter(|t| !t.is_empty());
-            let split: Vec<&str> = sentences(text).into_iter().map(|s| s.text).take(MAX_SENTENCES).collect();
-            let mut push = |t: String| {
+            let title_index = title.map(|t| {
                 texts.push(t);
                 texts.len() - 1
-            };
-            let title_index = title.map(|t| push(t.to_string()));
-            let lead_index = (!split.is_empty()).then(|| push(split[..split.len().min(LEAD_SENTENCES)].join(" ")));
-            let chunk_start = texts.len();
-            for chunk in split.chunks(CHUNK_SENTENCES) {
-                texts.push(chunk.join(" "));
-            }
-            let chunks = chunk_start..texts.len();
-            let sentence_start = texts.len();
-            texts.extend(split.iter().map(|s| s.to_string()));
-            plans.push(Plan { title: title_index, lead: lead_index, chunks, sentences: sentence_start..texts.len() });
-            sentence_texts.push(split.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+            });
+            let first = texts.len();
+            texts.extend(sentences(text).into_iter().map(|s| s.text).take(MAX_SENTENCES));
+            let sentence_range = first..texts.len();
+            let lead_index = (!sentence_range.is_empty()).then(|| {
+                runs.push(first..first + sentence_range.len().min(LEAD_SENTENCES));
+                runs.len() - 1
+            });
+            let chunk_start = runs.len();
+            runs.extend(
+                sentence_range
+                    .clone()
+                    .step_by(CHUNK_SENTENCES)
+                    .map(|s| s..(s + CHUNK_SENTENCES).min(sentence_range.end)),
+            );
+            plans.push(Plan {
+                title: title_index,
+                lead: lead_index,
+                chunks: chunk_start..runs.len(),
+                sentences: sentence_range,
+            });
         }
-        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-        let vectors = model.embed(&refs)?;
-        if vectors.len() != texts.len() {
+        let (vectors, run_vectors) = model.embed_with_runs(&texts, &runs)?;
+        if vectors.len() != texts.len() || run_vectors.len() != runs.len() {
             return Err(SimilarityError::Model(format!(
-                "{} returned {} vectors for {} texts",
+                "{} returned {} + {} vectors for {} texts and {} runs",
                 model.name(),
                 vectors.len(),
-                texts.len()
+                run_vectors.len(),
+                texts.len(),
+                runs.len()
             )));
         }
         Ok(plans
             .into_iter()
-            .zip(sentence_texts)
             .zip(articles)
-            .map(|((plan, split), (title, text))| ArticleEmbedding {
+            .map(|(plan, (title, text))| ArticleEmbedding {
                 model: model.name().to_string(),
                 title: plan.title.map(|i| vectors[i].clone()),
-                lead: plan.lead.map(|i| vectors[i].clone()),
-                chunks: plan.chunks.map(|i| vectors[i].clone()).collect(),
-                sentences: split.into_iter().zip(plan.sentences.map(|i| vectors[i].clone())).collect(),
+                lead: plan.lead.map(|i| run_vectors[i].clone()),
+                chunks: plan.chunks.map(|i| run_vectors[i].clone()).collect(),
+                sentences: plan.sentences.map(|i| (texts[i].to_string(), vectors[i].clone())).collect(),
                 names: names(title.unwrap_or(""), text),
                 numbers: numbers(&format!("{} {text}", title.unwrap_or(""))),
                 published: None,
