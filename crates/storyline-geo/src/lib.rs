@@ -198,6 +198,8 @@ pub struct Gazetteer {
     regions: HashMap<(String, String), u32>,
     /// Place indices of the countries' capitals.
     capitals: std::collections::HashSet<u32>,
+    /// The point of each US county's namesake town in its state, by the county's place index.
+    county_namesakes: HashMap<u32, (f64, f64)>,
     pub weights: Weights,
 }
 
@@ -255,6 +257,8 @@ impl Gazetteer {
             index.shrink_to_fit();
         }
         let capitals = records.iter().enumerate().filter(|(_, r)| r.capital).map(|(i, _)| i as u32).collect();
+        let county_namesakes =
+            records.iter().enumerate().filter_map(|(i, r)| r.namesake.map(|point| (i as u32, point))).collect();
         let places: Vec<Place> = records.into_iter().map(|r| r.place).collect();
         let countries = places
             .iter()
@@ -268,7 +272,17 @@ impl Gazetteer {
             .filter(|(_, p)| p.feature == Feature::Admin1)
             .map(|(i, p)| ((p.country_code.clone(), p.admin1.clone()), i as u32))
             .collect();
-        Gazetteer { places, names, bare_names, skeletons, countries, regions, capitals, weights: Weights::default() }
+        Gazetteer {
+            places,
+            names,
+            bare_names,
+            skeletons,
+            countries,
+            regions,
+            capitals,
+            county_namesakes,
+            weights: Weights::default(),
+        }
     }
 
     /// Number of places.
@@ -368,7 +382,7 @@ impl Gazetteer {
         }
         let mut places: Vec<Option<Place>> =
             chosen.iter().map(|c| c.map(|i| self.places[i as usize].clone())).collect();
-        self.place_counties(&mut places);
+        self.place_counties(&chosen, &mut places);
         slots.into_iter().map(|s| places[s].clone()).collect()
     }
 
@@ -422,8 +436,17 @@ impl Gazetteer {
             .collect()
     }
 
-    /// Gives each county the median point of the article's towns in its state, when there are any.
-    fn place_counties(&self, places: &mut [Option<Place>]) {
+    /// Gives each county the median point of the article's towns in its state, when there are
+    /// any, else the point of its namesake town, if it has one. Only the answer moves: scoring
+    /// keeps the state's point, since a guessed point would make nearness evidence of nothing.
+    fn place_counties(&self, chosen: &[Option<u32>], places: &mut [Option<Place>]) {
+        for (index, place) in chosen.iter().zip(places.iter_mut()) {
+            if let (Some(index), Some(place)) = (index, place) {
+                if let Some(&(lat, lon)) = self.county_namesakes.get(index) {
+                    (place.lat, place.lon) = (lat, lon);
+                }
+            }
+        }
         let towns: Vec<(String, f64, f64)> = places
             .iter()
             .flatten()

@@ -18,6 +18,8 @@ pub(crate) struct Record {
     pub names: Vec<String>,
     /// A country's capital city (countries.json names it).
     pub capital: bool,
+    /// For a US county, the point of a town of its name in its state.
+    pub namesake: Option<(f64, f64)>,
 }
 
 /// The files a gazetteer directory must hold.
@@ -259,6 +261,7 @@ pub(crate) fn read_records(dir: &Path) -> Result<Vec<Record>, GeoError> {
             },
             names,
             capital: false,
+            namesake: None,
         });
     }
 
@@ -284,6 +287,7 @@ pub(crate) fn read_records(dir: &Path) -> Result<Vec<Record>, GeoError> {
             },
             names,
             capital: false,
+            namesake: None,
         });
     }
 
@@ -311,14 +315,28 @@ pub(crate) fn read_records(dir: &Path) -> Result<Vec<Record>, GeoError> {
             },
             names,
             capital: false,
+            namesake: None,
         });
     }
 
     let counties: Vec<CountyRow> = parse("us_counties.json", &read(dir, "us_counties.json")?)?;
+    // The largest US town of each (state, name key), for counties named like one of their towns.
+    let mut us_towns: HashMap<(&str, String), &CityRow> = HashMap::new();
+    for city in cities.iter().filter(|c| c.countrycode == "US") {
+        let entry = us_towns.entry((city.admin1code.as_ref(), crate::normalize_name(&city.name))).or_insert(city);
+        if city.population > entry.population {
+            *entry = city;
+        }
+    }
     for county in counties {
         // The extract gives no point for a county: it starts at its state's, and
-        // `resolve_document` moves it to the article's places in that state.
+        // `resolve_document` moves it to the article's towns in that state or, failing those, to
+        // a town of its name in its state ("Orange" in Orange County, California), which
+        // usually lies in or near it.
         let (lat, lon) = state_points.get(&county.state).copied().unwrap_or((0.0, 0.0));
+        let namesake = county_stem(&county.name)
+            .and_then(|stem| us_towns.get(&(county.state.as_str(), stem)))
+            .map(|town| (town.latitude, town.longitude));
         records.push(Record {
             place: Place {
                 geonameid: None,
@@ -332,6 +350,7 @@ pub(crate) fn read_records(dir: &Path) -> Result<Vec<Record>, GeoError> {
             },
             names: vec![county.name],
             capital: false,
+            namesake,
         });
     }
 
@@ -349,6 +368,7 @@ pub(crate) fn read_records(dir: &Path) -> Result<Vec<Record>, GeoError> {
         );
         Record {
             capital: capitals.contains(&row.geonameid),
+            namesake: None,
             place: Place {
                 geonameid: Some(row.geonameid),
                 name: row.name.into_owned(),
@@ -418,6 +438,17 @@ fn ring_centroid(points: &[(f64, f64)]) -> Option<(f64, f64, f64)> {
         return None;
     }
     Some(((area / 2.0).abs(), cy / (3.0 * area), cx / (3.0 * area)))
+}
+
+/// A county's name key without its designation: "orange" for "Orange County", "rapides" for
+/// "Rapides Parish"; `None` when nothing is left.
+fn county_stem(name: &str) -> Option<String> {
+    let key = crate::normalize_name(name);
+    let stem = [" city and borough", " census area", " county", " parish", " borough", " municipality", " city"]
+        .iter()
+        .find_map(|suffix| key.strip_suffix(suffix))
+        .unwrap_or(&key);
+    (!stem.is_empty()).then(|| stem.to_string())
 }
 
 /// The GeoNames ids of the countries' capitals: in each country, the largest town known by the

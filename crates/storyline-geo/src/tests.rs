@@ -30,6 +30,9 @@ pub(crate) fn fixture() -> (tempfile::TempDir, Gazetteer) {
         "5809844": city(5809844, "Seattle", 47.60621, -122.33207, "US", 608660, "WA", &[]),
         "9999002": city(9999002, "Ridgeway", 36.58, -79.86, "US", 700, "VA", &[]),
         "9999003": city(9999003, "Ridgeway", 32.0, -92.0, "US", 800, "LA", &[]),
+        "5379513": city(5379513, "Orange", 33.78779, -117.85311, "US", 139911, "CA", &[]),
+        "5368361": city(5368361, "Los Angeles", 34.05223, -118.24368, "US", 3971883, "CA", &[]),
+        "5391959": city(5391959, "San Francisco", 37.77493, -122.41942, "US", 864816, "CA", &[]),
     });
     fs::write(dir.path().join("cities500.json"), cities.to_string()).expect("write");
     let country = |id: u32, name: &str, iso: &str, iso3: &str, pop: u64, capital: &str| serde_json::json!({"geonameid": id, "name": name, "iso": iso, "iso3": iso3, "population": pop, "capital": capital});
@@ -50,10 +53,11 @@ pub(crate) fn fixture() -> (tempfile::TempDir, Gazetteer) {
         "VA": {"code": "VA", "name": "Virginia", "fips": "51", "geonameid": 6254928},
         "GA": {"code": "GA", "name": "Georgia", "fips": "13", "geonameid": 4197000},
         "WA": {"code": "WA", "name": "Washington", "fips": "53", "geonameid": 5815135},
+        "CA": {"code": "CA", "name": "California", "fips": "06", "geonameid": 5332921},
     });
     fs::write(dir.path().join("us_states.json"), states.to_string()).expect("write");
     let counties = serde_json::json!([{"fips": "22079", "name": "Rapides Parish", "state": "LA"},
-        {"fips": "13151", "name": "Henry County", "state": "GA"}, {"fips": "51089", "name": "Henry County", "state": "VA"}]);
+        {"fips": "13151", "name": "Henry County", "state": "GA"}, {"fips": "06059", "name": "Orange County", "state": "CA"}, {"fips": "51089", "name": "Henry County", "state": "VA"}]);
     fs::write(dir.path().join("us_counties.json"), counties.to_string()).expect("write");
     fs::write(
         dir.path().join("countrynames.yaml"),
@@ -228,4 +232,16 @@ fn two_ambiguous_names_settle_in_the_region_they_share() {
     let places = gaz.resolve_document(&["Henry County", "Ridgeway"]);
     let states: Vec<_> = places.iter().map(|p| p.as_ref().map(|p| p.admin1.as_str())).collect();
     assert_eq!(states, vec![Some("GA"), Some("LA")]);
+}
+
+#[test]
+fn a_county_without_the_articles_towns_takes_its_namesake_towns_point() {
+    let (_dir, gaz) = fixture();
+    let places = gaz.resolve_document(&["Orange County", "California"]);
+    let county = places[0].as_ref().expect("county resolves");
+    assert!(distance_km(county.lat, county.lon, 33.78779, -117.85311) < 1.0);
+    // The article's own towns in the state still come first.
+    let places = gaz.resolve_document(&["Orange County", "San Francisco"]);
+    let county = places[0].as_ref().expect("county resolves");
+    assert!(distance_km(county.lat, county.lon, 37.77493, -122.41942) < 1.0);
 }
