@@ -30,7 +30,7 @@ mod expressions;
 mod publication;
 
 pub use expressions::resolve;
-pub use publication::{infer_publication_date, InferredDate};
+pub use publication::{infer_publication_date, infer_publication_date_from, InferredDate};
 
 use chrono::{Datelike, Duration, NaiveDate};
 use serde::{Deserialize, Serialize};

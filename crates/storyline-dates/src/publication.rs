@@ -27,7 +27,12 @@ const TODAY_WORDS: &[&str] = &["today", "hoy", "aujourd'hui", "aujourd’hui", "
 /// 16/02/2011. Actualizado 11:40h."), or a full date in a sentence that also says "today".
 /// Anything less certain gives `None`: an unknown date is better than a wrong one.
 pub fn infer_publication_date(text: &str, language: Option<&str>) -> Option<InferredDate> {
-    let mentions = resolve(text, None, language);
+    infer_publication_date_from(text, &resolve(text, None, language))
+}
+
+/// [`infer_publication_date`] from the text's date expressions resolved without an anchor
+/// (`resolve(text, None, language)`), for callers that need those anyway.
+pub fn infer_publication_date_from(text: &str, mentions: &[crate::DateMention]) -> Option<InferredDate> {
     let full = |m: &&crate::DateMention| !m.relative && m.value.is_some_and(|v| v.granularity == Granularity::Day);
     if let Some(m) = mentions.iter().filter(full).find(|m| m.start < DATELINE_BYTES) {
         return Some(InferredDate { date: m.value?.start, evidence: m.text.clone(), method: "dateline".into() });

@@ -44,16 +44,19 @@ pub fn coder(models: &Path) -> &'static Coder {
 pub fn code(coder: &Coder, article: &Article) -> ArticleEvents {
     let language = article.language.as_ref().map(|l| l.code.as_str());
     let mut dated = article.clone();
+    // Without a publication date, the expressions resolved without an anchor are what the
+    // inference reads, and what is stored when it infers nothing: resolve them once.
+    let mut unanchored = None;
     if dated.published.is_none() {
-        if let Some(inferred) = storyline_dates::infer_publication_date(&article.text, language) {
-            dated.published = inferred.date.and_hms_opt(0, 0, 0).map(|d| d.and_utc());
+        let mentions = storyline_dates::resolve(&article.text, None, language);
+        match storyline_dates::infer_publication_date_from(&article.text, &mentions) {
+            Some(inferred) => dated.published = inferred.date.and_hms_opt(0, 0, 0).map(|d| d.and_utc()),
+            None => unanchored = Some(mentions),
         }
     }
     let anchor = dated.published.map(|d| d.date_naive());
-    ArticleEvents {
-        events: coder.code_article(&dated),
-        dates: storyline_dates::resolve(&article.text, anchor, language),
-    }
+    let dates = unanchored.unwrap_or_else(|| storyline_dates::resolve(&article.text, anchor, language));
+    ArticleEvents { events: coder.code_article(&dated), dates }
 }
 
 fn stored(actor: &Actor) -> storyline_store::StoredActor {
