@@ -330,7 +330,9 @@ impl Gazetteer {
     /// Resolves all place names of one article together, so that each is read in the light of
     /// the others ("Alexandria" beside "Louisiana" is the one in Louisiana). The same name always
     /// gets the same place within an article. US counties, which the data gives no point of, get
-    /// the middle of the article's towns in their state (or the state's point).
+    /// the middle of the article's towns in their state (or their namesake town's or the state's
+    /// point). A street or building the gazetteer lacks ("Royal Street") gets the article's most
+    /// mentioned town, whose name then differs from the name asked for.
     pub fn resolve_document(&self, toponyms: &[&str]) -> Vec<Option<Place>> {
         // One sense per name per article: work on distinct keys.
         let mut distinct: Vec<String> = Vec::new();
@@ -380,10 +382,36 @@ impl Gazetteer {
                 break;
             }
         }
+        // A street or building the gazetteer cannot know ("Frenchmen Street", "Carnegie
+        // Library") lies, as a rule, in the town the article is about: the town it names most.
+        if let Some(town) = self.focus_town(&chosen, &slots) {
+            for (i, name) in distinct.iter().enumerate() {
+                if chosen[i].is_none() && names_a_local_feature(name) {
+                    chosen[i] = Some(town);
+                }
+            }
+        }
         let mut places: Vec<Option<Place>> =
             chosen.iter().map(|c| c.map(|i| self.places[i as usize].clone())).collect();
         self.place_counties(&chosen, &mut places);
         slots.into_iter().map(|s| places[s].clone()).collect()
+    }
+
+    /// The town that the most mentions of the article resolve to (the first mentioned on a tie);
+    /// `None` when no mention is of a town.
+    fn focus_town(&self, chosen: &[Option<u32>], slots: &[usize]) -> Option<u32> {
+        let mut counts: Vec<(u32, usize, usize)> = Vec::new(); // (place, mentions, first mention)
+        for (mention, &slot) in slots.iter().enumerate() {
+            let Some(place) = chosen[slot] else { continue };
+            if self.places[place as usize].feature != Feature::City {
+                continue;
+            }
+            match counts.iter_mut().find(|c| c.0 == place) {
+                Some(c) => c.1 += 1,
+                None => counts.push((place, 1, mention)),
+            }
+        }
+        counts.into_iter().max_by(|a, b| a.1.cmp(&b.1).then(b.2.cmp(&a.2))).map(|c| c.0)
     }
 
     /// For each candidate of each name, [`Weights::region_support`] times the support of the
@@ -685,6 +713,28 @@ const GENERIC_WORDS: &[&str] = &[
     "lga", "metro", "north", "south", "east", "west", "northern", "southern", "eastern", "western", "central",
     "greater", "upper", "lower", "downtown", "metropolitan", "port",
 ];
+
+/// Words that make a name one of a street, building or site within a town (as name keys).
+/// Natural features (rivers, lakes, mountains) are not among them: they may lie far from any
+/// town of the article.
+const LOCAL_FEATURE_WORDS: &[&str] = &[
+    "street", "road", "avenue", "ave", "boulevard", "blvd", "lane", "drive", "square", "plaza", "park", "church",
+    "cathedral", "chapel", "basilica", "temple", "mosque", "synagogue", "school", "elementary", "middle", "high",
+    "academy", "college", "university", "institute", "library", "hospital", "clinic", "center", "centre", "hall",
+    "house", "tower", "building", "hotel", "inn", "restaurant", "cafe", "bar", "club", "stadium", "arena", "court",
+    "courthouse", "prison", "jail", "station", "airport", "harbor", "harbour", "bridge", "market", "mall", "store",
+    "museum", "gallery", "theatre", "theater", "zoo", "garden", "gardens", "cemetery", "graveyard", "office",
+    "headquarters", "embassy", "campus", "estate", "complex", "casino", "racecourse", "metro", "lagoon", "beach",
+    "pier", "quarter", "canal", "plantation",
+];
+
+/// Whether a name of two or more words has a word of [`LOCAL_FEATURE_WORDS`]: "Royal Street",
+/// "Third Presbyterian Church", but not "Indian Ocean" or "Tamil Nadu".
+fn names_a_local_feature(name: &str) -> bool {
+    let key = normalize_name(name);
+    let words: Vec<&str> = key.split(' ').collect();
+    words.len() >= 2 && words.iter().any(|w| LOCAL_FEATURE_WORDS.contains(w))
+}
 
 /// The entries of a sorted (hash, value) index whose hash is the key's.
 fn lookup<'a>(index: &'a [(u64, u32)], key: &str) -> &'a [(u64, u32)] {

@@ -175,6 +175,7 @@ fn joint_resolution_uses_fuzzy_names_within_the_articles_country() {
 #[test]
 fn unknown_names_stay_unresolved() {
     let (_dir, gaz) = fixture();
+    // Alone, with no town of an article to place it in.
     assert_eq!(gaz.geocode("Frenchmen Street", &GeoContext::default()), None);
     assert_eq!(gaz.geocode("", &GeoContext::default()), None);
     assert_eq!(gaz.resolve_document(&[]), Vec::<Option<Place>>::new());
@@ -244,4 +245,16 @@ fn a_county_without_the_articles_towns_takes_its_namesake_towns_point() {
     let places = gaz.resolve_document(&["Orange County", "San Francisco"]);
     let county = places[0].as_ref().expect("county resolves");
     assert!(distance_km(county.lat, county.lon, 37.77493, -122.41942) < 1.0);
+}
+
+#[test]
+fn a_street_or_building_lies_in_the_articles_main_town() {
+    let (_dir, gaz) = fixture();
+    let places = gaz.resolve_document(&["New Orleans", "Frenchmen Street", "Louisiana", "New Orleans", "Carnegie Library"]);
+    assert_eq!(id(places[1].clone()), Some(4335045));
+    assert_eq!(id(places[4].clone()), Some(4335045));
+    // Not a name of a site within a town, or no town to put it in: unresolved.
+    let places = gaz.resolve_document(&["New Orleans", "Indian Ocean"]);
+    assert_eq!(places[1], None);
+    assert_eq!(gaz.resolve_document(&["Louisiana", "Frenchmen Street"])[1], None);
 }
