@@ -348,7 +348,9 @@ pub(crate) fn read_records(dir: &Path) -> Result<Vec<Record>, GeoError> {
                 feature: Feature::Admin2,
                 population: 0,
             },
-            names: vec![county.name],
+            // Also the name without "County" ("Gwinnett", "Miami-Dade"), as text often writes
+            // it; as an alternate name it yields to a town of that name.
+            names: std::iter::once(county.name.clone()).chain(county_stem(&county.name)).collect(),
             capital: false,
             namesake,
         });

@@ -258,3 +258,12 @@ fn a_street_or_building_lies_in_the_articles_main_town() {
     assert_eq!(places[1], None);
     assert_eq!(gaz.resolve_document(&["Louisiana", "Frenchmen Street"])[1], None);
 }
+
+#[test]
+fn a_county_is_known_without_its_designation_unless_a_town_has_the_name() {
+    let (_dir, gaz) = fixture();
+    let none = GeoContext::default();
+    let rapides = gaz.geocode("Rapides", &none).expect("resolves");
+    assert_eq!((rapides.name.as_str(), rapides.feature), ("Rapides Parish", Feature::Admin2));
+    assert_eq!(gaz.geocode("Orange", &none).map(|p| p.feature), Some(Feature::City));
+}
