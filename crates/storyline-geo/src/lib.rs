@@ -725,15 +725,18 @@ const LOCAL_FEATURE_WORDS: &[&str] = &[
     "courthouse", "prison", "jail", "station", "airport", "harbor", "harbour", "bridge", "market", "mall", "store",
     "museum", "gallery", "theatre", "theater", "zoo", "garden", "gardens", "cemetery", "graveyard", "office",
     "headquarters", "embassy", "campus", "estate", "complex", "casino", "racecourse", "metro", "lagoon", "beach",
-    "pier", "quarter", "canal", "plantation",
+    "pier", "quarter", "canal", "plantation", "township", "town", "village", "farm", "farms", "field", "fields",
+    "faubourg", "rue", "parade", "place", "block",
 ];
 
-/// Whether a name of two or more words has a word of [`LOCAL_FEATURE_WORDS`]: "Royal Street",
-/// "Third Presbyterian Church", but not "Indian Ocean" or "Tamil Nadu".
+/// Whether a name is one of a street, building or site: two or more words with one of
+/// [`LOCAL_FEATURE_WORDS`] ("Royal Street", "Third Presbyterian Church", but not "Indian Ocean"
+/// or "Tamil Nadu"), or a word with a digit (a road number such as "A417", a house number).
 fn names_a_local_feature(name: &str) -> bool {
     let key = normalize_name(name);
     let words: Vec<&str> = key.split(' ').collect();
-    words.len() >= 2 && words.iter().any(|w| LOCAL_FEATURE_WORDS.contains(w))
+    let numbered = words.iter().any(|w| w.chars().any(|c| c.is_ascii_digit()));
+    numbered || (words.len() >= 2 && words.iter().any(|w| LOCAL_FEATURE_WORDS.contains(w)))
 }
 
 /// The entries of a sorted (hash, value) index whose hash is the key's.

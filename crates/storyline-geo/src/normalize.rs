@@ -10,7 +10,8 @@ use unicode_normalization::UnicodeNormalization;
 
 /// The lookup key of a place name: lower case, without diacritics or punctuation, words separated
 /// by single spaces, common abbreviations spelled out ("st" → "saint", "ft" → "fort", "mt" →
-/// "mount"). Never panics; the empty string for a name with no letters or digits.
+/// "mount"; after the first word "co" → "county", "twp" → "township"). Never panics; the empty
+/// string for a name with no letters or digits.
 ///
 /// ```
 /// use storyline_geo::normalize_name;
@@ -42,6 +43,9 @@ pub fn normalize_name(name: &str) -> String {
             "ste" => "sainte",
             "ft" => "fort",
             "mt" => "mount",
+            // After a name only ("Platte Co.", "Madison Twp."): alone, "co" is Colombia's code.
+            "co" if !key.is_empty() => "county",
+            "twp" if !key.is_empty() => "township",
             other => other,
         });
     }
@@ -157,6 +161,9 @@ mod tests {
         assert_eq!(normalize_name("Misrata,"), "misrata");
         assert_eq!(normalize_name("W.Va."), "wva");
         assert_eq!(normalize_name("Ft. Worth"), "fort worth");
+        assert_eq!(normalize_name("Platte Co."), "platte county");
+        assert_eq!(normalize_name("Madison Twp."), "madison township");
+        assert_eq!(normalize_name("CO"), "co");
         assert_eq!(normalize_name("Łódź"), "lodz");
         assert_eq!(normalize_name("Sankt-Peterburg"), "sankt peterburg");
         assert_eq!(normalize_name("N'Djamena"), "ndjamena");

@@ -253,6 +253,10 @@ fn a_street_or_building_lies_in_the_articles_main_town() {
     let places = gaz.resolve_document(&["New Orleans", "Frenchmen Street", "Louisiana", "New Orleans", "Carnegie Library"]);
     assert_eq!(id(places[1].clone()), Some(4335045));
     assert_eq!(id(places[4].clone()), Some(4335045));
+    // Road and house numbers mark a local feature too.
+    let places = gaz.resolve_document(&["Atlanta", "I-75", "2231 Royal"]);
+    assert_eq!(id(places[1].clone()), Some(4180439));
+    assert_eq!(id(places[2].clone()), Some(4180439));
     // Not a name of a site within a town, or no town to put it in: unresolved.
     let places = gaz.resolve_document(&["New Orleans", "Indian Ocean"]);
     assert_eq!(places[1], None);
