@@ -397,21 +397,41 @@ impl Gazetteer {
         slots.into_iter().map(|s| places[s].clone()).collect()
     }
 
-    /// The town that the most mentions of the article resolve to (the first mentioned on a tie);
-    /// `None` when no mention is of a town.
+    /// The town the article is about: of the first-level region that most mentions resolve to
+    /// places in, the town mentioned most (the first mentioned on a tie). Without a region with
+    /// a town, the most mentioned town at all. `None` when no mention is of a town.
     fn focus_town(&self, chosen: &[Option<u32>], slots: &[usize]) -> Option<u32> {
-        let mut counts: Vec<(u32, usize, usize)> = Vec::new(); // (place, mentions, first mention)
-        for (mention, &slot) in slots.iter().enumerate() {
-            let Some(place) = chosen[slot] else { continue };
-            if self.places[place as usize].feature != Feature::City {
+        let mentioned: Vec<&Place> = slots.iter().filter_map(|&slot| chosen[slot]).map(|p| &self.places[p as usize]).collect();
+        let mut regions: Vec<((&str, &str), usize)> = Vec::new();
+        for place in &mentioned {
+            if place.feature == Feature::Country || place.admin1.is_empty() {
                 continue;
             }
-            match counts.iter_mut().find(|c| c.0 == place) {
-                Some(c) => c.1 += 1,
-                None => counts.push((place, 1, mention)),
+            let region = (place.country_code.as_str(), place.admin1.as_str());
+            match regions.iter_mut().find(|r| r.0 == region) {
+                Some(r) => r.1 += 1,
+                None => regions.push((region, 1)),
             }
         }
-        counts.into_iter().max_by(|a, b| a.1.cmp(&b.1).then(b.2.cmp(&a.2))).map(|c| c.0)
+        let most_mentioned_town = |in_region: Option<(&str, &str)>| {
+            let mut counts: Vec<(u32, usize, usize)> = Vec::new(); // (place, mentions, first mention)
+            for (mention, &slot) in slots.iter().enumerate() {
+                let Some(index) = chosen[slot] else { continue };
+                let place = &self.places[index as usize];
+                let inside = in_region.is_none_or(|r| r == (place.country_code.as_str(), place.admin1.as_str()));
+                if place.feature != Feature::City || !inside {
+                    continue;
+                }
+                match counts.iter_mut().find(|c| c.0 == index) {
+                    Some(c) => c.1 += 1,
+                    None => counts.push((index, 1, mention)),
+                }
+            }
+            counts.into_iter().max_by(|a, b| a.1.cmp(&b.1).then(b.2.cmp(&a.2))).map(|c| c.0)
+        };
+        // Regions by mentions, most first (stable: the first mentioned on a tie).
+        regions.sort_by(|a, b| b.1.cmp(&a.1));
+        regions.iter().find_map(|&(region, _)| most_mentioned_town(Some(region))).or_else(|| most_mentioned_town(None))
     }
 
     /// For each candidate of each name, [`Weights::region_support`] times the support of the

@@ -253,6 +253,9 @@ fn a_street_or_building_lies_in_the_articles_main_town() {
     let places = gaz.resolve_document(&["New Orleans", "Frenchmen Street", "Louisiana", "New Orleans", "Carnegie Library"]);
     assert_eq!(id(places[1].clone()), Some(4335045));
     assert_eq!(id(places[4].clone()), Some(4335045));
+    // The town of the region the article is most about, though another is mentioned as often.
+    let places = gaz.resolve_document(&["Cairo", "Frenchmen Street", "New Orleans", "Louisiana"]);
+    assert_eq!(id(places[1].clone()), Some(4335045));
     // Road and house numbers mark a local feature too.
     let places = gaz.resolve_document(&["Atlanta", "I-75", "2231 Royal"]);
     assert_eq!(id(places[1].clone()), Some(4180439));
