@@ -216,12 +216,15 @@ pub(crate) fn read_records(dir: &Path) -> Result<Vec<Record>, GeoError> {
 
     let states_text = read(dir, "us_states.json")?;
     let states: HashMap<String, StateRow> = parse("us_states.json", &states_text)?;
-    // Main names of towns of 15,000 or more and of US states: what an alias must not be.
+    let subnational = subnational_regions(&aliases, &cities);
+    // Main names of towns of 15,000 or more and of US states, and names of the sub-national
+    // regions: what a country's alias must not be ("Wales" is not the United Kingdom).
     let other_places: std::collections::HashSet<String> = cities
         .par_iter()
         .filter(|c| c.population >= 15_000)
         .map(|c| crate::normalize_name(&c.name))
         .chain(states.par_iter().map(|(_, s)| crate::normalize_name(&s.name)))
+        .chain(subnational.iter().flat_map(|r| &r.2).map(|n| crate::normalize_name(n)).collect::<Vec<_>>())
         .collect();
 
     let mut records = Vec::with_capacity(cities.len() + 4000);
@@ -308,6 +311,25 @@ pub(crate) fn read_records(dir: &Path) -> Result<Vec<Record>, GeoError> {
                 name: state.name,
                 country_code: "US".into(),
                 admin1: state.code,
+                lat,
+                lon,
+                feature: Feature::Admin1,
+                population,
+            },
+            names,
+            capital: false,
+            namesake: None,
+        });
+    }
+
+    for (country, admin1, names) in subnational {
+        let (lat, lon, population) = region_point(&cities, &country, &admin1);
+        records.push(Record {
+            place: Place {
+                geonameid: None,
+                name: names[0].clone(),
+                country_code: country,
+                admin1,
                 lat,
                 lon,
                 feature: Feature::Admin1,
@@ -518,9 +540,32 @@ fn region_point(cities: &[CityRow], country: &str, admin1: &str) -> (f64, f64, u
     (lat, lon, members.iter().map(|c| c.population).sum())
 }
 
+/// England, which countrynames lists only as a name of the United Kingdom, as it lists Wales,
+/// Scotland and Northern Ireland under their own codes (GB-WLS, …).
+const EXTRA_REGIONS: &[(&str, &[&str])] = &[("GB-ENG", &["England", "English"])];
+
+/// The sub-national regions of countrynames (and [`EXTRA_REGIONS`]) whose code's second part is
+/// a GeoNames first-level code of towns of that country ("GB-WLS": the towns of Wales have
+/// admin1 code "WLS"), so that their towns give them a point: (country, admin1, names).
+fn subnational_regions(aliases: &HashMap<String, Vec<String>>, cities: &[CityRow]) -> Vec<(String, String, Vec<String>)> {
+    let extra = EXTRA_REGIONS.iter().map(|(code, names)| (code.to_string(), names.iter().map(|n| n.to_string()).collect()));
+    let mut regions: Vec<(String, String, Vec<String>)> = aliases
+        .iter()
+        .map(|(code, names)| (code.clone(), names.clone()))
+        .chain(extra)
+        .filter_map(|(code, names)| {
+            let (country, admin1) = code.split_once('-')?;
+            let known = cities.iter().any(|c| c.countrycode == country && c.admin1code == admin1);
+            (known && !names.is_empty()).then(|| (country.to_string(), admin1.to_string(), names))
+        })
+        .collect();
+    regions.sort();
+    regions
+}
+
 /// Reads countrynames' alias list: a YAML mapping from an ISO code to a list of names, nothing
-/// more. Only the two-letter codes are kept (the others are groups, sub-national regions and
-/// the "FAIL" list of non-countries).
+/// more. Two-letter codes and sub-national codes ("GB-WLS") are kept (the others are groups
+/// and the "FAIL" list of non-countries).
 pub(crate) fn parse_countrynames(text: &str) -> HashMap<String, Vec<String>> {
     let mut aliases: HashMap<String, Vec<String>> = HashMap::new();
     let mut current: Option<String> = None;
@@ -538,7 +583,13 @@ pub(crate) fn parse_countrynames(text: &str) -> HashMap<String, Vec<String>> {
             }
         } else if let Some(key) = trimmed.strip_suffix(':') {
             let key = unquote(key.trim());
-            current = (key.len() == 2 && key.chars().all(|c| c.is_ascii_uppercase())).then_some(key);
+            let country = |k: &str| k.len() == 2 && k.chars().all(|c| c.is_ascii_uppercase());
+            let region = |k: &str| !k.is_empty() && k.len() <= 4 && k.chars().all(|c| c.is_ascii_alphanumeric());
+            let wanted = match key.split_once('-') {
+                Some((c, r)) => country(c) && region(r),
+                None => country(&key),
+            };
+            current = wanted.then_some(key);
         }
     }
     aliases
@@ -586,7 +637,8 @@ mod tests {
         let aliases = parse_countrynames(text);
         assert_eq!(aliases["LY"], vec!["Libyan", "Libya"]);
         assert_eq!(aliases["NO"], vec!["Norway"]);
-        assert!(!aliases.contains_key("FAIL") && !aliases.contains_key("GB-SCT"));
+        assert!(!aliases.contains_key("FAIL"));
+        assert_eq!(aliases["GB-SCT"], vec!["Scotland"]);
     }
 
     #[test]

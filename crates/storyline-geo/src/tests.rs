@@ -33,6 +33,8 @@ pub(crate) fn fixture() -> (tempfile::TempDir, Gazetteer) {
         "5379513": city(5379513, "Orange", 33.78779, -117.85311, "US", 139911, "CA", &[]),
         "5368361": city(5368361, "Los Angeles", 34.05223, -118.24368, "US", 3971883, "CA", &[]),
         "5391959": city(5391959, "San Francisco", 37.77493, -122.41942, "US", 864816, "CA", &[]),
+        "2643743": city(2643743, "London", 51.50853, -0.12574, "GB", 8961989, "ENG", &[]),
+        "2653822": city(2653822, "Cardiff", 51.48, -3.18, "GB", 447287, "WLS", &[]),
     });
     fs::write(dir.path().join("cities500.json"), cities.to_string()).expect("write");
     let country = |id: u32, name: &str, iso: &str, iso3: &str, pop: u64, capital: &str| serde_json::json!({"geonameid": id, "name": name, "iso": iso, "iso3": iso3, "population": pop, "capital": capital});
@@ -43,6 +45,7 @@ pub(crate) fn fixture() -> (tempfile::TempDir, Gazetteer) {
         "LB": country(272103, "Lebanon", "LB", "LBN", 6848925, "Beirut"),
         "SY": country(163843, "Syria", "SY", "SYR", 16906283, "Damascus"),
         "GE": country(614540, "Georgia", "GE", "GEO", 3731000, "Tbilisi"),
+        "GB": country(2635167, "United Kingdom", "GB", "GBR", 66488991, "London"),
     });
     fs::write(dir.path().join("countries.json"), countries.to_string()).expect("write");
     let continents = serde_json::json!({"AF": {"geonameId": 6255146, "toponymName": "Africa", "lat": "7.19", "lng": "21.09",
@@ -61,7 +64,7 @@ pub(crate) fn fixture() -> (tempfile::TempDir, Gazetteer) {
     fs::write(dir.path().join("us_counties.json"), counties.to_string()).expect("write");
     fs::write(
         dir.path().join("countrynames.yaml"),
-        "FAIL:\n  - Africa\nLY:\n  - Libyan\n  - ليبيا\nEG:\n  - Egyptian\n  - مصر\nUS:\n  - America\n  - U.S.\n",
+        "FAIL:\n  - Africa\nGB:\n  - England\n  - Britain\nGB-WLS:\n  - Wales\n  - Welsh\nLY:\n  - Libyan\n  - ليبيا\nEG:\n  - Egyptian\n  - مصر\nUS:\n  - America\n  - U.S.\n",
     )
     .expect("write");
     fs::create_dir(dir.path().join("countryinfo")).expect("mkdir");
@@ -273,4 +276,17 @@ fn a_county_is_known_without_its_designation_unless_a_town_has_the_name() {
     let rapides = gaz.geocode("Rapides", &none).expect("resolves");
     assert_eq!((rapides.name.as_str(), rapides.feature), ("Rapides Parish", Feature::Admin2));
     assert_eq!(gaz.geocode("Orange", &none).map(|p| p.feature), Some(Feature::City));
+}
+
+#[test]
+fn the_nations_of_the_united_kingdom_are_regions_with_their_towns_point() {
+    let (_dir, gaz) = fixture();
+    let none = GeoContext::default();
+    for (name, admin1) in [("Wales", "WLS"), ("Welsh", "WLS"), ("England", "ENG"), ("English", "ENG")] {
+        let place = gaz.geocode(name, &none).unwrap_or_else(|| panic!("{name} resolves"));
+        assert_eq!((place.feature, place.country_code.as_str(), place.admin1.as_str()), (Feature::Admin1, "GB", admin1));
+    }
+    let wales = gaz.geocode("Wales", &none).expect("Wales");
+    assert!(distance_km(wales.lat, wales.lon, 51.48, -3.18) < 1.0);
+    assert_eq!(gaz.geocode("Britain", &none).map(|p| p.feature), Some(Feature::Country));
 }
