@@ -3,15 +3,16 @@
 //!
 //! The gazetteer holds GeoNames' cities with 500 or more inhabitants (235,000, with their names in
 //! many scripts), every country (with aliases and adjectives such as "Libyan" from countrynames and
-//! countryinfo), the continents, and the US states and counties. `scripts/setup.d/10-geonames.sh`
-//! installs those files into `models/geonames/`.
+//! countryinfo), the continents, the US states and counties, and the nations of the United
+//! Kingdom. `scripts/setup.d/10-geonames.sh` installs those files into `models/geonames/`.
 //!
 //! Names are looked up by a key that ignores case, diacritics, punctuation and the Arabic article
-//! ([`normalize_name`]); a name with no exact hit falls back to places whose consonant skeleton
-//! matches and whose spelling is within a few edits, in the countries the article mentions.
-//! Among the candidates for a name, [`Gazetteer::resolve_document`] prefers the reading that fits
-//! the article's other place names: the same country, the same US state, nearby; then larger
-//! places.
+//! ([`normalize_name`]); a name with no exact hit falls back to a place named inside it ("Dubai
+//! World Cup"), then to places whose consonant skeleton matches and whose spelling is within a few
+//! edits, in the countries the article mentions. Among the candidates for a name,
+//! [`Gazetteer::resolve_document`] prefers the reading that fits the article's other place names:
+//! the same country, the same US state, nearby; then capitals and larger places. A street or
+//! building the gazetteer lacks is put in the town the article is about.
 //!
 //! ```no_run
 //! use storyline_geo::{Feature, Gazetteer, GeoContext};
@@ -401,7 +402,8 @@ impl Gazetteer {
     /// places in, the town mentioned most (the first mentioned on a tie). Without a region with
     /// a town, the most mentioned town at all. `None` when no mention is of a town.
     fn focus_town(&self, chosen: &[Option<u32>], slots: &[usize]) -> Option<u32> {
-        let mentioned: Vec<&Place> = slots.iter().filter_map(|&slot| chosen[slot]).map(|p| &self.places[p as usize]).collect();
+        let mentioned: Vec<&Place> =
+            slots.iter().filter_map(|&slot| chosen[slot]).map(|p| &self.places[p as usize]).collect();
         let mut regions: Vec<((&str, &str), usize)> = Vec::new();
         for place in &mentioned {
             if place.feature == Feature::Country || place.admin1.is_empty() {
@@ -430,7 +432,7 @@ impl Gazetteer {
             counts.into_iter().max_by(|a, b| a.1.cmp(&b.1).then(b.2.cmp(&a.2))).map(|c| c.0)
         };
         // Regions by mentions, most first (stable: the first mentioned on a tie).
-        regions.sort_by(|a, b| b.1.cmp(&a.1));
+        regions.sort_by_key(|r| std::cmp::Reverse(r.1));
         regions.iter().find_map(|&(region, _)| most_mentioned_town(Some(region))).or_else(|| most_mentioned_town(None))
     }
 
@@ -723,6 +725,7 @@ impl Gazetteer {
 /// Words that name what kind of thing a longer name is, not where it is: what institutions,
 /// teams, parts of a place and administrative units add to a place name (as name keys). Street
 /// words are not among them: a street's name says nothing about which town it is in.
+#[rustfmt::skip] // a word list reads better packed than one word a line
 const GENERIC_WORDS: &[&str] = &[
     "the", "of", "and", "at", "in", "for", "de", "la", "le", "university", "college", "school", "institute", "academy",
     "hospital", "medical", "centre", "center", "council", "city", "county", "municipal", "district", "court", "high",
@@ -737,6 +740,7 @@ const GENERIC_WORDS: &[&str] = &[
 /// Words that make a name one of a street, building or site within a town (as name keys).
 /// Natural features (rivers, lakes, mountains) are not among them: they may lie far from any
 /// town of the article.
+#[rustfmt::skip] // a word list reads better packed than one word a line
 const LOCAL_FEATURE_WORDS: &[&str] = &[
     "street", "road", "avenue", "ave", "boulevard", "blvd", "lane", "drive", "square", "plaza", "park", "church",
     "cathedral", "chapel", "basilica", "temple", "mosque", "synagogue", "school", "elementary", "middle", "high",

@@ -547,8 +547,12 @@ const EXTRA_REGIONS: &[(&str, &[&str])] = &[("GB-ENG", &["England", "English"])]
 /// The sub-national regions of countrynames (and [`EXTRA_REGIONS`]) whose code's second part is
 /// a GeoNames first-level code of towns of that country ("GB-WLS": the towns of Wales have
 /// admin1 code "WLS"), so that their towns give them a point: (country, admin1, names).
-fn subnational_regions(aliases: &HashMap<String, Vec<String>>, cities: &[CityRow]) -> Vec<(String, String, Vec<String>)> {
-    let extra = EXTRA_REGIONS.iter().map(|(code, names)| (code.to_string(), names.iter().map(|n| n.to_string()).collect()));
+fn subnational_regions(
+    aliases: &HashMap<String, Vec<String>>,
+    cities: &[CityRow],
+) -> Vec<(String, String, Vec<String>)> {
+    let extra =
+        EXTRA_REGIONS.iter().map(|(code, names)| (code.to_string(), names.iter().map(|n| n.to_string()).collect()));
     let mut regions: Vec<(String, String, Vec<String>)> = aliases
         .iter()
         .map(|(code, names)| (code.clone(), names.clone()))

@@ -253,7 +253,8 @@ fn a_county_without_the_articles_towns_takes_its_namesake_towns_point() {
 #[test]
 fn a_street_or_building_lies_in_the_articles_main_town() {
     let (_dir, gaz) = fixture();
-    let places = gaz.resolve_document(&["New Orleans", "Frenchmen Street", "Louisiana", "New Orleans", "Carnegie Library"]);
+    let places =
+        gaz.resolve_document(&["New Orleans", "Frenchmen Street", "Louisiana", "New Orleans", "Carnegie Library"]);
     assert_eq!(id(places[1].clone()), Some(4335045));
     assert_eq!(id(places[4].clone()), Some(4335045));
     // The town of the region the article is most about, though another is mentioned as often.
@@ -284,7 +285,10 @@ fn the_nations_of_the_united_kingdom_are_regions_with_their_towns_point() {
     let none = GeoContext::default();
     for (name, admin1) in [("Wales", "WLS"), ("Welsh", "WLS"), ("England", "ENG"), ("English", "ENG")] {
         let place = gaz.geocode(name, &none).unwrap_or_else(|| panic!("{name} resolves"));
-        assert_eq!((place.feature, place.country_code.as_str(), place.admin1.as_str()), (Feature::Admin1, "GB", admin1));
+        assert_eq!(
+            (place.feature, place.country_code.as_str(), place.admin1.as_str()),
+            (Feature::Admin1, "GB", admin1)
+        );
     }
     let wales = gaz.geocode("Wales", &none).expect("Wales");
     assert!(distance_km(wales.lat, wales.lon, 51.48, -3.18) < 1.0);
