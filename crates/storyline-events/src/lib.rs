@@ -250,14 +250,26 @@ impl Coder {
     pub fn code_article(&self, article: &Article) -> Vec<CodedEvent> {
         let anchor = article.published.map(|d| d.date_naive());
         let language = article.language.as_ref().map(|l| l.code.as_str());
+        self.code_article_with_dates(article, &storyline_dates::resolve(&article.text, anchor, language))
+    }
+
+    /// [`Coder::code_article`] with the article's date expressions already resolved (against
+    /// its publication date): each event takes the first resolved one in its sentence.
+    pub fn code_article_with_dates(
+        &self,
+        article: &Article,
+        dates: &[storyline_dates::DateMention],
+    ) -> Vec<CodedEvent> {
         let mut out = Vec::new();
         for (index, sentence) in storyline_text::sentences(&article.text).into_iter().enumerate() {
             let events = self.code_sentence(sentence.text);
             if events.is_empty() {
                 continue;
             }
-            let dates = storyline_dates::resolve(sentence.text, anchor, language);
-            let date_mention = dates.iter().find(|m| m.value.is_some()).or(dates.first());
+            let end = sentence.start + sentence.text.len();
+            let in_sentence: Vec<&storyline_dates::DateMention> =
+                dates.iter().filter(|m| m.start >= sentence.start && m.end <= end).collect();
+            let date_mention = in_sentence.iter().find(|m| m.value.is_some()).or(in_sentence.first()).copied();
             for event in events {
                 out.push(CodedEvent {
                     article: article.id.clone(),

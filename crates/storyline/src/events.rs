@@ -56,7 +56,7 @@ pub fn code(coder: &Coder, article: &Article) -> ArticleEvents {
     }
     let anchor = dated.published.map(|d| d.date_naive());
     let dates = unanchored.unwrap_or_else(|| storyline_dates::resolve(&article.text, anchor, language));
-    ArticleEvents { events: coder.code_article(&dated), dates }
+    ArticleEvents { events: coder.code_article_with_dates(&dated, &dates), dates }
 }
 
 fn stored(actor: &Actor) -> storyline_store::StoredActor {
