@@ -353,7 +353,7 @@ async function entityPage(id) {
   show(h('article', { class: 'reader' },
     h('p', { class: 'kicker' }, link('/', 'Events'), ` / ${e.kind}`),
     h('h1', {}, e.name),
-    meta(plural(Array.isArray(e.mentions) ? e.mentions.length : e.mentions, 'mention'), plural(e.articles.length, 'article'),
+    meta(plural(e.mentions, 'mention'), plural(e.articles.length, 'article'),
       e.country ? `country ${e.country}` : null),
     e.aliases.length > 1 ? h('section', { class: 'block' }, h('h2', {}, 'Also written'), chips(e.aliases.map((a) => h('span', {}, a)))) : null,
     e.roles.length ? h('section', { class: 'block' }, h('h2', {}, 'Roles'), chips(e.roles.map((r) => h('span', {}, r)))) : null,

@@ -504,6 +504,8 @@ async fn entity_detail_shows_aliases_disputes_and_quotes() {
     let aliases = detail["aliases"].to_string();
     assert!(aliases.contains("Salam") && aliases.contains("Salah"), "{detail:#}");
     assert!(!detail["disagreements"].as_array().unwrap().is_empty(), "{detail:#}");
+    // One key per thing: the count, and the spans it counts.
+    assert_eq!(detail["mentions"].as_u64().unwrap() as usize, detail["mention_spans"].as_array().unwrap().len());
 
     let akar =
         people["items"].as_array().unwrap().iter().find(|e| e["name"].as_str().unwrap().contains("Akar")).unwrap();

@@ -59,7 +59,8 @@ pub struct EntityDetail {
     #[serde(flatten)]
     pub summary: EntitySummary,
     pub articles: Vec<EntityArticle>,
-    pub mentions: Vec<Mention>,
+    /// Every mention with its span (the summary's `mentions` is their count).
+    pub mention_spans: Vec<Mention>,
     /// Quotes the entity said.
     pub quotes: Vec<Quote>,
     /// The entity itself when it is a place, else the places mentioned alongside it.
@@ -385,7 +386,7 @@ impl Store {
         } else {
             self.places_alongside(id)?
         };
-        Ok(Some(EntityDetail { summary, articles, mentions, quotes, places }))
+        Ok(Some(EntityDetail { summary, articles, mention_spans: mentions, quotes, places }))
     }
 
     /// Places mentioned in the articles that mention `id`, most mentioned first.
