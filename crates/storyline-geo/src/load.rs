@@ -298,47 +298,18 @@ pub(crate) fn read_records(dir: &Path) -> Result<Vec<Record>, GeoError> {
     states.sort_by(|a, b| a.code.cmp(&b.code));
     let mut state_points = HashMap::new();
     for state in states {
-        let (lat, lon, population) = region_point(&cities, "US", &state.code);
-        state_points.insert(state.code.clone(), (lat, lon));
         let mut names = vec![state.name.clone(), state.code.clone()];
         if let Some((_, abbreviations)) = US_STATE_ABBREVIATIONS.iter().find(|(code, _)| *code == state.code) {
             names.extend(abbreviations.iter().map(|a| a.to_string()));
         }
         names.push(format!("{} State", state.name));
-        records.push(Record {
-            place: Place {
-                geonameid: Some(state.geonameid),
-                name: state.name,
-                country_code: "US".into(),
-                admin1: state.code,
-                lat,
-                lon,
-                feature: Feature::Admin1,
-                population,
-            },
-            names,
-            capital: false,
-            namesake: None,
-        });
+        let record = region_record(&cities, Some(state.geonameid), state.name, "US".into(), state.code, names);
+        state_points.insert(record.place.admin1.clone(), (record.place.lat, record.place.lon));
+        records.push(record);
     }
 
     for (country, admin1, names) in subnational {
-        let (lat, lon, population) = region_point(&cities, &country, &admin1);
-        records.push(Record {
-            place: Place {
-                geonameid: None,
-                name: names[0].clone(),
-                country_code: country,
-                admin1,
-                lat,
-                lon,
-                feature: Feature::Admin1,
-                population,
-            },
-            names,
-            capital: false,
-            namesake: None,
-        });
+        records.push(region_record(&cities, None, names[0].clone(), country, admin1, names));
     }
 
     let counties: Vec<CountyRow> = parse("us_counties.json", &read(dir, "us_counties.json")?)?;
@@ -524,6 +495,24 @@ fn capital_or_mean(cities: &[CityRow], iso: &str, capital: &str) -> (f64, f64) {
 /// A point for a first-level region and its population, from its cities: the middle of the
 /// box that holds the central 90 % of them on each axis (outlying islands and exclaves left
 /// out), and the sum of their populations.
+/// A first-level region, placed at its towns' point ([`region_point`]).
+fn region_record(
+    cities: &[CityRow],
+    geonameid: Option<u32>,
+    name: String,
+    country_code: String,
+    admin1: String,
+    names: Vec<String>,
+) -> Record {
+    let (lat, lon, population) = region_point(cities, &country_code, &admin1);
+    Record {
+        place: Place { geonameid, name, country_code, admin1, lat, lon, feature: Feature::Admin1, population },
+        names,
+        capital: false,
+        namesake: None,
+    }
+}
+
 fn region_point(cities: &[CityRow], country: &str, admin1: &str) -> (f64, f64, u64) {
     let members: Vec<&CityRow> = cities.iter().filter(|c| c.countrycode == country && c.admin1code == admin1).collect();
     if members.is_empty() {
