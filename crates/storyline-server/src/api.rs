@@ -344,9 +344,9 @@ async fn article_entities(
 ) -> ApiResult<Response> {
     let id = text_id(id)?;
     state
-        .read(move |_, store| match store.article(&id)? {
-            Some(_) => Ok(Json(store.article_entities(&id)?).into_response()),
-            None => Err(ApiError::not_found(format!("no article with id {id:?}"))),
+        .read(move |_, store| match store.article_exists(&id)? {
+            true => Ok(Json(store.article_entities(&id)?).into_response()),
+            false => Err(ApiError::not_found(format!("no article with id {id:?}"))),
         })
         .await
 }
@@ -366,22 +366,17 @@ pub struct CodedEventQuery {
 async fn list_coded_events(
     State(state): State<AppState>,
     q: Result<Query<CodedEventQuery>, QueryRejection>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Paged<storyline_store::StoredCodedEvent>>> {
     let q = query(q)?;
     let (limit, offset) = page_bounds(q.limit, q.offset)?;
-    if let Some(since) = &q.since {
-        chrono::NaiveDate::parse_from_str(since, "%Y-%m-%d")
-            .map_err(|_| ApiError::bad_query(format!("since must be a day, YYYY-MM-DD, got {since:?}")))?;
-    }
-    let filter =
-        CodedEventFilter { actor: q.actor, event_type: q.event_type.map(|t| t.to_ascii_uppercase()), since: q.since };
+    let since = q.since.map(|s| instant("since", &s).map(|d| d.format("%Y-%m-%d").to_string())).transpose()?;
+    let filter = CodedEventFilter { actor: q.actor, event_type: q.event_type.map(|t| t.to_ascii_uppercase()), since };
     state
         .read(move |_, store| {
             let all = store.coded_events(&filter)?;
-            let more = all.len() > offset + limit;
-            let items: Vec<_> = all.into_iter().skip(offset).take(limit).collect();
-            let next = more.then_some(offset + items.len());
-            Ok(Json(json!({ "items": items, "limit": limit, "offset": offset, "next_offset": next })))
+            let total = all.len() as u64;
+            let items = all.into_iter().skip(offset).take(limit).collect();
+            Ok(Json(paged(Page { items, total }, limit, offset)))
         })
         .await
 }

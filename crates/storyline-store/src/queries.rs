@@ -124,6 +124,10 @@ impl Store {
     }
 
     /// An event with its members; `None` if there is no such event.
+    pub fn article_exists(&self, id: &str) -> Result<bool> {
+        Ok(self.conn.query_row("SELECT 1 FROM articles WHERE id = ?1", [id], |_| Ok(())).optional()?.is_some())
+    }
+
     pub fn event_exists(&self, id: EventId) -> Result<bool> {
         Ok(self
             .conn
