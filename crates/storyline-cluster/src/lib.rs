@@ -193,6 +193,11 @@ mod tests {
         TermVector::from_weights(terms.iter().map(|(t, w)| (t.to_string(), *w)).collect())
     }
 
+    /// A candidate event without dates or a semantic score.
+    fn undated(id: EventId, terms: &[(&str, f32)]) -> EventCandidate {
+        EventCandidate { id, centroid: vector(terms), first: None, last: None, semantic: None }
+    }
+
     #[test]
     fn vectors_are_unit_length_and_cosine_is_symmetric() {
         let a = vector(&[("libya", 3.0), ("turkey", 4.0)]);
@@ -213,20 +218,8 @@ mod tests {
     fn joins_the_most_similar_event_above_threshold_only() {
         let config = ClusterConfig::default();
         let article = vector(&[("libya", 1.0), ("turkey", 1.0), ("qatar", 1.0)]);
-        let near = EventCandidate {
-            id: 1,
-            centroid: vector(&[("libya", 1.0), ("turkey", 1.0)]),
-            first: None,
-            last: None,
-            semantic: None,
-        };
-        let far = EventCandidate {
-            id: 2,
-            centroid: vector(&[("election", 1.0), ("libya", 0.1)]),
-            first: None,
-            last: None,
-            semantic: None,
-        };
+        let near = undated(1, &[("libya", 1.0), ("turkey", 1.0)]);
+        let far = undated(2, &[("election", 1.0), ("libya", 0.1)]);
         assert_eq!(choose_event(&article, None, &[far.clone(), near], &config).map(|c| c.0), Some(1));
         assert_eq!(choose_event(&article, None, &[far], &config), None);
     }
@@ -248,11 +241,8 @@ mod tests {
         let config = ClusterConfig::default();
         let article = vector(&[("libia", 1.0), ("turquía", 1.0)]);
         let event = |id, semantic| EventCandidate {
-            id,
-            centroid: vector(&[("libya", 1.0), ("turkey", 1.0)]),
-            first: None,
-            last: None,
             semantic: Some(semantic),
+            ..undated(id, &[("libya", 1.0), ("turkey", 1.0)])
         };
         assert_eq!(choose_event(&article, None, &[event(1, 0.85), event(2, 0.9)], &config).map(|c| c.0), Some(2));
         assert_eq!(choose_event(&article, None, &[event(1, 0.7)], &config), None);

@@ -32,6 +32,20 @@ fn json(cmd: &mut Command) -> Value {
     serde_json::from_slice(&output.stdout).unwrap()
 }
 
+/// A store with the seeds ingested by `models` (its folder and path), or `None` (said) when the
+/// seeds are missing.
+fn seeded_store(models: &Path) -> Option<(tempfile::TempDir, PathBuf, Value)> {
+    let seeds = root().join("../shared/seeds");
+    if !seeds.is_dir() {
+        eprintln!("SKIPPED: no seeds at {}", seeds.display());
+        return None;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let report = json(storyline(&db, models).arg("ingest").arg(&seeds));
+    Some((dir, db, report))
+}
+
 #[test]
 fn models_lists_what_is_installed() {
     let dir = tempfile::tempdir().unwrap();
@@ -46,14 +60,7 @@ fn models_lists_what_is_installed() {
 #[test]
 fn compare_explains_that_the_republication_is_closer_than_the_older_story() {
     let Some(models) = models() else { return };
-    let seeds = root().join("../shared/seeds");
-    if !seeds.is_dir() {
-        eprintln!("SKIPPED: no seeds at {}", seeds.display());
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("s.db");
-    json(storyline(&db, &models).arg("ingest").arg(&seeds));
+    let Some((_dir, db, _)) = seeded_store(&models) else { return };
     let compare = |a: &str, b: &str| json(storyline(&db, &models).args(["compare", a, b]));
     let same = compare("000_ea50157a1f620560", "001_39be850b2c363a0b");
     let other = compare("000_ea50157a1f620560", "003_95318f47aea74e28");
@@ -85,14 +92,7 @@ fn eval_sts_reports_overall_and_per_language_pair() {
 #[test]
 fn seeds_form_two_events_across_languages_in_one_storyline() {
     let Some(models) = models() else { return };
-    let seeds = root().join("../shared/seeds");
-    if !seeds.is_dir() {
-        eprintln!("SKIPPED: no seeds at {}", seeds.display());
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("s.db");
-    let report = json(storyline(&db, &models).arg("ingest").arg(&seeds));
+    let Some((_dir, db, report)) = seeded_store(&models) else { return };
     assert_eq!(report["events_created"], 2, "{report:#}");
 
     let stories = json(storyline(&db, &models).arg("stories"));
