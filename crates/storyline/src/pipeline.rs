@@ -162,45 +162,49 @@ pub fn ingest_paths(
             .flatten()
             .filter_map(|item| item.map_err(|skip| report.skipped.push(skip)).ok())
             .collect();
-        let articles = settle_file_ids(store, articles, &mut report.renamed)?;
+        report.articles += articles.len();
+        done.articles_done += articles.len();
+        let articles = screen_arrivals(store, articles, &mut report)?;
         let prepared = models.prepare(articles, options);
-        report.articles += prepared.len();
         store_batch(store, &prepared, models.semantic.as_deref(), options, &mut report)?;
         done.files_done += chunk.len();
-        done.articles_done += prepared.len();
         progress(done);
     }
     Ok(report)
 }
 
-/// Gives an article read from a file a new id, `{file name}-{text hash}`, when its file-name id
-/// already belongs to a different text, stored or earlier in this batch: two folders often hold
-/// files of the same name, and neither should be lost. The suffix comes from the text, so
-/// ingesting the same files again finds the same ids.
-fn settle_file_ids(
-    store: &mut Store,
-    articles: Vec<Article>,
-    renamed: &mut Vec<(String, String)>,
-) -> Result<Vec<Article>> {
+/// Screens a batch's articles before the costly preparation: those already stored with the
+/// same text are counted as unchanged and go no further (re-ingesting a folder embeds nothing
+/// again), and an article read from a file gets a new id, `{file name}-{text hash}`, when its
+/// file-name id already belongs to a different text, stored or earlier in this batch: two
+/// folders often hold files of the same name, and neither should be lost. The suffix comes
+/// from the text, so ingesting the same files again finds the same ids.
+fn screen_arrivals(store: &mut Store, articles: Vec<Article>, report: &mut IngestReport) -> Result<Vec<Article>> {
     let lookup = store.batch()?; // read only: dropped without commit
     let mut taken: HashMap<String, u64> = HashMap::new();
-    let mut settled = Vec::with_capacity(articles.len());
+    let mut kept = Vec::with_capacity(articles.len());
     for mut article in articles {
         let hash = storyline_text::normalized_hash(&article.text);
-        let clash = match taken.get(&article.id) {
-            Some(&earlier) => earlier != hash,
-            None => lookup.article_status(&article.id, hash)? == ArticleStatus::Conflict,
+        let mut status = match taken.get(&article.id) {
+            Some(&earlier) if earlier == hash => ArticleStatus::New, // stored as unchanged in turn
+            Some(_) => ArticleStatus::Conflict,
+            None => lookup.article_status(&article.id, hash)?,
         };
-        if let (true, Some(path)) = (clash, &article.source.path) {
+        if let (ArticleStatus::Conflict, Some(path)) = (&status, &article.source.path) {
             let id = format!("{}-{:08x}", article.id, hash as u32);
             tracing::info!(file = %path, from = %article.id, to = %id, "file-name id taken by another text");
-            renamed.push((path.clone(), id.clone()));
+            report.renamed.push((path.clone(), id.clone()));
+            status = lookup.article_status(&id, hash)?;
             article.id = id;
         }
+        if status == ArticleStatus::Unchanged {
+            report.unchanged += 1;
+            continue;
+        }
         taken.insert(article.id.clone(), hash);
-        settled.push(article);
+        kept.push(article);
     }
-    Ok(settled)
+    Ok(kept)
 }
 
 /// Stores articles that are already parsed (the HTTP API's `POST /api/articles`), in order, as
