@@ -4,11 +4,14 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use anyhow::Result;
 use storyline_entities::{resolve, EntityIndex, Extraction, Extractor};
 use storyline_model::{ArticleId, Entity, EntityId};
 use storyline_store::{Batch, StoreError};
+
+use crate::loaded::LoadOnce;
 
 /// The models folder: `STORYLINE_MODELS`, else `models` in the working directory.
 pub fn default_models_dir() -> PathBuf {
@@ -18,17 +21,19 @@ pub fn default_models_dir() -> PathBuf {
 /// Whether the "entities skipped" notice was given: once per process is enough.
 static WARNED: AtomicBool = AtomicBool::new(false);
 
-/// Loads the entity extractor from `models`, or says once on stderr why entities are skipped.
-pub fn load_extractor(models: &Path) -> Option<Extractor> {
-    match Extractor::load(models) {
-        Ok(extractor) => Some(extractor),
+/// The entity extractor of `models`, loaded once per process and folder, or `None` after
+/// saying once on stderr why entities are skipped.
+pub fn load_extractor(models: &Path) -> Option<Arc<Extractor>> {
+    static LOADED: LoadOnce<PathBuf, Option<Arc<Extractor>>> = LoadOnce::new();
+    LOADED.get(models.to_path_buf(), || match Extractor::load(models) {
+        Ok(extractor) => Some(Arc::new(extractor)),
         Err(error) => {
             if !WARNED.swap(true, Ordering::Relaxed) {
                 eprintln!("note: entities skipped: {error}");
             }
             None
         }
-    }
+    })
 }
 
 /// The store as resolution sees it.

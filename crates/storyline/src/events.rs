@@ -2,13 +2,15 @@
 //! stored with the article.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
+use std::sync::Arc;
 
 use anyhow::Result;
 use storyline_dates::{DateMention, DateValue};
 use storyline_events::{Actor, CodedEvent, Coder};
 use storyline_model::Article;
 use storyline_store::{Batch, NewCodedEvent, NewDateMention};
+
+use crate::loaded::LoadOnce;
 
 /// What event coding found in one article.
 pub struct ArticleEvents {
@@ -18,25 +20,19 @@ pub struct ArticleEvents {
 
 /// The event coder: with the NER model in `models` (ner.bin) when there is one, else with the
 /// country table and capitalised names. Built once per process and models folder.
-pub fn coder(models: &Path) -> &'static Coder {
-    static CODERS: OnceLock<Mutex<Vec<(PathBuf, &'static Coder)>>> = OnceLock::new();
-    let mut coders = CODERS.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
-    if let Some((_, coder)) = coders.iter().find(|(dir, _)| dir == models) {
-        return coder;
-    }
-    let path = models.join("ner.bin");
-    let coder = match path.is_file().then(|| Coder::with_ner_model(&path)) {
-        Some(Ok(coder)) => coder,
-        Some(Err(error)) => {
-            eprintln!("note: event actors without the NER model: {error}");
-            Coder::gazetteer()
-        }
-        None => Coder::gazetteer(),
-    };
-    // One coder per models folder for the life of the process: leaking it is the cache.
-    let coder: &'static Coder = Box::leak(Box::new(coder));
-    coders.push((models.to_path_buf(), coder));
-    coder
+pub fn coder(models: &Path) -> Arc<Coder> {
+    static LOADED: LoadOnce<PathBuf, Arc<Coder>> = LoadOnce::new();
+    LOADED.get(models.to_path_buf(), || {
+        let path = models.join("ner.bin");
+        Arc::new(match path.is_file().then(|| Coder::with_ner_model(&path)) {
+            Some(Ok(coder)) => coder,
+            Some(Err(error)) => {
+                eprintln!("note: event actors without the NER model: {error}");
+                Coder::gazetteer()
+            }
+            None => Coder::gazetteer(),
+        })
+    })
 }
 
 /// Codes an article's events and resolves its date expressions against its publication date,

@@ -143,7 +143,7 @@ pub struct EvalEventsArgs {
 pub fn eval_events(args: &EvalEventsArgs, json: bool) -> Result<()> {
     let records = storyline_events::gold::read_gold(&args.plover)?;
     let coder = storyline::events::coder(&args.models_dir);
-    let report = storyline_events::gold::evaluate(coder, &records);
+    let report = storyline_events::gold::evaluate(&coder, &records);
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());

@@ -16,6 +16,7 @@ mod coverage;
 pub mod entities;
 pub mod events;
 mod feeds;
+mod loaded;
 mod pipeline;
 mod semantic;
 mod server;

@@ -107,7 +107,7 @@ struct Prepared {
 
 /// The models an ingest run uses, loaded once.
 struct Models {
-    extractor: Option<storyline_entities::Extractor>,
+    extractor: Option<Arc<storyline_entities::Extractor>>,
     semantic: Option<Arc<Semantic>>,
 }
 
@@ -134,7 +134,7 @@ impl Models {
                 fingerprint: fingerprint(&article, &options.dedup),
                 term_counts: storyline_cluster::term_counts(&article, &options.cluster),
                 entities: self.extractor.as_ref().map(|x| x.extract(&article)),
-                events: crate::events::code(coder, &article),
+                events: crate::events::code(&coder, &article),
                 embedding,
                 article,
             })

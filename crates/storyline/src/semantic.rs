@@ -3,9 +3,9 @@
 //! candidate events by the fitted article similarity, which crosses languages. Candidate events
 //! come from the ANN index over event centroids (`storyline_cluster::semantic`).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 
 use anyhow::Result;
 use storyline_cluster::semantic::{add_to_dense_centroid, HyperplaneLsh};
@@ -14,6 +14,8 @@ use storyline_embed::{cosine, Embedder};
 use storyline_model::{Article, EventId};
 use storyline_similarity::{similarity, ArticleEmbedding, Weights};
 use storyline_store::{Batch, EventVector};
+
+use crate::loaded::LoadOnce;
 
 /// Members of a candidate event compared with a newcomer: the most recent ones, enough to
 /// represent an event whose reports drift, few enough to keep assignment cheap.
@@ -34,15 +36,9 @@ pub struct Semantic {
 /// The semantic side of ingest for a models folder, loaded once per process and folder; `None`
 /// (with one note on stderr) when the model is not installed.
 pub fn load(models: &Path, name: &str) -> Option<Arc<Semantic>> {
-    type Loaded = Mutex<Vec<((std::path::PathBuf, String), Option<Arc<Semantic>>)>>;
-    static LOADED: OnceLock<Loaded> = OnceLock::new();
+    static LOADED: LoadOnce<(PathBuf, String), Option<Arc<Semantic>>> = LoadOnce::new();
     static WARNED: AtomicBool = AtomicBool::new(false);
-    let mut loaded = LOADED.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
-    let key = (models.to_path_buf(), name.to_string());
-    if let Some((_, semantic)) = loaded.iter().find(|(k, _)| *k == key) {
-        return semantic.clone();
-    }
-    let semantic = match storyline_embed::load_model(name, models) {
+    LOADED.get((models.to_path_buf(), name.to_string()), || match storyline_embed::load_model(name, models) {
         Ok(model) => Some(Arc::new(Semantic {
             weights: Weights::for_model(model.name()),
             index: HyperplaneLsh::for_dimension(model.dimension()),
@@ -54,9 +50,7 @@ pub fn load(models: &Path, name: &str) -> Option<Arc<Semantic>> {
             }
             None
         }
-    };
-    loaded.push((key, semantic.clone()));
-    semantic
+    })
 }
 
 impl Semantic {
