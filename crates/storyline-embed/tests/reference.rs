@@ -39,13 +39,16 @@ fn check_against_reference(name: &str, min_cosine: f32) -> bool {
     let cases = fixture(name);
     let texts: Vec<&str> = cases.iter().map(|(t, _, _)| t.as_str()).collect();
     let vectors = model.embed(&texts).unwrap();
+    let mut lowest = f32::INFINITY;
     for ((text, _, expected), got) in cases.iter().zip(&vectors) {
         assert_eq!(got.len(), model.dimension());
         let similarity = cosine(expected, got);
+        lowest = lowest.min(similarity);
         assert!(similarity >= min_cosine, "{name}: cosine {similarity} for {text:?}");
         let norm: f32 = got.iter().map(|v| v * v).sum::<f32>().sqrt();
         assert!((norm - 1.0).abs() < 1e-3, "{name}: norm {norm}");
     }
+    eprintln!("{name}: lowest cosine to the reference {lowest:.5} over {} sentences", cases.len());
     true
 }
 
@@ -94,5 +97,60 @@ fn use_m3_runs_approximate_the_joined_text() {
         let expected = &model.embed(&[joined.as_str()]).unwrap()[0];
         let similarity = cosine(expected, got);
         assert!(similarity >= 0.95, "run {run:?}: cosine {similarity} to the joined text");
+    }
+}
+
+/// The token ids of every fixture sentence, from the model's own tokenizer.
+fn check_token_ids<M>(name: &str, load: impl Fn(&std::path::Path) -> M, token_ids: impl Fn(&M, &str) -> Vec<u32>) {
+    let dir = models_dir();
+    let Ok(path) = installed_path(name, &dir) else {
+        eprintln!("SKIPPED: {name} is not installed in {}", dir.display());
+        return;
+    };
+    let model = load(&path);
+    for (text, ids, _) in fixture(name) {
+        assert_eq!(token_ids(&model, &text), ids, "{name}: {text:?}");
+    }
+}
+
+#[test]
+fn minilm_tokenizes_like_the_reference() {
+    check_token_ids("minilm", |p| storyline_embed::MiniLm::load(p).unwrap(), |m, text| m.token_ids(text).unwrap());
+}
+
+#[test]
+fn minilm_matches_the_reference_vectors() {
+    check_against_reference("minilm", 0.99);
+}
+
+#[test]
+fn e5_small_tokenizes_like_the_reference() {
+    check_token_ids("e5-small", |p| storyline_embed::E5Small::load(p).unwrap(), |m, text| m.token_ids(text));
+}
+
+#[test]
+fn e5_small_matches_the_reference_vectors() {
+    check_against_reference("e5-small", 0.99);
+}
+
+/// Every model: the vector of a text does not depend on the batch it is in, and a text far past
+/// the window still gets a vector.
+#[test]
+fn batches_and_long_texts() {
+    let dir = models_dir();
+    for name in ["minilm", "e5-small"] {
+        if installed_path(name, &dir).is_err() {
+            eprintln!("SKIPPED: {name} is not installed in {}", dir.display());
+            continue;
+        }
+        let model = load_model(name, &dir).unwrap();
+        let long = "The ministers met again in Tripoli on Monday to discuss the ceasefire. ".repeat(80);
+        let texts = ["Qatar will fund training centres in Misrata.", long.as_str(), "", "ok"];
+        let batch = model.embed(&texts).unwrap();
+        for (text, vector) in texts.iter().zip(&batch) {
+            let alone = &model.embed(&[text]).unwrap()[0];
+            assert!(cosine(alone, vector) > 0.9999, "{name}: {text:.40}");
+            assert!(vector.iter().all(|v| v.is_finite()));
+        }
     }
 }
