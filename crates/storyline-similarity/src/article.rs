@@ -13,7 +13,7 @@ const LEAD_SENTENCES: usize = 3;
 /// Sentences per body chunk: short enough for the encoders' windows, long enough to carry a topic.
 const CHUNK_SENTENCES: usize = 6;
 /// Sentences kept for alignment; later ones rarely change what an article is about.
-const MAX_SENTENCES: usize = 48;
+const MAX_SENTENCES: usize = 12;
 
 /// Everything [`crate::similarity`] needs about one article.
 #[derive(Debug, Clone, PartialEq)]

@@ -30,9 +30,17 @@ pub fn run(command: BenchCommand, json: bool) -> Result<()> {
 
 #[derive(Args)]
 pub struct BenchIngestArgs {
-    /// Files or folders of articles (default: the Spanish ML-Crisis articles).
-    #[arg(default_value = "../shared/eval/timelines/es")]
+    /// Files or folders of articles (default: the ML-Crisis articles, in Spanish, French and
+    /// Italian).
+    #[arg(default_value = "../shared/eval/timelines")]
     pub articles: Vec<PathBuf>,
+    /// Only files whose articles have at least this many words in all (the target is
+    /// stated for articles of about 600 words).
+    #[arg(long, default_value_t = 450)]
+    pub min_words: usize,
+    /// Only files whose articles have at most this many words in all.
+    #[arg(long, default_value_t = 750)]
+    pub max_words: usize,
     /// The models folder.
     #[arg(long = "models", env = "STORYLINE_MODELS", default_value = "models")]
     pub models_dir: PathBuf,
@@ -58,13 +66,20 @@ struct IngestRow {
 
 fn ingest(args: &BenchIngestArgs, json: bool) -> Result<()> {
     let (files, _) = storyline_ingest::discover(&args.articles);
-    let files: Vec<_> = files.into_iter().take(args.limit).collect();
+    let files: Vec<(PathBuf, usize)> = files
+        .into_iter()
+        .filter_map(|file| {
+            let in_file: usize =
+                storyline_ingest::read_file(&file).iter().flatten().map(|a| a.text.split_whitespace().count()).sum();
+            (args.min_words..=args.max_words).contains(&in_file).then(|| (file.path, in_file))
+        })
+        .take(args.limit)
+        .collect();
     if files.is_empty() {
-        bail!("no article files under {:?}", args.articles);
+        bail!("no article files of {}–{} words under {:?}", args.min_words, args.max_words, args.articles);
     }
-    let words: usize =
-        files.iter().flat_map(storyline_ingest::read_file).flatten().map(|a| a.text.split_whitespace().count()).sum();
-    let files: Vec<PathBuf> = files.into_iter().map(|f| f.path).collect();
+    let words: usize = files.iter().map(|f| f.1).sum();
+    let files: Vec<PathBuf> = files.into_iter().map(|f| f.0).collect();
     let work = tempfile::tempdir()?;
     let no_models = work.path().join("no-models");
     std::fs::create_dir_all(&no_models)?;

@@ -155,21 +155,43 @@ pub fn ingest_paths(
     progress(done);
     let models = Models::load(options);
 
-    for chunk in files.chunks(options.batch_files.max(1)) {
-        let parsed: Vec<Vec<Result<Article, Skipped>>> = chunk.par_iter().map(storyline_ingest::read_file).collect();
-        let articles: Vec<Article> = parsed
-            .into_iter()
-            .flatten()
-            .filter_map(|item| item.map_err(|skip| report.skipped.push(skip)).ok())
-            .collect();
-        report.articles += articles.len();
-        done.articles_done += articles.len();
-        let articles = screen_arrivals(store, articles, &mut report)?;
-        let prepared = models.prepare(articles, options);
-        store_batch(store, &prepared, models.semantic.as_deref(), options, &mut report)?;
-        done.files_done += chunk.len();
-        progress(done);
-    }
+    // Batch N is stored while batch N + 1 is prepared on the other threads: storing is serial
+    // (one SQLite writer) and would otherwise leave a core idle. Batch N + 1 is screened before
+    // batch N is stored, so it is screened against batch N's ids as well as the store.
+    std::thread::scope(|scope| -> Result<()> {
+        let mut pending: Option<(std::thread::ScopedJoinHandle<Vec<Prepared>>, usize)> = None;
+        let mut unstored: HashMap<String, u64> = HashMap::new();
+        let store_pending = |pending: Option<(std::thread::ScopedJoinHandle<Vec<Prepared>>, usize)>,
+                             store: &mut Store,
+                             report: &mut IngestReport,
+                             done: &mut IngestProgress|
+         -> Result<()> {
+            if let Some((handle, files_in_batch)) = pending {
+                let prepared = handle.join().map_err(|_| anyhow::anyhow!("preparing a batch of articles panicked"))?;
+                store_batch(store, &prepared, models.semantic.as_deref(), options, report)?;
+                done.files_done += files_in_batch;
+                progress(*done);
+            }
+            Ok(())
+        };
+        for chunk in files.chunks(options.batch_files.max(1)) {
+            let parsed: Vec<Vec<Result<Article, Skipped>>> =
+                chunk.par_iter().map(storyline_ingest::read_file).collect();
+            let articles: Vec<Article> = parsed
+                .into_iter()
+                .flatten()
+                .filter_map(|item| item.map_err(|skip| report.skipped.push(skip)).ok())
+                .collect();
+            report.articles += articles.len();
+            done.articles_done += articles.len();
+            let articles = screen_arrivals(store, articles, &unstored, &mut report)?;
+            unstored = articles.iter().map(|a| (a.id.clone(), storyline_text::normalized_hash(&a.text))).collect();
+            let models = &models;
+            let preparing = scope.spawn(move || models.prepare(articles, options));
+            store_pending(pending.replace((preparing, chunk.len())), store, &mut report, &mut done)?;
+        }
+        store_pending(pending, store, &mut report, &mut done)
+    })?;
     Ok(report)
 }
 
@@ -179,8 +201,23 @@ pub fn ingest_paths(
 /// file-name id already belongs to a different text, stored or earlier in this batch: two
 /// folders often hold files of the same name, and neither should be lost. The suffix comes
 /// from the text, so ingesting the same files again finds the same ids.
-fn screen_arrivals(store: &mut Store, articles: Vec<Article>, report: &mut IngestReport) -> Result<Vec<Article>> {
+///
+/// `unstored` holds the ids and text hashes of the previous batch, prepared but not yet stored:
+/// an article meets them as it would meet them in the store.
+fn screen_arrivals(
+    store: &mut Store,
+    articles: Vec<Article>,
+    unstored: &HashMap<String, u64>,
+    report: &mut IngestReport,
+) -> Result<Vec<Article>> {
     let lookup = store.batch()?; // read only: dropped without commit
+    let status_of = |id: &str, hash: u64| -> Result<ArticleStatus> {
+        Ok(match unstored.get(id) {
+            Some(&stored) if stored == hash => ArticleStatus::Unchanged,
+            Some(_) => ArticleStatus::Conflict,
+            None => lookup.article_status(id, hash)?,
+        })
+    };
     let mut taken: HashMap<String, u64> = HashMap::new();
     let mut kept = Vec::with_capacity(articles.len());
     for mut article in articles {
@@ -188,13 +225,13 @@ fn screen_arrivals(store: &mut Store, articles: Vec<Article>, report: &mut Inges
         let mut status = match taken.get(&article.id) {
             Some(&earlier) if earlier == hash => ArticleStatus::New, // stored as unchanged in turn
             Some(_) => ArticleStatus::Conflict,
-            None => lookup.article_status(&article.id, hash)?,
+            None => status_of(&article.id, hash)?,
         };
         if let (ArticleStatus::Conflict, Some(path)) = (&status, &article.source.path) {
             let id = format!("{}-{:08x}", article.id, hash as u32);
             tracing::info!(file = %path, from = %article.id, to = %id, "file-name id taken by another text");
             report.renamed.push((path.clone(), id.clone()));
-            status = lookup.article_status(&id, hash)?;
+            status = status_of(&id, hash)?;
             article.id = id;
         }
         if status == ArticleStatus::Unchanged {
