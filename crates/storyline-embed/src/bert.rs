@@ -16,11 +16,12 @@ use rayon::prelude::*;
 use crate::linalg::{gelu, gemm, layer_norm, Mat};
 
 /// Tokens stacked into one group. Groups run in parallel; within a group every token-wise layer
-/// is one matrix product.
-const GROUP_TOKENS: usize = 256;
-/// A token-wise product over more rows than this is split into parallel row blocks of this
-/// size, so that one long text uses both cores too.
-const ROW_BLOCK: usize = 128;
+/// is one matrix product, large enough that packing the weights (once per product) costs little
+/// next to the arithmetic.
+const GROUP_TOKENS: usize = 1024;
+/// A token-wise product is split into equal row blocks, one per thread but none under this many
+/// rows, so that one group (one long text, or a batch of a few short ones) uses every core.
+const MIN_BLOCK_ROWS: usize = 128;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct BertConfig {
@@ -80,20 +81,28 @@ impl WordTable {
     }
 }
 
-/// `y = x · wᵀ + b` with `w` stored as PyTorch stores it: `outputs` rows of `inputs` values.
+/// `y = x · w + b`, with `w` kept as `inputs` rows of `outputs` values so that the matrix
+/// product reads it row by row (the files store it transposed, as PyTorch does).
 pub(crate) struct Linear {
-    pub w: Vec<f32>,
-    pub b: Vec<f32>,
+    w: Vec<f32>,
+    b: Vec<f32>,
     pub inputs: usize,
     pub outputs: usize,
 }
 
 impl Linear {
+    /// From PyTorch's layout: `outputs` rows of `inputs` weights.
     pub(crate) fn new(w: Vec<f32>, b: Vec<f32>, inputs: usize, outputs: usize) -> Result<Linear, String> {
         if w.len() != inputs * outputs || b.len() != outputs {
             return Err(format!("a {outputs} × {inputs} layer got {} weights and {} biases", w.len(), b.len()));
         }
-        Ok(Linear { w, b, inputs, outputs })
+        let mut t = vec![0.0f32; w.len()];
+        for (o, row) in w.chunks_exact(inputs).enumerate() {
+            for (i, &v) in row.iter().enumerate() {
+                t[i * outputs + o] = v;
+            }
+        }
+        Ok(Linear { w: t, b, inputs, outputs })
     }
 
     /// Several layers reading the same input as one, their outputs side by side (Q, K and V).
@@ -101,11 +110,13 @@ impl Linear {
         let inputs = parts[0].inputs;
         assert!(parts.iter().all(|p| p.inputs == inputs));
         let outputs = parts.iter().map(|p| p.outputs).sum();
-        let (mut w, mut b) = (Vec::with_capacity(inputs * outputs), Vec::with_capacity(outputs));
-        for p in parts {
-            w.extend(p.w);
-            b.extend(p.b);
+        let mut w = Vec::with_capacity(inputs * outputs);
+        for i in 0..inputs {
+            for p in &parts {
+                w.extend_from_slice(&p.w[i * p.outputs..(i + 1) * p.outputs]);
+            }
         }
+        let b = parts.iter().flat_map(|p| p.b.iter().copied()).collect();
         Linear { w, b, inputs, outputs }
     }
 
@@ -116,11 +127,13 @@ impl Linear {
             for row in y.chunks_exact_mut(self.outputs) {
                 row.copy_from_slice(&self.b);
             }
-            let wt = Mat::new(&self.w, self.inputs, self.outputs, 1, self.inputs);
-            gemm(Mat::new(x, n, self.inputs, self.inputs, 1), wt, y, self.outputs, 1.0, 1.0);
+            let w = Mat::new(&self.w, self.inputs, self.outputs, self.outputs, 1);
+            gemm(Mat::new(x, n, self.inputs, self.inputs, 1), w, y, self.outputs, 1.0, 1.0);
         };
-        if rows > ROW_BLOCK {
-            x.par_chunks(ROW_BLOCK * self.inputs).zip(y.par_chunks_mut(ROW_BLOCK * self.outputs)).for_each(block);
+        let blocks = rayon::current_num_threads().min(rows / MIN_BLOCK_ROWS);
+        if blocks > 1 {
+            let per = rows.div_ceil(blocks);
+            x.par_chunks(per * self.inputs).zip(y.par_chunks_mut(per * self.outputs)).for_each(block);
         } else {
             block((x, &mut y));
         }
@@ -297,7 +310,7 @@ impl Bert {
         };
         // Long texts: heads in parallel; short ones are already spread over groups.
         let results: Vec<Vec<f32>> =
-            if total > ROW_BLOCK { jobs.par_iter().map(run).collect() } else { jobs.iter().map(run).collect() };
+            if total > MIN_BLOCK_ROWS { jobs.par_iter().map(run).collect() } else { jobs.iter().map(run).collect() };
         for (&(s, head), out) in jobs.iter().zip(results) {
             let (start, n) = spans[s];
             for t in 0..n {
