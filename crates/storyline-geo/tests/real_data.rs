@@ -69,3 +69,28 @@ fn american_local_news() {
     let georgia = gaz.resolve_document(&["Georgia", "Tbilisi", "Russia"]);
     assert_eq!(georgia[0].as_ref().map(|p| p.feature), Some(Feature::Country));
 }
+
+#[test]
+fn regions_of_other_countries() {
+    let Some(gaz) = gazetteer() else { return };
+    if gaz.geocode("Tamil Nadu", &GeoContext::default()).is_none() {
+        eprintln!("skipping: no rg_cities1000.csv in models/geonames (run `bash scripts/setup.d/10-geonames.sh`)");
+        return;
+    }
+    let none = GeoContext::default();
+    for (name, iso, feature) in [
+        ("Tamil Nadu", "IN", Feature::Admin1),
+        ("Gilgit-Baltistan", "PK", Feature::Admin1),
+        ("Eastern Cape", "ZA", Feature::Admin1),
+        ("Ontario", "CA", Feature::Admin1),
+        ("Manitoba", "CA", Feature::Admin1),
+        ("Cambridgeshire", "GB", Feature::Admin2),
+        ("Gaza", "PS", Feature::City),
+        ("Aleppo", "SY", Feature::City),
+        ("Lagos", "NG", Feature::City),
+    ] {
+        assert_eq!(code(gaz.geocode(name, &none)), Some((iso.to_string(), feature)), "{name}");
+    }
+    let places = gaz.resolve_document(&["Kent", "Maidstone", "England"]);
+    assert_eq!(code(places[0].clone()), Some(("GB".to_string(), Feature::Admin2)));
+}
