@@ -137,6 +137,9 @@ fn collect<T>(rows: Vec<rusqlite::Result<Result<T>>>) -> Result<Vec<T>> {
     rows.into_iter().map(|r| r?).collect()
 }
 
+/// How many of an entity's latest mentions [`Batch::entity_neighbours`] looks through.
+pub const NEIGHBOUR_ARTICLES: i64 = 200;
+
 impl Batch<'_> {
     /// Stored entities filed under any of `keys`, by id.
     pub fn entities_with_keys(&self, keys: &[String]) -> Result<Vec<Entity>> {
@@ -206,13 +209,15 @@ impl Batch<'_> {
         Ok(())
     }
 
-    /// Entities mentioned in the articles that mention `id`.
+    /// Entities mentioned in the latest articles that mention `id` (its most recent
+    /// [`NEIGHBOUR_ARTICLES`] mentions' articles): the company an entity keeps now. Bounded, so
+    /// that an entity named in every article ("Libya") costs the same in a store of millions.
     pub fn entity_neighbours(&self, id: EntityId) -> Result<HashSet<EntityId>> {
         let mut stmt = self.tx().prepare_cached(
             "SELECT DISTINCT entity_id FROM mentions WHERE entity_id IS NOT NULL AND article_id IN
-             (SELECT article_id FROM mentions WHERE entity_id = ?1)",
+             (SELECT article_id FROM mentions WHERE entity_id = ?1 ORDER BY rowid DESC LIMIT ?2)",
         )?;
-        let ids = stmt.query_map([id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        let ids = stmt.query_map(params![id, NEIGHBOUR_ARTICLES], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
         Ok(ids)
     }
 
