@@ -158,7 +158,9 @@ pub struct Weights {
     /// A resolved place of the article lies near (decays with distance over `near_km`).
     pub nearby: f64,
     pub near_km: f64,
-    /// Countries, states and continents over towns of the same name, before context.
+    /// Countries, continents, US states and UK nations over towns of the same name, before
+    /// context. Not regions of other countries, which news names less often than towns
+    /// elsewhere that share their names ("Gaza").
     pub admin_prior: f64,
     /// In the first reading of an article, per other name with a candidate in the same
     /// first-level region, divided by the number of regions that name has candidates in (the
@@ -224,7 +226,7 @@ struct Candidate {
 
 impl Gazetteer {
     /// Loads the gazetteer installed by `scripts/setup.d/10-geonames.sh` (usually
-    /// [`DEFAULT_DIR`]); takes about a second or two and a few hundred MB while building.
+    /// [`DEFAULT_DIR`]); takes two or three seconds and a few hundred MB while building.
     pub fn load(dir: impl AsRef<Path>) -> Result<Gazetteer, GeoError> {
         let records = load::read_records(dir.as_ref())?;
         Ok(Self::from_records(records))
