@@ -283,6 +283,9 @@ impl Bert {
         let stride = 3 * h;
         // One (text, head) at a time, each writing its own d-wide column block of its rows.
         let one = |&(start, n): &(usize, usize), head: usize, out: &mut [f32]| {
+            if n == 0 {
+                return;
+            }
             let at = |part: usize| &qkv[start * stride + part * h + head * d..];
             let q = Mat::new(at(0), n, d, stride, 1);
             let kt = Mat::new(at(1), d, n, 1, stride);
@@ -308,7 +311,7 @@ impl Bert {
             one(&spans[s], head, &mut out);
             out
         };
-        // Long texts: heads in parallel; short ones are already spread over groups.
+        // A large group (a long text, or many short ones) spreads its (text, head) pairs too.
         let results: Vec<Vec<f32>> =
             if total > MIN_BLOCK_ROWS { jobs.par_iter().map(run).collect() } else { jobs.iter().map(run).collect() };
         for (&(s, head), out) in jobs.iter().zip(results) {
@@ -372,6 +375,8 @@ mod tests {
         let cut = model.embed_ids(&[vec![1; 6]]);
         assert_eq!(long, cut);
         assert_eq!(model.embed_ids(&[vec![99]]), model.embed_ids(&[vec![9]]));
+        assert_eq!(model.embed_ids(&[vec![], vec![1]])[0], vec![0.0; 4]);
+        assert!(model.embed_ids(&[]).is_empty());
     }
 
     #[test]
