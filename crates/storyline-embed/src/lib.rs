@@ -31,7 +31,7 @@ pub use use_m3::UseM3;
 
 /// The model storyline uses when none is named: multilingual, small, fast on a CPU, and the
 /// clearest separation of translations from unrelated text (the models compared in
-/// docs/EVALUATION.md, "Embedding models").
+/// docs/PERFORMANCE.md, "Embedding models").
 pub const DEFAULT_MODEL: &str = "use-m3";
 
 #[derive(Debug, thiserror::Error)]
