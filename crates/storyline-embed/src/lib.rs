@@ -30,8 +30,8 @@ pub use minilm::MiniLm;
 pub use use_m3::UseM3;
 
 /// The model storyline uses when none is named: multilingual, small, fast on a CPU, and the
-/// clearest separation of translations from unrelated text (the models compared in
-/// docs/PERFORMANCE.md, "Embedding models").
+/// clearest separation of translations from unrelated text. The three models are compared in
+/// docs/EVALUATION.md, "Embedding models" (speed, size, STS22); ingest speed in docs/PERFORMANCE.md.
 pub const DEFAULT_MODEL: &str = "use-m3";
 
 #[derive(Debug, thiserror::Error)]
