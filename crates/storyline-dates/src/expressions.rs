@@ -249,7 +249,7 @@ impl WordPattern {
 /// Whether a Unicode `\b` holds at byte `i`: the characters on either side differ in being word
 /// characters (letters, marks, digits, connectors).
 fn is_word_boundary(text: &str, i: usize) -> bool {
-    let is_word = |c: char| c.is_alphanumeric() || c == '_' || regex_syntax_is_mark(c);
+    let is_word = |c: char| c.is_alphanumeric() || c == '_' || is_combining_mark(c);
     let before = text[..i].chars().next_back().is_some_and(is_word);
     let after = text[i..].chars().next().is_some_and(is_word);
     before != after
@@ -257,7 +257,7 @@ fn is_word_boundary(text: &str, i: usize) -> bool {
 
 /// Combining marks count as word characters for `\b`; the ones news text carries are the
 /// combining diacritics block.
-fn regex_syntax_is_mark(c: char) -> bool {
+fn is_combining_mark(c: char) -> bool {
     ('\u{0300}'..='\u{036F}').contains(&c)
 }
 

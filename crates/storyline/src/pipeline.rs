@@ -155,13 +155,15 @@ pub fn ingest_paths(
     progress(done);
     let models = Models::load(options);
 
+    // A batch being prepared, and how many files it came from.
+    type Preparing<'scope> = (std::thread::ScopedJoinHandle<'scope, Vec<Prepared>>, usize);
     // Batch N is stored while batch N + 1 is prepared on the other threads: storing is serial
     // (one SQLite writer) and would otherwise leave a core idle. Batch N + 1 is screened before
     // batch N is stored, so it is screened against batch N's ids as well as the store.
     std::thread::scope(|scope| -> Result<()> {
-        let mut pending: Option<(std::thread::ScopedJoinHandle<Vec<Prepared>>, usize)> = None;
+        let mut pending: Option<Preparing> = None;
         let mut unstored: HashMap<String, u64> = HashMap::new();
-        let store_pending = |pending: Option<(std::thread::ScopedJoinHandle<Vec<Prepared>>, usize)>,
+        let store_pending = |pending: Option<Preparing>,
                              store: &mut Store,
                              report: &mut IngestReport,
                              done: &mut IngestProgress|
@@ -177,15 +179,15 @@ pub fn ingest_paths(
         for chunk in files.chunks(options.batch_files.max(1)) {
             let parsed: Vec<Vec<Result<Article, Skipped>>> =
                 chunk.par_iter().map(storyline_ingest::read_file).collect();
-            let articles: Vec<Article> = parsed
+            let articles_read: Vec<Article> = parsed
                 .into_iter()
                 .flatten()
                 .filter_map(|item| item.map_err(|skip| report.skipped.push(skip)).ok())
                 .collect();
-            report.articles += articles.len();
-            done.articles_done += articles.len();
-            let articles = screen_arrivals(store, articles, &unstored, &mut report)?;
-            unstored = articles.iter().map(|a| (a.id.clone(), storyline_text::normalized_hash(&a.text))).collect();
+            report.articles += articles_read.len();
+            done.articles_done += articles_read.len();
+            let (articles, kept) = screen_arrivals(store, articles_read, &unstored, &mut report)?;
+            unstored = kept;
             let models = &models;
             let preparing = scope.spawn(move || models.prepare(articles, options));
             store_pending(pending.replace((preparing, chunk.len())), store, &mut report, &mut done)?;
@@ -203,13 +205,14 @@ pub fn ingest_paths(
 /// from the text, so ingesting the same files again finds the same ids.
 ///
 /// `unstored` holds the ids and text hashes of the previous batch, prepared but not yet stored:
-/// an article meets them as it would meet them in the store.
+/// an article meets them as it would meet them in the store. Returns the articles kept, and
+/// their ids and text hashes (the next batch's `unstored`).
 fn screen_arrivals(
     store: &mut Store,
     articles: Vec<Article>,
     unstored: &HashMap<String, u64>,
     report: &mut IngestReport,
-) -> Result<Vec<Article>> {
+) -> Result<(Vec<Article>, HashMap<String, u64>)> {
     let lookup = store.batch()?; // read only: dropped without commit
     let status_of = |id: &str, hash: u64| -> Result<ArticleStatus> {
         Ok(match unstored.get(id) {
@@ -241,7 +244,7 @@ fn screen_arrivals(
         taken.insert(article.id.clone(), hash);
         kept.push(article);
     }
-    Ok(kept)
+    Ok((kept, taken))
 }
 
 /// Stores articles that are already parsed (the HTTP API's `POST /api/articles`), in order, as
