@@ -13,12 +13,8 @@
 
 use rayon::prelude::*;
 
-use crate::linalg::{gelu, gemm, layer_norm, Mat};
+use crate::linalg::{gelu, gemm, layer_norm, token_groups, Mat};
 
-/// Tokens stacked into one group. Groups run in parallel; within a group every token-wise layer
-/// is one matrix product, large enough that packing the weights (once per product) costs little
-/// next to the arithmetic.
-const GROUP_TOKENS: usize = 1024;
 /// A token-wise product is split into equal row blocks, one per thread but none under this many
 /// rows, so that one group (one long text, or a batch of a few short ones) uses every core.
 const MIN_BLOCK_ROWS: usize = 128;
@@ -206,17 +202,7 @@ impl Bert {
     /// read its last row; sequences longer than [`Bert::window`] are cut (callers cut them
     /// first, keeping their end marker).
     pub(crate) fn embed_ids(&self, texts: &[Vec<u32>]) -> Vec<Vec<f32>> {
-        let mut groups: Vec<&[Vec<u32>]> = Vec::new();
-        let (mut start, mut tokens) = (0, 0);
-        for (i, ids) in texts.iter().enumerate() {
-            if tokens > 0 && tokens + ids.len() > GROUP_TOKENS {
-                groups.push(&texts[start..i]);
-                (start, tokens) = (i, 0);
-            }
-            tokens += ids.len();
-        }
-        groups.push(&texts[start..]);
-        let parts: Vec<Vec<Vec<f32>>> = groups.par_iter().map(|g| self.encode_group(g)).collect();
+        let parts: Vec<Vec<Vec<f32>>> = token_groups(texts).par_iter().map(|g| self.encode_group(g)).collect();
         parts.into_iter().flatten().collect()
     }
 

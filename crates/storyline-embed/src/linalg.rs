@@ -113,9 +113,40 @@ fn exp_neg(x: f32) -> f32 {
     p * f32::from_bits(((n as i32 + 127) as u32) << 23)
 }
 
+/// Tokens stacked into one group for the encoders: every token-wise layer of a group is one
+/// matrix product, large enough that packing the weights (once per product) costs little next
+/// to the arithmetic, and a batch still splits into groups for every core.
+pub(crate) const GROUP_TOKENS: usize = 1024;
+
+/// Consecutive runs of token-id sequences of about [`GROUP_TOKENS`] tokens in all (a longer
+/// sequence is a group of its own). No group is empty.
+pub(crate) fn token_groups(texts: &[Vec<u32>]) -> Vec<&[Vec<u32>]> {
+    let mut groups = Vec::new();
+    let (mut start, mut tokens) = (0, 0);
+    for (i, ids) in texts.iter().enumerate() {
+        if tokens > 0 && tokens + ids.len() > GROUP_TOKENS {
+            groups.push(&texts[start..i]);
+            (start, tokens) = (i, 0);
+        }
+        tokens += ids.len();
+    }
+    if start < texts.len() {
+        groups.push(&texts[start..]);
+    }
+    groups
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn groups_hold_about_group_tokens() {
+        let texts = vec![vec![0; 600], vec![0; 600], vec![0; 2000], vec![0; 10], vec![0; 10]];
+        let sizes: Vec<usize> = token_groups(&texts).iter().map(|g| g.len()).collect();
+        assert_eq!(sizes, [1, 1, 1, 2]);
+        assert!(token_groups(&[]).is_empty());
+    }
 
     #[test]
     fn multiplies() {

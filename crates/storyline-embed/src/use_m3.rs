@@ -8,7 +8,7 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use crate::linalg::{layer_norm, matmul, relu};
+use crate::linalg::{layer_norm, matmul, relu, token_groups};
 use crate::npy::{read_npz, Array, ArrayData};
 use crate::sentencepiece::SentencePiece;
 use crate::{EmbedError, Embedder, Result};
@@ -25,9 +25,6 @@ const ORDERS: [(usize, usize); 3] = [(2, 0), (3, 1), (5, 2)];
 const FEATURES: usize = EMBED + ORDERS.len() * BRANCH;
 /// Longer texts are cut: the encoder averages over tokens, so a very long text adds little.
 const MAX_TOKENS: usize = 2048;
-/// Tokens stacked into one matrix product: large enough to amortise packing, small enough that
-/// a batch splits into groups for both cores.
-const GROUP_TOKENS: usize = 1024;
 
 pub struct UseM3 {
     tokenizer: SentencePiece,
@@ -255,20 +252,10 @@ impl UseM3 {
     }
 
     /// Token-feature sums of every text, tokenised and encoded in groups of about
-    /// `GROUP_TOKENS` tokens, the groups in parallel.
+    /// [`crate::linalg::GROUP_TOKENS`] tokens, the groups in parallel.
     fn all_token_sums(&self, texts: &[&str]) -> TokenSums {
         let ids: Vec<Vec<u32>> = texts.par_iter().map(|text| self.token_ids(text)).collect();
-        let mut groups: Vec<&[Vec<u32>]> = Vec::new();
-        let (mut start, mut tokens) = (0, 0);
-        for (i, text) in ids.iter().enumerate() {
-            if tokens > 0 && tokens + text.len() > GROUP_TOKENS {
-                groups.push(&ids[start..i]);
-                (start, tokens) = (i, 0);
-            }
-            tokens += text.len();
-        }
-        groups.push(&ids[start..]);
-        let parts: Vec<TokenSums> = groups.par_iter().filter(|g| !g.is_empty()).map(|g| self.token_sums(g)).collect();
+        let parts: Vec<TokenSums> = token_groups(&ids).par_iter().map(|g| self.token_sums(g)).collect();
         let mut all = TokenSums::default();
         for part in parts {
             all.inner.extend(part.inner);
