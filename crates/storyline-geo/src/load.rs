@@ -33,6 +33,21 @@ pub(crate) struct Record {
     pub iso_code: Option<String>,
 }
 
+impl Record {
+    /// A place under its names, with none of the special cases above.
+    pub(crate) fn new(place: Place, names: Vec<String>) -> Record {
+        Record {
+            place,
+            names,
+            capital: false,
+            namesake: None,
+            foreign_region: false,
+            yields_to_town: false,
+            iso_code: None,
+        }
+    }
+}
+
 /// The files a gazetteer directory must hold.
 pub const REQUIRED_FILES: &[&str] =
     &["cities500.json", "countries.json", "continents.json", "us_states.json", "us_counties.json", "countrynames.yaml"];
@@ -289,8 +304,8 @@ pub(crate) fn read_records(dir: &Path) -> Result<Vec<Record>, GeoError> {
             names.extend(i.alt_spellings.iter().cloned());
             names.extend(i.translations.values().flatten().cloned());
         }
-        records.push(Record {
-            place: Place {
+        records.push(Record::new(
+            Place {
                 geonameid: Some(country.geonameid),
                 name: country.name.clone(),
                 country_code: country.iso.clone(),
@@ -301,12 +316,7 @@ pub(crate) fn read_records(dir: &Path) -> Result<Vec<Record>, GeoError> {
                 population: country.population,
             },
             names,
-            capital: false,
-            namesake: None,
-            foreign_region: false,
-            yields_to_town: false,
-            iso_code: None,
-        });
+        ));
     }
 
     let continents: HashMap<String, ContinentRow> = parse("continents.json", &read(dir, "continents.json")?)?;
@@ -318,8 +328,8 @@ pub(crate) fn read_records(dir: &Path) -> Result<Vec<Record>, GeoError> {
         if let Some((_, adjectives)) = CONTINENT_ADJECTIVES.iter().find(|(name, _)| *name == names[0]) {
             names.extend(adjectives.iter().map(|a| a.to_string()));
         }
-        records.push(Record {
-            place: Place {
+        records.push(Record::new(
+            Place {
                 geonameid: Some(continent.geoname_id),
                 name: continent.toponym_name,
                 country_code: String::new(),
@@ -330,12 +340,7 @@ pub(crate) fn read_records(dir: &Path) -> Result<Vec<Record>, GeoError> {
                 population: continent.population,
             },
             names,
-            capital: false,
-            namesake: None,
-            foreign_region: false,
-            yields_to_town: false,
-            iso_code: None,
-        });
+        ));
     }
 
     // The towns of each first-level region, which place it.
@@ -402,24 +407,22 @@ pub(crate) fn read_records(dir: &Path) -> Result<Vec<Record>, GeoError> {
             .and_then(|stem| us_towns.get(&(county.state.as_str(), stem)))
             .map(|town| (town.latitude, town.longitude));
         records.push(Record {
-            place: Place {
-                geonameid: None,
-                name: county.name.clone(),
-                country_code: "US".into(),
-                admin1: county.state,
-                lat,
-                lon,
-                feature: Feature::Admin2,
-                population: 0,
-            },
-            // Also the name without "County" ("Gwinnett", "Miami-Dade"), as text often writes
-            // it; as an alternate name it yields to a town of that name.
-            names: std::iter::once(county.name.clone()).chain(county_stem(&county.name)).collect(),
-            capital: false,
             namesake,
-            foreign_region: false,
-            yields_to_town: false,
-            iso_code: None,
+            ..Record::new(
+                Place {
+                    geonameid: None,
+                    name: county.name.clone(),
+                    country_code: "US".into(),
+                    admin1: county.state,
+                    lat,
+                    lon,
+                    feature: Feature::Admin2,
+                    population: 0,
+                },
+                // Also the name without "County" ("Gwinnett", "Miami-Dade"), as text often writes
+                // it; as an alternate name it yields to a town of that name.
+                std::iter::once(county.name.clone()).chain(county_stem(&county.name)).collect(),
+            )
         });
     }
 
@@ -437,21 +440,19 @@ pub(crate) fn read_records(dir: &Path) -> Result<Vec<Record>, GeoError> {
         );
         Record {
             capital: capitals.contains(&row.geonameid),
-            namesake: None,
-            foreign_region: false,
-            yields_to_town: false,
-            iso_code: None,
-            place: Place {
-                geonameid: Some(row.geonameid),
-                name: row.name.into_owned(),
-                country_code: row.countrycode.into_owned(),
-                admin1: row.admin1code.into_owned(),
-                lat: row.latitude,
-                lon: row.longitude,
-                feature: Feature::City,
-                population: row.population,
-            },
-            names,
+            ..Record::new(
+                Place {
+                    geonameid: Some(row.geonameid),
+                    name: row.name.into_owned(),
+                    country_code: row.countrycode.into_owned(),
+                    admin1: row.admin1code.into_owned(),
+                    lat: row.latitude,
+                    lon: row.longitude,
+                    feature: Feature::City,
+                    population: row.population,
+                },
+                names,
+            )
         }
     }));
     Ok(records)
@@ -579,15 +580,7 @@ fn region_record(
     names: Vec<String>,
 ) -> Record {
     let (lat, lon, population) = region_point(towns);
-    Record {
-        place: Place { geonameid, name, country_code, admin1, lat, lon, feature: Feature::Admin1, population },
-        names,
-        capital: false,
-        namesake: None,
-        foreign_region: false,
-        yields_to_town: false,
-        iso_code: None,
-    }
+    Record::new(Place { geonameid, name, country_code, admin1, lat, lon, feature: Feature::Admin1, population }, names)
 }
 
 /// A point for a first-level region and its population, from its cities: the middle of the
