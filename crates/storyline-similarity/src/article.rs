@@ -31,6 +31,9 @@ pub struct ArticleEmbedding {
     /// Numbers, with thousands separators removed.
     pub numbers: BTreeSet<String>,
     pub published: Option<DateTime<Utc>>,
+    /// The article's language (ISO 639-1), as detected at ingest; `None` when unknown (and for
+    /// embeddings stored before languages were kept).
+    pub language: Option<String>,
 }
 
 impl ArticleEmbedding {
@@ -102,12 +105,19 @@ impl ArticleEmbedding {
                 names: names(title.unwrap_or(""), text),
                 numbers: numbers(&format!("{} {text}", title.unwrap_or(""))),
                 published: None,
+                language: None,
             })
             .collect())
     }
 
     pub fn with_published(mut self, published: Option<DateTime<Utc>>) -> Self {
         self.published = published;
+        self
+    }
+
+    /// Sets the language (ISO 639-1, e.g. "de"): the similarity reads cosines in its light.
+    pub fn with_language(mut self, language: Option<String>) -> Self {
+        self.language = language;
         self
     }
 
@@ -136,8 +146,9 @@ impl ArticleEmbedding {
     }
 
     /// A compact binary form for storage: little-endian, versioned, self-describing lengths.
+    /// Version 2 adds the language after the publication time; version 1 still reads.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Writer(b"SLAE\x01".to_vec());
+        let mut out = Writer(b"SLAE\x02".to_vec());
         out.str(&self.model);
         out.opt_vec(self.title.as_deref());
         out.opt_vec(self.lead.as_deref());
@@ -153,14 +164,17 @@ impl ArticleEmbedding {
             set.iter().for_each(|s| out.str(s));
         }
         out.i64(self.published.map_or(i64::MIN, |p| p.timestamp()));
+        out.str(self.language.as_deref().unwrap_or(""));
         out.0
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Result<ArticleEmbedding> {
         let mut r = Reader { bytes, pos: 0 };
-        if r.take(5)? != b"SLAE\x01" {
-            return Err(SimilarityError::BadEmbedding("unknown header".into()));
-        }
+        let version = match r.take(5)? {
+            b"SLAE\x01" => 1,
+            b"SLAE\x02" => 2,
+            _ => return Err(SimilarityError::BadEmbedding("unknown header".into())),
+        };
         let model = r.str()?;
         let title = r.opt_vec()?;
         let lead = r.opt_vec()?;
@@ -172,7 +186,8 @@ impl ArticleEmbedding {
             i64::MIN => None,
             t => DateTime::from_timestamp(t, 0),
         };
-        Ok(ArticleEmbedding { model, title, lead, chunks, sentences, names, numbers, published })
+        let language = if version >= 2 { Some(r.str()?).filter(|l| !l.is_empty()) } else { None };
+        Ok(ArticleEmbedding { model, title, lead, chunks, sentences, names, numbers, published, language })
     }
 }
 
@@ -291,8 +306,32 @@ mod tests {
             names: ["maas".to_string()].into(),
             numbers: BTreeSet::new(),
             published: DateTime::from_timestamp(1_600_000_000, 0),
+            language: Some("de".into()),
         };
         assert_eq!(ArticleEmbedding::from_bytes(&article.to_bytes()).unwrap(), article);
         assert!(ArticleEmbedding::from_bytes(&article.to_bytes()[..20]).is_err());
+        let unknown = ArticleEmbedding { language: None, ..article.clone() };
+        assert_eq!(ArticleEmbedding::from_bytes(&unknown.to_bytes()).unwrap(), unknown);
+    }
+
+    #[test]
+    fn reads_version_1_bytes() {
+        // Version 1 ended at the publication time: no language.
+        let article = ArticleEmbedding {
+            model: "m".into(),
+            title: None,
+            lead: Some(vec![1.0]),
+            chunks: vec![],
+            sentences: vec![],
+            names: BTreeSet::new(),
+            numbers: ["7".to_string()].into(),
+            published: None,
+            language: Some("en".into()),
+        };
+        let mut old = article.to_bytes();
+        old.truncate(old.len() - (4 + 2));
+        old[4] = 1;
+        let read = ArticleEmbedding::from_bytes(&old).unwrap();
+        assert_eq!(read, ArticleEmbedding { language: None, ..article });
     }
 }

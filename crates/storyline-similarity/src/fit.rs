@@ -1,9 +1,10 @@
-//! Fitting the signal weights: ridge regression, and k-fold cross-validation to measure it
-//! honestly (every prediction comes from weights fitted without that pair).
+//! Fitting the linear weights (the event-join score): ridge regression, and k-fold
+//! cross-validation to measure it honestly (every prediction comes from weights fitted without
+//! that pair). The fold assignment is shared with the trees.
 
-use crate::SIGNALS;
+use crate::LINEAR_SIGNALS;
 
-const N: usize = SIGNALS.len();
+const N: usize = LINEAR_SIGNALS.len();
 
 /// Ridge regression of `y` on `x` with an intercept that is not penalised: returns (bias, weights).
 pub fn ridge(x: &[[f64; N]], y: &[f64], lambda: f64) -> (f64, [f64; N]) {

@@ -8,8 +8,9 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use storyline_embed::{list_models, load_model, models_dir, Embedder, DEFAULT_MODEL};
-use storyline_similarity::sts::{evaluate, pair_signals, read_pairs, Correlation, StsReport};
-use storyline_similarity::{similarity, ArticleEmbedding, Weights};
+use storyline_similarity::sts::{evaluate, fit_all, pair_signals, read_pairs, Correlation, StsPair, StsReport};
+use storyline_similarity::trees::{self, TreeParams, PARAMS};
+use storyline_similarity::{explain, signals, ArticleEmbedding, Combiner, Signals, TreeModel, Weights, SIGNALS};
 use storyline_store::Store;
 
 use crate::render::print_json;
@@ -62,6 +63,8 @@ struct Comparison<'a> {
     model: &'a str,
     #[serde(flatten)]
     explained: storyline_similarity::Explained,
+    /// The score event clustering compares with its join threshold (`Combiner::event_join`).
+    event_join_score: f64,
 }
 
 /// `storyline compare A B`: the similarity of two stored articles, and why.
@@ -76,26 +79,38 @@ pub fn compare(store: &Store, a: &str, b: &str, model_args: &ModelArgs, json: bo
         &[(first.title.as_deref(), first.text.as_str()), (second.title.as_deref(), second.text.as_str())],
     )?;
     let mut embedded = embedded.into_iter();
+    let language = |a: &storyline_model::Article| a.language.as_ref().map(|l| l.code.clone());
     let (ea, eb) = match (embedded.next(), embedded.next()) {
-        (Some(x), Some(y)) => (x.with_published(first.published), y.with_published(second.published)),
+        (Some(x), Some(y)) => (
+            x.with_published(first.published).with_language(language(&first)),
+            y.with_published(second.published).with_language(language(&second)),
+        ),
         _ => bail!("the model returned no embeddings"),
     };
-    let weights = Weights::for_model(model.name());
-    let explained = similarity(&ea, &eb, &weights);
+    let combiner = Combiner::for_model(model.name());
+    let signals = signals(&ea, &eb);
+    let explained = explain(&signals, &combiner);
+    let join = Combiner::event_join(model.name());
+    let event_join_score = explain(&signals, &join).score;
     if json {
-        return print_json(&Comparison { a, b, model: model.name(), explained });
+        return print_json(&Comparison { a, b, model: model.name(), explained, event_join_score });
     }
-    println!(
-        "similarity {:.3} between {a} and {b} ({}, weights: {})",
-        explained.score,
-        model.name(),
-        weights.provenance
-    );
-    println!("  {:<12} {:>8} {:>13}", "signal", "value", "contribution");
-    println!("  {:<12} {:>8} {:>+13.3}", "bias", "", explained.bias);
+    println!("similarity {:.3} between {a} and {b} ({})", explained.score, model.name());
+    println!("  combined by {}", combiner.provenance());
+    let threshold = storyline_cluster::ClusterConfig::default().semantic_join;
+    println!("  event-join score {event_join_score:.3} (events join at {threshold}; {})", join.provenance());
+    println!("  {:<12} {:>10} {:>13}", "signal", "value", "contribution");
+    println!("  {:<12} {:>10} {:>+13.3}", "base", "", explained.bias);
     for c in &explained.contributions {
-        let value = if c.signal == "time" { format!("{:.1} d", c.value) } else { format!("{:.3}", c.value) };
-        println!("  {:<12} {:>8} {:>+13.3}", c.signal, value, c.contribution);
+        let value = match c.signal.as_str() {
+            "time" => format!("{:.1} d", c.value),
+            "languages" => {
+                let code = |e: &ArticleEmbedding| e.language.clone().unwrap_or_else(|| "?".into());
+                format!("{}/{}", code(&ea), code(&eb))
+            }
+            _ => format!("{:.3}", c.value),
+        };
+        println!("  {:<12} {:>10} {:>+13.3}", c.signal, value, c.contribution);
     }
     println!("best-aligned sentences:");
     for p in &explained.aligned_pairs {
@@ -120,19 +135,33 @@ pub struct StsArgs {
     pub pairs: PathBuf,
     #[command(flatten)]
     pub model: ModelArgs,
-    /// Also print the weights fitted on all pairs (the CV figure is always printed).
+    /// Also fit the trees on all pairs and print what each input contributes (the CV figure is
+    /// always printed).
     #[arg(long)]
     pub fit: bool,
-    /// Store the weights fitted on all pairs for this model in this JSON file (the committed one
-    /// is crates/storyline-similarity/weights.json).
+    /// Store the trees fitted on all pairs for this model in this JSON file (the committed one is
+    /// crates/storyline-similarity/fitted.json).
     #[arg(long, requires = "fit")]
     pub write: Option<PathBuf>,
+    /// Store the linear event-join weights fitted on all pairs for this model in this JSON file
+    /// (the committed one is crates/storyline-similarity/weights.json).
+    #[arg(long, requires = "fit")]
+    pub write_weights: Option<PathBuf>,
+    /// Cross-validate a small grid of tree hyper-parameters (learning rate, depth, fewest pairs
+    /// in a leaf) and print each point's figure, instead of the report.
+    #[arg(long, conflicts_with = "fit")]
+    pub grid: bool,
     /// Use only the first N pairs (quick checks).
     #[arg(long)]
     pub limit: Option<usize>,
+    /// Write every pair's signals to this JSON Lines file (one object per pair: id, languages,
+    /// gold target, signal values), for analysis outside storyline.
+    #[arg(long, value_name = "FILE.jsonl")]
+    pub signals_out: Option<PathBuf>,
 }
 
-fn sts_report(args: &StsArgs, model: &dyn Embedder) -> Result<StsReport> {
+/// The pairs and their signals (embedding every text: the slow part).
+fn sts_signals(args: &StsArgs, model: &dyn Embedder) -> Result<(Vec<StsPair>, Vec<Signals>, f64)> {
     let mut pairs = read_pairs(&args.pairs)?;
     if let Some(limit) = args.limit {
         pairs.truncate(limit);
@@ -147,15 +176,33 @@ fn sts_report(args: &StsArgs, model: &dyn Embedder) -> Result<StsReport> {
     let started = Instant::now();
     let signals = pair_signals(model, &pairs, &|done, _| bar.set_position(done as u64))?;
     bar.finish_and_clear();
-    Ok(evaluate(model.name(), &pairs, &signals, started.elapsed().as_secs_f64()))
+    if let Some(path) = &args.signals_out {
+        write_signals(path, &pairs, &signals)?;
+        eprintln!("wrote the signals of {} pairs to {}", pairs.len(), path.display());
+    }
+    Ok((pairs, signals, started.elapsed().as_secs_f64()))
+}
+
+fn sts_report(args: &StsArgs, model: &dyn Embedder) -> Result<StsReport> {
+    let (pairs, signals, seconds) = sts_signals(args, model)?;
+    Ok(evaluate(model.name(), &pairs, &signals, PARAMS, seconds))
 }
 
 pub fn eval_sts(args: &StsArgs, json: bool) -> Result<()> {
     let (model, _) = args.model.load()?;
-    let report = sts_report(args, model.as_ref())?;
-    if let Some(path) = &args.write {
-        write_weights(path, &report.fitted)?;
-        eprintln!("wrote the weights for {} to {}", report.model, path.display());
+    let (pairs, signals, seconds) = sts_signals(args, model.as_ref())?;
+    if args.grid {
+        return grid(model.name(), &pairs, &signals, json);
+    }
+    let report = evaluate(model.name(), &pairs, &signals, PARAMS, seconds);
+    let fitted = args.fit.then(|| fit_all(&pairs, &signals, &report));
+    if let (Some(path), Some(fitted)) = (&args.write, &fitted) {
+        write_model(path, fitted)?;
+        eprintln!("wrote the trees for {} to {}", report.model, path.display());
+    }
+    if let Some(path) = &args.write_weights {
+        write_weights(path, &report.linear_fitted)?;
+        eprintln!("wrote the linear weights for {} to {}", report.model, path.display());
     }
     if json {
         return print_json(&report);
@@ -170,21 +217,93 @@ pub fn eval_sts(args: &StsArgs, json: bool) -> Result<()> {
     }
     let o = &report.overall;
     println!("  {:<8} {:>5} {:>8.3} {:>9.3}", "overall", o.n, o.pearson, o.spearman);
+    println!(
+        "linear event-join score (ridge on the first {} signals, same folds): pearson {:.3}",
+        storyline_similarity::LINEAR_SIGNALS.len(),
+        report.linear.pearson
+    );
     println!("each signal alone (no fitting):");
     for (signal, c) in &report.signals {
         println!("  {:<12} pearson {:>6.3}  spearman {:>6.3}", signal, c.pearson, c.spearman);
     }
     if let Some(c) = &report.committed_in_sample {
-        println!("committed weights on these pairs (in-sample, not a test): pearson {:.3}", c.pearson);
+        println!("committed trees on these pairs (in-sample, not a test): pearson {:.3}", c.pearson);
     }
-    if args.fit {
-        let w = &report.fitted;
-        println!("weights fitted on all {} pairs: bias {:+.4}", o.n, w.bias);
-        for (signal, weight) in &w.weights {
-            println!("  {signal:<12} {weight:+.4}");
+    if let Some(fitted) = &fitted {
+        println!("trees fitted on all {} pairs ({} trees); mean |contribution| of each input:", o.n, fitted.trees());
+        for (input, mean) in mean_contributions(fitted, &signals) {
+            println!("  {input:<12} {mean:.4}");
         }
     }
     Ok(())
+}
+
+/// How much each input moves the fitted trees' scores on these pairs, on average (TreeSHAP),
+/// grouped as `compare` shows them.
+fn mean_contributions(model: &TreeModel, signals: &[Signals]) -> Vec<(&'static str, f64)> {
+    let mut sums = vec![0.0; trees::groups().len()];
+    for s in signals {
+        let (contributions, _) = model.contributions(&trees::features(s));
+        sums.iter_mut().zip(contributions).for_each(|(sum, c)| *sum += c.abs() / signals.len() as f64);
+    }
+    trees::groups().into_iter().zip(sums).collect()
+}
+
+/// `eval sts --grid`: the hyper-parameter grid behind `trees::PARAMS`, each point cross-validated
+/// on the same folds. Learning rate × trees is held at 15, so every point learns about as much.
+fn grid(model: &str, pairs: &[StsPair], signals: &[Signals], json: bool) -> Result<()> {
+    #[derive(Serialize)]
+    struct Point {
+        params: TreeParams,
+        pearson: f64,
+    }
+    let mut points = Vec::new();
+    for learning_rate in [0.03, 0.05, 0.1] {
+        for max_depth in [2, 3, 4] {
+            for min_leaf in [10, 20, 40] {
+                let iterations = (15.0f64 / learning_rate).round() as usize;
+                let params = TreeParams { iterations, learning_rate, max_depth, min_leaf, ..PARAMS };
+                let pearson = evaluate(model, pairs, signals, params, 0.0).overall.pearson;
+                if !json {
+                    println!(
+                        "learning rate {learning_rate:<5} trees {iterations:>3} depth {max_depth} min leaf {min_leaf:>3}: pearson {pearson:.4}"
+                    );
+                }
+                points.push(Point { params, pearson });
+            }
+        }
+    }
+    if json {
+        return print_json(&points);
+    }
+    Ok(())
+}
+
+/// One line of `eval sts --signals-out`.
+#[derive(Serialize)]
+struct PairSignalsLine<'a> {
+    pair_id: &'a str,
+    lang1: &'a str,
+    lang2: &'a str,
+    /// (4 − Overall) / 3: 1 for the same story, 0 for unrelated ones.
+    target: f64,
+    signals: std::collections::BTreeMap<&'static str, f64>,
+}
+
+fn write_signals(path: &Path, pairs: &[StsPair], signals: &[Signals]) -> Result<()> {
+    let mut out = String::new();
+    for (pair, s) in pairs.iter().zip(signals) {
+        let line = PairSignalsLine {
+            pair_id: &pair.pair_id,
+            lang1: &pair.lang1,
+            lang2: &pair.lang2,
+            target: pair.target(),
+            signals: SIGNALS.iter().copied().zip(s.values.iter().copied()).collect(),
+        };
+        out.push_str(&serde_json::to_string(&line)?);
+        out.push('\n');
+    }
+    std::fs::write(path, out).with_context(|| format!("writing {}", path.display()))
 }
 
 /// Replaces (or adds) this model's entry in a weights file, keeping the others.
@@ -199,6 +318,24 @@ fn write_weights(path: &Path, fitted: &Weights) -> Result<()> {
     all.sort_by(|a, b| a.model.cmp(&b.model));
     std::fs::write(path, serde_json::to_string_pretty(&all)? + "\n")
         .with_context(|| format!("writing {}", path.display()))
+}
+
+/// Replaces (or adds) this model's entry in a fitted-models file, keeping the others: one
+/// compact JSON line per model, since a few hundred trees are for machines to read.
+fn write_model(path: &Path, fitted: &TreeModel) -> Result<()> {
+    let mut all: Vec<TreeModel> = match std::fs::read_to_string(path) {
+        Ok(text) => serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+    };
+    all.retain(|m| m.model != fitted.model);
+    let mut lines: Vec<(String, String)> = Vec::new();
+    for m in all.iter().chain([fitted]) {
+        lines.push((m.model.clone(), serde_json::to_string(m)?));
+    }
+    lines.sort();
+    let body: Vec<String> = lines.into_iter().map(|(_, line)| line).collect();
+    std::fs::write(path, format!("[\n{}\n]\n", body.join(",\n"))).with_context(|| format!("writing {}", path.display()))
 }
 
 #[derive(Args)]
@@ -259,7 +396,16 @@ pub fn bench(args: &BenchEmbedArgs, json: bool) -> Result<()> {
         let sts22_cv = if args.no_eval {
             None
         } else {
-            let sts = StsArgs { pairs: args.pairs.clone(), model: model_args, fit: false, write: None, limit: None };
+            let sts = StsArgs {
+                pairs: args.pairs.clone(),
+                model: model_args,
+                fit: false,
+                write: None,
+                write_weights: None,
+                grid: false,
+                limit: None,
+                signals_out: None,
+            };
             Some(sts_report(&sts, model.as_ref())?.overall)
         };
         rows.push(BenchRow {

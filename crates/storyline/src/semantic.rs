@@ -1,6 +1,6 @@
 //! Meaning at ingest: articles are embedded in the parallel preparation step (when a sentence
 //! embedding model is installed), and event assignment compares a newcomer with the members of
-//! candidate events by the fitted article similarity, which crosses languages. Candidate events
+//! candidate events by the event-join score (`Combiner::event_join`), which crosses languages. Candidate events
 //! come from the ANN index over event centroids (`storyline_cluster::semantic`).
 
 use std::path::{Path, PathBuf};
@@ -12,7 +12,7 @@ use storyline_cluster::semantic::{add_to_dense_centroid, HyperplaneLsh};
 use storyline_cluster::EventCandidate;
 use storyline_embed::{cosine, Embedder};
 use storyline_model::{Article, EventId};
-use storyline_similarity::{similarity, ArticleEmbedding, Weights};
+use storyline_similarity::{similarity, ArticleEmbedding, Combiner};
 use storyline_store::{Batch, EventVector};
 
 use crate::loaded::LoadOnce;
@@ -29,7 +29,7 @@ const EMBED_BATCH: usize = 16;
 /// A loaded embedding model with what event assignment needs around it.
 pub struct Semantic {
     model: Box<dyn Embedder>,
-    weights: Weights,
+    combiner: Combiner,
     index: HyperplaneLsh,
 }
 
@@ -40,7 +40,7 @@ pub fn load(models: &Path, name: &str) -> Option<Arc<Semantic>> {
     static WARNED: AtomicBool = AtomicBool::new(false);
     LOADED.get((models.to_path_buf(), name.to_string()), || match storyline_embed::load_model(name, models) {
         Ok(model) => Some(Arc::new(Semantic {
-            weights: Weights::for_model(model.name()),
+            combiner: Combiner::event_join(model.name()),
             index: HyperplaneLsh::for_dimension(model.dimension()),
             model,
         })),
@@ -63,7 +63,13 @@ impl Semantic {
                 chunk.iter().map(|a| (a.title.as_deref(), a.text.as_str())).collect();
             match ArticleEmbedding::compute_many(self.model.as_ref(), &inputs) {
                 Ok(embedded) => {
-                    out.extend(embedded.into_iter().zip(chunk).map(|(e, a)| Some(e.with_published(a.published))))
+                    let language = |a: &Article| a.language.as_ref().map(|l| l.code.clone());
+                    out.extend(
+                        embedded
+                            .into_iter()
+                            .zip(chunk)
+                            .map(|(e, a)| Some(e.with_published(a.published).with_language(language(a)))),
+                    )
                 }
                 Err(error) => {
                     tracing::warn!(%error, "embedding failed; these articles are clustered by words only");
@@ -108,7 +114,7 @@ impl Semantic {
         for (id, bytes) in batch.event_member_embeddings(event, self.model.name(), MEMBERS_COMPARED)? {
             match ArticleEmbedding::from_bytes(&bytes) {
                 Ok(member) => {
-                    let score = similarity(embedding, &member, &self.weights).score as f32;
+                    let score = similarity(embedding, &member, &self.combiner).score as f32;
                     tracing::debug!(event, member = %id, score, "semantic similarity");
                     best = Some(best.map_or(score, |b| b.max(score)));
                 }
