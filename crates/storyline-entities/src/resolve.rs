@@ -422,7 +422,10 @@ pub fn resolve<I: EntityIndex>(
             }
             Decision::Join { id, disagreement } => {
                 let Some(mut stored) = candidates.into_iter().find(|c| c.id == id) else { continue };
-                let keys_before = entity_keys(&stored);
+                // What the keys are made of; most joins add nothing to it and keep the keys.
+                let key_inputs =
+                    |e: &Entity| (e.aliases.len(), e.kind, e.country.clone(), e.geonameid, e.kind_votes.len());
+                let inputs_before = key_inputs(&stored);
                 if let Some((old, new)) = disagreement {
                     let old_form = stored.aliases.iter().find(|a| given_part(a) == old).cloned().unwrap_or_default();
                     let old_articles = index.articles_with_form(id, &old_form)?;
@@ -433,8 +436,8 @@ pub fn resolve<I: EntityIndex>(
                     );
                 }
                 merge(&mut stored, doc);
-                let keys_after = entity_keys(&stored);
-                index.update(&stored, (keys_after != keys_before).then_some(&keys_after[..]))?;
+                let keys = (key_inputs(&stored) != inputs_before).then(|| entity_keys(&stored));
+                index.update(&stored, keys.as_deref())?;
                 id
             }
         };

@@ -154,8 +154,9 @@ fn position_name(p: Position) -> &'static str {
 
 /// Extracts the static features (everything that does not depend on the tagger's own earlier
 /// decisions) for every sentence of one story.
-pub(crate) fn document_features(sentences: &[Vec<String>], gazetteer: &Gazetteer) -> Vec<SentenceFeatures> {
-    let norm: Vec<Vec<String>> = sentences.iter().map(|s| s.iter().map(|t| normalize_token(t)).collect()).collect();
+pub(crate) fn document_features<S: AsRef<str>>(sentences: &[Vec<S>], gazetteer: &Gazetteer) -> Vec<SentenceFeatures> {
+    let norm: Vec<Vec<String>> =
+        sentences.iter().map(|s| s.iter().map(|t| normalize_token(t.as_ref())).collect()).collect();
     // Headlines in all caps carry no capitalisation signal; the model needs to know that.
     let caps: Vec<bool> = norm
         .iter()
@@ -202,6 +203,7 @@ fn sentence_features(
         }
     };
 
+    let mut boundaries: Vec<usize> = Vec::with_capacity(32);
     for i in 0..n {
         offsets.push(sink.out.len());
         let w = words[i].as_str();
@@ -228,18 +230,18 @@ fn sentence_features(
             sink.add(&["numsentw|", lw]);
         }
 
-        let chars: Vec<char> = lw.chars().collect();
-        let mut affix = String::new();
-        for k in 1..=4.min(chars.len()) {
-            affix.clear();
-            affix.extend(&chars[..k]);
-            sink.add(&["p", &k.to_string(), "=", &affix]);
-            affix.clear();
-            affix.extend(&chars[chars.len() - k..]);
-            sink.add(&["s", &k.to_string(), "=", &affix]);
+        // Character boundaries of the lowercased word, for its first and last one to four letters.
+        boundaries.clear();
+        boundaries.extend(lw.char_indices().map(|(at, _)| at));
+        boundaries.push(lw.len());
+        let letters = boundaries.len() - 1;
+        for k in 1..=4.min(letters) {
+            let digit = ["", "1", "2", "3", "4"][k];
+            sink.add(&["p", digit, "=", &lw[..boundaries[k]]]);
+            sink.add(&["s", digit, "=", &lw[boundaries[letters - k]..]]);
         }
-        let len_bucket = match chars.len() {
-            0..=4 => ["1", "1", "2", "3", "4"][chars.len()],
+        let len_bucket = match letters {
+            0..=4 => ["1", "1", "2", "3", "4"][letters],
             5..=7 => "5-7",
             _ => "8+",
         };

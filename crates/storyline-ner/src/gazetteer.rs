@@ -1,7 +1,7 @@
 //! Lists of known entity names, matched against token sequences.
 
 use crate::entity::{EntityKind, Position};
-use std::collections::HashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 // Longer names are rare and would make every lookup pay for them.
 const MAX_NAME_TOKENS: usize = 6;
@@ -9,7 +9,10 @@ const MAX_NAME_TOKENS: usize = 6;
 /// Known names (lowercased, tokens joined by a space) with the kinds they were seen as.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Gazetteer {
-    names: HashMap<String, u8>,
+    names: FxHashMap<String, u8>,
+    /// The shorter starts of multi-token names ("new" of "new york"): matching stops at the
+    /// first token run that starts no name, usually after one look-up instead of six.
+    starts: FxHashSet<String>,
 }
 
 impl Gazetteer {
@@ -18,10 +21,15 @@ impl Gazetteer {
             return;
         }
         let key = tokens.iter().map(|t| t.to_lowercase()).collect::<Vec<_>>().join(" ");
-        *self.names.entry(key).or_insert(0) |= 1 << kind.index();
+        self.insert_raw(key, 1 << kind.index());
     }
 
     pub(crate) fn insert_raw(&mut self, key: String, mask: u8) {
+        for (at, _) in key.match_indices(' ') {
+            if !self.starts.contains(&key[..at]) {
+                self.starts.insert(key[..at].to_string());
+            }
+        }
         *self.names.entry(key).or_insert(0) |= mask;
     }
 
@@ -47,7 +55,10 @@ impl Gazetteer {
                 }
                 key.push_str(&lower[end - 1]);
                 let Some(&mask) = self.names.get(key.as_str()) else {
-                    continue;
+                    if self.starts.contains(key.as_str()) {
+                        continue;
+                    }
+                    break;
                 };
                 for kind in EntityKind::ALL {
                     if mask & (1 << kind.index()) == 0 {

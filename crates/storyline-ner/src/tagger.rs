@@ -280,9 +280,7 @@ impl Tagger {
     /// Tags the tokenised sentences of one story. Sentences are tagged in order and later ones
     /// see what was decided for earlier ones, so pass a whole story at once.
     pub fn tag_document<S: AsRef<str>>(&self, sentences: &[Vec<S>]) -> Vec<Vec<Span>> {
-        let owned: Vec<Vec<String>> =
-            sentences.iter().map(|s| s.iter().map(|t| t.as_ref().to_string()).collect()).collect();
-        let features = document_features(&owned, &self.gazetteer);
+        let features = document_features(sentences, &self.gazetteer);
         let memory_names = MemoryFeatures::new();
         let mut memory = StoryMemory::default();
         let transitions = constrained_transitions(&self.trans);

@@ -1,14 +1,23 @@
 //! Writes, and the index look-ups the pipeline makes while writing, inside one transaction.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
 use chrono::{DateTime, Utc};
 use rusqlite::{params, params_from_iter, OptionalExtension, Transaction};
-use storyline_model::{Article, ArticleId, DuplicateRelation, EventId, Language, Source, SourceFormat};
+use storyline_model::{Article, ArticleId, DuplicateRelation, EntityId, EventId, Language, Source, SourceFormat};
 
+use crate::entities::MentionedEntities;
 use crate::{from_json, to_json, Result, StoreError};
 
 /// One SQLite transaction. Dropping it without [`Batch::commit`] rolls everything back.
 pub struct Batch<'a> {
     tx: Transaction<'a>,
+    /// The store's memory of which entities committed articles mention.
+    mentioned: &'a Mutex<MentionedEntities>,
+    /// The same for this batch's articles: remembered by the store only once committed.
+    pub(crate) mentioned_here: RefCell<HashMap<ArticleId, Vec<EntityId>>>,
 }
 
 /// Whether an arriving article is already stored.
@@ -61,8 +70,8 @@ fn placeholders(n: usize) -> String {
 }
 
 impl<'a> Batch<'a> {
-    pub(crate) fn new(tx: Transaction<'a>) -> Self {
-        Batch { tx }
+    pub(crate) fn new(tx: Transaction<'a>, mentioned: &'a Mutex<MentionedEntities>) -> Self {
+        Batch { tx, mentioned, mentioned_here: RefCell::default() }
     }
 
     pub(crate) fn tx(&self) -> &Transaction<'a> {
@@ -70,7 +79,16 @@ impl<'a> Batch<'a> {
     }
 
     pub fn commit(self) -> Result<()> {
-        Ok(self.tx.commit()?)
+        self.tx.commit()?;
+        let mut mentioned = self.mentioned.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        for (article, entities) in self.mentioned_here.into_inner() {
+            mentioned.insert(article, entities);
+        }
+        Ok(())
+    }
+
+    pub(crate) fn mentioned(&self) -> std::sync::MutexGuard<'_, MentionedEntities> {
+        self.mentioned.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub fn article_status(&self, id: &str, text_hash: u64) -> Result<ArticleStatus> {

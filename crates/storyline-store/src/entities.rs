@@ -139,6 +139,26 @@ fn collect<T>(rows: Vec<rusqlite::Result<Result<T>>>) -> Result<Vec<T>> {
 
 /// How many of an entity's latest mentions [`Batch::entity_neighbours`] looks through.
 pub const NEIGHBOUR_ARTICLES: i64 = 200;
+/// Articles whose entities the store keeps in memory before it starts over (about 300 bytes each).
+const MENTIONED_ARTICLES_KEPT: usize = 100_000;
+
+/// Which entities each committed article mentions, kept in memory across batches: resolution
+/// asks for the company of several entities per article, each a union over up to
+/// [`NEIGHBOUR_ARTICLES`] articles, and an article's mentions never change once committed, so
+/// reading each article's entities from SQLite once is enough.
+#[derive(Debug, Default)]
+pub(crate) struct MentionedEntities {
+    by_article: std::collections::HashMap<ArticleId, std::sync::Arc<[EntityId]>>,
+}
+
+impl MentionedEntities {
+    pub(crate) fn insert(&mut self, article: ArticleId, entities: Vec<EntityId>) {
+        if self.by_article.len() >= MENTIONED_ARTICLES_KEPT {
+            self.by_article.clear();
+        }
+        self.by_article.insert(article, entities.into());
+    }
+}
 
 impl Batch<'_> {
     /// Stored entities filed under any of `keys`, by id.
@@ -213,12 +233,39 @@ impl Batch<'_> {
     /// [`NEIGHBOUR_ARTICLES`] mentions' articles): the company an entity keeps now. Bounded, so
     /// that an entity named in every article ("Libya") costs the same in a store of millions.
     pub fn entity_neighbours(&self, id: EntityId) -> Result<HashSet<EntityId>> {
-        let mut stmt = self.tx().prepare_cached(
-            "SELECT DISTINCT entity_id FROM mentions WHERE entity_id IS NOT NULL AND article_id IN
-             (SELECT article_id FROM mentions WHERE entity_id = ?1 ORDER BY rowid DESC LIMIT ?2)",
-        )?;
-        let ids = stmt.query_map(params![id, NEIGHBOUR_ARTICLES], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
-        Ok(ids)
+        let articles: Vec<ArticleId> = self
+            .tx()
+            .prepare_cached(
+                "SELECT DISTINCT article_id FROM
+                 (SELECT article_id FROM mentions WHERE entity_id = ?1 ORDER BY rowid DESC LIMIT ?2)",
+            )?
+            .query_map(params![id, NEIGHBOUR_ARTICLES], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut neighbours = HashSet::new();
+        for article in &articles {
+            if let Some(here) = self.mentioned_here.borrow().get(article) {
+                neighbours.extend(here);
+                continue;
+            }
+            let remembered = self.mentioned().by_article.get(article).cloned();
+            let entities = match remembered {
+                Some(entities) => entities,
+                None => {
+                    // Not written by this batch, so committed: it will not change.
+                    let entities: Vec<EntityId> = self
+                        .tx()
+                        .prepare_cached(
+                            "SELECT DISTINCT entity_id FROM mentions WHERE article_id = ?1 AND entity_id IS NOT NULL",
+                        )?
+                        .query_map([article], |r| r.get(0))?
+                        .collect::<rusqlite::Result<_>>()?;
+                    self.mentioned().insert(article.clone(), entities.clone());
+                    entities.into()
+                }
+            };
+            neighbours.extend(entities.iter());
+        }
+        Ok(neighbours)
     }
 
     /// Articles that mention `id` by exactly `form`.
@@ -232,6 +279,15 @@ impl Batch<'_> {
     }
 
     pub fn insert_mentions(&self, mentions: &[Mention]) -> Result<()> {
+        {
+            let mut here = self.mentioned_here.borrow_mut();
+            for m in mentions {
+                let entities = here.entry(m.article.clone()).or_default();
+                if let Some(entity) = m.entity.filter(|e| !entities.contains(e)) {
+                    entities.push(entity);
+                }
+            }
+        }
         let mut stmt = self.tx().prepare_cached(&format!(
             "INSERT INTO mentions ({MENTION_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
         ))?;
@@ -474,6 +530,39 @@ mod tests {
             geonameid: None,
             kind_votes: BTreeMap::from([(kind, 1)]),
         }
+    }
+
+    fn mention(article: &str, entity: EntityId) -> Mention {
+        Mention {
+            article: article.into(),
+            entity: Some(entity),
+            text: "x".into(),
+            kind: EntityType::Person,
+            byte_start: 0,
+            byte_end: 1,
+            sentence: 0,
+            role: None,
+        }
+    }
+
+    #[test]
+    fn neighbours_see_this_batch_and_forget_a_rolled_back_one() {
+        let mut store = Store::open_in_memory().unwrap();
+        let batch = store.batch().unwrap();
+        let [a, b, c] =
+            ["Akar", "Maas", "Siala"].map(|n| batch.insert_entity(&entity(n, EntityType::Person), &[]).unwrap());
+        batch.insert_mentions(&[mention("one", a), mention("one", b), mention("one", a)]).unwrap();
+        assert_eq!(batch.entity_neighbours(a).unwrap(), HashSet::from([a, b]));
+        batch.commit().unwrap();
+
+        let batch = store.batch().unwrap();
+        batch.insert_mentions(&[mention("two", a), mention("two", c)]).unwrap();
+        assert_eq!(batch.entity_neighbours(a).unwrap(), HashSet::from([a, b, c]));
+        drop(batch); // rolled back
+
+        let batch = store.batch().unwrap();
+        assert_eq!(batch.entity_neighbours(a).unwrap(), HashSet::from([a, b]));
+        assert_eq!(batch.entity_neighbours(c).unwrap(), HashSet::new());
     }
 
     #[test]

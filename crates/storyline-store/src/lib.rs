@@ -52,6 +52,7 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 /// An open store.
 pub struct Store {
     conn: Connection,
+    mentioned: std::sync::Mutex<entities::MentionedEntities>,
 }
 
 impl Store {
@@ -65,18 +66,18 @@ impl Store {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         schema::migrate(&conn, &display)?;
-        Ok(Store { conn })
+        Ok(Store { conn, mentioned: Default::default() })
     }
 
     pub fn open_in_memory() -> Result<Store> {
         let conn = Connection::open_in_memory()?;
         schema::migrate(&conn, ":memory:")?;
-        Ok(Store { conn })
+        Ok(Store { conn, mentioned: Default::default() })
     }
 
     /// Starts a batch of writes: one transaction.
     pub fn batch(&mut self) -> Result<Batch<'_>> {
-        Ok(Batch::new(self.conn.transaction()?))
+        Ok(Batch::new(self.conn.transaction()?, &self.mentioned))
     }
 }
 
