@@ -16,7 +16,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             println!("{:10} got {:10} [{}] {}", r.event_type.as_str(), got, trigger, r.text);
         }
     }
-    let report = storyline_events::gold::evaluate(coder, &records);
+    let report = storyline_events::gold::evaluate(coder, &records, None);
     println!(
         "lexicon {:.3}  classifier-cv {:.3}  actors {:.3}  targets {:.3}  codes {:.3}",
         report.lexicon.accuracy,

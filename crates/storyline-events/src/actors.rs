@@ -357,37 +357,49 @@ pub struct NerActors {
 
 impl ActorFinder for NerActors {
     fn find(&self, sentence: &str) -> Vec<ActorSpan> {
-        let words = words(sentence);
-        let mentions = self.tagger.tag_text(sentence);
-        // The gazetteer's capitalised runs already join titles to names; keep those runs that
-        // the tagger confirms (overlap a mention) or the country table codes.
-        let runs = GazetteerActors.find(sentence);
-        let mut out: Vec<ActorSpan> = runs
+        let names: Vec<FoundName> = self
+            .tagger
+            .tag_text(sentence)
             .into_iter()
-            .filter(|r| {
-                r.code.is_some()
-                    || mentions
-                        .iter()
-                        .any(|m| m.byte_start < r.end && r.start < m.byte_end && m.kind != EntityKind::Misc)
-            })
+            .map(|m| FoundName { start: m.byte_start, end: m.byte_end, misc: m.kind == EntityKind::Misc })
             .collect();
-        for m in &mentions {
-            if m.kind == EntityKind::Misc && code_of_phrase(&m.text).is_none() {
-                continue;
-            }
-            if out.iter().all(|r| m.byte_end <= r.start || m.byte_start >= r.end) {
-                let span = ActorSpan {
-                    start: m.byte_start,
-                    end: m.byte_end,
-                    text: m.text.clone(),
-                    code: code_of_phrase(&m.text),
-                };
-                out.push(extend_with_actor_noun(sentence, &words, span));
-            }
-        }
-        out.sort_by_key(|s| s.start);
-        out
+        actors_from_names(sentence, &names)
     }
+}
+
+/// A name already found in a text, by the tagger or by entity extraction: byte offsets, and
+/// whether it is a miscellaneous name (a nationality, an event) rather than a person, an
+/// organisation or a place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FoundName {
+    pub start: usize,
+    pub end: usize,
+    pub misc: bool,
+}
+
+/// A sentence's actors given the names found in it (offsets into `sentence`): the gazetteer's
+/// capitalised runs, which already join titles to names, that a name confirms (overlaps) or
+/// the country table codes, then the names no run covers.
+pub fn actors_from_names(sentence: &str, names: &[FoundName]) -> Vec<ActorSpan> {
+    let words = words(sentence);
+    let runs = GazetteerActors.find(sentence);
+    let mut out: Vec<ActorSpan> = runs
+        .into_iter()
+        .filter(|r| r.code.is_some() || names.iter().any(|m| m.start < r.end && r.start < m.end && !m.misc))
+        .collect();
+    for m in names {
+        let text = &sentence[m.start..m.end];
+        let code = code_of_phrase(text);
+        if m.misc && code.is_none() {
+            continue;
+        }
+        if out.iter().all(|r| m.end <= r.start || m.start >= r.end) {
+            let span = ActorSpan { start: m.start, end: m.end, text: text.to_string(), code };
+            out.push(extend_with_actor_noun(sentence, &words, span));
+        }
+    }
+    out.sort_by_key(|s| s.start);
+    out
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::classifier::cross_validate;
-use crate::{Actor, Coder, PloverType};
+use crate::{Actor, Coder, FoundName, PloverType};
 
 #[derive(Debug, thiserror::Error)]
 pub enum GoldError {
@@ -115,14 +115,16 @@ pub const EPOCHS: usize = 15;
 
 /// Measures the lexicon coder (no training: its figures are on the whole file) and the
 /// classifier (trained and tested by `FOLDS`-fold cross-validation, so each sentence is
-/// classified by a model that never saw it).
-pub fn evaluate(coder: &Coder, records: &[GoldRecord]) -> EventsReport {
+/// classified by a model that never saw it). `names`, when given, finds each sentence's names
+/// as ingest does (entity extraction); without it the coder finds its actors itself.
+pub fn evaluate(coder: &Coder, records: &[GoldRecord], names: Option<&dyn Fn(&str) -> Vec<FoundName>>) -> EventsReport {
     let mut lexicon_predictions = Vec::new();
     let (mut actor_hits, mut actor_records, mut target_hits, mut target_records) = (0, 0, 0, 0);
     let (mut code_hits, mut coded) = (0, 0);
     let mut no_trigger = 0;
     for record in records {
-        let event = coder.code_main_event(&record.text);
+        let found = names.map(|find| find(&record.text));
+        let event = coder.code_main_event_with(&record.text, found.as_deref());
         if event.is_none() {
             no_trigger += 1;
         }

@@ -27,7 +27,9 @@ pub mod classifier;
 pub mod gold;
 mod lexicon;
 
-pub use actors::{code_of_phrase, country_of, ActorFinder, ActorSpan, GazetteerActors, NerActors};
+pub use actors::{
+    actors_from_names, code_of_phrase, country_of, ActorFinder, ActorSpan, FoundName, GazetteerActors, NerActors,
+};
 pub use lexicon::{triggers, Trigger};
 
 use std::path::Path;
@@ -178,12 +180,25 @@ impl Coder {
     /// Codes every trigger of the sentence that has an actor or a target. One sentence may
     /// hold several events ("X met Y and signed a deal").
     pub fn code_sentence(&self, sentence: &str) -> Vec<SentenceEvent> {
-        // Finding actors runs the tagger: only worth it where a trigger word is.
+        self.code_sentence_with(sentence, None)
+    }
+
+    /// The actors of a sentence: from the names given (offsets into the sentence), else found
+    /// by the coder's [`ActorFinder`].
+    fn actors_of(&self, sentence: &str, names: Option<&[FoundName]>) -> Vec<ActorSpan> {
+        match names {
+            Some(names) => actors_from_names(sentence, names),
+            None => self.actors.find(sentence),
+        }
+    }
+
+    fn code_sentence_with(&self, sentence: &str, names: Option<&[FoundName]>) -> Vec<SentenceEvent> {
+        // Finding actors may run the tagger: only worth it where a trigger word is.
         let triggers = triggers(sentence);
         if triggers.is_empty() {
             return Vec::new();
         }
-        let spans = self.actors.find(sentence);
+        let spans = self.actors_of(sentence, names);
         let mut out: Vec<SentenceEvent> = Vec::new();
         let mut covered_to = 0;
         for trigger in triggers {
@@ -211,11 +226,17 @@ impl Coder {
     /// The single most likely event of a sentence (the earliest, most specific trigger), as the
     /// gold standard codes one event per sentence. `None` when no trigger matches.
     pub fn code_main_event(&self, sentence: &str) -> Option<SentenceEvent> {
+        self.code_main_event_with(sentence, None)
+    }
+
+    /// [`Coder::code_main_event`] with the sentence's names already found (offsets into it),
+    /// as [`Coder::code_article_with_names`] codes the sentences of an article.
+    pub fn code_main_event_with(&self, sentence: &str, names: Option<&[FoundName]>) -> Option<SentenceEvent> {
         let triggers = triggers(sentence);
         if triggers.is_empty() {
             return None;
         }
-        let spans = self.actors.find(sentence);
+        let spans = self.actors_of(sentence, names);
         let trigger = triggers.into_iter().find(|t| !spans.iter().any(|s| s.start <= t.start && t.end <= s.end))?;
         Some(self.assign(sentence, &spans, &trigger))
     }
@@ -260,13 +281,43 @@ impl Coder {
         article: &Article,
         dates: &[storyline_dates::DateMention],
     ) -> Vec<CodedEvent> {
+        self.code_article_using(article, dates, None)
+    }
+
+    /// [`Coder::code_article_with_dates`] with the article's names already found (byte offsets
+    /// into its text), e.g. by entity extraction: trigger sentences take their actors from
+    /// those names instead of being tagged again.
+    pub fn code_article_with_names(
+        &self,
+        article: &Article,
+        dates: &[storyline_dates::DateMention],
+        names: &[FoundName],
+    ) -> Vec<CodedEvent> {
+        self.code_article_using(article, dates, Some(names))
+    }
+
+    fn code_article_using(
+        &self,
+        article: &Article,
+        dates: &[storyline_dates::DateMention],
+        names: Option<&[FoundName]>,
+    ) -> Vec<CodedEvent> {
         let mut out = Vec::new();
+        let mut in_sentence_names = Vec::new();
         for (index, sentence) in storyline_text::sentences(&article.text).into_iter().enumerate() {
-            let events = self.code_sentence(sentence.text);
+            let end = sentence.start + sentence.text.len();
+            let sentence_names =
+                names.map(|names| {
+                    in_sentence_names.clear();
+                    in_sentence_names.extend(names.iter().filter(|n| n.start >= sentence.start && n.end <= end).map(
+                        |n| FoundName { start: n.start - sentence.start, end: n.end - sentence.start, misc: n.misc },
+                    ));
+                    &in_sentence_names[..]
+                });
+            let events = self.code_sentence_with(sentence.text, sentence_names);
             if events.is_empty() {
                 continue;
             }
-            let end = sentence.start + sentence.text.len();
             let in_sentence: Vec<&storyline_dates::DateMention> =
                 dates.iter().filter(|m| m.start >= sentence.start && m.end <= end).collect();
             let date_mention = in_sentence.iter().find(|m| m.value.is_some()).or(in_sentence.first()).copied();

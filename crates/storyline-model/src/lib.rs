@@ -65,6 +65,14 @@ impl Article {
             _ => self.text.clone(),
         }
     }
+
+    /// Where [`Article::text`] starts in [`Article::full_text`].
+    pub fn body_offset(&self) -> usize {
+        match &self.title {
+            Some(title) if !title.is_empty() => title.len() + 2,
+            _ => 0,
+        }
+    }
 }
 
 /// A detected language: ISO 639-1 code and the detector's confidence in [0, 1].

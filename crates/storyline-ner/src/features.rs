@@ -4,8 +4,9 @@
 //! those hashes to weight rows. Hashing keeps the saved model free of feature strings and lets
 //! the tagger skip features it never saw without an interning table.
 
-use crate::entity::{EntityKind, Position};
+use crate::entity::EntityKind;
 use crate::gazetteer::Gazetteer;
+use rustc_hash::FxHashMap;
 use std::collections::{HashMap, HashSet};
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -116,19 +117,146 @@ impl DocumentEvidence {
 }
 
 /// Hashes feature strings built in one reusable buffer.
-struct Sink<'a> {
+#[derive(Default)]
+struct Hasher {
     buf: String,
-    out: &'a mut Vec<u64>,
 }
 
-impl Sink<'_> {
-    fn add(&mut self, parts: &[&str]) {
+impl Hasher {
+    fn hash(&mut self, parts: &[&str]) -> u64 {
         self.buf.clear();
         for p in parts {
             self.buf.push_str(p);
         }
-        self.out.push(xxh3_64(self.buf.as_bytes()));
+        xxh3_64(self.buf.as_bytes())
     }
+}
+
+/// Where a token stands, as the `ctx` features name it.
+const CONTEXTS: [&str; 3] = ["first", "caps", "mid"];
+/// Neighbour offsets, in the order their features are emitted, with the names they carry.
+const NEIGHBOURS: [(isize, &str); 4] = [(-2, "-2"), (-1, "-1"), (1, "+1"), (2, "+2")];
+
+/// The hashes of every feature that depends on one word alone. Hashing ~56 feature strings
+/// per token was most of the tagger's time, and most words of a story were met before, so
+/// each thread keeps these per word (see [`WordCache`]); only the features that join a word to
+/// its neighbours are hashed for every token.
+struct WordHashes {
+    /// `w=`, `W=`, `sh=`, `SH=`.
+    own: [u64; 4],
+    /// `ctx=` and `ctxw=` in each of [`CONTEXTS`].
+    in_context: [[u64; 2]; 3],
+    /// `p1=`, `s1=`, `p2=`, `s2=`, … for up to four letters, then `len=`.
+    affixes: Vec<u64>,
+    /// `w-2=`, `sh-2=`, `w-1=`, `sh-1=`, `w+1=`, `sh+1=`, `w+2=`, `sh+2=`: this word seen from
+    /// the token at that distance.
+    as_neighbour: [u64; 8],
+}
+
+impl WordHashes {
+    fn new(h: &mut Hasher, w: &str, lw: &str, sh: &str) -> WordHashes {
+        let mut affixes = Vec::with_capacity(9);
+        // Character boundaries of the lowercased word, for its first and last one to four letters.
+        let boundaries: Vec<usize> = lw.char_indices().map(|(at, _)| at).chain([lw.len()]).collect();
+        let letters = boundaries.len() - 1;
+        for k in 1..=4.min(letters) {
+            let digit = ["", "1", "2", "3", "4"][k];
+            affixes.push(h.hash(&["p", digit, "=", &lw[..boundaries[k]]]));
+            affixes.push(h.hash(&["s", digit, "=", &lw[boundaries[letters - k]..]]));
+        }
+        let len_bucket = match letters {
+            0..=4 => ["1", "1", "2", "3", "4"][letters],
+            5..=7 => "5-7",
+            _ => "8+",
+        };
+        affixes.push(h.hash(&["len=", len_bucket]));
+        WordHashes {
+            own: [h.hash(&["w=", lw]), h.hash(&["W=", w]), h.hash(&["sh=", sh]), h.hash(&["SH=", &long_shape(w)])],
+            in_context: CONTEXTS.map(|c| [h.hash(&["ctx=", c, "|", sh]), h.hash(&["ctxw=", c, "|", lw])]),
+            affixes,
+            as_neighbour: as_neighbour(h, lw, sh),
+        }
+    }
+}
+
+fn as_neighbour(h: &mut Hasher, lw: &str, sh: &str) -> [u64; 8] {
+    let mut out = [0; 8];
+    for (k, (_, ds)) in NEIGHBOURS.iter().enumerate() {
+        out[2 * k] = h.hash(&["w", ds, "=", lw]);
+        out[2 * k + 1] = h.hash(&["sh", ds, "=", sh]);
+    }
+    out
+}
+
+/// Words whose hashes a thread keeps before it starts over (a few hundred bytes each).
+const WORDS_CACHED: usize = 50_000;
+
+#[derive(Default)]
+struct WordCache {
+    slots: FxHashMap<String, u32>,
+    words: Vec<WordHashes>,
+}
+
+impl WordCache {
+    fn slot(&mut self, h: &mut Hasher, w: &str, lw: &str, sh: &str) -> usize {
+        if let Some(&slot) = self.slots.get(w) {
+            return slot as usize;
+        }
+        self.words.push(WordHashes::new(h, w, lw, sh));
+        self.slots.insert(w.to_string(), (self.words.len() - 1) as u32);
+        self.words.len() - 1
+    }
+}
+
+thread_local! {
+    static WORD_CACHE: std::cell::RefCell<WordCache> = std::cell::RefCell::default();
+}
+
+/// Hashes of the features made of fixed strings, computed once.
+struct FixedHashes {
+    bias: u64,
+    /// `doc_lower|`, `doc_title|`, `doc_notitle|` in each of [`CONTEXTS`].
+    doc_lower: [u64; 3],
+    doc_title: [u64; 3],
+    doc_notitle: [u64; 3],
+    /// By kind and position: `g=`, `gc=` with a capital, `gc=` without, `g-1=`, `g+1=`.
+    gazetteer: [[[u64; 5]; 4]; 4],
+    /// `g=none` with a capital and without.
+    no_gazetteer: [u64; 2],
+    /// The sentence's edges seen as neighbours: before its start and after its end.
+    start: [u64; 8],
+    end: [u64; 8],
+}
+
+fn fixed_hashes() -> &'static FixedHashes {
+    static FIXED: std::sync::OnceLock<FixedHashes> = std::sync::OnceLock::new();
+    FIXED.get_or_init(|| {
+        let h = &mut Hasher::default();
+        let by_context = |h: &mut Hasher, prefix: &str| CONTEXTS.map(|c| h.hash(&[prefix, c]));
+        let mut gazetteer = [[[0; 5]; 4]; 4];
+        for kind in EntityKind::ALL {
+            for (p, pos) in POS_NAMES.iter().enumerate() {
+                let k = kind.as_str();
+                gazetteer[kind.index()][p] = [
+                    h.hash(&["g=", k, pos]),
+                    h.hash(&["gc=", k, pos, "C"]),
+                    h.hash(&["gc=", k, pos, "c"]),
+                    h.hash(&["g-1=", k, pos]),
+                    h.hash(&["g+1=", k, pos]),
+                ];
+            }
+        }
+        FixedHashes {
+            bias: h.hash(&["bias"]),
+            doc_lower: by_context(h, "doc_lower|"),
+            doc_title: by_context(h, "doc_title|"),
+            doc_notitle: by_context(h, "doc_notitle|"),
+            gazetteer,
+            no_gazetteer: [h.hash(&["g=none", "C"]), h.hash(&["g=none", "c"])],
+            start: as_neighbour(h, "<s>", "<s>"),
+            end: as_neighbour(h, "</s>", "</s>"),
+        }
+    })
 }
 
 pub(crate) fn hash_feature(s: &str) -> u64 {
@@ -147,10 +275,6 @@ pub(crate) struct SentenceFeatures {
 }
 
 const POS_NAMES: [&str; 4] = ["B", "I", "L", "U"];
-
-fn position_name(p: Position) -> &'static str {
-    POS_NAMES[p as usize]
-}
 
 /// Extracts the static features (everything that does not depend on the tagger's own earlier
 /// decisions) for every sentence of one story.
@@ -180,10 +304,11 @@ fn sentence_features(
     let short: Vec<String> = words.iter().map(|w| short_shape(w)).collect();
     let gaz = gazetteer.matches(&lower);
     let numeric = words.iter().filter(|w| is_numberish(w)).count() * 3 >= n.max(1);
+    let fixed = fixed_hashes();
+    let h = &mut Hasher::default();
 
     let mut ids = Vec::with_capacity(n * 56);
     let mut offsets = Vec::with_capacity(n + 1);
-    let mut sink = Sink { buf: String::with_capacity(64), out: &mut ids };
     let word_at = |j: isize| -> &str {
         if j < 0 {
             "<s>"
@@ -203,94 +328,81 @@ fn sentence_features(
         }
     };
 
-    let mut boundaries: Vec<usize> = Vec::with_capacity(32);
-    for i in 0..n {
-        offsets.push(sink.out.len());
-        let w = words[i].as_str();
-        let lw = lower[i].as_str();
-        let sh = short[i].as_str();
-        let ii = i as isize;
-        let context = if i == 0 {
-            "first"
-        } else if caps_sentence {
-            "caps"
-        } else {
-            "mid"
-        };
-
-        sink.add(&["bias"]);
-        sink.add(&["w=", lw]);
-        sink.add(&["W=", w]);
-        sink.add(&["sh=", sh]);
-        sink.add(&["SH=", &long_shape(w)]);
-        sink.add(&["ctx=", context, "|", sh]);
-        sink.add(&["ctxw=", context, "|", lw]);
-        if numeric {
-            sink.add(&["numsent|", sh]);
-            sink.add(&["numsentw|", lw]);
+    WORD_CACHE.with_borrow_mut(|cache| {
+        if cache.words.len() >= WORDS_CACHED {
+            *cache = WordCache::default();
         }
-
-        // Character boundaries of the lowercased word, for its first and last one to four letters.
-        boundaries.clear();
-        boundaries.extend(lw.char_indices().map(|(at, _)| at));
-        boundaries.push(lw.len());
-        let letters = boundaries.len() - 1;
-        for k in 1..=4.min(letters) {
-            let digit = ["", "1", "2", "3", "4"][k];
-            sink.add(&["p", digit, "=", &lw[..boundaries[k]]]);
-            sink.add(&["s", digit, "=", &lw[boundaries[letters - k]..]]);
-        }
-        let len_bucket = match letters {
-            0..=4 => ["1", "1", "2", "3", "4"][letters],
-            5..=7 => "5-7",
-            _ => "8+",
-        };
-        sink.add(&["len=", len_bucket]);
-
-        for d in [-2isize, -1, 1, 2] {
-            let ds = ["-2", "-1", "", "+1", "+2"][(d + 2) as usize];
-            sink.add(&["w", ds, "=", word_at(ii + d)]);
-            sink.add(&["sh", ds, "=", shape_at(ii + d)]);
-        }
-        sink.add(&["w-1w0=", word_at(ii - 1), "|", lw]);
-        sink.add(&["w0w+1=", lw, "|", word_at(ii + 1)]);
-        sink.add(&["sh-1w0=", shape_at(ii - 1), "|", lw]);
-        sink.add(&["w0sh+1=", lw, "|", shape_at(ii + 1)]);
-        sink.add(&["sh3=", shape_at(ii - 1), "|", sh, "|", shape_at(ii + 1)]);
-        sink.add(&["sh-2sh-1sh0=", shape_at(ii - 2), "|", shape_at(ii - 1), "|", sh]);
-        sink.add(&["sh0sh+1sh+2=", sh, "|", shape_at(ii + 1), "|", shape_at(ii + 2)]);
-
-        if starts_upper(w) {
-            if evidence.seen_lowercase.contains(lw) {
-                sink.add(&["doc_lower|", context]);
-            }
-            let self_counted = u32::from(context == "mid" && is_title(w));
-            let elsewhere = evidence.title_mid_sentence.get(lw).copied().unwrap_or(0).saturating_sub(self_counted);
-            if elsewhere > 0 {
-                sink.add(&["doc_title|", context]);
+        let slots: Vec<usize> = (0..n).map(|i| cache.slot(h, &words[i], &lower[i], &short[i])).collect();
+        for i in 0..n {
+            offsets.push(ids.len());
+            let w = words[i].as_str();
+            let lw = lower[i].as_str();
+            let sh = short[i].as_str();
+            let ii = i as isize;
+            let context = if i == 0 {
+                0
+            } else if caps_sentence {
+                1
             } else {
-                sink.add(&["doc_notitle|", context]);
-            }
-        }
+                2
+            };
+            let word = &cache.words[slots[i]];
 
-        let cap = if starts_upper(w) { "C" } else { "c" };
-        for &(kind, pos) in &gaz[i] {
-            sink.add(&["g=", kind.as_str(), position_name(pos)]);
-            sink.add(&["gc=", kind.as_str(), position_name(pos), cap]);
-        }
-        if gaz[i].is_empty() {
-            sink.add(&["g=none", cap]);
-        }
-        for (d, name) in [(-1isize, "g-1="), (1, "g+1=")] {
-            let j = ii + d;
-            if j >= 0 && (j as usize) < n {
-                for &(kind, pos) in &gaz[j as usize] {
-                    sink.add(&[name, kind.as_str(), position_name(pos)]);
+            ids.push(fixed.bias);
+            ids.extend(word.own);
+            ids.extend(word.in_context[context]);
+            if numeric {
+                ids.push(h.hash(&["numsent|", sh]));
+                ids.push(h.hash(&["numsentw|", lw]));
+            }
+            ids.extend(&word.affixes);
+            for (k, (d, _)) in NEIGHBOURS.iter().enumerate() {
+                let j = ii + d;
+                let seen = if j < 0 {
+                    &fixed.start
+                } else if j as usize >= n {
+                    &fixed.end
+                } else {
+                    &cache.words[slots[j as usize]].as_neighbour
+                };
+                ids.extend(&seen[2 * k..2 * k + 2]);
+            }
+            ids.push(h.hash(&["w-1w0=", word_at(ii - 1), "|", lw]));
+            ids.push(h.hash(&["w0w+1=", lw, "|", word_at(ii + 1)]));
+            ids.push(h.hash(&["sh-1w0=", shape_at(ii - 1), "|", lw]));
+            ids.push(h.hash(&["w0sh+1=", lw, "|", shape_at(ii + 1)]));
+            ids.push(h.hash(&["sh3=", shape_at(ii - 1), "|", sh, "|", shape_at(ii + 1)]));
+            ids.push(h.hash(&["sh-2sh-1sh0=", shape_at(ii - 2), "|", shape_at(ii - 1), "|", sh]));
+            ids.push(h.hash(&["sh0sh+1sh+2=", sh, "|", shape_at(ii + 1), "|", shape_at(ii + 2)]));
+
+            if starts_upper(w) {
+                if evidence.seen_lowercase.contains(lw) {
+                    ids.push(fixed.doc_lower[context]);
+                }
+                let self_counted = u32::from(context == 2 && is_title(w));
+                let elsewhere = evidence.title_mid_sentence.get(lw).copied().unwrap_or(0).saturating_sub(self_counted);
+                ids.push(if elsewhere > 0 { fixed.doc_title[context] } else { fixed.doc_notitle[context] });
+            }
+
+            let capital = usize::from(!starts_upper(w));
+            for &(kind, pos) in &gaz[i] {
+                let g = &fixed.gazetteer[kind.index()][pos as usize];
+                ids.extend([g[0], g[1 + capital]]);
+            }
+            if gaz[i].is_empty() {
+                ids.push(fixed.no_gazetteer[capital]);
+            }
+            for (d, which) in [(-1isize, 3), (1, 4)] {
+                let j = ii + d;
+                if j >= 0 && (j as usize) < n {
+                    for &(kind, pos) in &gaz[j as usize] {
+                        ids.push(fixed.gazetteer[kind.index()][pos as usize][which]);
+                    }
                 }
             }
         }
-    }
-    offsets.push(sink.out.len());
+    });
+    offsets.push(ids.len());
     let capitalized = words.iter().map(|w| starts_upper(w)).collect();
     SentenceFeatures { ids, offsets, lower, capitalized }
 }

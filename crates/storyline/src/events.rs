@@ -6,8 +6,9 @@ use std::sync::Arc;
 
 use anyhow::Result;
 use storyline_dates::{DateMention, DateValue};
-use storyline_events::{Actor, CodedEvent, Coder};
-use storyline_model::Article;
+use storyline_entities::Extraction;
+use storyline_events::{Actor, CodedEvent, Coder, FoundName};
+use storyline_model::{Article, EntityType};
 use storyline_store::{Batch, NewCodedEvent, NewDateMention};
 
 use crate::loaded::LoadOnce;
@@ -36,8 +37,10 @@ pub fn coder(models: &Path) -> Arc<Coder> {
 }
 
 /// Codes an article's events and resolves its date expressions against its publication date,
-/// or against the date its text states when its metadata has none.
-pub fn code(coder: &Coder, article: &Article) -> ArticleEvents {
+/// or against the date its text states when its metadata has none. With the article's
+/// extracted entities, event actors come from their mentions (the tagger has already read
+/// the article); without, the coder finds them itself.
+pub fn code(coder: &Coder, article: &Article, entities: Option<&Extraction>) -> ArticleEvents {
     let language = article.language.as_ref().map(|l| l.code.as_str());
     let mut dated = article.clone();
     // Without a publication date, the expressions resolved without an anchor are what the
@@ -52,7 +55,22 @@ pub fn code(coder: &Coder, article: &Article) -> ArticleEvents {
     }
     let anchor = dated.published.map(|d| d.date_naive());
     let dates = unanchored.unwrap_or_else(|| storyline_dates::resolve(&article.text, anchor, language));
-    ArticleEvents { events: coder.code_article_with_dates(&dated, &dates), dates }
+    let events = match entities {
+        // Mentions point into the full text (title, blank line, body); events into the body.
+        Some(found) => coder.code_article_with_names(&dated, &dates, &found_names(found, article.body_offset())),
+        None => coder.code_article_with_dates(&dated, &dates),
+    };
+    ArticleEvents { events, dates }
+}
+
+/// The names entity extraction found from byte `start` of its text on, as offsets from there.
+pub fn found_names(found: &Extraction, start: usize) -> Vec<FoundName> {
+    found
+        .mentions
+        .iter()
+        .filter(|m| m.byte_start >= start)
+        .map(|m| FoundName { start: m.byte_start - start, end: m.byte_end - start, misc: m.kind == EntityType::Misc })
+        .collect()
 }
 
 fn stored(actor: &Actor) -> storyline_store::StoredActor {

@@ -130,13 +130,16 @@ impl Models {
         articles
             .into_par_iter()
             .zip(embeddings)
-            .map(|(article, embedding)| Prepared {
-                fingerprint: fingerprint(&article, &options.dedup),
-                term_counts: storyline_cluster::term_counts(&article, &options.cluster),
-                entities: self.extractor.as_ref().map(|x| x.extract(&article)),
-                events: crate::events::code(&coder, &article),
-                embedding,
-                article,
+            .map(|(article, embedding)| {
+                let entities = self.extractor.as_ref().map(|x| x.extract(&article));
+                Prepared {
+                    fingerprint: fingerprint(&article, &options.dedup),
+                    term_counts: storyline_cluster::term_counts(&article, &options.cluster),
+                    events: crate::events::code(&coder, &article, entities.as_ref()),
+                    entities,
+                    embedding,
+                    article,
+                }
             })
             .collect()
     }
