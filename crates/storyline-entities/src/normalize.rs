@@ -8,7 +8,6 @@
 //! and whose edit distance is small for their length.
 
 use unicode_normalization::char::is_combining_mark;
-use unicode_normalization::UnicodeNormalization;
 
 /// Lowercase, without diacritics, with typographic apostrophes and dashes made plain.
 pub fn fold(s: &str) -> String {
@@ -18,27 +17,38 @@ pub fn fold(s: &str) -> String {
         return s.bytes().map(|b| if b == b'`' { '\'' } else { b.to_ascii_lowercase() as char }).collect();
     }
     let mut out = String::with_capacity(s.len());
-    for c in s.nfd() {
-        if is_combining_mark(c) {
-            continue;
-        }
-        match c {
-            '\u{2019}' | '\u{2018}' | '`' | '\u{02BC}' | '\u{02BB}' => out.push('\''),
-            '\u{2010}'..='\u{2015}' => out.push('-'),
-            'ı' => out.push('i'),
-            'ø' | 'Ø' => out.push('o'),
-            'ł' | 'Ł' => out.push('l'),
-            'đ' | 'Đ' => out.push('d'),
-            'ß' => out.push_str("ss"),
-            'æ' | 'Æ' => out.push_str("ae"),
-            'œ' | 'Œ' => out.push_str("oe"),
-            'þ' | 'Þ' => out.push_str("th"),
-            // Arabic tatweel and the right-to-left mark carry no letter.
-            '\u{0640}' | '\u{200E}' | '\u{200F}' => {}
-            c => out.extend(c.to_lowercase()),
+    // Decomposing character by character is NFD without the reordering of combining marks,
+    // which are dropped anyway; ASCII needs no decomposition.
+    for c in s.chars() {
+        if c.is_ascii() {
+            push_folded(c, &mut out);
+        } else {
+            unicode_normalization::char::decompose_canonical(c, |d| push_folded(d, &mut out));
         }
     }
     out
+}
+
+/// Appends a decomposed character to a folded string.
+fn push_folded(c: char, out: &mut String) {
+    if is_combining_mark(c) {
+        return;
+    }
+    match c {
+        '\u{2019}' | '\u{2018}' | '`' | '\u{02BC}' | '\u{02BB}' => out.push('\''),
+        '\u{2010}'..='\u{2015}' => out.push('-'),
+        'ı' => out.push('i'),
+        'ø' | 'Ø' => out.push('o'),
+        'ł' | 'Ł' => out.push('l'),
+        'đ' | 'Đ' => out.push('d'),
+        'ß' => out.push_str("ss"),
+        'æ' | 'Æ' => out.push_str("ae"),
+        'œ' | 'Œ' => out.push_str("oe"),
+        'þ' | 'Þ' => out.push_str("th"),
+        // Arabic tatweel and the right-to-left mark carry no letter.
+        '\u{0640}' | '\u{200E}' | '\u{200F}' => {}
+        c => out.extend(c.to_lowercase()),
+    }
 }
 
 /// Forms of the Arabic definite article as they are romanised, with the assimilated ones

@@ -49,6 +49,9 @@ pub enum StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
+/// Prepared statements a connection keeps.
+const STATEMENTS_CACHED: usize = 256;
+
 /// An open store.
 pub struct Store {
     conn: Connection,
@@ -66,13 +69,21 @@ impl Store {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         schema::migrate(&conn, &display)?;
-        Ok(Store { conn, mentioned: Default::default() })
+        Ok(Store::with_connection(conn))
     }
 
     pub fn open_in_memory() -> Result<Store> {
         let conn = Connection::open_in_memory()?;
         schema::migrate(&conn, ":memory:")?;
-        Ok(Store { conn, mentioned: Default::default() })
+        Ok(Store::with_connection(conn))
+    }
+
+    fn with_connection(conn: Connection) -> Store {
+        // Ingest runs a few dozen distinct statements per article (entity look-ups vary with
+        // their number of keys); with rusqlite's default of 16 cached, they were parsed again
+        // and again.
+        conn.set_prepared_statement_cache_capacity(STATEMENTS_CACHED);
+        Store { conn, mentioned: Default::default() }
     }
 
     /// Starts a batch of writes: one transaction.
