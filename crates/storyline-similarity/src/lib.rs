@@ -156,7 +156,8 @@ pub fn fitted_models() -> &'static [Arc<TreeModel>] {
 pub enum Combiner {
     /// Trees fitted on STS22 for this embedding model.
     Trees(Arc<TreeModel>),
-    /// A linear combination: the fallback for models with no fitted trees.
+    /// A linear combination: the event-join score, and the similarity of models with no fitted
+    /// trees.
     Linear(Weights),
 }
 
@@ -445,13 +446,13 @@ mod tests {
             let pick = |r: f64| Some(trees::LANGUAGES[(r * trees::LANGUAGES.len() as f64) as usize % 10].to_string());
             let languages = [pick(next()), pick(next())];
             let signals = Signals { values, days_apart: None, languages, aligned_pairs: Vec::new() };
-            for s in 0..SIGNALS.len() {
+            for (s, name) in SIGNALS.iter().enumerate() {
                 let mut previous = f64::MIN;
                 for step in 0..=20 {
                     let mut raised = signals.clone();
                     raised.values[s] = step as f64 / 20.0;
                     let score = trees.predict(&trees::features(&raised));
-                    assert!(score >= previous - 1e-12, "{} at {}: {score} < {previous}", SIGNALS[s], raised.values[s]);
+                    assert!(score >= previous - 1e-12, "{name} at {}: {score} < {previous}", raised.values[s]);
                     previous = score;
                 }
             }
