@@ -18,6 +18,9 @@ pub struct Batch<'a> {
     mentioned: &'a Mutex<MentionedEntities>,
     /// The same for this batch's articles: remembered by the store only once committed.
     pub(crate) mentioned_here: RefCell<HashMap<ArticleId, Vec<EntityId>>>,
+    /// The articles an entity's neighbours were read from in this batch, with the batch's own
+    /// articles naming it added as they are stored.
+    pub(crate) neighbour_articles: RefCell<HashMap<EntityId, Vec<ArticleId>>>,
 }
 
 /// Whether an arriving article is already stored.
@@ -71,7 +74,7 @@ fn placeholders(n: usize) -> String {
 
 impl<'a> Batch<'a> {
     pub(crate) fn new(tx: Transaction<'a>, mentioned: &'a Mutex<MentionedEntities>) -> Self {
-        Batch { tx, mentioned, mentioned_here: RefCell::default() }
+        Batch { tx, mentioned, mentioned_here: RefCell::default(), neighbour_articles: RefCell::default() }
     }
 
     pub(crate) fn tx(&self) -> &Transaction<'a> {

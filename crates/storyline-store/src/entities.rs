@@ -161,17 +161,30 @@ impl MentionedEntities {
 }
 
 impl Batch<'_> {
-    /// Stored entities filed under any of `keys`, by id.
-    pub fn entities_with_keys(&self, keys: &[String]) -> Result<Vec<Entity>> {
+    /// The entities filed under each of `keys`, as (key, entity id) pairs.
+    pub fn entity_ids_with_keys(&self, keys: &[&str]) -> Result<Vec<(String, EntityId)>> {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
+        let sql = format!("SELECT key, entity_id FROM entity_keys WHERE key IN ({})", vec!["?"; keys.len()].join(","));
+        let pairs = self
+            .tx()
+            .prepare_cached(&sql)?
+            .query_map(params_from_iter(keys), |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(pairs)
+    }
+
+    /// The stored entities among `ids`, by id.
+    pub fn entities_by_id(&self, ids: &[EntityId]) -> Result<Vec<Entity>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
         let sql = format!(
-            "SELECT {ENTITY_COLUMNS} FROM entities WHERE id IN
-             (SELECT entity_id FROM entity_keys WHERE key IN ({})) ORDER BY id",
-            vec!["?"; keys.len()].join(",")
+            "SELECT {ENTITY_COLUMNS} FROM entities WHERE id IN ({}) ORDER BY id",
+            vec!["?"; ids.len()].join(",")
         );
-        let rows = self.tx().prepare_cached(&sql)?.query_map(params_from_iter(keys), read_entity)?.collect();
+        let rows = self.tx().prepare_cached(&sql)?.query_map(params_from_iter(ids), read_entity)?.collect();
         collect(rows)
     }
 
@@ -230,17 +243,22 @@ impl Batch<'_> {
     }
 
     /// Entities mentioned in the latest articles that mention `id` (its most recent
-    /// [`NEIGHBOUR_ARTICLES`] mentions' articles): the company an entity keeps now. Bounded, so
-    /// that an entity named in every article ("Libya") costs the same in a store of millions.
+    /// [`NEIGHBOUR_ARTICLES`] mentions' articles when the batch first asks, plus the batch's
+    /// own since): the company an entity keeps now. Bounded, so that an entity named in every
+    /// article ("Libya") costs the same in a store of millions.
     pub fn entity_neighbours(&self, id: EntityId) -> Result<HashSet<EntityId>> {
-        let articles: Vec<ArticleId> = self
-            .tx()
-            .prepare_cached(
-                "SELECT DISTINCT article_id FROM
-                 (SELECT article_id FROM mentions WHERE entity_id = ?1 ORDER BY rowid DESC LIMIT ?2)",
-            )?
-            .query_map(params![id, NEIGHBOUR_ARTICLES], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+        if !self.neighbour_articles.borrow().contains_key(&id) {
+            let articles: Vec<ArticleId> = self
+                .tx()
+                .prepare_cached(
+                    "SELECT DISTINCT article_id FROM
+                     (SELECT article_id FROM mentions WHERE entity_id = ?1 ORDER BY rowid DESC LIMIT ?2)",
+                )?
+                .query_map(params![id, NEIGHBOUR_ARTICLES], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            self.neighbour_articles.borrow_mut().insert(id, articles);
+        }
+        let articles = self.neighbour_articles.borrow()[&id].clone();
         let mut neighbours = HashSet::new();
         for article in &articles {
             if let Some(here) = self.mentioned_here.borrow().get(article) {
@@ -281,10 +299,14 @@ impl Batch<'_> {
     pub fn insert_mentions(&self, mentions: &[Mention]) -> Result<()> {
         {
             let mut here = self.mentioned_here.borrow_mut();
+            let mut neighbour_articles = self.neighbour_articles.borrow_mut();
             for m in mentions {
                 let entities = here.entry(m.article.clone()).or_default();
                 if let Some(entity) = m.entity.filter(|e| !entities.contains(e)) {
                     entities.push(entity);
+                    if let Some(articles) = neighbour_articles.get_mut(&entity) {
+                        articles.push(m.article.clone());
+                    }
                 }
             }
         }
@@ -570,12 +592,12 @@ mod tests {
         let mut store = Store::open_in_memory().unwrap();
         let batch = store.batch().unwrap();
         let id = batch.insert_entity(&entity("Hulusi Akar", EntityType::Person), &["sur:akr".into()]).unwrap();
-        let found = batch.entities_with_keys(&["sur:akr".into(), "other".into()]).unwrap();
-        assert_eq!(found.len(), 1);
-        let mut akar = found[0].clone();
+        assert_eq!(batch.entity_ids_with_keys(&["sur:akr", "other"]).unwrap(), [("sur:akr".to_string(), id)]);
+        let mut akar = batch.entities_by_id(&[id, id + 1]).unwrap().remove(0);
         akar.aliases.push("Akar".into());
         batch.update_entity(&akar, Some(&["sur:akr".into(), "name:akar".into()])).unwrap();
-        assert_eq!(batch.entities_with_keys(&["name:akar".into()]).unwrap()[0].aliases, ["Hulusi Akar", "Akar"]);
+        assert_eq!(batch.entity_ids_with_keys(&["name:akar"]).unwrap(), [("name:akar".to_string(), id)]);
+        assert_eq!(batch.entities_by_id(&[id]).unwrap()[0].aliases, ["Hulusi Akar", "Akar"]);
         batch
             .insert_mentions(&[Mention {
                 article: "a".into(),

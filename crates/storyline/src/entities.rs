@@ -2,6 +2,7 @@
 //! preparation step, and resolution against the stored entities runs in arrival order inside
 //! the batch's transaction.
 
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -36,33 +37,119 @@ pub fn load_extractor(models: &Path) -> Option<Arc<Extractor>> {
     })
 }
 
-/// The store as resolution sees it.
-struct StoreIndex<'b, 'a>(&'b Batch<'a>);
+/// The store as resolution sees it during one batch. The entities the batch reads are kept
+/// here, and its changes are written once, at [`BatchEntities::flush`], however many of its
+/// articles named them: a country named in every article was otherwise read and rewritten for
+/// each. Nothing else writes while the batch's transaction does, so what was read stays true.
+pub struct BatchEntities<'b, 'a> {
+    batch: &'b Batch<'a>,
+    /// Every entity read or written in this batch, as it now stands.
+    known: HashMap<EntityId, Entity>,
+    /// The entities filed under each key looked up in this batch (including what it filed).
+    filed: HashMap<String, Vec<EntityId>>,
+    /// Keys gained in this batch but not looked up yet, so not in `filed`.
+    unfiled: HashMap<String, Vec<EntityId>>,
+    /// Entities changed in this batch, with their full list of keys when those changed too.
+    changed: BTreeMap<EntityId, Option<Vec<String>>>,
+}
 
-impl EntityIndex for StoreIndex<'_, '_> {
-    type Error = StoreError;
-
-    fn candidates(&mut self, keys: &[String]) -> Result<Vec<Entity>, StoreError> {
-        self.0.entities_with_keys(keys)
-    }
-    fn neighbours(&mut self, id: EntityId) -> Result<std::collections::HashSet<EntityId>, StoreError> {
-        self.0.entity_neighbours(id)
-    }
-    fn articles_with_form(&mut self, id: EntityId, form: &str) -> Result<Vec<ArticleId>, StoreError> {
-        self.0.articles_with_form(id, form)
-    }
-    fn create(&mut self, entity: &Entity, keys: &[String]) -> Result<EntityId, StoreError> {
-        self.0.insert_entity(entity, keys)
-    }
-    fn update(&mut self, entity: &Entity, keys: Option<&[String]>) -> Result<(), StoreError> {
-        self.0.update_entity(entity, keys)
+fn add_id(ids: &mut Vec<EntityId>, id: EntityId) {
+    if !ids.contains(&id) {
+        ids.push(id);
     }
 }
 
-/// Resolves an article's entities against the stored ones and stores its mentions and quotes.
-pub fn store_entities(batch: &Batch, article: &ArticleId, extraction: &Extraction) -> Result<()> {
-    let resolved = resolve(&mut StoreIndex(batch), article, extraction)?;
-    batch.insert_mentions(&resolved.mentions)?;
-    batch.insert_quotes(&resolved.quotes)?;
-    Ok(())
+impl<'b, 'a> BatchEntities<'b, 'a> {
+    pub fn new(batch: &'b Batch<'a>) -> Self {
+        BatchEntities {
+            batch,
+            known: HashMap::new(),
+            filed: HashMap::new(),
+            unfiled: HashMap::new(),
+            changed: BTreeMap::new(),
+        }
+    }
+
+    /// Resolves an article's entities and stores its mentions and quotes.
+    pub fn store(&mut self, article: &ArticleId, extraction: &Extraction) -> Result<()> {
+        let resolved = resolve(self, article, extraction)?;
+        self.batch.insert_mentions(&resolved.mentions)?;
+        self.batch.insert_quotes(&resolved.quotes)?;
+        Ok(())
+    }
+
+    /// Writes the changed entities (and their new keys) into the batch's transaction.
+    pub fn flush(&mut self) -> Result<()> {
+        for (id, keys) in std::mem::take(&mut self.changed) {
+            self.batch.update_entity(&self.known[&id], keys.as_deref())?;
+        }
+        self.unfiled.clear();
+        Ok(())
+    }
+
+    /// The ids filed under any of `keys`: from the store once per key and batch.
+    fn filed_under(&mut self, keys: &[String]) -> Result<Vec<EntityId>, StoreError> {
+        let missing: Vec<&str> = keys.iter().filter(|k| !self.filed.contains_key(*k)).map(String::as_str).collect();
+        if !missing.is_empty() {
+            let pairs = self.batch.entity_ids_with_keys(&missing)?;
+            for key in missing {
+                self.filed.insert(key.to_string(), self.unfiled.remove(key).unwrap_or_default());
+            }
+            for (key, id) in pairs {
+                add_id(self.filed.entry(key).or_default(), id);
+            }
+        }
+        let mut ids: Vec<EntityId> = keys.iter().flat_map(|k| self.filed[k].iter().copied()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(ids)
+    }
+
+    fn file(&mut self, id: EntityId, keys: &[String]) {
+        for key in keys {
+            match self.filed.get_mut(key) {
+                Some(ids) => add_id(ids, id),
+                None => add_id(self.unfiled.entry(key.clone()).or_default(), id),
+            }
+        }
+    }
+}
+
+impl EntityIndex for BatchEntities<'_, '_> {
+    type Error = StoreError;
+
+    fn candidates(&mut self, keys: &[String]) -> Result<Vec<Entity>, StoreError> {
+        let ids = self.filed_under(keys)?;
+        let unknown: Vec<EntityId> = ids.iter().copied().filter(|id| !self.known.contains_key(id)).collect();
+        for entity in self.batch.entities_by_id(&unknown)? {
+            self.known.insert(entity.id, entity);
+        }
+        Ok(ids.iter().filter_map(|id| self.known.get(id).cloned()).collect())
+    }
+    fn neighbours(&mut self, id: EntityId) -> Result<std::collections::HashSet<EntityId>, StoreError> {
+        self.batch.entity_neighbours(id)
+    }
+    fn articles_with_form(&mut self, id: EntityId, form: &str) -> Result<Vec<ArticleId>, StoreError> {
+        self.batch.articles_with_form(id, form)
+    }
+    fn create(&mut self, entity: &Entity, keys: &[String]) -> Result<EntityId, StoreError> {
+        // Filed in the store at once: a key looked up later finds it there.
+        let id = self.batch.insert_entity(entity, keys)?;
+        self.known.insert(id, Entity { id, ..entity.clone() });
+        for key in keys {
+            if let Some(ids) = self.filed.get_mut(key) {
+                add_id(ids, id);
+            }
+        }
+        Ok(id)
+    }
+    fn update(&mut self, entity: &Entity, keys: Option<&[String]>) -> Result<(), StoreError> {
+        self.known.insert(entity.id, entity.clone());
+        let entry = self.changed.entry(entity.id).or_default();
+        if let Some(keys) = keys {
+            *entry = Some(keys.to_vec());
+            self.file(entity.id, keys);
+        }
+        Ok(())
+    }
 }

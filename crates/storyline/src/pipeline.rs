@@ -19,6 +19,7 @@ use storyline_similarity::ArticleEmbedding;
 use storyline_store::{ArticleStatus, Batch, NewArticle, Store};
 use storyline_story::{link_score, EventProfile, StorylineConfig};
 
+use crate::entities::BatchEntities;
 use crate::semantic::{self, Semantic};
 
 /// Settings of one ingest run.
@@ -269,12 +270,14 @@ fn store_batch(
     report: &mut IngestReport,
 ) -> Result<()> {
     let batch = store.batch()?;
+    let mut entities = BatchEntities::new(&batch);
     let mut touched = std::collections::BTreeSet::new();
     for item in prepared {
-        let event = store_article(&batch, item, semantic, options, report)
+        let event = store_article(&batch, &mut entities, item, semantic, options, report)
             .with_context(|| format!("storing article {}", item.article.id))?;
         touched.extend(event);
     }
+    entities.flush().context("storing entities")?;
     link_storylines(&batch, &touched, options).context("linking events into storylines")?;
     batch.commit().context("committing a batch of articles")?;
     Ok(())
@@ -284,6 +287,7 @@ fn store_batch(
 /// opened, or `None` when the article was already stored.
 fn store_article(
     batch: &Batch,
+    entities: &mut BatchEntities,
     item: &Prepared,
     semantic: Option<&Semantic>,
     options: &IngestOptions,
@@ -347,7 +351,7 @@ fn store_article(
         semantic.store(batch, &article.id, event, embedding).context("storing the article's embedding")?;
     }
     if let Some(found) = &item.entities {
-        crate::entities::store_entities(batch, &article.id, found).context("resolving entities")?;
+        entities.store(&article.id, found).context("resolving entities")?;
     }
     crate::events::store_events(batch, &item.events).context("storing coded events")?;
     crate::events::store_dates(batch, article, &item.events).context("storing date expressions")?;
