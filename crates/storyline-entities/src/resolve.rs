@@ -140,10 +140,10 @@ fn given_part(form: &str) -> String {
 
 fn person_fit(new_forms: &[String], stored_forms: &[String]) -> Option<NameFit> {
     let mut best: Option<NameFit> = None;
+    let stored_words: Vec<Vec<String>> = stored_forms.iter().map(|b| name_words(b)).collect();
     for a in new_forms {
         let wa = name_words(a);
-        for b in stored_forms {
-            let wb = name_words(b);
+        for (b, wb) in stored_forms.iter().zip(&stored_words) {
             let (Some(sa), Some(sb)) = (wa.last(), wb.last()) else { continue };
             if !variant(sa, sb) {
                 continue;
@@ -382,7 +382,7 @@ pub fn resolve<I: EntityIndex>(
     let mut ids: Vec<Option<EntityId>> = vec![None; n];
     // Places, organisations and full names first: they are the evidence for the harder cases.
     let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by_key(|&i| {
+    order.sort_by_cached_key(|&i| {
         let e = &extraction.entities[i];
         (
             e.kind == EntityType::Person,
