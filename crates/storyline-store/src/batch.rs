@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, params_from_iter, OptionalExtension, Transaction};
 use storyline_model::{Article, ArticleId, DuplicateRelation, EntityId, EventId, Language, Source, SourceFormat};
 
-use crate::entities::MentionedEntities;
+use crate::entities::{MentionWindow, MentionedEntities};
 use crate::{from_json, to_json, Result, StoreError};
 
 /// One SQLite transaction. Dropping it without [`Batch::commit`] rolls everything back.
@@ -18,9 +18,9 @@ pub struct Batch<'a> {
     mentioned: &'a Mutex<MentionedEntities>,
     /// The same for this batch's articles: remembered by the store only once committed.
     pub(crate) mentioned_here: RefCell<HashMap<ArticleId, Vec<EntityId>>>,
-    /// The articles an entity's neighbours were read from in this batch, with the batch's own
-    /// articles naming it added as they are stored.
-    pub(crate) neighbour_articles: RefCell<HashMap<EntityId, Vec<ArticleId>>>,
+    /// The articles of the latest mentions of the entities whose neighbours this batch asked
+    /// for, kept up to date as it stores mentions.
+    pub(crate) neighbour_articles: RefCell<HashMap<EntityId, MentionWindow>>,
 }
 
 /// Whether an arriving article is already stored.

@@ -151,6 +151,34 @@ pub(crate) struct MentionedEntities {
     by_article: std::collections::HashMap<ArticleId, std::sync::Arc<[EntityId]>>,
 }
 
+/// The articles of an entity's latest [`NEIGHBOUR_ARTICLES`] mentions, oldest first, each with
+/// how many of those mentions it holds. Read from the store once per batch and then moved along
+/// as the batch stores mentions, so that it always equals what the store would answer: how a
+/// run is cut into batches changes nothing.
+#[derive(Debug, Default)]
+pub(crate) struct MentionWindow {
+    articles: std::collections::VecDeque<(ArticleId, i64)>,
+    mentions: i64,
+}
+
+impl MentionWindow {
+    fn add(&mut self, article: &ArticleId) {
+        match self.articles.back_mut() {
+            Some((last, n)) if last == article => *n += 1,
+            _ => self.articles.push_back((article.clone(), 1)),
+        }
+        self.mentions += 1;
+        // The oldest article stays while any of its mentions is among the latest.
+        while let Some(&(_, oldest)) = self.articles.front() {
+            if self.mentions - oldest < NEIGHBOUR_ARTICLES {
+                break;
+            }
+            self.mentions -= oldest;
+            self.articles.pop_front();
+        }
+    }
+}
+
 impl MentionedEntities {
     pub(crate) fn insert(&mut self, article: ArticleId, entities: Vec<EntityId>) {
         if self.by_article.len() >= MENTIONED_ARTICLES_KEPT {
@@ -248,17 +276,20 @@ impl Batch<'_> {
     /// article ("Libya") costs the same in a store of millions.
     pub fn entity_neighbours(&self, id: EntityId) -> Result<HashSet<EntityId>> {
         if !self.neighbour_articles.borrow().contains_key(&id) {
-            let articles: Vec<ArticleId> = self
+            let mut latest: Vec<ArticleId> = self
                 .tx()
-                .prepare_cached(
-                    "SELECT DISTINCT article_id FROM
-                     (SELECT article_id FROM mentions WHERE entity_id = ?1 ORDER BY rowid DESC LIMIT ?2)",
-                )?
+                .prepare_cached("SELECT article_id FROM mentions WHERE entity_id = ?1 ORDER BY rowid DESC LIMIT ?2")?
                 .query_map(params![id, NEIGHBOUR_ARTICLES], |r| r.get(0))?
                 .collect::<rusqlite::Result<_>>()?;
-            self.neighbour_articles.borrow_mut().insert(id, articles);
+            latest.reverse();
+            let mut window = MentionWindow::default();
+            for article in &latest {
+                window.add(article);
+            }
+            self.neighbour_articles.borrow_mut().insert(id, window);
         }
-        let articles = self.neighbour_articles.borrow()[&id].clone();
+        let articles: Vec<ArticleId> =
+            self.neighbour_articles.borrow()[&id].articles.iter().map(|(article, _)| article.clone()).collect();
         let mut neighbours = HashSet::new();
         for article in &articles {
             if let Some(here) = self.mentioned_here.borrow().get(article) {
@@ -301,12 +332,13 @@ impl Batch<'_> {
             let mut here = self.mentioned_here.borrow_mut();
             let mut neighbour_articles = self.neighbour_articles.borrow_mut();
             for m in mentions {
+                let Some(entity) = m.entity else { continue };
                 let entities = here.entry(m.article.clone()).or_default();
-                if let Some(entity) = m.entity.filter(|e| !entities.contains(e)) {
+                if !entities.contains(&entity) {
                     entities.push(entity);
-                    if let Some(articles) = neighbour_articles.get_mut(&entity) {
-                        articles.push(m.article.clone());
-                    }
+                }
+                if let Some(window) = neighbour_articles.get_mut(&entity) {
+                    window.add(&m.article);
                 }
             }
         }
@@ -585,6 +617,29 @@ mod tests {
         let batch = store.batch().unwrap();
         assert_eq!(batch.entity_neighbours(a).unwrap(), HashSet::from([a, b]));
         assert_eq!(batch.entity_neighbours(c).unwrap(), HashSet::new());
+    }
+
+    #[test]
+    fn the_neighbour_window_moves_as_the_store_would() {
+        let mut store = Store::open_in_memory().unwrap();
+        let batch = store.batch().unwrap();
+        let [x, y] = ["Akar", "Maas"].map(|n| batch.insert_entity(&entity(n, EntityType::Person), &[]).unwrap());
+        let mut old = vec![mention("old", y)];
+        old.extend((0..150).map(|_| mention("old", x)));
+        batch.insert_mentions(&old).unwrap();
+        batch.commit().unwrap();
+
+        let batch = store.batch().unwrap();
+        assert_eq!(batch.entity_neighbours(x).unwrap(), HashSet::from([x, y]));
+        // 150 + 60 + 100 mentions: 40 of "old"'s are still among the latest 200.
+        batch.insert_mentions(&vec![mention("new", x); 60]).unwrap();
+        batch.insert_mentions(&vec![mention("newer", x); 100]).unwrap();
+        assert_eq!(batch.entity_neighbours(x).unwrap(), HashSet::from([x, y]));
+        batch.insert_mentions(&vec![mention("newest", x); 50]).unwrap();
+        assert_eq!(batch.entity_neighbours(x).unwrap(), HashSet::from([x]));
+        batch.commit().unwrap();
+        // Read afresh from the store: the same.
+        assert_eq!(store.batch().unwrap().entity_neighbours(x).unwrap(), HashSet::from([x]));
     }
 
     #[test]
