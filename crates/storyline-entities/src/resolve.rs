@@ -398,10 +398,10 @@ pub fn resolve<I: EntityIndex>(
         let here: HashSet<EntityId> = ids.iter().flatten().copied().collect();
         let mut failure = None;
         let mut shared = |id: EntityId| -> usize {
-            if !neighbour_cache.contains_key(&id) {
+            if let std::collections::btree_map::Entry::Vacant(slot) = neighbour_cache.entry(id) {
                 match index.neighbours(id) {
                     Ok(set) => {
-                        neighbour_cache.insert(id, set);
+                        slot.insert(set);
                     }
                     Err(e) => {
                         failure = Some(e);

@@ -113,11 +113,14 @@ pub struct EventsReport {
 pub const FOLDS: usize = 10;
 pub const EPOCHS: usize = 15;
 
+/// Finds a sentence's names (offsets into it), as ingest's entity extraction does.
+pub type NameFinder<'a> = &'a dyn Fn(&str) -> Vec<FoundName>;
+
 /// Measures the lexicon coder (no training: its figures are on the whole file) and the
 /// classifier (trained and tested by `FOLDS`-fold cross-validation, so each sentence is
 /// classified by a model that never saw it). `names`, when given, finds each sentence's names
 /// as ingest does (entity extraction); without it the coder finds its actors itself.
-pub fn evaluate(coder: &Coder, records: &[GoldRecord], names: Option<&dyn Fn(&str) -> Vec<FoundName>>) -> EventsReport {
+pub fn evaluate(coder: &Coder, records: &[GoldRecord], names: Option<NameFinder>) -> EventsReport {
     let mut lexicon_predictions = Vec::new();
     let (mut actor_hits, mut actor_records, mut target_hits, mut target_records) = (0, 0, 0, 0);
     let (mut code_hits, mut coded) = (0, 0);

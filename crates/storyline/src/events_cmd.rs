@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use serde::Serialize;
-use storyline_events::FoundName;
+use storyline_events::gold::NameFinder;
 use storyline_store::{CodedEventFilter, Store, StoredActor, StoredCodedEvent};
 use storyline_timeline::metrics::{self, Prf};
 
@@ -145,12 +145,9 @@ pub fn eval_events(args: &EvalEventsArgs, json: bool) -> Result<()> {
     let records = storyline_events::gold::read_gold(&args.plover)?;
     let coder = storyline::events::coder(&args.models_dir);
     // Actors as ingest finds them: from the entities extracted, when the models are there.
-    let extractor = storyline::entities::load_extractor(&args.models_dir);
-    let names = |sentence: &str| -> Vec<FoundName> {
-        extractor.as_ref().map(|x| storyline::events::found_names(&x.extract_text(sentence), 0)).unwrap_or_default()
-    };
-    let names: Option<&dyn Fn(&str) -> Vec<FoundName>> = extractor.is_some().then_some(&names);
-    let report = storyline_events::gold::evaluate(&coder, &records, names);
+    let find = storyline::entities::load_extractor(&args.models_dir)
+        .map(|x| move |sentence: &str| storyline::events::found_names(&x.extract_text(sentence), 0));
+    let report = storyline_events::gold::evaluate(&coder, &records, find.as_ref().map(|f| f as NameFinder));
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());
