@@ -95,7 +95,7 @@ impl TermVector {
 /// Term counts of an article (title terms weighted up): the input to [`tfidf`] and to the store's
 /// document-frequency table.
 pub fn term_counts(article: &Article, config: &ClusterConfig) -> HashMap<String, f32> {
-    let language = article.language.as_ref().map(|l| l.code.as_str());
+    let language = article.language_code();
     let mut counts = HashMap::new();
     for term in storyline_text::content_terms(&article.text, language) {
         *counts.entry(term).or_insert(0.0) += 1.0;

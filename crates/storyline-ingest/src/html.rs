@@ -384,7 +384,7 @@ mod tests {
         assert!(!article.text.contains("Home"));
         assert!(article.removed.iter().any(|r| r.reason == "related-link"));
         assert!(article.removed.iter().any(|r| r.reason == "outlet-suffix" && r.text == "– Middle East Monitor"));
-        assert_eq!(article.language.as_ref().map(|l| l.code.as_str()), Some("en"));
+        assert_eq!(article.language_code(), Some("en"));
         assert_eq!(article.source.format, SourceFormat::Html);
     }
 

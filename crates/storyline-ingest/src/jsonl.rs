@@ -127,7 +127,7 @@ mod tests {
         assert_eq!(article.id, stable_id(None, text));
         assert!(article.id.starts_with('c'));
         assert_eq!(article.title, None);
-        assert_eq!(article.language.as_ref().map(|l| l.code.as_str()), Some("en"));
+        assert_eq!(article.language_code(), Some("en"));
 
         let with_url =
             parse_jsonl_line(r#"{"url":"https://x.example/1","text":"Some text.","id":null}"#).expect("article");

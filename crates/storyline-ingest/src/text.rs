@@ -305,7 +305,7 @@ mod tests {
         assert_eq!(article.text.split("\n\n").count(), 7);
         assert!(article.removed.is_empty());
         assert_eq!(article.outlet, None);
-        assert_eq!(article.language.as_ref().map(|l| l.code.as_str()), Some("en"));
+        assert_eq!(article.language_code(), Some("en"));
     }
 
     #[test]

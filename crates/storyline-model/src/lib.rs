@@ -66,6 +66,11 @@ impl Article {
         }
     }
 
+    /// The detected language's ISO 639-1 code, when there is one.
+    pub fn language_code(&self) -> Option<&str> {
+        self.language.as_ref().map(|l| l.code.as_str())
+    }
+
     /// Where [`Article::text`] starts in [`Article::full_text`].
     pub fn body_offset(&self) -> usize {
         match &self.title {

@@ -79,7 +79,7 @@ pub fn compare(store: &Store, a: &str, b: &str, model_args: &ModelArgs, json: bo
         &[(first.title.as_deref(), first.text.as_str()), (second.title.as_deref(), second.text.as_str())],
     )?;
     let mut embedded = embedded.into_iter();
-    let language = |a: &storyline_model::Article| a.language.as_ref().map(|l| l.code.clone());
+    let language = |a: &storyline_model::Article| a.language_code().map(str::to_string);
     let (ea, eb) = match (embedded.next(), embedded.next()) {
         (Some(x), Some(y)) => (
             x.with_published(first.published).with_language(language(&first)),

@@ -41,7 +41,7 @@ pub fn coder(models: &Path) -> Arc<Coder> {
 /// extracted entities, event actors come from their mentions (the tagger has already read
 /// the article); without, the coder finds them itself.
 pub fn code(coder: &Coder, article: &Article, entities: Option<&Extraction>) -> ArticleEvents {
-    let language = article.language.as_ref().map(|l| l.code.as_str());
+    let language = article.language_code();
     let mut dated = article.clone();
     // Without a publication date, the expressions resolved without an anchor are what the
     // inference reads, and what is stored when it infers nothing: resolve them once.

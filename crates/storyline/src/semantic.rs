@@ -1,7 +1,7 @@
 //! Meaning at ingest: articles are embedded in the parallel preparation step (when a sentence
 //! embedding model is installed), and event assignment compares a newcomer with the members of
-//! candidate events by the event-join score (`Combiner::event_join`), which crosses languages. Candidate events
-//! come from the ANN index over event centroids (`storyline_cluster::semantic`).
+//! candidate events by the event-join score (`Combiner::event_join`), which crosses languages.
+//! Candidate events come from the ANN index over event centroids (`storyline_cluster::semantic`).
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -62,15 +62,9 @@ impl Semantic {
             let inputs: Vec<(Option<&str>, &str)> =
                 chunk.iter().map(|a| (a.title.as_deref(), a.text.as_str())).collect();
             match ArticleEmbedding::compute_many(self.model.as_ref(), &inputs) {
-                Ok(embedded) => {
-                    let language = |a: &Article| a.language.as_ref().map(|l| l.code.clone());
-                    out.extend(
-                        embedded
-                            .into_iter()
-                            .zip(chunk)
-                            .map(|(e, a)| Some(e.with_published(a.published).with_language(language(a)))),
-                    )
-                }
+                Ok(embedded) => out.extend(embedded.into_iter().zip(chunk).map(|(e, a)| {
+                    Some(e.with_published(a.published).with_language(a.language_code().map(str::to_string)))
+                })),
                 Err(error) => {
                     tracing::warn!(%error, "embedding failed; these articles are clustered by words only");
                     out.extend(chunk.iter().map(|_| None));
