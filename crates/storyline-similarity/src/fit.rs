@@ -4,7 +4,7 @@
 
 use crate::LINEAR_SIGNALS;
 
-const N: usize = LINEAR_SIGNALS.len();
+const N: usize = LINEAR_SIGNALS;
 
 /// Ridge regression of `y` on `x` with an intercept that is not penalised: returns (bias, weights).
 pub fn ridge(x: &[[f64; N]], y: &[f64], lambda: f64) -> (f64, [f64; N]) {

@@ -58,9 +58,9 @@ pub type Result<T, E = SimilarityError> = std::result::Result<T, E>;
 pub const SIGNALS: [&str; 9] =
     ["title", "lead", "body", "best_chunk", "aligned", "aligned_top", "names", "numbers", "document"];
 
-/// The signals of the linear event-join score ([`Weights`], [`fit`]): the first eight.
-pub const LINEAR_SIGNALS: [&str; 8] =
-    ["title", "lead", "body", "best_chunk", "aligned", "aligned_top", "names", "numbers"];
+/// How many of [`SIGNALS`], from the first, the linear event-join score combines ([`Weights`],
+/// [`fit`]): all but `document`, which came later.
+pub const LINEAR_SIGNALS: usize = 8;
 
 /// Sentence pairs averaged for `aligned_top`.
 const TOP_PAIRS: usize = 3;
@@ -103,8 +103,9 @@ pub struct AlignedPair {
 pub struct Explained {
     pub score: f64,
     /// Each signal's value and its contribution to the score, then `languages` (trees only) and
-    /// `time` where they count: `bias` + the contributions = the score before clamping. For the linear combination a contribution is weight × value; for trees it is
-    /// the signal's TreeSHAP value.
+    /// `time` where they count: `bias` + the contributions = the score before clamping. For the
+    /// linear combination a contribution is weight × value; for trees it is the signal's TreeSHAP
+    /// value.
     pub contributions: Vec<Contribution>,
     /// The score before any signal counts: the linear bias, or the trees' mean prediction.
     pub bias: f64,

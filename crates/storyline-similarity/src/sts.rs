@@ -131,7 +131,8 @@ pub struct StsReport {
     pub params: TreeParams,
     pub overall: Correlation,
     pub by_pair: BTreeMap<String, Correlation>,
-    /// The linear event-join score: ridge regression on [`LINEAR_SIGNALS`], same folds.
+    /// The linear event-join score: ridge regression on the first [`LINEAR_SIGNALS`] signals, same
+    /// folds.
     pub linear: Correlation,
     /// Its weights fitted on every pair (what `--fit --write-weights` stores).
     pub linear_fitted: Weights,
@@ -182,14 +183,13 @@ pub fn evaluate(
         .enumerate()
         .map(|(i, s)| (s.to_string(), Correlation::of(&signals.iter().map(|x| x.values[i]).collect::<Vec<_>>(), &y)))
         .collect();
-    // The linear signals are the first of SIGNALS.
-    let x: Vec<[f64; LINEAR_SIGNALS.len()]> = signals.iter().map(|s| std::array::from_fn(|i| s.values[i])).collect();
+    let x: Vec<[f64; LINEAR_SIGNALS]> = signals.iter().map(|s| std::array::from_fn(|i| s.values[i])).collect();
     let linear = Correlation::of(&ridge_cross_validate(&x, &y, FOLDS, LAMBDA, SEED), &y);
     let (bias, w) = ridge(&x, &y, LAMBDA);
     let linear_fitted = Weights {
         model: model_name.to_string(),
         bias,
-        weights: LINEAR_SIGNALS.iter().zip(w).map(|(s, w)| (s.to_string(), w)).collect(),
+        weights: SIGNALS[..LINEAR_SIGNALS].iter().zip(w).map(|(s, w)| (s.to_string(), w)).collect(),
         time_penalty: crate::DEFAULT_TIME_PENALTY,
         provenance: format!(
             "ridge (lambda {LAMBDA}) on {} STS22 training pairs, target (4 - Overall) / 3; {FOLDS}-fold CV Pearson {:.3}, Spearman {:.3}; time_penalty is a prior (STS22 has no dates)",

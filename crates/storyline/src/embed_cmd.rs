@@ -219,7 +219,7 @@ pub fn eval_sts(args: &StsArgs, json: bool) -> Result<()> {
     println!("  {:<8} {:>5} {:>8.3} {:>9.3}", "overall", o.n, o.pearson, o.spearman);
     println!(
         "linear event-join score (ridge on the first {} signals, same folds): pearson {:.3}",
-        storyline_similarity::LINEAR_SIGNALS.len(),
+        storyline_similarity::LINEAR_SIGNALS,
         report.linear.pearson
     );
     println!("each signal alone (no fitting):");
@@ -306,13 +306,18 @@ fn write_signals(path: &Path, pairs: &[StsPair], signals: &[Signals]) -> Result<
     std::fs::write(path, out).with_context(|| format!("writing {}", path.display()))
 }
 
+/// The per-model entries of a committed JSON file (weights or trees); none when it is missing.
+fn read_entries<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+    }
+}
+
 /// Replaces (or adds) this model's entry in a weights file, keeping the others.
 fn write_weights(path: &Path, fitted: &Weights) -> Result<()> {
-    let mut all: Vec<Weights> = match std::fs::read_to_string(path) {
-        Ok(text) => serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-        Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
-    };
+    let mut all: Vec<Weights> = read_entries(path)?;
     all.retain(|w| w.model != fitted.model);
     all.push(fitted.clone());
     all.sort_by(|a, b| a.model.cmp(&b.model));
@@ -323,11 +328,7 @@ fn write_weights(path: &Path, fitted: &Weights) -> Result<()> {
 /// Replaces (or adds) this model's entry in a fitted-models file, keeping the others: one
 /// compact JSON line per model, since a few hundred trees are for machines to read.
 fn write_model(path: &Path, fitted: &TreeModel) -> Result<()> {
-    let mut all: Vec<TreeModel> = match std::fs::read_to_string(path) {
-        Ok(text) => serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-        Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
-    };
+    let mut all: Vec<TreeModel> = read_entries(path)?;
     all.retain(|m| m.model != fitted.model);
     let mut lines: Vec<(String, String)> = Vec::new();
     for m in all.iter().chain([fitted]) {
