@@ -19,11 +19,16 @@ pub struct ArticleEvents {
     pub dates: Vec<DateMention>,
 }
 
-/// The event coder: with the NER model in `models` (ner.bin) when there is one, else with the
-/// country table and capitalised names. Built once per process and models folder.
+/// The event coder of `models`, built once per process and models folder. Where entity
+/// extraction loads, its names give the actors ([`code`]), so the coder itself needs only the
+/// country table and capitalised names; else it tags with the NER model (ner.bin) when there is
+/// one.
 pub fn coder(models: &Path) -> Arc<Coder> {
     static LOADED: LoadOnce<PathBuf, Arc<Coder>> = LoadOnce::new();
     LOADED.get(models.to_path_buf(), || {
+        if crate::entities::load_extractor(models).is_some() {
+            return Arc::new(Coder::gazetteer());
+        }
         let path = models.join("ner.bin");
         Arc::new(match path.is_file().then(|| Coder::with_ner_model(&path)) {
             Some(Ok(coder)) => coder,
