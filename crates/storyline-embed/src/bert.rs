@@ -152,6 +152,55 @@ pub(crate) struct Layer {
     pub output_norm: Norm,
 }
 
+/// What one checkpoint calls the parts of an encoder layer: tensor-name stems that
+/// [`Layer::read_all`] puts after the layer's own prefix.
+pub(crate) struct LayerNames {
+    pub query: &'static str,
+    pub key: &'static str,
+    pub value: &'static str,
+    pub attention_out: &'static str,
+    pub attention_norm: &'static str,
+    pub up: &'static str,
+    pub down: &'static str,
+    pub output_norm: &'static str,
+}
+
+impl Layer {
+    /// Reads the encoder's layers, in parallel. `prefix(l)` is layer `l`'s tensor-name prefix;
+    /// `linear(name, inputs, outputs)` and `norm(name)` read one part in the checkpoint's format.
+    pub(crate) fn read_all<L, N>(
+        config: &BertConfig,
+        names: &LayerNames,
+        prefix: impl Fn(usize) -> String + Sync,
+        linear: L,
+        norm: N,
+    ) -> Result<Vec<Layer>, String>
+    where
+        L: Fn(&str, usize, usize) -> Result<Linear, String> + Sync,
+        N: Fn(&str) -> Result<Norm, String> + Sync,
+    {
+        let (h, ff) = (config.hidden, config.intermediate);
+        (0..config.layers)
+            .into_par_iter()
+            .map(|l| {
+                let p = |part: &str| format!("{}{part}", prefix(l));
+                Ok(Layer {
+                    qkv: Linear::concat(vec![
+                        linear(&p(names.query), h, h)?,
+                        linear(&p(names.key), h, h)?,
+                        linear(&p(names.value), h, h)?,
+                    ]),
+                    attention_out: linear(&p(names.attention_out), h, h)?,
+                    attention_norm: norm(&p(names.attention_norm))?,
+                    up: linear(&p(names.up), h, ff)?,
+                    down: linear(&p(names.down), ff, h)?,
+                    output_norm: norm(&p(names.output_norm))?,
+                })
+            })
+            .collect()
+    }
+}
+
 pub(crate) struct Bert {
     pub config: BertConfig,
     pub words: WordTable,

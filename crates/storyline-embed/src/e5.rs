@@ -27,7 +27,7 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use crate::bert::{Bert, BertConfig, Layer, Linear, Norm, PackedRows, WordTable};
+use crate::bert::{Bert, BertConfig, Layer, LayerNames, Linear, Norm, PackedRows, WordTable};
 use crate::sentencepiece::Unigram;
 use crate::{EmbedError, Embedder, Result};
 
@@ -119,24 +119,17 @@ impl E5Small {
         if !word.packed {
             return Err("emb.word is not 4-bit".into());
         }
-        let layers = (0..layers)
-            .into_par_iter()
-            .map(|l| {
-                let p = |part: &str| format!("l{l}.{part}");
-                Ok(Layer {
-                    qkv: Linear::concat(vec![
-                        linear(&p("q"), hidden, hidden)?,
-                        linear(&p("k"), hidden, hidden)?,
-                        linear(&p("v"), hidden, hidden)?,
-                    ]),
-                    attention_out: linear(&p("ao"), hidden, hidden)?,
-                    attention_norm: norm(&p("aln"))?,
-                    up: linear(&p("fi"), hidden, intermediate)?,
-                    down: linear(&p("fo"), intermediate, hidden)?,
-                    output_norm: norm(&p("oln"))?,
-                })
-            })
-            .collect::<std::result::Result<Vec<_>, String>>()?;
+        let names = LayerNames {
+            query: "q",
+            key: "k",
+            value: "v",
+            attention_out: "ao",
+            attention_norm: "aln",
+            up: "fi",
+            down: "fo",
+            output_norm: "oln",
+        };
+        let layers = Layer::read_all(&config, &names, |l| format!("l{l}."), linear, norm)?;
         let bert = Bert {
             config,
             words: WordTable::Packed(Box::new(Q4Rows { rows: vocab_rows, cols: hidden, data: word.bytes.to_vec() })),

@@ -18,7 +18,7 @@ use rayon::prelude::*;
 use serde::Deserialize;
 use tokenizers::{Tokenizer, TruncationParams};
 
-use crate::bert::{Bert, BertConfig, Layer, Linear, Norm, WordTable};
+use crate::bert::{Bert, BertConfig, Layer, LayerNames, Linear, Norm, WordTable};
 use crate::{EmbedError, Embedder, Result};
 
 pub struct MiniLm {
@@ -112,7 +112,7 @@ fn bert_from_safetensors(config: BertConfig, bytes: &[u8]) -> std::result::Resul
         }
         Ok(view.data().chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
     };
-    let (h, ff) = (config.hidden, config.intermediate);
+    let h = config.hidden;
     let linear = |name: &str, inputs: usize, outputs: usize| -> std::result::Result<Linear, String> {
         let w = get(&format!("{name}.weight"), &[outputs, inputs])?;
         Linear::new(w, get(&format!("{name}.bias"), &[outputs])?, inputs, outputs)
@@ -128,24 +128,17 @@ fn bert_from_safetensors(config: BertConfig, bytes: &[u8]) -> std::result::Resul
         .copied()
         .unwrap_or(0);
     let words = WordTable::F32 { rows: vocab, values: get("embeddings.word_embeddings.weight", &[vocab, h])? };
-    let layers = (0..config.layers)
-        .into_par_iter()
-        .map(|l| {
-            let p = |part: &str| format!("encoder.layer.{l}.{part}");
-            Ok(Layer {
-                qkv: Linear::concat(vec![
-                    linear(&p("attention.self.query"), h, h)?,
-                    linear(&p("attention.self.key"), h, h)?,
-                    linear(&p("attention.self.value"), h, h)?,
-                ]),
-                attention_out: linear(&p("attention.output.dense"), h, h)?,
-                attention_norm: norm(&p("attention.output.LayerNorm"))?,
-                up: linear(&p("intermediate.dense"), h, ff)?,
-                down: linear(&p("output.dense"), ff, h)?,
-                output_norm: norm(&p("output.LayerNorm"))?,
-            })
-        })
-        .collect::<std::result::Result<Vec<_>, String>>()?;
+    let names = LayerNames {
+        query: "attention.self.query",
+        key: "attention.self.key",
+        value: "attention.self.value",
+        attention_out: "attention.output.dense",
+        attention_norm: "attention.output.LayerNorm",
+        up: "intermediate.dense",
+        down: "output.dense",
+        output_norm: "output.LayerNorm",
+    };
+    let layers = Layer::read_all(&config, &names, |l| format!("encoder.layer.{l}."), linear, norm)?;
     let token_types = file
         .tensor(&format!("{prefix}embeddings.token_type_embeddings.weight"))
         .map(|t| t.shape().first().copied().unwrap_or(0))
