@@ -270,10 +270,10 @@ impl Batch<'_> {
         Ok(())
     }
 
-    /// Entities mentioned in the latest articles that mention `id` (its most recent
-    /// [`NEIGHBOUR_ARTICLES`] mentions' articles when the batch first asks, plus the batch's
-    /// own since): the company an entity keeps now. Bounded, so that an entity named in every
-    /// article ("Libya") costs the same in a store of millions.
+    /// Entities mentioned in the articles of the latest [`NEIGHBOUR_ARTICLES`] mentions of `id`
+    /// (read once per batch, then moved along as it stores mentions): the company an entity keeps
+    /// now. Bounded, so that an entity named in every article ("Libya") costs the same in a store
+    /// of millions.
     pub fn entity_neighbours(&self, id: EntityId) -> Result<HashSet<EntityId>> {
         if !self.neighbour_articles.borrow().contains_key(&id) {
             let mut latest: Vec<ArticleId> = self
@@ -288,10 +288,9 @@ impl Batch<'_> {
             }
             self.neighbour_articles.borrow_mut().insert(id, window);
         }
-        let articles: Vec<ArticleId> =
-            self.neighbour_articles.borrow()[&id].articles.iter().map(|(article, _)| article.clone()).collect();
+        let windows = self.neighbour_articles.borrow();
         let mut neighbours = HashSet::new();
-        for article in &articles {
+        for (article, _) in &windows[&id].articles {
             if let Some(here) = self.mentioned_here.borrow().get(article) {
                 neighbours.extend(here);
                 continue;
