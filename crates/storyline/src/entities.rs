@@ -45,10 +45,8 @@ pub struct BatchEntities<'b, 'a> {
     batch: &'b Batch<'a>,
     /// Every entity read or written in this batch, as it now stands.
     known: HashMap<EntityId, Entity>,
-    /// The entities filed under each key looked up in this batch (including what it filed).
+    /// The entities filed under each key looked up in this batch, with what it filed since.
     filed: HashMap<String, Vec<EntityId>>,
-    /// Keys gained in this batch but not looked up yet, so not in `filed`.
-    unfiled: HashMap<String, Vec<EntityId>>,
     /// Entities changed in this batch, with their full list of keys when those changed too.
     changed: BTreeMap<EntityId, Option<Vec<String>>>,
 }
@@ -61,13 +59,7 @@ fn add_id(ids: &mut Vec<EntityId>, id: EntityId) {
 
 impl<'b, 'a> BatchEntities<'b, 'a> {
     pub fn new(batch: &'b Batch<'a>) -> Self {
-        BatchEntities {
-            batch,
-            known: HashMap::new(),
-            filed: HashMap::new(),
-            unfiled: HashMap::new(),
-            changed: BTreeMap::new(),
-        }
+        BatchEntities { batch, known: HashMap::new(), filed: HashMap::new(), changed: BTreeMap::new() }
     }
 
     /// Resolves an article's entities and stores its mentions and quotes.
@@ -83,7 +75,6 @@ impl<'b, 'a> BatchEntities<'b, 'a> {
         for (id, keys) in std::mem::take(&mut self.changed) {
             self.batch.update_entity(&self.known[&id], keys.as_deref())?;
         }
-        self.unfiled.clear();
         Ok(())
     }
 
@@ -93,7 +84,7 @@ impl<'b, 'a> BatchEntities<'b, 'a> {
         if !missing.is_empty() {
             let pairs = self.batch.entity_ids_with_keys(&missing)?;
             for key in missing {
-                self.filed.insert(key.to_string(), self.unfiled.remove(key).unwrap_or_default());
+                self.filed.insert(key.to_string(), Vec::new());
             }
             for (key, id) in pairs {
                 add_id(self.filed.entry(key).or_default(), id);
@@ -103,15 +94,6 @@ impl<'b, 'a> BatchEntities<'b, 'a> {
         ids.sort_unstable();
         ids.dedup();
         Ok(ids)
-    }
-
-    fn file(&mut self, id: EntityId, keys: &[String]) {
-        for key in keys {
-            match self.filed.get_mut(key) {
-                Some(ids) => add_id(ids, id),
-                None => add_id(self.unfiled.entry(key.clone()).or_default(), id),
-            }
-        }
     }
 }
 
@@ -145,10 +127,18 @@ impl EntityIndex for BatchEntities<'_, '_> {
     }
     fn update(&mut self, entity: &Entity, keys: Option<&[String]>) -> Result<(), StoreError> {
         self.known.insert(entity.id, entity.clone());
-        let entry = self.changed.entry(entity.id).or_default();
-        if let Some(keys) = keys {
-            *entry = Some(keys.to_vec());
-            self.file(entity.id, keys);
+        match keys {
+            Some(keys) => {
+                // Filed in the store only at the flush: until then, here.
+                self.filed_under(keys)?;
+                for key in keys {
+                    add_id(self.filed.get_mut(key).expect("looked up just now"), entity.id);
+                }
+                self.changed.insert(entity.id, Some(keys.to_vec()));
+            }
+            None => {
+                self.changed.entry(entity.id).or_default();
+            }
         }
         Ok(())
     }
