@@ -118,11 +118,11 @@ impl DocumentEvidence {
 
 /// Hashes feature strings built in one reusable buffer.
 #[derive(Default)]
-struct Hasher {
+struct FeatureHasher {
     buf: String,
 }
 
-impl Hasher {
+impl FeatureHasher {
     fn hash(&mut self, parts: &[&str]) -> u64 {
         self.buf.clear();
         for p in parts {
@@ -154,7 +154,7 @@ struct WordHashes {
 }
 
 impl WordHashes {
-    fn new(h: &mut Hasher, w: &str, lw: &str, sh: &str) -> WordHashes {
+    fn new(h: &mut FeatureHasher, w: &str, lw: &str, sh: &str) -> WordHashes {
         let mut affixes = Vec::with_capacity(9);
         // Character boundaries of the lowercased word, for its first and last one to four letters.
         let boundaries: Vec<usize> = lw.char_indices().map(|(at, _)| at).chain([lw.len()]).collect();
@@ -179,7 +179,7 @@ impl WordHashes {
     }
 }
 
-fn as_neighbour(h: &mut Hasher, lw: &str, sh: &str) -> [u64; 8] {
+fn as_neighbour(h: &mut FeatureHasher, lw: &str, sh: &str) -> [u64; 8] {
     let mut out = [0; 8];
     for (k, (_, ds)) in NEIGHBOURS.iter().enumerate() {
         out[2 * k] = h.hash(&["w", ds, "=", lw]);
@@ -198,7 +198,7 @@ struct WordCache {
 }
 
 impl WordCache {
-    fn slot(&mut self, h: &mut Hasher, w: &str, lw: &str, sh: &str) -> usize {
+    fn slot(&mut self, h: &mut FeatureHasher, w: &str, lw: &str, sh: &str) -> usize {
         if let Some(&slot) = self.slots.get(w) {
             return slot as usize;
         }
@@ -231,8 +231,8 @@ struct FixedHashes {
 fn fixed_hashes() -> &'static FixedHashes {
     static FIXED: std::sync::OnceLock<FixedHashes> = std::sync::OnceLock::new();
     FIXED.get_or_init(|| {
-        let h = &mut Hasher::default();
-        let by_context = |h: &mut Hasher, prefix: &str| CONTEXTS.map(|c| h.hash(&[prefix, c]));
+        let h = &mut FeatureHasher::default();
+        let by_context = |h: &mut FeatureHasher, prefix: &str| CONTEXTS.map(|c| h.hash(&[prefix, c]));
         let mut gazetteer = [[[0; 5]; 4]; 4];
         for kind in EntityKind::ALL {
             for (p, pos) in POS_NAMES.iter().enumerate() {
@@ -305,7 +305,7 @@ fn sentence_features(
     let gaz = gazetteer.matches(&lower);
     let numeric = words.iter().filter(|w| is_numberish(w)).count() * 3 >= n.max(1);
     let fixed = fixed_hashes();
-    let h = &mut Hasher::default();
+    let h = &mut FeatureHasher::default();
 
     let mut ids = Vec::with_capacity(n * 56);
     let mut offsets = Vec::with_capacity(n + 1);
