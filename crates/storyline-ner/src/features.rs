@@ -7,6 +7,7 @@
 use crate::entity::EntityKind;
 use crate::gazetteer::Gazetteer;
 use rustc_hash::FxHashMap;
+use crate::tagger::FeatureRows;
 use std::collections::{HashMap, HashSet};
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -137,48 +138,157 @@ const CONTEXTS: [&str; 3] = ["first", "caps", "mid"];
 /// Neighbour offsets, in the order their features are emitted, with the names they carry.
 const NEIGHBOURS: [(isize, &str); 4] = [(-2, "-2"), (-1, "-1"), (1, "+1"), (2, "+2")];
 
-/// The hashes of every feature that depends on one word alone. Hashing ~56 feature strings
-/// per token was most of the tagger's time, and most words of a story were met before, so
-/// each thread keeps these per word (see [`WordCache`]); only the features that join a word to
-/// its neighbours are hashed for every token.
-struct WordHashes {
-    /// `w=`, `W=`, `sh=`, `SH=`.
-    own: [u64; 4],
-    /// `ctx=` and `ctxw=` in each of [`CONTEXTS`].
-    in_context: [[u64; 2]; 3],
-    /// `p1=`, `s1=`, `p2=`, `s2=`, … for up to four letters, then `len=`.
-    affixes: Vec<u64>,
-    /// `w-2=`, `sh-2=`, `w-1=`, `sh-1=`, `w+1=`, `sh+1=`, `w+2=`, `sh+2=`: this word seen from
-    /// the token at that distance.
-    as_neighbour: [u64; 8],
+/// How feature hashes become the ids a sentence's feature list holds. Training keeps the hashes
+/// (its rows are chosen after counting them); a trained tagger keeps only the weight rows of
+/// the features it has, so a feature it never saw costs one look-up per word, not per token.
+pub(crate) trait FeatureIds {
+    type Id: Copy;
+    fn id(&self, hash: u64) -> Option<Self::Id>;
+    /// Runs `f` with this thread's cache of word features for these ids.
+    fn with_word_cache<R>(&self, f: impl FnOnce(&mut WordCache<Self::Id>) -> R) -> R;
 }
 
-impl WordHashes {
-    fn new(h: &mut FeatureHasher, w: &str, lw: &str, sh: &str) -> WordHashes {
-        let mut affixes = Vec::with_capacity(9);
-        // Character boundaries of the lowercased word, for its first and last one to four letters.
+/// Feature ids that are the hashes themselves, as training needs them.
+pub(crate) struct Hashes;
+
+impl FeatureIds for Hashes {
+    type Id = u64;
+    fn id(&self, hash: u64) -> Option<u64> {
+        Some(hash)
+    }
+    fn with_word_cache<R>(&self, f: impl FnOnce(&mut WordCache<u64>) -> R) -> R {
+        thread_local! {
+            static CACHE: std::cell::RefCell<Option<WordCache<u64>>> = const { std::cell::RefCell::new(None) };
+        }
+        CACHE.with_borrow_mut(|cache| {
+            if cache.as_ref().is_none_or(WordCache::is_full) {
+                *cache = Some(WordCache::new(self));
+            }
+            f(cache.as_mut().expect("just filled"))
+        })
+    }
+}
+
+/// The weight rows of one trained tagger; `owner` tells apart the taggers of a process, whose
+/// rows differ, so that each thread's cache belongs to one of them at a time.
+pub(crate) struct Rows<'a> {
+    pub rows: &'a FeatureRows,
+    pub owner: u64,
+}
+
+impl FeatureIds for Rows<'_> {
+    type Id = u32;
+    fn id(&self, hash: u64) -> Option<u32> {
+        self.rows.get(&hash).copied()
+    }
+    fn with_word_cache<R>(&self, f: impl FnOnce(&mut WordCache<u32>) -> R) -> R {
+        thread_local! {
+            static CACHE: std::cell::RefCell<Option<(u64, WordCache<u32>)>> = const { std::cell::RefCell::new(None) };
+        }
+        CACHE.with_borrow_mut(|cache| {
+            if cache.as_ref().is_none_or(|(owner, words)| *owner != self.owner || words.is_full()) {
+                *cache = Some((self.owner, WordCache::new(self)));
+            }
+            f(&mut cache.as_mut().expect("just filled").1)
+        })
+    }
+}
+
+/// The parts of a word's cached feature ids, in the order tokens list them.
+const OWN: usize = 0;
+/// `ctx=` and `ctxw=` in each of [`CONTEXTS`]: parts 1 to 3.
+const IN_CONTEXT: usize = 1;
+const NUMERIC: usize = 4;
+const AFFIXES: usize = 5;
+/// The word seen from the token at each of [`NEIGHBOURS`]: parts 6 to 9.
+const AS_NEIGHBOUR: usize = 6;
+const PARTS: usize = 10;
+
+/// Where one word's feature ids lie in [`WordCache::ids`]: part `p` ends at `start + ends[p]`.
+struct CachedWord {
+    start: u32,
+    ends: [u8; PARTS],
+}
+
+/// Words whose feature ids a thread keeps before it starts over.
+const WORDS_CACHED: usize = 50_000;
+
+/// The ids of every feature that depends on one word alone, per word. Hashing ~56 feature
+/// strings per token was most of the tagger's time, and most words of a story were met before,
+/// so each thread keeps these per word; only the features that join a word to its neighbours
+/// are hashed for every token.
+pub(crate) struct WordCache<Id> {
+    slots: FxHashMap<String, u32>,
+    words: Vec<CachedWord>,
+    ids: Vec<Id>,
+    fixed: Fixed<Option<Id>>,
+}
+
+impl<Id: Copy> WordCache<Id> {
+    fn new(ids: &impl FeatureIds<Id = Id>) -> Self {
+        WordCache { slots: FxHashMap::default(), words: Vec::new(), ids: Vec::new(), fixed: fixed_hashes().resolve(ids) }
+    }
+
+    fn is_full(&self) -> bool {
+        self.words.len() >= WORDS_CACHED
+    }
+
+    fn part(&self, slot: usize, part: usize) -> &[Id] {
+        let word = &self.words[slot];
+        let from = if part == 0 { 0 } else { word.ends[part - 1] as usize };
+        &self.ids[word.start as usize + from..word.start as usize + word.ends[part] as usize]
+    }
+
+    fn slot(&mut self, ids: &impl FeatureIds<Id = Id>, h: &mut FeatureHasher, w: &str, lw: &str, sh: &str) -> usize {
+        if let Some(&slot) = self.slots.get(w) {
+            return slot as usize;
+        }
+        let start = self.ids.len();
+        let mut ends = [0u8; PARTS];
+        let mut part = 0;
+        let mut end_part = |this: &mut Self, part: &mut usize| {
+            ends[*part] = (this.ids.len() - start) as u8;
+            *part += 1;
+        };
+        let push = |this: &mut Self, hashes: &[u64]| this.ids.extend(hashes.iter().filter_map(|&x| ids.id(x)));
+
+        push(self, &[h.hash(&["w=", lw]), h.hash(&["W=", w]), h.hash(&["sh=", sh]), h.hash(&["SH=", &long_shape(w)])]);
+        end_part(self, &mut part);
+        for c in CONTEXTS {
+            push(self, &[h.hash(&["ctx=", c, "|", sh]), h.hash(&["ctxw=", c, "|", lw])]);
+            end_part(self, &mut part);
+        }
+        push(self, &[h.hash(&["numsent|", sh]), h.hash(&["numsentw|", lw])]);
+        end_part(self, &mut part);
+        // The first and last one to four letters of the lowercased word, then its length.
         let boundaries: Vec<usize> = lw.char_indices().map(|(at, _)| at).chain([lw.len()]).collect();
         let letters = boundaries.len() - 1;
         for k in 1..=4.min(letters) {
             let digit = ["", "1", "2", "3", "4"][k];
-            affixes.push(h.hash(&["p", digit, "=", &lw[..boundaries[k]]]));
-            affixes.push(h.hash(&["s", digit, "=", &lw[boundaries[letters - k]..]]));
+            push(self, &[h.hash(&["p", digit, "=", &lw[..boundaries[k]]])]);
+            push(self, &[h.hash(&["s", digit, "=", &lw[boundaries[letters - k]..]])]);
         }
         let len_bucket = match letters {
             0..=4 => ["1", "1", "2", "3", "4"][letters],
             5..=7 => "5-7",
             _ => "8+",
         };
-        affixes.push(h.hash(&["len=", len_bucket]));
-        WordHashes {
-            own: [h.hash(&["w=", lw]), h.hash(&["W=", w]), h.hash(&["sh=", sh]), h.hash(&["SH=", &long_shape(w)])],
-            in_context: CONTEXTS.map(|c| [h.hash(&["ctx=", c, "|", sh]), h.hash(&["ctxw=", c, "|", lw])]),
-            affixes,
-            as_neighbour: as_neighbour(h, lw, sh),
+        push(self, &[h.hash(&["len=", len_bucket])]);
+        end_part(self, &mut part);
+        let seen = as_neighbour(h, lw, sh);
+        for k in 0..NEIGHBOURS.len() {
+            push(self, &seen[2 * k..2 * k + 2]);
+            end_part(self, &mut part);
         }
+        debug_assert_eq!(part, PARTS);
+        self.words.push(CachedWord { start: start as u32, ends });
+        self.slots.insert(w.to_string(), (self.words.len() - 1) as u32);
+        self.words.len() - 1
     }
 }
 
+/// `w-2=`, `sh-2=`, `w-1=`, `sh-1=`, `w+1=`, `sh+1=`, `w+2=`, `sh+2=`: a word seen from the
+/// token at each of [`NEIGHBOURS`].
 fn as_neighbour(h: &mut FeatureHasher, lw: &str, sh: &str) -> [u64; 8] {
     let mut out = [0; 8];
     for (k, (_, ds)) in NEIGHBOURS.iter().enumerate() {
@@ -188,48 +298,40 @@ fn as_neighbour(h: &mut FeatureHasher, lw: &str, sh: &str) -> [u64; 8] {
     out
 }
 
-/// Words whose hashes a thread keeps before it starts over (a few hundred bytes each).
-const WORDS_CACHED: usize = 50_000;
-
-#[derive(Default)]
-struct WordCache {
-    slots: FxHashMap<String, u32>,
-    words: Vec<WordHashes>,
+/// The features made of fixed strings: their hashes, computed once, or their ids.
+struct Fixed<T> {
+    bias: T,
+    /// `doc_lower|`, `doc_title|`, `doc_notitle|` in each of [`CONTEXTS`].
+    doc_lower: [T; 3],
+    doc_title: [T; 3],
+    doc_notitle: [T; 3],
+    /// By kind and position: `g=`, `gc=` with a capital, `gc=` without, `g-1=`, `g+1=`.
+    gazetteer: [[[T; 5]; 4]; 4],
+    /// `g=none` with a capital and without.
+    no_gazetteer: [T; 2],
+    /// The sentence's edges seen as neighbours: before its start and after its end.
+    start: [T; 8],
+    end: [T; 8],
 }
 
-impl WordCache {
-    fn slot(&mut self, h: &mut FeatureHasher, w: &str, lw: &str, sh: &str) -> usize {
-        if let Some(&slot) = self.slots.get(w) {
-            return slot as usize;
+impl Fixed<u64> {
+    fn resolve<I: FeatureIds>(&self, ids: &I) -> Fixed<Option<I::Id>> {
+        let id = |h: &u64| ids.id(*h);
+        Fixed {
+            bias: id(&self.bias),
+            doc_lower: self.doc_lower.each_ref().map(id),
+            doc_title: self.doc_title.each_ref().map(id),
+            doc_notitle: self.doc_notitle.each_ref().map(id),
+            gazetteer: self.gazetteer.each_ref().map(|k| k.each_ref().map(|p| p.each_ref().map(id))),
+            no_gazetteer: self.no_gazetteer.each_ref().map(id),
+            start: self.start.each_ref().map(id),
+            end: self.end.each_ref().map(id),
         }
-        self.words.push(WordHashes::new(h, w, lw, sh));
-        self.slots.insert(w.to_string(), (self.words.len() - 1) as u32);
-        self.words.len() - 1
     }
 }
 
-thread_local! {
-    static WORD_CACHE: std::cell::RefCell<WordCache> = std::cell::RefCell::default();
-}
-
-/// Hashes of the features made of fixed strings, computed once.
-struct FixedHashes {
-    bias: u64,
-    /// `doc_lower|`, `doc_title|`, `doc_notitle|` in each of [`CONTEXTS`].
-    doc_lower: [u64; 3],
-    doc_title: [u64; 3],
-    doc_notitle: [u64; 3],
-    /// By kind and position: `g=`, `gc=` with a capital, `gc=` without, `g-1=`, `g+1=`.
-    gazetteer: [[[u64; 5]; 4]; 4],
-    /// `g=none` with a capital and without.
-    no_gazetteer: [u64; 2],
-    /// The sentence's edges seen as neighbours: before its start and after its end.
-    start: [u64; 8],
-    end: [u64; 8],
-}
-
-fn fixed_hashes() -> &'static FixedHashes {
-    static FIXED: std::sync::OnceLock<FixedHashes> = std::sync::OnceLock::new();
+fn fixed_hashes() -> &'static Fixed<u64> {
+    static FIXED: std::sync::OnceLock<Fixed<u64>> = std::sync::OnceLock::new();
     FIXED.get_or_init(|| {
         let h = &mut FeatureHasher::default();
         let by_context = |h: &mut FeatureHasher, prefix: &str| CONTEXTS.map(|c| h.hash(&[prefix, c]));
@@ -246,7 +348,7 @@ fn fixed_hashes() -> &'static FixedHashes {
                 ];
             }
         }
-        FixedHashes {
+        Fixed {
             bias: h.hash(&["bias"]),
             doc_lower: by_context(h, "doc_lower|"),
             doc_title: by_context(h, "doc_title|"),
@@ -265,8 +367,8 @@ pub(crate) fn hash_feature(s: &str) -> u64 {
 
 /// The features of one sentence: `ids[offsets[i]..offsets[i + 1]]` belong to token `i`.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct SentenceFeatures {
-    pub ids: Vec<u64>,
+pub(crate) struct SentenceFeatures<Id> {
+    pub ids: Vec<Id>,
     pub offsets: Vec<usize>,
     /// Lowercased tokens, the key for remembering earlier decisions in the story.
     pub lower: Vec<String>,
@@ -277,8 +379,12 @@ pub(crate) struct SentenceFeatures {
 const POS_NAMES: [&str; 4] = ["B", "I", "L", "U"];
 
 /// Extracts the static features (everything that does not depend on the tagger's own earlier
-/// decisions) for every sentence of one story.
-pub(crate) fn document_features<S: AsRef<str>>(sentences: &[Vec<S>], gazetteer: &Gazetteer) -> Vec<SentenceFeatures> {
+/// decisions) for every sentence of one story, as `ids` names them.
+pub(crate) fn document_features<S: AsRef<str>, I: FeatureIds>(
+    sentences: &[Vec<S>],
+    gazetteer: &Gazetteer,
+    ids: &I,
+) -> Vec<SentenceFeatures<I::Id>> {
     let norm: Vec<Vec<String>> =
         sentences.iter().map(|s| s.iter().map(|t| normalize_token(t.as_ref())).collect()).collect();
     // Headlines in all caps carry no capitalisation signal; the model needs to know that.
@@ -290,24 +396,27 @@ pub(crate) fn document_features<S: AsRef<str>>(sentences: &[Vec<S>], gazetteer: 
         })
         .collect();
     let evidence = DocumentEvidence::new(&norm, &caps);
-    norm.iter().zip(&caps).map(|(s, &c)| sentence_features(s, c, &evidence, gazetteer)).collect()
+    ids.with_word_cache(|cache| {
+        norm.iter().zip(&caps).map(|(s, &c)| sentence_features(s, c, &evidence, gazetteer, ids, cache)).collect()
+    })
 }
 
-fn sentence_features(
+fn sentence_features<I: FeatureIds>(
     words: &[String],
     caps_sentence: bool,
     evidence: &DocumentEvidence,
     gazetteer: &Gazetteer,
-) -> SentenceFeatures {
+    feature_ids: &I,
+    cache: &mut WordCache<I::Id>,
+) -> SentenceFeatures<I::Id> {
     let n = words.len();
     let lower: Vec<String> = words.iter().map(|w| w.to_lowercase()).collect();
     let short: Vec<String> = words.iter().map(|w| short_shape(w)).collect();
     let gaz = gazetteer.matches(&lower);
     let numeric = words.iter().filter(|w| is_numberish(w)).count() * 3 >= n.max(1);
-    let fixed = fixed_hashes();
     let h = &mut FeatureHasher::default();
 
-    let mut ids = Vec::with_capacity(n * 56);
+    let mut ids = Vec::with_capacity(n * 40);
     let mut offsets = Vec::with_capacity(n + 1);
     let word_at = |j: isize| -> &str {
         if j < 0 {
@@ -328,80 +437,76 @@ fn sentence_features(
         }
     };
 
-    WORD_CACHE.with_borrow_mut(|cache| {
-        if cache.words.len() >= WORDS_CACHED {
-            *cache = WordCache::default();
+    let slots: Vec<usize> = (0..n).map(|i| cache.slot(feature_ids, h, &words[i], &lower[i], &short[i])).collect();
+    let fixed = &cache.fixed;
+    for i in 0..n {
+        offsets.push(ids.len());
+        let w = words[i].as_str();
+        let lw = lower[i].as_str();
+        let sh = short[i].as_str();
+        let ii = i as isize;
+        let context = if i == 0 {
+            0
+        } else if caps_sentence {
+            1
+        } else {
+            2
+        };
+        let slot = slots[i];
+
+        ids.extend(fixed.bias);
+        ids.extend_from_slice(cache.part(slot, OWN));
+        ids.extend_from_slice(cache.part(slot, IN_CONTEXT + context));
+        if numeric {
+            ids.extend_from_slice(cache.part(slot, NUMERIC));
         }
-        let slots: Vec<usize> = (0..n).map(|i| cache.slot(h, &words[i], &lower[i], &short[i])).collect();
-        for i in 0..n {
-            offsets.push(ids.len());
-            let w = words[i].as_str();
-            let lw = lower[i].as_str();
-            let sh = short[i].as_str();
-            let ii = i as isize;
-            let context = if i == 0 {
-                0
-            } else if caps_sentence {
-                1
+        ids.extend_from_slice(cache.part(slot, AFFIXES));
+        for (k, (d, _)) in NEIGHBOURS.iter().enumerate() {
+            let j = ii + d;
+            if j < 0 {
+                ids.extend(fixed.start[2 * k..2 * k + 2].iter().flatten());
+            } else if j as usize >= n {
+                ids.extend(fixed.end[2 * k..2 * k + 2].iter().flatten());
             } else {
-                2
-            };
-            let word = &cache.words[slots[i]];
+                ids.extend_from_slice(cache.part(slots[j as usize], AS_NEIGHBOUR + k));
+            }
+        }
+        let mut hashed = |parts: &[&str]| ids.extend(feature_ids.id(h.hash(parts)));
+        hashed(&["w-1w0=", word_at(ii - 1), "|", lw]);
+        hashed(&["w0w+1=", lw, "|", word_at(ii + 1)]);
+        hashed(&["sh-1w0=", shape_at(ii - 1), "|", lw]);
+        hashed(&["w0sh+1=", lw, "|", shape_at(ii + 1)]);
+        hashed(&["sh3=", shape_at(ii - 1), "|", sh, "|", shape_at(ii + 1)]);
+        hashed(&["sh-2sh-1sh0=", shape_at(ii - 2), "|", shape_at(ii - 1), "|", sh]);
+        hashed(&["sh0sh+1sh+2=", sh, "|", shape_at(ii + 1), "|", shape_at(ii + 2)]);
 
-            ids.push(fixed.bias);
-            ids.extend(word.own);
-            ids.extend(word.in_context[context]);
-            if numeric {
-                ids.push(h.hash(&["numsent|", sh]));
-                ids.push(h.hash(&["numsentw|", lw]));
+        if starts_upper(w) {
+            if evidence.seen_lowercase.contains(lw) {
+                ids.extend(fixed.doc_lower[context]);
             }
-            ids.extend(&word.affixes);
-            for (k, (d, _)) in NEIGHBOURS.iter().enumerate() {
-                let j = ii + d;
-                let seen = if j < 0 {
-                    &fixed.start
-                } else if j as usize >= n {
-                    &fixed.end
-                } else {
-                    &cache.words[slots[j as usize]].as_neighbour
-                };
-                ids.extend(&seen[2 * k..2 * k + 2]);
-            }
-            ids.push(h.hash(&["w-1w0=", word_at(ii - 1), "|", lw]));
-            ids.push(h.hash(&["w0w+1=", lw, "|", word_at(ii + 1)]));
-            ids.push(h.hash(&["sh-1w0=", shape_at(ii - 1), "|", lw]));
-            ids.push(h.hash(&["w0sh+1=", lw, "|", shape_at(ii + 1)]));
-            ids.push(h.hash(&["sh3=", shape_at(ii - 1), "|", sh, "|", shape_at(ii + 1)]));
-            ids.push(h.hash(&["sh-2sh-1sh0=", shape_at(ii - 2), "|", shape_at(ii - 1), "|", sh]));
-            ids.push(h.hash(&["sh0sh+1sh+2=", sh, "|", shape_at(ii + 1), "|", shape_at(ii + 2)]));
+            let self_counted = u32::from(context == 2 && is_title(w));
+            let elsewhere = evidence.title_mid_sentence.get(lw).copied().unwrap_or(0).saturating_sub(self_counted);
+            ids.extend(if elsewhere > 0 { fixed.doc_title[context] } else { fixed.doc_notitle[context] });
+        }
 
-            if starts_upper(w) {
-                if evidence.seen_lowercase.contains(lw) {
-                    ids.push(fixed.doc_lower[context]);
-                }
-                let self_counted = u32::from(context == 2 && is_title(w));
-                let elsewhere = evidence.title_mid_sentence.get(lw).copied().unwrap_or(0).saturating_sub(self_counted);
-                ids.push(if elsewhere > 0 { fixed.doc_title[context] } else { fixed.doc_notitle[context] });
-            }
-
-            let capital = usize::from(!starts_upper(w));
-            for &(kind, pos) in &gaz[i] {
-                let g = &fixed.gazetteer[kind.index()][pos as usize];
-                ids.extend([g[0], g[1 + capital]]);
-            }
-            if gaz[i].is_empty() {
-                ids.push(fixed.no_gazetteer[capital]);
-            }
-            for (d, which) in [(-1isize, 3), (1, 4)] {
-                let j = ii + d;
-                if j >= 0 && (j as usize) < n {
-                    for &(kind, pos) in &gaz[j as usize] {
-                        ids.push(fixed.gazetteer[kind.index()][pos as usize][which]);
-                    }
+        let capital = usize::from(!starts_upper(w));
+        for &(kind, pos) in &gaz[i] {
+            let g = &fixed.gazetteer[kind.index()][pos as usize];
+            ids.extend(g[0]);
+            ids.extend(g[1 + capital]);
+        }
+        if gaz[i].is_empty() {
+            ids.extend(fixed.no_gazetteer[capital]);
+        }
+        for (d, which) in [(-1isize, 3), (1, 4)] {
+            let j = ii + d;
+            if j >= 0 && (j as usize) < n {
+                for &(kind, pos) in &gaz[j as usize] {
+                    ids.extend(fixed.gazetteer[kind.index()][pos as usize][which]);
                 }
             }
         }
-    });
+    }
     offsets.push(ids.len());
     let capitalized = words.iter().map(|w| starts_upper(w)).collect();
     SentenceFeatures { ids, offsets, lower, capitalized }
@@ -440,7 +545,7 @@ impl StoryMemory {
     }
 
     /// Appends the memory features of token `i` to `out`.
-    pub(crate) fn features(&self, sent: &SentenceFeatures, i: usize, names: &MemoryFeatures, out: &mut Vec<u64>) {
+    pub(crate) fn features<Id>(&self, sent: &SentenceFeatures<Id>, i: usize, names: &MemoryFeatures, out: &mut Vec<u64>) {
         if !sent.capitalized[i] {
             return;
         }
@@ -459,7 +564,7 @@ impl StoryMemory {
         out.push(names.majority[best]);
     }
 
-    pub(crate) fn remember(&mut self, sent: &SentenceFeatures, spans: &[crate::entity::Span]) {
+    pub(crate) fn remember<Id>(&mut self, sent: &SentenceFeatures<Id>, spans: &[crate::entity::Span]) {
         for s in spans {
             for i in s.start..s.end.min(sent.lower.len()) {
                 if sent.capitalized[i] {
@@ -494,7 +599,7 @@ mod tests {
             vec!["TURKEY".to_string(), "NEWS".to_string()],
             vec!["Turkey".to_string(), "and".to_string(), "Turkey".to_string()],
         ];
-        let f = document_features(&doc, &Gazetteer::default());
+        let f = document_features(&doc, &Gazetteer::default(), &Hashes);
         assert_eq!(f.len(), 2);
         assert_eq!(f[1].offsets.len(), 4);
         assert!(f[1].offsets.windows(2).all(|w| w[1] > w[0]));

@@ -129,7 +129,7 @@ impl Tagger {
         if r.pos != body.len() {
             return Err(bad(format!("{} unexpected bytes after the features", body.len() - r.pos)));
         }
-        Ok(Tagger { rows, emit, trans, gazetteer })
+        Ok(Tagger::new(rows, emit, trans, gazetteer))
     }
 
     /// Writes the model to `path`.

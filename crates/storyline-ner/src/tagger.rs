@@ -3,7 +3,7 @@
 use crate::conll::Document;
 use crate::entity::NUM_LABELS;
 use crate::entity::{labels_to_spans, spans_to_labels, EntityKind, Span};
-use crate::features::{document_features, MemoryFeatures, SentenceFeatures, StoryMemory};
+use crate::features::{document_features, Hashes, MemoryFeatures, Rows, SentenceFeatures, StoryMemory};
 use crate::gazetteer::Gazetteer;
 use crate::perceptron::{constrained_transitions, emission_scores, viterbi, Trainer, TRANSITION_ROWS};
 use crate::tokenize::tokenize_sentences;
@@ -85,13 +85,15 @@ pub struct Tagger {
     /// `TRANSITION_ROWS * NUM_LABELS` averaged transition weights (unconstrained).
     pub(crate) trans: Vec<f32>,
     pub(crate) gazetteer: Gazetteer,
+    /// Tells this tagger's rows apart from other taggers' in the per-thread word caches.
+    owner: u64,
 }
 
 struct TrainingSentence {
     rows: Vec<u32>,
     offsets: Vec<usize>,
     gold: Vec<u8>,
-    features: SentenceFeatures,
+    features: SentenceFeatures<u64>,
 }
 
 /// SplitMix64: a tiny, well-mixed generator so the visiting order never depends on a crate
@@ -130,6 +132,12 @@ fn gazetteer_from<'a>(docs: impl Iterator<Item = &'a Document>) -> Gazetteer {
 }
 
 impl Tagger {
+    pub(crate) fn new(rows: FeatureRows, emit: Vec<f32>, trans: Vec<f32>, gazetteer: Gazetteer) -> Tagger {
+        static TAGGERS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let owner = TAGGERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Tagger { rows, emit, trans, gazetteer, owner }
+    }
+
     /// Trains a tagger on gold stories.
     pub fn train(docs: &[Document], config: &TrainConfig) -> Tagger {
         Tagger::train_with_progress(docs, config, |_, _| {})
@@ -153,12 +161,12 @@ impl Tagger {
             Vec::new()
         };
 
-        let hashed: Vec<Vec<SentenceFeatures>> = docs
+        let hashed: Vec<Vec<SentenceFeatures<u64>>> = docs
             .par_iter()
             .enumerate()
             .map(|(i, d)| {
                 let gaz = if folds > 1 { &fold_gazetteers[i % folds] } else { &full_gazetteer };
-                document_features(&d.token_lists(), gaz)
+                document_features(&d.token_lists(), gaz, &Hashes)
             })
             .collect();
         drop(fold_gazetteers);
@@ -246,14 +254,14 @@ impl Tagger {
             }
             progress.seconds = started.elapsed().as_secs_f64();
             let (emit, trans) = trainer.averaged();
-            let snapshot = Tagger { rows: rows.clone(), emit, trans, gazetteer: full_gazetteer.clone() };
+            let snapshot = Tagger::new(rows.clone(), emit, trans, full_gazetteer.clone());
             on_epoch(&progress, &snapshot);
             if epoch == config.epochs {
                 return snapshot.pruned();
             }
         }
         let (emit, trans) = trainer.averaged();
-        Tagger { rows, emit, trans, gazetteer: full_gazetteer }.pruned()
+        Tagger::new(rows, emit, trans, full_gazetteer).pruned()
     }
 
     /// Drops features whose averaged weights are all zero: they cannot change a decision.
@@ -269,7 +277,7 @@ impl Tagger {
                 emit.extend_from_slice(w);
             }
         }
-        Tagger { rows, emit, trans: self.trans, gazetteer: self.gazetteer }
+        Tagger::new(rows, emit, self.trans, self.gazetteer)
     }
 
     /// Number of features with weights, a measure of model size.
@@ -280,7 +288,7 @@ impl Tagger {
     /// Tags the tokenised sentences of one story. Sentences are tagged in order and later ones
     /// see what was decided for earlier ones, so pass a whole story at once.
     pub fn tag_document<S: AsRef<str>>(&self, sentences: &[Vec<S>]) -> Vec<Vec<Span>> {
-        let features = document_features(sentences, &self.gazetteer);
+        let features = document_features(sentences, &self.gazetteer, &Rows { rows: &self.rows, owner: self.owner });
         let memory_names = MemoryFeatures::new();
         let mut memory = StoryMemory::default();
         let transitions = constrained_transitions(&self.trans);
@@ -292,7 +300,7 @@ impl Tagger {
             offsets.clear();
             for i in 0..f.lower.len() {
                 offsets.push(rows.len());
-                rows.extend(f.ids[f.offsets[i]..f.offsets[i + 1]].iter().filter_map(|h| self.rows.get(h).copied()));
+                rows.extend_from_slice(&f.ids[f.offsets[i]..f.offsets[i + 1]]);
                 extra.clear();
                 memory.features(f, i, &memory_names, &mut extra);
                 rows.extend(extra.iter().filter_map(|h| self.rows.get(h).copied()));
