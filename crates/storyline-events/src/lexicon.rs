@@ -1,5 +1,6 @@
 //! The PLOVER trigger lexicon (`lexicon.txt`) and matching it against a sentence's words.
 
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use rust_stemmers::{Algorithm, Stemmer};
@@ -52,10 +53,39 @@ pub(crate) fn stem(word: &str) -> String {
     stemmer().stem(&lower).into_owned()
 }
 
-fn patterns() -> &'static [Pattern] {
-    static PATTERNS: OnceLock<Vec<Pattern>> = OnceLock::new();
-    PATTERNS.get_or_init(|| {
-        let mut out = Vec::new();
+/// Words whose stems a thread keeps before it starts over.
+const STEMS_CACHED: usize = 100_000;
+
+/// Calls `f` with the stem of each word. Stemming was a large part of coding an article, and
+/// news repeats its words, so each thread keeps the stems it made.
+fn with_stems<R>(words: &[Word], f: impl FnOnce(&[&str]) -> R) -> R {
+    thread_local! {
+        static STEMS: std::cell::RefCell<HashMap<String, Box<str>>> = std::cell::RefCell::default();
+    }
+    STEMS.with_borrow_mut(|cache| {
+        if cache.len() >= STEMS_CACHED {
+            cache.clear();
+        }
+        for w in words {
+            if !cache.contains_key(w.text) {
+                cache.insert(w.text.to_string(), stem(w.text).into());
+            }
+        }
+        let stems: Vec<&str> = words.iter().map(|w| &*cache[w.text]).collect();
+        f(&stems)
+    })
+}
+
+/// The patterns, and for each stem the patterns that begin with it.
+struct Lexicon {
+    patterns: Vec<Pattern>,
+    by_first_stem: HashMap<String, Vec<usize>>,
+}
+
+fn lexicon() -> &'static Lexicon {
+    static LEXICON: OnceLock<Lexicon> = OnceLock::new();
+    LEXICON.get_or_init(|| {
+        let mut patterns = Vec::new();
         for line in include_str!("lexicon.txt").lines() {
             if line.starts_with('#') || line.trim().is_empty() {
                 continue;
@@ -66,28 +96,45 @@ fn patterns() -> &'static [Pattern] {
                 Some(rest) => (true, rest),
                 None => (false, pattern),
             };
-            let pieces =
+            let pieces: Vec<Piece> =
                 pattern.split_whitespace().map(|w| if w == "*" { Piece::Gap } else { Piece::Stem(stem(w)) }).collect();
-            out.push(Pattern { class, pieces, passive });
+            // A gap can only lengthen a match, so a pattern starts with a word.
+            if !matches!(pieces.first(), Some(Piece::Stem(_))) {
+                continue;
+            }
+            patterns.push(Pattern { class, pieces, passive });
         }
-        out
+        let mut by_first_stem: HashMap<String, Vec<usize>> = HashMap::new();
+        for (index, pattern) in patterns.iter().enumerate() {
+            if let Some(Piece::Stem(first)) = pattern.pieces.first() {
+                by_first_stem.entry(first.clone()).or_default().push(index);
+            }
+        }
+        Lexicon { patterns, by_first_stem }
     })
 }
 
-/// Every trigger in the sentence, in text order; at each start the most specific first.
+/// Every trigger in the sentence, in text order; at each start the most specific first (and
+/// among equals, the one listed first in the lexicon).
 pub fn triggers(sentence: &str) -> Vec<Trigger> {
     let ws = words(sentence);
-    let stems: Vec<String> = ws.iter().map(|w| stem(w.text)).collect();
-    let mut found = Vec::new();
-    for pattern in patterns() {
-        for i in 0..ws.len() {
-            if let Some(end) = match_at(&pattern.pieces, &stems, i) {
-                found.push(trigger(pattern, &ws, i, end));
+    let lexicon = lexicon();
+    let mut found: Vec<(usize, Trigger)> = with_stems(&ws, |stems| {
+        let mut found = Vec::new();
+        for (i, first) in stems.iter().enumerate() {
+            for &index in lexicon.by_first_stem.get(*first).map(Vec::as_slice).unwrap_or_default() {
+                let pattern = &lexicon.patterns[index];
+                if let Some(end) = match_at(&pattern.pieces, stems, i) {
+                    found.push((index, trigger(pattern, &ws, i, end)));
+                }
             }
         }
-    }
-    found.sort_by(|a: &Trigger, b| a.start.cmp(&b.start).then(b.weight.cmp(&a.weight)).then(b.end.cmp(&a.end)));
-    found
+        found
+    });
+    found.sort_by(|(ia, a), (ib, b)| {
+        a.start.cmp(&b.start).then(b.weight.cmp(&a.weight)).then(b.end.cmp(&a.end)).then(ia.cmp(ib))
+    });
+    found.into_iter().map(|(_, t)| t).collect()
 }
 
 fn trigger(pattern: &Pattern, ws: &[Word], first: usize, last: usize) -> Trigger {
@@ -104,11 +151,11 @@ fn trigger(pattern: &Pattern, ws: &[Word], first: usize, last: usize) -> Trigger
 }
 
 /// Matches the pattern starting at word `i`; returns one past the last matched word.
-fn match_at(pieces: &[Piece], stems: &[String], i: usize) -> Option<usize> {
+fn match_at(pieces: &[Piece], stems: &[&str], i: usize) -> Option<usize> {
     match pieces.split_first() {
         None => Some(i),
         Some((Piece::Stem(s), rest)) => {
-            if stems.get(i) == Some(s) {
+            if stems.get(i).is_some_and(|stem| *stem == s.as_str()) {
                 match_at(rest, stems, i + 1)
             } else {
                 None
