@@ -173,14 +173,23 @@ pub fn ingest_paths(
                              done: &mut IngestProgress|
          -> Result<()> {
             if let Some((handle, files_in_batch)) = pending {
+                let waited = std::time::Instant::now();
                 let prepared = handle.join().map_err(|_| anyhow::anyhow!("preparing a batch of articles panicked"))?;
+                let storing = std::time::Instant::now();
                 store_batch(store, &prepared, models.semantic.as_deref(), options, report)?;
+                // Where a run's time goes: waiting on preparation, or storing (the one writer).
+                tracing::debug!(
+                    articles = prepared.len(),
+                    waited_ms = (storing - waited).as_millis() as u64,
+                    stored_ms = storing.elapsed().as_millis() as u64,
+                    "batch stored"
+                );
                 done.files_done += files_in_batch;
                 progress(*done);
             }
             Ok(())
         };
-        for chunk in files.chunks(options.batch_files.max(1)) {
+        for chunk in batch_bounds(files.len(), options.batch_files).map(|range| &files[range]) {
             let parsed: Vec<Vec<Result<Article, Skipped>>> =
                 chunk.par_iter().map(storyline_ingest::read_file).collect();
             let articles_read: Vec<Article> = parsed
@@ -199,6 +208,23 @@ pub fn ingest_paths(
         store_pending(pending, store, &mut report, &mut done)
     })?;
     Ok(report)
+}
+
+/// The files of each batch: the first ones small, doubling up to `batch_files`. The writer
+/// waits while the first batch is prepared, and a small one lets it start early; later
+/// batches are prepared while the one before is stored.
+fn batch_bounds(files: usize, batch_files: usize) -> impl Iterator<Item = std::ops::Range<usize>> {
+    let batch_files = batch_files.max(1);
+    let mut size = (batch_files / 8).max(1);
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        (start < files).then(|| {
+            let range = start..(start + size).min(files);
+            start = range.end;
+            size = (size * 2).min(batch_files);
+            range
+        })
+    })
 }
 
 /// Screens a batch's articles before the costly preparation: those already stored with the
@@ -470,4 +496,19 @@ fn join_event(batch: &Batch, event: EventId, vector: &TermVector, options: &Inge
     let centroid = add_to_centroid(&TermVector(stored.centroid), stored.members, vector, &options.cluster);
     batch.update_event(event, &centroid.0, INDEXED_EVENT_TERMS)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::batch_bounds;
+
+    #[test]
+    fn batches_start_small_and_cover_every_file_once() {
+        let sizes: Vec<usize> = batch_bounds(300, 64).map(|r| r.len()).collect();
+        assert_eq!(sizes, [8, 16, 32, 64, 64, 64, 52]);
+        let ranges: Vec<_> = batch_bounds(300, 64).collect();
+        assert!(ranges.windows(2).all(|w| w[0].end == w[1].start));
+        assert_eq!(batch_bounds(3, 1).count(), 3);
+        assert_eq!(batch_bounds(0, 64).count(), 0);
+    }
 }
