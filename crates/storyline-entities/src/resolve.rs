@@ -32,8 +32,8 @@ pub trait EntityIndex {
     type Error;
     /// Stored entities filed under any of `keys`.
     fn candidates(&mut self, keys: &[String]) -> Result<Vec<Entity>, Self::Error>;
-    /// Entities mentioned in the articles that mention `id`.
-    fn neighbours(&mut self, id: EntityId) -> Result<HashSet<EntityId>, Self::Error>;
+    /// How many of `among`, other than `id`, are mentioned in the articles that mention `id`.
+    fn shared_neighbours(&mut self, id: EntityId, among: &HashSet<EntityId>) -> Result<usize, Self::Error>;
     /// Articles that mention `id` by the surface form `form`.
     fn articles_with_form(&mut self, id: EntityId, form: &str) -> Result<Vec<ArticleId>, Self::Error>;
     /// Stores a new entity (its `id` is ignored) filed under `keys`; returns its id.
@@ -217,9 +217,11 @@ fn decide(doc: &DocEntity, candidates: &[Entity], shared_neighbours: &mut dyn Fn
             continue;
         }
         let same_family = family(doc.kind) == family(c.kind);
-        let stored_keys: HashSet<String> = c.aliases.iter().map(|f| form_key(c.kind, f)).collect();
         // The same full name is the same referent whatever the tagger called it.
-        let same_name = doc_keys.iter().any(|k| stored_keys.contains(k) && (same_family || multiword(k)));
+        let same_name = c.aliases.iter().any(|f| {
+            let k = form_key(c.kind, f);
+            doc_keys.contains(&k) && (same_family || multiword(&k))
+        });
         if same_name && (doc.country.is_none() || c.country.is_none()) {
             strong.push(c);
             continue;
@@ -389,27 +391,19 @@ pub fn resolve<I: EntityIndex>(
             std::cmp::Reverse(e.forms.iter().map(|f| name_words(f).len()).max().unwrap_or(0)),
         )
     });
-    let mut neighbour_cache: BTreeMap<EntityId, HashSet<EntityId>> = BTreeMap::new();
+    // The entities of the article resolved so far.
+    let mut here: HashSet<EntityId> = HashSet::new();
     for i in order {
         let doc = &extraction.entities[i];
         let doc_keys = keys(doc.kind, &doc.forms, doc.country.as_deref(), doc.geonameid);
         let mut candidates = index.candidates(&doc_keys)?;
-        candidates.retain(|c| !ids.contains(&Some(c.id)) || family(c.kind) == family(doc.kind));
-        let here: HashSet<EntityId> = ids.iter().flatten().copied().collect();
+        candidates.retain(|c| !here.contains(&c.id) || family(c.kind) == family(doc.kind));
         let mut failure = None;
         let mut shared = |id: EntityId| -> usize {
-            if let std::collections::btree_map::Entry::Vacant(slot) = neighbour_cache.entry(id) {
-                match index.neighbours(id) {
-                    Ok(set) => {
-                        slot.insert(set);
-                    }
-                    Err(e) => {
-                        failure = Some(e);
-                        return 0;
-                    }
-                }
-            }
-            neighbour_cache.get(&id).map_or(0, |set| set.iter().filter(|x| **x != id && here.contains(x)).count())
+            index.shared_neighbours(id, &here).unwrap_or_else(|e| {
+                failure = Some(e);
+                0
+            })
         };
         let decision = decide(doc, &candidates, &mut shared);
         if let Some(e) = failure {
@@ -442,6 +436,7 @@ pub fn resolve<I: EntityIndex>(
             }
         };
         ids[i] = Some(id);
+        here.insert(id);
     }
     let entities: Vec<EntityId> = ids.into_iter().map(|id| id.unwrap_or_default()).collect();
     let mentions = extraction

@@ -275,6 +275,23 @@ impl Batch<'_> {
     /// now. Bounded, so that an entity named in every article ("Libya") costs the same in a store
     /// of millions.
     pub fn entity_neighbours(&self, id: EntityId) -> Result<HashSet<EntityId>> {
+        let mut neighbours = HashSet::new();
+        self.for_each_neighbour_list(id, |entities| neighbours.extend(entities))?;
+        Ok(neighbours)
+    }
+
+    /// How many of `among`, other than `id` itself, [`Batch::entity_neighbours`] holds: counted
+    /// without building that set, which can hold thousands of entities for one named everywhere.
+    pub fn shared_neighbours(&self, id: EntityId, among: &HashSet<EntityId>) -> Result<usize> {
+        let mut shared: HashSet<EntityId> = HashSet::new();
+        self.for_each_neighbour_list(id, |entities| {
+            shared.extend(entities.iter().filter(|e| **e != id && among.contains(e)));
+        })?;
+        Ok(shared.len())
+    }
+
+    /// Calls `f` with the entities of each article in `id`'s window of latest mentions.
+    fn for_each_neighbour_list(&self, id: EntityId, mut f: impl FnMut(&[EntityId])) -> Result<()> {
         if !self.neighbour_articles.borrow().contains_key(&id) {
             let mut latest: Vec<ArticleId> = self
                 .tx()
@@ -289,10 +306,9 @@ impl Batch<'_> {
             self.neighbour_articles.borrow_mut().insert(id, window);
         }
         let windows = self.neighbour_articles.borrow();
-        let mut neighbours = HashSet::new();
         for (article, _) in &windows[&id].articles {
             if let Some(here) = self.mentioned_here.borrow().get(article) {
-                neighbours.extend(here);
+                f(here);
                 continue;
             }
             let remembered = self.mentioned().by_article.get(article).cloned();
@@ -311,9 +327,9 @@ impl Batch<'_> {
                     entities.into()
                 }
             };
-            neighbours.extend(entities.iter());
+            f(&entities);
         }
-        Ok(neighbours)
+        Ok(())
     }
 
     /// Articles that mention `id` by exactly `form`.

@@ -108,8 +108,12 @@ impl EntityIndex for BatchEntities<'_, '_> {
         }
         Ok(ids.iter().filter_map(|id| self.known.get(id).cloned()).collect())
     }
-    fn neighbours(&mut self, id: EntityId) -> Result<std::collections::HashSet<EntityId>, StoreError> {
-        self.batch.entity_neighbours(id)
+    fn shared_neighbours(
+        &mut self,
+        id: EntityId,
+        among: &std::collections::HashSet<EntityId>,
+    ) -> Result<usize, StoreError> {
+        self.batch.shared_neighbours(id, among)
     }
     fn articles_with_form(&mut self, id: EntityId, form: &str) -> Result<Vec<ArticleId>, StoreError> {
         self.batch.articles_with_form(id, form)
