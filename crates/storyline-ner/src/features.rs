@@ -6,8 +6,8 @@
 
 use crate::entity::EntityKind;
 use crate::gazetteer::Gazetteer;
-use rustc_hash::FxHashMap;
 use crate::tagger::FeatureRows;
+use rustc_hash::FxHashMap;
 use std::collections::{HashMap, HashSet};
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -194,11 +194,14 @@ impl FeatureIds for Rows<'_> {
     }
 }
 
-/// The parts of a word's cached feature ids, in the order tokens list them.
+// The parts of a word's cached feature ids, in the order a token lists them.
+/// `w=`, `W=`, `sh=`, `SH=`.
 const OWN: usize = 0;
 /// `ctx=` and `ctxw=` in each of [`CONTEXTS`]: parts 1 to 3.
 const IN_CONTEXT: usize = 1;
+/// `numsent|` and `numsentw|`, listed only in sentences made mostly of numbers.
 const NUMERIC: usize = 4;
+/// `p1=`, `s1=`, … `p4=`, `s4=` (as many as the word has letters), then `len=`.
 const AFFIXES: usize = 5;
 /// The word seen from the token at each of [`NEIGHBOURS`]: parts 6 to 9.
 const AS_NEIGHBOUR: usize = 6;
@@ -226,7 +229,12 @@ pub(crate) struct WordCache<Id> {
 
 impl<Id: Copy> WordCache<Id> {
     fn new(ids: &impl FeatureIds<Id = Id>) -> Self {
-        WordCache { slots: FxHashMap::default(), words: Vec::new(), ids: Vec::new(), fixed: fixed_hashes().resolve(ids) }
+        WordCache {
+            slots: FxHashMap::default(),
+            words: Vec::new(),
+            ids: Vec::new(),
+            fixed: fixed_hashes().resolve(ids),
+        }
     }
 
     fn is_full(&self) -> bool {
@@ -244,22 +252,21 @@ impl<Id: Copy> WordCache<Id> {
             return slot as usize;
         }
         let start = self.ids.len();
-        let mut ends = [0u8; PARTS];
-        let mut part = 0;
-        let mut end_part = |this: &mut Self, part: &mut usize| {
-            ends[*part] = (this.ids.len() - start) as u8;
-            *part += 1;
+        let (mut ends, mut part) = ([0u8; PARTS], 0);
+        let mut end_part = |this: &Self| {
+            ends[part] = (this.ids.len() - start) as u8;
+            part += 1;
         };
         let push = |this: &mut Self, hashes: &[u64]| this.ids.extend(hashes.iter().filter_map(|&x| ids.id(x)));
 
         push(self, &[h.hash(&["w=", lw]), h.hash(&["W=", w]), h.hash(&["sh=", sh]), h.hash(&["SH=", &long_shape(w)])]);
-        end_part(self, &mut part);
+        end_part(self);
         for c in CONTEXTS {
             push(self, &[h.hash(&["ctx=", c, "|", sh]), h.hash(&["ctxw=", c, "|", lw])]);
-            end_part(self, &mut part);
+            end_part(self);
         }
         push(self, &[h.hash(&["numsent|", sh]), h.hash(&["numsentw|", lw])]);
-        end_part(self, &mut part);
+        end_part(self);
         // The first and last one to four letters of the lowercased word, then its length.
         let boundaries: Vec<usize> = lw.char_indices().map(|(at, _)| at).chain([lw.len()]).collect();
         let letters = boundaries.len() - 1;
@@ -274,11 +281,11 @@ impl<Id: Copy> WordCache<Id> {
             _ => "8+",
         };
         push(self, &[h.hash(&["len=", len_bucket])]);
-        end_part(self, &mut part);
+        end_part(self);
         let seen = as_neighbour(h, lw, sh);
         for k in 0..NEIGHBOURS.len() {
             push(self, &seen[2 * k..2 * k + 2]);
-            end_part(self, &mut part);
+            end_part(self);
         }
         debug_assert_eq!(part, PARTS);
         self.words.push(CachedWord { start: start as u32, ends });
@@ -545,7 +552,13 @@ impl StoryMemory {
     }
 
     /// Appends the memory features of token `i` to `out`.
-    pub(crate) fn features<Id>(&self, sent: &SentenceFeatures<Id>, i: usize, names: &MemoryFeatures, out: &mut Vec<u64>) {
+    pub(crate) fn features<Id>(
+        &self,
+        sent: &SentenceFeatures<Id>,
+        i: usize,
+        names: &MemoryFeatures,
+        out: &mut Vec<u64>,
+    ) {
         if !sent.capitalized[i] {
             return;
         }
