@@ -96,13 +96,15 @@ fn lexicon() -> &'static Lexicon {
                 Some(rest) => (true, rest),
                 None => (false, pattern),
             };
-            let pieces: Vec<Piece> =
-                pattern.split_whitespace().map(|w| if w == "*" { Piece::Gap } else { Piece::Stem(stem(w)) }).collect();
-            // A gap can only lengthen a match, so a pattern starts with a word.
-            if !matches!(pieces.first(), Some(Piece::Stem(_))) {
-                continue;
+            // A trigger starts at a word: a leading gap would only move where it starts.
+            let pieces: Vec<Piece> = pattern
+                .split_whitespace()
+                .skip_while(|w| *w == "*")
+                .map(|w| if w == "*" { Piece::Gap } else { Piece::Stem(stem(w)) })
+                .collect();
+            if !pieces.is_empty() {
+                patterns.push(Pattern { class, pieces, passive });
             }
-            patterns.push(Pattern { class, pieces, passive });
         }
         let mut by_first_stem: HashMap<String, Vec<usize>> = HashMap::new();
         for (index, pattern) in patterns.iter().enumerate() {
