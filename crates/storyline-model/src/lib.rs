@@ -41,6 +41,9 @@ pub struct Article {
     pub removed: Vec<RemovedText>,
 }
 
+/// What [`Article::full_text`] puts between the title and the body.
+const TITLE_SEPARATOR: &str = "\n\n";
+
 impl Article {
     /// An article with only an id and a body; everything else empty.
     pub fn new(id: impl Into<ArticleId>, text: impl Into<String>, format: SourceFormat) -> Self {
@@ -61,7 +64,7 @@ impl Article {
     /// Title and body as one text, the form most similarity measures want.
     pub fn full_text(&self) -> String {
         match &self.title {
-            Some(title) if !title.is_empty() => format!("{title}\n\n{}", self.text),
+            Some(title) if !title.is_empty() => format!("{title}{TITLE_SEPARATOR}{}", self.text),
             _ => self.text.clone(),
         }
     }
@@ -74,7 +77,7 @@ impl Article {
     /// Where [`Article::text`] starts in [`Article::full_text`].
     pub fn body_offset(&self) -> usize {
         match &self.title {
-            Some(title) if !title.is_empty() => title.len() + 2,
+            Some(title) if !title.is_empty() => title.len() + TITLE_SEPARATOR.len(),
             _ => 0,
         }
     }

@@ -137,7 +137,7 @@ fn collect<T>(rows: Vec<rusqlite::Result<Result<T>>>) -> Result<Vec<T>> {
     rows.into_iter().map(|r| r?).collect()
 }
 
-/// How many of an entity's latest mentions [`Batch::entity_neighbours`] looks through.
+/// How many of an entity's latest mentions [`Batch::shared_neighbours`] looks through.
 pub const NEIGHBOUR_ARTICLES: i64 = 200;
 /// Articles whose entities the store keeps in memory before it starts over (about 300 bytes each).
 const MENTIONED_ARTICLES_KEPT: usize = 100_000;
@@ -270,24 +270,25 @@ impl Batch<'_> {
         Ok(())
     }
 
-    /// Entities mentioned in the articles of the latest [`NEIGHBOUR_ARTICLES`] mentions of `id`
-    /// (read once per batch, then moved along as it stores mentions): the company an entity keeps
-    /// now. Bounded, so that an entity named in every article ("Libya") costs the same in a store
-    /// of millions.
-    pub fn entity_neighbours(&self, id: EntityId) -> Result<HashSet<EntityId>> {
-        let mut neighbours = HashSet::new();
-        self.for_each_neighbour_list(id, |entities| neighbours.extend(entities))?;
-        Ok(neighbours)
-    }
-
-    /// How many of `among`, other than `id` itself, [`Batch::entity_neighbours`] holds: counted
-    /// without building that set, which can hold thousands of entities for one named everywhere.
+    /// How many of `among`, other than `id` itself, are mentioned in the articles of the latest
+    /// [`NEIGHBOUR_ARTICLES`] mentions of `id` (read once per batch, then moved along as it
+    /// stores mentions): the company in common an entity keeps now. Bounded, so that an entity
+    /// named in every article ("Libya") costs the same in a store of millions; counted without
+    /// building that company, which can be thousands of entities.
     pub fn shared_neighbours(&self, id: EntityId, among: &HashSet<EntityId>) -> Result<usize> {
         let mut shared: HashSet<EntityId> = HashSet::new();
         self.for_each_neighbour_list(id, |entities| {
             shared.extend(entities.iter().filter(|e| **e != id && among.contains(e)));
         })?;
         Ok(shared.len())
+    }
+
+    /// The whole company whose members [`Batch::shared_neighbours`] counts.
+    #[cfg(test)]
+    fn entity_neighbours(&self, id: EntityId) -> Result<HashSet<EntityId>> {
+        let mut neighbours = HashSet::new();
+        self.for_each_neighbour_list(id, |entities| neighbours.extend(entities))?;
+        Ok(neighbours)
     }
 
     /// Calls `f` with the entities of each article in `id`'s window of latest mentions.
