@@ -190,22 +190,10 @@ fn main() {
         .with_env_filter(tracing_subscriber::EnvFilter::from_env("STORYLINE_LOG"))
         .with_writer(std::io::stderr)
         .init();
-    let _ = rayon::ThreadPoolBuilder::new().start_handler(|_| lower_thread_priority()).build_global();
+    let _ = rayon::ThreadPoolBuilder::new().start_handler(|_| storyline::lower_thread_priority()).build_global();
     if let Err(error) = run(Cli::parse()) {
         eprintln!("error: {error:#}");
         std::process::exit(1);
-    }
-}
-
-/// Ingest stores on one thread (SQLite has one writer) while the parallel workers prepare the
-/// next batch; with every core busy, the writer would get only its share of one and hold
-/// everything up. Lowering the workers' priority lets the writer run whenever it can, and
-/// the workers take what is left. (Linux's nice value is per thread.)
-fn lower_thread_priority() {
-    #[cfg(target_os = "linux")]
-    // SAFETY: setpriority only changes the calling thread's nice value; who = 0 names it.
-    unsafe {
-        libc::setpriority(libc::PRIO_PROCESS, 0, 10);
     }
 }
 

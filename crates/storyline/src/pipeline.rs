@@ -159,71 +159,121 @@ pub fn ingest_paths(
     progress(done);
     let models = Models::load(options);
 
-    // A batch being prepared, and how many files it came from.
-    type Preparing<'scope> = (std::thread::ScopedJoinHandle<'scope, Vec<Prepared>>, usize);
-    // Batch N is stored while batch N + 1 is prepared on the other threads: storing is serial
-    // (one SQLite writer) and would otherwise leave a core idle. Batch N + 1 is screened before
+    // Three stages overlap: a reader thread parses batch N + 2, the workers prepare batch N + 1,
+    // and this thread stores batch N (SQLite has one writer). Reading here instead made the
+    // writer queue behind the workers' preparation for the pool. Batch N + 1 is screened before
     // batch N is stored, so it is screened against batch N's ids as well as the store.
     std::thread::scope(|scope| -> Result<()> {
-        let mut pending: Option<Preparing> = None;
-        let mut unstored: HashMap<String, u64> = HashMap::new();
-        let store_pending = |pending: Option<Preparing>,
-                             store: &mut Store,
-                             report: &mut IngestReport,
-                             done: &mut IngestProgress|
-         -> Result<()> {
-            if let Some((handle, files_in_batch)) = pending {
-                let waited = std::time::Instant::now();
-                let prepared = handle.join().map_err(|_| anyhow::anyhow!("preparing a batch of articles panicked"))?;
-                let storing = std::time::Instant::now();
-                store_batch(store, &prepared, models.semantic.as_deref(), options, report)?;
-                // Where a run's time goes: waiting on preparation, or storing (the one writer).
-                tracing::debug!(
-                    articles = prepared.len(),
-                    waited_ms = (storing - waited).as_millis() as u64,
-                    stored_ms = storing.elapsed().as_millis() as u64,
-                    "batch stored"
-                );
-                done.files_done += files_in_batch;
-                progress(*done);
+        let (read_tx, read_rx) = std::sync::mpsc::sync_channel::<(Vec<Result<Article, Skipped>>, usize)>(1);
+        let files = &files;
+        scope.spawn(move || {
+            lower_thread_priority();
+            for chunk in batch_bounds(files.len(), options.batch_files).map(|range| &files[range]) {
+                let parsed = chunk.iter().flat_map(storyline_ingest::read_file).collect();
+                if read_tx.send((parsed, chunk.len())).is_err() {
+                    return; // the writer stopped on an error
+                }
             }
+        });
+
+        // A batch being prepared, and how many files it came from.
+        type Preparing<'scope> = (std::thread::ScopedJoinHandle<'scope, Vec<Prepared>>, usize);
+        let finish_preparing = |(handle, files_in_batch): Preparing| -> Result<(Vec<Prepared>, usize)> {
+            let waited = std::time::Instant::now();
+            let prepared = handle.join().map_err(|_| anyhow::anyhow!("preparing a batch of articles panicked"))?;
+            tracing::debug!(waited_ms = waited.elapsed().as_millis() as u64, "batch prepared");
+            Ok((prepared, files_in_batch))
+        };
+        let store_prepared = |(prepared, files_in_batch): (Vec<Prepared>, usize),
+                              store: &mut Store,
+                              report: &mut IngestReport,
+                              done: &mut IngestProgress|
+         -> Result<()> {
+            let storing = std::time::Instant::now();
+            store_batch(store, &prepared, models.semantic.as_deref(), options, report)?;
+            // Where a run's time goes: waiting on preparation (above), or storing (the one writer).
+            tracing::debug!(
+                articles = prepared.len(),
+                stored_ms = storing.elapsed().as_millis() as u64,
+                "batch stored"
+            );
+            done.files_done += files_in_batch;
+            progress(*done);
             Ok(())
         };
-        for chunk in batch_bounds(files.len(), options.batch_files).map(|range| &files[range]) {
-            let parsed: Vec<Vec<Result<Article, Skipped>>> =
-                chunk.par_iter().map(storyline_ingest::read_file).collect();
-            let articles_read: Vec<Article> = parsed
-                .into_iter()
-                .flatten()
-                .filter_map(|item| item.map_err(|skip| report.skipped.push(skip)).ok())
-                .collect();
+        let mut pending: Option<Preparing> = None;
+        let mut unstored: HashMap<String, u64> = HashMap::new();
+        for (parsed, files_in_batch) in read_rx {
+            let articles_read: Vec<Article> =
+                parsed.into_iter().filter_map(|item| item.map_err(|skip| report.skipped.push(skip)).ok()).collect();
             report.articles += articles_read.len();
             done.articles_done += articles_read.len();
             let (articles, kept) = screen_arrivals(store, articles_read, &unstored, &mut report)?;
             unstored = kept;
+            // One batch is prepared at a time: the next starts when the one before is ready, so
+            // it never takes the workers from the batch the writer is waiting for.
+            let ready = pending.take().map(finish_preparing).transpose()?;
             let models = &models;
             let preparing = scope.spawn(move || models.prepare(articles, options));
-            store_pending(pending.replace((preparing, chunk.len())), store, &mut report, &mut done)?;
+            pending = Some((preparing, files_in_batch));
+            if let Some(ready) = ready {
+                store_prepared(ready, store, &mut report, &mut done)?;
+            }
         }
-        store_pending(pending, store, &mut report, &mut done)
+        match pending.map(finish_preparing).transpose()? {
+            Some(ready) => store_prepared(ready, store, &mut report, &mut done),
+            None => Ok(()),
+        }
     })?;
     Ok(report)
 }
 
-/// The files of each batch: the first ones small, doubling up to `batch_files`. The writer
-/// waits while the first batch is prepared, and a small one lets it start early; later
-/// batches are prepared while the one before is stored.
+/// Lowers the calling thread's priority (Linux's nice value is per thread). Ingest stores on
+/// one thread (SQLite has one writer) while the others read and prepare the next batches; with
+/// every core busy, the writer would get only its share of one and hold everything up. The
+/// rayon workers and the reader call this, so the writer runs whenever it can.
+pub fn lower_thread_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority only changes the calling thread's nice value; who = 0 names it.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, 10);
+    }
+}
+
+/// The files of each batch: small at both ends, `batch_files` in between. At the start the
+/// writer waits while the first batch is prepared; at the end the workers are idle while the
+/// last one is stored. Small batches there shorten both, and sizes double (then halve) so the
+/// rest runs in full batches, whose commits are few.
 fn batch_bounds(files: usize, batch_files: usize) -> impl Iterator<Item = std::ops::Range<usize>> {
     let batch_files = batch_files.max(1);
-    let mut size = (batch_files / 8).max(1);
-    let mut start = 0;
-    std::iter::from_fn(move || {
-        (start < files).then(|| {
-            let range = start..(start + size).min(files);
-            start = range.end;
-            size = (size * 2).min(batch_files);
-            range
-        })
+    let ramp: Vec<usize> = std::iter::successors(Some((batch_files / 8).max(1)), |s| Some(s * 2))
+        .take_while(|&s| s < batch_files)
+        .collect();
+    let mut sizes = Vec::new();
+    let mut left = files;
+    for &size in &ramp {
+        let size = size.min(left);
+        sizes.extend((size > 0).then_some(size));
+        left -= size;
+    }
+    let tail_files: usize = ramp.iter().sum();
+    while left > tail_files {
+        let size = batch_files.min(left - tail_files);
+        sizes.push(size);
+        left -= size;
+    }
+    // The tail, filled from its end: the smallest batch last.
+    let mut tail = Vec::new();
+    for &size in &ramp {
+        let size = size.min(left);
+        tail.extend((size > 0).then_some(size));
+        left -= size;
+    }
+    sizes.extend(tail.into_iter().rev());
+    sizes.into_iter().scan(0, |start, size| {
+        let range = *start..*start + size;
+        *start = range.end;
+        Some(range)
     })
 }
 
@@ -503,9 +553,12 @@ mod tests {
     use super::batch_bounds;
 
     #[test]
-    fn batches_start_small_and_cover_every_file_once() {
-        let sizes: Vec<usize> = batch_bounds(300, 64).map(|r| r.len()).collect();
-        assert_eq!(sizes, [8, 16, 32, 64, 64, 64, 52]);
+    fn batches_are_small_at_both_ends_and_cover_every_file_once() {
+        let sizes = |files, batch_files| batch_bounds(files, batch_files).map(|r| r.len()).collect::<Vec<_>>();
+        assert_eq!(sizes(300, 64), [8, 16, 32, 64, 64, 60, 32, 16, 8]);
+        assert_eq!(sizes(70, 64), [8, 16, 32, 6, 8]);
+        assert_eq!(sizes(100, 64), [8, 16, 32, 20, 16, 8]);
+        assert_eq!(sizes(5, 1), [1, 1, 1, 1, 1]);
         let ranges: Vec<_> = batch_bounds(300, 64).collect();
         assert!(ranges.windows(2).all(|w| w[0].end == w[1].start));
         assert_eq!(batch_bounds(3, 1).count(), 3);
