@@ -138,11 +138,11 @@ fn given_part(form: &str) -> String {
     words.join(" ")
 }
 
-fn person_fit(new_forms: &[String], stored_forms: &[String]) -> Option<NameFit> {
+/// How the new forms (with their words) fit the stored ones.
+fn person_fit(new_forms: &[String], new_words: &[Vec<String>], stored_forms: &[String]) -> Option<NameFit> {
     let mut best: Option<NameFit> = None;
     let stored_words: Vec<Vec<String>> = stored_forms.iter().map(|b| name_words(b)).collect();
-    for a in new_forms {
-        let wa = name_words(a);
+    for (a, wa) in new_forms.iter().zip(new_words) {
         for (b, wb) in stored_forms.iter().zip(&stored_words) {
             let (Some(sa), Some(sb)) = (wa.last(), wb.last()) else { continue };
             if !variant(sa, sb) {
@@ -195,8 +195,12 @@ enum Decision {
     Join { id: EntityId, disagreement: Option<(String, String)> },
 }
 
-fn decide(doc: &DocEntity, candidates: &[Entity], shared_neighbours: &mut dyn FnMut(EntityId) -> usize) -> Decision {
-    let doc_keys: HashSet<String> = doc.forms.iter().map(|f| form_key(doc.kind, f)).collect();
+fn decide(
+    doc: &DocEntity,
+    planned: &Planned,
+    candidates: &[Entity],
+    shared_neighbours: &mut dyn FnMut(EntityId) -> usize,
+) -> Decision {
     let multiword = |k: &String| k.contains(' ');
     let mut strong = Vec::new();
     let mut conflicts = Vec::new();
@@ -220,7 +224,7 @@ fn decide(doc: &DocEntity, candidates: &[Entity], shared_neighbours: &mut dyn Fn
         // The same full name is the same referent whatever the tagger called it.
         let same_name = c.aliases.iter().any(|f| {
             let k = form_key(c.kind, f);
-            doc_keys.contains(&k) && (same_family || multiword(&k))
+            planned.form_keys.contains(&k) && (same_family || multiword(&k))
         });
         if same_name && (doc.country.is_none() || c.country.is_none()) {
             strong.push(c);
@@ -230,7 +234,7 @@ fn decide(doc: &DocEntity, candidates: &[Entity], shared_neighbours: &mut dyn Fn
             continue;
         }
         match family(doc.kind) {
-            0 => match person_fit(&doc.forms, &c.aliases) {
+            0 => match person_fit(&doc.forms, &planned.form_words, &c.aliases) {
                 Some(NameFit::Full) => strong.push(c),
                 Some(NameFit::Conflict { stored, new }) => conflicts.push((c, stored, new)),
                 Some(NameFit::Surname) => surnames.push(c),
@@ -244,11 +248,12 @@ fn decide(doc: &DocEntity, candidates: &[Entity], shared_neighbours: &mut dyn Fn
                 }
             }
             2 if doc.country.is_none() && c.country.is_none() => {
-                let fits = doc.forms.iter().any(|a| {
-                    c.aliases.iter().any(|b| {
-                        let (wa, wb) = (name_words(a), name_words(b));
-                        wa.len() == wb.len() && wa.iter().zip(&wb).all(|(x, y)| variant(x, y))
-                    })
+                let fits = c.aliases.iter().any(|b| {
+                    let wb = name_words(b);
+                    planned
+                        .form_words
+                        .iter()
+                        .any(|wa| wa.len() == wb.len() && wa.iter().zip(&wb).all(|(x, y)| variant(x, y)))
                 });
                 if fits {
                     strong.push(c);
@@ -373,30 +378,64 @@ fn record_disagreement(stored: &mut Entity, field: &str, values: Vec<(String, Ve
     }
 }
 
+/// What resolving an article needs that no other article decides, worked out where the article
+/// is prepared (in parallel), so that the one writer only looks up and decides.
+#[derive(Debug, Clone, Default)]
+pub struct ResolutionPlan {
+    /// The order the entities are resolved in: places, organisations and full names first, as
+    /// they are the evidence for the harder cases.
+    order: Vec<usize>,
+    /// Per entity of the extraction.
+    entities: Vec<Planned>,
+}
+
+/// One entity's keys and names, as resolution compares them.
+#[derive(Debug, Clone, Default)]
+struct Planned {
+    /// The keys it is looked up under.
+    keys: Vec<String>,
+    /// Its forms' name keys.
+    form_keys: HashSet<String>,
+    /// Its forms' words.
+    form_words: Vec<Vec<String>>,
+}
+
+impl Planned {
+    fn of(doc: &DocEntity) -> Planned {
+        Planned {
+            keys: keys(doc.kind, &doc.forms, doc.country.as_deref(), doc.geonameid),
+            form_keys: doc.forms.iter().map(|f| form_key(doc.kind, f)).collect(),
+            form_words: doc.forms.iter().map(|f| name_words(f)).collect(),
+        }
+    }
+}
+
+/// The resolution plan of an extraction.
+pub fn plan(extraction: &Extraction) -> ResolutionPlan {
+    let entities: Vec<Planned> = extraction.entities.iter().map(Planned::of).collect();
+    let mut order: Vec<usize> = (0..entities.len()).collect();
+    order.sort_by_key(|&i| {
+        let longest = entities[i].form_words.iter().map(Vec::len).max().unwrap_or(0);
+        (extraction.entities[i].kind == EntityType::Person, std::cmp::Reverse(longest))
+    });
+    ResolutionPlan { order, entities }
+}
+
 /// Resolves an article's entities against the stored ones, in place, and returns its mentions
-/// and quotes pointing at stored entities.
+/// and quotes pointing at stored entities. `plan` is the extraction's [`plan`].
 pub fn resolve<I: EntityIndex>(
     index: &mut I,
     article: &ArticleId,
     extraction: &Extraction,
+    plan: &ResolutionPlan,
 ) -> Result<Resolved, I::Error> {
     let n = extraction.entities.len();
     let mut ids: Vec<Option<EntityId>> = vec![None; n];
-    // Places, organisations and full names first: they are the evidence for the harder cases.
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by_cached_key(|&i| {
-        let e = &extraction.entities[i];
-        (
-            e.kind == EntityType::Person,
-            std::cmp::Reverse(e.forms.iter().map(|f| name_words(f).len()).max().unwrap_or(0)),
-        )
-    });
     // The entities of the article resolved so far.
     let mut here: HashSet<EntityId> = HashSet::new();
-    for i in order {
-        let doc = &extraction.entities[i];
-        let doc_keys = keys(doc.kind, &doc.forms, doc.country.as_deref(), doc.geonameid);
-        let mut candidates = index.candidates(&doc_keys)?;
+    for &i in &plan.order {
+        let (doc, planned) = (&extraction.entities[i], &plan.entities[i]);
+        let mut candidates = index.candidates(&planned.keys)?;
         candidates.retain(|c| !here.contains(&c.id) || family(c.kind) == family(doc.kind));
         let mut failure = None;
         let mut shared = |id: EntityId| -> usize {
@@ -405,7 +444,7 @@ pub fn resolve<I: EntityIndex>(
                 0
             })
         };
-        let decision = decide(doc, &candidates, &mut shared);
+        let decision = decide(doc, planned, &candidates, &mut shared);
         if let Some(e) = failure {
             return Err(e);
         }
@@ -487,6 +526,10 @@ mod tests {
         }
     }
 
+    fn decide_for(doc: &DocEntity, candidates: &[Entity], shared: &mut dyn FnMut(EntityId) -> usize) -> Decision {
+        decide(doc, &Planned::of(doc), candidates, shared)
+    }
+
     fn stored(id: EntityId, doc: &DocEntity) -> Entity {
         Entity { id, ..new_entity(doc) }
     }
@@ -495,12 +538,12 @@ mod tests {
     fn patronymic_and_variant_given_names_fit() {
         let a = stored(1, &person(&["Mohammad Al-Attiyah"], &["his Qatari counterpart"]));
         let b = person(&["Khalid bin Mohammad Al Attiyah"], &[]);
-        assert_eq!(decide(&b, &[a.clone()], &mut |_| 0), Decision::Join { id: 1, disagreement: None });
+        assert_eq!(decide_for(&b, &[a.clone()], &mut |_| 0), Decision::Join { id: 1, disagreement: None });
         let mut merged = a;
         merge(&mut merged, &b);
         assert_eq!(merged.name, "Khalid bin Mohammad Al Attiyah");
         let c = person(&["Khaled Al-Attiyah"], &[]);
-        assert_eq!(decide(&c, &[merged], &mut |_| 0), Decision::Join { id: 1, disagreement: None });
+        assert_eq!(decide_for(&c, &[merged], &mut |_| 0), Decision::Join { id: 1, disagreement: None });
     }
 
     #[test]
@@ -508,19 +551,19 @@ mod tests {
         let salam = stored(7, &person(&["Salam Al-Namroush"], &["Libya’s Deputy Defence Minister"]));
         let salah = person(&["Salah Al-Namroush"], &["Libyan Deputy Defense Minister"]);
         assert_eq!(
-            decide(&salah, &[salam.clone()], &mut |_| 0),
+            decide_for(&salah, &[salam.clone()], &mut |_| 0),
             Decision::Join { id: 7, disagreement: Some(("Salam".into(), "Salah".into())) }
         );
         let no_role = person(&["Salah Al-Namroush"], &[]);
-        assert_eq!(decide(&no_role, &[salam.clone()], &mut |_| 0), Decision::New);
-        assert!(matches!(decide(&no_role, &[salam], &mut |_| 3), Decision::Join { id: 7, .. }));
+        assert_eq!(decide_for(&no_role, &[salam.clone()], &mut |_| 0), Decision::New);
+        assert!(matches!(decide_for(&no_role, &[salam], &mut |_| 3), Decision::Join { id: 7, .. }));
     }
 
     #[test]
     fn different_people_stay_apart() {
         let maas = stored(1, &person(&["Heiko Maas"], &["German Foreign Minister"]));
         let siala = person(&["Mohamed Siala"], &[]);
-        assert_eq!(decide(&siala, &[maas], &mut |_| 5), Decision::New);
+        assert_eq!(decide_for(&siala, &[maas], &mut |_| 5), Decision::New);
     }
 
     #[test]
@@ -536,9 +579,9 @@ mod tests {
             kind_votes: BTreeMap::new(),
         };
         let jufra = stored(3, &loc("Jufra"));
-        assert!(matches!(decide(&loc("Jufrah"), &[jufra.clone()], &mut |_| 0), Decision::Join { id: 3, .. }));
-        assert!(matches!(decide(&loc("Jafra"), &[jufra.clone()], &mut |_| 0), Decision::Join { id: 3, .. }));
-        assert_eq!(decide(&loc("Sirte"), &[jufra], &mut |_| 0), Decision::New);
+        assert!(matches!(decide_for(&loc("Jufrah"), &[jufra.clone()], &mut |_| 0), Decision::Join { id: 3, .. }));
+        assert!(matches!(decide_for(&loc("Jafra"), &[jufra.clone()], &mut |_| 0), Decision::Join { id: 3, .. }));
+        assert_eq!(decide_for(&loc("Sirte"), &[jufra], &mut |_| 0), Decision::New);
         assert!(keys(EntityType::Loc, &["Jafra".into()], None, None).contains(&"place:jfr".to_string()));
     }
 }

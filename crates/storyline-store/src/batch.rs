@@ -21,6 +21,9 @@ pub struct Batch<'a> {
     /// The articles of the latest mentions of the entities whose neighbours this batch asked
     /// for, kept up to date as it stores mentions.
     pub(crate) neighbour_articles: RefCell<HashMap<EntityId, MentionWindow>>,
+    /// Mentions noted but not (yet) written, per entity, in order: the windows read from SQLite
+    /// afterwards must still see them ([`Batch::note_mentions`]).
+    pub(crate) noted_unwritten: RefCell<HashMap<EntityId, Vec<ArticleId>>>,
 }
 
 /// Whether an arriving article is already stored.
@@ -74,7 +77,13 @@ fn placeholders(n: usize) -> String {
 
 impl<'a> Batch<'a> {
     pub(crate) fn new(tx: Transaction<'a>, mentioned: &'a Mutex<MentionedEntities>) -> Self {
-        Batch { tx, mentioned, mentioned_here: RefCell::default(), neighbour_articles: RefCell::default() }
+        Batch {
+            tx,
+            mentioned,
+            mentioned_here: RefCell::default(),
+            neighbour_articles: RefCell::default(),
+            noted_unwritten: RefCell::default(),
+        }
     }
 
     pub(crate) fn tx(&self) -> &Transaction<'a> {

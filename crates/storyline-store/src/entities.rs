@@ -216,14 +216,21 @@ impl Batch<'_> {
         collect(rows)
     }
 
-    /// Stores a new entity filed under `keys`; its `id` is ignored. Returns the new id.
+    /// The id the next entity stored without one gets.
+    pub fn next_entity_id(&self) -> Result<EntityId> {
+        Ok(self.tx().query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM entities", [], |r| r.get(0))?)
+    }
+
+    /// Stores a new entity filed under `keys`, under its `id`, or the next free one when that
+    /// is 0. Returns its id.
     pub fn insert_entity(&self, entity: &Entity, keys: &[String]) -> Result<EntityId> {
         self.tx()
             .prepare_cached(
-                "INSERT INTO entities (kind, name, aliases, roles, disagreements, country, geonameid, kind_votes)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT INTO entities (id, kind, name, aliases, roles, disagreements, country, geonameid, kind_votes)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?
             .execute(params![
+                (entity.id != 0).then_some(entity.id),
                 entity.kind.as_str(),
                 entity.name,
                 to_json(&entity.aliases),
@@ -301,7 +308,7 @@ impl Batch<'_> {
                 .collect::<rusqlite::Result<_>>()?;
             latest.reverse();
             let mut window = MentionWindow::default();
-            for article in &latest {
+            for article in latest.iter().chain(self.noted_unwritten.borrow().get(&id).into_iter().flatten()) {
                 window.add(article);
             }
             self.neighbour_articles.borrow_mut().insert(id, window);
@@ -343,21 +350,36 @@ impl Batch<'_> {
         Ok(ids)
     }
 
-    pub fn insert_mentions(&self, mentions: &[Mention]) -> Result<()> {
-        {
-            let mut here = self.mentioned_here.borrow_mut();
-            let mut neighbour_articles = self.neighbour_articles.borrow_mut();
-            for m in mentions {
-                let Some(entity) = m.entity else { continue };
-                let entities = here.entry(m.article.clone()).or_default();
-                if !entities.contains(&entity) {
-                    entities.push(entity);
-                }
-                if let Some(window) = neighbour_articles.get_mut(&entity) {
-                    window.add(&m.article);
-                }
+    /// Takes note of mentions that another batch will write (resolution reads through one
+    /// transaction while the store's writer holds another): the company entities keep, as
+    /// this batch answers it, includes them from now on.
+    pub fn note_mentions(&self, mentions: &[Mention]) {
+        self.remember_mentions(mentions);
+        let mut unwritten = self.noted_unwritten.borrow_mut();
+        for m in mentions {
+            if let Some(entity) = m.entity {
+                unwritten.entry(entity).or_default().push(m.article.clone());
             }
         }
+    }
+
+    fn remember_mentions(&self, mentions: &[Mention]) {
+        let mut here = self.mentioned_here.borrow_mut();
+        let mut neighbour_articles = self.neighbour_articles.borrow_mut();
+        for m in mentions {
+            let Some(entity) = m.entity else { continue };
+            let entities = here.entry(m.article.clone()).or_default();
+            if !entities.contains(&entity) {
+                entities.push(entity);
+            }
+            if let Some(window) = neighbour_articles.get_mut(&entity) {
+                window.add(&m.article);
+            }
+        }
+    }
+
+    pub fn insert_mentions(&self, mentions: &[Mention]) -> Result<()> {
+        self.remember_mentions(mentions);
         let mut stmt = self.tx().prepare_cached(&format!(
             "INSERT INTO mentions ({MENTION_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
         ))?;
@@ -656,6 +678,29 @@ mod tests {
         batch.commit().unwrap();
         // Read afresh from the store: the same.
         assert_eq!(store.batch().unwrap().entity_neighbours(x).unwrap(), HashSet::from([x]));
+    }
+
+    #[test]
+    fn a_reader_sees_committed_batches_and_the_mentions_it_noted() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("store.db")).unwrap();
+        let batch = store.batch().unwrap();
+        let [x, y] = ["Akar", "Maas"].map(|n| batch.insert_entity(&entity(n, EntityType::Person), &[]).unwrap());
+        batch.insert_mentions(&[mention("old", x), mention("old", y)]).unwrap();
+        batch.commit().unwrap();
+
+        let mut reader = store.reader().unwrap().expect("a store file has readers");
+        let writing = store.batch().unwrap();
+        let z = writing.insert_entity(&entity("Siala", EntityType::Person), &[]).unwrap();
+        let reads = reader.batch().unwrap();
+        // The writer's open batch is not seen; the next id is the one it will take.
+        assert_eq!(reads.next_entity_id().unwrap(), z);
+        assert_eq!(reads.entity_neighbours(x).unwrap(), HashSet::from([x, y]));
+        // Noted before the window is read, and after: both count, as once written.
+        reads.note_mentions(&[mention("new", z), mention("new", x)]);
+        assert_eq!(reads.entity_neighbours(x).unwrap(), HashSet::from([x, y, z]));
+        assert_eq!(reads.entity_neighbours(z).unwrap(), HashSet::from([x, z]));
+        assert!(Store::open_in_memory().unwrap().reader().unwrap().is_none());
     }
 
     #[test]

@@ -55,7 +55,25 @@ const STATEMENTS_CACHED: usize = 256;
 /// An open store.
 pub struct Store {
     conn: Connection,
-    mentioned: std::sync::Mutex<entities::MentionedEntities>,
+    /// The file, for [`Store::reader`]; `None` in memory.
+    path: Option<std::path::PathBuf>,
+    /// Shared with the store's readers, which read committed articles too.
+    mentioned: std::sync::Arc<std::sync::Mutex<entities::MentionedEntities>>,
+}
+
+/// A second connection to a store file, for reading what is committed while the store writes
+/// a batch (SQLite's WAL lets one writer and readers work at once).
+pub struct StoreReader {
+    conn: Connection,
+    mentioned: std::sync::Arc<std::sync::Mutex<entities::MentionedEntities>>,
+}
+
+impl StoreReader {
+    /// A read transaction: it sees the batches committed when it first reads, and must only
+    /// read (a write would wait on the store's own writer).
+    pub fn batch(&mut self) -> Result<Batch<'_>> {
+        Ok(Batch::new(self.conn.transaction()?, &self.mentioned))
+    }
 }
 
 impl Store {
@@ -69,7 +87,18 @@ impl Store {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         schema::migrate(&conn, &display)?;
-        Ok(Store::with_connection(conn))
+        Ok(Store { path: Some(path.to_path_buf()), ..Store::with_connection(conn) })
+    }
+
+    /// A reader of this store's file, or `None` for a store in memory (no second connection
+    /// can see it).
+    pub fn reader(&self) -> Result<Option<StoreReader>> {
+        let Some(path) = &self.path else { return Ok(None) };
+        let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(|source| StoreError::Open { path: path.display().to_string(), source })?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.set_prepared_statement_cache_capacity(STATEMENTS_CACHED);
+        Ok(Some(StoreReader { conn, mentioned: self.mentioned.clone() }))
     }
 
     pub fn open_in_memory() -> Result<Store> {
@@ -83,7 +112,7 @@ impl Store {
         // their number of keys); with rusqlite's default of 16 cached, they were parsed again
         // and again.
         conn.set_prepared_statement_cache_capacity(STATEMENTS_CACHED);
-        Store { conn, mentioned: Default::default() }
+        Store { conn, path: None, mentioned: Default::default() }
     }
 
     /// Starts a batch of writes: one transaction.

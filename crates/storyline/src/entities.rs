@@ -1,6 +1,6 @@
 //! Entities at ingest: the tagger is loaded once per run, extraction runs in the parallel
-//! preparation step, and resolution against the stored entities runs in arrival order inside
-//! the batch's transaction.
+//! preparation step, and resolution against the stored entities runs in arrival order, once
+//! per batch, beside the writer that stores the batch's articles.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use anyhow::Result;
-use storyline_entities::{resolve, EntityIndex, Extraction, Extractor};
-use storyline_model::{ArticleId, Entity, EntityId};
+use storyline_entities::{resolve, EntityIndex, Extraction, Extractor, ResolutionPlan};
+use storyline_model::{ArticleId, Entity, EntityId, Mention, Quote};
 use storyline_store::{Batch, StoreError};
 
 use crate::loaded::LoadOnce;
@@ -37,18 +37,50 @@ pub fn load_extractor(models: &Path) -> Option<Arc<Extractor>> {
     })
 }
 
-/// The store as resolution sees it during one batch. The entities the batch reads are kept
-/// here, and its changes are written once, at [`BatchEntities::flush`], however many of its
-/// articles named them: a country named in every article was otherwise read and rewritten for
-/// each. Nothing else writes while the batch's transaction does, so what was read stays true.
+/// The store as resolution sees it during one batch. It reads through `reads`, one transaction
+/// (the writer's own, or a reader's beside it) and writes nothing there: what the batch
+/// decides (new and changed entities, mentions, quotes) is kept here and written at once by
+/// [`EntityWrites::apply`]. So resolution can run on its own thread while the writer stores
+/// the batch's articles. Entities the batch reads are kept too: a country named in every
+/// article was otherwise read and rewritten for each. Nothing else writes while the batch's
+/// transaction does, so what was read stays true.
 pub struct BatchEntities<'b, 'a> {
-    batch: &'b Batch<'a>,
+    reads: &'b Batch<'a>,
     /// Every entity read or written in this batch, as it now stands.
     known: HashMap<EntityId, Entity>,
     /// The entities filed under each key looked up in this batch, with what it filed since.
     filed: HashMap<String, Vec<EntityId>>,
-    /// Entities changed in this batch, with their full list of keys when those changed too.
+    /// The id the next new entity gets.
+    next_id: EntityId,
+    writes: EntityWrites,
+}
+
+/// What resolving a batch decided, to be written in the batch's transaction.
+#[derive(Debug, Default)]
+pub struct EntityWrites {
+    /// New entities, in the order they were made, with the keys they are filed under.
+    created: BTreeMap<EntityId, Vec<String>>,
+    /// Stored entities changed, with their full list of keys when those changed too.
     changed: BTreeMap<EntityId, Option<Vec<String>>>,
+    /// The new and changed entities as they now stand.
+    entities: HashMap<EntityId, Entity>,
+    mentions: Vec<Mention>,
+    quotes: Vec<Quote>,
+}
+
+impl EntityWrites {
+    /// Writes everything into the batch: entities first, then what points at them.
+    pub fn apply(&self, batch: &Batch) -> Result<()> {
+        for (id, keys) in &self.created {
+            batch.insert_entity(&self.entities[id], keys)?;
+        }
+        for (id, keys) in &self.changed {
+            batch.update_entity(&self.entities[id], keys.as_deref())?;
+        }
+        batch.insert_mentions(&self.mentions)?;
+        batch.insert_quotes(&self.quotes)?;
+        Ok(())
+    }
 }
 
 fn add_id(ids: &mut Vec<EntityId>, id: EntityId) {
@@ -58,31 +90,39 @@ fn add_id(ids: &mut Vec<EntityId>, id: EntityId) {
 }
 
 impl<'b, 'a> BatchEntities<'b, 'a> {
-    pub fn new(batch: &'b Batch<'a>) -> Self {
-        BatchEntities { batch, known: HashMap::new(), filed: HashMap::new(), changed: BTreeMap::new() }
+    pub fn new(reads: &'b Batch<'a>) -> Result<Self> {
+        Ok(BatchEntities {
+            reads,
+            known: HashMap::new(),
+            filed: HashMap::new(),
+            next_id: reads.next_entity_id()?,
+            writes: EntityWrites::default(),
+        })
     }
 
-    /// Resolves an article's entities and stores its mentions and quotes.
-    pub fn store(&mut self, article: &ArticleId, extraction: &Extraction) -> Result<()> {
-        let resolved = resolve(self, article, extraction)?;
-        self.batch.insert_mentions(&resolved.mentions)?;
-        self.batch.insert_quotes(&resolved.quotes)?;
+    /// Resolves an article's entities (by the extraction's plan) and keeps its mentions and
+    /// quotes for writing.
+    pub fn resolve(&mut self, article: &ArticleId, extraction: &Extraction, plan: &ResolutionPlan) -> Result<()> {
+        let resolved = resolve(self, article, extraction, plan)?;
+        self.reads.note_mentions(&resolved.mentions);
+        self.writes.mentions.extend(resolved.mentions);
+        self.writes.quotes.extend(resolved.quotes);
         Ok(())
     }
 
-    /// Writes the changed entities (and their new keys) into the batch's transaction.
-    pub fn flush(&mut self) -> Result<()> {
-        for (id, keys) in std::mem::take(&mut self.changed) {
-            self.batch.update_entity(&self.known[&id], keys.as_deref())?;
+    /// What the batch decided.
+    pub fn finish(mut self) -> EntityWrites {
+        for id in self.writes.created.keys().chain(self.writes.changed.keys()) {
+            self.writes.entities.insert(*id, self.known[id].clone());
         }
-        Ok(())
+        self.writes
     }
 
     /// The ids filed under any of `keys`: from the store once per key and batch.
     fn filed_under(&mut self, keys: &[String]) -> Result<Vec<EntityId>, StoreError> {
         let missing: Vec<&str> = keys.iter().filter(|k| !self.filed.contains_key(*k)).map(String::as_str).collect();
         if !missing.is_empty() {
-            let pairs = self.batch.entity_ids_with_keys(&missing)?;
+            let pairs = self.reads.entity_ids_with_keys(&missing)?;
             for key in missing {
                 self.filed.insert(key.to_string(), Vec::new());
             }
@@ -95,6 +135,15 @@ impl<'b, 'a> BatchEntities<'b, 'a> {
         ids.dedup();
         Ok(ids)
     }
+
+    /// Files `id` under `keys` here (the store learns them when the batch is written).
+    fn file(&mut self, id: EntityId, keys: &[String]) -> Result<(), StoreError> {
+        self.filed_under(keys)?;
+        for key in keys {
+            add_id(self.filed.get_mut(key).expect("looked up just now"), id);
+        }
+        Ok(())
+    }
 }
 
 impl EntityIndex for BatchEntities<'_, '_> {
@@ -103,7 +152,7 @@ impl EntityIndex for BatchEntities<'_, '_> {
     fn candidates(&mut self, keys: &[String]) -> Result<Vec<Entity>, StoreError> {
         let ids = self.filed_under(keys)?;
         let unknown: Vec<EntityId> = ids.iter().copied().filter(|id| !self.known.contains_key(id)).collect();
-        for entity in self.batch.entities_by_id(&unknown)? {
+        for entity in self.reads.entities_by_id(&unknown)? {
             self.known.insert(entity.id, entity);
         }
         Ok(ids.iter().filter_map(|id| self.known.get(id).cloned()).collect())
@@ -113,35 +162,45 @@ impl EntityIndex for BatchEntities<'_, '_> {
         id: EntityId,
         among: &std::collections::HashSet<EntityId>,
     ) -> Result<usize, StoreError> {
-        self.batch.shared_neighbours(id, among)
+        self.reads.shared_neighbours(id, among)
     }
     fn articles_with_form(&mut self, id: EntityId, form: &str) -> Result<Vec<ArticleId>, StoreError> {
-        self.batch.articles_with_form(id, form)
-    }
-    fn create(&mut self, entity: &Entity, keys: &[String]) -> Result<EntityId, StoreError> {
-        // Filed in the store at once: a key looked up later finds it there.
-        let id = self.batch.insert_entity(entity, keys)?;
-        self.known.insert(id, Entity { id, ..entity.clone() });
-        for key in keys {
-            if let Some(ids) = self.filed.get_mut(key) {
-                add_id(ids, id);
+        let mut articles = if self.writes.created.contains_key(&id) {
+            Vec::new() // nothing stored names it yet
+        } else {
+            self.reads.articles_with_form(id, form)?
+        };
+        for m in self.writes.mentions.iter().filter(|m| m.entity == Some(id) && m.text == form) {
+            if articles.last() != Some(&m.article) {
+                articles.push(m.article.clone());
             }
         }
+        Ok(articles)
+    }
+    fn create(&mut self, entity: &Entity, keys: &[String]) -> Result<EntityId, StoreError> {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.known.insert(id, Entity { id, ..entity.clone() });
+        self.file(id, keys)?;
+        self.writes.created.insert(id, keys.to_vec());
         Ok(id)
     }
     fn update(&mut self, entity: &Entity, keys: Option<&[String]>) -> Result<(), StoreError> {
         self.known.insert(entity.id, entity.clone());
-        match keys {
-            Some(keys) => {
-                // Filed in the store only at the flush: until then, here.
-                self.filed_under(keys)?;
-                for key in keys {
-                    add_id(self.filed.get_mut(key).expect("looked up just now"), entity.id);
+        if let Some(keys) = keys {
+            self.file(entity.id, keys)?;
+        }
+        match self.writes.created.get_mut(&entity.id) {
+            Some(filed) => {
+                if let Some(keys) = keys {
+                    *filed = keys.to_vec();
                 }
-                self.changed.insert(entity.id, Some(keys.to_vec()));
             }
             None => {
-                self.changed.entry(entity.id).or_default();
+                let changed = self.writes.changed.entry(entity.id).or_default();
+                if let Some(keys) = keys {
+                    *changed = Some(keys.to_vec());
+                }
             }
         }
         Ok(())

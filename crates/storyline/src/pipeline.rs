@@ -16,10 +16,10 @@ use storyline_cluster::{add_to_centroid, choose_event, tfidf, ClusterConfig, Eve
 use storyline_dedup::{fingerprint, judge, Candidate, DedupConfig, Fingerprint};
 use storyline_model::{Article, DuplicateKind, DuplicateRelation, EventId, Skipped};
 use storyline_similarity::ArticleEmbedding;
-use storyline_store::{ArticleStatus, Batch, NewArticle, Store};
+use storyline_store::{ArticleStatus, Batch, NewArticle, Store, StoreReader};
 use storyline_story::{link_score, EventProfile, StorylineConfig};
 
-use crate::entities::BatchEntities;
+use crate::entities::{BatchEntities, EntityWrites};
 use crate::semantic::{self, Semantic};
 
 /// Settings of one ingest run.
@@ -98,8 +98,9 @@ struct Prepared {
     article: Article,
     fingerprint: Fingerprint,
     term_counts: HashMap<String, f32>,
-    /// Entity mentions and quotes, when the tagger model is there.
-    entities: Option<storyline_entities::Extraction>,
+    /// Entity mentions and quotes, when the tagger model is there, with what resolving them
+    /// needs that the store does not decide.
+    entities: Option<(storyline_entities::Extraction, storyline_entities::ResolutionPlan)>,
     /// Coded events and resolved date expressions.
     events: crate::events::ArticleEvents,
     /// Sentence embeddings, when the model is installed.
@@ -132,11 +133,15 @@ impl Models {
             .into_par_iter()
             .zip(embeddings)
             .map(|(article, embedding)| {
-                let entities = self.extractor.as_ref().map(|x| x.extract(&article));
+                let entities = self.extractor.as_ref().map(|x| {
+                    let extraction = x.extract(&article);
+                    let plan = storyline_entities::plan(&extraction);
+                    (extraction, plan)
+                });
                 Prepared {
                     fingerprint: fingerprint(&article, &options.dedup),
                     term_counts: storyline_cluster::term_counts(&article, &options.cluster),
-                    events: crate::events::code(&coder, &article, entities.as_ref()),
+                    events: crate::events::code(&coder, &article, entities.as_ref().map(|(x, _)| x)),
                     entities,
                     embedding,
                     article,
@@ -184,13 +189,15 @@ pub fn ingest_paths(
             tracing::debug!(waited_ms = waited.elapsed().as_millis() as u64, "batch prepared");
             Ok((prepared, files_in_batch))
         };
-        let store_prepared = |(prepared, files_in_batch): (Vec<Prepared>, usize),
-                              store: &mut Store,
-                              report: &mut IngestReport,
-                              done: &mut IngestProgress|
+        // Entity resolution reads through a second connection while this one writes.
+        let mut reader = store.reader()?;
+        let mut store_prepared = |(prepared, files_in_batch): (Vec<Prepared>, usize),
+                                  store: &mut Store,
+                                  report: &mut IngestReport,
+                                  done: &mut IngestProgress|
          -> Result<()> {
             let storing = std::time::Instant::now();
-            store_batch(store, &prepared, models.semantic.as_deref(), options, report)?;
+            store_batch(store, reader.as_mut(), &prepared, models.semantic.as_deref(), options, report)?;
             // Where a run's time goes: waiting on preparation (above), or storing (the one writer).
             tracing::debug!(
                 articles = prepared.len(),
@@ -333,44 +340,98 @@ pub fn ingest_articles(store: &mut Store, articles: Vec<Article>, options: &Inge
     let mut report = IngestReport { articles: articles.len(), ..Default::default() };
     let models = Models::load(options);
     let prepared = models.prepare(articles, options);
-    store_batch(store, &prepared, models.semantic.as_deref(), options, &mut report)?;
+    store_batch(store, None, &prepared, models.semantic.as_deref(), options, &mut report)?;
     Ok(report)
 }
 
 /// Stores prepared articles in arrival order as one transaction: all of them or none.
+///
+/// Entity resolution needs only the entities and mentions, and the rest of storing never
+/// reads them, so with a `reader` it runs on its own thread, reading what earlier batches
+/// committed, while this thread stores the articles; its decisions are written last. Without
+/// one (a store in memory) it runs first, here, reading the same.
 fn store_batch(
     store: &mut Store,
+    reader: Option<&mut StoreReader>,
     prepared: &[Prepared],
     semantic: Option<&Semantic>,
     options: &IngestOptions,
     report: &mut IngestReport,
 ) -> Result<()> {
     let batch = store.batch()?;
-    let mut entities = BatchEntities::new(&batch);
-    let mut touched = std::collections::BTreeSet::new();
-    for item in prepared {
-        let event = store_article(&batch, &mut entities, item, semantic, options, report)
-            .with_context(|| format!("storing article {}", item.article.id))?;
-        touched.extend(event);
-    }
-    entities.flush().context("storing entities")?;
+    let statuses = arrival_statuses(&batch, prepared)?;
+    let resolve_entities = |reads: &Batch| -> Result<EntityWrites> {
+        let mut entities = BatchEntities::new(reads)?;
+        for (item, status) in prepared.iter().zip(&statuses) {
+            if let (ArticleStatus::New, Some((found, plan))) = (status, &item.entities) {
+                entities
+                    .resolve(&item.article.id, found, plan)
+                    .with_context(|| format!("resolving the entities of article {}", item.article.id))?;
+            }
+        }
+        Ok(entities.finish())
+    };
+    let store_articles = |report: &mut IngestReport| -> Result<std::collections::BTreeSet<EventId>> {
+        let mut touched = std::collections::BTreeSet::new();
+        for (item, status) in prepared.iter().zip(&statuses) {
+            let event = store_article(&batch, status, item, semantic, options, report)
+                .with_context(|| format!("storing article {}", item.article.id))?;
+            touched.extend(event);
+        }
+        Ok(touched)
+    };
+    let with_entities = prepared.iter().any(|item| item.entities.is_some());
+    let (touched, entities) = match reader {
+        Some(reader) if with_entities => std::thread::scope(|scope| -> Result<_> {
+            let resolving = scope.spawn(|| resolve_entities(&reader.batch()?));
+            let touched = store_articles(report);
+            let entities = resolving.join().map_err(|_| anyhow::anyhow!("resolving entities panicked"))?;
+            Ok((touched?, entities?))
+        })?,
+        _ => {
+            let entities = resolve_entities(&batch)?;
+            (store_articles(report)?, entities)
+        }
+    };
+    entities.apply(&batch).context("storing entities")?;
     link_storylines(&batch, &touched, options).context("linking events into storylines")?;
     batch.commit().context("committing a batch of articles")?;
     Ok(())
+}
+
+/// Whether each article is new, in arrival order: an article meets the batch's earlier ones as
+/// it would meet them stored.
+fn arrival_statuses(batch: &Batch, prepared: &[Prepared]) -> Result<Vec<ArticleStatus>> {
+    let mut new_here: HashMap<&str, u64> = HashMap::new();
+    prepared
+        .iter()
+        .map(|item| {
+            let (id, hash) = (item.article.id.as_str(), item.fingerprint.text_hash);
+            let status = match new_here.get(id) {
+                Some(&earlier) if earlier == hash => ArticleStatus::Unchanged,
+                Some(_) => ArticleStatus::Conflict,
+                None => batch.article_status(id, hash)?,
+            };
+            if status == ArticleStatus::New {
+                new_here.insert(id, hash);
+            }
+            Ok(status)
+        })
+        .collect()
 }
 
 /// Stores one article with its duplicate relations and event; returns the event it joined or
 /// opened, or `None` when the article was already stored.
 fn store_article(
     batch: &Batch,
-    entities: &mut BatchEntities,
+    status: &ArticleStatus,
     item: &Prepared,
     semantic: Option<&Semantic>,
     options: &IngestOptions,
     report: &mut IngestReport,
 ) -> Result<Option<EventId>> {
     let article = &item.article;
-    match batch.article_status(&article.id, item.fingerprint.text_hash)? {
+    match status {
         ArticleStatus::Unchanged => {
             report.unchanged += 1;
             return Ok(None);
@@ -425,9 +486,6 @@ fn store_article(
     }
     if let (Some(semantic), Some(embedding)) = (semantic, &item.embedding) {
         semantic.store(batch, &article.id, event, embedding).context("storing the article's embedding")?;
-    }
-    if let Some(found) = &item.entities {
-        entities.store(&article.id, found).context("resolving entities")?;
     }
     crate::events::store_events(batch, &item.events).context("storing coded events")?;
     crate::events::store_dates(batch, article, &item.events).context("storing date expressions")?;
