@@ -5,21 +5,23 @@
 #   - models/entities/places.tsv: country names and adjectives, and the names of cities of at
 #     least 15,000 people in Latin, Arabic and Cyrillic script, derived from the GeoNames data
 #     that 10-geonames.sh installs in models/geonames/ (skipped when that data is absent).
-# Idempotent: a file already in place is kept. STORYLINE_MODELS overrides the models folder.
+# Idempotent: a file already in place is kept (a model trained with another build's features is
+# trained again). STORYLINE_MODELS overrides the models folder.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 models="${STORYLINE_MODELS:-models}"
 mkdir -p "$models/entities"
 
-if [[ -s "$models/ner.bin" ]]; then
+bin=./target/release/storyline
+[[ -x "$bin" ]] || cargo build --release --locked -p storyline
+if [[ -s "$models/ner.bin" ]] && "$bin" train-ner --check --out "$models/ner.bin" >/dev/null 2>&1; then
   echo "ner: model already in $models/ner.bin"
 else
+  [[ -s "$models/ner.bin" ]] && echo "ner: $models/ner.bin was trained with other features; training again"
   train=../shared/eval/ner/conll2003.train.txt
   if [[ ! -s "$train" ]]; then
     echo "ner: $train not found; entities will be skipped at ingest" >&2
   else
-    bin=./target/release/storyline
-    [[ -x "$bin" ]] || cargo build --release --locked -p storyline
     "$bin" train-ner --train "$train" --out "$models/ner.bin.part"
     mv "$models/ner.bin.part" "$models/ner.bin"  # an interrupted run leaves no half model behind
   fi

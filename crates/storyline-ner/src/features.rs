@@ -13,7 +13,7 @@ use xxhash_rust::xxh3::xxh3_64;
 
 /// Bumped whenever the templates below change, so that a model trained with other features is
 /// refused instead of silently producing nonsense.
-pub(crate) const FEATURE_SCHEMA: u32 = 1;
+pub(crate) const FEATURE_SCHEMA: u32 = 2;
 
 /// Maps typographic variants to the ASCII forms the CoNLL corpus uses, so that text pasted from
 /// the web (curly quotes, dashes) looks like the training data.
@@ -216,10 +216,9 @@ struct CachedWord {
 /// Words whose feature ids a thread keeps before it starts over.
 const WORDS_CACHED: usize = 50_000;
 
-/// The ids of every feature that depends on one word alone, per word. Hashing ~56 feature
+/// The ids of every feature that depends on one word alone, per word. Hashing ~50 feature
 /// strings per token was most of the tagger's time, and most words of a story were met before,
-/// so each thread keeps these per word; only the features that join a word to its neighbours
-/// are hashed for every token.
+/// so each thread keeps these per word, and a token only gathers its own and its neighbours'.
 pub(crate) struct WordCache<Id> {
     slots: FxHashMap<String, u32>,
     words: Vec<CachedWord>,
@@ -425,15 +424,6 @@ fn sentence_features<I: FeatureIds>(
 
     let mut ids = Vec::with_capacity(n * 40);
     let mut offsets = Vec::with_capacity(n + 1);
-    let word_at = |j: isize| -> &str {
-        if j < 0 {
-            "<s>"
-        } else if j as usize >= n {
-            "</s>"
-        } else {
-            &lower[j as usize]
-        }
-    };
     let shape_at = |j: isize| -> &str {
         if j < 0 {
             "<s>"
@@ -478,11 +468,10 @@ fn sentence_features<I: FeatureIds>(
                 ids.extend_from_slice(cache.part(slots[j as usize], AS_NEIGHBOUR + k));
             }
         }
+        // Shapes in a row, but no pairs with the word itself ("w-1w0=", "sh-1w0=", …; schema
+        // 1): hashed and looked up for every token, those cost ingest time and gave 0.006 of
+        // CoNLL-2003 dev micro F1 (docs/EVALUATION.md).
         let mut hashed = |parts: &[&str]| ids.extend(feature_ids.id(h.hash(parts)));
-        hashed(&["w-1w0=", word_at(ii - 1), "|", lw]);
-        hashed(&["w0w+1=", lw, "|", word_at(ii + 1)]);
-        hashed(&["sh-1w0=", shape_at(ii - 1), "|", lw]);
-        hashed(&["w0sh+1=", lw, "|", shape_at(ii + 1)]);
         hashed(&["sh3=", shape_at(ii - 1), "|", sh, "|", shape_at(ii + 1)]);
         hashed(&["sh-2sh-1sh0=", shape_at(ii - 2), "|", shape_at(ii - 1), "|", sh]);
         hashed(&["sh0sh+1sh+2=", sh, "|", shape_at(ii + 1), "|", shape_at(ii + 2)]);

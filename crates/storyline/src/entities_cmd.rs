@@ -15,8 +15,8 @@ use crate::render::print_json;
 #[derive(Args)]
 pub struct TrainNerArgs {
     /// CoNLL-2003 training file.
-    #[arg(long)]
-    pub train: PathBuf,
+    #[arg(long, required_unless_present = "check")]
+    pub train: Option<PathBuf>,
     /// A CoNLL file to score after each epoch (optional).
     #[arg(long)]
     pub dev: Option<PathBuf>,
@@ -26,6 +26,10 @@ pub struct TrainNerArgs {
     /// Passes over the training data.
     #[arg(long, default_value_t = TrainConfig::default().epochs)]
     pub epochs: usize,
+    /// Train nothing: only check that the model at --out loads with this build's features
+    /// (it fails for a model an older build trained with other features).
+    #[arg(long)]
+    pub check: bool,
 }
 
 #[derive(Args)]
@@ -40,9 +44,14 @@ pub struct EvalNerArgs {
 
 /// Trains the tagger and saves it.
 pub fn train_ner(args: &TrainNerArgs, json: bool) -> Result<()> {
-    let docs = storyline_ner::conll::read_conll(&args.train)?;
+    let Some(train) = &args.train else {
+        let tagger = Tagger::load(&args.out)?;
+        println!("{} is current ({} features)", args.out.display(), tagger.feature_count());
+        return Ok(());
+    };
+    let docs = storyline_ner::conll::read_conll(train)?;
     if docs.is_empty() {
-        bail!("{} holds no sentences", args.train.display());
+        bail!("{} holds no sentences", train.display());
     }
     let dev = match &args.dev {
         Some(path) => Some(storyline_ner::conll::read_conll(path)?),
