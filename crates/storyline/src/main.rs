@@ -48,7 +48,7 @@ enum Command {
         /// Files or folders to read.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
-        /// Files per transaction, at most (the first batches are smaller, so storing starts early):
+        /// Files per transaction, at most (the first and last batches are smaller, so storing starts early and ends soon after reading):
         /// an interrupted ingest keeps every finished batch.
         #[arg(long, default_value_t = 64)]
         batch_files: usize,
