@@ -47,6 +47,9 @@ pub struct BenchIngestArgs {
     /// Use at most this many files (the first, in path order).
     #[arg(long, default_value_t = 300)]
     pub limit: usize,
+    /// Files per transaction, at most (as `storyline ingest --batch-files`).
+    #[arg(long, default_value_t = IngestOptions::default().batch_files)]
+    pub batch_files: usize,
     /// Runs of each pipeline, alternating; each reports its fastest (the least disturbed by
     /// other work on the machine).
     #[arg(long, default_value_t = 2)]
@@ -111,6 +114,7 @@ fn ingest(args: &BenchIngestArgs, json: bool) -> Result<()> {
             let options = IngestOptions {
                 models_dir: models_dir.to_path_buf(),
                 embedding_model: embedding_model.clone(),
+                batch_files: args.batch_files,
                 ..IngestOptions::default()
             };
             eprintln!("{pipeline} (run {}): ingesting {} files…", round + 1, files.len());
