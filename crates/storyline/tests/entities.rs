@@ -127,3 +127,22 @@ fn ingest_without_a_model_still_works_and_says_so_once() {
     assert_eq!(stderr.matches("entities skipped").count(), 1, "{stderr}");
     assert!(stderr.contains("60-ner-model.sh"), "{stderr}");
 }
+
+#[test]
+fn resolution_beside_the_writer_decides_as_resolution_on_it() {
+    let Some((seeds, models)) = inputs() else { return };
+    // One file per batch: each batch's resolution reads what the ones before committed.
+    let options =
+        storyline::IngestOptions { models_dir: models, embedding_model: None, batch_files: 1, ..Default::default() };
+    let entities_after_ingest = |store: &mut storyline_store::Store| {
+        storyline::ingest_paths(store, std::slice::from_ref(&seeds), &options, &|_| {}).unwrap();
+        store.entities(&Default::default()).unwrap()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    // A store file has a second connection, so resolution runs on its own thread; a store in
+    // memory has none, so it runs on the writer.
+    let beside = entities_after_ingest(&mut storyline_store::Store::open(&dir.path().join("s.db")).unwrap());
+    let on_writer = entities_after_ingest(&mut storyline_store::Store::open_in_memory().unwrap());
+    assert!(beside.len() > 20, "{beside:#?}");
+    assert_eq!(beside, on_writer);
+}
