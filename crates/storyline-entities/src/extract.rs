@@ -119,6 +119,23 @@ pub(crate) fn tokens(text: &str) -> (Vec<Tok>, Vec<Vec<TextToken>>) {
     (toks, sentences)
 }
 
+/// "Khalid bin Mohammad Al Attiyah": a lowercase "bin", "ibn" or "bint" between capitalised
+/// words makes a patronymic, a person's name, whatever the tagger called it (it calls such
+/// names an organisation or a place from one model to the next). A town of that name ("Qasr
+/// bin Ghashir") stays a place.
+fn particle_names_are_persons(toks: &[Tok], text: &str, g: &Gazetteer, cands: &mut [Cand]) {
+    for c in cands.iter_mut().filter(|c| c.kind != EntityType::Person && c.end - c.start >= 3) {
+        let patronymic = (c.start + 1..c.end - 1).any(|i| {
+            matches!(toks[i].text.as_str(), "bin" | "ibn" | "bint")
+                && toks[i - 1].capitalized()
+                && toks[i + 1].capitalized()
+        });
+        if patronymic && g.city(c.text(text)).is_none() {
+            c.kind = EntityType::Person;
+        }
+    }
+}
+
 fn is_particle_token(lower: &str) -> bool {
     matches!(lower, "bin" | "ibn" | "bint" | "al" | "el" | "abu" | "ben")
 }
@@ -151,6 +168,7 @@ impl Extractor {
         }
         let g = &self.gazetteer;
         join_particles(toks, &mut cands);
+        particle_names_are_persons(toks, text, g, &mut cands);
         cands.iter_mut().for_each(|c| strip_titles(toks, text, c));
         cands.retain(|c| c.start < c.end);
         split_compounds(toks, text, g, &mut cands);
@@ -888,5 +906,22 @@ impl Gazetteer {
     pub(crate) fn built_in_shared() -> &'static Gazetteer {
         static SHARED: std::sync::OnceLock<Gazetteer> = std::sync::OnceLock::new();
         SHARED.get_or_init(Gazetteer::built_in)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_patronymic_names_a_person() {
+        let text = "Khalid bin Mohammad Al Attiyah met the Bin Jawad council.";
+        let (toks, _) = tokens(text);
+        let mut cands =
+            vec![Cand::new(&toks, 0, 5, EntityType::Org, TAGGER), Cand::new(&toks, 7, 9, EntityType::Loc, TAGGER)];
+        particle_names_are_persons(&toks, text, &Gazetteer::default(), &mut cands);
+        assert_eq!(cands[0].kind, EntityType::Person);
+        // A capitalised "Bin" opening a name is no patronymic in between.
+        assert_eq!(cands[1].kind, EntityType::Loc);
     }
 }
