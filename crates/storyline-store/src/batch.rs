@@ -71,7 +71,7 @@ fn as_sql(hash: u64) -> i64 {
     hash as i64
 }
 
-fn placeholders(n: usize) -> String {
+pub(crate) fn placeholders(n: usize) -> String {
     vec!["?"; n].join(",")
 }
 

@@ -86,7 +86,7 @@ impl Batch<'_> {
         let sql = format!(
             "SELECT event_id FROM event_vector_bands WHERE band_key IN ({}) GROUP BY event_id
              ORDER BY COUNT(*) DESC, event_id LIMIT {limit}",
-            vec!["?"; band_keys.len()].join(",")
+            crate::batch::placeholders(band_keys.len())
         );
         let mut stmt = self.tx().prepare_cached(&sql)?;
         let ids = stmt.query_map(params_from_iter(band_keys), |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;

@@ -7,6 +7,7 @@ use rusqlite::{params, params_from_iter, OptionalExtension};
 use serde::Serialize;
 use storyline_model::{ArticleId, Entity, EntityId, EntityType, EventId, Mention, Quote};
 
+use crate::batch::placeholders;
 use crate::{from_json, to_json, Batch, Result, Store, StoreError};
 
 /// An entity with how much the store has on it.
@@ -194,7 +195,7 @@ impl Batch<'_> {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
-        let sql = format!("SELECT key, entity_id FROM entity_keys WHERE key IN ({})", vec!["?"; keys.len()].join(","));
+        let sql = format!("SELECT key, entity_id FROM entity_keys WHERE key IN ({})", placeholders(keys.len()));
         let pairs = self
             .tx()
             .prepare_cached(&sql)?
@@ -208,10 +209,8 @@ impl Batch<'_> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let sql = format!(
-            "SELECT {ENTITY_COLUMNS} FROM entities WHERE id IN ({}) ORDER BY id",
-            vec!["?"; ids.len()].join(",")
-        );
+        let sql =
+            format!("SELECT {ENTITY_COLUMNS} FROM entities WHERE id IN ({}) ORDER BY id", placeholders(ids.len()));
         let rows = self.tx().prepare_cached(&sql)?.query_map(params_from_iter(ids), read_entity)?.collect();
         collect(rows)
     }
