@@ -256,13 +256,17 @@ fn batch_bounds(files: usize, batch_files: usize) -> impl Iterator<Item = std::o
     let ramp: Vec<usize> = std::iter::successors(Some((batch_files / 8).max(1)), |s| Some(s * 2))
         .take_while(|&s| s < batch_files)
         .collect();
-    let mut sizes = Vec::new();
+    // The ramp's sizes, each as much as it can take of the files left.
+    let take_ramp = |left: &mut usize| -> Vec<usize> {
+        let sizes = ramp.iter().map(|&size| {
+            let size = size.min(*left);
+            *left -= size;
+            size
+        });
+        sizes.filter(|&size| size > 0).collect()
+    };
     let mut left = files;
-    for &size in &ramp {
-        let size = size.min(left);
-        sizes.extend((size > 0).then_some(size));
-        left -= size;
-    }
+    let mut sizes = take_ramp(&mut left);
     let tail_files: usize = ramp.iter().sum();
     while left > tail_files {
         let size = batch_files.min(left - tail_files);
@@ -270,13 +274,7 @@ fn batch_bounds(files: usize, batch_files: usize) -> impl Iterator<Item = std::o
         left -= size;
     }
     // The tail, filled from its end: the smallest batch last.
-    let mut tail = Vec::new();
-    for &size in &ramp {
-        let size = size.min(left);
-        tail.extend((size > 0).then_some(size));
-        left -= size;
-    }
-    sizes.extend(tail.into_iter().rev());
+    sizes.extend(take_ramp(&mut left).into_iter().rev());
     sizes.into_iter().scan(0, |start, size| {
         let range = *start..*start + size;
         *start = range.end;
