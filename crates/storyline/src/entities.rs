@@ -52,18 +52,21 @@ pub struct BatchEntities<'b, 'a> {
     filed: HashMap<String, Vec<EntityId>>,
     /// The id the next new entity gets.
     next_id: EntityId,
-    writes: EntityWrites,
+    /// New entities, in the order they were made, with the keys they are filed under.
+    created: BTreeMap<EntityId, Vec<String>>,
+    /// Stored entities changed, with their full list of keys when those changed too.
+    changed: BTreeMap<EntityId, Option<Vec<String>>>,
+    mentions: Vec<Mention>,
+    quotes: Vec<Quote>,
 }
 
 /// What resolving a batch decided, to be written in the batch's transaction.
 #[derive(Debug, Default)]
 pub struct EntityWrites {
     /// New entities, in the order they were made, with the keys they are filed under.
-    created: BTreeMap<EntityId, Vec<String>>,
-    /// Stored entities changed, with their full list of keys when those changed too.
-    changed: BTreeMap<EntityId, Option<Vec<String>>>,
-    /// The new and changed entities as they now stand.
-    entities: HashMap<EntityId, Entity>,
+    created: Vec<(Entity, Vec<String>)>,
+    /// Stored entities as they now stand, with their full list of keys when those changed.
+    changed: Vec<(Entity, Option<Vec<String>>)>,
     mentions: Vec<Mention>,
     quotes: Vec<Quote>,
 }
@@ -71,11 +74,11 @@ pub struct EntityWrites {
 impl EntityWrites {
     /// Writes everything into the batch: entities first, then what points at them.
     pub fn apply(&self, batch: &Batch) -> Result<()> {
-        for (id, keys) in &self.created {
-            batch.insert_entity(&self.entities[id], keys)?;
+        for (entity, keys) in &self.created {
+            batch.insert_entity(entity, keys)?;
         }
-        for (id, keys) in &self.changed {
-            batch.update_entity(&self.entities[id], keys.as_deref())?;
+        for (entity, keys) in &self.changed {
+            batch.update_entity(entity, keys.as_deref())?;
         }
         batch.insert_mentions(&self.mentions)?;
         batch.insert_quotes(&self.quotes)?;
@@ -96,7 +99,10 @@ impl<'b, 'a> BatchEntities<'b, 'a> {
             known: HashMap::new(),
             filed: HashMap::new(),
             next_id: reads.next_entity_id()?,
-            writes: EntityWrites::default(),
+            created: BTreeMap::new(),
+            changed: BTreeMap::new(),
+            mentions: Vec::new(),
+            quotes: Vec::new(),
         })
     }
 
@@ -105,17 +111,20 @@ impl<'b, 'a> BatchEntities<'b, 'a> {
     pub fn resolve(&mut self, article: &ArticleId, extraction: &Extraction, plan: &ResolutionPlan) -> Result<()> {
         let resolved = resolve(self, article, extraction, plan)?;
         self.reads.note_mentions(&resolved.mentions);
-        self.writes.mentions.extend(resolved.mentions);
-        self.writes.quotes.extend(resolved.quotes);
+        self.mentions.extend(resolved.mentions);
+        self.quotes.extend(resolved.quotes);
         Ok(())
     }
 
     /// What the batch decided.
     pub fn finish(mut self) -> EntityWrites {
-        for id in self.writes.created.keys().chain(self.writes.changed.keys()) {
-            self.writes.entities.insert(*id, self.known[id].clone());
+        let mut now = |id: &EntityId| self.known.remove(id).expect("made or read in this batch");
+        EntityWrites {
+            created: self.created.into_iter().map(|(id, keys)| (now(&id), keys)).collect(),
+            changed: self.changed.into_iter().map(|(id, keys)| (now(&id), keys)).collect(),
+            mentions: self.mentions,
+            quotes: self.quotes,
         }
-        self.writes
     }
 
     /// The ids filed under any of `keys`: from the store once per key and batch.
@@ -165,12 +174,12 @@ impl EntityIndex for BatchEntities<'_, '_> {
         self.reads.shared_neighbours(id, among)
     }
     fn articles_with_form(&mut self, id: EntityId, form: &str) -> Result<Vec<ArticleId>, StoreError> {
-        let mut articles = if self.writes.created.contains_key(&id) {
+        let mut articles = if self.created.contains_key(&id) {
             Vec::new() // nothing stored names it yet
         } else {
             self.reads.articles_with_form(id, form)?
         };
-        for m in self.writes.mentions.iter().filter(|m| m.entity == Some(id) && m.text == form) {
+        for m in self.mentions.iter().filter(|m| m.entity == Some(id) && m.text == form) {
             if articles.last() != Some(&m.article) {
                 articles.push(m.article.clone());
             }
@@ -182,7 +191,7 @@ impl EntityIndex for BatchEntities<'_, '_> {
         self.next_id += 1;
         self.known.insert(id, Entity { id, ..entity.clone() });
         self.file(id, keys)?;
-        self.writes.created.insert(id, keys.to_vec());
+        self.created.insert(id, keys.to_vec());
         Ok(id)
     }
     fn update(&mut self, entity: &Entity, keys: Option<&[String]>) -> Result<(), StoreError> {
@@ -190,14 +199,14 @@ impl EntityIndex for BatchEntities<'_, '_> {
         if let Some(keys) = keys {
             self.file(entity.id, keys)?;
         }
-        match self.writes.created.get_mut(&entity.id) {
+        match self.created.get_mut(&entity.id) {
             Some(filed) => {
                 if let Some(keys) = keys {
                     *filed = keys.to_vec();
                 }
             }
             None => {
-                let changed = self.writes.changed.entry(entity.id).or_default();
+                let changed = self.changed.entry(entity.id).or_default();
                 if let Some(keys) = keys {
                     *changed = Some(keys.to_vec());
                 }
