@@ -379,7 +379,8 @@ fn record_disagreement(stored: &mut Entity, field: &str, values: Vec<(String, Ve
 }
 
 /// What resolving an article needs that no other article decides, worked out where the article
-/// is prepared (in parallel), so that the one writer only looks up and decides.
+/// is prepared (in parallel), so that resolution, which goes in arrival order, only looks up
+/// and decides.
 #[derive(Debug, Clone, Default)]
 pub struct ResolutionPlan {
     /// The order the entities are resolved in: places, organisations and full names first, as
