@@ -77,7 +77,7 @@ pub fn fingerprint(article: &Article, config: &DedupConfig) -> Fingerprint {
     let hasher = MinHasher::new(config.bands * config.rows_per_band);
     let minhash = hasher.signature(&words, config.shingle_size);
     let band_keys = minhash::band_keys(&minhash, config.rows_per_band);
-    Fingerprint { text_hash: storyline_text::normalized_hash(&article.text), minhash, band_keys }
+    Fingerprint { text_hash: storyline_text::words_hash(&words), minhash, band_keys }
 }
 
 /// One side of a candidate pair.

@@ -27,6 +27,11 @@ pub fn words(text: &str) -> Vec<String> {
 /// Lowercases, strips combining marks (é → e) and unifies apostrophes, so that spelling variants
 /// from different outlets and encodings meet.
 pub fn fold_word(word: &str) -> String {
+    // Most words of most news are ASCII, which decomposes to itself and has no marks or curly
+    // apostrophes: lowercasing is all, and skips the decomposition's per-character work.
+    if word.is_ascii() {
+        return word.to_ascii_lowercase();
+    }
     word.nfkd()
         .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
         .flat_map(char::to_lowercase)
@@ -37,7 +42,12 @@ pub fn fold_word(word: &str) -> String {
 /// A 64-bit hash of the text after normalisation: case, diacritics, punctuation and whitespace do
 /// not change it. Two articles with the same hash are exact copies.
 pub fn normalized_hash(text: &str) -> u64 {
-    xxhash_rust::xxh3::xxh3_64(words(text).join(" ").as_bytes())
+    words_hash(&words(text))
+}
+
+/// [`normalized_hash`] of a text whose [`words`] are already at hand.
+pub fn words_hash(words: &[String]) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(words.join(" ").as_bytes())
 }
 
 /// Content terms for lexical similarity: words without stop words and numbers-only tokens,
@@ -159,6 +169,12 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn ascii_words_fold_as_any_other(word in "[ -~]{0,20}") {
+            let general: String = word.nfkd().flat_map(char::to_lowercase).collect();
+            prop_assert_eq!(fold_word(&word), general);
+        }
+
         #[test]
         fn sentence_offsets_always_point_into_the_text(text in "\\PC{0,200}") {
             for s in sentences(&text) {
