@@ -4,11 +4,11 @@
 //! those hashes to weight rows. Hashing keeps the saved model free of feature strings and lets
 //! the tagger skip features it never saw without an interning table.
 
-use crate::entity::EntityKind;
+use crate::entity::{EntityKind, NUM_LABELS};
 use crate::gazetteer::Gazetteer;
 use crate::tagger::FeatureRows;
-use rustc_hash::FxHashMap;
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::borrow::Cow;
 use xxhash_rust::xxh3::xxh3_64;
 
 /// Bumped whenever the templates below change, so that a model trained with other features is
@@ -17,7 +17,10 @@ pub(crate) const FEATURE_SCHEMA: u32 = 2;
 
 /// Maps typographic variants to the ASCII forms the CoNLL corpus uses, so that text pasted from
 /// the web (curly quotes, dashes) looks like the training data.
-pub(crate) fn normalize_token(tok: &str) -> String {
+pub(crate) fn normalize_token(tok: &str) -> Cow<'_, str> {
+    if tok.is_ascii() {
+        return Cow::Borrowed(tok); // every variant below is outside ASCII
+    }
     let mut out = String::with_capacity(tok.len());
     for c in tok.chars() {
         match c {
@@ -29,7 +32,7 @@ pub(crate) fn normalize_token(tok: &str) -> String {
             _ => out.push(c),
         }
     }
-    out
+    Cow::Owned(out)
 }
 
 fn char_class(c: char) -> char {
@@ -76,40 +79,28 @@ fn short_shape(w: &str) -> String {
     out
 }
 
-fn starts_upper(w: &str) -> bool {
-    w.chars().next().is_some_and(char::is_uppercase)
-}
-
-fn is_title(w: &str) -> bool {
-    starts_upper(w) && w.chars().any(char::is_lowercase)
-}
-
-fn has_letters_all_upper(w: &str) -> bool {
-    w.chars().any(char::is_alphabetic) && !w.chars().any(char::is_lowercase)
-}
-
-fn is_numberish(w: &str) -> bool {
-    w.chars().any(|c| c.is_ascii_digit()) && !w.chars().any(char::is_alphabetic)
-}
-
 /// What the rest of the story says about a word: a capitalised word at the start of a sentence
 /// or in an all-caps headline is ambiguous, but the same word elsewhere in the story usually is
-/// not.
+/// not. Words are named by the interned ids of their lowercase forms.
 struct DocumentEvidence {
-    seen_lowercase: HashSet<String>,
-    title_mid_sentence: HashMap<String, u32>,
+    seen_lowercase: FxHashSet<u32>,
+    title_mid_sentence: FxHashMap<u32, u32>,
 }
 
 impl DocumentEvidence {
-    fn new(sentences: &[Vec<String>], caps: &[bool]) -> Self {
-        let mut seen_lowercase = HashSet::new();
-        let mut title_mid_sentence: HashMap<String, u32> = HashMap::new();
-        for (s, sent) in sentences.iter().enumerate() {
-            for (i, w) in sent.iter().enumerate() {
-                if w.chars().next().is_some_and(char::is_lowercase) {
-                    seen_lowercase.insert(w.clone());
-                } else if i > 0 && !caps[s] && is_title(w) {
-                    *title_mid_sentence.entry(w.to_lowercase()).or_insert(0) += 1;
+    fn new<Id>(sentences: &[Vec<usize>], caps: &[bool], cache: &WordCache<Id>) -> Self {
+        let mut seen_lowercase = FxHashSet::default();
+        let mut title_mid_sentence = FxHashMap::default();
+        for (s, sentence) in sentences.iter().enumerate() {
+            for (i, &slot) in sentence.iter().enumerate() {
+                let word = &cache.words[slot];
+                if word.traits.starts_lower {
+                    // Only a word all in lowercase can be another word's lowercase form.
+                    if word.traits.lowercase {
+                        seen_lowercase.insert(word.lower);
+                    }
+                } else if i > 0 && !caps[s] && word.traits.title {
+                    *title_mid_sentence.entry(word.lower).or_insert(0) += 1;
                 }
             }
         }
@@ -143,7 +134,12 @@ const NEIGHBOURS: [(isize, &str); 4] = [(-2, "-2"), (-1, "-1"), (1, "+1"), (2, "
 /// the features it has, so a feature it never saw costs one look-up per word, not per token.
 pub(crate) trait FeatureIds {
     type Id: Copy;
+    /// Whether the ids name weight rows (a trained tagger): then a word's cached features are
+    /// kept as the sums of their rows, which is all tagging needs of them.
+    const WEIGHTED: bool;
     fn id(&self, hash: u64) -> Option<Self::Id>;
+    /// The weight of each label for feature `id`; only asked of [`FeatureIds::WEIGHTED`] ids.
+    fn row(&self, id: Self::Id) -> &LabelScores;
     /// Runs `f` with this thread's cache of word features for these ids.
     fn with_word_cache<R>(&self, f: impl FnOnce(&mut WordCache<Self::Id>) -> R) -> R;
 }
@@ -153,8 +149,12 @@ pub(crate) struct Hashes;
 
 impl FeatureIds for Hashes {
     type Id = u64;
+    const WEIGHTED: bool = false;
     fn id(&self, hash: u64) -> Option<u64> {
         Some(hash)
+    }
+    fn row(&self, _: u64) -> &LabelScores {
+        unreachable!("feature hashes have no weights")
     }
     fn with_word_cache<R>(&self, f: impl FnOnce(&mut WordCache<u64>) -> R) -> R {
         thread_local! {
@@ -173,13 +173,19 @@ impl FeatureIds for Hashes {
 /// rows differ, so that each thread's cache belongs to one of them at a time.
 pub(crate) struct Rows<'a> {
     pub rows: &'a FeatureRows,
+    /// `NUM_LABELS` weights per row.
+    pub emit: &'a [f32],
     pub owner: u64,
 }
 
 impl FeatureIds for Rows<'_> {
     type Id = u32;
+    const WEIGHTED: bool = true;
     fn id(&self, hash: u64) -> Option<u32> {
         self.rows.get(&hash).copied()
+    }
+    fn row(&self, id: u32) -> &LabelScores {
+        &self.emit.as_chunks().0[id as usize]
     }
     fn with_word_cache<R>(&self, f: impl FnOnce(&mut WordCache<u32>) -> R) -> R {
         thread_local! {
@@ -194,7 +200,7 @@ impl FeatureIds for Rows<'_> {
     }
 }
 
-// The parts of a word's cached feature ids, in the order a token lists them.
+// The parts of a word's cached features, in the order a token lists them.
 /// `w=`, `W=`, `sh=`, `SH=`.
 const OWN: usize = 0;
 /// `ctx=` and `ctxw=` in each of [`CONTEXTS`]: parts 1 to 3.
@@ -207,90 +213,228 @@ const AFFIXES: usize = 5;
 const AS_NEIGHBOUR: usize = 6;
 const PARTS: usize = 10;
 
-/// Where one word's feature ids lie in [`WordCache::ids`]: part `p` ends at `start + ends[p]`.
+/// What the features ask of a word's letters, answered once per word.
+#[derive(Debug, Clone, Copy)]
+struct WordTraits {
+    starts_upper: bool,
+    starts_lower: bool,
+    /// Starts with a capital and has a lowercase letter.
+    title: bool,
+    alphabetic: bool,
+    /// Has letters, none of them lowercase.
+    all_upper: bool,
+    /// Has a digit and no letter.
+    numberish: bool,
+    /// Is its own lowercase form.
+    lowercase: bool,
+}
+
+impl WordTraits {
+    fn of(w: &str, lower: &str) -> Self {
+        let first = w.chars().next();
+        let alphabetic = w.chars().any(char::is_alphabetic);
+        let has_lowercase = w.chars().any(char::is_lowercase);
+        WordTraits {
+            starts_upper: first.is_some_and(char::is_uppercase),
+            starts_lower: first.is_some_and(char::is_lowercase),
+            title: first.is_some_and(char::is_uppercase) && has_lowercase,
+            alphabetic,
+            all_upper: alphabetic && !has_lowercase,
+            numberish: w.chars().any(|c| c.is_ascii_digit()) && !alphabetic,
+            lowercase: w == lower,
+        }
+    }
+}
+
+/// One cached word: its traits, the interned ids of its lowercase form and short shape, and
+/// where its features lie: training's ids of part `p` end at `ids[start + ends[p]]`; tagging's
+/// sums are `sums[slot * PARTS..]`, a row per part.
+#[derive(Debug, Clone, Copy)]
 struct CachedWord {
     start: u32,
     ends: [u8; PARTS],
+    lower: u32,
+    shape: u32,
+    traits: WordTraits,
 }
 
-/// Words whose feature ids a thread keeps before it starts over.
-const WORDS_CACHED: usize = 50_000;
+/// Strings numbered in the order first met.
+#[derive(Default)]
+struct Interned {
+    ids: FxHashMap<String, u32>,
+    names: Vec<String>,
+}
 
-/// The ids of every feature that depends on one word alone, per word. Hashing ~50 feature
-/// strings per token was most of the tagger's time, and most words of a story were met before,
-/// so each thread keeps these per word, and a token only gathers its own and its neighbours'.
+impl Interned {
+    fn id(&mut self, name: String) -> u32 {
+        let Interned { ids, names } = self;
+        *ids.entry(name).or_insert_with_key(|name| {
+            names.push(name.clone());
+            names.len() as u32 - 1
+        })
+    }
+}
+
+/// Words whose features a thread keeps before it starts over.
+const WORDS_CACHED: usize = 30_000;
+/// Shape trigrams whose feature ids a thread keeps before it starts over.
+const TRIGRAMS_CACHED: usize = 200_000;
+/// The interned shapes of the places before a sentence's start and after its end.
+const SHAPE_BEFORE: u32 = 0;
+const SHAPE_AFTER: u32 = 1;
+
+/// Every feature that depends on one word alone, per word. Hashing ~50 feature strings per
+/// token was most of the tagger's time, and most words of a story were met before, so each
+/// thread keeps these per word, and a token only gathers its own and its neighbours'. A tagger
+/// keeps each part as the sum of its weight rows: adding ten sums per token instead of some
+/// fifty rows. The shape trigrams around a token take their ids from a cache of their own,
+/// since few shapes make many trigrams.
 pub(crate) struct WordCache<Id> {
     slots: FxHashMap<String, u32>,
     words: Vec<CachedWord>,
     ids: Vec<Id>,
+    sums: Vec<LabelScores>,
+    lowers: Interned,
+    shapes: Interned,
+    /// By template and shapes, packed in one number: a cheaper key than the tuple.
+    trigrams: FxHashMap<u128, Option<Id>>,
     fixed: Fixed<Option<Id>>,
 }
 
 impl<Id: Copy> WordCache<Id> {
     fn new(ids: &impl FeatureIds<Id = Id>) -> Self {
+        let mut shapes = Interned::default();
+        let before = shapes.id("<s>".to_string());
+        let after = shapes.id("</s>".to_string());
+        debug_assert_eq!((before, after), (SHAPE_BEFORE, SHAPE_AFTER));
         WordCache {
             slots: FxHashMap::default(),
             words: Vec::new(),
             ids: Vec::new(),
+            sums: Vec::new(),
+            lowers: Interned::default(),
+            shapes,
+            trigrams: FxHashMap::default(),
             fixed: fixed_hashes().resolve(ids),
         }
     }
 
     fn is_full(&self) -> bool {
-        self.words.len() >= WORDS_CACHED
+        self.words.len() >= WORDS_CACHED || self.trigrams.len() >= TRIGRAMS_CACHED
     }
 
+    /// Training's ids of one part of a word's features (a tagger's cache keeps sums instead).
     fn part(&self, slot: usize, part: usize) -> &[Id] {
         let word = &self.words[slot];
         let from = if part == 0 { 0 } else { word.ends[part - 1] as usize };
         &self.ids[word.start as usize + from..word.start as usize + word.ends[part] as usize]
     }
 
-    fn slot(&mut self, ids: &impl FeatureIds<Id = Id>, h: &mut FeatureHasher, w: &str, lw: &str, sh: &str) -> usize {
+    /// A tagger's summed weight rows of one part of a word's features.
+    fn part_sum(&self, slot: usize, part: usize) -> &LabelScores {
+        &self.sums[slot * PARTS + part]
+    }
+
+    fn slot<I: FeatureIds<Id = Id>>(&mut self, ids: &I, h: &mut FeatureHasher, w: &str) -> usize {
         if let Some(&slot) = self.slots.get(w) {
             return slot as usize;
         }
+        let lw = w.to_lowercase();
+        let sh = short_shape(w);
+        let (hashes, hash_ends) = word_feature_hashes(h, w, &lw, &sh);
         let start = self.ids.len();
-        let (mut ends, mut part) = ([0u8; PARTS], 0);
-        let mut end_part = |this: &Self| {
-            ends[part] = (this.ids.len() - start) as u8;
-            part += 1;
-        };
-        let push = |this: &mut Self, hashes: &[u64]| this.ids.extend(hashes.iter().filter_map(|&x| ids.id(x)));
-
-        push(self, &[h.hash(&["w=", lw]), h.hash(&["W=", w]), h.hash(&["sh=", sh]), h.hash(&["SH=", &long_shape(w)])]);
-        end_part(self);
-        for c in CONTEXTS {
-            push(self, &[h.hash(&["ctx=", c, "|", sh]), h.hash(&["ctxw=", c, "|", lw])]);
-            end_part(self);
+        let mut ends = [0u8; PARTS];
+        let mut from = 0;
+        for (part, &to) in hash_ends.iter().enumerate() {
+            let part_ids = hashes[from..to].iter().filter_map(|&x| ids.id(x));
+            from = to;
+            if I::WEIGHTED {
+                let mut sum = [0.0; NUM_LABELS];
+                part_ids.for_each(|id| add_row(&mut sum, ids.row(id)));
+                self.sums.push(sum);
+            } else {
+                self.ids.extend(part_ids);
+                ends[part] = (self.ids.len() - start) as u8;
+            }
         }
-        push(self, &[h.hash(&["numsent|", sh]), h.hash(&["numsentw|", lw])]);
-        end_part(self);
-        // The first and last one to four letters of the lowercased word, then its length.
-        let boundaries: Vec<usize> = lw.char_indices().map(|(at, _)| at).chain([lw.len()]).collect();
-        let letters = boundaries.len() - 1;
-        for k in 1..=4.min(letters) {
-            let digit = ["", "1", "2", "3", "4"][k];
-            push(self, &[h.hash(&["p", digit, "=", &lw[..boundaries[k]]])]);
-            push(self, &[h.hash(&["s", digit, "=", &lw[boundaries[letters - k]..]])]);
-        }
-        let len_bucket = match letters {
-            0..=4 => ["1", "1", "2", "3", "4"][letters],
-            5..=7 => "5-7",
-            _ => "8+",
-        };
-        push(self, &[h.hash(&["len=", len_bucket])]);
-        end_part(self);
-        let seen = as_neighbour(h, lw, sh);
-        for k in 0..NEIGHBOURS.len() {
-            push(self, &seen[2 * k..2 * k + 2]);
-            end_part(self);
-        }
-        debug_assert_eq!(part, PARTS);
-        self.words.push(CachedWord { start: start as u32, ends });
+        self.words.push(CachedWord {
+            start: start as u32,
+            ends,
+            traits: WordTraits::of(w, &lw),
+            lower: self.lowers.id(lw),
+            shape: self.shapes.id(sh),
+        });
         self.slots.insert(w.to_string(), (self.words.len() - 1) as u32);
         self.words.len() - 1
     }
+
+    /// The id of a shape trigram feature: `template` indexes [`SHAPE_TRIGRAMS`].
+    fn trigram(
+        &mut self,
+        ids: &impl FeatureIds<Id = Id>,
+        h: &mut FeatureHasher,
+        template: u8,
+        shapes: [u32; 3],
+    ) -> Option<Id> {
+        let names = &self.shapes.names;
+        let [a, b, c] = shapes.map(u128::from);
+        let key = u128::from(template) << 96 | a << 64 | b << 32 | c;
+        *self.trigrams.entry(key).or_insert_with(|| {
+            let [a, b, c] = shapes.map(|s| names[s as usize].as_str());
+            ids.id(h.hash(&[SHAPE_TRIGRAMS[template as usize], a, "|", b, "|", c]))
+        })
+    }
+}
+
+/// A score for each label.
+pub(crate) type LabelScores = [f32; NUM_LABELS];
+
+#[inline]
+fn add_row(sum: &mut LabelScores, row: &LabelScores) {
+    for (s, w) in sum.iter_mut().zip(row) {
+        *s += w;
+    }
+}
+
+/// The hashes of every feature of one word alone, and where each of the [`PARTS`] ends.
+fn word_feature_hashes(h: &mut FeatureHasher, w: &str, lw: &str, sh: &str) -> (Vec<u64>, [usize; PARTS]) {
+    let mut hashes = Vec::with_capacity(48);
+    let mut ends = [0; PARTS];
+    let mut part = 0;
+    let mut end_part = |hashes: &Vec<u64>| {
+        ends[part] = hashes.len();
+        part += 1;
+    };
+    hashes.extend([h.hash(&["w=", lw]), h.hash(&["W=", w]), h.hash(&["sh=", sh]), h.hash(&["SH=", &long_shape(w)])]);
+    end_part(&hashes);
+    for c in CONTEXTS {
+        hashes.extend([h.hash(&["ctx=", c, "|", sh]), h.hash(&["ctxw=", c, "|", lw])]);
+        end_part(&hashes);
+    }
+    hashes.extend([h.hash(&["numsent|", sh]), h.hash(&["numsentw|", lw])]);
+    end_part(&hashes);
+    // The first and last one to four letters of the lowercased word, then its length.
+    let boundaries: Vec<usize> = lw.char_indices().map(|(at, _)| at).chain([lw.len()]).collect();
+    let letters = boundaries.len() - 1;
+    for k in 1..=4.min(letters) {
+        let digit = ["", "1", "2", "3", "4"][k];
+        hashes.push(h.hash(&["p", digit, "=", &lw[..boundaries[k]]]));
+        hashes.push(h.hash(&["s", digit, "=", &lw[boundaries[letters - k]..]]));
+    }
+    let len_bucket = match letters {
+        0..=4 => ["1", "1", "2", "3", "4"][letters],
+        5..=7 => "5-7",
+        _ => "8+",
+    };
+    hashes.push(h.hash(&["len=", len_bucket]));
+    end_part(&hashes);
+    let seen = as_neighbour(h, lw, sh);
+    for k in 0..NEIGHBOURS.len() {
+        hashes.extend_from_slice(&seen[2 * k..2 * k + 2]);
+        end_part(&hashes);
+    }
+    debug_assert_eq!(part, PARTS);
+    (hashes, ends)
 }
 
 /// `w-2=`, `sh-2=`, `w-1=`, `sh-1=`, `w+1=`, `sh+1=`, `w+2=`, `sh+2=`: a word seen from the
@@ -371,76 +515,172 @@ pub(crate) fn hash_feature(s: &str) -> u64 {
     xxh3_64(s.as_bytes())
 }
 
-/// The features of one sentence: `ids[offsets[i]..offsets[i + 1]]` belong to token `i`.
+/// The words of one sentence as the story memory knows them.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct SentenceFeatures<Id> {
-    pub ids: Vec<Id>,
-    pub offsets: Vec<usize>,
-    /// Lowercased tokens, the key for remembering earlier decisions in the story.
-    pub lower: Vec<String>,
+pub(crate) struct SentenceWords {
+    /// The interned lowercase form of each token: the key for remembering earlier decisions in
+    /// the story (the ids hold within one story).
+    pub lower: Vec<u32>,
     /// Whether each token starts with a capital, i.e. could be a name worth remembering.
     pub capitalized: Vec<bool>,
 }
 
+/// The features of one sentence, gathered in `tokens`.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SentenceFeatures<T> {
+    pub tokens: T,
+    pub words: SentenceWords,
+}
+
+/// Where the features of a sentence's tokens go, token by token: their ids (training), or the
+/// sums of their weight rows, the emission scores (tagging).
+pub(crate) trait TokenSink<Id> {
+    fn next_token(&mut self);
+    fn features(&mut self, ids: impl IntoIterator<Item = Id>);
+    fn word_part(&mut self, cache: &WordCache<Id>, slot: usize, part: usize);
+    fn finish(&mut self) {}
+}
+
+/// A sentence's feature ids: `ids[offsets[i]..offsets[i + 1]]` belong to token `i`.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TokenIds<Id> {
+    pub ids: Vec<Id>,
+    pub offsets: Vec<usize>,
+}
+
+impl<Id: Copy> TokenSink<Id> for TokenIds<Id> {
+    fn next_token(&mut self) {
+        self.offsets.push(self.ids.len());
+    }
+    fn features(&mut self, ids: impl IntoIterator<Item = Id>) {
+        self.ids.extend(ids);
+    }
+    fn word_part(&mut self, cache: &WordCache<Id>, slot: usize, part: usize) {
+        self.ids.extend_from_slice(cache.part(slot, part));
+    }
+    fn finish(&mut self) {
+        self.offsets.push(self.ids.len());
+    }
+}
+
+/// A sentence's emission scores, a row per token, summed from a tagger's weight rows.
+pub(crate) struct Emissions<'a, I> {
+    weights: &'a I,
+    pub scores: Vec<LabelScores>,
+}
+
+impl<'a, I> Emissions<'a, I> {
+    pub(crate) fn new(weights: &'a I) -> Self {
+        Emissions { weights, scores: Vec::new() }
+    }
+}
+
+impl<I: FeatureIds> Emissions<'_, I> {
+    /// Adds feature `id`'s row to token `i`'s scores.
+    pub(crate) fn add(&mut self, i: usize, id: I::Id) {
+        add_row(&mut self.scores[i], self.weights.row(id));
+    }
+
+    fn last(&mut self) -> &mut LabelScores {
+        self.scores.last_mut().expect("a token was started")
+    }
+}
+
+impl<I: FeatureIds> TokenSink<I::Id> for Emissions<'_, I> {
+    fn next_token(&mut self) {
+        self.scores.push([0.0; NUM_LABELS]);
+    }
+    fn features(&mut self, ids: impl IntoIterator<Item = I::Id>) {
+        for id in ids {
+            let row = self.weights.row(id);
+            add_row(self.last(), row);
+        }
+    }
+    fn word_part(&mut self, cache: &WordCache<I::Id>, slot: usize, part: usize) {
+        add_row(self.last(), cache.part_sum(slot, part));
+    }
+}
+
 const POS_NAMES: [&str; 4] = ["B", "I", "L", "U"];
 
+/// The shape trigram templates: the token in the middle, at the end, at the start.
+const SHAPE_TRIGRAMS: [&str; 3] = ["sh3=", "sh-2sh-1sh0=", "sh0sh+1sh+2="];
+
 /// Extracts the static features (everything that does not depend on the tagger's own earlier
-/// decisions) for every sentence of one story, as `ids` names them.
-pub(crate) fn document_features<S: AsRef<str>, I: FeatureIds>(
+/// decisions) for every sentence of one story, as `ids` names them, into sinks `new_sink` makes.
+pub(crate) fn document_features<S: AsRef<str>, I: FeatureIds, K: TokenSink<I::Id>>(
     sentences: &[Vec<S>],
     gazetteer: &Gazetteer,
     ids: &I,
-) -> Vec<SentenceFeatures<I::Id>> {
-    let norm: Vec<Vec<String>> =
-        sentences.iter().map(|s| s.iter().map(|t| normalize_token(t.as_ref())).collect()).collect();
-    // Headlines in all caps carry no capitalisation signal; the model needs to know that.
-    let caps: Vec<bool> = norm
-        .iter()
-        .map(|s| {
-            let alpha: Vec<&String> = s.iter().filter(|w| w.chars().any(char::is_alphabetic)).collect();
-            alpha.len() >= 2 && alpha.iter().all(|w| has_letters_all_upper(w))
-        })
-        .collect();
-    let evidence = DocumentEvidence::new(&norm, &caps);
+    new_sink: impl Fn() -> K,
+) -> Vec<SentenceFeatures<K>> {
     ids.with_word_cache(|cache| {
-        norm.iter().zip(&caps).map(|(s, &c)| sentence_features(s, c, &evidence, gazetteer, ids, cache)).collect()
+        let h = &mut FeatureHasher::default();
+        let slots: Vec<Vec<usize>> = sentences
+            .iter()
+            .map(|s| s.iter().map(|t| cache.slot(ids, h, &normalize_token(t.as_ref()))).collect())
+            .collect();
+        // Headlines in all caps carry no capitalisation signal; the model needs to know that.
+        let caps: Vec<bool> = slots
+            .iter()
+            .map(|s| {
+                let alpha = s.iter().map(|&slot| cache.words[slot].traits).filter(|t| t.alphabetic);
+                let (letters, upper) = alpha.fold((0, 0), |(a, u), t| (a + 1, u + usize::from(t.all_upper)));
+                letters >= 2 && letters == upper
+            })
+            .collect();
+        let evidence = DocumentEvidence::new(&slots, &caps, cache);
+        slots
+            .iter()
+            .zip(&caps)
+            .map(|(s, &c)| sentence_features(s, c, &evidence, gazetteer, ids, cache, h, new_sink()))
+            .collect()
     })
 }
 
-fn sentence_features<I: FeatureIds>(
-    words: &[String],
+#[allow(clippy::too_many_arguments)]
+fn sentence_features<I: FeatureIds, K: TokenSink<I::Id>>(
+    slots: &[usize],
     caps_sentence: bool,
     evidence: &DocumentEvidence,
     gazetteer: &Gazetteer,
     feature_ids: &I,
     cache: &mut WordCache<I::Id>,
-) -> SentenceFeatures<I::Id> {
-    let n = words.len();
-    let lower: Vec<String> = words.iter().map(|w| w.to_lowercase()).collect();
-    let short: Vec<String> = words.iter().map(|w| short_shape(w)).collect();
+    h: &mut FeatureHasher,
+    mut sink: K,
+) -> SentenceFeatures<K> {
+    let n = slots.len();
+    let words: Vec<CachedWord> = slots.iter().map(|&slot| cache.words[slot]).collect();
+    let lower: Vec<&str> = words.iter().map(|w| cache.lowers.names[w.lower as usize].as_str()).collect();
     let gaz = gazetteer.matches(&lower);
-    let numeric = words.iter().filter(|w| is_numberish(w)).count() * 3 >= n.max(1);
-    let h = &mut FeatureHasher::default();
-
-    let mut ids = Vec::with_capacity(n * 40);
-    let mut offsets = Vec::with_capacity(n + 1);
-    let shape_at = |j: isize| -> &str {
+    let numeric = words.iter().filter(|w| w.traits.numberish).count() * 3 >= n.max(1);
+    let shape_at = |j: isize| -> u32 {
         if j < 0 {
-            "<s>"
+            SHAPE_BEFORE
         } else if j as usize >= n {
-            "</s>"
+            SHAPE_AFTER
         } else {
-            &short[j as usize]
+            words[j as usize].shape
         }
     };
+    // Shapes in a row, but no pairs with the word itself ("w-1w0=", "sh-1w0=", …; schema 1):
+    // looked up for every token, those cost ingest time and gave 0.006 of CoNLL-2003 dev micro
+    // F1 (docs/EVALUATION.md).
+    let trigrams: Vec<[Option<I::Id>; 3]> = (0..n as isize)
+        .map(|i| {
+            let mut trigram = |template, shapes| cache.trigram(feature_ids, h, template, shapes);
+            [
+                trigram(0, [shape_at(i - 1), shape_at(i), shape_at(i + 1)]),
+                trigram(1, [shape_at(i - 2), shape_at(i - 1), shape_at(i)]),
+                trigram(2, [shape_at(i), shape_at(i + 1), shape_at(i + 2)]),
+            ]
+        })
+        .collect();
 
-    let slots: Vec<usize> = (0..n).map(|i| cache.slot(feature_ids, h, &words[i], &lower[i], &short[i])).collect();
     let fixed = &cache.fixed;
     for i in 0..n {
-        offsets.push(ids.len());
-        let w = words[i].as_str();
-        let lw = lower[i].as_str();
-        let sh = short[i].as_str();
+        sink.next_token();
+        let (slot, word) = (slots[i], &words[i]);
         let ii = i as isize;
         let context = if i == 0 {
             0
@@ -449,63 +689,60 @@ fn sentence_features<I: FeatureIds>(
         } else {
             2
         };
-        let slot = slots[i];
 
-        ids.extend(fixed.bias);
-        ids.extend_from_slice(cache.part(slot, OWN));
-        ids.extend_from_slice(cache.part(slot, IN_CONTEXT + context));
+        sink.features(fixed.bias);
+        sink.word_part(cache, slot, OWN);
+        sink.word_part(cache, slot, IN_CONTEXT + context);
         if numeric {
-            ids.extend_from_slice(cache.part(slot, NUMERIC));
+            sink.word_part(cache, slot, NUMERIC);
         }
-        ids.extend_from_slice(cache.part(slot, AFFIXES));
+        sink.word_part(cache, slot, AFFIXES);
         for (k, (d, _)) in NEIGHBOURS.iter().enumerate() {
             let j = ii + d;
             if j < 0 {
-                ids.extend(fixed.start[2 * k..2 * k + 2].iter().flatten());
+                sink.features(fixed.start[2 * k..2 * k + 2].iter().flatten().copied());
             } else if j as usize >= n {
-                ids.extend(fixed.end[2 * k..2 * k + 2].iter().flatten());
+                sink.features(fixed.end[2 * k..2 * k + 2].iter().flatten().copied());
             } else {
-                ids.extend_from_slice(cache.part(slots[j as usize], AS_NEIGHBOUR + k));
+                sink.word_part(cache, slots[j as usize], AS_NEIGHBOUR + k);
             }
         }
-        // Shapes in a row, but no pairs with the word itself ("w-1w0=", "sh-1w0=", …; schema
-        // 1): hashed and looked up for every token, those cost ingest time and gave 0.006 of
-        // CoNLL-2003 dev micro F1 (docs/EVALUATION.md).
-        let mut hashed = |parts: &[&str]| ids.extend(feature_ids.id(h.hash(parts)));
-        hashed(&["sh3=", shape_at(ii - 1), "|", sh, "|", shape_at(ii + 1)]);
-        hashed(&["sh-2sh-1sh0=", shape_at(ii - 2), "|", shape_at(ii - 1), "|", sh]);
-        hashed(&["sh0sh+1sh+2=", sh, "|", shape_at(ii + 1), "|", shape_at(ii + 2)]);
+        sink.features(trigrams[i].iter().flatten().copied());
 
-        if starts_upper(w) {
-            if evidence.seen_lowercase.contains(lw) {
-                ids.extend(fixed.doc_lower[context]);
+        if word.traits.starts_upper {
+            if evidence.seen_lowercase.contains(&word.lower) {
+                sink.features(fixed.doc_lower[context]);
             }
-            let self_counted = u32::from(context == 2 && is_title(w));
-            let elsewhere = evidence.title_mid_sentence.get(lw).copied().unwrap_or(0).saturating_sub(self_counted);
-            ids.extend(if elsewhere > 0 { fixed.doc_title[context] } else { fixed.doc_notitle[context] });
+            let self_counted = u32::from(context == 2 && word.traits.title);
+            let elsewhere =
+                evidence.title_mid_sentence.get(&word.lower).copied().unwrap_or(0).saturating_sub(self_counted);
+            sink.features(if elsewhere > 0 { fixed.doc_title[context] } else { fixed.doc_notitle[context] });
         }
 
-        let capital = usize::from(!starts_upper(w));
+        let capital = usize::from(!word.traits.starts_upper);
         for &(kind, pos) in &gaz[i] {
             let g = &fixed.gazetteer[kind.index()][pos as usize];
-            ids.extend(g[0]);
-            ids.extend(g[1 + capital]);
+            sink.features(g[0]);
+            sink.features(g[1 + capital]);
         }
         if gaz[i].is_empty() {
-            ids.extend(fixed.no_gazetteer[capital]);
+            sink.features(fixed.no_gazetteer[capital]);
         }
         for (d, which) in [(-1isize, 3), (1, 4)] {
             let j = ii + d;
             if j >= 0 && (j as usize) < n {
                 for &(kind, pos) in &gaz[j as usize] {
-                    ids.extend(fixed.gazetteer[kind.index()][pos as usize][which]);
+                    sink.features(fixed.gazetteer[kind.index()][pos as usize][which]);
                 }
             }
         }
     }
-    offsets.push(ids.len());
-    let capitalized = words.iter().map(|w| starts_upper(w)).collect();
-    SentenceFeatures { ids, offsets, lower, capitalized }
+    sink.finish();
+    let words = SentenceWords {
+        lower: words.iter().map(|w| w.lower).collect(),
+        capitalized: words.iter().map(|w| w.traits.starts_upper).collect(),
+    };
+    SentenceFeatures { tokens: sink, words }
 }
 
 /// Features that depend on the tagger's decisions earlier in the same story: the kinds this
@@ -513,7 +750,7 @@ fn sentence_features<I: FeatureIds>(
 /// are what recur.
 #[derive(Debug, Default)]
 pub(crate) struct StoryMemory {
-    kinds: HashMap<String, [u32; 4]>,
+    kinds: FxHashMap<u32, [u32; 4]>,
 }
 
 pub(crate) struct MemoryFeatures {
@@ -541,13 +778,7 @@ impl StoryMemory {
     }
 
     /// Appends the memory features of token `i` to `out`.
-    pub(crate) fn features<Id>(
-        &self,
-        sent: &SentenceFeatures<Id>,
-        i: usize,
-        names: &MemoryFeatures,
-        out: &mut Vec<u64>,
-    ) {
+    pub(crate) fn features(&self, sent: &SentenceWords, i: usize, names: &MemoryFeatures, out: &mut Vec<u64>) {
         if !sent.capitalized[i] {
             return;
         }
@@ -566,11 +797,11 @@ impl StoryMemory {
         out.push(names.majority[best]);
     }
 
-    pub(crate) fn remember<Id>(&mut self, sent: &SentenceFeatures<Id>, spans: &[crate::entity::Span]) {
+    pub(crate) fn remember(&mut self, sent: &SentenceWords, spans: &[crate::entity::Span]) {
         for s in spans {
             for i in s.start..s.end.min(sent.lower.len()) {
                 if sent.capitalized[i] {
-                    self.kinds.entry(sent.lower[i].clone()).or_insert([0; 4])[s.kind.index()] += 1;
+                    self.kinds.entry(sent.lower[i]).or_insert([0; 4])[s.kind.index()] += 1;
                 }
             }
         }
@@ -601,13 +832,14 @@ mod tests {
             vec!["TURKEY".to_string(), "NEWS".to_string()],
             vec!["Turkey".to_string(), "and".to_string(), "Turkey".to_string()],
         ];
-        let f = document_features(&doc, &Gazetteer::default(), &Hashes);
+        let f = document_features(&doc, &Gazetteer::default(), &Hashes, TokenIds::default);
         assert_eq!(f.len(), 2);
-        assert_eq!(f[1].offsets.len(), 4);
-        assert!(f[1].offsets.windows(2).all(|w| w[1] > w[0]));
+        let tokens = &f[1].tokens;
+        assert_eq!(tokens.offsets.len(), 4);
+        assert!(tokens.offsets.windows(2).all(|w| w[1] > w[0]));
         // The headline word gains the evidence that it is written as a name elsewhere.
         let doc_title = hash_feature("doc_title|first");
-        let first = &f[0].ids[f[0].offsets[0]..f[0].offsets[1]];
+        let first = &f[0].tokens.ids[f[0].tokens.offsets[0]..f[0].tokens.offsets[1]];
         assert!(first.contains(&doc_title));
     }
 }

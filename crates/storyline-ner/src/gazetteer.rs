@@ -41,7 +41,7 @@ impl Gazetteer {
     }
 
     /// For every token, each (kind, BILOU position) it takes in some listed name that covers it.
-    pub(crate) fn matches(&self, lower: &[String]) -> Vec<Vec<(EntityKind, Position)>> {
+    pub(crate) fn matches(&self, lower: &[&str]) -> Vec<Vec<(EntityKind, Position)>> {
         let mut out = vec![Vec::new(); lower.len()];
         if self.names.is_empty() {
             return out;
@@ -53,7 +53,7 @@ impl Gazetteer {
                 if end > start + 1 {
                     key.push(' ');
                 }
-                key.push_str(&lower[end - 1]);
+                key.push_str(lower[end - 1]);
                 let Some(&mask) = self.names.get(key.as_str()) else {
                     if self.starts.contains(key.as_str()) {
                         continue;
@@ -97,7 +97,7 @@ mod tests {
         let mut g = Gazetteer::default();
         g.insert(&toks("New York"), EntityKind::Location);
         g.insert(&toks("York"), EntityKind::Person);
-        let m = g.matches(&toks("in new york today"));
+        let m = g.matches(&["in", "new", "york", "today"]);
         assert!(m[0].is_empty());
         assert_eq!(m[1], vec![(EntityKind::Location, Position::Begin)]);
         assert_eq!(m[2], vec![(EntityKind::Person, Position::Unit), (EntityKind::Location, Position::Last)]);

@@ -3,7 +3,9 @@
 use crate::conll::Document;
 use crate::entity::NUM_LABELS;
 use crate::entity::{labels_to_spans, spans_to_labels, EntityKind, Span};
-use crate::features::{document_features, Hashes, MemoryFeatures, Rows, SentenceFeatures, StoryMemory};
+use crate::features::{
+    document_features, Emissions, Hashes, MemoryFeatures, Rows, SentenceFeatures, SentenceWords, StoryMemory, TokenIds,
+};
 use crate::gazetteer::Gazetteer;
 use crate::perceptron::{constrained_transitions, emission_scores, viterbi, Trainer, TRANSITION_ROWS};
 use crate::tokenize::tokenize_sentences;
@@ -93,7 +95,7 @@ struct TrainingSentence {
     rows: Vec<u32>,
     offsets: Vec<usize>,
     gold: Vec<u8>,
-    features: SentenceFeatures<u64>,
+    words: SentenceWords,
 }
 
 /// SplitMix64: a tiny, well-mixed generator so the visiting order never depends on a crate
@@ -161,12 +163,12 @@ impl Tagger {
             Vec::new()
         };
 
-        let hashed: Vec<Vec<SentenceFeatures<u64>>> = docs
+        let hashed: Vec<Vec<SentenceFeatures<TokenIds<u64>>>> = docs
             .par_iter()
             .enumerate()
             .map(|(i, d)| {
                 let gaz = if folds > 1 { &fold_gazetteers[i % folds] } else { &full_gazetteer };
-                document_features(&d.token_lists(), gaz, &Hashes)
+                document_features(&d.token_lists(), gaz, &Hashes, TokenIds::default)
             })
             .collect();
         drop(fold_gazetteers);
@@ -174,7 +176,7 @@ impl Tagger {
         // Rows in first-seen order, keeping only features seen often enough.
         let mut counts: HashMap<u64, u32, BuildHasherDefault<PassThrough>> = HashMap::default();
         for sent in hashed.iter().flatten() {
-            for &h in &sent.ids {
+            for &h in &sent.tokens.ids {
                 *counts.entry(h).or_insert(0) += 1;
             }
         }
@@ -185,7 +187,7 @@ impl Tagger {
             rows.entry(h).or_insert(next);
         }
         for sent in hashed.iter().flatten() {
-            for &h in &sent.ids {
+            for &h in &sent.tokens.ids {
                 if counts.get(&h).copied().unwrap_or(0) >= config.min_feature_count {
                     let next = rows.len() as u32;
                     rows.entry(h).or_insert(next);
@@ -201,21 +203,20 @@ impl Tagger {
                 sents
                     .into_iter()
                     .zip(&doc.sentences)
-                    .map(|(mut f, s)| {
-                        let mut ids = Vec::with_capacity(f.ids.len());
-                        let mut offsets = Vec::with_capacity(f.offsets.len());
-                        for w in f.offsets.windows(2) {
+                    .map(|(f, s)| {
+                        let hashed = f.tokens;
+                        let mut ids = Vec::with_capacity(hashed.ids.len());
+                        let mut offsets = Vec::with_capacity(hashed.offsets.len());
+                        for w in hashed.offsets.windows(2) {
                             offsets.push(ids.len());
-                            ids.extend(f.ids[w[0]..w[1]].iter().filter_map(|h| rows.get(h).copied()));
+                            ids.extend(hashed.ids[w[0]..w[1]].iter().filter_map(|h| rows.get(h).copied()));
                         }
                         offsets.push(ids.len());
-                        f.ids = Vec::new();
-                        f.offsets = Vec::new();
                         TrainingSentence {
                             rows: ids,
                             offsets,
                             gold: spans_to_labels(s.tokens.len(), &s.entities),
-                            features: f,
+                            words: f.words,
                         }
                     })
                     .collect()
@@ -249,7 +250,7 @@ impl Tagger {
                     }
                     trainer.tick();
                     // Remember what the tagger itself said, as it will have to at run time.
-                    memory.remember(&sent.features, &labels_to_spans(&predicted));
+                    memory.remember(&sent.words, &labels_to_spans(&predicted));
                 }
             }
             progress.seconds = started.elapsed().as_secs_f64();
@@ -288,28 +289,24 @@ impl Tagger {
     /// Tags the tokenised sentences of one story. Sentences are tagged in order and later ones
     /// see what was decided for earlier ones, so pass a whole story at once.
     pub fn tag_document<S: AsRef<str>>(&self, sentences: &[Vec<S>]) -> Vec<Vec<Span>> {
-        let features = document_features(sentences, &self.gazetteer, &Rows { rows: &self.rows, owner: self.owner });
+        let weights = Rows { rows: &self.rows, emit: &self.emit, owner: self.owner };
+        let features = document_features(sentences, &self.gazetteer, &weights, || Emissions::new(&weights));
         let memory_names = MemoryFeatures::new();
         let mut memory = StoryMemory::default();
         let transitions = constrained_transitions(&self.trans);
-        let (mut rows, mut offsets, mut scores, mut labels) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        let mut extra = Vec::new();
+        let (mut labels, mut extra) = (Vec::new(), Vec::new());
         let mut out = Vec::with_capacity(features.len());
-        for f in &features {
-            rows.clear();
-            offsets.clear();
-            for i in 0..f.lower.len() {
-                offsets.push(rows.len());
-                rows.extend_from_slice(&f.ids[f.offsets[i]..f.offsets[i + 1]]);
+        for SentenceFeatures { tokens: mut emissions, words } in features {
+            for i in 0..words.lower.len() {
                 extra.clear();
-                memory.features(f, i, &memory_names, &mut extra);
-                rows.extend(extra.iter().filter_map(|h| self.rows.get(h).copied()));
+                memory.features(&words, i, &memory_names, &mut extra);
+                for row in extra.iter().filter_map(|h| self.rows.get(h)) {
+                    emissions.add(i, *row);
+                }
             }
-            offsets.push(rows.len());
-            emission_scores(&self.emit, &rows, &offsets, &mut scores);
-            viterbi(&scores, &transitions, &mut labels);
+            viterbi(emissions.scores.as_flattened(), &transitions, &mut labels);
             let spans = labels_to_spans(&labels);
-            memory.remember(f, &spans);
+            memory.remember(&words, &spans);
             out.push(spans);
         }
         out
@@ -355,7 +352,7 @@ fn add_memory_rows(
         out_offsets.push(out_rows.len());
         out_rows.extend_from_slice(&sent.rows[sent.offsets[i]..sent.offsets[i + 1]]);
         extra.clear();
-        memory.features(&sent.features, i, names, extra);
+        memory.features(&sent.words, i, names, extra);
         out_rows.extend(extra.iter().filter_map(|h| rows.get(h).copied()));
     }
     out_offsets.push(out_rows.len());
@@ -363,3 +360,58 @@ fn add_memory_rows(
 
 // Keep the transition table shape in one place for the model file.
 pub(crate) const TRANSITION_LEN: usize = TRANSITION_ROWS * NUM_LABELS;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::conll::parse_conll;
+
+    const TINY: &str = "\
+Hulusi NNP O B-PER
+Akar NNP O I-PER
+met VBD O O
+Fayez NNP O B-PER
+al-Sarraj NNP O I-PER
+in IN O O
+TRIPOLI NNP O B-LOC
+. . O O
+
+Defence NNP O O
+Minister NNP O O
+Akar NNP O B-PER
+said VBD O O
+Turkey NNP O B-LOC
+would MD O O
+help VB O O
+in IN O O
+2020 CD O O
+. . O O
+";
+
+    /// Tagging adds each word's summed rows; it must score as adding every feature's row.
+    #[test]
+    fn summed_word_features_score_as_their_rows() {
+        let docs = parse_conll(TINY, "tiny").expect("parses");
+        let tagger = Tagger::train(&docs, &TrainConfig { gazetteer_folds: 0, ..TrainConfig::default() });
+        let weights = Rows { rows: &tagger.rows, emit: &tagger.emit, owner: tagger.owner };
+        let sentences = docs[0].token_lists();
+        let hashed = document_features(&sentences, &tagger.gazetteer, &Hashes, TokenIds::default);
+        let summed = document_features(&sentences, &tagger.gazetteer, &weights, || Emissions::new(&weights));
+        let (mut rows, mut offsets, mut scores) = (Vec::new(), Vec::new(), Vec::new());
+        for (hashed, summed) in hashed.iter().zip(&summed) {
+            rows.clear();
+            offsets.clear();
+            for token in hashed.tokens.offsets.windows(2) {
+                offsets.push(rows.len());
+                rows.extend(hashed.tokens.ids[token[0]..token[1]].iter().filter_map(|h| tagger.rows.get(h)));
+            }
+            offsets.push(rows.len());
+            emission_scores(&tagger.emit, &rows, &offsets, &mut scores);
+            let summed = summed.tokens.scores.as_flattened();
+            assert_eq!(scores.len(), summed.len());
+            for (a, b) in scores.iter().zip(summed) {
+                assert!((a - b).abs() <= 1e-4 * a.abs().max(1.0), "{a} vs {b}");
+            }
+        }
+    }
+}
