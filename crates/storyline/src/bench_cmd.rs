@@ -54,6 +54,9 @@ pub struct BenchIngestArgs {
     /// other work on the machine).
     #[arg(long, default_value_t = 2)]
     pub repeat: usize,
+    /// Leave out the pipeline with embeddings, the slowest, e.g. to compare the other two often.
+    #[arg(long)]
+    pub no_embeddings: bool,
 }
 
 #[derive(Serialize)]
@@ -105,6 +108,7 @@ fn ingest(args: &BenchIngestArgs, json: bool) -> Result<()> {
         ("+ entities and coded events (NER)", &args.models_dir, None),
         ("+ embeddings (default)", &args.models_dir, Some(storyline_embed::DEFAULT_MODEL.to_string())),
     ];
+    let configurations = &configurations[..if args.no_embeddings { 2 } else { 3 }];
     let mut fastest = [f64::INFINITY; 3];
     let mut cores_busy = [0.0; 3];
     let mut articles = 0;
