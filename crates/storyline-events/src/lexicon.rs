@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use rust_stemmers::{Algorithm, Stemmer};
+use rustc_hash::FxHashMap;
 
 use crate::actors::{words, Word};
 use crate::PloverType;
@@ -60,7 +61,7 @@ const STEMS_CACHED: usize = 100_000;
 /// news repeats its words, so each thread keeps the stems it made.
 fn with_stems<R>(words: &[Word], f: impl FnOnce(&[&str]) -> R) -> R {
     thread_local! {
-        static STEMS: std::cell::RefCell<HashMap<String, Box<str>>> = std::cell::RefCell::default();
+        static STEMS: std::cell::RefCell<FxHashMap<String, Box<str>>> = std::cell::RefCell::default();
     }
     STEMS.with_borrow_mut(|cache| {
         if cache.len() >= STEMS_CACHED {
