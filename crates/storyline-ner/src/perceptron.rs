@@ -39,48 +39,42 @@ pub(crate) fn constrained_transitions<W: Copy + Into<f64>>(weights: &[W]) -> Vec
     t
 }
 
-/// For each label, the previous labels BILOU allows before it (ill-formed pairs score minus
-/// infinity in the constrained table): skipping them makes decoding about three times cheaper.
-fn allowed_predecessors() -> &'static [Vec<u8>; NUM_LABELS] {
-    static ALLOWED: std::sync::OnceLock<[Vec<u8>; NUM_LABELS]> = std::sync::OnceLock::new();
-    ALLOWED.get_or_init(|| {
-        std::array::from_fn(|cur| (0..NUM_LABELS as u8).filter(|&p| transition_allowed(Some(p), cur as u8)).collect())
-    })
-}
-
 /// The best label sequence under emission scores (`n * NUM_LABELS`) and constrained transitions.
+///
+/// The forward pass keeps only each label's best score, taking every previous label in turn
+/// for all labels at once (ill-formed pairs score minus infinity), which the compiler turns
+/// into vector instructions; the best previous label is looked for again only along the path
+/// chosen, the first in label order that reaches the best score, as a left-to-right scan
+/// keeping strict improvements would have found.
 pub(crate) fn viterbi(emission: &[f32], transitions: &[f32], out: &mut Vec<u8>) {
-    let n = emission.len() / NUM_LABELS;
     out.clear();
+    let emission: &[[f32; NUM_LABELS]] = emission.as_chunks().0;
+    let transitions: &[[f32; NUM_LABELS]] = transitions.as_chunks().0;
+    let n = emission.len();
     if n == 0 {
         return;
     }
-    let mut delta = vec![f32::NEG_INFINITY; n * NUM_LABELS];
-    let mut back = vec![0u8; n * NUM_LABELS];
+    let reaching = |previous: &[f32; NUM_LABELS], p: usize, y: usize| previous[p] + transitions[p][y];
+    let mut delta = vec![[f32::NEG_INFINITY; NUM_LABELS]; n];
     for y in 0..NUM_LABELS {
-        delta[y] = transitions[START_ROW * NUM_LABELS + y] + emission[y];
+        delta[0][y] = transitions[START_ROW][y] + emission[0][y];
     }
-    let allowed = allowed_predecessors();
     for t in 1..n {
-        for y in 0..NUM_LABELS {
-            let mut best = f32::NEG_INFINITY;
-            let mut arg = 0u8;
-            for &p in &allowed[y] {
-                let p = p as usize;
-                let s = delta[(t - 1) * NUM_LABELS + p] + transitions[p * NUM_LABELS + y];
-                if s > best {
-                    best = s;
-                    arg = p as u8;
-                }
+        let mut best = [f32::NEG_INFINITY; NUM_LABELS];
+        for (p, row) in transitions[..NUM_LABELS].iter().enumerate() {
+            let from = delta[t - 1][p];
+            for (b, w) in best.iter_mut().zip(row) {
+                *b = b.max(from + w);
             }
-            delta[t * NUM_LABELS + y] = best + emission[t * NUM_LABELS + y];
-            back[t * NUM_LABELS + y] = arg;
+        }
+        for (d, (b, e)) in delta[t].iter_mut().zip(best.iter().zip(&emission[t])) {
+            *d = b + e;
         }
     }
     let mut best = f32::NEG_INFINITY;
     let mut last = 0u8;
     for y in 0..NUM_LABELS {
-        let s = delta[(n - 1) * NUM_LABELS + y];
+        let s = delta[n - 1][y];
         if end_allowed(y as u8) && s > best {
             best = s;
             last = y as u8;
@@ -89,7 +83,10 @@ pub(crate) fn viterbi(emission: &[f32], transitions: &[f32], out: &mut Vec<u8>) 
     out.resize(n, 0);
     out[n - 1] = last;
     for t in (1..n).rev() {
-        out[t - 1] = back[t * NUM_LABELS + out[t] as usize];
+        let y = out[t] as usize;
+        let previous = &delta[t - 1];
+        let best = (0..NUM_LABELS).map(|p| reaching(previous, p, y)).fold(f32::NEG_INFINITY, f32::max);
+        out[t - 1] = (0..NUM_LABELS).position(|p| reaching(previous, p, y) == best).unwrap_or(0) as u8;
     }
 }
 
