@@ -76,6 +76,13 @@ impl StoreReader {
     }
 }
 
+/// Ingest touches index pages all over the store in every batch (terms, bands, entity keys,
+/// mentions); with SQLite's default 2 MiB page cache it read and wrote the same pages again
+/// and again.
+fn keep_pages_in_memory(conn: &Connection) -> rusqlite::Result<()> {
+    conn.pragma_update(None, "cache_size", -64 * 1024) // KiB
+}
+
 impl Store {
     /// Opens (creating if needed) the store file at `path`.
     pub fn open(path: &Path) -> Result<Store> {
@@ -85,6 +92,7 @@ impl Store {
         // NORMAL is durable across process crashes in WAL mode; only power loss may drop the last
         // commits, never corrupt the file.
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        keep_pages_in_memory(&conn)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         schema::migrate(&conn, &display)?;
         Ok(Store { path: Some(path.to_path_buf()), ..Store::with_connection(conn) })
@@ -97,6 +105,7 @@ impl Store {
         let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
             .map_err(|source| StoreError::Open { path: path.display().to_string(), source })?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        keep_pages_in_memory(&conn)?;
         conn.set_prepared_statement_cache_capacity(STATEMENTS_CACHED);
         Ok(Some(StoreReader { conn, mentioned: self.mentioned.clone() }))
     }
