@@ -6,7 +6,7 @@
 //! its names in Arabic and Cyrillic script, and cities of 15,000 people or more with their
 //! alternate names, so that "Misurata" and "Misrata" are known to be one city.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::path::Path;
 
 use crate::normalize::{fold, inflection_key, is_non_latin};
@@ -26,15 +26,15 @@ pub enum Place {
 #[derive(Debug, Clone, Default)]
 pub struct Gazetteer {
     /// Country code → canonical English name.
-    country_names: HashMap<String, String>,
+    country_names: FxHashMap<String, String>,
     /// Folded country name → code.
-    countries: HashMap<String, String>,
+    countries: FxHashMap<String, String>,
     /// Folded adjective ("turkish") → code.
-    adjectives: HashMap<String, String>,
+    adjectives: FxHashMap<String, String>,
     /// Folded city name → the most populous city of that name.
-    cities: HashMap<String, Place>,
+    cities: FxHashMap<String, Place>,
     /// Non-Latin names by [`inflection_key`] → place.
-    non_latin: HashMap<String, Place>,
+    non_latin: FxHashMap<String, Place>,
 }
 
 impl Gazetteer {

@@ -2,12 +2,13 @@
 //! preparation step, and resolution against the stored entities runs in arrival order, once
 //! per batch, beside the writer that stores the batch's articles.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use anyhow::Result;
+use rustc_hash::FxHashMap;
 use storyline_entities::{resolve, EntityIndex, Extraction, Extractor, ResolutionPlan};
 use storyline_model::{ArticleId, Entity, EntityId, Mention, Quote};
 use storyline_store::{Batch, StoreError};
@@ -47,9 +48,9 @@ pub fn load_extractor(models: &Path) -> Option<Arc<Extractor>> {
 pub struct BatchEntities<'b, 'a> {
     reads: &'b Batch<'a>,
     /// Every entity read or written in this batch, as it now stands.
-    known: HashMap<EntityId, Entity>,
+    known: FxHashMap<EntityId, Entity>,
     /// The entities filed under each key looked up in this batch, with what it filed since.
-    filed: HashMap<String, Vec<EntityId>>,
+    filed: FxHashMap<String, Vec<EntityId>>,
     /// The id the next new entity gets.
     next_id: EntityId,
     /// New entities, in the order they were made, with the keys they are filed under.
@@ -96,8 +97,8 @@ impl<'b, 'a> BatchEntities<'b, 'a> {
     pub fn new(reads: &'b Batch<'a>) -> Result<Self> {
         Ok(BatchEntities {
             reads,
-            known: HashMap::new(),
-            filed: HashMap::new(),
+            known: FxHashMap::default(),
+            filed: FxHashMap::default(),
             next_id: reads.next_entity_id()?,
             created: BTreeMap::new(),
             changed: BTreeMap::new(),
