@@ -64,7 +64,9 @@ pub(crate) fn viterbi(emission: &[f32], transitions: &[f32], out: &mut Vec<u8>) 
         for (p, row) in transitions[..NUM_LABELS].iter().enumerate() {
             let from = delta[t - 1][p];
             for (b, w) in best.iter_mut().zip(row) {
-                *b = b.max(from + w);
+                // A select rather than f32::max (scores are never NaN): it vectorises.
+                let score = from + w;
+                *b = if score > *b { score } else { *b };
             }
         }
         for (d, (b, e)) in delta[t].iter_mut().zip(best.iter().zip(&emission[t])) {
