@@ -134,8 +134,8 @@ const NEIGHBOURS: [(isize, &str); 4] = [(-2, "-2"), (-1, "-1"), (1, "+1"), (2, "
 /// the features it has, so a feature it never saw costs one look-up per word, not per token.
 pub(crate) trait FeatureIds {
     type Id: Copy;
-    /// Whether the ids name weight rows (a trained tagger): then a word's cached features are
-    /// kept as the sums of their rows, which is all tagging needs of them.
+    /// Whether the ids name weight rows (a trained tagger): then each word's cache also keeps
+    /// the summed rows of the features a token takes from its own word.
     const WEIGHTED: bool;
     fn id(&self, hash: u64) -> Option<Self::Id>;
     /// The weight of each label for feature `id`; only asked of [`FeatureIds::WEIGHTED`] ids.
@@ -248,7 +248,7 @@ impl WordTraits {
 
 /// One cached word: its traits, the interned ids of its lowercase form and short shape, and
 /// where its features lie: training's ids of part `p` end at `ids[start + ends[p]]`; tagging's
-/// sums are `sums[slot * PARTS..]`, a row per part.
+/// own sums are `own_sums[slot]`.
 #[derive(Debug, Clone, Copy)]
 struct CachedWord {
     start: u32,
@@ -286,14 +286,16 @@ const SHAPE_AFTER: u32 = 1;
 /// Every feature that depends on one word alone, per word. Hashing ~50 feature strings per
 /// token was most of the tagger's time, and most words of a story were met before, so each
 /// thread keeps these per word, and a token only gathers its own and its neighbours'. A tagger
-/// keeps each part as the sum of its weight rows: adding ten sums per token instead of some
-/// fifty rows. The shape trigrams around a token take their ids from a cache of their own,
-/// since few shapes make many trigrams.
+/// also keeps, per word and context, the sum of the weight rows of the features a token takes
+/// from its own word (some thirty): one row to add instead. Its neighbours' features stay ids
+/// (two per neighbour), whose rows are few and stay in the processor's cache, where summed rows
+/// for every part of every word would not. The shape trigrams around a token take their ids
+/// from a cache of their own, since few shapes make many trigrams.
 pub(crate) struct WordCache<Id> {
     slots: FxHashMap<String, u32>,
     words: Vec<CachedWord>,
     ids: Vec<Id>,
-    sums: Vec<LabelScores>,
+    own_sums: Vec<[LabelScores; CONTEXTS.len()]>,
     lowers: Interned,
     shapes: Interned,
     /// By template and shapes, packed in one number: a cheaper key than the tuple.
@@ -311,7 +313,7 @@ impl<Id: Copy> WordCache<Id> {
             slots: FxHashMap::default(),
             words: Vec::new(),
             ids: Vec::new(),
-            sums: Vec::new(),
+            own_sums: Vec::new(),
             lowers: Interned::default(),
             shapes,
             trigrams: FxHashMap::default(),
@@ -323,7 +325,7 @@ impl<Id: Copy> WordCache<Id> {
         self.words.len() >= WORDS_CACHED || self.trigrams.len() >= TRIGRAMS_CACHED
     }
 
-    /// Training's ids of one part of a word's features (a tagger's cache keeps sums instead).
+    /// The ids of one part of a word's features.
     fn part(&self, slot: usize, part: usize) -> &[Id] {
         let word = &self.words[slot];
         let from = if part == 0 { 0 } else { word.ends[part - 1] as usize };
@@ -331,8 +333,9 @@ impl<Id: Copy> WordCache<Id> {
     }
 
     /// A tagger's summed weight rows of one part of a word's features.
-    fn part_sum(&self, slot: usize, part: usize) -> &LabelScores {
-        &self.sums[slot * PARTS + part]
+    /// A tagger's summed rows of a word's [`OWN`], [`IN_CONTEXT`] + `context` and [`AFFIXES`] parts.
+    fn own_sum(&self, slot: usize, context: usize) -> &LabelScores {
+        &self.own_sums[slot][context]
     }
 
     fn slot<I: FeatureIds<Id = Id>>(&mut self, ids: &I, h: &mut FeatureHasher, w: &str) -> usize {
@@ -346,16 +349,22 @@ impl<Id: Copy> WordCache<Id> {
         let mut ends = [0u8; PARTS];
         let mut from = 0;
         for (part, &to) in hash_ends.iter().enumerate() {
-            let part_ids = hashes[from..to].iter().filter_map(|&x| ids.id(x));
+            self.ids.extend(hashes[from..to].iter().filter_map(|&x| ids.id(x)));
+            ends[part] = (self.ids.len() - start) as u8;
             from = to;
-            if I::WEIGHTED {
+        }
+        if I::WEIGHTED {
+            let part =
+                |p: usize| &self.ids[start + if p == 0 { 0 } else { ends[p - 1] as usize }..start + ends[p] as usize];
+            let own_sum = |context: usize| {
                 let mut sum = [0.0; NUM_LABELS];
-                part_ids.for_each(|id| add_row(&mut sum, ids.row(id)));
-                self.sums.push(sum);
-            } else {
-                self.ids.extend(part_ids);
-                ends[part] = (self.ids.len() - start) as u8;
-            }
+                for &id in [OWN, IN_CONTEXT + context, AFFIXES].iter().flat_map(|&p| part(p)) {
+                    add_row(&mut sum, ids.row(id));
+                }
+                sum
+            };
+            let sums = std::array::from_fn(own_sum);
+            self.own_sums.push(sums);
         }
         self.words.push(CachedWord {
             start: start as u32,
@@ -534,10 +543,21 @@ pub(crate) struct SentenceFeatures<T> {
 
 /// Where the features of a sentence's tokens go, token by token: their ids (training), or the
 /// sums of their weight rows, the emission scores (tagging).
-pub(crate) trait TokenSink<Id> {
+pub(crate) trait TokenSink<Id: Copy> {
     fn next_token(&mut self);
     fn features(&mut self, ids: impl IntoIterator<Item = Id>);
-    fn word_part(&mut self, cache: &WordCache<Id>, slot: usize, part: usize);
+    fn word_part(&mut self, cache: &WordCache<Id>, slot: usize, part: usize) {
+        self.features(cache.part(slot, part).iter().copied());
+    }
+    /// The features a token takes from its own word, in `context`.
+    fn own_features(&mut self, cache: &WordCache<Id>, slot: usize, context: usize, numeric: bool) {
+        self.word_part(cache, slot, OWN);
+        self.word_part(cache, slot, IN_CONTEXT + context);
+        if numeric {
+            self.word_part(cache, slot, NUMERIC);
+        }
+        self.word_part(cache, slot, AFFIXES);
+    }
     fn finish(&mut self) {}
 }
 
@@ -596,8 +616,11 @@ impl<I: FeatureIds> TokenSink<I::Id> for Emissions<'_, I> {
             add_row(self.last(), row);
         }
     }
-    fn word_part(&mut self, cache: &WordCache<I::Id>, slot: usize, part: usize) {
-        add_row(self.last(), cache.part_sum(slot, part));
+    fn own_features(&mut self, cache: &WordCache<I::Id>, slot: usize, context: usize, numeric: bool) {
+        add_row(self.last(), cache.own_sum(slot, context));
+        if numeric {
+            self.word_part(cache, slot, NUMERIC);
+        }
     }
 }
 
@@ -691,12 +714,7 @@ fn sentence_features<I: FeatureIds, K: TokenSink<I::Id>>(
         };
 
         sink.features(fixed.bias);
-        sink.word_part(cache, slot, OWN);
-        sink.word_part(cache, slot, IN_CONTEXT + context);
-        if numeric {
-            sink.word_part(cache, slot, NUMERIC);
-        }
-        sink.word_part(cache, slot, AFFIXES);
+        sink.own_features(cache, slot, context, numeric);
         for (k, (d, _)) in NEIGHBOURS.iter().enumerate() {
             let j = ii + d;
             if j < 0 {
