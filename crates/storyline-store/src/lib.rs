@@ -93,6 +93,10 @@ impl Store {
         // commits, never corrupt the file.
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         keep_pages_in_memory(&conn)?;
+        // A batch of entities and mentions dirties thousands of pages; checkpointing the log back
+        // into the file every 1,000 (the default) copied the same pages again and again. 10,000
+        // (40 MiB of log): ingest 7–8 % faster in `bench ingest`, with or without entities.
+        conn.pragma_update(None, "wal_autocheckpoint", 10_000)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         schema::migrate(&conn, &display)?;
         Ok(Store { path: Some(path.to_path_buf()), ..Store::with_connection(conn) })
