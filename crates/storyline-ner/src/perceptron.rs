@@ -75,8 +75,7 @@ pub(crate) fn viterbi(emission: &[f32], transitions: &[f32], out: &mut Vec<u8>) 
     }
     let mut best = f32::NEG_INFINITY;
     let mut last = 0u8;
-    for y in 0..NUM_LABELS {
-        let s = delta[n - 1][y];
+    for (y, &s) in delta[n - 1].iter().enumerate() {
         if end_allowed(y as u8) && s > best {
             best = s;
             last = y as u8;
