@@ -332,7 +332,6 @@ impl<Id: Copy> WordCache<Id> {
         &self.ids[word.start as usize + from..word.start as usize + word.ends[part] as usize]
     }
 
-    /// A tagger's summed weight rows of one part of a word's features.
     /// A tagger's summed rows of a word's [`OWN`], [`IN_CONTEXT`] + `context` and [`AFFIXES`] parts.
     fn own_sum(&self, slot: usize, context: usize) -> &LabelScores {
         &self.own_sums[slot][context]
@@ -353,19 +352,6 @@ impl<Id: Copy> WordCache<Id> {
             ends[part] = (self.ids.len() - start) as u8;
             from = to;
         }
-        if I::WEIGHTED {
-            let part =
-                |p: usize| &self.ids[start + if p == 0 { 0 } else { ends[p - 1] as usize }..start + ends[p] as usize];
-            let own_sum = |context: usize| {
-                let mut sum = [0.0; NUM_LABELS];
-                for &id in [OWN, IN_CONTEXT + context, AFFIXES].iter().flat_map(|&p| part(p)) {
-                    add_row(&mut sum, ids.row(id));
-                }
-                sum
-            };
-            let sums = std::array::from_fn(own_sum);
-            self.own_sums.push(sums);
-        }
         self.words.push(CachedWord {
             start: start as u32,
             ends,
@@ -373,8 +359,20 @@ impl<Id: Copy> WordCache<Id> {
             lower: self.lowers.id(lw),
             shape: self.shapes.id(sh),
         });
-        self.slots.insert(w.to_string(), (self.words.len() - 1) as u32);
-        self.words.len() - 1
+        let slot = self.words.len() - 1;
+        if I::WEIGHTED {
+            let own_sum = |context: usize| {
+                let mut sum = [0.0; NUM_LABELS];
+                for &id in [OWN, IN_CONTEXT + context, AFFIXES].iter().flat_map(|&p| self.part(slot, p)) {
+                    add_row(&mut sum, ids.row(id));
+                }
+                sum
+            };
+            let sums = std::array::from_fn(own_sum);
+            self.own_sums.push(sums);
+        }
+        self.slots.insert(w.to_string(), slot as u32);
+        slot
     }
 
     /// The id of a shape trigram feature: `template` indexes [`SHAPE_TRIGRAMS`].
