@@ -573,9 +573,6 @@ impl<Id: Copy> TokenSink<Id> for TokenIds<Id> {
     fn features(&mut self, ids: impl IntoIterator<Item = Id>) {
         self.ids.extend(ids);
     }
-    fn word_part(&mut self, cache: &WordCache<Id>, slot: usize, part: usize) {
-        self.ids.extend_from_slice(cache.part(slot, part));
-    }
     fn finish(&mut self) {
         self.offsets.push(self.ids.len());
     }
