@@ -366,27 +366,7 @@ mod tests {
     use super::*;
     use crate::conll::parse_conll;
 
-    const TINY: &str = "\
-Hulusi NNP O B-PER
-Akar NNP O I-PER
-met VBD O O
-Fayez NNP O B-PER
-al-Sarraj NNP O I-PER
-in IN O O
-TRIPOLI NNP O B-LOC
-. . O O
-
-Defence NNP O O
-Minister NNP O O
-Akar NNP O B-PER
-said VBD O O
-Turkey NNP O B-LOC
-would MD O O
-help VB O O
-in IN O O
-2020 CD O O
-. . O O
-";
+    const TINY: &str = include_str!("../tests/tiny.conll");
 
     /// Tagging adds each word's summed rows; it must score as adding every feature's row.
     #[test]
@@ -394,7 +374,13 @@ in IN O O
         let docs = parse_conll(TINY, "tiny").expect("parses");
         let tagger = Tagger::train(&docs, &TrainConfig { gazetteer_folds: 0, ..TrainConfig::default() });
         let weights = Rows { rows: &tagger.rows, emit: &tagger.emit, owner: tagger.owner };
-        let sentences = docs[0].token_lists();
+        // An all-caps headline, unseen words, and a sentence mostly of numbers: every kind of
+        // feature a token can have.
+        let sentences = [
+            vec!["TURKEY", "AND", "QATAR", "SIGN", "DEAL"],
+            vec!["Akar", "met", "al-Sarraj", "and", "Maas", "in", "Tripoli", "in", "2020", "."],
+            vec!["2020", "1", "3", "Misrata"],
+        ];
         let hashed = document_features(&sentences, &tagger.gazetteer, &Hashes, TokenIds::default);
         let summed = document_features(&sentences, &tagger.gazetteer, &weights, || Emissions::new(&weights));
         let (mut rows, mut offsets, mut scores) = (Vec::new(), Vec::new(), Vec::new());

@@ -2,42 +2,8 @@
 
 use storyline_ner::{conll, evaluate_documents, EntityKind, NerError, Tagger, TrainConfig};
 
-const TINY: &str = "\
-Hulusi NNP O B-PER
-Akar NNP O I-PER
-met VBD O O
-Fayez NNP O B-PER
-al-Sarraj NNP O I-PER
-in IN O O
-Tripoli NNP O B-LOC
-. . O O
-
-Turkish JJ O B-MISC
-troops NNS O O
-arrived VBD O O
-in IN O O
-Libya NNP O B-LOC
-. . O O
-
-The DT O O
-United NNP O B-ORG
-Nations NNP O I-ORG
-welcomed VBD O O
-the DT O O
-talks NNS O O
-in IN O O
-Ankara NNP O B-LOC
-. . O O
-
-Defence NNP O O
-Minister NNP O O
-Akar NNP O B-PER
-said VBD O O
-Turkey NNP O B-LOC
-would MD O O
-help VB O O
-. . O O
-";
+/// Hand-made sentences; the tagger's unit tests train on them too.
+const TINY: &str = include_str!("tiny.conll");
 
 fn tiny_tagger() -> Tagger {
     let docs = conll::parse_conll(TINY, "tiny").expect("hand-made corpus parses");
