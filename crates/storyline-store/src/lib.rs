@@ -79,7 +79,7 @@ impl StoreReader {
 /// Ingest touches index pages all over the store in every batch (terms, bands, entity keys,
 /// mentions); with SQLite's default 2 MiB page cache it read and wrote the same pages again
 /// and again. The temporary b-trees of its sorting and grouping queries (candidate events)
-/// went to temporary files: kept in memory, `bench ingest` is about 10 % faster.
+/// went to temporary files: kept in memory, `bench ingest` is 6–10 % faster.
 fn keep_pages_in_memory(conn: &Connection) -> rusqlite::Result<()> {
     conn.pragma_update(None, "cache_size", -64 * 1024)?; // KiB
     conn.pragma_update(None, "temp_store", "MEMORY")

@@ -53,8 +53,9 @@ enum Command {
         /// Files or folders to read.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
-        /// Files per transaction, at most (the first and last batches are smaller, so storing starts early and ends soon after reading):
-        /// an interrupted ingest keeps every finished batch.
+        /// Files per transaction, at most (the first and last batches are smaller, so storing
+        /// starts early and ends soon after reading): an interrupted ingest keeps every finished
+        /// batch.
         #[arg(long, default_value_t = 64)]
         batch_files: usize,
         /// The models folder; entities are extracted when it holds ner.bin.
