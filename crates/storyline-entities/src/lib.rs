@@ -43,7 +43,7 @@ use storyline_model::{Article, EntityType};
 use storyline_ner::Tagger;
 
 pub use gazetteer::Gazetteer;
-pub use resolve::{plan, resolve, EntityIndex, ResolutionPlan, Resolved};
+pub use resolve::{plan, resolve, Candidate, EntityIndex, ResolutionPlan, Resolved};
 
 #[derive(Debug, thiserror::Error)]
 pub enum EntitiesError {

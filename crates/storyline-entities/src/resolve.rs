@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, HashSet};
 use storyline_model::{ArticleId, Disagreement, Entity, EntityId, EntityType, Mention, Quote};
 
 use crate::extract::org_key;
-use crate::normalize::{edit_distance, fold, name_key, name_words, skeleton, variant};
+use crate::normalize::{edit_distance, fold, name_words, skeleton, variant};
 use crate::{DocEntity, Extraction};
 
 /// Entities mentioned alongside in both articles that make two persons with the same surname
@@ -30,16 +30,49 @@ pub const MIN_SHARED_ROLE_WORDS: usize = 2;
 /// What resolution needs from the store.
 pub trait EntityIndex {
     type Error;
-    /// Stored entities filed under any of `keys`.
-    fn candidates(&mut self, keys: &[String]) -> Result<Vec<Entity>, Self::Error>;
+    /// The ids of the stored entities filed under any of `keys`; [`EntityIndex::candidate`]
+    /// then has each of them.
+    fn candidates(&mut self, keys: &[String]) -> Result<Vec<EntityId>, Self::Error>;
+    /// A stored entity [`EntityIndex::candidates`] returned, as it now stands.
+    fn candidate(&self, id: EntityId) -> &Candidate;
     /// How many of `among`, other than `id`, are mentioned in the articles that mention `id`.
-    fn shared_neighbours(&mut self, id: EntityId, among: &HashSet<EntityId>) -> Result<usize, Self::Error>;
+    fn shared_neighbours(&self, id: EntityId, among: &HashSet<EntityId>) -> Result<usize, Self::Error>;
     /// Articles that mention `id` by the surface form `form`.
     fn articles_with_form(&mut self, id: EntityId, form: &str) -> Result<Vec<ArticleId>, Self::Error>;
     /// Stores a new entity (its `id` is ignored) filed under `keys`; returns its id.
     fn create(&mut self, entity: &Entity, keys: &[String]) -> Result<EntityId, Self::Error>;
     /// Replaces a stored entity, and its keys when `keys` is given (`None`: they did not change).
-    fn update(&mut self, entity: &Entity, keys: Option<&[String]>) -> Result<(), Self::Error>;
+    fn update(&mut self, entity: Entity, keys: Option<&[String]>) -> Result<(), Self::Error>;
+}
+
+/// A stored entity with its aliases' name keys and words, worked out once: an entity named in
+/// many articles is compared with each of them, and folding its every alias for each was much
+/// of resolution's time.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub entity: Entity,
+    /// Each alias's name key, as the entity's kind files it.
+    alias_keys: Vec<String>,
+    /// Each alias's words.
+    alias_words: Vec<Vec<String>>,
+}
+
+impl Candidate {
+    pub fn new(entity: Entity) -> Candidate {
+        let alias_words = words_of(&entity.aliases);
+        let alias_keys = entity.aliases.iter().zip(&alias_words).map(|(f, w)| form_key(entity.kind, f, w)).collect();
+        Candidate { entity, alias_keys, alias_words }
+    }
+
+    /// The entity as it now stands; what was worked out is kept when its names did not change
+    /// (aliases are only ever added).
+    pub fn replace(&mut self, entity: Entity) {
+        if entity.kind == self.entity.kind && entity.aliases.len() == self.entity.aliases.len() {
+            self.entity = entity;
+        } else {
+            *self = Candidate::new(entity);
+        }
+    }
 }
 
 /// An article's mentions and quotes, with their entities resolved to stored ones.
@@ -65,16 +98,32 @@ fn is_acronym(word: &str) -> bool {
     (2..=7).contains(&n) && word.chars().all(|c| c.is_ascii_uppercase())
 }
 
-fn form_key(kind: EntityType, form: &str) -> String {
+/// A form's name key as `kind` files it, from its [`name_words`].
+fn form_key(kind: EntityType, form: &str, words: &[String]) -> String {
     if kind == EntityType::Org {
         org_key(form)
     } else {
-        name_key(form)
+        words.join(" ")
     }
+}
+
+fn words_of(forms: &[String]) -> Vec<Vec<String>> {
+    forms.iter().map(|f| name_words(f)).collect()
 }
 
 /// The keys an entity is filed and looked up under.
 pub fn keys(kind: EntityType, forms: &[String], country: Option<&str>, geonameid: Option<i64>) -> Vec<String> {
+    keys_with_words(kind, forms, &words_of(forms), country, geonameid)
+}
+
+/// [`keys`], with each form's words worked out already.
+fn keys_with_words(
+    kind: EntityType,
+    forms: &[String],
+    words: &[Vec<String>],
+    country: Option<&str>,
+    geonameid: Option<i64>,
+) -> Vec<String> {
     let mut keys = Vec::new();
     if let Some(code) = country {
         keys.push(format!("country:{code}"));
@@ -82,13 +131,12 @@ pub fn keys(kind: EntityType, forms: &[String], country: Option<&str>, geonameid
     if let Some(id) = geonameid {
         keys.push(format!("geo:{id}"));
     }
-    for form in forms {
-        let key = form_key(kind, form);
+    for (form, words) in forms.iter().zip(words) {
+        let key = form_key(kind, form, words);
         if key.is_empty() {
             continue;
         }
         keys.push(format!("name:{key}"));
-        let words = name_words(form);
         match family(kind) {
             0 => {
                 if let Some(surname) = words.last() {
@@ -107,10 +155,11 @@ pub fn keys(kind: EntityType, forms: &[String], country: Option<&str>, geonameid
 
 /// The keys of a stored entity.
 pub fn entity_keys(e: &Entity) -> Vec<String> {
-    let mut all = keys(e.kind, &e.aliases, e.country.as_deref(), e.geonameid);
+    let words = words_of(&e.aliases);
+    let mut all = keys_with_words(e.kind, &e.aliases, &words, e.country.as_deref(), e.geonameid);
     // Filed under its other kinds too, so that a mislabelled mention still finds it.
     for (&kind, _) in e.kind_votes.iter().filter(|(k, _)| **k != e.kind) {
-        all.extend(keys(kind, &e.aliases, None, None));
+        all.extend(keys_with_words(kind, &e.aliases, &words, None, None));
     }
     all.sort();
     all.dedup();
@@ -138,12 +187,16 @@ fn given_part(form: &str) -> String {
     words.join(" ")
 }
 
-/// How the new forms (with their words) fit the stored ones.
-fn person_fit(new_forms: &[String], new_words: &[Vec<String>], stored_forms: &[String]) -> Option<NameFit> {
+/// How the new forms (with their words) fit the stored ones (with theirs).
+fn person_fit(
+    new_forms: &[String],
+    new_words: &[Vec<String>],
+    stored_forms: &[String],
+    stored_words: &[Vec<String>],
+) -> Option<NameFit> {
     let mut best: Option<NameFit> = None;
-    let stored_words: Vec<Vec<String>> = stored_forms.iter().map(|b| name_words(b)).collect();
     for (a, wa) in new_forms.iter().zip(new_words) {
-        for (b, wb) in stored_forms.iter().zip(&stored_words) {
+        for (b, wb) in stored_forms.iter().zip(stored_words) {
             let (Some(sa), Some(sb)) = (wa.last(), wb.last()) else { continue };
             if !variant(sa, sb) {
                 continue;
@@ -198,14 +251,15 @@ enum Decision {
 fn decide(
     doc: &DocEntity,
     planned: &Planned,
-    candidates: &[Entity],
+    candidates: &[&Candidate],
     shared_neighbours: &mut dyn FnMut(EntityId) -> usize,
 ) -> Decision {
     let multiword = |k: &String| k.contains(' ');
     let mut strong = Vec::new();
     let mut conflicts = Vec::new();
     let mut surnames = Vec::new();
-    for c in candidates {
+    for &candidate in candidates {
+        let c = &candidate.entity;
         match (&doc.country, &c.country) {
             (Some(a), Some(b)) if a == b => {
                 strong.push(c);
@@ -222,10 +276,8 @@ fn decide(
         }
         let same_family = family(doc.kind) == family(c.kind);
         // The same full name is the same referent whatever the tagger called it.
-        let same_name = c.aliases.iter().any(|f| {
-            let k = form_key(c.kind, f);
-            planned.form_keys.contains(&k) && (same_family || multiword(&k))
-        });
+        let same_name =
+            candidate.alias_keys.iter().any(|k| planned.form_keys.contains(k) && (same_family || multiword(k)));
         if same_name && (doc.country.is_none() || c.country.is_none()) {
             strong.push(c);
             continue;
@@ -234,7 +286,7 @@ fn decide(
             continue;
         }
         match family(doc.kind) {
-            0 => match person_fit(&doc.forms, &planned.form_words, &c.aliases) {
+            0 => match person_fit(&doc.forms, &planned.form_words, &c.aliases, &candidate.alias_words) {
                 Some(NameFit::Full) => strong.push(c),
                 Some(NameFit::Conflict { stored, new }) => conflicts.push((c, stored, new)),
                 Some(NameFit::Surname) => surnames.push(c),
@@ -248,12 +300,11 @@ fn decide(
                 }
             }
             2 if doc.country.is_none() && c.country.is_none() => {
-                let fits = c.aliases.iter().any(|b| {
-                    let wb = name_words(b);
+                let fits = candidate.alias_words.iter().any(|wb| {
                     planned
                         .form_words
                         .iter()
-                        .any(|wa| wa.len() == wb.len() && wa.iter().zip(&wb).all(|(x, y)| variant(x, y)))
+                        .any(|wa| wa.len() == wb.len() && wa.iter().zip(wb).all(|(x, y)| variant(x, y)))
                 });
                 if fits {
                     strong.push(c);
@@ -403,10 +454,11 @@ struct Planned {
 
 impl Planned {
     fn of(doc: &DocEntity) -> Planned {
+        let form_words = words_of(&doc.forms);
         Planned {
-            keys: keys(doc.kind, &doc.forms, doc.country.as_deref(), doc.geonameid),
-            form_keys: doc.forms.iter().map(|f| form_key(doc.kind, f)).collect(),
-            form_words: doc.forms.iter().map(|f| name_words(f)).collect(),
+            keys: keys_with_words(doc.kind, &doc.forms, &form_words, doc.country.as_deref(), doc.geonameid),
+            form_keys: doc.forms.iter().zip(&form_words).map(|(f, w)| form_key(doc.kind, f, w)).collect(),
+            form_words,
         }
     }
 }
@@ -436,8 +488,12 @@ pub fn resolve<I: EntityIndex>(
     let mut here: HashSet<EntityId> = HashSet::new();
     for &i in &plan.order {
         let (doc, planned) = (&extraction.entities[i], &plan.entities[i]);
-        let mut candidates = index.candidates(&planned.keys)?;
-        candidates.retain(|c| !here.contains(&c.id) || family(c.kind) == family(doc.kind));
+        let filed = index.candidates(&planned.keys)?;
+        let candidates: Vec<&Candidate> = filed
+            .iter()
+            .map(|&id| index.candidate(id))
+            .filter(|c| !here.contains(&c.entity.id) || family(c.entity.kind) == family(doc.kind))
+            .collect();
         let mut failure = None;
         let mut shared = |id: EntityId| -> usize {
             index.shared_neighbours(id, &here).unwrap_or_else(|e| {
@@ -455,7 +511,10 @@ pub fn resolve<I: EntityIndex>(
                 index.create(&entity, &entity_keys(&entity))?
             }
             Decision::Join { id, disagreement } => {
-                let Some(mut stored) = candidates.into_iter().find(|c| c.id == id) else { continue };
+                let Some(mut stored) = candidates.into_iter().find(|c| c.entity.id == id).map(|c| c.entity.clone())
+                else {
+                    continue;
+                };
                 // What the keys are made of; most joins add nothing to it and keep the keys.
                 let key_inputs =
                     |e: &Entity| (e.aliases.len(), e.kind, e.country.clone(), e.geonameid, e.kind_votes.len());
@@ -471,7 +530,7 @@ pub fn resolve<I: EntityIndex>(
                 }
                 merge(&mut stored, doc);
                 let keys = (key_inputs(&stored) != inputs_before).then(|| entity_keys(&stored));
-                index.update(&stored, keys.as_deref())?;
+                index.update(stored, keys.as_deref())?;
                 id
             }
         };
@@ -528,7 +587,8 @@ mod tests {
     }
 
     fn decide_for(doc: &DocEntity, candidates: &[Entity], shared: &mut dyn FnMut(EntityId) -> usize) -> Decision {
-        decide(doc, &Planned::of(doc), candidates, shared)
+        let candidates: Vec<Candidate> = candidates.iter().cloned().map(Candidate::new).collect();
+        decide(doc, &Planned::of(doc), &candidates.iter().collect::<Vec<_>>(), shared)
     }
 
     fn stored(id: EntityId, doc: &DocEntity) -> Entity {

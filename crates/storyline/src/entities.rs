@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use anyhow::Result;
 use rustc_hash::FxHashMap;
-use storyline_entities::{resolve, EntityIndex, Extraction, Extractor, ResolutionPlan};
+use storyline_entities::{resolve, Candidate, EntityIndex, Extraction, Extractor, ResolutionPlan};
 use storyline_model::{ArticleId, Entity, EntityId, Mention, Quote};
 use storyline_store::{Batch, StoreError};
 
@@ -48,9 +48,12 @@ pub fn load_extractor(models: &Path) -> Option<Arc<Extractor>> {
 pub struct BatchEntities<'b, 'a> {
     reads: &'b Batch<'a>,
     /// Every entity read or written in this batch, as it now stands.
-    known: FxHashMap<EntityId, Entity>,
+    known: FxHashMap<EntityId, Candidate>,
     /// The entities filed under each key looked up in this batch, with what it filed since.
     filed: FxHashMap<String, Vec<EntityId>>,
+    /// What the batch filed under keys not looked up yet: the store is read for those only
+    /// when they are.
+    filed_unread: FxHashMap<String, Vec<EntityId>>,
     /// The id the next new entity gets.
     next_id: EntityId,
     /// New entities, in the order they were made, with the keys they are filed under.
@@ -99,6 +102,7 @@ impl<'b, 'a> BatchEntities<'b, 'a> {
             reads,
             known: FxHashMap::default(),
             filed: FxHashMap::default(),
+            filed_unread: FxHashMap::default(),
             next_id: reads.next_entity_id()?,
             created: BTreeMap::new(),
             changed: BTreeMap::new(),
@@ -119,7 +123,7 @@ impl<'b, 'a> BatchEntities<'b, 'a> {
 
     /// What the batch decided.
     pub fn finish(mut self) -> EntityWrites {
-        let mut now = |id: &EntityId| self.known.remove(id).expect("made or read in this batch");
+        let mut now = |id: &EntityId| self.known.remove(id).expect("made or read in this batch").entity;
         EntityWrites {
             created: self.created.into_iter().map(|(id, keys)| (now(&id), keys)).collect(),
             changed: self.changed.into_iter().map(|(id, keys)| (now(&id), keys)).collect(),
@@ -134,7 +138,8 @@ impl<'b, 'a> BatchEntities<'b, 'a> {
         if !missing.is_empty() {
             let pairs = self.reads.entity_ids_with_keys(&missing)?;
             for key in missing {
-                self.filed.insert(key.to_string(), Vec::new());
+                let filed_here = self.filed_unread.remove(key).unwrap_or_default();
+                self.filed.insert(key.to_string(), filed_here);
             }
             for (key, id) in pairs {
                 add_id(self.filed.entry(key).or_default(), id);
@@ -147,28 +152,33 @@ impl<'b, 'a> BatchEntities<'b, 'a> {
     }
 
     /// Files `id` under `keys` here (the store learns them when the batch is written).
-    fn file(&mut self, id: EntityId, keys: &[String]) -> Result<(), StoreError> {
-        self.filed_under(keys)?;
+    fn file(&mut self, id: EntityId, keys: &[String]) {
         for key in keys {
-            add_id(self.filed.get_mut(key).expect("looked up just now"), id);
+            match self.filed.get_mut(key) {
+                Some(filed) => add_id(filed, id),
+                None => add_id(self.filed_unread.entry(key.clone()).or_default(), id),
+            }
         }
-        Ok(())
     }
 }
 
 impl EntityIndex for BatchEntities<'_, '_> {
     type Error = StoreError;
 
-    fn candidates(&mut self, keys: &[String]) -> Result<Vec<Entity>, StoreError> {
-        let ids = self.filed_under(keys)?;
+    fn candidates(&mut self, keys: &[String]) -> Result<Vec<EntityId>, StoreError> {
+        let mut ids = self.filed_under(keys)?;
         let unknown: Vec<EntityId> = ids.iter().copied().filter(|id| !self.known.contains_key(id)).collect();
         for entity in self.reads.entities_by_id(&unknown)? {
-            self.known.insert(entity.id, entity);
+            self.known.insert(entity.id, Candidate::new(entity));
         }
-        Ok(ids.iter().filter_map(|id| self.known.get(id).cloned()).collect())
+        ids.retain(|id| self.known.contains_key(id));
+        Ok(ids)
+    }
+    fn candidate(&self, id: EntityId) -> &Candidate {
+        &self.known[&id]
     }
     fn shared_neighbours(
-        &mut self,
+        &self,
         id: EntityId,
         among: &std::collections::HashSet<EntityId>,
     ) -> Result<usize, StoreError> {
@@ -190,24 +200,30 @@ impl EntityIndex for BatchEntities<'_, '_> {
     fn create(&mut self, entity: &Entity, keys: &[String]) -> Result<EntityId, StoreError> {
         let id = self.next_id;
         self.next_id += 1;
-        self.known.insert(id, Entity { id, ..entity.clone() });
-        self.file(id, keys)?;
+        self.known.insert(id, Candidate::new(Entity { id, ..entity.clone() }));
+        self.file(id, keys);
         self.created.insert(id, keys.to_vec());
         Ok(id)
     }
-    fn update(&mut self, entity: &Entity, keys: Option<&[String]>) -> Result<(), StoreError> {
-        self.known.insert(entity.id, entity.clone());
-        if let Some(keys) = keys {
-            self.file(entity.id, keys)?;
+    fn update(&mut self, entity: Entity, keys: Option<&[String]>) -> Result<(), StoreError> {
+        let id = entity.id;
+        match self.known.get_mut(&id) {
+            Some(known) => known.replace(entity),
+            None => {
+                self.known.insert(id, Candidate::new(entity));
+            }
         }
-        match self.created.get_mut(&entity.id) {
+        if let Some(keys) = keys {
+            self.file(id, keys);
+        }
+        match self.created.get_mut(&id) {
             Some(filed) => {
                 if let Some(keys) = keys {
                     *filed = keys.to_vec();
                 }
             }
             None => {
-                let changed = self.changed.entry(entity.id).or_default();
+                let changed = self.changed.entry(id).or_default();
                 if let Some(keys) = keys {
                     *changed = Some(keys.to_vec());
                 }
