@@ -26,7 +26,7 @@ use storyline_ner::EntityKind;
 
 use crate::gazetteer::{Gazetteer, Place};
 use crate::normalize::{fold, is_non_latin, name_key, name_words, strip_article, variant};
-use crate::words::{self, contains};
+use crate::words;
 use crate::{DocEntity, DocMention, Extractor};
 
 /// A token of the article with its sentence.
@@ -272,7 +272,7 @@ fn join_particles(toks: &[Tok], cands: &mut Vec<Cand>) {
 fn strip_titles(toks: &[Tok], text: &str, c: &mut Cand) {
     let mut start = c.start;
     if matches!(c.kind, EntityType::Person | EntityType::Loc | EntityType::Misc) {
-        while start + 1 < c.end && contains(words::PERSON_TITLES, &toks[start].lower) {
+        while start + 1 < c.end && words::PERSON_TITLES.contains(&toks[start].lower) {
             start += 1;
         }
     }
@@ -290,7 +290,7 @@ fn strip_titles(toks: &[Tok], text: &str, c: &mut Cand) {
         c.set_span(toks, start, end);
     }
     // "Wagner Company", "Anadolu Agency": a name ending in an organisation's head noun.
-    if c.end - c.start > 1 && c.kind != EntityType::Org && contains(words::ORG_HEADS, &toks[c.end - 1].lower) {
+    if c.end - c.start > 1 && c.kind != EntityType::Org && words::ORG_HEADS.contains(&toks[c.end - 1].lower) {
         c.kind = EntityType::Org;
         c.weight = RULE;
     }
@@ -300,7 +300,7 @@ fn strip_titles(toks: &[Tok], text: &str, c: &mut Cand) {
 fn split_compounds(toks: &[Tok], text: &str, g: &Gazetteer, cands: &mut Vec<Cand>) {
     for (i, t) in toks.iter().enumerate() {
         let Some((head, tail)) = t.text.rsplit_once('-') else { continue };
-        if !contains(words::COMPOUND_SUFFIXES, &tail.to_lowercase())
+        if !words::COMPOUND_SUFFIXES.contains(&tail.to_lowercase())
             || !head.chars().next().is_some_and(char::is_uppercase)
         {
             continue;
@@ -354,9 +354,9 @@ fn find_role(toks: &[Tok], text: &str, g: &Gazetteer, c: &mut Cand) {
     while first > 0 && same_sentence(toks, first - 1, c.start) {
         let t = &toks[first - 1];
         let lower = t.lower.as_str();
-        let is_title = contains(words::PERSON_TITLES, lower);
+        let is_title = words::PERSON_TITLES.contains(lower);
         let fits = is_title
-            || contains(words::ROLE_WORDS, lower)
+            || words::ROLE_WORDS.contains(lower)
             || g.adjective(&t.text).is_some()
             || (t.capitalized() && g.country(&t.text).is_some())
             || (matches!(lower, "'s" | "\u{2019}s") && first >= 2 && g.country(&toks[first - 2].text).is_some());
@@ -372,7 +372,7 @@ fn find_role(toks: &[Tok], text: &str, g: &Gazetteer, c: &mut Cand) {
         let lower = toks[first].lower.as_str();
         let of_follows = first + 1 < c.start && toks[first + 1].lower == "of";
         if matches!(lower, "the" | "of" | "for" | "'s" | "\u{2019}s")
-            || (of_follows && !contains(words::PERSON_TITLES, lower))
+            || (of_follows && !words::PERSON_TITLES.contains(lower))
         {
             first += 1;
         } else {
@@ -436,8 +436,8 @@ fn type_places(toks: &[Tok], text: &str, g: &Gazetteer, cands: &mut [Cand]) {
             next += 2;
         }
         let place_noun =
-            next < toks.len() && same_sentence(toks, c.start, next) && contains(words::PLACE_NOUNS, &toks[next].lower);
-        let direction = c.start > 0 && contains(words::DIRECTIONS, &toks[c.start - 1].lower);
+            next < toks.len() && same_sentence(toks, c.start, next) && words::PLACE_NOUNS.contains(&toks[next].lower);
+        let direction = c.start > 0 && words::DIRECTIONS.contains(&toks[c.start - 1].lower);
         if (place_noun || direction) && c.kind != EntityType::Gpe {
             c.kind = EntityType::Loc;
             c.weight = RULE;
@@ -486,7 +486,8 @@ fn add_gazetteer_names(toks: &[Tok], g: &Gazetteer, cands: &mut Vec<Cand>) {
             }
         } else if t.capitalized() {
             let mut found = None;
-            for n in (1..=4).rev() {
+            let longest = if g.starts_country_name(&t.lower) { 4 } else { 1 };
+            for n in (1..=longest).rev() {
                 if i + n > toks.len() || covered[i..i + n].iter().any(|&x| x) || !same_sentence(toks, i, i + n - 1) {
                     continue;
                 }
@@ -629,7 +630,7 @@ fn add_descriptions(toks: &[Tok], text: &str, g: &Gazetteer, cands: &mut Vec<Can
         covered[c.start..c.end].iter_mut().for_each(|x| *x = true);
     }
     let descriptive = |t: &Tok| {
-        t.text.chars().all(|c| c.is_lowercase()) && t.text.len() > 3 && !contains(words::GENERIC_MODIFIERS, &t.lower)
+        t.text.chars().all(|c| c.is_lowercase()) && t.text.len() > 3 && !words::GENERIC_MODIFIERS.contains(&t.lower)
     };
     let mut added = Vec::new();
     for i in 0..toks.len() {
@@ -720,15 +721,17 @@ impl Groups {
 fn group(text: &str, g: &Gazetteer, cands: &mut [Cand]) -> (Vec<DocEntity>, Vec<usize>) {
     let n = cands.len();
     let mut groups = Groups((0..n).collect());
+    let words: Vec<Vec<String>> = cands.iter().map(|c| name_words(c.text(text))).collect();
     let keys: Vec<String> = cands
         .iter()
-        .map(|c| {
+        .zip(&words)
+        .map(|(c, words)| {
             if let Some(code) = &c.country {
                 format!("country:{code}")
             } else if let Some(id) = c.geonameid {
                 format!("geo:{id}")
             } else if c.kind == EntityType::Person {
-                format!("name:{}", name_key(c.text(text)))
+                format!("name:{}", words.join(" "))
             } else {
                 format!("name:{}", org_key(c.text(text)))
             }
@@ -763,10 +766,10 @@ fn group(text: &str, g: &Gazetteer, cands: &mut [Cand]) -> (Vec<DocEntity>, Vec<
     // Surnames after full names, also in a variant spelling: "Akar", "Al-Sarraj", "Kalan".
     // Full names the tagger mistyped count too ("the forces of Khalifa Haftar" as a place), but
     // only the tagger's persons admit a variant spelling.
-    let persons: Vec<(usize, Vec<String>)> = (0..n)
+    let persons: Vec<(usize, &[String])> = (0..n)
         .filter(|&i| matches!(cands[i].kind, EntityType::Person | EntityType::Loc | EntityType::Misc))
         .filter(|&i| cands[i].country.is_none() && cands[i].geonameid.is_none() && !cands[i].nominal)
-        .map(|i| (i, name_words(cands[i].text(text))))
+        .map(|i| (i, words[i].as_slice()))
         .filter(|(_, w)| w.len() > 1)
         .collect();
     for i in 0..n {
@@ -774,14 +777,13 @@ fn group(text: &str, g: &Gazetteer, cands: &mut [Cand]) -> (Vec<DocEntity>, Vec<
         if c.country.is_some() || c.nominal || c.refers_to.is_some() {
             continue;
         }
-        let w = name_words(c.text(text));
-        let [single] = &w[..] else { continue };
-        let exact = |p: &&(usize, Vec<String>)| p.1.last() == Some(single);
-        let fuzzy = |p: &&(usize, Vec<String>)| {
+        let [single] = &words[i][..] else { continue };
+        let exact = |p: &&(usize, &[String])| p.1.last() == Some(single);
+        let fuzzy = |p: &&(usize, &[String])| {
             cands[p.0].kind == EntityType::Person && p.1.last().is_some_and(|s| variant(s, single))
         };
         // The nearest full name before the mention, else the first after it.
-        let pick = |f: &dyn Fn(&&(usize, Vec<String>)) -> bool| {
+        let pick = |f: &dyn Fn(&&(usize, &[String])) -> bool| {
             persons.iter().filter(|p| p.0 < i).filter(f).last().or_else(|| persons.iter().find(f)).map(|p| p.0)
         };
         let target = pick(&exact).or_else(|| if c.kind == EntityType::Gpe { None } else { pick(&fuzzy) });

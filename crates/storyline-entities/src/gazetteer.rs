@@ -6,7 +6,7 @@
 //! its names in Arabic and Cyrillic script, and cities of 15,000 people or more with their
 //! alternate names, so that "Misurata" and "Misrata" are known to be one city.
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::path::Path;
 
 use crate::normalize::{fold, inflection_key, is_non_latin};
@@ -29,6 +29,8 @@ pub struct Gazetteer {
     country_names: FxHashMap<String, String>,
     /// Folded country name → code.
     countries: FxHashMap<String, String>,
+    /// The first words of country names of several words: no other word starts one.
+    country_first_words: FxHashSet<String>,
     /// Folded adjective ("turkish") → code.
     adjectives: FxHashMap<String, String>,
     /// Folded city name → the most populous city of that name.
@@ -49,8 +51,8 @@ impl Gazetteer {
             let mut names = names.split(';').filter(|n| !n.is_empty());
             let Some(canonical) = names.next() else { continue };
             g.country_names.insert(code.to_string(), canonical.to_string());
-            g.countries.insert(fold(canonical), code.to_string());
-            for name in names {
+            for name in std::iter::once(canonical).chain(names) {
+                g.note_first_word(&fold(name));
                 g.countries.insert(fold(name), code.to_string());
             }
             for adjective in adjectives.unwrap_or("").split(';').filter(|a| !a.is_empty()) {
@@ -61,6 +63,17 @@ impl Gazetteer {
     }
 
     /// The built-in list, plus `places.tsv` from `dir` when it exists.
+    fn note_first_word(&mut self, country_name: &str) {
+        if let Some((first, _)) = country_name.split_once(' ') {
+            self.country_first_words.insert(first.to_string());
+        }
+    }
+
+    /// Whether a country's name of several words starts with `word` (folded).
+    pub fn starts_country_name(&self, word: &str) -> bool {
+        self.country_first_words.contains(word)
+    }
+
     pub fn load(dir: &Path) -> Result<Gazetteer, EntitiesError> {
         let mut g = Gazetteer::built_in();
         let path = dir.join("entities").join("places.tsv");
@@ -85,6 +98,7 @@ impl Gazetteer {
                     if is_non_latin(name) {
                         self.non_latin.entry(inflection_key(name)).or_insert(place);
                     } else {
+                        self.note_first_word(&fold(name));
                         self.countries.entry(fold(name)).or_insert_with(|| id.to_string());
                     }
                 }

@@ -15,7 +15,7 @@
 use crate::extract::{Grouped, Tok};
 use crate::gazetteer::Gazetteer;
 use crate::normalize::{fold, variant};
-use crate::words::{self, contains};
+use crate::words;
 use crate::DocQuote;
 use storyline_model::EntityType;
 
@@ -168,15 +168,15 @@ impl Context<'_> {
         while first > 0 {
             let t = &self.toks[first - 1];
             let fits = !matches!(t.lower.as_str(), "the" | "a")
-                && (contains(words::PERSON_TITLES, &t.lower)
-                    || contains(words::ROLE_WORDS, &t.lower)
+                && (words::PERSON_TITLES.contains(&t.lower)
+                    || words::ROLE_WORDS.contains(&t.lower)
                     || self.gazetteer.adjective(&t.text).is_some());
             if !fits || (first <= p && self.toks[first - 1].sentence != self.toks[p].sentence) {
                 break;
             }
             first -= 1;
         }
-        if first > p || !contains(words::PERSON_TITLES, &self.toks[p].lower) {
+        if first > p || !words::PERSON_TITLES.contains(&self.toks[p].lower) {
             return None;
         }
         let determiner = first > 0 && matches!(self.toks[first - 1].lower.as_str(), "the" | "a");
@@ -256,7 +256,7 @@ impl Context<'_> {
             return None;
         }
         let s = p - 1;
-        if contains(words::PRONOUNS, &self.toks[s].lower) {
+        if words::PRONOUNS.contains(&self.toks[s].lower) {
             return self.pronoun(s);
         }
         self.mention_ending_at(s).or_else(|| self.description_ending_at(s))
@@ -268,7 +268,7 @@ impl Context<'_> {
         if p >= self.toks.len() || self.toks[p].sentence != self.toks[v].sentence {
             return None;
         }
-        if contains(words::PRONOUNS, &self.toks[p].lower) {
+        if words::PRONOUNS.contains(&self.toks[p].lower) {
             return self.pronoun(p);
         }
         if let Some(s) = self.mention_starting_at(p) {
@@ -279,9 +279,9 @@ impl Context<'_> {
         let mut last_title = None;
         while end < self.toks.len() && self.toks[end].sentence == self.toks[v].sentence {
             let t = &self.toks[end];
-            if contains(words::PERSON_TITLES, &t.lower) {
+            if words::PERSON_TITLES.contains(&t.lower) {
                 last_title = Some(end);
-            } else if !(contains(words::ROLE_WORDS, &t.lower) || self.gazetteer.adjective(&t.text).is_some()) {
+            } else if !(words::ROLE_WORDS.contains(&t.lower) || self.gazetteer.adjective(&t.text).is_some()) {
                 break;
             }
             end += 1;
@@ -298,7 +298,7 @@ impl Context<'_> {
             if self.inside_quote(self.toks[p].start) {
                 continue;
             }
-            if contains(words::PRONOUNS, &self.toks[p].lower) {
+            if words::PRONOUNS.contains(&self.toks[p].lower) {
                 return self.pronoun(p);
             }
             if let Some(s) = self.mention_ending_at(p) {
@@ -311,7 +311,7 @@ impl Context<'_> {
     }
 
     fn is_speech_verb(&self, p: usize) -> bool {
-        contains(words::SPEECH_VERBS, &self.toks[p].lower)
+        words::SPEECH_VERBS.contains(&self.toks[p].lower)
     }
 
     /// The speaker of `q`, with the verb that names them.

@@ -1,9 +1,13 @@
 //! Word lists of the news domain: titles that make a name a person, reporting verbs, and the
 //! like. Lowercase.
 
+use std::sync::OnceLock;
+
+use rustc_hash::FxHashSet;
+
 /// Words that, standing before a name, make it a person's: "Defence Minister Hulusi Akar",
 /// "General Haftar", "Chief of Staff Yasar Gular".
-pub const PERSON_TITLES: &[&str] = &[
+pub static PERSON_TITLES: WordList = WordList::new(&[
     "minister",
     "president",
     "vice-president",
@@ -69,11 +73,11 @@ pub const PERSON_TITLES: &[&str] = &[
     "correspondent",
     "reporter",
     "journalist",
-];
+]);
 
 /// Words that may stand inside a role, between its title words: "Minister of State for
 /// Defense Affairs", "Deputy Defence Minister", "Turkish presidential spokesman".
-pub const ROLE_WORDS: &[&str] = &[
+pub static ROLE_WORDS: WordList = WordList::new(&[
     "prime",
     "deputy",
     "vice",
@@ -117,10 +121,10 @@ pub const ROLE_WORDS: &[&str] = &[
     "air",
     "force",
     "forces",
-];
+]);
 
 /// Verbs that report speech.
-pub const SPEECH_VERBS: &[&str] = &[
+pub static SPEECH_VERBS: WordList = WordList::new(&[
     "said",
     "says",
     "say",
@@ -171,10 +175,10 @@ pub const SPEECH_VERBS: &[&str] = &[
     "underlined",
     "underscored",
     "described",
-];
+]);
 
 /// Words after a name that make it a place: "the Sirte and Jufrah regions".
-pub const PLACE_NOUNS: &[&str] = &[
+pub static PLACE_NOUNS: WordList = WordList::new(&[
     "region",
     "regions",
     "area",
@@ -194,10 +198,10 @@ pub const PLACE_NOUNS: &[&str] = &[
     "desert",
     "airbase",
     "oasis",
-];
+]);
 
 /// Directions before a name that make it a place: "eastern Sirte".
-pub const DIRECTIONS: &[&str] = &[
+pub static DIRECTIONS: WordList = WordList::new(&[
     "eastern",
     "western",
     "northern",
@@ -211,11 +215,11 @@ pub const DIRECTIONS: &[&str] = &[
     "north-western",
     "south-eastern",
     "south-western",
-];
+]);
 
 /// Second halves of hyphenated adjectives whose first half is a name: "UN-backed",
 /// "Tripoli-based", "Turkish-backed".
-pub const COMPOUND_SUFFIXES: &[&str] = &[
+pub static COMPOUND_SUFFIXES: WordList = WordList::new(&[
     "backed",
     "based",
     "led",
@@ -231,10 +235,10 @@ pub const COMPOUND_SUFFIXES: &[&str] = &[
     "funded",
     "run",
     "born",
-];
+]);
 
 /// Modifiers that describe rather than name a government: "the legitimate government" is no name.
-pub const GENERIC_MODIFIERS: &[&str] = &[
+pub static GENERIC_MODIFIERS: WordList = WordList::new(&[
     "the",
     "a",
     "an",
@@ -314,10 +318,10 @@ pub const GENERIC_MODIFIERS: &[&str] = &[
     "at",
     "as",
     "than",
-];
+]);
 
 /// Last words that make a name an organisation's: "Wagner Company", "Presidential Council".
-pub const ORG_HEADS: &[&str] = &[
+pub static ORG_HEADS: WordList = WordList::new(&[
     "company",
     "group",
     "agency",
@@ -357,11 +361,24 @@ pub const ORG_HEADS: &[&str] = &[
     "post",
     "monitor",
     "press",
-];
+]);
 
 /// Personal pronouns that can stand for a speaker.
-pub const PRONOUNS: &[&str] = &["he", "she", "they"];
+pub static PRONOUNS: WordList = WordList::new(&["he", "she", "they"]);
 
-pub fn contains(list: &[&str], word: &str) -> bool {
-    list.contains(&word)
+/// A list of lowercase words, asked of nearly every token of an article: looked up in a set
+/// built on first use instead of compared word by word.
+pub struct WordList {
+    words: &'static [&'static str],
+    set: OnceLock<FxHashSet<&'static str>>,
+}
+
+impl WordList {
+    const fn new(words: &'static [&'static str]) -> WordList {
+        WordList { words, set: OnceLock::new() }
+    }
+
+    pub fn contains(&self, word: &str) -> bool {
+        self.set.get_or_init(|| self.words.iter().copied().collect()).contains(word)
+    }
 }
