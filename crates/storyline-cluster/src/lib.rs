@@ -95,12 +95,12 @@ impl TermVector {
     }
 }
 
-/// Term counts of an article (title terms weighted up): the input to [`tfidf`] and to the store's
-/// document-frequency table.
-pub fn term_counts(article: &Article, config: &ClusterConfig) -> HashMap<String, f32> {
+/// Term counts of an article (title terms weighted up), from its text's [`storyline_text::words`]:
+/// the input to [`tfidf`] and to the store's document-frequency table.
+pub fn term_counts(article: &Article, words: &[String], config: &ClusterConfig) -> FxHashMap<String, f32> {
     let language = article.language_code();
-    let mut counts = HashMap::new();
-    for term in storyline_text::content_terms(&article.text, language) {
+    let mut counts = FxHashMap::default();
+    for term in storyline_text::content_terms_of(words, language) {
         *counts.entry(term).or_insert(0.0) += 1.0;
     }
     if let Some(title) = &article.title {
@@ -114,7 +114,7 @@ pub fn term_counts(article: &Article, config: &ClusterConfig) -> HashMap<String,
 /// TF-IDF with sublinear term frequency and smoothed IDF, `ln((1 + N) / (1 + df)) + 1`, where `N`
 /// and `df` include every article stored so far. `document_frequency` must answer for each term.
 pub fn tfidf(
-    counts: &HashMap<String, f32>,
+    counts: &FxHashMap<String, f32>,
     documents: u64,
     document_frequency: impl Fn(&str) -> u64,
     config: &ClusterConfig,
@@ -212,7 +212,7 @@ mod tests {
 
     #[test]
     fn rare_terms_weigh_more_than_common_ones() {
-        let counts = HashMap::from([("libya".to_string(), 1.0), ("namroush".to_string(), 1.0)]);
+        let counts = FxHashMap::from_iter([("libya".to_string(), 1.0), ("namroush".to_string(), 1.0)]);
         let v = tfidf(&counts, 100, |t| if t == "libya" { 90 } else { 1 }, &ClusterConfig::default());
         assert_eq!(v.top_terms(1), vec!["namroush"]);
     }

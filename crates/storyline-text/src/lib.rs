@@ -11,10 +11,10 @@
 //! assert_eq!(content_terms("The ministers signed agreements", Some("en")), vec!["minist", "sign", "agreement"]);
 //! ```
 
-use std::collections::HashSet;
 use std::sync::OnceLock;
 
 use rust_stemmers::{Algorithm, Stemmer};
+use rustc_hash::{FxHashMap, FxHashSet};
 use unicode_normalization::UnicodeNormalization;
 use unicode_segmentation::UnicodeSegmentation;
 
@@ -53,17 +53,51 @@ pub fn words_hash(words: &[String]) -> u64 {
 /// Content terms for lexical similarity: words without stop words and numbers-only tokens,
 /// stemmed with the language's Snowball stemmer when there is one.
 pub fn content_terms(text: &str, language: Option<&str>) -> Vec<String> {
+    content_terms_of(&words(text), language)
+}
+
+/// [`content_terms`] of a text whose [`words`] are already at hand.
+pub fn content_terms_of(words: &[String], language: Option<&str>) -> Vec<String> {
     let stop = stop_words_for(language);
-    let stemmer = language.and_then(stemmer_for);
-    words(text)
-        .into_iter()
+    let kept = words
+        .iter()
         .filter(|w| w.chars().count() > 1 && !w.chars().all(|c| c.is_numeric()))
-        .filter(|w| !stop.contains(w.as_str()))
-        .map(|w| match &stemmer {
-            Some(s) => s.stem(&w).into_owned(),
-            None => w,
-        })
-        .collect()
+        .filter(|w| !stop.contains(w.as_str()));
+    match language.and_then(stemmer_for) {
+        Some(stemmer) => with_stems(language.unwrap_or_default(), |stems| {
+            kept.map(|w| match stems.get(w.as_str()) {
+                Some(stem) => stem.clone(),
+                None => {
+                    let stem = stemmer.stem(w).into_owned();
+                    stems.insert(w.clone(), stem.clone());
+                    stem
+                }
+            })
+            .collect()
+        }),
+        None => kept.cloned().collect(),
+    }
+}
+
+/// Words whose stems a thread keeps, per language, before it starts over.
+const STEMS_CACHED: usize = 100_000;
+
+/// Calls `f` with this thread's stems of `language`. Snowball stemming was a third of term
+/// counting, and news repeats its words.
+fn with_stems<R>(language: &str, f: impl FnOnce(&mut FxHashMap<String, String>) -> R) -> R {
+    thread_local! {
+        static STEMS: std::cell::RefCell<FxHashMap<String, FxHashMap<String, String>>> = Default::default();
+    }
+    STEMS.with_borrow_mut(|languages| {
+        if !languages.contains_key(language) {
+            languages.insert(language.to_string(), FxHashMap::default());
+        }
+        let stems = languages.get_mut(language).expect("inserted above");
+        if stems.len() >= STEMS_CACHED {
+            stems.clear();
+        }
+        f(stems)
+    })
 }
 
 /// A sentence with its byte range in the text it came from.
@@ -92,9 +126,9 @@ pub fn sentences(text: &str) -> Vec<Sentence<'_>> {
 }
 
 /// Stop-word sets by language code, built once per language and kept for the process's life.
-type StopWordCache = std::sync::Mutex<Vec<(String, &'static HashSet<String>)>>;
+type StopWordCache = std::sync::Mutex<Vec<(String, &'static FxHashSet<String>)>>;
 
-fn stop_words_for(language: Option<&str>) -> &'static HashSet<String> {
+fn stop_words_for(language: Option<&str>) -> &'static FxHashSet<String> {
     static CACHE: OnceLock<StopWordCache> = OnceLock::new();
     let code = language.unwrap_or("en").to_string();
     let cache = CACHE.get_or_init(Default::default);
@@ -103,7 +137,7 @@ fn stop_words_for(language: Option<&str>) -> &'static HashSet<String> {
         return set;
     }
     let list = stop_words::lookup(&code).unwrap_or(&[]);
-    let set: &'static HashSet<String> = Box::leak(Box::new(list.iter().map(|w| fold_word(w)).collect()));
+    let set: &'static FxHashSet<String> = Box::leak(Box::new(list.iter().map(|w| fold_word(w)).collect()));
     cache.push((code, set));
     set
 }

@@ -13,7 +13,7 @@ use anyhow::{Context, Result};
 use rayon::prelude::*;
 use serde::Serialize;
 use storyline_cluster::{add_to_centroid, choose_event, tfidf, ClusterConfig, EventCandidate, TermVector};
-use storyline_dedup::{fingerprint, judge, Candidate, DedupConfig, Fingerprint};
+use storyline_dedup::{fingerprint_of_words, judge, Candidate, DedupConfig, Fingerprint};
 use storyline_model::{Article, DuplicateKind, DuplicateRelation, EventId, Skipped};
 use storyline_similarity::ArticleEmbedding;
 use storyline_store::{ArticleStatus, Batch, NewArticle, Store, StoreReader};
@@ -97,7 +97,7 @@ const SEMANTIC_CANDIDATE_LIMIT: usize = 10;
 struct Prepared {
     article: Article,
     fingerprint: Fingerprint,
-    term_counts: HashMap<String, f32>,
+    term_counts: rustc_hash::FxHashMap<String, f32>,
     /// Entity mentions and quotes, when the tagger model is there, with what resolving them
     /// needs that the store does not decide.
     entities: Option<(storyline_entities::Extraction, storyline_entities::ResolutionPlan)>,
@@ -123,7 +123,10 @@ impl Models {
 
     /// Computes everything about the articles that needs no store: fingerprints, terms,
     /// entities and coded events in parallel, then embeddings (the model uses every core).
-    fn prepare(&self, articles: Vec<Article>, options: &IngestOptions) -> Vec<Prepared> {
+    /// Each article comes with its text's [`storyline_text::words`], which dedup and
+    /// clustering both read and screening has split already.
+    fn prepare(&self, arrivals: Vec<(Article, Vec<String>)>, options: &IngestOptions) -> Vec<Prepared> {
+        let (articles, words): (Vec<Article>, Vec<Vec<String>>) = arrivals.into_iter().unzip();
         let embeddings = match &self.semantic {
             Some(semantic) => semantic.embed(&articles),
             None => vec![None; articles.len()],
@@ -131,16 +134,17 @@ impl Models {
         let coder = crate::events::coder(&options.models_dir);
         articles
             .into_par_iter()
+            .zip(words)
             .zip(embeddings)
-            .map(|(article, embedding)| {
+            .map(|((article, words), embedding)| {
                 let entities = self.extractor.as_ref().map(|x| {
                     let extraction = x.extract(&article);
                     let plan = storyline_entities::plan(&extraction);
                     (extraction, plan)
                 });
                 Prepared {
-                    fingerprint: fingerprint(&article, &options.dedup),
-                    term_counts: storyline_cluster::term_counts(&article, &options.cluster),
+                    fingerprint: fingerprint_of_words(&words, &options.dedup),
+                    term_counts: storyline_cluster::term_counts(&article, &words, &options.cluster),
                     events: crate::events::code(&coder, &article, entities.as_ref().map(|(x, _)| x)),
                     entities,
                     embedding,
@@ -290,14 +294,15 @@ fn batch_bounds(files: usize, batch_files: usize) -> impl Iterator<Item = std::o
 /// from the text, so ingesting the same files again finds the same ids.
 ///
 /// `unstored` holds the ids and text hashes of the previous batch, prepared but not yet stored:
-/// an article meets them as it would meet them in the store. Returns the articles kept, and
-/// their ids and text hashes (the next batch's `unstored`).
+/// an article meets them as it would meet them in the store. Returns the articles kept, with
+/// the words their hash was made of, and their ids and text hashes (the next batch's
+/// `unstored`).
 fn screen_arrivals(
     store: &mut Store,
     articles: Vec<Article>,
     unstored: &HashMap<String, u64>,
     report: &mut IngestReport,
-) -> Result<(Vec<Article>, HashMap<String, u64>)> {
+) -> Result<(Vec<(Article, Vec<String>)>, HashMap<String, u64>)> {
     let lookup = store.batch()?; // read only: dropped without commit
     let status_of = |id: &str, hash: u64| -> Result<ArticleStatus> {
         Ok(match unstored.get(id) {
@@ -309,7 +314,8 @@ fn screen_arrivals(
     let mut taken: HashMap<String, u64> = HashMap::new();
     let mut kept = Vec::with_capacity(articles.len());
     for mut article in articles {
-        let hash = storyline_text::normalized_hash(&article.text);
+        let words = storyline_text::words(&article.text);
+        let hash = storyline_text::words_hash(&words);
         let mut status = match taken.get(&article.id) {
             Some(&earlier) if earlier == hash => ArticleStatus::New, // stored as unchanged in turn
             Some(_) => ArticleStatus::Conflict,
@@ -327,7 +333,7 @@ fn screen_arrivals(
             continue;
         }
         taken.insert(article.id.clone(), hash);
-        kept.push(article);
+        kept.push((article, words));
     }
     Ok((kept, taken))
 }
@@ -337,7 +343,14 @@ fn screen_arrivals(
 pub fn ingest_articles(store: &mut Store, articles: Vec<Article>, options: &IngestOptions) -> Result<IngestReport> {
     let mut report = IngestReport { articles: articles.len(), ..Default::default() };
     let models = Models::load(options);
-    let prepared = models.prepare(articles, options);
+    let arrivals = articles
+        .into_iter()
+        .map(|article| {
+            let words = storyline_text::words(&article.text);
+            (article, words)
+        })
+        .collect();
+    let prepared = models.prepare(arrivals, options);
     store_batch(store, None, &prepared, models.semantic.as_deref(), options, &mut report)?;
     Ok(report)
 }
