@@ -34,6 +34,7 @@ pub use storylines::{EventArticle, StorylineSummary, TimelineEntry};
 use std::path::Path;
 
 use rusqlite::Connection;
+use storyline_model::EntityId;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -133,6 +134,23 @@ impl Store {
     /// Starts a batch of writes: one transaction.
     pub fn batch(&mut self) -> Result<Batch<'_>> {
         Ok(Batch::new(self.conn.transaction()?, &self.mentioned))
+    }
+
+    /// SQLite's data version of this connection: it changes when another connection (or
+    /// process) commits, never for this one's own commits.
+    pub fn data_version(&self) -> Result<i64> {
+        Ok(self.conn.pragma_query_value(None, "data_version", |r| r.get(0))?)
+    }
+
+    /// Every entity key with its entity, when the store has no more than `limit` of them.
+    pub fn entity_keys_if_at_most(&self, limit: i64) -> Result<Option<Vec<(String, EntityId)>>> {
+        let count: i64 = self.conn.query_row("SELECT COUNT(*) FROM entity_keys", [], |r| r.get(0))?;
+        if count > limit {
+            return Ok(None);
+        }
+        let mut stmt = self.conn.prepare("SELECT key, entity_id FROM entity_keys")?;
+        let pairs = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+        Ok(Some(pairs))
     }
 }
 

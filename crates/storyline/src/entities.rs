@@ -11,7 +11,7 @@ use anyhow::Result;
 use rustc_hash::FxHashMap;
 use storyline_entities::{resolve, Candidate, EntityIndex, Extraction, Extractor, ResolutionPlan};
 use storyline_model::{ArticleId, Entity, EntityId, Mention, Quote};
-use storyline_store::{Batch, StoreError};
+use storyline_store::{Batch, Store, StoreError};
 
 use crate::loaded::LoadOnce;
 
@@ -38,21 +38,60 @@ pub fn load_extractor(models: &Path) -> Option<Arc<Extractor>> {
     })
 }
 
+/// What resolution learnt of the stored entities in the batches an ingest run committed: the
+/// entities read or written, and the entities filed under each key looked up. Looking keys up
+/// and reading entities again in every batch was a third of resolution's time. It stays true
+/// while nothing but the run writes the store, which [`ResolutionMemory::check`] makes sure
+/// of before each batch.
+#[derive(Default)]
+pub struct ResolutionMemory {
+    known: FxHashMap<EntityId, Candidate>,
+    filed: FxHashMap<String, Vec<EntityId>>,
+    /// Whether `filed` holds every key in the store (a store with few is read whole, so that
+    /// keys new to it are not looked up one by one).
+    complete: bool,
+    /// The store's data version when last checked: it changes when another connection commits.
+    data_version: Option<i64>,
+}
+
+/// Entity keys read whole from a store that has no more.
+const KEYS_READ_WHOLE: i64 = 200_000;
+/// Keys and entities kept before the memory starts over.
+const KEYS_REMEMBERED: usize = 1_000_000;
+const ENTITIES_REMEMBERED: usize = 200_000;
+
+impl ResolutionMemory {
+    /// Forgets everything when another connection wrote the store since the last check (or
+    /// when too much is kept); a store read anew with few keys is then read whole.
+    pub fn check(&mut self, store: &Store) -> Result<()> {
+        let version = store.data_version()?;
+        let full = self.filed.len() > KEYS_REMEMBERED || self.known.len() > ENTITIES_REMEMBERED;
+        if self.data_version == Some(version) && !full {
+            return Ok(());
+        }
+        *self = ResolutionMemory { data_version: Some(version), ..Default::default() };
+        if let Some(pairs) = store.entity_keys_if_at_most(KEYS_READ_WHOLE)? {
+            for (key, id) in pairs {
+                add_id(self.filed.entry(key).or_default(), id);
+            }
+            self.complete = true;
+        }
+        Ok(())
+    }
+}
+
 /// The store as resolution sees it during one batch. It reads through `reads`, one transaction
 /// (the writer's own, or a reader's beside it) and writes nothing there: what the batch
 /// decides (new and changed entities, mentions, quotes) is kept here and written at once by
 /// [`EntityWrites::apply`]. So resolution can run on its own thread while the writer stores
-/// the batch's articles. Entities the batch reads are kept too: a country named in every
-/// article was otherwise read and rewritten for each. Nothing else writes while the batch's
-/// transaction does, so what was read stays true.
+/// the batch's articles. What it reads and decides is kept in `memory`: a country named in
+/// every article was otherwise read and rewritten for each. Nothing else writes while the
+/// batch's transaction does, so what was read stays true.
 pub struct BatchEntities<'b, 'a> {
     reads: &'b Batch<'a>,
-    /// Every entity read or written in this batch, as it now stands.
-    known: FxHashMap<EntityId, Candidate>,
-    /// The entities filed under each key looked up in this batch, with what it filed since.
-    filed: FxHashMap<String, Vec<EntityId>>,
-    /// What the batch filed under keys not looked up yet: the store is read for those only
-    /// when they are.
+    memory: &'b mut ResolutionMemory,
+    /// What the batch filed under keys not looked up yet (when the memory is not complete):
+    /// the store is read for those only when they are.
     filed_unread: FxHashMap<String, Vec<EntityId>>,
     /// The id the next new entity gets.
     next_id: EntityId,
@@ -97,11 +136,10 @@ fn add_id(ids: &mut Vec<EntityId>, id: EntityId) {
 }
 
 impl<'b, 'a> BatchEntities<'b, 'a> {
-    pub fn new(reads: &'b Batch<'a>) -> Result<Self> {
+    pub fn new(reads: &'b Batch<'a>, memory: &'b mut ResolutionMemory) -> Result<Self> {
         Ok(BatchEntities {
             reads,
-            known: FxHashMap::default(),
-            filed: FxHashMap::default(),
+            memory,
             filed_unread: FxHashMap::default(),
             next_id: reads.next_entity_id()?,
             created: BTreeMap::new(),
@@ -121,9 +159,11 @@ impl<'b, 'a> BatchEntities<'b, 'a> {
         Ok(())
     }
 
-    /// What the batch decided.
-    pub fn finish(mut self) -> EntityWrites {
-        let mut now = |id: &EntityId| self.known.remove(id).expect("made or read in this batch").entity;
+    /// What the batch decided. The memory keeps it as well: if the batch is not committed,
+    /// the memory must not be used again.
+    pub fn finish(self) -> EntityWrites {
+        let known = &self.memory.known;
+        let now = |id: &EntityId| known.get(id).expect("made or read in this batch").entity.clone();
         EntityWrites {
             created: self.created.into_iter().map(|(id, keys)| (now(&id), keys)).collect(),
             changed: self.changed.into_iter().map(|(id, keys)| (now(&id), keys)).collect(),
@@ -134,18 +174,20 @@ impl<'b, 'a> BatchEntities<'b, 'a> {
 
     /// The ids filed under any of `keys`: from the store once per key and batch.
     fn filed_under(&mut self, keys: &[String]) -> Result<Vec<EntityId>, StoreError> {
-        let missing: Vec<&str> = keys.iter().filter(|k| !self.filed.contains_key(*k)).map(String::as_str).collect();
+        let filed = &mut self.memory.filed;
+        let missing: Vec<&str> = keys.iter().filter(|k| !filed.contains_key(*k)).map(String::as_str).collect();
         if !missing.is_empty() {
-            let pairs = self.reads.entity_ids_with_keys(&missing)?;
+            let pairs = if self.memory.complete { Vec::new() } else { self.reads.entity_ids_with_keys(&missing)? };
             for key in missing {
                 let filed_here = self.filed_unread.remove(key).unwrap_or_default();
-                self.filed.insert(key.to_string(), filed_here);
+                filed.insert(key.to_string(), filed_here);
             }
             for (key, id) in pairs {
-                add_id(self.filed.entry(key).or_default(), id);
+                add_id(filed.entry(key).or_default(), id);
             }
         }
-        let mut ids: Vec<EntityId> = keys.iter().flat_map(|k| self.filed[k].iter().copied()).collect();
+        let filed = &self.memory.filed;
+        let mut ids: Vec<EntityId> = keys.iter().flat_map(|k| filed[k].iter().copied()).collect();
         ids.sort_unstable();
         ids.dedup();
         Ok(ids)
@@ -154,8 +196,11 @@ impl<'b, 'a> BatchEntities<'b, 'a> {
     /// Files `id` under `keys` here (the store learns them when the batch is written).
     fn file(&mut self, id: EntityId, keys: &[String]) {
         for key in keys {
-            match self.filed.get_mut(key) {
+            match self.memory.filed.get_mut(key) {
                 Some(filed) => add_id(filed, id),
+                None if self.memory.complete => {
+                    self.memory.filed.insert(key.clone(), vec![id]);
+                }
                 None => add_id(self.filed_unread.entry(key.clone()).or_default(), id),
             }
         }
@@ -167,15 +212,16 @@ impl EntityIndex for BatchEntities<'_, '_> {
 
     fn candidates(&mut self, keys: &[String]) -> Result<Vec<EntityId>, StoreError> {
         let mut ids = self.filed_under(keys)?;
-        let unknown: Vec<EntityId> = ids.iter().copied().filter(|id| !self.known.contains_key(id)).collect();
+        let known = &mut self.memory.known;
+        let unknown: Vec<EntityId> = ids.iter().copied().filter(|id| !known.contains_key(id)).collect();
         for entity in self.reads.entities_by_id(&unknown)? {
-            self.known.insert(entity.id, Candidate::new(entity));
+            known.insert(entity.id, Candidate::new(entity));
         }
-        ids.retain(|id| self.known.contains_key(id));
+        ids.retain(|id| known.contains_key(id));
         Ok(ids)
     }
     fn candidate(&self, id: EntityId) -> &Candidate {
-        &self.known[&id]
+        &self.memory.known[&id]
     }
     fn shared_neighbours(
         &self,
@@ -200,17 +246,17 @@ impl EntityIndex for BatchEntities<'_, '_> {
     fn create(&mut self, entity: &Entity, keys: &[String]) -> Result<EntityId, StoreError> {
         let id = self.next_id;
         self.next_id += 1;
-        self.known.insert(id, Candidate::new(Entity { id, ..entity.clone() }));
+        self.memory.known.insert(id, Candidate::new(Entity { id, ..entity.clone() }));
         self.file(id, keys);
         self.created.insert(id, keys.to_vec());
         Ok(id)
     }
     fn update(&mut self, entity: Entity, keys: Option<&[String]>) -> Result<(), StoreError> {
         let id = entity.id;
-        match self.known.get_mut(&id) {
+        match self.memory.known.get_mut(&id) {
             Some(known) => known.replace(entity),
             None => {
-                self.known.insert(id, Candidate::new(entity));
+                self.memory.known.insert(id, Candidate::new(entity));
             }
         }
         if let Some(keys) = keys {
@@ -230,5 +276,54 @@ impl EntityIndex for BatchEntities<'_, '_> {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use storyline_model::EntityType;
+
+    fn person(name: &str) -> Entity {
+        Entity {
+            id: 0,
+            kind: EntityType::Person,
+            name: name.to_string(),
+            aliases: vec![name.to_string()],
+            roles: Vec::new(),
+            disagreements: Vec::new(),
+            country: None,
+            geonameid: None,
+            kind_votes: BTreeMap::new(),
+        }
+    }
+
+    fn store_entity(store: &mut Store, name: &str, key: &str) -> EntityId {
+        let batch = store.batch().unwrap();
+        let id = batch.insert_entity(&person(name), &[key.to_string()]).unwrap();
+        batch.commit().unwrap();
+        id
+    }
+
+    #[test]
+    fn memory_forgets_what_another_connection_changed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store.db");
+        let (mut ours, mut theirs) = (Store::open(&path).unwrap(), Store::open(&path).unwrap());
+        let akar = store_entity(&mut ours, "Hulusi Akar", "sur:akr");
+        let mut memory = ResolutionMemory::default();
+        memory.check(&ours).unwrap();
+        assert!(memory.complete, "a small store is read whole");
+        assert_eq!(memory.filed["sur:akr"], vec![akar]);
+
+        // The run's own commits keep the memory; another writer's clear it.
+        memory.known.insert(akar, Candidate::new(Entity { id: akar, ..person("Hulusi Akar") }));
+        store_entity(&mut ours, "Fayez al-Sarraj", "sur:sr");
+        memory.check(&ours).unwrap();
+        assert!(memory.known.contains_key(&akar));
+        let other = store_entity(&mut theirs, "Heiko Maas", "sur:ms");
+        memory.check(&ours).unwrap();
+        assert!(memory.known.is_empty());
+        assert_eq!(memory.filed["sur:ms"], vec![other]);
     }
 }

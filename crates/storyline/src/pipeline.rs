@@ -19,7 +19,7 @@ use storyline_similarity::ArticleEmbedding;
 use storyline_store::{ArticleStatus, Batch, NewArticle, Store, StoreReader};
 use storyline_story::{link_score, EventProfile, StorylineConfig};
 
-use crate::entities::{BatchEntities, EntityWrites};
+use crate::entities::{BatchEntities, EntityWrites, ResolutionMemory};
 use crate::semantic::{self, Semantic};
 
 /// Settings of one ingest run.
@@ -195,13 +195,15 @@ pub fn ingest_paths(
         };
         // Entity resolution reads through a second connection while this one writes.
         let mut reader = store.reader()?;
+        let mut memory = ResolutionMemory::default();
         let mut store_prepared = |(prepared, files_in_batch): (Vec<Prepared>, usize),
                                   store: &mut Store,
                                   report: &mut IngestReport,
                                   done: &mut IngestProgress|
          -> Result<()> {
             let storing = std::time::Instant::now();
-            store_batch(store, reader.as_mut(), &prepared, models.semantic.as_deref(), options, report)?;
+            let resolution = Resolution { reader: reader.as_mut(), memory: &mut memory };
+            store_batch(store, resolution, &prepared, models.semantic.as_deref(), options, report)?;
             // Where a run's time goes: waiting on preparation (above), or storing (the one writer).
             tracing::debug!(
                 articles = prepared.len(),
@@ -351,8 +353,16 @@ pub fn ingest_articles(store: &mut Store, articles: Vec<Article>, options: &Inge
         })
         .collect();
     let prepared = models.prepare(arrivals, options);
-    store_batch(store, None, &prepared, models.semantic.as_deref(), options, &mut report)?;
+    let resolution = Resolution { reader: None, memory: &mut ResolutionMemory::default() };
+    store_batch(store, resolution, &prepared, models.semantic.as_deref(), options, &mut report)?;
     Ok(report)
+}
+
+/// Where a batch's entities are resolved: through a reader of the store file, or on the
+/// writer's own transaction; with what the run's earlier batches learnt of the entities.
+struct Resolution<'r> {
+    reader: Option<&'r mut StoreReader>,
+    memory: &'r mut ResolutionMemory,
 }
 
 /// Stores prepared articles in arrival order as one transaction: all of them or none.
@@ -363,17 +373,21 @@ pub fn ingest_articles(store: &mut Store, articles: Vec<Article>, options: &Inge
 /// one (a store in memory) it runs first, here, reading the same.
 fn store_batch(
     store: &mut Store,
-    reader: Option<&mut StoreReader>,
+    Resolution { reader, memory }: Resolution,
     prepared: &[Prepared],
     semantic: Option<&Semantic>,
     options: &IngestOptions,
     report: &mut IngestReport,
 ) -> Result<()> {
+    let with_entities = prepared.iter().any(|item| item.entities.is_some());
+    if with_entities {
+        memory.check(store)?;
+    }
     let batch = store.batch()?;
-    let statuses = arrival_statuses(&batch, prepared)?;
-    let resolve_entities = |reads: &Batch| -> Result<EntityWrites> {
-        let mut entities = BatchEntities::new(reads)?;
-        for (item, status) in prepared.iter().zip(&statuses) {
+    let statuses = &arrival_statuses(&batch, prepared)?;
+    let mut resolve_entities = move |reads: &Batch| -> Result<EntityWrites> {
+        let mut entities = BatchEntities::new(reads, memory)?;
+        for (item, status) in prepared.iter().zip(statuses) {
             if let (ArticleStatus::New, Some((found, plan))) = (status, &item.entities) {
                 entities
                     .resolve(&item.article.id, found, plan)
@@ -384,17 +398,16 @@ fn store_batch(
     };
     let store_articles = |report: &mut IngestReport| -> Result<std::collections::BTreeSet<EventId>> {
         let mut touched = std::collections::BTreeSet::new();
-        for (item, status) in prepared.iter().zip(&statuses) {
+        for (item, status) in prepared.iter().zip(statuses) {
             let event = store_article(&batch, status, item, semantic, options, report)
                 .with_context(|| format!("storing article {}", item.article.id))?;
             touched.extend(event);
         }
         Ok(touched)
     };
-    let with_entities = prepared.iter().any(|item| item.entities.is_some());
     let (touched, entities) = match reader {
         Some(reader) if with_entities => std::thread::scope(|scope| -> Result<_> {
-            let resolving = scope.spawn(|| resolve_entities(&reader.batch()?));
+            let resolving = scope.spawn(move || resolve_entities(&reader.batch()?));
             let touched = store_articles(report);
             let entities = resolving.join().map_err(|_| anyhow::anyhow!("resolving entities panicked"))?;
             Ok((touched?, entities?))
