@@ -244,7 +244,8 @@ impl Batch<'_> {
         Ok(id)
     }
 
-    /// Replaces a stored entity, and the keys it is filed under when `keys` is given.
+    /// Replaces a stored entity, and files it under `keys` too when given. An entity's keys
+    /// only grow (its aliases, kinds and codes are only ever added to), so none is removed.
     pub fn update_entity(&self, entity: &Entity, keys: Option<&[String]>) -> Result<()> {
         self.tx()
             .prepare_cached(
@@ -263,7 +264,6 @@ impl Batch<'_> {
                 to_json(&entity.kind_votes),
             ])?;
         let Some(keys) = keys else { return Ok(()) };
-        self.tx().prepare_cached("DELETE FROM entity_keys WHERE entity_id = ?1")?.execute([entity.id])?;
         self.file_entity(entity.id, keys)
     }
 

@@ -98,8 +98,9 @@ CREATE TABLE IF NOT EXISTS entities (
     kind_votes TEXT NOT NULL       -- JSON {type: mentions}
 );
 -- Normalised names, surname skeletons, acronyms, country codes: candidates for resolution.
+-- Keys are only ever added, so nothing looks them up by entity (an index for that cost ingest time).
 CREATE TABLE IF NOT EXISTS entity_keys (key TEXT NOT NULL, entity_id INTEGER NOT NULL, PRIMARY KEY (key, entity_id)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS entity_keys_entity ON entity_keys(entity_id);
+DROP INDEX IF EXISTS entity_keys_entity;
 -- Byte spans and sentence indexes point into the article's full text (title, blank line, body).
 CREATE TABLE IF NOT EXISTS mentions (
     article_id TEXT NOT NULL, entity_id INTEGER, text TEXT NOT NULL, kind TEXT NOT NULL,
