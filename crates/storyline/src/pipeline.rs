@@ -5,9 +5,9 @@
 //! A batch commits whole or not at all, and re-ingesting skips what is already stored, so an
 //! interrupted ingest is completed by running it again.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{mpsc, Arc};
 
 use anyhow::{Context, Result};
 use rayon::prelude::*;
@@ -77,6 +77,9 @@ pub struct IngestReport {
     /// Inputs that did not become articles, each with its reason.
     pub skipped: Vec<Skipped>,
 }
+
+/// Batches prepared ahead of the one being stored.
+const PREPARED_AHEAD: usize = 2;
 
 /// How many of an article's strongest terms the republication-candidate index keeps, and how
 /// many of them a candidate must share.
@@ -168,10 +171,11 @@ pub fn ingest_paths(
     progress(done);
     let models = Models::load(options);
 
-    // Three stages overlap: a reader thread parses batch N + 2, the workers prepare batch N + 1,
-    // and this thread stores batch N (SQLite has one writer). Reading here instead made the
-    // writer queue behind the workers' preparation for the pool. Batch N + 1 is screened before
-    // batch N is stored, so it is screened against batch N's ids as well as the store.
+    // Three stages overlap: a reader thread parses batch N + 3, the workers prepare batches N + 1
+    // and N + 2 (one after the other), and this thread stores batch N (SQLite has one writer).
+    // Reading here instead made the writer queue behind the workers' preparation for the pool.
+    // Batches are screened before the ones ahead of them are stored, so against their ids as
+    // well as the store.
     std::thread::scope(|scope| -> Result<()> {
         let (read_tx, read_rx) = std::sync::mpsc::sync_channel::<(Vec<Result<Article, Skipped>>, usize)>(1);
         let files = &files;
@@ -214,42 +218,60 @@ pub fn ingest_paths(
             progress(*done);
             Ok(())
         };
-        let mut pending: Option<Preparing> = None;
-        let mut unstored: HashMap<String, u64> = HashMap::new();
+        // Preparations under way, oldest first. Each starts when the one before it is ready, so
+        // the batch the writer waits for has the workers; two ahead, the workers always have a
+        // batch to prepare while the writer stores.
+        let mut preparing: VecDeque<Preparing> = VecDeque::new();
+        // The ids and text hashes of the batches screened and not yet stored, oldest first.
+        let mut unstored: VecDeque<HashMap<String, u64>> = VecDeque::new();
+        let mut previous_ready: Option<mpsc::Receiver<()>> = None;
         for (parsed, files_in_batch) in read_rx {
             let articles_read: Vec<Article> =
                 parsed.into_iter().filter_map(|item| item.map_err(|skip| report.skipped.push(skip)).ok()).collect();
             report.articles += articles_read.len();
             done.articles_done += articles_read.len();
             let (articles, kept) = screen_arrivals(store, articles_read, &unstored, &mut report)?;
-            unstored = kept;
-            // One batch is prepared at a time: the next starts when the one before is ready, so
-            // it never takes the workers from the batch the writer is waiting for.
-            let ready = pending.take().map(finish_preparing).transpose()?;
+            unstored.push_back(kept);
+            let ready = match preparing.len() {
+                PREPARED_AHEAD => preparing.pop_front().map(finish_preparing).transpose()?,
+                _ => None,
+            };
+            let (ready_tx, ready_rx) = mpsc::channel();
+            let previous = previous_ready.replace(ready_rx);
             let models = &models;
-            let preparing = scope.spawn(move || models.prepare(articles, options));
-            pending = Some((preparing, files_in_batch));
+            let handle = scope.spawn(move || {
+                if let Some(previous) = previous {
+                    let _ = previous.recv(); // ready, or failed: either way the workers are free
+                }
+                let prepared = models.prepare(articles, options);
+                let _ = ready_tx.send(());
+                prepared
+            });
+            preparing.push_back((handle, files_in_batch));
             if let Some(ready) = ready {
                 store_prepared(ready, store, &mut report, &mut done)?;
+                unstored.pop_front();
             }
         }
-        match pending.map(finish_preparing).transpose()? {
-            Some(ready) => store_prepared(ready, store, &mut report, &mut done),
-            None => Ok(()),
+        while let Some(batch) = preparing.pop_front() {
+            store_prepared(finish_preparing(batch)?, store, &mut report, &mut done)?;
         }
+        Ok(())
     })?;
     Ok(report)
 }
 
-/// Lowers the calling thread's priority (Linux's nice value is per thread). Ingest stores on
-/// one thread (SQLite has one writer) while the others read and prepare the next batches; with
-/// every core busy, the writer would get only its share of one and hold everything up. The
-/// rayon workers and the reader call this, so the writer runs whenever it can.
+/// Lowers the calling thread's priority to the lowest (Linux's nice value is per thread).
+/// Ingest stores on one thread (SQLite has one writer) while the others read and prepare the
+/// next batches; with every core busy, the writer would get only its share of one and hold
+/// everything up. The rayon workers and the reader call this, so the writer runs whenever it
+/// can and they take what is left (at nice 10 they still slowed it: `bench ingest` with
+/// entities ran 2–3 % longer).
 pub fn lower_thread_priority() {
     #[cfg(target_os = "linux")]
     // SAFETY: setpriority only changes the calling thread's nice value; who = 0 names it.
     unsafe {
-        libc::setpriority(libc::PRIO_PROCESS, 0, 10);
+        libc::setpriority(libc::PRIO_PROCESS, 0, 19);
     }
 }
 
@@ -295,19 +317,19 @@ fn batch_bounds(files: usize, batch_files: usize) -> impl Iterator<Item = std::o
 /// folders often hold files of the same name, and neither should be lost. The suffix comes
 /// from the text, so ingesting the same files again finds the same ids.
 ///
-/// `unstored` holds the ids and text hashes of the previous batch, prepared but not yet stored:
+/// `unstored` holds the ids and text hashes of the batches ahead, screened but not yet stored:
 /// an article meets them as it would meet them in the store. Returns the articles kept, with
 /// the words their hash was made of, and their ids and text hashes (the next batch's
 /// `unstored`).
 fn screen_arrivals(
     store: &mut Store,
     articles: Vec<Article>,
-    unstored: &HashMap<String, u64>,
+    unstored: &VecDeque<HashMap<String, u64>>,
     report: &mut IngestReport,
 ) -> Result<(Vec<(Article, Vec<String>)>, HashMap<String, u64>)> {
     let lookup = store.batch()?; // read only: dropped without commit
     let status_of = |id: &str, hash: u64| -> Result<ArticleStatus> {
-        Ok(match unstored.get(id) {
+        Ok(match unstored.iter().find_map(|batch| batch.get(id)) {
             Some(&stored) if stored == hash => ArticleStatus::Unchanged,
             Some(_) => ArticleStatus::Conflict,
             None => lookup.article_status(id, hash)?,
