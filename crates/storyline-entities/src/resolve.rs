@@ -40,9 +40,14 @@ pub trait EntityIndex {
     /// Articles that mention `id` by the surface form `form`.
     fn articles_with_form(&mut self, id: EntityId, form: &str) -> Result<Vec<ArticleId>, Self::Error>;
     /// Stores a new entity (its `id` is ignored) filed under `keys`; returns its id.
-    fn create(&mut self, entity: &Entity, keys: &[String]) -> Result<EntityId, Self::Error>;
-    /// Replaces a stored entity, and its keys when `keys` is given (`None`: they did not change).
-    fn update(&mut self, entity: Entity, keys: Option<&[String]>) -> Result<(), Self::Error>;
+    fn create(&mut self, candidate: Candidate, keys: &[String]) -> Result<EntityId, Self::Error>;
+    /// Changes the stored entity `id` in place by `change`, which returns the entity's keys
+    /// when they changed.
+    fn update(
+        &mut self,
+        id: EntityId,
+        change: &mut dyn FnMut(&mut Candidate) -> Option<Vec<String>>,
+    ) -> Result<(), Self::Error>;
 }
 
 /// A stored entity with its aliases' name keys and words, worked out once: an entity named in
@@ -51,8 +56,9 @@ pub trait EntityIndex {
 #[derive(Debug, Clone)]
 pub struct Candidate {
     pub entity: Entity,
-    /// Each alias's name key, as the entity's kind files it.
+    /// Each alias's name key, as `keys_kind` files it.
     alias_keys: Vec<String>,
+    keys_kind: EntityType,
     /// Each alias's words.
     alias_words: Vec<Vec<String>>,
 }
@@ -60,18 +66,43 @@ pub struct Candidate {
 impl Candidate {
     pub fn new(entity: Entity) -> Candidate {
         let alias_words = words_of(&entity.aliases);
-        let alias_keys = entity.aliases.iter().zip(&alias_words).map(|(f, w)| form_key(entity.kind, f, w)).collect();
-        Candidate { entity, alias_keys, alias_words }
+        Candidate::with_words(entity, alias_words)
     }
 
-    /// The entity as it now stands; what was worked out is kept when its names did not change
-    /// (aliases are only ever added).
-    pub fn replace(&mut self, entity: Entity) {
-        if entity.kind == self.entity.kind && entity.aliases.len() == self.entity.aliases.len() {
-            self.entity = entity;
-        } else {
-            *self = Candidate::new(entity);
+    /// A candidate whose aliases' words are at hand.
+    fn with_words(entity: Entity, alias_words: Vec<Vec<String>>) -> Candidate {
+        let mut candidate = Candidate { keys_kind: entity.kind, entity, alias_keys: Vec::new(), alias_words };
+        candidate.refresh();
+        candidate
+    }
+
+    /// Works out what is new of the entity's names: aliases are only ever added, and its
+    /// kind decides how they are filed.
+    fn refresh(&mut self) {
+        let e = &self.entity;
+        for form in &e.aliases[self.alias_words.len()..] {
+            self.alias_words.push(name_words(form));
         }
+        if self.keys_kind != e.kind {
+            self.alias_keys.clear();
+            self.keys_kind = e.kind;
+        }
+        for (form, words) in e.aliases.iter().zip(&self.alias_words).skip(self.alias_keys.len()) {
+            self.alias_keys.push(form_key(e.kind, form, words));
+        }
+    }
+
+    /// The keys the entity is filed and looked up under.
+    pub fn filing_keys(&self) -> Vec<String> {
+        let e = &self.entity;
+        let mut all = keys_with_words(e.kind, &e.aliases, &self.alias_words, e.country.as_deref(), e.geonameid);
+        // Filed under its other kinds too, so that a mislabelled mention still finds it.
+        for (&kind, _) in e.kind_votes.iter().filter(|(k, _)| **k != e.kind) {
+            all.extend(keys_with_words(kind, &e.aliases, &self.alias_words, None, None));
+        }
+        all.sort();
+        all.dedup();
+        all
     }
 }
 
@@ -151,19 +182,6 @@ fn keys_with_words(
     keys.sort();
     keys.dedup();
     keys
-}
-
-/// The keys of a stored entity.
-pub fn entity_keys(e: &Entity) -> Vec<String> {
-    let words = words_of(&e.aliases);
-    let mut all = keys_with_words(e.kind, &e.aliases, &words, e.country.as_deref(), e.geonameid);
-    // Filed under its other kinds too, so that a mislabelled mention still finds it.
-    for (&kind, _) in e.kind_votes.iter().filter(|(k, _)| **k != e.kind) {
-        all.extend(keys_with_words(kind, &e.aliases, &words, None, None));
-    }
-    all.sort();
-    all.dedup();
-    all
 }
 
 /// How well two persons' names fit.
@@ -507,30 +525,36 @@ pub fn resolve<I: EntityIndex>(
         }
         let id = match decision {
             Decision::New => {
-                let entity = new_entity(doc);
-                index.create(&entity, &entity_keys(&entity))?
+                let candidate = Candidate::with_words(new_entity(doc), planned.form_words.clone());
+                let keys = candidate.filing_keys();
+                index.create(candidate, &keys)?
             }
             Decision::Join { id, disagreement } => {
-                let Some(mut stored) = candidates.into_iter().find(|c| c.entity.id == id).map(|c| c.entity.clone())
-                else {
+                if !candidates.iter().any(|c| c.entity.id == id) {
                     continue;
-                };
-                // What the keys are made of; most joins add nothing to it and keep the keys.
-                let key_inputs =
-                    |e: &Entity| (e.aliases.len(), e.kind, e.country.clone(), e.geonameid, e.kind_votes.len());
-                let inputs_before = key_inputs(&stored);
-                if let Some((old, new)) = disagreement {
-                    let old_form = stored.aliases.iter().find(|a| given_part(a) == old).cloned().unwrap_or_default();
-                    let old_articles = index.articles_with_form(id, &old_form)?;
-                    record_disagreement(
-                        &mut stored,
-                        "given name",
-                        vec![(old, old_articles), (new, vec![article.clone()])],
-                    );
                 }
-                merge(&mut stored, doc);
-                let keys = (key_inputs(&stored) != inputs_before).then(|| entity_keys(&stored));
-                index.update(stored, keys.as_deref())?;
+                let mut disagreement = match disagreement {
+                    Some((old, new)) => {
+                        let stored = &index.candidate(id).entity;
+                        let old_form =
+                            stored.aliases.iter().find(|a| given_part(a) == old).cloned().unwrap_or_default();
+                        let old_articles = index.articles_with_form(id, &old_form)?;
+                        Some(vec![(old, old_articles), (new, vec![article.clone()])])
+                    }
+                    None => None,
+                };
+                index.update(id, &mut |stored: &mut Candidate| {
+                    // What the keys are made of; most joins add nothing to it and keep the keys.
+                    let key_inputs =
+                        |e: &Entity| (e.aliases.len(), e.kind, e.country.clone(), e.geonameid, e.kind_votes.len());
+                    let inputs_before = key_inputs(&stored.entity);
+                    if let Some(values) = disagreement.take() {
+                        record_disagreement(&mut stored.entity, "given name", values);
+                    }
+                    merge(&mut stored.entity, doc);
+                    stored.refresh();
+                    (key_inputs(&stored.entity) != inputs_before).then(|| stored.filing_keys())
+                })?;
                 id
             }
         };

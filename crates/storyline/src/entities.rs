@@ -243,22 +243,22 @@ impl EntityIndex for BatchEntities<'_, '_> {
         }
         Ok(articles)
     }
-    fn create(&mut self, entity: &Entity, keys: &[String]) -> Result<EntityId, StoreError> {
+    fn create(&mut self, mut candidate: Candidate, keys: &[String]) -> Result<EntityId, StoreError> {
         let id = self.next_id;
         self.next_id += 1;
-        self.memory.known.insert(id, Candidate::new(Entity { id, ..entity.clone() }));
+        candidate.entity.id = id;
+        self.memory.known.insert(id, candidate);
         self.file(id, keys);
         self.created.insert(id, keys.to_vec());
         Ok(id)
     }
-    fn update(&mut self, entity: Entity, keys: Option<&[String]>) -> Result<(), StoreError> {
-        let id = entity.id;
-        match self.memory.known.get_mut(&id) {
-            Some(known) => known.replace(entity),
-            None => {
-                self.memory.known.insert(id, Candidate::new(entity));
-            }
-        }
+    fn update(
+        &mut self,
+        id: EntityId,
+        change: &mut dyn FnMut(&mut Candidate) -> Option<Vec<String>>,
+    ) -> Result<(), StoreError> {
+        let keys = change(self.memory.known.get_mut(&id).expect("a candidate of this batch"));
+        let keys = keys.as_deref();
         if let Some(keys) = keys {
             self.file(id, keys);
         }
