@@ -3,9 +3,6 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use rust_stemmers::{Algorithm, Stemmer};
-use rustc_hash::FxHashMap;
-
 use crate::actors::{words, Word};
 use crate::PloverType;
 
@@ -44,37 +41,14 @@ pub struct Trigger {
     pub weight: usize,
 }
 
-fn stemmer() -> &'static Stemmer {
-    static STEMMER: OnceLock<Stemmer> = OnceLock::new();
-    STEMMER.get_or_init(|| Stemmer::create(Algorithm::English))
+/// Calls `f` with the English stem of each word (this thread's, kept as they are made).
+fn with_stems<R>(words: &[Word], f: impl FnOnce(&[&str]) -> R) -> R {
+    let texts: Vec<&str> = words.iter().map(|w| w.text).collect();
+    storyline_text::with_stems("en", |stems| f(&stems.of(&texts))).expect("English has a stemmer")
 }
 
 pub(crate) fn stem(word: &str) -> String {
-    let lower = word.to_lowercase().replace('’', "'");
-    stemmer().stem(&lower).into_owned()
-}
-
-/// Words whose stems a thread keeps before it starts over.
-const STEMS_CACHED: usize = 100_000;
-
-/// Calls `f` with the stem of each word. Stemming was a large part of coding an article, and
-/// news repeats its words, so each thread keeps the stems it made.
-fn with_stems<R>(words: &[Word], f: impl FnOnce(&[&str]) -> R) -> R {
-    thread_local! {
-        static STEMS: std::cell::RefCell<FxHashMap<String, Box<str>>> = std::cell::RefCell::default();
-    }
-    STEMS.with_borrow_mut(|cache| {
-        if cache.len() >= STEMS_CACHED {
-            cache.clear();
-        }
-        for w in words {
-            if !cache.contains_key(w.text) {
-                cache.insert(w.text.to_string(), stem(w.text).into());
-            }
-        }
-        let stems: Vec<&str> = words.iter().map(|w| &*cache[w.text]).collect();
-        f(&stems)
-    })
+    storyline_text::with_stems("en", |stems| stems.of(&[word])[0].to_string()).expect("English has a stemmer")
 }
 
 /// The patterns, and for each stem the patterns that begin with it.

@@ -59,44 +59,57 @@ pub fn content_terms(text: &str, language: Option<&str>) -> Vec<String> {
 /// [`content_terms`] of a text whose [`words`] are already at hand.
 pub fn content_terms_of(words: &[String], language: Option<&str>) -> Vec<String> {
     let stop = stop_words_for(language);
-    let kept = words
+    let kept: Vec<&str> = words
         .iter()
+        .map(String::as_str)
         .filter(|w| w.chars().count() > 1 && !w.chars().all(|c| c.is_numeric()))
-        .filter(|w| !stop.contains(w.as_str()));
-    match language.and_then(stemmer_for) {
-        Some(stemmer) => with_stems(language.unwrap_or_default(), |stems| {
-            kept.map(|w| match stems.get(w.as_str()) {
-                Some(stem) => stem.clone(),
-                None => {
-                    let stem = stemmer.stem(w).into_owned();
-                    stems.insert(w.clone(), stem.clone());
-                    stem
-                }
-            })
-            .collect()
-        }),
-        None => kept.cloned().collect(),
-    }
+        .filter(|w| !stop.contains(*w))
+        .collect();
+    let stemmed =
+        language.and_then(|code| with_stems(code, |stems| stems.of(&kept).iter().map(|s| s.to_string()).collect()));
+    stemmed.unwrap_or_else(|| kept.iter().map(|w| w.to_string()).collect())
 }
 
 /// Words whose stems a thread keeps, per language, before it starts over.
 const STEMS_CACHED: usize = 100_000;
 
-/// Calls `f` with this thread's stems of `language`. Snowball stemming was a third of term
-/// counting, and news repeats its words.
-fn with_stems<R>(language: &str, f: impl FnOnce(&mut FxHashMap<String, String>) -> R) -> R {
+/// A thread's stems of one language, kept as they are made: Snowball stemming was a third of
+/// term counting and a large part of event coding, and news repeats its words.
+pub struct Stems {
+    stemmer: Stemmer,
+    kept: FxHashMap<String, Box<str>>,
+}
+
+impl Stems {
+    /// The stem of each of `words`. A word is lowercased, with its typographic apostrophes
+    /// unified, before it is stemmed, so a [`fold_word`] word is stemmed as it is.
+    pub fn of(&mut self, words: &[&str]) -> Vec<&str> {
+        for word in words {
+            if !self.kept.contains_key(*word) {
+                let lower = word.to_lowercase().replace('’', "'");
+                self.kept.insert(word.to_string(), self.stemmer.stem(&lower).into());
+            }
+        }
+        words.iter().map(|word| &*self.kept[*word]).collect()
+    }
+}
+
+/// Calls `f` with this thread's [`Stems`] of `language` (a language code), or returns `None`
+/// when the language has no Snowball stemmer.
+pub fn with_stems<R>(language: &str, f: impl FnOnce(&mut Stems) -> R) -> Option<R> {
     thread_local! {
-        static STEMS: std::cell::RefCell<FxHashMap<String, FxHashMap<String, String>>> = Default::default();
+        static STEMS: std::cell::RefCell<FxHashMap<String, Stems>> = Default::default();
     }
     STEMS.with_borrow_mut(|languages| {
         if !languages.contains_key(language) {
-            languages.insert(language.to_string(), FxHashMap::default());
+            let stemmer = stemmer_for(language)?;
+            languages.insert(language.to_string(), Stems { stemmer, kept: FxHashMap::default() });
         }
         let stems = languages.get_mut(language).expect("inserted above");
-        if stems.len() >= STEMS_CACHED {
-            stems.clear();
+        if stems.kept.len() >= STEMS_CACHED {
+            stems.kept.clear();
         }
-        f(stems)
+        Some(f(stems))
     })
 }
 
