@@ -73,15 +73,17 @@ pub struct Fingerprint {
 
 /// Computes an article's fingerprint.
 pub fn fingerprint(article: &Article, config: &DedupConfig) -> Fingerprint {
-    fingerprint_of_words(&storyline_text::words(&article.text), config)
+    let words = storyline_text::words(&article.text);
+    fingerprint_of_words(&words, storyline_text::words_hash(&words), config)
 }
 
-/// The fingerprint of an article whose text's [`storyline_text::words`] are at hand.
-pub fn fingerprint_of_words(words: &[String], config: &DedupConfig) -> Fingerprint {
+/// The fingerprint of an article whose text's [`storyline_text::words`] and their
+/// [`storyline_text::words_hash`] are at hand.
+pub fn fingerprint_of_words(words: &[String], text_hash: u64, config: &DedupConfig) -> Fingerprint {
     let hasher = MinHasher::new(config.bands * config.rows_per_band);
     let minhash = hasher.signature(words, config.shingle_size);
     let band_keys = minhash::band_keys(&minhash, config.rows_per_band);
-    Fingerprint { text_hash: storyline_text::words_hash(words), minhash, band_keys }
+    Fingerprint { text_hash, minhash, band_keys }
 }
 
 /// One side of a candidate pair.

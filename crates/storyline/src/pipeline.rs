@@ -96,6 +96,22 @@ const EVENT_CANDIDATE_LIMIT: usize = 50;
 /// Candidate events from the ANN index over event centroids.
 const SEMANTIC_CANDIDATE_LIMIT: usize = 10;
 
+/// An article as screening keeps it: with its text's words and their hash, which dedup and
+/// clustering read too.
+struct Arrival {
+    article: Article,
+    words: Vec<String>,
+    text_hash: u64,
+}
+
+impl Arrival {
+    fn new(article: Article) -> Arrival {
+        let words = storyline_text::words(&article.text);
+        let text_hash = storyline_text::words_hash(&words);
+        Arrival { article, words, text_hash }
+    }
+}
+
 /// An article with everything computed before it meets the store.
 struct Prepared {
     article: Article,
@@ -126,10 +142,9 @@ impl Models {
 
     /// Computes everything about the articles that needs no store: fingerprints, terms,
     /// entities and coded events in parallel, then embeddings (the model uses every core).
-    /// Each article comes with its text's [`storyline_text::words`], which dedup and
-    /// clustering both read and screening has split already.
-    fn prepare(&self, arrivals: Vec<(Article, Vec<String>)>, options: &IngestOptions) -> Vec<Prepared> {
-        let (articles, words): (Vec<Article>, Vec<Vec<String>>) = arrivals.into_iter().unzip();
+    fn prepare(&self, arrivals: Vec<Arrival>, options: &IngestOptions) -> Vec<Prepared> {
+        let (articles, words): (Vec<Article>, Vec<(Vec<String>, u64)>) =
+            arrivals.into_iter().map(|a| (a.article, (a.words, a.text_hash))).unzip();
         let embeddings = match &self.semantic {
             Some(semantic) => semantic.embed(&articles),
             None => vec![None; articles.len()],
@@ -139,14 +154,14 @@ impl Models {
             .into_par_iter()
             .zip(words)
             .zip(embeddings)
-            .map(|((article, words), embedding)| {
+            .map(|((article, (words, text_hash)), embedding)| {
                 let entities = self.extractor.as_ref().map(|x| {
                     let extraction = x.extract(&article);
                     let plan = storyline_entities::plan(&extraction);
                     (extraction, plan)
                 });
                 Prepared {
-                    fingerprint: fingerprint_of_words(&words, &options.dedup),
+                    fingerprint: fingerprint_of_words(&words, text_hash, &options.dedup),
                     term_counts: storyline_cluster::term_counts(&article, &words, &options.cluster),
                     events: crate::events::code(&coder, &article, entities.as_ref().map(|(x, _)| x)),
                     entities,
@@ -318,15 +333,14 @@ fn batch_bounds(files: usize, batch_files: usize) -> impl Iterator<Item = std::o
 /// from the text, so ingesting the same files again finds the same ids.
 ///
 /// `unstored` holds the ids and text hashes of the batches ahead, screened but not yet stored:
-/// an article meets them as it would meet them in the store. Returns the articles kept, with
-/// the words their hash was made of, and their ids and text hashes (the next batch's
-/// `unstored`).
+/// an article meets them as it would meet them in the store. Returns the articles kept, and
+/// their ids and text hashes (to be `unstored` for the batches after them).
 fn screen_arrivals(
     store: &mut Store,
     articles: Vec<Article>,
     unstored: &VecDeque<HashMap<String, u64>>,
     report: &mut IngestReport,
-) -> Result<(Vec<(Article, Vec<String>)>, HashMap<String, u64>)> {
+) -> Result<(Vec<Arrival>, HashMap<String, u64>)> {
     let lookup = store.batch()?; // read only: dropped without commit
     let status_of = |id: &str, hash: u64| -> Result<ArticleStatus> {
         Ok(match unstored.iter().find_map(|batch| batch.get(id)) {
@@ -337,9 +351,9 @@ fn screen_arrivals(
     };
     let mut taken: HashMap<String, u64> = HashMap::new();
     let mut kept = Vec::with_capacity(articles.len());
-    for mut article in articles {
-        let words = storyline_text::words(&article.text);
-        let hash = storyline_text::words_hash(&words);
+    for article in articles {
+        let mut arrival = Arrival::new(article);
+        let (article, hash) = (&mut arrival.article, arrival.text_hash);
         let mut status = match taken.get(&article.id) {
             Some(&earlier) if earlier == hash => ArticleStatus::New, // stored as unchanged in turn
             Some(_) => ArticleStatus::Conflict,
@@ -357,7 +371,7 @@ fn screen_arrivals(
             continue;
         }
         taken.insert(article.id.clone(), hash);
-        kept.push((article, words));
+        kept.push(arrival);
     }
     Ok((kept, taken))
 }
@@ -367,14 +381,7 @@ fn screen_arrivals(
 pub fn ingest_articles(store: &mut Store, articles: Vec<Article>, options: &IngestOptions) -> Result<IngestReport> {
     let mut report = IngestReport { articles: articles.len(), ..Default::default() };
     let models = Models::load(options);
-    let arrivals = articles
-        .into_iter()
-        .map(|article| {
-            let words = storyline_text::words(&article.text);
-            (article, words)
-        })
-        .collect();
-    let prepared = models.prepare(arrivals, options);
+    let prepared = models.prepare(articles.into_iter().map(Arrival::new).collect(), options);
     let resolution = Resolution { reader: None, memory: &mut ResolutionMemory::default() };
     store_batch(store, resolution, &prepared, models.semantic.as_deref(), options, &mut report)?;
     Ok(report)
