@@ -51,9 +51,9 @@ impl Gazetteer {
             let mut names = names.split(';').filter(|n| !n.is_empty());
             let Some(canonical) = names.next() else { continue };
             g.country_names.insert(code.to_string(), canonical.to_string());
-            for name in std::iter::once(canonical).chain(names) {
-                g.note_first_word(&fold(name));
-                g.countries.insert(fold(name), code.to_string());
+            for name in std::iter::once(canonical).chain(names).map(fold) {
+                g.note_first_word(&name);
+                g.countries.insert(name, code.to_string());
             }
             for adjective in adjectives.unwrap_or("").split(';').filter(|a| !a.is_empty()) {
                 g.adjectives.insert(fold(adjective), code.to_string());
@@ -62,7 +62,6 @@ impl Gazetteer {
         g
     }
 
-    /// The built-in list, plus `places.tsv` from `dir` when it exists.
     fn note_first_word(&mut self, country_name: &str) {
         if let Some((first, _)) = country_name.split_once(' ') {
             self.country_first_words.insert(first.to_string());
@@ -74,6 +73,7 @@ impl Gazetteer {
         self.country_first_words.contains(word)
     }
 
+    /// The built-in list, plus `places.tsv` from `dir` when it exists.
     pub fn load(dir: &Path) -> Result<Gazetteer, EntitiesError> {
         let mut g = Gazetteer::built_in();
         let path = dir.join("entities").join("places.tsv");
@@ -98,8 +98,9 @@ impl Gazetteer {
                     if is_non_latin(name) {
                         self.non_latin.entry(inflection_key(name)).or_insert(place);
                     } else {
-                        self.note_first_word(&fold(name));
-                        self.countries.entry(fold(name)).or_insert_with(|| id.to_string());
+                        let name = fold(name);
+                        self.note_first_word(&name);
+                        self.countries.entry(name).or_insert_with(|| id.to_string());
                     }
                 }
                 "adjective" => {

@@ -95,10 +95,10 @@ impl Candidate {
     /// The keys the entity is filed and looked up under.
     pub fn filing_keys(&self) -> Vec<String> {
         let e = &self.entity;
-        let mut all = keys_with_words(e.kind, &e.aliases, &self.alias_words, e.country.as_deref(), e.geonameid);
+        let mut all = keys(e.kind, &e.aliases, &self.alias_words, e.country.as_deref(), e.geonameid);
         // Filed under its other kinds too, so that a mislabelled mention still finds it.
         for (&kind, _) in e.kind_votes.iter().filter(|(k, _)| **k != e.kind) {
-            all.extend(keys_with_words(kind, &e.aliases, &self.alias_words, None, None));
+            all.extend(keys(kind, &e.aliases, &self.alias_words, None, None));
         }
         all.sort();
         all.dedup();
@@ -142,13 +142,9 @@ fn words_of(forms: &[String]) -> Vec<Vec<String>> {
     forms.iter().map(|f| name_words(f)).collect()
 }
 
-/// The keys an entity is filed and looked up under.
-pub fn keys(kind: EntityType, forms: &[String], country: Option<&str>, geonameid: Option<i64>) -> Vec<String> {
-    keys_with_words(kind, forms, &words_of(forms), country, geonameid)
-}
-
-/// [`keys`], with each form's words worked out already.
-fn keys_with_words(
+/// The keys an entity of `kind` with these forms (and their [`name_words`]) is filed and looked
+/// up under.
+fn keys(
     kind: EntityType,
     forms: &[String],
     words: &[Vec<String>],
@@ -474,7 +470,7 @@ impl Planned {
     fn of(doc: &DocEntity) -> Planned {
         let form_words = words_of(&doc.forms);
         Planned {
-            keys: keys_with_words(doc.kind, &doc.forms, &form_words, doc.country.as_deref(), doc.geonameid),
+            keys: keys(doc.kind, &doc.forms, &form_words, doc.country.as_deref(), doc.geonameid),
             form_keys: doc.forms.iter().zip(&form_words).map(|(f, w)| form_key(doc.kind, f, w)).collect(),
             form_words,
         }
@@ -667,6 +663,7 @@ mod tests {
         assert!(matches!(decide_for(&loc("Jufrah"), &[jufra.clone()], &mut |_| 0), Decision::Join { id: 3, .. }));
         assert!(matches!(decide_for(&loc("Jafra"), &[jufra.clone()], &mut |_| 0), Decision::Join { id: 3, .. }));
         assert_eq!(decide_for(&loc("Sirte"), &[jufra], &mut |_| 0), Decision::New);
-        assert!(keys(EntityType::Loc, &["Jafra".into()], None, None).contains(&"place:jfr".to_string()));
+        let jafra = ["Jafra".to_string()];
+        assert!(keys(EntityType::Loc, &jafra, &words_of(&jafra), None, None).contains(&"place:jfr".to_string()));
     }
 }
