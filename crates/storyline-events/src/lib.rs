@@ -269,7 +269,7 @@ impl Coder {
 
     /// Codes every sentence of an article; dates are resolved against its publication date.
     pub fn code_article(&self, article: &Article) -> Vec<CodedEvent> {
-        let anchor = article.published.map(|d| d.date_naive());
+        let anchor = article.publication_day();
         let language = article.language_code();
         self.code_article_with_dates(article, &storyline_dates::resolve(&article.text, anchor, language))
     }

@@ -33,7 +33,7 @@ pub use feed::{parse_feed, Feed, FeedItem};
 pub use fetch::{parse_url, FetchConfig, Fetched, Fetcher, Page, Validators};
 
 use storyline_ingest::{decode_http, parse_html, stable_id};
-use storyline_model::{Article, SourceFormat};
+use storyline_model::{Article, DateSource, SourceFormat};
 
 /// Why a feed or page could not be had.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -94,7 +94,10 @@ fn fill_from_item(article: &mut Article, item: &FeedItem, link: &str) {
         article.url = Some(link.to_string());
     }
     article.title = article.title.take().or_else(|| item.title.clone());
-    article.published = article.published.or(item.published);
+    // The feed's own date beats one guessed from the link's path (feeds state it in UTC).
+    if let Some(published) = item.published.filter(|_| matches!(article.date_source, None | Some(DateSource::Url))) {
+        article.set_published(published.fixed_offset(), DateSource::Feed);
+    }
     article.author = article.author.take().or_else(|| item.author.clone());
     article.source.format = SourceFormat::Html;
     article.source.path = None;

@@ -8,13 +8,13 @@
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, FixedOffset};
 use dom_query::Document;
 use dom_smoothie::{Config, Readability, TextMode};
 use serde_json::Value;
-use storyline_model::{Article, SourceFormat};
+use storyline_model::{Article, DateSource, SourceFormat};
 
-use crate::date::parse_date;
+use crate::date::parse_stated_date;
 use crate::language::detect_language;
 use crate::text::{apply_outlet_suffix, clean_body, normalise_line};
 
@@ -50,7 +50,10 @@ pub fn parse_html(id: &str, html: &str, url: Option<&str>) -> Result<Article, St
     article.title = title;
     article.outlet = outlet;
     article.author = page.author;
-    article.published = page.published;
+    if let Some((stated, source)) = page.published {
+        article.set_published(stated, source);
+    }
+    crate::date_from_url(&mut article);
     article.language = detect_language(&article.full_text());
     article.removed = removed;
     Ok(article)
@@ -104,7 +107,7 @@ struct PageMetadata {
     raw_title: Option<String>,
     outlet: Option<String>,
     author: Option<String>,
-    published: Option<DateTime<Utc>>,
+    published: Option<(DateTime<FixedOffset>, DateSource)>,
     url: Option<String>,
 }
 
@@ -164,9 +167,10 @@ impl PageMetadata {
         let published = ld
             .published
             .as_deref()
-            .and_then(parse_date)
-            .or_else(|| DATE_KEYS.iter().filter_map(|key| meta.get(*key)).find_map(|value| parse_date(value)))
-            .or_else(|| time_element_date(doc));
+            .and_then(parse_stated_date)
+            .or_else(|| DATE_KEYS.iter().filter_map(|key| meta.get(*key)).find_map(|value| parse_stated_date(value)))
+            .map(|stated| (stated, DateSource::Metadata))
+            .or_else(|| time_element_date(doc).map(|stated| (stated, DateSource::TimeElement)));
         let url = doc
             .select("link[rel=canonical]")
             .attr("href")
@@ -204,13 +208,13 @@ fn meta_tags(doc: &Document) -> HashMap<String, String> {
 }
 
 /// A date from `itemprop=datePublished` elements or `<time datetime>`, preferring `<time pubdate>`.
-fn time_element_date(doc: &Document) -> Option<DateTime<Utc>> {
+fn time_element_date(doc: &Document) -> Option<DateTime<FixedOffset>> {
     ["[itemprop=datePublished]", "time[pubdate]", "time[datetime]"].iter().find_map(|selector| {
         doc.select(selector).iter().find_map(|element| {
             ["datetime", "content"]
                 .iter()
-                .find_map(|attribute| element.attr(attribute).and_then(|value| parse_date(&value)))
-                .or_else(|| parse_date(&element.text()))
+                .find_map(|attribute| element.attr(attribute).and_then(|value| parse_stated_date(&value)))
+                .or_else(|| parse_stated_date(&element.text()))
         })
     })
 }
@@ -342,7 +346,7 @@ fn name_of(value: &Value) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
+    use chrono::{NaiveDate, TimeZone, Utc};
     use proptest::prelude::*;
 
     const BODY: &str = "<p>Turkey and Qatar have signed a tripartite deal with the Libyan government for military \
@@ -377,6 +381,8 @@ mod tests {
         assert_eq!(article.outlet.as_deref(), Some("Middle East Monitor"));
         assert_eq!(article.author.as_deref(), Some("MEMO staff"));
         assert_eq!(article.published, Utc.with_ymd_and_hms(2020, 8, 18, 7, 30, 0).single());
+        assert_eq!(article.published_offset, Some(3 * 3600));
+        assert_eq!(article.date_source, Some(DateSource::Metadata));
         assert_eq!(article.url.as_deref(), Some("https://www.middleeastmonitor.com/20200818-turkey-qatar/"));
         assert!(article.text.starts_with("Turkey and Qatar have signed"), "{}", article.text);
         assert!(article.text.ends_with("in the city of Misrata."), "{}", article.text);
@@ -413,6 +419,30 @@ mod tests {
             .replace("<article>", "<article><time datetime=\"2019-12-19\">19 December 2019</time>");
         let article = parse_html("a3", &html, None).expect("article");
         assert_eq!(article.published, Utc.with_ymd_and_hms(2019, 12, 19, 0, 0, 0).single());
+        assert_eq!(article.date_source, Some(DateSource::TimeElement));
+    }
+
+    #[test]
+    fn an_evening_in_new_york_stays_on_its_day() {
+        let html = page("<meta property=\"article:published_time\" content=\"2019-11-18T21:30:00-05:00\">");
+        let article = parse_html("ny", &html, None).expect("article");
+        assert_eq!(article.published, Utc.with_ymd_and_hms(2019, 11, 19, 2, 30, 0).single(), "the moment, in UTC");
+        assert_eq!(article.publication_day(), NaiveDate::from_ymd_opt(2019, 11, 18), "the day the page states");
+        assert_eq!(article.published_local().map(|d| d.to_rfc3339()).as_deref(), Some("2019-11-18T21:30:00-05:00"));
+    }
+
+    #[test]
+    fn an_undated_page_is_dated_by_its_url_path() {
+        let html = page("<title>Deal signed</title>");
+        let article =
+            parse_html("u", &html, Some("https://news.example/world/2019/11/18/deal-signed/")).expect("article");
+        assert_eq!(article.publication_day(), NaiveDate::from_ymd_opt(2019, 11, 18));
+        assert_eq!(article.date_source, Some(DateSource::Url));
+        // A date the page states beats the URL's.
+        let dated = page("<meta property=\"article:published_time\" content=\"2019-11-20T08:00:00Z\">");
+        let article = parse_html("u2", &dated, Some("https://news.example/2019/11/18/deal/")).expect("article");
+        assert_eq!(article.publication_day(), NaiveDate::from_ymd_opt(2019, 11, 20));
+        assert_eq!(article.date_source, Some(DateSource::Metadata));
     }
 
     #[test]

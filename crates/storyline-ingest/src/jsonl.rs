@@ -9,7 +9,7 @@
 //! still load: one bad record in a million-line dump must not cost the rest.
 
 use serde_json::{Map, Value};
-use storyline_model::{Article, Language, RemovedText, SourceFormat};
+use storyline_model::{Article, DateSource, Language, RemovedText, SourceFormat};
 
 use crate::language::{detect_language, normalise_code};
 use crate::stable_id;
@@ -62,11 +62,12 @@ pub fn parse_jsonl_line(line: &str) -> Result<Article, String> {
     article.url = url;
     article.author = author;
     if let Some(published) = published {
-        article.published = crate::date::parse_date(&published);
-        if article.published.is_none() {
-            removed.push(RemovedText { text: published, reason: UNPARSEABLE_DATE.to_string() });
+        match crate::date::parse_stated_date(&published) {
+            Some(stated) => article.set_published(stated, DateSource::Metadata),
+            None => removed.push(RemovedText { text: published, reason: UNPARSEABLE_DATE.to_string() }),
         }
     }
+    crate::date_from_url(&mut article);
     // A declared language is the producer's knowledge and beats a statistical guess.
     article.language = match lang.as_deref().and_then(normalise_code) {
         Some(code) => Some(Language { code, confidence: 1.0 }),
@@ -112,6 +113,7 @@ mod tests {
         assert_eq!(article.outlet.as_deref(), Some("Middle East Monitor"));
         assert_eq!(article.text, "Turkey and Qatar signed a deal.\n\nIt was announced yesterday.");
         assert_eq!(article.published, Utc.with_ymd_and_hms(2020, 8, 18, 10, 0, 0).single());
+        assert_eq!(article.date_source, Some(DateSource::Metadata));
         assert_eq!(article.language, Some(Language { code: "en".to_string(), confidence: 1.0 }));
         assert_eq!(article.author.as_deref(), Some("Jane Doe"));
         let reasons: Vec<&str> = article.removed.iter().map(|r| r.reason.as_str()).collect();
@@ -153,6 +155,10 @@ mod tests {
     fn unreadable_date_is_reported_not_fatal() {
         let article = parse_jsonl_line(r#"{"text":"Some text.","published":"last Tuesday"}"#).expect("article");
         assert_eq!(article.published, None);
+        let by_url =
+            parse_jsonl_line(r#"{"text":"Some text.","url":"https://news.example/2019/11/18/x"}"#).expect("article");
+        assert_eq!(by_url.publication_day(), chrono::NaiveDate::from_ymd_opt(2019, 11, 18));
+        assert_eq!(by_url.date_source, Some(DateSource::Url));
         assert_eq!(
             article.removed,
             vec![RemovedText { text: "last Tuesday".to_string(), reason: UNPARSEABLE_DATE.to_string() }]

@@ -46,12 +46,13 @@ use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use chrono::NaiveDate;
 use rayon::prelude::*;
-use storyline_model::{Article, Skipped, SourceFormat};
+use storyline_model::{Article, DateSource, Skipped, SourceFormat};
 use xxhash_rust::xxh3::xxh3_64;
 
 pub use clutter::{classify_line, split_outlet_suffix, SplitTitle};
-pub use date::parse_date;
+pub use date::{date_in_folder, date_in_url, parse_date, parse_stated_date};
 pub use decode::{decode, decode_http, DecodeError, Decoded};
 pub use discover::{classify, discover, InputFile};
 pub use html::parse_html;
@@ -97,6 +98,7 @@ pub fn read_file(file: &InputFile) -> Vec<Result<Article, Skipped>> {
         result
             .map(|mut article| {
                 article.source.path = Some(origin.to_string());
+                date_from_folder(&mut article, &file.path);
                 article
             })
             .map_err(|reason| Skipped { origin: origin.to_string(), reason })
@@ -114,6 +116,29 @@ pub fn read_file(file: &InputFile) -> Vec<Result<Article, Skipped>> {
             .collect(),
         SourceFormat::Warc => unreachable!("handled above"),
     }
+}
+
+/// Dates an undated article by the date in its URL's path (`/2019/11/18/`).
+pub(crate) fn date_from_url(article: &mut Article) {
+    if article.published.is_none() {
+        if let Some(day) = article.url.as_deref().and_then(date_in_url) {
+            article.set_published(start_of(day), DateSource::Url);
+        }
+    }
+}
+
+/// Dates an undated article by the folder it was filed in (`2011-03-19/`), the last resort.
+fn date_from_folder(article: &mut Article, path: &Path) {
+    if article.published.is_none() {
+        if let Some(day) = date_in_folder(path) {
+            article.set_published(start_of(day), DateSource::Folder);
+        }
+    }
+}
+
+/// A day as a moment: its first second, with no offset, so its day stays the day given.
+fn start_of(day: NaiveDate) -> chrono::DateTime<chrono::FixedOffset> {
+    day.and_time(chrono::NaiveTime::MIN).and_utc().fixed_offset()
 }
 
 /// Read many files in parallel; results keep the order of `files` (and of lines within a file).
@@ -178,6 +203,21 @@ mod tests {
     fn input(path: PathBuf, format: SourceFormat) -> InputFile {
         let size = fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
         InputFile { path, format, size }
+    }
+
+    #[test]
+    fn a_file_filed_under_a_day_is_dated_by_its_folder() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let day = dir.path().join("libya").join("2011-03-19");
+        fs::create_dir_all(&day).expect("folder");
+        fs::write(day.join("a.txt"), "Title line\n\nThe council voted on Thursday.").expect("write");
+        let read = read_file(&input(day.join("a.txt"), SourceFormat::Text));
+        let article = read[0].as_ref().expect("an article");
+        assert_eq!(article.publication_day(), NaiveDate::from_ymd_opt(2011, 3, 19));
+        assert_eq!(article.date_source, Some(DateSource::Folder));
+        fs::write(dir.path().join("b.txt"), "Title line\n\nThe council voted on Thursday.").expect("write");
+        let read = read_file(&input(dir.path().join("b.txt"), SourceFormat::Text));
+        assert_eq!(read[0].as_ref().expect("an article").published, None);
     }
 
     #[test]

@@ -20,7 +20,7 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use flate2::bufread::{GzDecoder, MultiGzDecoder, ZlibDecoder};
 use rayon::prelude::*;
-use storyline_model::{Article, Skipped, SourceFormat};
+use storyline_model::{Article, DateSource, Skipped, SourceFormat};
 
 use crate::{decode_http, parse_date, parse_html, stable_id};
 
@@ -426,7 +426,10 @@ fn parse_pages(pages: Vec<Page>, origin: &str) -> Vec<Result<Article, Skipped>> 
             // The archive knows where the page was fetched from; a canonical URL in the page may
             // differ, but the target URI is what names this capture.
             article.url = Some(page.url);
-            article.published = article.published.or(page.fetched);
+            crate::date_from_url(&mut article);
+            if let (None, Some(fetched)) = (article.published, page.fetched) {
+                article.set_published(fetched.fixed_offset(), DateSource::Archive);
+            }
             article.source.path = Some(source);
             article.source.format = SourceFormat::Warc;
             Ok(article)
@@ -546,6 +549,7 @@ mod tests {
         assert!(first.source.path.as_deref().is_some_and(|p| p.ends_with("#3")), "{:?}", first.source.path);
         // The page has no date of its own, so the capture date stands in.
         assert_eq!(first.published, parse_date("2020-01-15T08:30:00Z"));
+        assert_eq!(first.date_source, Some(storyline_model::DateSource::Archive));
         assert!(articles[1].text.contains("on Tuesday"), "{}", articles[1].text);
         let reasons: Vec<&str> = skipped.iter().map(|s| s.reason.as_str()).collect();
         assert_eq!(

@@ -11,7 +11,7 @@
 //! assert!(article.removed.is_empty());
 //! ```
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, Offset, Utc};
 use serde::{Deserialize, Serialize};
 
 mod entities;
@@ -34,7 +34,15 @@ pub struct Article {
     /// The outlet (publisher) name, e.g. "Middle East Monitor".
     pub outlet: Option<String>,
     pub author: Option<String>,
+    /// The moment of publication. Its day is [`Article::publication_day`], not this value's UTC day.
     pub published: Option<DateTime<Utc>>,
+    /// The UTC offset, in seconds east, that `published` was stated in: an article's day is the
+    /// local day its source gave (an evening in New York is already the next day in UTC).
+    #[serde(default)]
+    pub published_offset: Option<i32>,
+    /// Where `published` came from.
+    #[serde(default)]
+    pub date_source: Option<DateSource>,
     pub language: Option<Language>,
     pub source: Source,
     /// Everything ingest cut from the input (web clutter, outlet suffixes), so nothing is lost silently.
@@ -55,6 +63,8 @@ impl Article {
             outlet: None,
             author: None,
             published: None,
+            published_offset: None,
+            date_source: None,
             language: None,
             source: Source { path: None, format },
             removed: Vec::new(),
@@ -69,6 +79,24 @@ impl Article {
         }
     }
 
+    /// Sets the publication date as its source stated it, keeping the stated offset.
+    pub fn set_published(&mut self, stated: DateTime<FixedOffset>, source: DateSource) {
+        self.published = Some(stated.with_timezone(&Utc));
+        self.published_offset = Some(stated.offset().local_minus_utc());
+        self.date_source = Some(source);
+    }
+
+    /// The publication date in the offset its source stated (UTC when none was stated).
+    pub fn published_local(&self) -> Option<DateTime<FixedOffset>> {
+        let offset = self.published_offset.and_then(FixedOffset::east_opt).unwrap_or_else(|| Utc.fix());
+        self.published.map(|instant| instant.with_timezone(&offset))
+    }
+
+    /// The day the article was published on, as its source dated it.
+    pub fn publication_day(&self) -> Option<NaiveDate> {
+        self.published_local().map(|local| local.date_naive())
+    }
+
     /// The detected language's ISO 639-1 code, when there is one.
     pub fn language_code(&self) -> Option<&str> {
         self.language.as_ref().map(|l| l.code.as_str())
@@ -80,6 +108,55 @@ impl Article {
             Some(title) if !title.is_empty() => title.len() + TITLE_SEPARATOR.len(),
             _ => 0,
         }
+    }
+}
+
+/// Where an article's publication date came from, most trustworthy first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DateSource {
+    /// The article's own metadata: `<meta>` tags, JSON-LD, a JSON Lines record's `published`.
+    Metadata,
+    /// A `<time>` element (or `itemprop=datePublished`) in the page.
+    TimeElement,
+    /// The feed item the article was fetched from.
+    Feed,
+    /// The date in the article's URL path (`/2019/11/18/`, `/20191118/`).
+    Url,
+    /// The date in the name of a folder the file was read from (`2011-03-19/`).
+    Folder,
+    /// When a web archive captured the page (`WARC-Date`): the page was published by then.
+    Archive,
+}
+
+impl DateSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DateSource::Metadata => "metadata",
+            DateSource::TimeElement => "time_element",
+            DateSource::Feed => "feed",
+            DateSource::Url => "url",
+            DateSource::Folder => "folder",
+            DateSource::Archive => "archive",
+        }
+    }
+
+    /// Where the date came from, in words ("published: … (from the URL path)").
+    pub fn describe(self) -> &'static str {
+        match self {
+            DateSource::Metadata => "page's metadata",
+            DateSource::TimeElement => "page's <time> element",
+            DateSource::Feed => "feed item",
+            DateSource::Url => "URL path",
+            DateSource::Folder => "folder name",
+            DateSource::Archive => "archive's capture date",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Metadata, Self::TimeElement, Self::Feed, Self::Url, Self::Folder, Self::Archive]
+            .into_iter()
+            .find(|source| source.as_str() == s)
     }
 }
 

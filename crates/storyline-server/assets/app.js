@@ -3,7 +3,9 @@
 'use strict';
 
 const main = document.getElementById('main');
-const MONTHS = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
+// Days are shown as their source stated them (the API writes dates in the stated offset), never
+// moved into the reader's time zone: an evening in New York stays on its day.
+const MONTHS = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric', timeZone: 'UTC' });
 const LANGUAGES = typeof Intl.DisplayNames === 'function' ? new Intl.DisplayNames(undefined, { type: 'language' }) : null;
 let features = {};
 
@@ -37,8 +39,15 @@ async function api(path) {
 
 function date(value) {
   if (!value) return null;
-  const d = new Date(value);
+  const d = new Date(`${value.slice(0, 10)}T00:00:00Z`);
   return Number.isNaN(d.getTime()) ? value : MONTHS.format(d);
+}
+
+// An article's own publication date (stored in UTC, with the offset its source stated it in).
+function statedDate(article) {
+  if (!article.published) return null;
+  const moment = Date.parse(article.published) + (article.published_offset || 0) * 1000;
+  return Number.isNaN(moment) ? article.published : new Date(moment).toISOString();
 }
 
 function dateRange(first, last) {
@@ -335,7 +344,7 @@ async function articlePage(id) {
   show(h('article', { class: 'reader' },
     h('p', { class: 'kicker' }, link(`/event/${a.event}`, `Event ${a.event}`)),
     h('h1', {}, a.title || a.id),
-    meta(a.outlet || 'unknown outlet', a.author, language(a.language && a.language.code), date(a.published) || 'undated',
+    meta(a.outlet || 'unknown outlet', a.author, language(a.language && a.language.code), date(statedDate(a)) || 'undated',
       a.url ? h('a', { href: a.url, rel: 'noopener noreferrer nofollow' }, 'original page') : null),
     relations.length ? h('section', { class: 'block relations' }, h('h2', {}, 'Duplicates'), h('ul', { class: 'plain' }, relations)) : null,
     h('div', { class: 'body' }, a.text.split(/\n\s*\n/).map((p) => h('p', {}, p))),

@@ -6,7 +6,9 @@ use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
 use rusqlite::{params, params_from_iter, OptionalExtension, Transaction};
-use storyline_model::{Article, ArticleId, DuplicateRelation, EntityId, EventId, Language, Source, SourceFormat};
+use storyline_model::{
+    Article, ArticleId, DateSource, DuplicateRelation, EntityId, EventId, Language, Source, SourceFormat,
+};
 
 use crate::entities::{MentionWindow, MentionedEntities};
 use crate::{from_json, to_json, Result, StoreError};
@@ -163,8 +165,13 @@ impl<'a> Batch<'a> {
         ))?;
         let row = stmt
             .query_row([id], |r| {
-                let minhash: Vec<u8> = r.get(13)?;
-                Ok((read_article(r)?, r.get::<_, i64>(12)?, minhash, r.get::<_, i64>(14)?))
+                let minhash: Vec<u8> = r.get(ARTICLE_COLUMN_COUNT + 1)?;
+                Ok((
+                    read_article(r)?,
+                    r.get::<_, i64>(ARTICLE_COLUMN_COUNT)?,
+                    minhash,
+                    r.get::<_, i64>(ARTICLE_COLUMN_COUNT + 2)?,
+                ))
             })
             .optional()?;
         let Some((article, text_hash, minhash, event)) = row else { return Ok(None) };
@@ -262,8 +269,8 @@ impl<'a> Batch<'a> {
             .prepare_cached(
                 "INSERT INTO articles (id, url, title, text, outlet, author, published, language,
                  language_confidence, source_path, source_format, removed, text_hash, minhash, terms,
-                 event_id, ingested_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                 event_id, ingested_at, published_offset, date_source)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
             )?
             .execute(params![
                 a.id,
@@ -283,6 +290,8 @@ impl<'a> Batch<'a> {
                 to_json(&new.terms),
                 new.event,
                 Utc::now().to_rfc3339(),
+                a.published_offset,
+                a.date_source.map(DateSource::as_str),
             ])?;
         let seq = self.tx.last_insert_rowid();
         let mut bands = self.tx.prepare_cached("INSERT INTO lsh_bands (band_key, article_seq) VALUES (?1, ?2)")?;
@@ -311,9 +320,12 @@ impl<'a> Batch<'a> {
     }
 }
 
+/// How many [`ARTICLE_COLUMNS`] there are: columns selected after them start at this index.
+pub(crate) const ARTICLE_COLUMN_COUNT: usize = 14;
+
 /// The article columns, in the order [`read_article`] expects.
 pub(crate) const ARTICLE_COLUMNS: &str = "id, url, title, text, outlet, author, published, language, \
-     language_confidence, source_path, source_format, removed";
+     language_confidence, source_path, source_format, removed, published_offset, date_source";
 
 /// Reads the [`ARTICLE_COLUMNS`] of a row. The outer result is SQLite's; the inner one is ours
 /// (a stored JSON field that no longer parses).
@@ -341,6 +353,8 @@ pub(crate) fn read_article(r: &rusqlite::Row) -> rusqlite::Result<Result<Article
         outlet: r.get(4)?,
         author: r.get(5)?,
         published: published.as_deref().and_then(parse_date),
+        published_offset: r.get(12)?,
+        date_source: r.get::<_, Option<String>>(13)?.as_deref().and_then(DateSource::parse),
         language: match code {
             Some(code) => Some(Language { code, confidence: r.get::<_, Option<f32>>(8)?.unwrap_or(0.0) }),
             None => None,
@@ -348,6 +362,19 @@ pub(crate) fn read_article(r: &rusqlite::Row) -> rusqlite::Result<Result<Article
         source: Source { path: r.get(9)?, format },
         removed,
     }))
+}
+
+/// A stored (UTC) publication date written in the offset its source stated, so that its first ten
+/// characters are the article's own day.
+pub(crate) fn stated_date(published: Option<String>, offset: Option<i32>) -> Option<String> {
+    let offset = offset.filter(|seconds| *seconds != 0).and_then(chrono::FixedOffset::east_opt);
+    match (published, offset) {
+        (Some(published), Some(offset)) => match parse_date(&published) {
+            Some(instant) => Some(instant.with_timezone(&offset).to_rfc3339()),
+            None => Some(published),
+        },
+        (published, _) => published,
+    }
 }
 
 pub(crate) fn parse_date(text: &str) -> Option<DateTime<Utc>> {

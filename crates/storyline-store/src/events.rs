@@ -125,7 +125,8 @@ impl Store {
     pub fn coded_events(&self, filter: &CodedEventFilter) -> Result<Vec<StoredCodedEvent>> {
         let mut sql = String::from(
             "SELECT c.id, c.article_id, a.url, c.sentence_index, c.sentence, c.event_type, c.trigger_text,
-             c.actors, c.targets, c.location, c.date_start, c.date_end, c.date_granularity, c.date_text, a.published
+             c.actors, c.targets, c.location, c.date_start, c.date_end, c.date_granularity, c.date_text, a.published,
+             a.published_offset
              FROM coded_events c JOIN articles a ON a.id = c.article_id WHERE 1 = 1",
         );
         let mut values: Vec<Value> = Vec::new();
@@ -154,7 +155,7 @@ impl Store {
                     r.get::<_, Option<String>>(9)?,
                     (r.get::<_, Option<String>>(10)?, r.get::<_, Option<String>>(11)?, r.get::<_, Option<String>>(12)?),
                     r.get::<_, Option<String>>(13)?,
-                    r.get::<_, Option<String>>(14)?,
+                    crate::batch::stated_date(r.get(14)?, r.get(15)?),
                 ))
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;

@@ -6,7 +6,7 @@ use rusqlite::types::Value;
 use serde::Serialize;
 use storyline_model::{Article, EventId};
 
-use crate::batch::{read_article, ARTICLE_COLUMNS};
+use crate::batch::{read_article, stated_date, ARTICLE_COLUMNS, ARTICLE_COLUMN_COUNT};
 use crate::queries::EventSummary;
 use crate::{Result, Store};
 
@@ -90,7 +90,7 @@ impl Store {
         values.push(Value::Integer(limit as i64));
         values.push(Value::Integer(offset as i64));
         let sql = format!(
-            "SELECT id, title, url, outlet, published, language, event_id, substr(text, 1, {}) FROM articles
+            "SELECT id, title, url, outlet, published, language, event_id, substr(text, 1, {}), published_offset FROM articles
              WHERE {condition} ORDER BY published IS NULL, published DESC, seq DESC LIMIT ?{} OFFSET ?{}",
             EXCERPT_CHARS * 2,
             n + 1,
@@ -106,7 +106,7 @@ impl Store {
                     title: r.get(1)?,
                     url: r.get(2)?,
                     outlet: r.get(3)?,
-                    published: r.get(4)?,
+                    published: stated_date(r.get(4)?, r.get(8)?),
                     language: r.get(5)?,
                     event: r.get(6)?,
                     excerpt: excerpt(&text, EXCERPT_CHARS),
@@ -139,7 +139,11 @@ impl Store {
         ))?;
         let rows = stmt
             .query_map([after_seq, limit as i64], |r| {
-                Ok((r.get::<_, i64>(12)?, r.get::<_, i64>(13)?, read_article(r)?))
+                Ok((
+                    r.get::<_, i64>(ARTICLE_COLUMN_COUNT)?,
+                    r.get::<_, i64>(ARTICLE_COLUMN_COUNT + 1)?,
+                    read_article(r)?,
+                ))
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         rows.into_iter().map(|(seq, event, article)| Ok(ArrivedArticle { seq, event, article: article? })).collect()
@@ -168,13 +172,13 @@ fn excerpt(text: &str, max_chars: usize) -> String {
 mod tests {
     use super::*;
     use crate::NewArticle;
-    use storyline_model::{Language, SourceFormat};
+    use storyline_model::{DateSource, Language, SourceFormat};
 
     fn add(store: &mut Store, id: &str, language: &str, outlet: &str, published: &str) {
         let mut article = Article::new(id, format!("Body of {id}.\n\nSecond paragraph."), SourceFormat::Text);
         article.language = Some(Language { code: language.into(), confidence: 1.0 });
         article.outlet = Some(outlet.into());
-        article.published = Some(published.parse().unwrap());
+        article.set_published(chrono::DateTime::parse_from_rfc3339(published).unwrap(), DateSource::Metadata);
         let batch = store.batch().unwrap();
         let terms = vec![("body".to_string(), 1.0)];
         let event = batch.create_event(&terms, 10).unwrap();
@@ -230,6 +234,38 @@ mod tests {
         assert_eq!(after.len(), 1);
         assert_eq!((after[0].seq, after[0].article.id.as_str()), (2, "b"));
         assert_eq!(store.last_article_seq().unwrap(), 2);
+    }
+
+    #[test]
+    fn a_date_keeps_the_offset_and_so_the_day_it_was_stated_in() {
+        let mut store = Store::open_in_memory().unwrap();
+        add(&mut store, "ny", "en", "Alpha", "2019-11-18T21:30:00-05:00");
+        let page = store.articles_page(&ArticleFilter::default(), 10, 0).unwrap();
+        assert_eq!(page.items[0].published.as_deref(), Some("2019-11-18T21:30:00-05:00"));
+        let stored = &store.articles_after(0, 10).unwrap()[0].article;
+        assert_eq!(stored.publication_day(), chrono::NaiveDate::from_ymd_opt(2019, 11, 18));
+        assert_eq!((stored.published_offset, stored.date_source), (Some(-5 * 3600), Some(DateSource::Metadata)));
+        // Ranges compare moments: 2.30 UTC on the 19th.
+        let filter = ArticleFilter { from: Some("2019-11-19T02:00:00Z".parse().unwrap()), ..Default::default() };
+        assert_eq!(store.articles_page(&filter, 10, 0).unwrap().total, 1);
+    }
+
+    #[test]
+    fn a_version_1_store_gains_the_date_columns() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        drop(Store::open(&path).unwrap());
+        {
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            conn.execute_batch(
+                "ALTER TABLE articles DROP COLUMN published_offset; ALTER TABLE articles DROP COLUMN date_source;
+                 UPDATE meta SET value = 1 WHERE key = 'schema_version';",
+            )
+            .unwrap();
+        }
+        let mut store = Store::open(&path).unwrap();
+        add(&mut store, "a", "en", "Alpha", "2020-01-01T10:00:00+02:00");
+        assert_eq!(store.articles_after(0, 10).unwrap()[0].article.published_offset, Some(2 * 3600));
     }
 
     #[test]

@@ -4,7 +4,7 @@ use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 use storyline_model::{Article, DuplicateKind, DuplicateRelation, EventId};
 
-use crate::batch::{read_article, ARTICLE_COLUMNS};
+use crate::batch::{read_article, stated_date, ARTICLE_COLUMNS, ARTICLE_COLUMN_COUNT};
 use crate::{from_json, Result, Store, StoreError};
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -85,7 +85,7 @@ impl Store {
 
     pub fn event_summary(&self, id: EventId) -> Result<EventSummary> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, title, text, outlet, language, published FROM articles WHERE event_id = ?1 ORDER BY seq",
+            "SELECT id, title, text, outlet, language, published, published_offset FROM articles WHERE event_id = ?1 ORDER BY seq",
         )?;
         let rows = stmt
             .query_map([id], |r| {
@@ -95,7 +95,7 @@ impl Store {
                     r.get::<_, String>(2)?,
                     r.get::<_, Option<String>>(3)?,
                     r.get::<_, Option<String>>(4)?,
-                    r.get::<_, Option<String>>(5)?,
+                    stated_date(r.get(5)?, r.get(6)?),
                 ))
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -144,7 +144,7 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(
             "SELECT a.id, a.title, a.outlet, a.published, a.language,
                     (SELECT d.original || char(31) || d.kind FROM duplicates d WHERE d.copy = a.id
-                     ORDER BY d.score DESC LIMIT 1)
+                     ORDER BY d.score DESC LIMIT 1), a.published_offset
              FROM articles a WHERE a.event_id = ?1 ORDER BY a.seq",
         )?;
         let members = stmt
@@ -154,7 +154,7 @@ impl Store {
                     id: r.get(0)?,
                     title: r.get(1)?,
                     outlet: r.get(2)?,
-                    published: r.get(3)?,
+                    published: stated_date(r.get(3)?, r.get(6)?),
                     language: r.get(4)?,
                     copy_of: copy_of.and_then(|c| {
                         let (original, kind) = c.split_once('\u{1f}')?;
@@ -173,7 +173,13 @@ impl Store {
             .query_row(
                 &format!("SELECT {ARTICLE_COLUMNS}, event_id, ingested_at FROM articles WHERE id = ?1"),
                 [id],
-                |r| Ok((read_article(r)?, r.get::<_, i64>(12)?, r.get::<_, String>(13)?)),
+                |r| {
+                    Ok((
+                        read_article(r)?,
+                        r.get::<_, i64>(ARTICLE_COLUMN_COUNT)?,
+                        r.get::<_, String>(ARTICLE_COLUMN_COUNT + 1)?,
+                    ))
+                },
             )
             .optional()?;
         let Some((article, event, ingested_at)) = row else { return Ok(None) };

@@ -4,7 +4,7 @@ use rusqlite::Connection;
 
 use crate::{Result, StoreError};
 
-const VERSION: i64 = 1;
+const VERSION: i64 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
@@ -15,6 +15,8 @@ CREATE TABLE IF NOT EXISTS articles (
     id TEXT NOT NULL UNIQUE,
     url TEXT, title TEXT, text TEXT NOT NULL, outlet TEXT, author TEXT,
     published TEXT,          -- RFC 3339, UTC
+    published_offset INTEGER, -- seconds east of UTC the date was stated in (its day is the local day)
+    date_source TEXT,        -- where the date came from: metadata, time_element, feed, url, folder, archive
     language TEXT, language_confidence REAL,
     source_path TEXT, source_format TEXT NOT NULL,
     removed TEXT NOT NULL,   -- JSON array of {text, reason}
@@ -144,6 +146,17 @@ pub fn migrate(conn: &Connection, path: &str) -> Result<()> {
             Ok(())
         }
         Some(v) if v == VERSION => Ok(()),
+        Some(1) => {
+            // Version 2 keeps the offset a publication date was stated in, and where it came from.
+            let tx = conn.unchecked_transaction()?;
+            tx.execute_batch(
+                "ALTER TABLE articles ADD COLUMN published_offset INTEGER;
+                 ALTER TABLE articles ADD COLUMN date_source TEXT;
+                 UPDATE meta SET value = 2 WHERE key = 'schema_version';",
+            )?;
+            tx.commit()?;
+            Ok(())
+        }
         Some(found) => Err(StoreError::SchemaVersion { path: path.to_string(), found, expected: VERSION }),
     }
 }

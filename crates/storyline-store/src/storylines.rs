@@ -4,7 +4,7 @@ use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 use storyline_model::{Article, EventId};
 
-use crate::batch::{read_article, ARTICLE_COLUMNS};
+use crate::batch::{read_article, ARTICLE_COLUMNS, ARTICLE_COLUMN_COUNT};
 use crate::{Batch, EventSummary, Result, Store};
 
 /// A storyline with its events in time order.
@@ -124,7 +124,7 @@ impl Store {
         let rows = self
             .conn
             .prepare(&sql)?
-            .query_map([event], |r| Ok((read_article(r)?, r.get::<_, Option<String>>(12)?)))?
+            .query_map([event], |r| Ok((read_article(r)?, r.get::<_, Option<String>>(ARTICLE_COLUMN_COUNT)?)))?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         rows.into_iter().map(|(article, copy_of)| Ok(EventArticle { article: article?, copy_of })).collect()
     }

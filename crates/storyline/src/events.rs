@@ -58,7 +58,7 @@ pub fn code(coder: &Coder, article: &Article, entities: Option<&Extraction>) -> 
             None => unanchored = Some(mentions),
         }
     }
-    let anchor = dated.published.map(|d| d.date_naive());
+    let anchor = dated.publication_day();
     let dates = unanchored.unwrap_or_else(|| storyline_dates::resolve(&article.text, anchor, language));
     let events = match entities {
         // Mentions point into the full text (title, blank line, body); events into the body.

@@ -110,7 +110,11 @@ pub fn article(detail: &ArticleDetail, json: bool) -> Result<()> {
     if let Some(author) = &a.author {
         println!("author: {author}");
     }
-    println!("published: {}", a.published.map(|d| d.to_rfc3339()).unwrap_or_else(|| "unknown".into()));
+    match (a.published_local(), a.date_source) {
+        (Some(stated), Some(source)) => println!("published: {} (from the {})", stated.to_rfc3339(), source.describe()),
+        (Some(stated), None) => println!("published: {}", stated.to_rfc3339()),
+        _ => println!("published: unknown"),
+    }
     if let Some(language) = &a.language {
         println!("language: {} ({:.2})", language.code, language.confidence);
     }

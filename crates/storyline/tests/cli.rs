@@ -317,3 +317,44 @@ fn the_same_file_name_in_two_folders_keeps_both_articles() {
     let again = json(storyline(&db).arg("ingest").arg(dir.path().join("egypt")).arg(dir.path().join("libya")));
     assert_eq!(again["unchanged"], 2, "ingesting again finds the same ids: {again:#}");
 }
+
+#[test]
+fn dates_keep_the_day_their_source_states_and_say_where_they_came_from() {
+    let dir = tempfile::tempdir().unwrap();
+    let inbox = dir.path().join("inbox");
+    let day = inbox.join("2011-03-19");
+    std::fs::create_dir_all(&day).unwrap();
+    std::fs::write(
+        day.join("filed.txt"),
+        "Council votes on a no-fly zone over Libya\n\nThe Security Council voted for a no-fly zone over Libya, \
+         with ten votes in favour and five abstentions, after a long debate in New York.",
+    )
+    .unwrap();
+    // 9.30 pm in New York on 18 November is already 19 November in UTC.
+    std::fs::write(
+        inbox.join("evening.html"),
+        "<html><head><title>Turkey and Qatar sign a deal</title>\
+         <meta property=\"article:published_time\" content=\"2019-11-18T21:30:00-05:00\"></head>\
+         <body><article><p>Turkey and Qatar signed a military deal with the government in Tripoli, \
+         officials said on Monday evening in a statement.</p><p>The deal covers training and advisers \
+         for the armed forces of the government.</p></article></body></html>",
+    )
+    .unwrap();
+    let db = dir.path().join("d.db");
+    json(storyline(&db).arg("ingest").arg("--model").arg("none").arg(&inbox));
+
+    let filed = json(storyline(&db).args(["article", "filed"]));
+    assert_eq!(filed["date_source"], "folder", "{filed:#}");
+    assert!(filed["published"].as_str().unwrap().starts_with("2011-03-19"), "{filed:#}");
+    let evening = json(storyline(&db).args(["article", "evening"]));
+    assert_eq!(evening["date_source"], "metadata", "{evening:#}");
+    assert_eq!(evening["published_offset"], -5 * 3600);
+    let stories = json(storyline(&db).arg("stories"));
+    let days: Vec<&str> = stories
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|event| event["first_published"].as_str().unwrap().get(..10).unwrap())
+        .collect();
+    assert!(days.contains(&"2019-11-18") && days.contains(&"2011-03-19"), "{days:?}");
+}
