@@ -235,3 +235,67 @@ pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> String {
 pub(crate) fn from_json<T: serde::de::DeserializeOwned>(what: &'static str, text: &str) -> Result<T> {
     serde_json::from_str(text).map_err(|e| StoreError::Corrupt { what, detail: e.to_string() })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn open_event(batch: &Batch) -> storyline_model::EventId {
+        batch.create_event(&[("flood".to_string(), 1.0)], 5).unwrap()
+    }
+
+    #[test]
+    fn a_batch_waits_for_another_writer_and_then_sees_what_it_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        let mut first = Store::open(&path).unwrap();
+        let mut second = Store::open(&path).unwrap();
+        let holding = first.batch().unwrap();
+        open_event(&holding);
+
+        let (told, waiting) = std::sync::mpsc::channel();
+        let waiter = std::thread::spawn(move || {
+            let batch = second.batch_noting_waits(&|waited| told.send(waited).unwrap()).unwrap();
+            // Under the lock, the other writer's commit is there, and this batch's write follows it.
+            assert_eq!(open_event(&batch), 2);
+            batch.commit().unwrap();
+        });
+        waiting.recv().unwrap(); // the second writer found the lock held and said so
+        holding.commit().unwrap();
+        waiter.join().unwrap();
+        assert_eq!(first.stats().unwrap().events, 2);
+    }
+
+    #[test]
+    fn a_writer_gives_up_after_its_bound_with_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        let mut first = Store::open(&path).unwrap();
+        let _holding = first.batch().unwrap();
+        let mut second = Store::open(&path).unwrap();
+        second.set_write_wait(Duration::from_millis(100));
+        let error = second.batch().err().expect("the lock stays held");
+        assert!(matches!(error, StoreError::WriterBusy { .. }), "{error}");
+        assert!(error.to_string().contains("another writer"), "{error}");
+        // Reading does not wait for writers.
+        assert_eq!(second.stats().unwrap().events, 0);
+        assert_eq!(second.snapshot().unwrap().documents().unwrap(), 0);
+    }
+
+    #[test]
+    fn stores_open_while_another_writer_holds_the_lock_and_can_be_created_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        let opened: Vec<Result<Store>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..4).map(|_| scope.spawn(|| Store::open(&path))).collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let mut stores = opened.into_iter().collect::<Result<Vec<_>>>().unwrap();
+        let holding = stores[0].batch().unwrap();
+        open_event(&holding);
+        let reopened = Store::open(&path).unwrap();
+        assert_eq!(reopened.stats().unwrap().events, 0, "the open batch is not seen");
+        holding.commit().unwrap();
+        assert_eq!(reopened.stats().unwrap().events, 1);
+    }
+}
