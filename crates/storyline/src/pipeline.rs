@@ -729,7 +729,55 @@ fn join_event(batch: &Batch, event: EventId, vector: &TermVector, options: &Inge
 
 #[cfg(test)]
 mod tests {
-    use super::batch_bounds;
+    use super::*;
+    use std::sync::Mutex;
+    use storyline_model::SourceFormat;
+
+    /// Another writer stores two of the files' ids after screening saw them free, before their
+    /// batches are stored: one with a different text (the file takes `{id}-{hash}`), one with
+    /// the same (the file is unchanged). Nothing is skipped.
+    #[test]
+    fn ids_taken_by_another_writer_after_screening_are_settled_when_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("in");
+        std::fs::create_dir(&input).unwrap();
+        for (name, place) in [("1", "Aden"), ("2", "Sanaa"), ("3", "Taiz"), ("4", "Marib")] {
+            let text = format!("Fighting in {place}\n\nFighting went on in {place} on Tuesday, officials said.");
+            std::fs::write(input.join(format!("{name}.txt")), text).unwrap();
+        }
+        let db = dir.path().join("s.db");
+        let options = IngestOptions {
+            batch_files: 1,
+            models_dir: dir.path().join("no-models"),
+            embedding_model: None,
+            ..Default::default()
+        };
+        let mut store = Store::open(&db).unwrap();
+        let other = Mutex::new(Store::open(&db).unwrap());
+        let other_wrote = |p: IngestProgress| {
+            // One file per batch, two batches prepared ahead: after the first is stored, the
+            // second and third have been screened.
+            if p.files_done != 1 {
+                return;
+            }
+            let mut other = other.lock().unwrap();
+            ingest_paths(&mut other, &[input.join("2.txt")], &options, &|_| {}).unwrap();
+            let taken = Article::new("3", "Another text altogether, from another folder.", SourceFormat::Text);
+            ingest_articles(&mut other, vec![taken], &options).unwrap();
+        };
+        let report = ingest_paths(&mut store, &[input.clone()], &options, &other_wrote).unwrap();
+
+        assert!(report.skipped.is_empty(), "{:?}", report.skipped);
+        assert_eq!((report.new, report.unchanged), (3, 1));
+        assert_eq!(report.renamed.len(), 1);
+        let (file, renamed) = &report.renamed[0];
+        assert!(file.ends_with("3.txt") && renamed.starts_with("3-"), "{file} → {renamed}");
+        let text = |id: &str| store.article(id).unwrap().map(|a| a.article.text);
+        assert_eq!(text("3").unwrap(), "Another text altogether, from another folder.");
+        assert!(text(renamed).unwrap().contains("Taiz"));
+        assert_eq!(store.stats().unwrap().articles, 5);
+        assert!(store.integrity_problems().unwrap().is_empty());
+    }
 
     #[test]
     fn batches_are_small_at_both_ends_and_cover_every_file_once() {
