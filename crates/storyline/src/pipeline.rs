@@ -168,7 +168,9 @@ impl Models {
     /// Computes everything about the articles that needs no store: fingerprints, terms,
     /// entities and coded events in parallel, then embeddings (the model uses every core).
     fn prepare(&self, arrivals: Vec<Arrival>, options: &IngestOptions) -> Vec<Prepared> {
-        let (articles, words): (Vec<Article>, Vec<(Vec<String>, u64, bool)>) =
+        // The articles apart, for the embedding model, which takes them together.
+        type Rest = (Vec<String>, u64, bool);
+        let (articles, words): (Vec<Article>, Vec<Rest>) =
             arrivals.into_iter().map(|a| (a.article, (a.words, a.text_hash, a.renamable))).unzip();
         let embeddings = match &self.semantic {
             Some(semantic) => semantic.embed(&articles),
@@ -765,7 +767,7 @@ mod tests {
             let taken = Article::new("3", "Another text altogether, from another folder.", SourceFormat::Text);
             ingest_articles(&mut other, vec![taken], &options).unwrap();
         };
-        let report = ingest_paths(&mut store, &[input.clone()], &options, &other_wrote).unwrap();
+        let report = ingest_paths(&mut store, std::slice::from_ref(&input), &options, &other_wrote).unwrap();
 
         assert!(report.skipped.is_empty(), "{:?}", report.skipped);
         assert_eq!((report.new, report.unchanged), (3, 1));
