@@ -73,8 +73,8 @@ const STATEMENT_WAIT: Duration = Duration::from_secs(60);
 /// reported rather than waited for forever.
 pub const WRITE_WAIT: Duration = Duration::from_secs(10 * 60);
 /// A batch waits for the write lock in slices, saying after each that it is still waiting;
-/// the slices double up to the last (SQLite's busy handler retries within each, backing off
-/// up to 100 ms between tries).
+/// the slices grow to the last, which repeats (SQLite's busy handler retries within each,
+/// backing off up to 100 ms between tries).
 const WRITE_WAIT_SLICES: [Duration; 6] = [
     Duration::from_secs(1),
     Duration::from_secs(2),
@@ -199,13 +199,12 @@ impl Store {
                 Ok(tx) => return Ok(Batch::new(tx, &self.mentioned)),
                 Err(error) if is_busy(&error) => {
                     let waited = started.elapsed();
-                    let path = self.path.as_deref().map(Path::display);
+                    let path = self.path.as_deref().map(|p| p.display().to_string()).unwrap_or_default();
                     if waited >= self.write_wait {
-                        let path = path.map(|p| p.to_string()).unwrap_or_default();
                         return Err(StoreError::WriterBusy { path, waited });
                     }
                     tracing::warn!(
-                        store = ?path.map(|p| p.to_string()),
+                        store = %path,
                         waited_s = waited.as_secs(),
                         "another writer holds the store; waiting for it to finish its batch"
                     );
