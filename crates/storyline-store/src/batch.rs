@@ -101,6 +101,13 @@ impl<'a> Batch<'a> {
         Ok(())
     }
 
+    /// SQLite's data version of this connection: it changes when another connection (or
+    /// process) commits, never for this one's own commits. A batch holds the write lock, so
+    /// what it reads stays as it is until the batch commits.
+    pub fn data_version(&self) -> Result<i64> {
+        Ok(self.tx.pragma_query_value(None, "data_version", |r| r.get(0))?)
+    }
+
     pub(crate) fn mentioned(&self) -> std::sync::MutexGuard<'_, MentionedEntities> {
         self.mentioned.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }

@@ -190,6 +190,17 @@ impl MentionedEntities {
 }
 
 impl Batch<'_> {
+    /// Every entity key with its entity, when the store has no more than `limit` of them.
+    pub fn entity_keys_if_at_most(&self, limit: i64) -> Result<Option<Vec<(String, EntityId)>>> {
+        let count: i64 = self.tx().query_row("SELECT COUNT(*) FROM entity_keys", [], |r| r.get(0))?;
+        if count > limit {
+            return Ok(None);
+        }
+        let mut stmt = self.tx().prepare("SELECT key, entity_id FROM entity_keys")?;
+        let pairs = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+        Ok(Some(pairs))
+    }
+
     /// The entities filed under each of `keys`, as (key, entity id) pairs.
     pub fn entity_ids_with_keys(&self, keys: &[&str]) -> Result<Vec<(String, EntityId)>> {
         if keys.is_empty() {

@@ -6,6 +6,11 @@
 //! with this one?", "which events share these terms?"). All writes go through a [`Batch`], one
 //! SQLite transaction: a batch commits whole or leaves the store as it was, even under SIGKILL.
 //!
+//! Any number of processes may write one store file (several ingests, a server storing POSTs):
+//! a batch takes SQLite's write lock when it begins, so writers take turns, whole batch by whole
+//! batch, and a writer that finds the lock held waits for it (saying so), up to
+//! [`Store::set_write_wait`].
+//!
 //! ```
 //! use storyline_store::Store;
 //! let store = Store::open_in_memory().unwrap();
@@ -32,9 +37,9 @@ pub use queries::{ArticleDetail, EventDetail, EventSummary, Stats};
 pub use storylines::{EventArticle, StorylineSummary, TimelineEntry};
 
 use std::path::Path;
+use std::time::{Duration, Instant};
 
-use rusqlite::Connection;
-use storyline_model::EntityId;
+use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -46,12 +51,38 @@ pub enum StoreError {
     Corrupt { what: &'static str, detail: String },
     #[error("the store at {path} has schema version {found}; this storyline knows version {expected}")]
     SchemaVersion { path: String, found: i64, expected: i64 },
+    #[error(
+        "gave up after waiting {} s for another writer of the store at {path} (another `storyline \
+         ingest`, `watch` or `serve` storing articles) to finish its batch",
+        waited.as_secs()
+    )]
+    WriterBusy { path: String, waited: Duration },
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
 /// Prepared statements a connection keeps.
 const STATEMENTS_CACHED: usize = 256;
+
+/// How long a statement outside a batch (a read, a feed's bookkeeping) waits for a lock. Readers
+/// never wait for writers in WAL mode; this covers the short moments they do (a checkpoint
+/// resetting the log, recovery after a crash) and single-statement writes.
+const STATEMENT_WAIT: Duration = Duration::from_secs(60);
+/// How long a batch waits for another writer to finish, unless told otherwise: a batch of an
+/// ingest with every model takes seconds, so this is generous, yet a writer stuck for good is
+/// reported rather than waited for forever.
+pub const WRITE_WAIT: Duration = Duration::from_secs(10 * 60);
+/// A batch waits for the write lock in slices, saying after each that it is still waiting;
+/// the slices grow to the last, which repeats (SQLite's busy handler retries within each,
+/// backing off up to 100 ms between tries).
+const WRITE_WAIT_SLICES: [Duration; 6] = [
+    Duration::from_secs(1),
+    Duration::from_secs(2),
+    Duration::from_secs(4),
+    Duration::from_secs(8),
+    Duration::from_secs(15),
+    Duration::from_secs(30),
+];
 
 /// An open store.
 pub struct Store {
@@ -60,6 +91,8 @@ pub struct Store {
     path: Option<std::path::PathBuf>,
     /// Shared with the store's readers, which read committed articles too.
     mentioned: std::sync::Arc<std::sync::Mutex<entities::MentionedEntities>>,
+    /// How long a batch waits for another writer before giving up.
+    write_wait: Duration,
 }
 
 /// A second connection to a store file, for reading what is committed while the store writes
@@ -91,6 +124,8 @@ impl Store {
     pub fn open(path: &Path) -> Result<Store> {
         let display = path.display().to_string();
         let conn = Connection::open(path).map_err(|source| StoreError::Open { path: display.clone(), source })?;
+        // First: another process may be creating or writing the file.
+        conn.busy_timeout(STATEMENT_WAIT)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         // NORMAL is durable across process crashes in WAL mode; only power loss may drop the last
         // commits, never corrupt the file.
@@ -100,7 +135,6 @@ impl Store {
         // into the file every 1,000 (the default) copied the same pages again and again. 10,000
         // (40 MiB of log): ingest 7–8 % faster in `bench ingest`, with or without entities.
         conn.pragma_update(None, "wal_autocheckpoint", 10_000)?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
         schema::migrate(&conn, &display)?;
         Ok(Store { path: Some(path.to_path_buf()), ..Store::with_connection(conn) })
     }
@@ -111,7 +145,7 @@ impl Store {
         let Some(path) = &self.path else { return Ok(None) };
         let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
             .map_err(|source| StoreError::Open { path: path.display().to_string(), source })?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.busy_timeout(STATEMENT_WAIT)?;
         keep_pages_in_memory(&conn)?;
         conn.set_prepared_statement_cache_capacity(STATEMENTS_CACHED);
         Ok(Some(StoreReader { conn, mentioned: self.mentioned.clone() }))
@@ -128,30 +162,68 @@ impl Store {
         // their number of keys); with rusqlite's default of 16 cached, they were parsed again
         // and again.
         conn.set_prepared_statement_cache_capacity(STATEMENTS_CACHED);
-        Store { conn, path: None, mentioned: Default::default() }
+        Store { conn, path: None, mentioned: Default::default(), write_wait: WRITE_WAIT }
     }
 
-    /// Starts a batch of writes: one transaction.
+    /// How long a batch waits for another writer to finish before giving up
+    /// ([`StoreError::WriterBusy`]); [`WRITE_WAIT`] unless set.
+    pub fn set_write_wait(&mut self, limit: Duration) {
+        self.write_wait = limit;
+    }
+
+    /// Starts a batch of writes: one transaction, holding the store's write lock from its start
+    /// to its end. So everything the batch reads stays true until it commits, whoever else
+    /// writes the file; a writer holding the lock is waited for, and logged about.
     pub fn batch(&mut self) -> Result<Batch<'_>> {
+        self.batch_noting_waits(&|_| {})
+    }
+
+    /// [`Store::batch`], calling `waiting` with the time waited so far each time it finds the
+    /// lock still held by another writer (after 1, 3, 7, 15, 30 s, then every 30 s).
+    pub fn batch_noting_waits(&mut self, waiting: &dyn Fn(Duration)) -> Result<Batch<'_>> {
+        // A deferred transaction would take the lock only at its first write, and fail at once
+        // (SQLITE_BUSY, "database is locked") if another writer had committed since its first
+        // read: SQLite cannot wait there. Taking the lock first, it waits in SQLite's busy
+        // handler instead.
+        let started = Instant::now();
+        let mut attempt = 0;
+        loop {
+            let left = self.write_wait.saturating_sub(started.elapsed());
+            let slice = WRITE_WAIT_SLICES[attempt.min(WRITE_WAIT_SLICES.len() - 1)].min(left);
+            attempt += 1;
+            self.conn.busy_timeout(slice)?;
+            // `&mut self` keeps batches from nesting; the shared borrow lets the loop try again.
+            let begun = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate);
+            self.conn.busy_timeout(STATEMENT_WAIT)?;
+            match begun {
+                Ok(tx) => return Ok(Batch::new(tx, &self.mentioned)),
+                Err(error) if is_busy(&error) => {
+                    let waited = started.elapsed();
+                    let path = self.path.as_deref().map(|p| p.display().to_string()).unwrap_or_default();
+                    if waited >= self.write_wait {
+                        return Err(StoreError::WriterBusy { path, waited });
+                    }
+                    tracing::warn!(
+                        store = %path,
+                        waited_s = waited.as_secs(),
+                        "another writer holds the store; waiting for it to finish its batch"
+                    );
+                    waiting(waited);
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+    }
+
+    /// A read transaction: it sees what was committed when it first reads, takes no lock from
+    /// writers, and must only read.
+    pub fn snapshot(&mut self) -> Result<Batch<'_>> {
         Ok(Batch::new(self.conn.transaction()?, &self.mentioned))
     }
+}
 
-    /// SQLite's data version of this connection: it changes when another connection (or
-    /// process) commits, never for this one's own commits.
-    pub fn data_version(&self) -> Result<i64> {
-        Ok(self.conn.pragma_query_value(None, "data_version", |r| r.get(0))?)
-    }
-
-    /// Every entity key with its entity, when the store has no more than `limit` of them.
-    pub fn entity_keys_if_at_most(&self, limit: i64) -> Result<Option<Vec<(String, EntityId)>>> {
-        let count: i64 = self.conn.query_row("SELECT COUNT(*) FROM entity_keys", [], |r| r.get(0))?;
-        if count > limit {
-            return Ok(None);
-        }
-        let mut stmt = self.conn.prepare("SELECT key, entity_id FROM entity_keys")?;
-        let pairs = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
-        Ok(Some(pairs))
-    }
+fn is_busy(error: &rusqlite::Error) -> bool {
+    error.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
 }
 
 pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> String {
@@ -161,4 +233,68 @@ pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> String {
 
 pub(crate) fn from_json<T: serde::de::DeserializeOwned>(what: &'static str, text: &str) -> Result<T> {
     serde_json::from_str(text).map_err(|e| StoreError::Corrupt { what, detail: e.to_string() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn open_event(batch: &Batch) -> storyline_model::EventId {
+        batch.create_event(&[("flood".to_string(), 1.0)], 5).unwrap()
+    }
+
+    #[test]
+    fn a_batch_waits_for_another_writer_and_then_sees_what_it_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        let mut first = Store::open(&path).unwrap();
+        let mut second = Store::open(&path).unwrap();
+        let holding = first.batch().unwrap();
+        open_event(&holding);
+
+        let (told, waiting) = std::sync::mpsc::channel();
+        let waiter = std::thread::spawn(move || {
+            let batch = second.batch_noting_waits(&|waited| told.send(waited).unwrap()).unwrap();
+            // Under the lock, the other writer's commit is there, and this batch's write follows it.
+            assert_eq!(open_event(&batch), 2);
+            batch.commit().unwrap();
+        });
+        waiting.recv().unwrap(); // the second writer found the lock held and said so
+        holding.commit().unwrap();
+        waiter.join().unwrap();
+        assert_eq!(first.stats().unwrap().events, 2);
+    }
+
+    #[test]
+    fn a_writer_gives_up_after_its_bound_with_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        let mut first = Store::open(&path).unwrap();
+        let _holding = first.batch().unwrap();
+        let mut second = Store::open(&path).unwrap();
+        second.set_write_wait(Duration::from_millis(100));
+        let error = second.batch().err().expect("the lock stays held");
+        assert!(matches!(error, StoreError::WriterBusy { .. }), "{error}");
+        assert!(error.to_string().contains("another writer"), "{error}");
+        // Reading does not wait for writers.
+        assert_eq!(second.stats().unwrap().events, 0);
+        assert_eq!(second.snapshot().unwrap().documents().unwrap(), 0);
+    }
+
+    #[test]
+    fn stores_open_while_another_writer_holds_the_lock_and_can_be_created_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        let opened: Vec<Result<Store>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..4).map(|_| scope.spawn(|| Store::open(&path))).collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let mut stores = opened.into_iter().collect::<Result<Vec<_>>>().unwrap();
+        let holding = stores[0].batch().unwrap();
+        open_event(&holding);
+        let reopened = Store::open(&path).unwrap();
+        assert_eq!(reopened.stats().unwrap().events, 0, "the open batch is not seen");
+        holding.commit().unwrap();
+        assert_eq!(reopened.stats().unwrap().events, 1);
+    }
 }

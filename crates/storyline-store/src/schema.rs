@@ -136,27 +136,41 @@ CREATE INDEX IF NOT EXISTS date_mentions_article ON date_mentions(article_id);
 ";
 
 pub fn migrate(conn: &Connection, path: &str) -> Result<()> {
+    // Creating what exists already only reads, so opening a store another process is writing
+    // does not wait for it.
     conn.execute_batch(SCHEMA)?;
-    let found: Option<i64> =
-        conn.query_row("SELECT value FROM meta WHERE key = 'schema_version'", [], |r| r.get(0)).ok();
-    match found {
+    let stored_version =
+        || conn.query_row("SELECT value FROM meta WHERE key = 'schema_version'", [], |r| r.get::<_, i64>(0)).ok();
+    let found = match stored_version() {
+        Some(found) => found,
         None => {
-            conn.execute("INSERT INTO meta (key, value) VALUES ('schema_version', ?1)", [VERSION])?;
+            // A new store. Two processes may create it at once: the first insert wins, and both
+            // read the version it wrote.
+            conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?1)", [VERSION])?;
             conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('documents', 0)", [])?;
-            Ok(())
+            stored_version().unwrap_or(VERSION)
         }
-        Some(v) if v == VERSION => Ok(()),
-        Some(1) => {
-            // Version 2 keeps the offset a publication date was stated in, and where it came from.
-            let tx = conn.unchecked_transaction()?;
-            tx.execute_batch(
-                "ALTER TABLE articles ADD COLUMN published_offset INTEGER;
-                 ALTER TABLE articles ADD COLUMN date_source TEXT;
-                 UPDATE meta SET value = 2 WHERE key = 'schema_version';",
-            )?;
-            tx.commit()?;
-            Ok(())
-        }
-        Some(found) => Err(StoreError::SchemaVersion { path: path.to_string(), found, expected: VERSION }),
+    };
+    match found {
+        VERSION => Ok(()),
+        1 => migrate_from_1(conn),
+        found => Err(StoreError::SchemaVersion { path: path.to_string(), found, expected: VERSION }),
     }
+}
+
+/// Version 2 keeps the offset a publication date was stated in, and where it came from. The write
+/// lock is taken first and the version read again under it, so two processes opening an old store
+/// at once migrate it once.
+fn migrate_from_1(conn: &Connection) -> Result<()> {
+    let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
+    let version: i64 = tx.query_row("SELECT value FROM meta WHERE key = 'schema_version'", [], |r| r.get(0))?;
+    if version == 1 {
+        tx.execute_batch(
+            "ALTER TABLE articles ADD COLUMN published_offset INTEGER;
+             ALTER TABLE articles ADD COLUMN date_source TEXT;
+             UPDATE meta SET value = 2 WHERE key = 'schema_version';",
+        )?;
+    }
+    tx.commit()?;
+    Ok(())
 }

@@ -11,7 +11,7 @@ use anyhow::Result;
 use rustc_hash::FxHashMap;
 use storyline_entities::{resolve, Candidate, EntityIndex, Extraction, Extractor, ResolutionPlan};
 use storyline_model::{ArticleId, Entity, EntityId, Mention, Quote};
-use storyline_store::{Batch, Store, StoreError};
+use storyline_store::{Batch, StoreError};
 
 use crate::loaded::LoadOnce;
 
@@ -42,7 +42,8 @@ pub fn load_extractor(models: &Path) -> Option<Arc<Extractor>> {
 /// entities read or written, and the entities filed under each key looked up. Looking keys up
 /// and reading entities again in every batch was a third of resolution's time. It stays true
 /// while nothing but the run writes the store, which [`ResolutionMemory::check`] makes sure
-/// of before each batch.
+/// of at the start of each batch (under the write lock, so no other writer can commit before
+/// the batch does).
 #[derive(Default)]
 pub struct ResolutionMemory {
     known: FxHashMap<EntityId, Candidate>,
@@ -62,15 +63,16 @@ const ENTITIES_REMEMBERED: usize = 200_000;
 
 impl ResolutionMemory {
     /// Forgets everything when another connection wrote the store since the last check (or
-    /// when too much is kept); a store read anew with few keys is then read whole.
-    pub fn check(&mut self, store: &Store) -> Result<()> {
-        let version = store.data_version()?;
+    /// when too much is kept); a store read anew with few keys is then read whole. `batch` is
+    /// the writer's batch about to store what resolution decides.
+    pub fn check(&mut self, batch: &Batch) -> Result<()> {
+        let version = batch.data_version()?;
         let full = self.filed.len() > KEYS_REMEMBERED || self.known.len() > ENTITIES_REMEMBERED;
         if self.data_version == Some(version) && !full {
             return Ok(());
         }
         *self = ResolutionMemory { data_version: Some(version), ..Default::default() };
-        if let Some(pairs) = store.entity_keys_if_at_most(KEYS_READ_WHOLE)? {
+        if let Some(pairs) = batch.entity_keys_if_at_most(KEYS_READ_WHOLE)? {
             for (key, id) in pairs {
                 add_id(self.filed.entry(key).or_default(), id);
             }
@@ -283,6 +285,7 @@ impl EntityIndex for BatchEntities<'_, '_> {
 mod tests {
     use super::*;
     use storyline_model::EntityType;
+    use storyline_store::Store;
 
     fn person(name: &str) -> Entity {
         Entity {
@@ -312,17 +315,17 @@ mod tests {
         let (mut ours, mut theirs) = (Store::open(&path).unwrap(), Store::open(&path).unwrap());
         let akar = store_entity(&mut ours, "Hulusi Akar", "sur:akr");
         let mut memory = ResolutionMemory::default();
-        memory.check(&ours).unwrap();
+        memory.check(&ours.batch().unwrap()).unwrap();
         assert!(memory.complete, "a small store is read whole");
         assert_eq!(memory.filed["sur:akr"], vec![akar]);
 
         // The run's own commits keep the memory; another writer's clear it.
         memory.known.insert(akar, Candidate::new(Entity { id: akar, ..person("Hulusi Akar") }));
         store_entity(&mut ours, "Fayez al-Sarraj", "sur:sr");
-        memory.check(&ours).unwrap();
+        memory.check(&ours.batch().unwrap()).unwrap();
         assert!(memory.known.contains_key(&akar));
         let other = store_entity(&mut theirs, "Heiko Maas", "sur:ms");
-        memory.check(&ours).unwrap();
+        memory.check(&ours.batch().unwrap()).unwrap();
         assert!(memory.known.is_empty());
         assert_eq!(memory.filed["sur:ms"], vec![other]);
     }

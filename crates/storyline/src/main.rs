@@ -227,6 +227,12 @@ fn run(cli: Cli) -> Result<()> {
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
             );
             let report = ingest_paths(&mut store, &paths, &options, &|p| {
+                if let Some(waited) = p.waiting_for_writer {
+                    // Shown with or without the bar, so a waiting ingest never looks hung.
+                    let db = cli.db.display();
+                    bar.suspend(|| eprintln!("waiting for another writer of {db} ({} s so far)", waited.as_secs()));
+                    return;
+                }
                 bar.set_length(p.files_total as u64);
                 bar.set_position(p.files_done as u64);
                 bar.set_message(format!("{} articles", p.articles_done));

@@ -4,10 +4,16 @@
 //! see every earlier article, so it runs in arrival order inside one store transaction per batch.
 //! A batch commits whole or not at all, and re-ingesting skips what is already stored, so an
 //! interrupted ingest is completed by running it again.
+//!
+//! Other processes may write the store at the same time (another ingest, a server storing
+//! POSTs). A batch holds the store's write lock from its start, so whatever was decided before
+//! it against an older state of the store (screening, the entity resolution's memory) is decided
+//! again inside it: the outcome is that of the writers' batches stored one after another.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::PathBuf;
 use std::sync::{mpsc, Arc};
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use rayon::prelude::*;
@@ -56,6 +62,9 @@ pub struct IngestProgress {
     pub files_done: usize,
     pub files_total: usize,
     pub articles_done: usize,
+    /// Set while the next batch waits for another writer of the store to finish its own: how
+    /// long it has waited so far.
+    pub waiting_for_writer: Option<Duration>,
 }
 
 /// What an ingest did.
@@ -102,13 +111,16 @@ struct Arrival {
     article: Article,
     words: Vec<String>,
     text_hash: u64,
+    /// Whether the article takes `{id}-{text hash}` when its id turns out to belong to a
+    /// different text ([`settle_id`]).
+    renamable: bool,
 }
 
 impl Arrival {
     fn new(article: Article) -> Arrival {
         let words = storyline_text::words(&article.text);
         let text_hash = storyline_text::words_hash(&words);
-        Arrival { article, words, text_hash }
+        Arrival { article, words, text_hash, renamable: false }
     }
 }
 
@@ -124,6 +136,19 @@ struct Prepared {
     events: crate::events::ArticleEvents,
     /// Sentence embeddings, when the model is installed.
     embedding: Option<ArticleEmbedding>,
+    /// As [`Arrival::renamable`].
+    renamable: bool,
+}
+
+impl Prepared {
+    /// Gives the article a new id, in everything prepared that names it.
+    fn rename(&mut self, id: String) {
+        for event in &mut self.events.events {
+            event.article.clone_from(&id);
+        }
+        self.article.id = id;
+        self.renamable = false;
+    }
 }
 
 /// The models an ingest run uses, loaded once.
@@ -143,8 +168,10 @@ impl Models {
     /// Computes everything about the articles that needs no store: fingerprints, terms,
     /// entities and coded events in parallel, then embeddings (the model uses every core).
     fn prepare(&self, arrivals: Vec<Arrival>, options: &IngestOptions) -> Vec<Prepared> {
-        let (articles, words): (Vec<Article>, Vec<(Vec<String>, u64)>) =
-            arrivals.into_iter().map(|a| (a.article, (a.words, a.text_hash))).unzip();
+        // The articles apart, for the embedding model, which takes them together.
+        type Rest = (Vec<String>, u64, bool);
+        let (articles, words): (Vec<Article>, Vec<Rest>) =
+            arrivals.into_iter().map(|a| (a.article, (a.words, a.text_hash, a.renamable))).unzip();
         let embeddings = match &self.semantic {
             Some(semantic) => semantic.embed(&articles),
             None => vec![None; articles.len()],
@@ -154,7 +181,7 @@ impl Models {
             .into_par_iter()
             .zip(words)
             .zip(embeddings)
-            .map(|((article, (words, text_hash)), embedding)| {
+            .map(|((article, (words, text_hash, renamable)), embedding)| {
                 let entities = self.extractor.as_ref().map(|x| {
                     let extraction = x.extract(&article);
                     let plan = storyline_entities::plan(&extraction);
@@ -166,6 +193,7 @@ impl Models {
                     events: crate::events::code(&coder, &article, entities.as_ref().map(|(x, _)| x)),
                     entities,
                     embedding,
+                    renamable,
                     article,
                 }
             })
@@ -182,7 +210,8 @@ pub fn ingest_paths(
 ) -> Result<IngestReport> {
     let (files, skipped) = storyline_ingest::discover(paths);
     let mut report = IngestReport { files: files.len(), skipped, ..Default::default() };
-    let mut done = IngestProgress { files_done: 0, files_total: files.len(), articles_done: 0 };
+    let mut done =
+        IngestProgress { files_done: 0, files_total: files.len(), articles_done: 0, waiting_for_writer: None };
     progress(done);
     let models = Models::load(options);
 
@@ -215,14 +244,17 @@ pub fn ingest_paths(
         // Entity resolution reads through a second connection while this one writes.
         let mut reader = store.reader()?;
         let mut memory = ResolutionMemory::default();
-        let mut store_prepared = |(prepared, files_in_batch): (Vec<Prepared>, usize),
+        let mut store_prepared = |(mut prepared, files_in_batch): (Vec<Prepared>, usize),
                                   store: &mut Store,
                                   report: &mut IngestReport,
                                   done: &mut IngestProgress|
          -> Result<()> {
             let storing = std::time::Instant::now();
             let resolution = Resolution { reader: reader.as_mut(), memory: &mut memory };
-            store_batch(store, resolution, &prepared, models.semantic.as_deref(), options, report)?;
+            let before = *done;
+            let waiting = |waited| progress(IngestProgress { waiting_for_writer: Some(waited), ..before });
+            let semantic = models.semantic.as_deref();
+            store_batch(store, resolution, &mut prepared, semantic, options, report, &waiting)?;
             // Where a run's time goes: waiting on preparation (above), or storing (the one writer).
             tracing::debug!(
                 articles = prepared.len(),
@@ -327,53 +359,79 @@ fn batch_bounds(files: usize, batch_files: usize) -> impl Iterator<Item = std::o
 
 /// Screens a batch's articles before the costly preparation: those already stored with the
 /// same text are counted as unchanged and go no further (re-ingesting a folder embeds nothing
-/// again), and an article read from a file gets a new id, `{file name}-{text hash}`, when its
-/// file-name id already belongs to a different text, stored or earlier in this batch: two
-/// folders often hold files of the same name, and neither should be lost. The suffix comes
-/// from the text, so ingesting the same files again finds the same ids.
+/// again), and an article read from a file is renamed ([`settle_id`]) when its file-name id
+/// already belongs to a different text, stored or earlier in this batch.
 ///
 /// `unstored` holds the ids and text hashes of the batches ahead, screened but not yet stored:
 /// an article meets them as it would meet them in the store. Returns the articles kept, and
-/// their ids and text hashes (to be `unstored` for the batches after them).
+/// their ids and text hashes (to be `unstored` for the batches after them). Screening reads a
+/// snapshot of the store, which other writers may change before the batch is stored; the batch
+/// settles each id again then ([`settle_arrivals`]), and what screening found stays true:
+/// stored articles are never removed, so an article found unchanged stays unchanged, and an id
+/// found taken stays taken.
 fn screen_arrivals(
     store: &mut Store,
     articles: Vec<Article>,
     unstored: &VecDeque<HashMap<String, u64>>,
     report: &mut IngestReport,
 ) -> Result<(Vec<Arrival>, HashMap<String, u64>)> {
-    let lookup = store.batch()?; // read only: dropped without commit
-    let status_of = |id: &str, hash: u64| -> Result<ArticleStatus> {
-        Ok(match unstored.iter().find_map(|batch| batch.get(id)) {
-            Some(&stored) if stored == hash => ArticleStatus::Unchanged,
-            Some(_) => ArticleStatus::Conflict,
-            None => lookup.article_status(id, hash)?,
-        })
-    };
+    let lookup = store.snapshot()?; // read only: dropped without commit
     let mut taken: HashMap<String, u64> = HashMap::new();
     let mut kept = Vec::with_capacity(articles.len());
     for article in articles {
         let mut arrival = Arrival::new(article);
-        let (article, hash) = (&mut arrival.article, arrival.text_hash);
-        let mut status = match taken.get(&article.id) {
-            Some(&earlier) if earlier == hash => ArticleStatus::New, // stored as unchanged in turn
-            Some(_) => ArticleStatus::Conflict,
-            None => status_of(&article.id, hash)?,
+        let hash = arrival.text_hash;
+        let status_of = |id: &str| -> Result<ArticleStatus> {
+            Ok(match taken.get(id) {
+                Some(&earlier) if earlier == hash => ArticleStatus::New, // stored as unchanged in turn
+                Some(_) => ArticleStatus::Conflict,
+                None => match unstored.iter().find_map(|batch| batch.get(id)) {
+                    Some(&stored) if stored == hash => ArticleStatus::Unchanged,
+                    Some(_) => ArticleStatus::Conflict,
+                    None => lookup.article_status(id, hash)?,
+                },
+            })
         };
-        if let (ArticleStatus::Conflict, Some(path)) = (&status, &article.source.path) {
-            let id = format!("{}-{:08x}", article.id, hash as u32);
-            tracing::info!(file = %path, from = %article.id, to = %id, "file-name id taken by another text");
-            report.renamed.push((path.clone(), id.clone()));
-            status = status_of(&id, hash)?;
-            article.id = id;
+        let from_file = arrival.article.source.path.is_some();
+        let (status, renamed) = settle_id(&arrival.article.id, hash, from_file, status_of)?;
+        arrival.renamable = from_file && renamed.is_none();
+        if let Some(id) = renamed {
+            note_renamed(&arrival.article, &id, report);
+            arrival.article.id = id;
         }
         if status == ArticleStatus::Unchanged {
             report.unchanged += 1;
             continue;
         }
-        taken.insert(article.id.clone(), hash);
+        taken.insert(arrival.article.id.clone(), hash);
         kept.push(arrival);
     }
     Ok((kept, taken))
+}
+
+/// An arriving article's status under its id, given the status of any id (`status_of`). When
+/// the id belongs to a different text and the article may be `renamable` (it came from a file),
+/// it takes a new id, `{id}-{text hash}`: two folders often hold files of the same name, and
+/// neither should be lost. The suffix comes from the text, so ingesting the same files again
+/// finds the same ids. Returns the status and the new id, if any.
+fn settle_id(
+    id: &str,
+    text_hash: u64,
+    renamable: bool,
+    status_of: impl Fn(&str) -> Result<ArticleStatus>,
+) -> Result<(ArticleStatus, Option<String>)> {
+    let status = status_of(id)?;
+    if status != ArticleStatus::Conflict || !renamable {
+        return Ok((status, None));
+    }
+    let renamed = format!("{id}-{:08x}", text_hash as u32);
+    Ok((status_of(&renamed)?, Some(renamed)))
+}
+
+fn note_renamed(article: &Article, id: &str, report: &mut IngestReport) {
+    let path = article.source.path.clone().unwrap_or_default();
+    tracing::info!(file = %path, from = %article.id, to = %id, "file-name id taken by another text");
+    report.renamed.push((path, id.to_string()));
 }
 
 /// Stores articles that are already parsed (the HTTP API's `POST /api/articles`), in order, as
@@ -381,9 +439,9 @@ fn screen_arrivals(
 pub fn ingest_articles(store: &mut Store, articles: Vec<Article>, options: &IngestOptions) -> Result<IngestReport> {
     let mut report = IngestReport { articles: articles.len(), ..Default::default() };
     let models = Models::load(options);
-    let prepared = models.prepare(articles.into_iter().map(Arrival::new).collect(), options);
+    let mut prepared = models.prepare(articles.into_iter().map(Arrival::new).collect(), options);
     let resolution = Resolution { reader: None, memory: &mut ResolutionMemory::default() };
-    store_batch(store, resolution, &prepared, models.semantic.as_deref(), options, &mut report)?;
+    store_batch(store, resolution, &mut prepared, models.semantic.as_deref(), options, &mut report, &|_| {})?;
     Ok(report)
 }
 
@@ -394,7 +452,9 @@ struct Resolution<'r> {
     memory: &'r mut ResolutionMemory,
 }
 
-/// Stores prepared articles in arrival order as one transaction: all of them or none.
+/// Stores prepared articles in arrival order as one transaction: all of them or none. The
+/// transaction holds the store's write lock from its start (`waiting` hears how long it has
+/// waited for another writer), and each article's id is settled inside it.
 ///
 /// Entity resolution needs only the entities and mentions, and the rest of storing never
 /// reads them, so with a `reader` it runs on its own thread, reading what earlier batches
@@ -403,17 +463,20 @@ struct Resolution<'r> {
 fn store_batch(
     store: &mut Store,
     Resolution { reader, memory }: Resolution,
-    prepared: &[Prepared],
+    prepared: &mut [Prepared],
     semantic: Option<&Semantic>,
     options: &IngestOptions,
     report: &mut IngestReport,
+    waiting: &dyn Fn(Duration),
 ) -> Result<()> {
     let with_entities = prepared.iter().any(|item| item.entities.is_some());
+    let batch = store.batch_noting_waits(waiting).context("starting a batch of writes")?;
     if with_entities {
-        memory.check(store)?;
+        // Under the write lock: another writer's commit is seen now or never during this batch.
+        memory.check(&batch)?;
     }
-    let batch = store.batch()?;
-    let statuses = &arrival_statuses(&batch, prepared)?;
+    let statuses = &settle_arrivals(&batch, prepared, report)?;
+    let prepared = &*prepared;
     let mut resolve_entities = move |reads: &Batch| -> Result<EntityWrites> {
         let mut entities = BatchEntities::new(reads, memory)?;
         for (item, status) in prepared.iter().zip(statuses) {
@@ -452,25 +515,32 @@ fn store_batch(
     Ok(())
 }
 
-/// Whether each article is new, in arrival order: an article meets the batch's earlier ones as
-/// it would meet them stored.
-fn arrival_statuses(batch: &Batch, prepared: &[Prepared]) -> Result<Vec<ArticleStatus>> {
-    let mut new_here: HashMap<&str, u64> = HashMap::new();
-    prepared
-        .iter()
-        .map(|item| {
-            let (id, hash) = (item.article.id.as_str(), item.fingerprint.text_hash);
-            let status = match new_here.get(id) {
+/// Whether each article is new, in arrival order, renaming those whose id another text took
+/// since screening (another writer stored it meanwhile) as screening renames them
+/// ([`settle_id`]). An article meets the batch's earlier ones as it would meet them stored.
+fn settle_arrivals(batch: &Batch, prepared: &mut [Prepared], report: &mut IngestReport) -> Result<Vec<ArticleStatus>> {
+    let mut new_here: HashMap<String, u64> = HashMap::new();
+    let mut statuses = Vec::with_capacity(prepared.len());
+    for item in prepared {
+        let hash = item.fingerprint.text_hash;
+        let status_of = |id: &str| -> Result<ArticleStatus> {
+            Ok(match new_here.get(id) {
                 Some(&earlier) if earlier == hash => ArticleStatus::Unchanged,
                 Some(_) => ArticleStatus::Conflict,
                 None => batch.article_status(id, hash)?,
-            };
-            if status == ArticleStatus::New {
-                new_here.insert(id, hash);
-            }
-            Ok(status)
-        })
-        .collect()
+            })
+        };
+        let (status, renamed) = settle_id(&item.article.id, hash, item.renamable, status_of)?;
+        if let Some(id) = renamed {
+            note_renamed(&item.article, &id, report);
+            item.rename(id);
+        }
+        if status == ArticleStatus::New {
+            new_here.insert(item.article.id.clone(), hash);
+        }
+        statuses.push(status);
+    }
+    Ok(statuses)
 }
 
 /// Stores one article with its duplicate relations and event; returns the event it joined or
@@ -661,7 +731,55 @@ fn join_event(batch: &Batch, event: EventId, vector: &TermVector, options: &Inge
 
 #[cfg(test)]
 mod tests {
-    use super::batch_bounds;
+    use super::*;
+    use std::sync::Mutex;
+    use storyline_model::SourceFormat;
+
+    /// Another writer stores two of the files' ids after screening saw them free, before their
+    /// batches are stored: one with a different text (the file takes `{id}-{hash}`), one with
+    /// the same (the file is unchanged). Nothing is skipped.
+    #[test]
+    fn ids_taken_by_another_writer_after_screening_are_settled_when_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("in");
+        std::fs::create_dir(&input).unwrap();
+        for (name, place) in [("1", "Aden"), ("2", "Sanaa"), ("3", "Taiz"), ("4", "Marib")] {
+            let text = format!("Fighting in {place}\n\nFighting went on in {place} on Tuesday, officials said.");
+            std::fs::write(input.join(format!("{name}.txt")), text).unwrap();
+        }
+        let db = dir.path().join("s.db");
+        let options = IngestOptions {
+            batch_files: 1,
+            models_dir: dir.path().join("no-models"),
+            embedding_model: None,
+            ..Default::default()
+        };
+        let mut store = Store::open(&db).unwrap();
+        let other = Mutex::new(Store::open(&db).unwrap());
+        let other_wrote = |p: IngestProgress| {
+            // One file per batch, two batches prepared ahead: after the first is stored, the
+            // second and third have been screened.
+            if p.files_done != 1 {
+                return;
+            }
+            let mut other = other.lock().unwrap();
+            ingest_paths(&mut other, &[input.join("2.txt")], &options, &|_| {}).unwrap();
+            let taken = Article::new("3", "Another text altogether, from another folder.", SourceFormat::Text);
+            ingest_articles(&mut other, vec![taken], &options).unwrap();
+        };
+        let report = ingest_paths(&mut store, std::slice::from_ref(&input), &options, &other_wrote).unwrap();
+
+        assert!(report.skipped.is_empty(), "{:?}", report.skipped);
+        assert_eq!((report.new, report.unchanged), (3, 1));
+        assert_eq!(report.renamed.len(), 1);
+        let (file, renamed) = &report.renamed[0];
+        assert!(file.ends_with("3.txt") && renamed.starts_with("3-"), "{file} → {renamed}");
+        let text = |id: &str| store.article(id).unwrap().map(|a| a.article.text);
+        assert_eq!(text("3").unwrap(), "Another text altogether, from another folder.");
+        assert!(text(renamed).unwrap().contains("Taiz"));
+        assert_eq!(store.stats().unwrap().articles, 5);
+        assert!(store.integrity_problems().unwrap().is_empty());
+    }
 
     #[test]
     fn batches_are_small_at_both_ends_and_cover_every_file_once() {

@@ -15,7 +15,8 @@ pub struct ServerBackend {
 
 impl Backend for ServerBackend {
     fn ingest(&self, store: &mut Store, articles: Vec<Article>) -> Result<IngestCounts, BoxError> {
-        let report = ingest_articles(store, articles, &self.options)?;
+        // The server logs a failure by its message alone: give it every cause.
+        let report = ingest_articles(store, articles, &self.options).map_err(|error| format!("{error:#}"))?;
         Ok(IngestCounts { new: report.new, unchanged: report.unchanged, skipped: report.skipped })
     }
 
