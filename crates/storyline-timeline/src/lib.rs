@@ -52,16 +52,38 @@ const REDUNDANT: f64 = 0.5;
 
 /// Builds a timeline of `dates` days with up to `per_date` sentences each.
 pub fn summarise(articles: &[DatedArticle], language: Option<&str>, dates: usize, per_date: usize) -> Timeline {
-    // Votes per day, and candidate sentences per day.
+    summarise_with_sources(articles, language, dates, per_date)
+        .into_iter()
+        .map(|(day, entries)| (day, entries.into_iter().map(|entry| entry.sentence).collect()))
+        .collect()
+}
+
+/// One sentence of a timeline and the article it was taken from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimelineEntry {
+    pub sentence: String,
+    /// Index into the articles the timeline was built from.
+    pub article: usize,
+}
+
+/// [`summarise`], keeping for each sentence the article it came from, so that a timeline can
+/// link to its sources.
+pub fn summarise_with_sources(
+    articles: &[DatedArticle],
+    language: Option<&str>,
+    dates: usize,
+    per_date: usize,
+) -> BTreeMap<NaiveDate, Vec<TimelineEntry>> {
+    // Votes per day, and candidate sentences per day (with the article each came from).
     let mut votes: HashMap<NaiveDate, f64> = HashMap::new();
-    let mut candidates: HashMap<NaiveDate, Vec<String>> = HashMap::new();
-    for article in articles {
+    let mut candidates: HashMap<NaiveDate, Vec<(String, usize)>> = HashMap::new();
+    for (index, article) in articles.iter().enumerate() {
         *votes.entry(article.published).or_default() += 1.0;
         for (i, sentence) in storyline_text::sentences(&article.text).into_iter().enumerate() {
             let words = storyline_text::words(sentence.text).len();
             let usable = (MIN_WORDS..=MAX_WORDS).contains(&words);
             if i < LEDE_SENTENCES && usable {
-                candidates.entry(article.published).or_default().push(sentence.text.to_string());
+                candidates.entry(article.published).or_default().push((sentence.text.to_string(), index));
             }
             for m in storyline_dates::resolve(sentence.text, Some(article.published), language) {
                 let Some(v) = m.value.filter(|v| v.granularity == Granularity::Day) else { continue };
@@ -71,7 +93,7 @@ pub fn summarise(articles: &[DatedArticle], language: Option<&str>, dates: usize
                 }
                 *votes.entry(v.start).or_default() += 1.0;
                 if usable {
-                    candidates.entry(v.start).or_default().push(sentence.text.to_string());
+                    candidates.entry(v.start).or_default().push((sentence.text.to_string(), index));
                 }
             }
         }
@@ -83,9 +105,15 @@ pub fn summarise(articles: &[DatedArticle], language: Option<&str>, dates: usize
     let mut timeline = BTreeMap::new();
     for (date, _) in ranked.into_iter().take(dates) {
         let mut pool = candidates.remove(&date).unwrap_or_default();
+        // A sentence found in several articles is credited to the first.
         pool.sort();
-        pool.dedup();
-        timeline.insert(date, pick_sentences(&pool, language, per_date));
+        pool.dedup_by(|later, first| later.0 == first.0);
+        let sentences: Vec<String> = pool.iter().map(|(sentence, _)| sentence.clone()).collect();
+        let picked = pick_sentences(&sentences, language, per_date)
+            .into_iter()
+            .map(|i| TimelineEntry { sentence: pool[i].0.clone(), article: pool[i].1 })
+            .collect();
+        timeline.insert(date, picked);
     }
     timeline
 }
@@ -103,9 +131,9 @@ fn cosine(a: &Vector, b: &Vector) -> f64 {
     }
 }
 
-/// The `k` most central sentences of the pool that are not redundant with each other, in the
-/// order picked.
-fn pick_sentences(pool: &[String], language: Option<&str>, k: usize) -> Vec<String> {
+/// The indexes of the `k` most central sentences of the pool that are not redundant with each
+/// other, in the order picked.
+fn pick_sentences(pool: &[String], language: Option<&str>, k: usize) -> Vec<usize> {
     let terms: Vec<Vec<String>> = pool.iter().map(|s| storyline_text::content_terms(s, language)).collect();
     let mut df: HashMap<&str, f64> = HashMap::new();
     for t in &terms {
@@ -147,7 +175,7 @@ fn pick_sentences(pool: &[String], language: Option<&str>, k: usize) -> Vec<Stri
             chosen.push(i);
         }
     }
-    chosen.into_iter().map(|i| pool[i].clone()).collect()
+    chosen
 }
 
 #[cfg(test)]
@@ -172,5 +200,22 @@ mod tests {
         let sentences = &timeline[&day(17)];
         assert_eq!(sentences.len(), 1);
         assert!(sentences[0].contains("Benghazi"));
+    }
+
+    #[test]
+    fn each_sentence_names_the_article_it_came_from() {
+        let a = |d: u32, text: &str| DatedArticle { published: day(d), title: String::new(), text: text.into() };
+        let articles = [
+            a(17, "Security forces opened fire on protesters in Benghazi killing dozens of people today."),
+            a(20, "Saif al-Islam warned of civil war in a long televised speech to the nation."),
+        ];
+        let timeline = summarise_with_sources(&articles, Some("en"), 2, 1);
+        for (date, entries) in &timeline {
+            for entry in entries {
+                assert_eq!(articles[entry.article].published, *date);
+                assert!(articles[entry.article].text.contains(&entry.sentence));
+            }
+        }
+        assert_eq!(timeline.len(), 2);
     }
 }

@@ -94,10 +94,17 @@ enum Command {
         #[arg(long, default_value_t = 20)]
         limit: usize,
     },
-    /// Show one storyline's timeline: its events in time order.
+    /// Show one storyline's timeline: its events in time order, and what happened on its most
+    /// reported days, each sentence with its article.
     Timeline {
         /// The storyline number, as `storylines` lists it.
         storyline: i64,
+        /// How many days the summary keeps (the most reported ones).
+        #[arg(long, default_value_t = 10)]
+        days: usize,
+        /// Sentences per day.
+        #[arg(long, default_value_t = 2)]
+        per_day: usize,
     },
     /// Compare how outlets covered an event: shared facts, facts only one outlet reports,
     /// disagreements (a name spelled two ways, a different number), and a short summary.
@@ -251,10 +258,12 @@ fn run(cli: Cli) -> Result<()> {
         },
         Command::Dupes { kind } => render::duplicates(&store.duplicates(kind.map(Into::into))?, cli.json),
         Command::Storylines { limit } => render::storylines(&store.storylines(limit)?, cli.json),
-        Command::Timeline { storyline } => match store.storyline(storyline)? {
-            Some(found) => render::storylines(std::slice::from_ref(&found), cli.json),
-            None => bail!("no storyline {storyline} in {} (see `storyline storylines`)", cli.db.display()),
-        },
+        Command::Timeline { storyline, days, per_day } => {
+            match storyline::storyline_timeline(&store, storyline, days, per_day)? {
+                Some(found) => render::timeline(&found, cli.json),
+                None => bail!("no storyline {storyline} in {} (see `storyline storylines`)", cli.db.display()),
+            }
+        }
         Command::Coverage { event } => match storyline::event_coverage(&store, event)? {
             Some(coverage) => render::coverage(&coverage, cli.json),
             None => bail!("no event {event} in {} (see `storyline stories`)", cli.db.display()),

@@ -4,7 +4,7 @@ use std::io::Write;
 
 use anyhow::Result;
 use serde::Serialize;
-use storyline::{EventCoverage, IngestReport};
+use storyline::{EventCoverage, IngestReport, StorylineTimeline};
 use storyline_model::{DuplicateRelation, Evidence};
 use storyline_store::{ArticleDetail, EventDetail, EventSummary, StorylineSummary};
 
@@ -185,6 +185,25 @@ pub fn storylines(storylines: &[StorylineSummary], json: bool) -> Result<()> {
                 event.title,
                 event.article_count
             );
+        }
+    }
+    Ok(())
+}
+
+pub fn timeline(timeline: &StorylineTimeline, json: bool) -> Result<()> {
+    if json {
+        return print_json(timeline);
+    }
+    storylines(std::slice::from_ref(&timeline.storyline), false)?;
+    if timeline.summary.is_empty() {
+        println!("\nNo dated articles to summarise.");
+        return Ok(());
+    }
+    println!("\nWhat happened:");
+    for day in &timeline.summary {
+        println!("  {}", day.date);
+        for sentence in &day.sentences {
+            println!("    · {} [{}, event #{}]", sentence.text, sentence.article, sentence.event);
         }
     }
     Ok(())

@@ -358,3 +358,34 @@ fn dates_keep_the_day_their_source_states_and_say_where_they_came_from() {
         .collect();
     assert!(days.contains(&"2019-11-18") && days.contains(&"2011-03-19"), "{days:?}");
 }
+
+#[test]
+fn a_storyline_timeline_says_what_happened_on_its_days_with_its_sources() {
+    let dir = tempfile::tempdir().unwrap();
+    let inbox = dir.path().join("inbox");
+    let days = [
+        ("2011-02-17", "Protests in Benghazi", "Security forces opened fire on protesters in Benghazi, killing dozens of people in the eastern city of Libya, witnesses said."),
+        ("2011-02-18", "Benghazi death toll rises", "The death toll from the protests in Benghazi rose to eighty four people, as security forces opened fire on mourners in the eastern city of Libya."),
+        ("2011-02-20", "Benghazi protesters hold the city", "Protesters in Benghazi took control of the eastern city of Libya after security forces withdrew, witnesses said, as the death toll rose."),
+    ];
+    for (day, title, text) in days {
+        std::fs::create_dir_all(inbox.join(day)).unwrap();
+        std::fs::write(inbox.join(day).join(format!("{day}.txt")), format!("{title}\n\n{text}")).unwrap();
+    }
+    let db = dir.path().join("t.db");
+    json(storyline(&db).arg("ingest").arg("--model").arg("none").arg(&inbox));
+    let storylines = json(storyline(&db).arg("storylines"));
+    let id = storylines[0]["id"].as_i64().unwrap();
+    let timeline = json(storyline(&db).args(["timeline", &id.to_string()]));
+    let summary = timeline["summary"].as_array().unwrap();
+    assert!(!summary.is_empty(), "{timeline:#}");
+    for day in summary {
+        let date = day["date"].as_str().unwrap();
+        for sentence in day["sentences"].as_array().unwrap() {
+            // Each sentence links to a stored article, the one filed under that day here.
+            let article = json(storyline(&db).args(["article", sentence["article"].as_str().unwrap()]));
+            assert!(article["text"].as_str().unwrap().contains(sentence["text"].as_str().unwrap()), "{sentence:#}");
+            assert_eq!(article["published"].as_str().unwrap().get(..10), Some(date));
+        }
+    }
+}

@@ -1,0 +1,84 @@
+//! A storyline's dated summary: the days that mattered and what happened on each, every sentence
+//! with the article it comes from. The library call behind `storyline timeline` (the same
+//! summariser `storyline eval timeline` scores on ML-Crisis).
+
+use std::collections::HashMap;
+
+use anyhow::Result;
+use serde::Serialize;
+use storyline_model::{Article, EventId};
+use storyline_store::{Store, StorylineSummary};
+use storyline_timeline::{summarise_with_sources, DatedArticle};
+
+/// A storyline's events in time order and its dated summary.
+#[derive(Debug, Clone, Serialize)]
+pub struct StorylineTimeline {
+    #[serde(flatten)]
+    pub storyline: StorylineSummary,
+    /// The most reported days, in date order.
+    pub summary: Vec<SummaryDay>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SummaryDay {
+    /// YYYY-MM-DD.
+    pub date: String,
+    pub sentences: Vec<SummarySentence>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SummarySentence {
+    pub text: String,
+    /// The article the sentence is taken from, and its event.
+    pub article: String,
+    pub event: EventId,
+}
+
+/// The storyline `id` with a summary of at most `days` days and `per_day` sentences a day;
+/// `None` if there is no such storyline. Copies are left out (their original speaks for them),
+/// and so are undated articles: a timeline needs a day for each.
+pub fn storyline_timeline(store: &Store, id: i64, days: usize, per_day: usize) -> Result<Option<StorylineTimeline>> {
+    let Some(storyline) = store.storyline(id)? else { return Ok(None) };
+    let mut sources: Vec<(Article, EventId)> = Vec::new();
+    for entry in &storyline.timeline {
+        for member in store.event_articles(entry.event.id)? {
+            if member.copy_of.is_none() && member.article.published.is_some() {
+                sources.push((member.article, entry.event.id));
+            }
+        }
+    }
+    let dated: Vec<DatedArticle> = sources
+        .iter()
+        .filter_map(|(article, _)| {
+            Some(DatedArticle {
+                published: article.publication_day()?,
+                title: article.title.clone().unwrap_or_default(),
+                text: article.text.clone(),
+            })
+        })
+        .collect();
+    let language = most_common_language(sources.iter().map(|(article, _)| article));
+    let summary = summarise_with_sources(&dated, language.as_deref(), days, per_day)
+        .into_iter()
+        .map(|(date, entries)| SummaryDay {
+            date: date.format("%Y-%m-%d").to_string(),
+            sentences: entries
+                .into_iter()
+                .map(|entry| {
+                    let (article, event) = &sources[entry.article];
+                    SummarySentence { text: entry.sentence, article: article.id.clone(), event: *event }
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(Some(StorylineTimeline { storyline, summary }))
+}
+
+/// The language most of the articles are in: the summariser's stop words and date expressions.
+fn most_common_language<'a>(articles: impl Iterator<Item = &'a Article>) -> Option<String> {
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for code in articles.filter_map(Article::language_code) {
+        *counts.entry(code).or_default() += 1;
+    }
+    counts.into_iter().max_by_key(|(code, count)| (*count, std::cmp::Reverse(*code))).map(|(code, _)| code.to_string())
+}
