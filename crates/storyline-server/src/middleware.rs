@@ -145,10 +145,11 @@ mod tests {
 
     #[tokio::test]
     async fn streamed_bodies_pass_through_untagged() {
-        let chunks = ["streamed ", "body"].map(|chunk| Ok::<_, std::io::Error>(chunk));
-        let app = Router::new()
-            .route("/stream", get(move || async move { Body::from_stream(futures_util::stream::iter(chunks)) }))
-            .layer(axum::middleware::from_fn(etag));
+        let streamed = || async {
+            let chunks = ["streamed ", "body"].map(Ok::<_, std::io::Error>);
+            Body::from_stream(futures_util::stream::iter(chunks))
+        };
+        let app = Router::new().route("/stream", get(streamed)).layer(axum::middleware::from_fn(etag));
         let response = app.oneshot(Request::get("/stream").body(Body::empty()).unwrap()).await.unwrap();
         assert_eq!(response.status(), StatusCode::OK);
         assert!(!response.headers().contains_key(header::ETAG));
@@ -158,7 +159,13 @@ mod tests {
     #[tokio::test]
     async fn a_request_past_its_deadline_is_answered_503() {
         let app = Router::new()
-            .route("/slow", get(|| std::future::pending::<&'static str>()))
+            .route(
+                "/slow",
+                get(|| async {
+                    std::future::pending::<()>().await;
+                    "never"
+                }),
+            )
             .route("/fast", get(|| async { "done" }))
             .layer(axum::middleware::from_fn_with_state(Duration::from_millis(1), deadline));
         let slow = app.clone().oneshot(Request::get("/slow").body(Body::empty()).unwrap()).await.unwrap();
