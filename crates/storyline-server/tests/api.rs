@@ -753,3 +753,50 @@ async fn a_slow_coverage_neither_blocks_reads_nor_runs_for_requests_that_gave_up
     assert_eq!((backend.computed(a), backend.computed(b)), (1, 0));
     assert!(started.try_recv().is_err(), "nothing else started computing");
 }
+
+#[derive(Debug, thiserror::Error)]
+#[error("writing the batch")]
+struct WriteFailed(#[source] std::io::Error);
+
+/// A backend whose every ingest fails, with a cause under the error.
+struct FailingBackend;
+
+impl Backend for FailingBackend {
+    fn ingest(&self, _store: &mut Store, _articles: Vec<Article>) -> Result<IngestCounts, BoxError> {
+        Err(Box::new(WriteFailed(std::io::Error::other("disk quota exceeded"))))
+    }
+
+    fn can_ingest(&self) -> bool {
+        true
+    }
+}
+
+/// What the server logs, gathered (the only test in this binary that installs a subscriber).
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn every_server_error_logs_its_cause() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt().with_ansi(false).with_writer(move || writer.clone()).finish();
+    tracing::subscriber::set_global_default(subscriber).unwrap();
+    let Some((_dir, app)) = app_with(Arc::new(FailingBackend)) else { return };
+    let reply = post(&app, "/api/articles", "application/json", probe("fails")).await;
+    assert_eq!((reply.status, reply.error_code().as_str()), (StatusCode::INTERNAL_SERVER_ERROR, "internal"));
+    assert!(!reply.text().contains("quota"), "internals stay in the log: {}", reply.text());
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(log.contains("writing the batch: disk quota exceeded"), "{log}");
+    assert!(log.contains("POST /api/articles"), "{log}");
+}
