@@ -49,14 +49,23 @@ done
 [ -n "$url" ] || { cat "$work/serve.log" >&2; echo "the server did not report its address" >&2; exit 1; }
 echo "schemathesis against $url/openapi.json" >&2
 
+# Ingest may refuse a well-formed body that holds no article (no text once the web clutter is
+# removed, or a page with no text at all): 422 is its documented answer there, not a failure.
+cat >"$work/schemathesis.toml" <<'EOF'
+[[operations]]
+include-path = "/api/articles"
+include-method = "POST"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]
+EOF
+
 status=0
-# Every check; the seed keeps runs comparable; the time budget bounds a slow machine.
-"$venv/bin/st" run "$url/openapi.json" \
+# Every check, 30 examples per operation and phase; the seed keeps runs comparable, and the
+# time limit bounds a slow machine.
+timeout "${SCHEMATHESIS_TIMEOUT:-1200}" "$venv/bin/st" --config-file "$work/schemathesis.toml" run "$url/openapi.json" \
     --checks all \
     --max-examples 30 \
     --seed "${SCHEMATHESIS_SEED:-20}" \
     --workers 2 \
-    --max-time "${SCHEMATHESIS_MAX_TIME:-600}" \
     --request-timeout 60 \
     --generation-database none \
     --no-color || status=$?
