@@ -507,6 +507,10 @@ async fn post_article(
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
     let q = query(q)?;
+    // Checked whatever the body: the document bounds the parameter, not only its use.
+    if q.id.as_deref().is_some_and(|id| id.chars().count() > MAX_ID_CHARS) {
+        return Err(ApiError::bad_query(format!("`id` is longer than {MAX_ID_CHARS} characters")));
+    }
     let body = body.map_err(|rejection| {
         let status = rejection.status();
         let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
