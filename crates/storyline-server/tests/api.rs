@@ -716,6 +716,8 @@ async fn coverage_is_computed_once_per_version_of_its_event() {
     assert_eq!(get(&app, "/api/events/999999/coverage").await.status, StatusCode::NOT_FOUND);
 }
 
+// The gate is a std mutex on purpose: it holds the blocking thread that computes the coverage.
+#[allow(clippy::await_holding_lock)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_coverage_neither_blocks_reads_nor_runs_for_requests_that_gave_up() {
     let backend = Arc::new(CountingBackend::default());
