@@ -70,7 +70,8 @@ pub trait Backend: Send + Sync + 'static {
     }
 
     /// How outlets covered an event (shared facts, disagreements, summary); `Ok(None)` for an
-    /// unknown event.
+    /// unknown event. The server keeps each answer until an article joins the event, so it must
+    /// depend on the event's articles alone.
     fn coverage(&self, _store: &Store, _event: EventId) -> Result<Option<serde_json::Value>, BoxError> {
         Err("coverage is not available".into())
     }

@@ -70,9 +70,12 @@ pub async fn json_errors(request: Request, next: Next) -> Response {
     let what = format!("{} {}", request.method(), request.uri().path());
     let response = next.run(request).await;
     let status = response.status();
-    if status.is_server_error() {
+    if status == StatusCode::INTERNAL_SERVER_ERROR {
         // The cause was logged where it happened (`ApiError::internal`); this says which request.
-        tracing::error!(request = %what, status = status.as_u16(), "request failed");
+        tracing::error!(request = %what, "request failed");
+    } else if status.is_server_error() {
+        // A deadline or a missing capability: the client was told why.
+        tracing::warn!(request = %what, status = status.as_u16(), "request not served");
     }
     let mut response = if (status.is_client_error() || status.is_server_error()) && !is_json(response.headers()) {
         let (parts, body) = response.into_parts();
