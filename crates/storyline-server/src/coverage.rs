@@ -12,8 +12,9 @@ use storyline_store::{ArticleFilter, Store};
 
 use crate::error::ApiError;
 
-/// Events whose coverage is kept; the least recently asked for is dropped first.
-const KEPT_EVENTS: usize = 256;
+/// How much serialised coverage is kept (a 40-article event's is about 400 KB); the least
+/// recently asked for is dropped first.
+const KEPT_BYTES: usize = 64 * 1024 * 1024;
 
 /// Which version of an event a coverage was computed for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,39 +32,76 @@ impl EventVersion {
     }
 }
 
-struct Kept {
+/// One event's answer.
+struct Answer {
     members: u64,
     json: Bytes,
     last_asked: u64,
 }
 
-/// Serialised coverage answers by event, each valid for one version of its event.
+/// The answers, the clock that orders them by use, and their size in all.
 #[derive(Default)]
+struct Answers {
+    by_event: HashMap<EventId, Answer>,
+    clock: u64,
+    bytes: usize,
+}
+
+/// Serialised coverage answers by event, each valid for one version of its event, within a
+/// budget of bytes.
 pub struct CoverageCache {
-    kept: Mutex<(HashMap<EventId, Kept>, u64)>,
+    answers: Mutex<Answers>,
+    budget: usize,
+}
+
+impl Default for CoverageCache {
+    fn default() -> Self {
+        CoverageCache::with_budget(KEPT_BYTES)
+    }
 }
 
 impl CoverageCache {
-    /// The kept answer for exactly this version of the event.
-    pub fn get(&self, version: EventVersion) -> Option<Bytes> {
-        let mut guard = self.kept.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let (kept, clock) = &mut *guard;
-        *clock += 1;
-        let entry = kept.get_mut(&version.event).filter(|entry| entry.members == version.members)?;
-        entry.last_asked = *clock;
-        Some(entry.json.clone())
+    pub fn with_budget(budget: usize) -> CoverageCache {
+        CoverageCache { answers: Mutex::default(), budget }
     }
 
+    fn lock(&self) -> std::sync::MutexGuard<'_, Answers> {
+        // The map stays consistent whatever panicked while holding it: every change is one step.
+        self.answers.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The kept answer for exactly this version of the event.
+    pub fn get(&self, version: EventVersion) -> Option<Bytes> {
+        let mut answers = self.lock();
+        answers.clock += 1;
+        let now = answers.clock;
+        let answer = answers.by_event.get_mut(&version.event).filter(|answer| answer.members == version.members)?;
+        answer.last_asked = now;
+        Some(answer.json.clone())
+    }
+
+    /// Keeps `json` as the answer for this version of the event, dropping the least recently
+    /// asked answers while the budget is exceeded. An answer larger than the budget is not kept.
     pub fn put(&self, version: EventVersion, json: Bytes) {
-        let mut guard = self.kept.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let (kept, clock) = &mut *guard;
-        *clock += 1;
-        if kept.len() >= KEPT_EVENTS && !kept.contains_key(&version.event) {
-            if let Some(oldest) = kept.iter().min_by_key(|(_, entry)| entry.last_asked).map(|(id, _)| *id) {
-                kept.remove(&oldest);
+        if json.len() > self.budget {
+            return;
+        }
+        let mut answers = self.lock();
+        answers.clock += 1;
+        let answer = Answer { members: version.members, json, last_asked: answers.clock };
+        answers.bytes += answer.json.len();
+        if let Some(replaced) = answers.by_event.insert(version.event, answer) {
+            answers.bytes -= replaced.json.len();
+        }
+        while answers.bytes > self.budget {
+            let Some(oldest) = answers.by_event.iter().min_by_key(|(_, answer)| answer.last_asked).map(|(id, _)| *id)
+            else {
+                break;
+            };
+            if let Some(dropped) = answers.by_event.remove(&oldest) {
+                answers.bytes -= dropped.json.len();
             }
         }
-        kept.insert(version.event, Kept { members: version.members, json, last_asked: *clock });
     }
 }
 
@@ -83,16 +121,23 @@ mod tests {
     }
 
     #[test]
-    fn the_least_recently_asked_is_dropped_first() {
-        let cache = CoverageCache::default();
+    fn the_least_recently_asked_is_dropped_first_when_over_budget() {
+        let cache = CoverageCache::with_budget(30);
         let version = |event| EventVersion { event, members: 1 };
-        for event in 0..KEPT_EVENTS as i64 {
-            cache.put(version(event), Bytes::new());
+        let ten = || Bytes::from_static(b"0123456789");
+        for event in 0..3 {
+            cache.put(version(event), ten());
         }
         assert!(cache.get(version(0)).is_some());
-        cache.put(version(1000), Bytes::new());
+        cache.put(version(3), ten());
         assert!(cache.get(version(0)).is_some(), "asked for recently");
         assert!(cache.get(version(1)).is_none(), "the oldest untouched");
-        assert!(cache.get(version(1000)).is_some());
+        assert!(cache.get(version(2)).is_some() && cache.get(version(3)).is_some());
+        // A new version replaces the old one's bytes rather than adding to them.
+        cache.put(EventVersion { event: 3, members: 2 }, ten());
+        assert!(cache.get(version(0)).is_some() && cache.get(version(2)).is_some());
+        // Too large to keep at all.
+        cache.put(version(9), Bytes::from(vec![b'x'; 31]));
+        assert!(cache.get(version(9)).is_none() && cache.get(version(0)).is_some());
     }
 }
