@@ -347,3 +347,42 @@ pub fn reindex(db_path: &Path, from_scratch: bool) -> Result<usize, ServerError>
     let index = SearchIndex::open(&storyline_search::index_dir_for(db_path))?;
     Ok(if from_scratch { index.rebuild(&store)? } else { index.sync(&store)? })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    struct ReadOnly;
+    impl Backend for ReadOnly {}
+
+    #[tokio::test]
+    async fn read_work_given_up_while_waiting_for_a_connection_never_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = AppState::open(&dir.path().join("storyline.db"), Arc::new(ReadOnly)).unwrap();
+        // Every read connection busy, as under a slow query.
+        let busy: Vec<_> = state.inner.readers.iter().map(|reader| reader.lock().unwrap()).collect();
+        let ran = Arc::new(AtomicBool::new(false));
+        let ran_in_task = ran.clone();
+        let read = state.read(move |_, _| {
+            ran_in_task.store(true, Ordering::SeqCst);
+            Ok(())
+        });
+        // The request gives up (its deadline, or its client leaving, drops the future).
+        assert!(tokio::time::timeout(Duration::from_millis(20), read).await.is_err());
+        drop(busy);
+        // The blocking task holds a handle on the state until it ends: wait for that.
+        while Arc::strong_count(&state.inner) > 1 {
+            tokio::task::yield_now().await;
+        }
+        assert!(!ran.load(Ordering::SeqCst), "the abandoned read ran");
+        // A request that waits for its turn is served.
+        let ran_in_task = ran.clone();
+        let read = state.read(move |_, _| {
+            ran_in_task.store(true, Ordering::SeqCst);
+            Ok(())
+        });
+        read.await.unwrap();
+        assert!(ran.load(Ordering::SeqCst));
+    }
+}
