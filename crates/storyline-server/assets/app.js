@@ -66,6 +66,17 @@ function plural(n, one, many) { return `${n} ${n === 1 ? one : many || one + 's'
 
 function link(href, ...children) { return h('a', { href, 'data-nav': true }, ...children); }
 
+/** A link out to a page the data names: only http(s) addresses become links (a stored
+ * `javascript:` or `data:` URL would run on a click); anything else is shown as text. */
+function outLink(url, text) {
+  let parsed = null;
+  try { parsed = new URL(url); } catch { /* not an absolute URL */ }
+  if (parsed && (parsed.protocol === 'http:' || parsed.protocol === 'https:')) {
+    return h('a', { href: parsed.href, rel: 'noopener noreferrer nofollow', 'data-testid': 'out-link' }, text);
+  }
+  return h('span', { class: 'unlinked-url', title: 'not a web address, so not a link' }, `${text}: ${url}`);
+}
+
 function show(...nodes) {
   main.replaceChildren(...nodes);
   main.focus({ preventScroll: true });
@@ -345,7 +356,7 @@ async function articlePage(id) {
     h('p', { class: 'kicker' }, link(`/event/${a.event}`, `Event ${a.event}`)),
     h('h1', {}, a.title || a.id),
     meta(a.outlet || 'unknown outlet', a.author, language(a.language && a.language.code), date(statedDate(a)) || 'undated',
-      a.url ? h('a', { href: a.url, rel: 'noopener noreferrer nofollow' }, 'original page') : null),
+      a.url ? outLink(a.url, 'original page') : null),
     relations.length ? h('section', { class: 'block relations' }, h('h2', {}, 'Duplicates'), h('ul', { class: 'plain' }, relations)) : null,
     h('div', { class: 'body' }, a.text.split(/\n\s*\n/).map((p) => h('p', {}, p))),
     a.removed.length ? h('details', { class: 'removed' }, h('summary', {}, `${plural(a.removed.length, 'piece')} of clutter removed`),

@@ -153,6 +153,23 @@ test('markup in stored data is shown as text, never run', async () => {
   assert.equal(await page.evaluate(() => window.__xss), undefined);
 });
 
+test('only http(s) addresses become links; a javascript: URL is shown as text', async () => {
+  const post = (id, url) => api('/api/articles', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ id, url, title: `Link probe ${id}`, text: `A short article about link handling number ${id}, nothing else.` }),
+  });
+  await post('link-probe-js', 'javascript:window.__clicked=1');
+  await post('link-probe-web', 'https://example.org/story');
+  await open('/article/link-probe-js');
+  assert.equal(await page.locator('.reader a[href^="javascript:" i]').count(), 0);
+  assert.equal(await page.getByTestId('out-link').count(), 0);
+  assert.match(await page.locator('.reader .unlinked-url').textContent(), /javascript:window\.__clicked=1/);
+  await open('/article/link-probe-web');
+  assert.equal(await page.getByTestId('out-link').getAttribute('href'), 'https://example.org/story');
+  assert.deepEqual(pageErrors, []);
+});
+
 test('the event page reads well on a phone', async () => {
   await page.setViewportSize({ width: 390, height: 844 });
   await open(`/event/${await seedEvent()}`);

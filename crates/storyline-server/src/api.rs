@@ -1,7 +1,7 @@
 //! The JSON API under `/api/`: handlers, their query parameters, and the list of routes the
 //! OpenAPI document must describe.
 
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode, Uri};
@@ -14,14 +14,20 @@ use serde_json::{json, Value};
 use storyline_model::{Article, DuplicateKind, EntityType, SourceFormat};
 use storyline_store::{ArticleFilter, CodedEventFilter, EntityFilter, Page};
 
+use crate::coverage::EventVersion;
 use crate::error::{code_for, ApiError};
 use crate::AppState;
 
 /// Items per page when the client does not say, and the most it may ask for.
-const DEFAULT_LIMIT: usize = 20;
-const MAX_LIMIT: usize = 100;
+pub(crate) const DEFAULT_LIMIT: usize = 20;
+pub(crate) const MAX_LIMIT: usize = 100;
+/// The furthest a listing may be paged: no store holds this many items, and with it every
+/// `offset + limit` sum (and its conversion to SQLite's signed integers) stays exact.
+pub(crate) const MAX_OFFSET: usize = 1_000_000_000;
 /// Longest search query accepted.
-const MAX_QUERY_CHARS: usize = 500;
+pub(crate) const MAX_QUERY_CHARS: usize = 500;
+/// Longest article id accepted.
+pub(crate) const MAX_ID_CHARS: usize = 200;
 
 /// Every API route as (method, OpenAPI path), given what the backend offers. The router and the
 /// OpenAPI document are both checked against this list by the tests.
@@ -106,7 +112,11 @@ fn page_bounds(limit: Option<usize>, offset: Option<usize>) -> ApiResult<(usize,
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(ApiError::bad_query(format!("limit must be between 1 and {MAX_LIMIT}, got {limit}")));
     }
-    Ok((limit, offset.unwrap_or(0)))
+    let offset = offset.unwrap_or(0);
+    if offset > MAX_OFFSET {
+        return Err(ApiError::bad_query(format!("offset must be at most {MAX_OFFSET}, got {offset}")));
+    }
+    Ok((limit, offset))
 }
 
 /// A page of a listing as the API answers it.
@@ -231,7 +241,7 @@ async fn list_duplicates(
     let q = query(q)?;
     let (limit, offset) = page_bounds(q.limit, q.offset)?;
     let kind = match q.kind.as_deref() {
-        None | Some("") => None,
+        None => None,
         Some(k) => Some(DuplicateKind::parse(k).ok_or_else(|| {
             ApiError::bad_query(format!("`kind` must be exact, near_duplicate or republication, got {k:?}"))
         })?),
@@ -273,14 +283,40 @@ async fn get_event(State(state): State<AppState>, id: Result<Path<String>, PathR
         .await
 }
 
+/// How outlets covered an event: computed once per version of the event (see `coverage.rs`),
+/// on the views connection, one at a time, so a large event never holds the readers.
 async fn event_coverage(State(state): State<AppState>, id: Result<Path<String>, PathRejection>) -> ApiResult<Response> {
     let id = event_id(id)?;
-    state
-        .read(move |inner, store| match inner.backend.coverage(store, id).map_err(ApiError::internal)? {
-            Some(coverage) => Ok(Json(coverage).into_response()),
-            None => Err(ApiError::not_found(format!("no event {id}"))),
-        })
-        .await
+    let version = state.read(move |_, store| EventVersion::read(store, id)).await?;
+    if let Some(json) = version.and_then(|version| state.inner.coverage.get(version)) {
+        return Ok(json_bytes(json));
+    }
+    // Waiting for the views connection is asynchronous: a request that gives up stops waiting
+    // and computes nothing. One that started computing finishes, and its result is kept.
+    let views = state.inner.views.clone().lock_owned().await;
+    let inner = state.inner.clone();
+    let json = tokio::task::spawn_blocking(move || -> ApiResult<Option<Bytes>> {
+        let version = EventVersion::read(&views, id)?;
+        if let Some(json) = version.and_then(|version| inner.coverage.get(version)) {
+            // Computed by the request this one waited behind.
+            return Ok(Some(json));
+        }
+        let Some(coverage) = inner.backend.coverage(&views, id).map_err(ApiError::internal)? else {
+            return Ok(None);
+        };
+        let json = Bytes::from(serde_json::to_vec(&coverage).map_err(ApiError::internal)?);
+        if let Some(version) = version {
+            inner.coverage.put(version, json.clone());
+        }
+        Ok(Some(json))
+    })
+    .await??;
+    json.map(json_bytes).ok_or_else(|| ApiError::not_found(format!("no event {id}")))
+}
+
+/// A response of JSON already serialised.
+fn json_bytes(json: Bytes) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], Body::from(json)).into_response()
 }
 
 #[derive(Debug, Deserialize)]
@@ -390,7 +426,8 @@ async fn list_storylines(
     state
         .read(move |_, store| {
             // The store lists the newest first; a page is a slice of the first offset+limit+1,
-            // the extra one telling whether another page follows.
+            // the extra one telling whether another page follows (page_bounds keeps the sum
+            // far from overflowing).
             let mut all = store.storylines(offset + limit + 1)?;
             let more = all.len() > offset + limit;
             all.truncate(offset + limit);
@@ -425,12 +462,14 @@ async fn search(
 ) -> ApiResult<Json<Value>> {
     let q = query(q)?;
     let (limit, offset) = page_bounds(q.limit, q.offset)?;
-    let text = q.q.unwrap_or_default().trim().to_string();
+    let raw = q.q.unwrap_or_default();
+    // Counted before trimming, as the OpenAPI document's maxLength counts.
+    if raw.chars().count() > MAX_QUERY_CHARS {
+        return Err(ApiError::bad_query(format!("`q` is longer than {MAX_QUERY_CHARS} characters")));
+    }
+    let text = raw.trim().to_string();
     if text.is_empty() {
         return Err(ApiError::bad_query("`q` (the words to search for) is required"));
-    }
-    if text.chars().count() > MAX_QUERY_CHARS {
-        return Err(ApiError::bad_query(format!("`q` is longer than {MAX_QUERY_CHARS} characters")));
     }
     state
         .read(move |inner, store| {
@@ -468,6 +507,10 @@ async fn post_article(
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
     let q = query(q)?;
+    // Checked whatever the body: the document bounds the parameter, not only its use.
+    if q.id.as_deref().is_some_and(|id| id.chars().count() > MAX_ID_CHARS) {
+        return Err(ApiError::bad_query(format!("`id` is longer than {MAX_ID_CHARS} characters")));
+    }
     let body = body.map_err(|rejection| {
         let status = rejection.status();
         let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
@@ -480,8 +523,9 @@ async fn post_article(
     if !state.inner.backend.can_ingest() {
         return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "read_only", "this server does not ingest"));
     }
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let article = parse_body(&body, content_type, &q)?;
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    // Parsing a page is CPU work that hostile input can make long: never on an async worker.
+    let article = state.compute(move || parse_body(&body, &content_type, &q)).await?;
     let id = article.id.clone();
 
     state
@@ -553,8 +597,8 @@ fn parse_body(body: &[u8], content_type: &str, q: &IngestQuery) -> ApiResult<Art
             ))
         }
     };
-    if article.id.chars().count() > 200 {
-        return Err(invalid("`id` is longer than 200 characters".into()));
+    if article.id.chars().count() > MAX_ID_CHARS {
+        return Err(invalid(format!("`id` is longer than {MAX_ID_CHARS} characters")));
     }
     article.source.path.get_or_insert_with(|| "POST /api/articles".to_string());
     Ok(article)
@@ -582,6 +626,9 @@ mod tests {
         assert!(page_bounds(Some(0), None).is_err());
         assert!(page_bounds(Some(MAX_LIMIT + 1), None).is_err());
         assert_eq!(page_bounds(Some(5), Some(10)).unwrap(), (5, 10));
+        assert_eq!(page_bounds(Some(MAX_LIMIT), Some(MAX_OFFSET)).unwrap(), (MAX_LIMIT, MAX_OFFSET));
+        assert!(page_bounds(None, Some(MAX_OFFSET + 1)).is_err());
+        assert!(page_bounds(None, Some(usize::MAX)).is_err());
     }
 
     #[test]

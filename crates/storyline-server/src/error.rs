@@ -27,10 +27,25 @@ impl ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, "bad_query", message)
     }
 
-    /// A failure of ours, not the client's: logged in full, answered without internals.
-    pub fn internal(error: impl std::fmt::Display) -> Self {
-        tracing::error!(%error, "request failed");
+    /// A failure of ours, not the client's: logged in full (the error and every cause under
+    /// it), answered without internals.
+    pub fn internal(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        let error = error.into();
+        tracing::error!(error = %chain(error.as_ref()), "request failed");
         ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the server could not answer; see its log")
+    }
+
+    /// The request took longer than the server allows.
+    pub fn timeout(limit: std::time::Duration) -> Self {
+        let message =
+            format!("the request took longer than {} s and was stopped; try again later", limit.as_secs_f64());
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "timeout", message)
+    }
+
+    /// The request was given up (deadline passed, client gone) before its work started: nobody
+    /// reads this answer.
+    pub fn abandoned() -> Self {
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "abandoned", "the request was given up before it ran")
     }
 }
 
@@ -59,6 +74,21 @@ impl From<tokio::task::JoinError> for ApiError {
     }
 }
 
+/// An error and its causes, outermost first: `reading x: permission denied`.
+pub fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(inner) = cause {
+        let next = inner.to_string();
+        // Some errors repeat their source in their own message.
+        if !text.ends_with(&next) {
+            text = format!("{text}: {next}");
+        }
+        cause = inner.source();
+    }
+    text
+}
+
 /// The code that goes with a status when the error did not come from a handler (no route,
 /// wrong method, a body over the limit).
 pub fn code_for(status: StatusCode) -> &'static str {
@@ -68,7 +98,24 @@ pub fn code_for(status: StatusCode) -> &'static str {
         StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
         StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
         StatusCode::UNPROCESSABLE_ENTITY => "invalid_body",
+        StatusCode::UNAUTHORIZED => "unauthorized",
+        StatusCode::FORBIDDEN => "forbidden",
         s if s.is_server_error() => "internal",
         _ => "bad_request",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("opening the store")]
+    struct Outer(#[source] std::io::Error);
+
+    #[test]
+    fn chains_name_every_cause() {
+        let error = Outer(std::io::Error::new(std::io::ErrorKind::PermissionDenied, "permission denied"));
+        assert_eq!(chain(&error), "opening the store: permission denied");
     }
 }

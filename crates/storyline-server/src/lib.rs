@@ -22,15 +22,17 @@
 // The OpenAPI document is one large `json!` literal.
 #![recursion_limit = "256"]
 
+mod access;
 mod api;
 mod assets;
+mod coverage;
 mod error;
 mod middleware;
 mod openapi;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 
 use axum::extract::DefaultBodyLimit;
@@ -40,6 +42,7 @@ use storyline_model::{Article, EventId, Skipped};
 use storyline_search::SearchIndex;
 use storyline_store::Store;
 
+pub use access::{read_token_file, ServeOptions, MIN_TOKEN_CHARS};
 pub use api::api_routes;
 pub use error::ApiError;
 pub use openapi::openapi_document;
@@ -67,7 +70,8 @@ pub trait Backend: Send + Sync + 'static {
     }
 
     /// How outlets covered an event (shared facts, disagreements, summary); `Ok(None)` for an
-    /// unknown event.
+    /// unknown event. The server keeps each answer until an article joins the event, so it must
+    /// depend on the event's articles alone.
     fn coverage(&self, _store: &Store, _event: EventId) -> Result<Option<serde_json::Value>, BoxError> {
         Err("coverage is not available".into())
     }
@@ -97,6 +101,15 @@ pub enum ServerError {
     Search(#[from] storyline_search::SearchError),
     #[error("cannot serve on {addr}: {source}")]
     Bind { addr: SocketAddr, source: std::io::Error },
+    #[error(
+        "refusing to serve on {addr} without write tokens: anyone who can reach it could write to the store; \
+         give --token-file, or listen on a loopback address such as 127.0.0.1"
+    )]
+    Unprotected { addr: SocketAddr },
+    #[error("a write token has {chars} characters; use at least {MIN_TOKEN_CHARS} so it cannot be guessed")]
+    WeakToken { chars: usize },
+    #[error("cannot read write tokens from {}: {problem}", path.display())]
+    TokenFile { path: PathBuf, problem: String },
     #[error("server error: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -105,12 +118,19 @@ pub enum ServerError {
 #[derive(Clone)]
 pub struct AppState {
     inner: Arc<Inner>,
+    options: Arc<ServeOptions>,
 }
 
 struct Inner {
     readers: Vec<Mutex<Store>>,
     next_reader: AtomicUsize,
     writer: Mutex<Store>,
+    /// Computed views (coverage) run here, one at a time, so they never hold the readers.
+    views: Arc<tokio::sync::Mutex<Store>>,
+    coverage: coverage::CoverageCache,
+    /// Parsing uploaded pages is CPU work; at most one per core runs at once, however many
+    /// requests have given up waiting for theirs.
+    parsers: Arc<tokio::sync::Semaphore>,
     search: SearchIndex,
     backend: Arc<dyn Backend>,
     db_path: PathBuf,
@@ -118,25 +138,37 @@ struct Inner {
 
 impl AppState {
     /// Opens the store at `db_path` (creating it if needed) and its search index beside it, and
-    /// brings the index up to date with the store.
+    /// brings the index up to date with the store. Serves with the default [`ServeOptions`]
+    /// (loopback, no tokens) until [`AppState::with_options`] says otherwise.
     pub fn open(db_path: &Path, backend: Arc<dyn Backend>) -> Result<AppState, ServerError> {
         let writer = Store::open(db_path)?;
         let readers = (0..READERS).map(|_| Store::open(db_path).map(Mutex::new)).collect::<Result<Vec<_>, _>>()?;
+        let views = Arc::new(tokio::sync::Mutex::new(Store::open(db_path)?));
         let search = SearchIndex::open(&storyline_search::index_dir_for(db_path))?;
         let added = search.sync(&writer)?;
         if added > 0 {
             tracing::info!(added, "search index brought up to date");
         }
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         Ok(AppState {
             inner: Arc::new(Inner {
                 readers,
                 next_reader: AtomicUsize::new(0),
                 writer: Mutex::new(writer),
+                views,
+                coverage: coverage::CoverageCache::default(),
+                parsers: Arc::new(tokio::sync::Semaphore::new(cores)),
                 search,
                 backend,
                 db_path: db_path.to_path_buf(),
             }),
+            options: Arc::new(ServeOptions::default()),
         })
+    }
+
+    /// The same state served with `options` (tokens, allowed hosts, deadline).
+    pub fn with_options(self, options: ServeOptions) -> AppState {
+        AppState { options: Arc::new(options), ..self }
     }
 
     /// The store file this server reads.
@@ -144,34 +176,86 @@ impl AppState {
         &self.inner.db_path
     }
 
+    pub(crate) fn options(&self) -> &ServeOptions {
+        &self.options
+    }
+
     /// Runs `f` with a read connection on a blocking thread: a free connection if there is one,
-    /// else waits for one in turn.
+    /// else waits for one in turn. If the request is abandoned (its deadline passed, its client
+    /// left) while it waits, `f` is not run.
     pub(crate) async fn read<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
         F: FnOnce(&Inner, &Store) -> Result<T, ApiError> + Send + 'static,
     {
         let inner = self.inner.clone();
+        let abandoned = AbandonOnDrop::default();
+        let flag = abandoned.flag();
         tokio::task::spawn_blocking(move || {
             let store = inner.reader()?;
+            ensure_wanted(&flag)?;
             f(&inner, &store)
         })
         .await?
     }
 
-    /// Runs `f` with the one write connection on a blocking thread.
+    /// Runs `f` with the one write connection on a blocking thread; not at all if the request
+    /// was abandoned while it waited for the connection.
     pub(crate) async fn write<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
         F: FnOnce(&Inner, &mut Store) -> Result<T, ApiError> + Send + 'static,
     {
         let inner = self.inner.clone();
+        let abandoned = AbandonOnDrop::default();
+        let flag = abandoned.flag();
         tokio::task::spawn_blocking(move || {
             let mut store = inner.writer.lock().map_err(|_| ApiError::internal("the store writer lock is poisoned"))?;
+            ensure_wanted(&flag)?;
             f(&inner, &mut store)
         })
         .await?
     }
+
+    /// Runs CPU work `f` (parsing an uploaded page) on a blocking thread, at most one per core
+    /// at a time; not at all if the request was abandoned while it waited for its turn.
+    pub(crate) async fn compute<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> Result<T, ApiError> + Send + 'static,
+    {
+        let permit = self.inner.parsers.clone().acquire_owned().await.map_err(ApiError::internal)?;
+        tokio::task::spawn_blocking(move || {
+            // Held until the work ends, even if the request has given up on it by then.
+            let _permit = permit;
+            f()
+        })
+        .await?
+    }
+}
+
+/// Marks a request's blocking work as unwanted when the request's future is dropped: by the
+/// deadline, or by the server when the client disconnects.
+#[derive(Default)]
+struct AbandonOnDrop(Arc<AtomicBool>);
+
+impl AbandonOnDrop {
+    fn flag(&self) -> Arc<AtomicBool> {
+        self.0.clone()
+    }
+}
+
+impl Drop for AbandonOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
+fn ensure_wanted(abandoned: &AtomicBool) -> Result<(), ApiError> {
+    if abandoned.load(Ordering::Relaxed) {
+        return Err(ApiError::abandoned());
+    }
+    Ok(())
 }
 
 impl Inner {
@@ -209,22 +293,32 @@ pub fn router(state: AppState) -> Router {
         .route("/entity/{id}", get(assets::page))
         .route("/search", get(assets::page))
         .route("/assets/{name}", get(assets::asset));
+    let deadline = state.options().request_timeout;
+    // The last layer added runs first: errors get their JSON shape and headers, then the
+    // deadline starts, then who is asking is checked, before any work.
     Router::new()
         .merge(api::routes(&state))
         .merge(pages)
         .route("/openapi.json", get(openapi::serve))
         .fallback(api::no_route)
         .layer(axum::middleware::from_fn(middleware::etag))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), access::guard))
+        .layer(axum::middleware::from_fn_with_state(deadline, middleware::deadline))
         .layer(axum::middleware::from_fn(middleware::json_errors))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }
 
-/// Serves `state` on `addr` until Ctrl-C. Prints the address it listens on (useful with port 0).
-pub async fn serve(addr: SocketAddr, state: AppState) -> Result<(), ServerError> {
+/// Serves `state` on its address until Ctrl-C. Refuses to start on a non-loopback address
+/// without write tokens. Prints the address it listens on (useful with port 0).
+pub async fn serve(state: AppState) -> Result<(), ServerError> {
+    let options = state.options().clone();
+    options.check()?;
+    let addr = options.addr;
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| ServerError::Bind { addr, source })?;
     let local = listener.local_addr()?;
-    println!("storyline: serving {} on http://{local}/", state.db_path().display());
+    let writes = if options.tokens.is_empty() { "open to local clients" } else { "need a token" };
+    println!("storyline: serving {} on http://{local}/ (writes {writes})", state.db_path().display());
     axum::serve(listener, router(state))
         .with_graceful_shutdown(async {
             // If the signal handler cannot be installed, serve until killed.
@@ -236,12 +330,14 @@ pub async fn serve(addr: SocketAddr, state: AppState) -> Result<(), ServerError>
     Ok(())
 }
 
-/// Opens the store and serves it on `addr` on a fresh runtime: the blocking entry point the CLI
-/// calls. Returns when the server stops.
-pub fn run(addr: SocketAddr, db_path: &Path, backend: Arc<dyn Backend>) -> Result<(), ServerError> {
-    let state = AppState::open(db_path, backend)?;
+/// Opens the store and serves it with `options` on a fresh runtime: the blocking entry point
+/// the CLI calls. Returns when the server stops.
+pub fn run(db_path: &Path, backend: Arc<dyn Backend>, options: ServeOptions) -> Result<(), ServerError> {
+    // Refused before the store is opened: the message should be the first thing the user sees.
+    options.check()?;
+    let state = AppState::open(db_path, backend)?.with_options(options);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    runtime.block_on(serve(addr, state))
+    runtime.block_on(serve(state))
 }
 
 /// Brings the search index of the store at `db_path` up to date, or rebuilds it from scratch;
@@ -250,4 +346,43 @@ pub fn reindex(db_path: &Path, from_scratch: bool) -> Result<usize, ServerError>
     let store = Store::open(db_path)?;
     let index = SearchIndex::open(&storyline_search::index_dir_for(db_path))?;
     Ok(if from_scratch { index.rebuild(&store)? } else { index.sync(&store)? })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    struct ReadOnly;
+    impl Backend for ReadOnly {}
+
+    #[tokio::test]
+    async fn read_work_given_up_while_waiting_for_a_connection_never_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = AppState::open(&dir.path().join("storyline.db"), Arc::new(ReadOnly)).unwrap();
+        // Every read connection busy, as under a slow query.
+        let busy: Vec<_> = state.inner.readers.iter().map(|reader| reader.lock().unwrap()).collect();
+        let ran = Arc::new(AtomicBool::new(false));
+        let ran_in_task = ran.clone();
+        let read = state.read(move |_, _| {
+            ran_in_task.store(true, Ordering::SeqCst);
+            Ok(())
+        });
+        // The request gives up (its deadline, or its client leaving, drops the future).
+        assert!(tokio::time::timeout(Duration::from_millis(20), read).await.is_err());
+        drop(busy);
+        // The blocking task holds a handle on the state until it ends: wait for that.
+        while Arc::strong_count(&state.inner) > 1 {
+            tokio::task::yield_now().await;
+        }
+        assert!(!ran.load(Ordering::SeqCst), "the abandoned read ran");
+        // A request that waits for its turn is served.
+        let ran_in_task = ran.clone();
+        let read = state.read(move |_, _| {
+            ran_in_task.store(true, Ordering::SeqCst);
+            Ok(())
+        });
+        read.await.unwrap();
+        assert!(ran.load(Ordering::SeqCst));
+    }
 }

@@ -5,6 +5,7 @@ use axum::extract::State;
 use axum::Json;
 use serde_json::{json, Value};
 
+use crate::api::{DEFAULT_LIMIT, MAX_ID_CHARS, MAX_LIMIT, MAX_OFFSET, MAX_QUERY_CHARS};
 use crate::AppState;
 
 pub async fn serve(State(state): State<AppState>) -> Json<Value> {
@@ -20,12 +21,28 @@ fn page_params() -> Vec<Value> {
         param(
             "limit",
             "query",
-            json!({"type": "integer", "minimum": 1, "maximum": 100, "default": 20}),
+            json!({"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}),
             "Items per page.",
             false,
         ),
-        param("offset", "query", json!({"type": "integer", "minimum": 0, "default": 0}), "Items to skip.", false),
+        param(
+            "offset",
+            "query",
+            json!({"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0}),
+            "Items to skip.",
+            false,
+        ),
     ]
+}
+
+/// A stored number (event, storyline, entity): a signed 64-bit integer.
+fn number_schema() -> Value {
+    json!({"type": "integer", "format": "int64", "minimum": i64::MIN, "maximum": i64::MAX})
+}
+
+/// A day (`2020-08-01`) or an RFC 3339 instant, as the date filters take them.
+fn day_or_instant() -> Value {
+    json!({"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}]})
 }
 
 fn ok(description: &str, schema: Value) -> Value {
@@ -60,20 +77,28 @@ fn get_op(summary: &str, params: Vec<Value>, response: Value, errors: &[(&str, &
     for (status, description) in errors {
         responses[*status] = error(description);
     }
-    json!({ "summary": summary, "parameters": params, "responses": responses })
+    json!({ "summary": summary, "parameters": params, "responses": with_guard_errors(responses) })
+}
+
+/// What any request may meet before its handler: a refused host or cross-site write (403), and
+/// the deadline (503).
+fn with_guard_errors(mut responses: Value) -> Value {
+    responses["403"] = error("Refused: a host name this server does not answer to, or a write from another site.");
+    responses["503"] = error("The request ran past the server's deadline, or the server does not ingest.");
+    responses
 }
 
 /// The document; `coverage` says whether the coverage endpoint is served.
 pub fn openapi_document(coverage: bool) -> Value {
     let id = |what: &str| param("id", "path", json!({"type": "string"}), what, true);
-    let num = |what: &str| param("id", "path", json!({"type": "integer"}), what, true);
+    let num = |what: &str| param("id", "path", number_schema(), what, true);
     let mut article_params = page_params();
     article_params.extend([
         param("language", "query", json!({"type": "string"}), "ISO 639-1 language code, e.g. en.", false),
         param("outlet", "query", json!({"type": "string"}), "Exact outlet name.", false),
-        param("from", "query", json!({"type": "string"}), "Published at or after (YYYY-MM-DD or RFC 3339).", false),
-        param("to", "query", json!({"type": "string"}), "Published before (YYYY-MM-DD or RFC 3339).", false),
-        param("event", "query", json!({"type": "integer"}), "Only articles of this event.", false),
+        param("from", "query", day_or_instant(), "Published at or after (YYYY-MM-DD or RFC 3339).", false),
+        param("to", "query", day_or_instant(), "Published before (YYYY-MM-DD or RFC 3339).", false),
+        param("event", "query", number_schema(), "Only articles of this event.", false),
     ]);
     let mut duplicate_params = page_params();
     duplicate_params.push(param(
@@ -86,7 +111,8 @@ pub fn openapi_document(coverage: bool) -> Value {
     let mut search_params = vec![param(
         "q",
         "query",
-        json!({"type": "string", "maxLength": 500}),
+        // At least one character that is not a space: the words are trimmed.
+        json!({"type": "string", "minLength": 1, "maxLength": MAX_QUERY_CHARS, "pattern": "\\S"}),
         "Words to find (all must match; \"quotes\" for phrases).",
         true,
     )];
@@ -100,26 +126,28 @@ pub fn openapi_document(coverage: bool) -> Value {
                 "summary": "Ingest one article with the command line's rules (dedup, events).",
                 "parameters": [
                     param("url", "query", json!({"type": "string"}), "The page's address, for HTML or plain text bodies.", false),
-                    param("id", "query", json!({"type": "string"}), "An explicit id, for HTML or plain text bodies.", false)
+                    param("id", "query", json!({"type": "string", "maxLength": MAX_ID_CHARS}), "An explicit id, for HTML or plain text bodies.", false)
                 ],
                 "requestBody": {
                     "required": true,
                     "content": {
                         "application/json": { "schema": schema_ref("ArticleInput") },
-                        "text/html": { "schema": { "type": "string" } },
+                        // Any bytes: a page, decoded by its charset. (A string schema would have
+                        // tools send `null` as an invalid page: on the wire it is a valid one.)
+                        "text/html": { "schema": {}, "description": "An HTML page." },
                         "text/plain": { "schema": { "type": "string" } }
                     }
                 },
-                "responses": {
+                "responses": with_guard_errors(json!({
                     "201": ok("Stored.", schema_ref("IngestOutcome")),
                     "200": ok("Already stored with the same text.", schema_ref("IngestOutcome")),
                     "400": error("Malformed JSON or bad query parameters."),
                     "409": error("An article with this id and another text is stored."),
                     "413": error("The body is larger than 5 MB."),
+                    "401": error("This server needs a write token (Authorization: Bearer), and none or a wrong one was sent."),
                     "415": error("Unsupported content type."),
-                    "422": error("Not an article (a missing or mistyped field)."),
-                    "503": error("This server does not ingest.")
-                }
+                    "422": error("Not an article: a missing or mistyped field, no text (empty, or only web clutter), an id longer than 200 characters.")
+                }))
             }
         },
         "/api/articles/{id}": { "get": get_op("One article: text, metadata, removed clutter, duplicate relations.", vec![id("Article id.")], ok("The article.", schema_ref("ArticleDetail")), &[("404", "No such article.")]) },
@@ -135,15 +163,15 @@ pub fn openapi_document(coverage: bool) -> Value {
         param(
             "type",
             "query",
-            json!({"type": "string", "enum": ["PERSON", "ORG", "LOC", "GPE", "MISC"]}),
+            json!({"type": "string", "enum": ["PERSON", "PER", "ORG", "LOC", "GPE", "MISC"]}),
             "Only entities of this type.",
             false,
         ),
-        param("event", "query", json!({"type": "integer"}), "Only entities mentioned in this event's articles.", false),
+        param("event", "query", number_schema(), "Only entities mentioned in this event's articles.", false),
         param(
             "limit",
             "query",
-            json!({"type": "integer", "minimum": 1, "maximum": 100}),
+            json!({"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}),
             "At most this many (default 20).",
             false,
         ),
@@ -160,8 +188,8 @@ pub fn openapi_document(coverage: bool) -> Value {
         param(
             "since",
             "query",
-            json!({"type": "string", "format": "date"}),
-            "Dated (or, undated, published) on or after this day.",
+            day_or_instant(),
+            "Dated (or, undated, published) on or after this day (YYYY-MM-DD or RFC 3339).",
             false,
         ),
     ];
@@ -189,7 +217,11 @@ pub fn openapi_document(coverage: bool) -> Value {
             "Error": { "type": "object", "required": ["error"], "properties": { "error": { "type": "object", "required": ["code", "message"], "properties": { "code": {"type": "string"}, "message": {"type": "string"} } } } },
             "CodedEvent": { "type": "object", "required": ["article", "sentence", "event_type", "actors", "targets"], "properties": { "id": {"type": "integer"}, "article": {"type": "string"}, "url": nullable_string.clone(), "sentence_index": {"type": "integer"}, "sentence": {"type": "string"}, "event_type": {"type": "string", "description": "PLOVER type."}, "trigger": {"type": "string"}, "actors": {"type": "array", "items": {"type": "object", "properties": {"text": {"type": "string"}, "code": nullable_string.clone()}}}, "targets": {"type": "array", "items": {"type": "object"}}, "location": {"type": ["object", "null"]}, "date_start": nullable_string.clone(), "date_end": nullable_string.clone(), "date_granularity": nullable_string.clone(), "date_text": nullable_string.clone(), "published": nullable_string.clone() } },
             "Stats": { "type": "object", "properties": { "articles": {"type": "integer"}, "events": {"type": "integer"}, "duplicates": {"type": "integer"}, "search_indexed_through": {"type": "integer"} } },
-            "ArticleInput": { "type": "object", "required": ["text"], "properties": { "id": {"type": ["string", "integer"]}, "url": {"type": "string"}, "title": {"type": "string"}, "text": {"type": "string"}, "published": {"type": "string"}, "source": {"type": "string", "description": "The outlet."}, "lang": {"type": "string"}, "author": {"type": "string"} } },
+            "ArticleInput": { "type": "object", "required": ["text"], "properties": {
+                "id": { "anyOf": [ {"type": "string", "maxLength": MAX_ID_CHARS}, {"type": "integer", "minimum": i64::MIN, "maximum": u64::MAX}, {"type": "null"} ], "description": "Absent, null or blank: an id is made from the URL or the text." },
+                "url": nullable_string.clone(), "title": nullable_string.clone(),
+                "text": {"type": "string", "minLength": 1, "pattern": "\\S", "description": "The article's text; refused (422) when nothing but web clutter is left."},
+                "published": nullable_string.clone(), "source": { "type": ["string", "null"], "description": "The outlet." }, "lang": nullable_string.clone(), "author": nullable_string.clone() } },
             "IngestOutcome": { "type": "object", "properties": { "id": {"type": "string"}, "status": {"type": "string", "enum": ["created", "unchanged"]}, "event": {"type": "integer"}, "duplicate_of": { "type": ["object", "null"], "properties": { "original": {"type": "string"}, "kind": {"type": "string"} } }, "duplicates": {"type": "array", "items": schema_ref("DuplicateRelation")}, "url": {"type": "string"} } },
             "ArticleSummary": { "type": "object", "properties": { "id": {"type": "string"}, "title": nullable_string, "url": nullable_string, "outlet": nullable_string, "published": nullable_string, "language": nullable_string, "event": {"type": "integer"}, "excerpt": {"type": "string"} } },
             "ArticleDetail": { "type": "object", "properties": { "id": {"type": "string"}, "url": nullable_string, "title": nullable_string, "text": {"type": "string"}, "outlet": nullable_string, "author": nullable_string, "published": nullable_string, "language": { "type": ["object", "null"] }, "source": {"type": "object"}, "removed": {"type": "array", "items": {"type": "object"}}, "event": {"type": "integer"}, "ingested_at": {"type": "string"}, "duplicates": {"type": "array", "items": schema_ref("DuplicateRelation")} } },

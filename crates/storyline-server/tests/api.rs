@@ -10,7 +10,9 @@ use axum::Router;
 use serde_json::{json, Value};
 use storyline::{ingest_paths, IngestOptions};
 use storyline_model::{Article, EventId};
-use storyline_server::{openapi_document, router, AppState, Backend, BoxError, IngestCounts};
+use storyline_server::{
+    openapi_document, router, AppState, Backend, BoxError, IngestCounts, ServeOptions, ServerError,
+};
 use storyline_store::Store;
 use tower::ServiceExt;
 
@@ -41,8 +43,9 @@ fn seeds() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/seeds")
 }
 
-/// A router over a fresh store with the seeds ingested; `None` when the seeds are not there.
-fn app_with(backend: Arc<dyn Backend>) -> Option<(tempfile::TempDir, Router)> {
+/// The state of a server over a fresh store with the seeds ingested; `None` when the seeds
+/// are not there.
+fn state_with(backend: Arc<dyn Backend>) -> Option<(tempfile::TempDir, AppState)> {
     if !seeds().exists() {
         eprintln!("skipping: {} not found", seeds().display());
         return None;
@@ -53,7 +56,17 @@ fn app_with(backend: Arc<dyn Backend>) -> Option<(tempfile::TempDir, Router)> {
     ingest_paths(&mut store, &[seeds()], &IngestOptions::default(), &|_| {}).unwrap();
     drop(store);
     let state = AppState::open(&db, backend).unwrap();
-    Some((dir, router(state)))
+    Some((dir, state))
+}
+
+/// A router over a fresh store with the seeds ingested; `None` when the seeds are not there.
+fn app_with(backend: Arc<dyn Backend>) -> Option<(tempfile::TempDir, Router)> {
+    state_with(backend).map(|(dir, state)| (dir, router(state)))
+}
+
+/// The same, served with `options`.
+fn app_with_options(options: ServeOptions) -> Option<(tempfile::TempDir, Router)> {
+    state_with(Arc::new(ServerBackend)).map(|(dir, state)| (dir, router(state.with_options(options))))
 }
 
 fn app() -> Option<(tempfile::TempDir, Router)> {
@@ -512,4 +525,280 @@ async fn entity_detail_shows_aliases_disputes_and_quotes() {
     let detail = get(&app, &format!("/api/entities/{}", akar["id"])).await.json();
     let quotes = detail["quotes"].as_array().unwrap();
     assert!(quotes.iter().any(|q| q["text"].as_str().unwrap().contains("We believe that we will")), "{detail:#}");
+}
+
+/// A small JSON article to post.
+fn probe(id: &str) -> String {
+    json!({"id": id, "text": format!("A short probe article numbered {id}, about nothing at all.")}).to_string()
+}
+
+fn post_with(uri: &str, content_type: &str, body: String, headers: &[(&str, &str)]) -> Request<Body> {
+    let mut request = Request::post(uri).header(header::CONTENT_TYPE, content_type);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request.body(Body::from(body)).unwrap()
+}
+
+#[tokio::test]
+async fn cross_site_writes_are_refused() {
+    let Some((_dir, app)) = app() else { return };
+    let host = ("host", "127.0.0.1:8080");
+    // What a form or a no-cors fetch on another site sends: text/plain needs no preflight.
+    for headers in [
+        vec![host, ("origin", "https://evil.example")],
+        vec![host, ("origin", "null")],
+        vec![host, ("origin", "http://127.0.0.1:9999")],
+        vec![host, ("sec-fetch-site", "cross-site")],
+        vec![host, ("sec-fetch-site", "same-site"), ("origin", "http://127.0.0.1:8080")],
+    ] {
+        let request =
+            post_with("/api/articles", "text/plain", "Cross-site words posted by a page elsewhere.".into(), &headers);
+        let reply = send(&app, request).await;
+        assert_eq!((reply.status, reply.error_code().as_str()), (StatusCode::FORBIDDEN, "cross_site"), "{headers:?}");
+    }
+    assert_eq!(get(&app, "/api/stats").await.json()["articles"], 5, "nothing was stored");
+    // The server's own page, and clients that are not browsers, may write.
+    let own = [host, ("origin", "http://127.0.0.1:8080"), ("sec-fetch-site", "same-origin")];
+    let reply = send(&app, post_with("/api/articles", "application/json", probe("same-origin"), &own)).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+    let reply = send(&app, post_with("/api/articles", "application/json", probe("no-browser"), &[host])).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+}
+
+#[tokio::test]
+async fn foreign_host_names_are_refused() {
+    let options = ServeOptions { allowed_hosts: vec!["news.example".into()], ..ServeOptions::default() };
+    let Some((_dir, app)) = app_with_options(options) else { return };
+    let with_host =
+        |host: &'static str| Request::get("/api/stats").header(header::HOST, host).body(Body::empty()).unwrap();
+    for host in ["evil.example", "evil.example:8080", "localhost.evil.example:8080", "10.1.2.3:8080"] {
+        let reply = send(&app, with_host(host)).await;
+        assert_eq!((reply.status, reply.error_code().as_str()), (StatusCode::FORBIDDEN, "host_not_allowed"), "{host}");
+    }
+    for host in ["localhost:8080", "127.0.0.1:8080", "[::1]:8080", "news.example", "NEWS.example:8080"] {
+        assert_eq!(send(&app, with_host(host)).await.status, StatusCode::OK, "{host}");
+    }
+    // The page too: a rebound name must not read the store through it.
+    let page = Request::get("/").header(header::HOST, "evil.example").body(Body::empty()).unwrap();
+    assert_eq!(send(&app, page).await.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn writes_need_a_valid_token_when_the_server_has_tokens() {
+    let token = "a-token-of-enough-length-42";
+    let options = ServeOptions { tokens: vec![token.into()], ..ServeOptions::default() };
+    let Some((_dir, app)) = app_with_options(options) else { return };
+    let missing = send(&app, post_with("/api/articles", "application/json", probe("t1"), &[])).await;
+    assert_eq!((missing.status, missing.error_code().as_str()), (StatusCode::UNAUTHORIZED, "unauthorized"));
+    assert_eq!(missing.headers[header::WWW_AUTHENTICATE], "Bearer");
+    for wrong in [
+        "Bearer a-token-of-enough-length-4",
+        "Bearer a-token-of-enough-length-420",
+        "Basic a-token-of-enough-length-42",
+        token,
+    ] {
+        let reply =
+            send(&app, post_with("/api/articles", "application/json", probe("t1"), &[("authorization", wrong)])).await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{wrong}");
+    }
+    assert_eq!(get(&app, "/api/stats").await.json()["articles"], 5, "reads stay open; nothing was stored");
+    let bearer = format!("Bearer {token}");
+    let reply =
+        send(&app, post_with("/api/articles", "application/json", probe("t1"), &[("authorization", &bearer)])).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+}
+
+#[tokio::test]
+async fn serving_beyond_loopback_without_tokens_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("storyline.db");
+    for addr in ["0.0.0.0:0", "[::]:0", "192.0.2.1:0"] {
+        let options = ServeOptions { addr: addr.parse().unwrap(), ..ServeOptions::default() };
+        let error = storyline_server::run(&db, Arc::new(ServerBackend), options).unwrap_err();
+        assert!(matches!(error, ServerError::Unprotected { .. }), "{addr}: {error}");
+        assert!(error.to_string().contains("--token-file"), "{error}");
+    }
+    assert!(!db.exists(), "refused before the store was opened");
+    let weak =
+        ServeOptions { addr: "0.0.0.0:0".parse().unwrap(), tokens: vec!["1234".into()], ..ServeOptions::default() };
+    assert!(matches!(storyline_server::run(&db, Arc::new(ServerBackend), weak), Err(ServerError::WeakToken { .. })));
+}
+
+#[tokio::test]
+async fn offsets_past_any_store_do_not_wrap() {
+    let Some((_dir, app)) = app() else { return };
+    for uri in [
+        "/api/articles?offset=18446744073709551615",
+        "/api/events?offset=18446744073709551615",
+        "/api/storylines?offset=18446744073709551615",
+        "/api/duplicates?offset=9223372036854775808",
+        "/api/coded-events?offset=1000000001",
+        "/api/search?q=libya&offset=18446744073709551615",
+        "/api/articles?offset=18446744073709551616",
+    ] {
+        let reply = get(&app, uri).await;
+        assert_eq!((reply.status, reply.error_code().as_str()), (StatusCode::BAD_REQUEST, "bad_query"), "{uri}");
+    }
+    // The largest offset allowed answers an empty last page.
+    for uri in ["/api/articles", "/api/events", "/api/duplicates", "/api/coded-events", "/api/search?q=libya"] {
+        let sep = if uri.contains('?') { '&' } else { '?' };
+        let reply = get(&app, &format!("{uri}{sep}offset=1000000000&limit=100")).await;
+        assert_eq!(reply.status, StatusCode::OK, "{uri}: {}", reply.text());
+        let page = reply.json();
+        assert_eq!(page["items"].as_array().map(Vec::len), Some(0), "{uri}");
+        assert!(page.get("next_offset").is_none_or(Value::is_null), "{uri}");
+    }
+    let storylines = get(&app, "/api/storylines?offset=1000000000").await.json();
+    assert_eq!(storylines["items"], json!([]));
+}
+
+/// The server's backend, counting the coverage computations per event, and able to hold them
+/// at a gate until the test lets them finish.
+#[derive(Default)]
+struct CountingBackend {
+    computed: std::sync::Mutex<std::collections::HashMap<EventId, usize>>,
+    gate: std::sync::Mutex<()>,
+    started: std::sync::Mutex<Option<std::sync::mpsc::Sender<EventId>>>,
+}
+
+impl CountingBackend {
+    fn computed(&self, event: EventId) -> usize {
+        self.computed.lock().unwrap().get(&event).copied().unwrap_or(0)
+    }
+}
+
+impl Backend for CountingBackend {
+    fn ingest(&self, store: &mut Store, articles: Vec<Article>) -> Result<IngestCounts, BoxError> {
+        ServerBackend.ingest(store, articles)
+    }
+
+    fn can_ingest(&self) -> bool {
+        true
+    }
+
+    fn coverage(&self, store: &Store, event: EventId) -> Result<Option<Value>, BoxError> {
+        if let Some(started) = self.started.lock().unwrap().as_ref() {
+            started.send(event).unwrap();
+        }
+        drop(self.gate.lock().unwrap());
+        *self.computed.lock().unwrap().entry(event).or_default() += 1;
+        ServerBackend.coverage(store, event)
+    }
+
+    fn has_coverage(&self) -> bool {
+        true
+    }
+}
+
+#[tokio::test]
+async fn coverage_is_computed_once_per_version_of_its_event() {
+    let backend = Arc::new(CountingBackend::default());
+    let Some((_dir, app)) = app_with(backend.clone()) else { return };
+    let event = get(&app, &format!("/api/articles/{SEED_000}")).await.json()["event"].as_i64().unwrap();
+    let uri = format!("/api/events/{event}/coverage");
+    let first = get(&app, &uri).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.text());
+    let second = get(&app, &uri).await;
+    assert_eq!(second.body, first.body);
+    assert_eq!(backend.computed(event), 1, "the second call was answered from the cache");
+    // A new article joins the event (a copy of 000): the next call sees it.
+    let seed_text = std::fs::read_to_string(seeds().join(format!("{SEED_000}.txt"))).unwrap();
+    let copy = json!({"id": "posted-copy", "text": seed_text});
+    let posted = post(&app, "/api/articles", "application/json", copy.to_string()).await.json();
+    assert_eq!(posted["event"], event, "{posted}");
+    let third = get(&app, &uri).await;
+    assert_eq!(backend.computed(event), 2);
+    assert!(third.text().contains("posted-copy"), "{}", third.text());
+    assert_eq!(get(&app, &uri).await.body, third.body);
+    assert_eq!(backend.computed(event), 2);
+    // Unknown events are not cached as anything.
+    assert_eq!(get(&app, "/api/events/999999/coverage").await.status, StatusCode::NOT_FOUND);
+}
+
+// The gate is a std mutex on purpose: it holds the blocking thread that computes the coverage.
+#[allow(clippy::await_holding_lock)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_coverage_neither_blocks_reads_nor_runs_for_requests_that_gave_up() {
+    let backend = Arc::new(CountingBackend::default());
+    let (started_tx, started) = std::sync::mpsc::channel();
+    *backend.started.lock().unwrap() = Some(started_tx);
+    let Some((_dir, state)) = state_with(backend.clone()) else { return };
+    let patient = router(state.clone());
+    let hasty = router(state.with_options(ServeOptions {
+        request_timeout: std::time::Duration::from_millis(300),
+        ..ServeOptions::default()
+    }));
+    let events: Vec<i64> = get(&patient, "/api/events").await.json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_i64().unwrap())
+        .collect();
+    let (a, b) = (events[0], events[1]);
+
+    // A's computation starts and is held at the gate: A's request reaches its deadline.
+    let gate = backend.gate.lock().unwrap();
+    let reply = get(&hasty, &format!("/api/events/{a}/coverage")).await;
+    assert_eq!((reply.status, reply.error_code().as_str()), (StatusCode::SERVICE_UNAVAILABLE, "timeout"));
+    assert_eq!(started.recv().unwrap(), a);
+    // Reads are answered meanwhile: the computation holds none of the read connections.
+    assert_eq!(get(&patient, "/api/stats").await.status, StatusCode::OK);
+    assert_eq!(get(&patient, &format!("/api/events/{b}")).await.status, StatusCode::OK);
+    // B waits behind A and gives up: it never computes.
+    let reply = get(&hasty, &format!("/api/events/{b}/coverage")).await;
+    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
+    drop(gate);
+    // A finished after all, and its result is kept for the next request.
+    let reply = get(&patient, &format!("/api/events/{a}/coverage")).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    assert_eq!((backend.computed(a), backend.computed(b)), (1, 0));
+    assert!(started.try_recv().is_err(), "nothing else started computing");
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("writing the batch")]
+struct WriteFailed(#[source] std::io::Error);
+
+/// A backend whose every ingest fails, with a cause under the error.
+struct FailingBackend;
+
+impl Backend for FailingBackend {
+    fn ingest(&self, _store: &mut Store, _articles: Vec<Article>) -> Result<IngestCounts, BoxError> {
+        Err(Box::new(WriteFailed(std::io::Error::other("disk quota exceeded"))))
+    }
+
+    fn can_ingest(&self) -> bool {
+        true
+    }
+}
+
+/// What the server logs, gathered (the only test in this binary that installs a subscriber).
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn every_server_error_logs_its_cause() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt().with_ansi(false).with_writer(move || writer.clone()).finish();
+    tracing::subscriber::set_global_default(subscriber).unwrap();
+    let Some((_dir, app)) = app_with(Arc::new(FailingBackend)) else { return };
+    let reply = post(&app, "/api/articles", "application/json", probe("fails")).await;
+    assert_eq!((reply.status, reply.error_code().as_str()), (StatusCode::INTERNAL_SERVER_ERROR, "internal"));
+    assert!(!reply.text().contains("quota"), "internals stay in the log: {}", reply.text());
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(log.contains("writing the batch: disk quota exceeded"), "{log}");
+    assert!(log.contains("POST /api/articles"), "{log}");
 }

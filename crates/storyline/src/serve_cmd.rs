@@ -4,10 +4,12 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::Args;
 use storyline::{watch_folder, IngestOptions, ServerBackend, WatchOptions};
+use storyline_server::ServeOptions;
 use storyline_store::Store;
 
 #[derive(Args)]
@@ -18,9 +20,30 @@ pub struct ServeArgs {
     /// Also ingest every file that appears in this folder (and the files already there).
     #[arg(long)]
     watch: Option<PathBuf>,
+    /// Writes (POST /api/articles) need `Authorization: Bearer <token>` with a token from this
+    /// file (one per line, at least 16 characters; `#` starts a comment). Required to listen
+    /// on an address other than loopback. Reads stay open.
+    #[arg(long, env = "STORYLINE_TOKEN_FILE")]
+    token_file: Option<PathBuf>,
+    /// Also answer to this host name (the Host header), besides localhost and the server's IP
+    /// addresses; other names are refused, against DNS rebinding. Repeatable.
+    #[arg(long = "allowed-host", value_name = "NAME")]
+    allowed_hosts: Vec<String>,
+    /// Stop a request still running after this many seconds (answered 503).
+    #[arg(long, env = "STORYLINE_REQUEST_TIMEOUT", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    request_timeout: u64,
 }
 
 pub fn serve(db: &Path, args: ServeArgs) -> Result<()> {
+    let tokens = args.token_file.as_deref().map(storyline_server::read_token_file).transpose()?.unwrap_or_default();
+    let options = ServeOptions {
+        addr: args.addr,
+        tokens,
+        allowed_hosts: args.allowed_hosts,
+        request_timeout: Duration::from_secs(args.request_timeout),
+    };
+    // Before the watcher starts: an unsafe address is refused with nothing begun.
+    options.check()?;
     if let Some(dir) = args.watch {
         // The watcher writes through its own connection; the server finds the new articles in
         // the store (and indexes them for search) at its next look.
@@ -44,7 +67,7 @@ pub fn serve(db: &Path, args: ServeArgs) -> Result<()> {
             }
         });
     }
-    storyline_server::run(args.addr, db, Arc::new(ServerBackend::default()))?;
+    storyline_server::run(db, Arc::new(ServerBackend::default()), options)?;
     Ok(())
 }
 
