@@ -395,7 +395,19 @@ async function storylinePage(id) {
     h('p', { class: 'kicker' }, link('/', 'Events'), ` / Storyline ${s.id}`),
     h('h1', {}, s.title),
     meta(plural(s.timeline.length, 'event')),
+    s.summary && s.summary.length ? summarySection(s.summary) : null,
     h('div', { class: 'narrow' }, timelineSection(s, null))));
+}
+
+// What happened on the storyline's most reported days, each sentence linked to its article.
+function summarySection(days) {
+  return h('section', { class: 'narrow', 'data-testid': 'storyline-summary' },
+    h('h2', {}, 'What happened'),
+    h('dl', {}, days.flatMap((day) => [
+      h('dt', {}, date(day.date)),
+      ...day.sentences.map((s) => h('dd', { 'data-testid': 'summary-sentence' }, s.text, ' ',
+        link(`/article/${encodeURIComponent(s.article)}`, 'source'))),
+    ])));
 }
 
 // ---------------------------------------------------------------- search

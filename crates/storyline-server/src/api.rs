@@ -441,9 +441,14 @@ async fn list_storylines(
 async fn get_storyline(State(state): State<AppState>, id: Result<Path<String>, PathRejection>) -> ApiResult<Response> {
     let id = event_id(id)?;
     state
-        .read(move |_, store| match store.storyline(id)? {
-            Some(storyline) => Ok(Json(storyline).into_response()),
-            None => Err(ApiError::not_found(format!("no storyline {id}"))),
+        .read(move |inner, store| {
+            if let Some(timeline) = inner.backend.storyline_timeline(store, id).map_err(ApiError::internal)? {
+                return Ok(Json(timeline).into_response());
+            }
+            match store.storyline(id)? {
+                Some(storyline) => Ok(Json(storyline).into_response()),
+                None => Err(ApiError::not_found(format!("no storyline {id}"))),
+            }
         })
         .await
 }

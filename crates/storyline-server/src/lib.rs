@@ -80,6 +80,13 @@ pub trait Backend: Send + Sync + 'static {
     fn has_coverage(&self) -> bool {
         false
     }
+
+    /// A storyline with its dated summary (what happened on its most reported days); `Ok(None)`
+    /// for an unknown storyline, or when this backend has no summariser (the API then serves the
+    /// storyline's events alone).
+    fn storyline_timeline(&self, _store: &Store, _storyline: i64) -> Result<Option<serde_json::Value>, BoxError> {
+        Ok(None)
+    }
 }
 
 /// What an ingest did, in the counts the API reports.

@@ -34,4 +34,16 @@ impl Backend for ServerBackend {
     fn has_coverage(&self) -> bool {
         true
     }
+
+    fn storyline_timeline(&self, store: &Store, storyline: i64) -> Result<Option<serde_json::Value>, BoxError> {
+        match crate::storyline_timeline(store, storyline, SUMMARY_DAYS, SENTENCES_PER_DAY)? {
+            Some(timeline) => Ok(Some(serde_json::to_value(timeline)?)),
+            None => Ok(None),
+        }
+    }
 }
+
+/// The storyline page's summary: its ten most reported days, two sentences each (as `storyline
+/// timeline` by default).
+const SUMMARY_DAYS: usize = 10;
+const SENTENCES_PER_DAY: usize = 2;
