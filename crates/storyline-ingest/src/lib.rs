@@ -35,10 +35,12 @@
 mod clutter;
 mod date;
 mod decode;
+mod depth;
 mod discover;
 mod html;
 mod jsonl;
 mod language;
+mod limits;
 mod text;
 mod warc;
 
@@ -53,17 +55,22 @@ use xxhash_rust::xxh3::xxh3_64;
 pub use clutter::{classify_line, split_outlet_suffix, SplitTitle};
 pub use date::parse_date;
 pub use decode::{decode, decode_http, DecodeError, Decoded};
+pub use depth::nesting_depth;
 pub use discover::{classify, discover, InputFile};
 pub use html::parse_html;
 pub use jsonl::parse_jsonl_line;
 pub use language::{detect_language, iso639_1};
+pub use limits::Limits;
 pub use text::parse_text;
-pub use warc::{open_warc, parse_http_response, read_warc, HttpResponse, WarcError, WarcReader, WarcRecord};
+pub use warc::{
+    open_warc, parse_http_response, read_warc, read_warc_with, HttpResponse, WarcError, WarcReader, WarcRecord,
+};
+
+use limits::size;
 
 /// Files larger than this are skipped: no news article is this big, and reading a stray database
 /// dump or video into memory would only slow the run down.
-pub const MAX_FILE_BYTES: u64 = 50 * MEGABYTE;
-const MEGABYTE: u64 = 1024 * 1024;
+pub const MAX_FILE_BYTES: u64 = Limits::DEFAULT.max_file_bytes;
 
 /// Read and parse one file: one article for text and HTML, one per line for JSON Lines, one per
 /// HTML page for web archives (see [`read_warc`]).
@@ -71,22 +78,27 @@ const MEGABYTE: u64 = 1024 * 1024;
 /// Text and HTML articles take the file stem as id. Every article's `source.path` is the file
 /// (`path:LINE` for JSON Lines); every failure is a [`Skipped`] with the same origin.
 pub fn read_file(file: &InputFile) -> Vec<Result<Article, Skipped>> {
+    read_file_with(file, &Limits::DEFAULT)
+}
+
+/// [`read_file`] within other limits than the defaults.
+pub fn read_file_with(file: &InputFile, limits: &Limits) -> Vec<Result<Article, Skipped>> {
     // Archives are streamed record by record, so the file size limit does not apply to them.
     if file.format == SourceFormat::Warc {
-        return read_warc(&file.path);
+        return read_warc_with(&file.path, limits);
     }
     let origin = file.path.display().to_string();
     let skipped = |reason: String| vec![Err(Skipped { origin: origin.clone(), reason })];
-    if file.size > MAX_FILE_BYTES {
-        return skipped(too_large(file.size));
+    if file.size > limits.max_file_bytes {
+        return skipped(too_large(file.size, limits));
     }
-    let bytes = match read_limited(&file.path) {
+    let bytes = match read_limited(&file.path, limits.max_file_bytes) {
         Ok(bytes) => bytes,
         Err(error) => return skipped(format!("cannot read file: {error}")),
     };
     // The file may have grown since it was discovered.
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return skipped(too_large(bytes.len() as u64));
+    if bytes.len() as u64 > limits.max_file_bytes {
+        return skipped(too_large(bytes.len() as u64, limits));
     }
     let decoded = match decode(&bytes) {
         Ok(decoded) => decoded,
@@ -102,15 +114,17 @@ pub fn read_file(file: &InputFile) -> Vec<Result<Article, Skipped>> {
             .map_err(|reason| Skipped { origin: origin.to_string(), reason })
     };
     match file.format {
-        SourceFormat::Text => vec![located(parse_text(&id, &decoded.text), &origin)],
-        SourceFormat::Html => vec![located(parse_html(&id, &decoded.text, None), &origin)],
+        SourceFormat::Text => vec![located(text::parse_text_within(&id, &decoded.text, limits), &origin)],
+        SourceFormat::Html => vec![located(html::parse_html_within(&id, &decoded.text, None, limits), &origin)],
         SourceFormat::Jsonl => decoded
             .text
             .lines()
             .enumerate()
             // Blank lines separate nothing in JSON Lines; they are not records.
             .filter(|(_, line)| !line.trim().is_empty())
-            .map(|(index, line)| located(parse_jsonl_line(line), &format!("{origin}:{}", index + 1)))
+            .map(|(index, line)| {
+                located(jsonl::parse_jsonl_line_within(line, limits), &format!("{origin}:{}", index + 1))
+            })
             .collect(),
         SourceFormat::Warc => unreachable!("handled above"),
     }
@@ -160,14 +174,14 @@ fn file_id(path: &Path) -> String {
 }
 
 /// Read at most one byte past the limit, so an oversized file is detected without loading it.
-fn read_limited(path: &Path) -> std::io::Result<Vec<u8>> {
+fn read_limited(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
     let mut bytes = Vec::new();
-    File::open(path)?.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
+    File::open(path)?.take(limit + 1).read_to_end(&mut bytes)?;
     Ok(bytes)
 }
 
-fn too_large(size: u64) -> String {
-    format!("file too large ({} MB > {} MB)", size.div_ceil(MEGABYTE), MAX_FILE_BYTES / MEGABYTE)
+fn too_large(bytes: u64, limits: &Limits) -> String {
+    format!("file too large ({} > {})", size(bytes), size(limits.max_file_bytes))
 }
 
 #[cfg(test)]
@@ -240,7 +254,7 @@ mod tests {
             size: MAX_FILE_BYTES + 300 * 1024,
         };
         let results = read_file(&file);
-        assert_eq!(results[0].as_ref().expect_err("too large").reason, "file too large (51 MB > 50 MB)");
+        assert_eq!(results[0].as_ref().expect_err("too large").reason, "file too large (50.3 MiB > 50 MiB)");
     }
 
     #[test]
