@@ -12,6 +12,8 @@
 //! - a description ("the Turkish minister") is the person of the article whose role fits it
 //!   best ("Turkish Defence Minister Hulusi Akar").
 
+use std::collections::HashMap;
+
 use crate::extract::{Grouped, Tok};
 use crate::gazetteer::Gazetteer;
 use crate::normalize::{fold, variant};
@@ -96,6 +98,10 @@ struct Context<'a> {
     quotes: &'a [QuoteSpan],
     /// Who spoke where, in text order: (byte offset, entity).
     events: Vec<(usize, usize)>,
+    /// The first mention (not a description) that starts, and that ends, at each token: looked
+    /// up for every speech verb and quote, so a long article must not scan all mentions each time.
+    starting_at: HashMap<usize, usize>,
+    ending_at: HashMap<usize, usize>,
 }
 
 fn is_punctuation(t: &Tok) -> bool {
@@ -103,8 +109,11 @@ fn is_punctuation(t: &Tok) -> bool {
 }
 
 impl Context<'_> {
+    /// Quotes are in text order and do not overlap, so the one that may hold `byte` is the last
+    /// that starts at or before it.
     fn inside_quote(&self, byte: usize) -> bool {
-        self.quotes.iter().any(|q| q.start <= byte && byte < q.end)
+        let before = self.quotes.partition_point(|q| q.start <= byte);
+        before > 0 && byte < self.quotes[before - 1].end
     }
 
     /// The first token starting at or after `byte`.
@@ -118,7 +127,7 @@ impl Context<'_> {
 
     /// A mention ending with token `p`, of a kind that can speak.
     fn mention_ending_at(&self, p: usize) -> Option<Speaker> {
-        let i = self.grouped.cands.iter().position(|c| c.end == p + 1 && !c.nominal)?;
+        let i = *self.ending_at.get(&(p + 1))?;
         let entity = self.entity_of(i);
         (self.grouped.entities[entity].kind != EntityType::Misc).then(|| Speaker {
             entity,
@@ -127,7 +136,7 @@ impl Context<'_> {
     }
 
     fn mention_starting_at(&self, p: usize) -> Option<Speaker> {
-        let i = self.grouped.cands.iter().position(|c| c.start == p && !c.nominal)?;
+        let i = *self.starting_at.get(&p)?;
         let entity = self.entity_of(i);
         (self.grouped.entities[entity].kind != EntityType::Misc).then(|| Speaker {
             entity,
@@ -139,27 +148,27 @@ impl Context<'_> {
     /// last speaker, else the last person named.
     fn pronoun(&self, p: usize) -> Option<Speaker> {
         let t = &self.toks[p];
-        let persons = |c: &&crate::extract::Cand| {
+        let cands = &self.grouped.cands;
+        let is_person = |i: &usize| {
+            let c = &cands[*i];
             c.byte_end <= t.start
                 && !c.nominal
                 && !self.inside_quote(c.byte_start)
-                && self.grouped.entities[self.grouped.assignment[self.index_of(c)]].kind == EntityType::Person
+                && self.grouped.entities[self.entity_of(*i)].kind == EntityType::Person
         };
-        let in_sentence =
-            self.grouped.cands.iter().filter(persons).filter(|c| self.toks[c.start].sentence == t.sentence).last();
-        let entity =
-            match in_sentence {
-                Some(c) => Some(self.entity_of(self.index_of(c))),
-                None => self.events.iter().rev().find(|(at, _)| *at < t.start).map(|(_, e)| *e).or_else(|| {
-                    self.grouped.cands.iter().filter(persons).last().map(|c| self.entity_of(self.index_of(c)))
-                }),
-            };
+        // Mentions are in text order, so the last person before the pronoun is either in its
+        // sentence or the last person named at all.
+        let last_person = (0..cands.partition_point(|c| c.byte_start < t.start)).rev().find(is_person);
+        let in_sentence = last_person.filter(|&i| self.toks[cands[i].start].sentence == t.sentence);
+        let last_speaker = || {
+            let before = self.events.partition_point(|(at, _)| *at < t.start);
+            before.checked_sub(1).map(|k| self.events[k].1)
+        };
+        let entity = match in_sentence {
+            Some(i) => Some(self.entity_of(i)),
+            None => last_speaker().or_else(|| last_person.map(|i| self.entity_of(i))),
+        };
         entity.map(|entity| Speaker { entity, text: t.text.clone() })
-    }
-
-    fn index_of(&self, c: &crate::extract::Cand) -> usize {
-        // Candidates are distinct by their byte range.
-        self.grouped.cands.iter().position(|x| x.byte_start == c.byte_start && x.byte_end == c.byte_end).unwrap_or(0)
     }
 
     /// "the Turkish minister" ending at token `p`: the person whose roles fit it best.
@@ -366,7 +375,13 @@ impl Context<'_> {
 pub(crate) fn find_quotes(text: &str, toks: &[Tok], grouped: &Grouped, gazetteer: &Gazetteer) -> Vec<DocQuote> {
     let spans: Vec<QuoteSpan> =
         quote_spans(text).into_iter().filter(|q| text[q.start..q.end].split_whitespace().count() >= 2).collect();
-    let mut cx = Context { text, toks, grouped, gazetteer, quotes: &spans, events: Vec::new() };
+    let mut starting_at = HashMap::new();
+    let mut ending_at = HashMap::new();
+    for (i, c) in grouped.cands.iter().enumerate().filter(|(_, c)| !c.nominal) {
+        starting_at.entry(c.start).or_insert(i);
+        ending_at.entry(c.end).or_insert(i);
+    }
+    let mut cx = Context { text, toks, grouped, gazetteer, quotes: &spans, events: Vec::new(), starting_at, ending_at };
     // Everyone who speaks outside quotes, in order, so that "he added" finds the last speaker.
     for v in 0..toks.len() {
         if cx.is_speech_verb(v) && !cx.inside_quote(toks[v].start) {
