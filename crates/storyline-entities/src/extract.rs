@@ -818,7 +818,9 @@ fn group(text: &str, g: &Gazetteer, cands: &mut [Cand]) -> (Vec<DocEntity>, Vec<
     }
     let mut by_variant: HashMap<&str, Vec<usize>> = HashMap::new();
     // The nearest full name before the mention, else the first after it.
-    let pick = |list: &[usize], i: usize| list.partition_point(|&j| j < i).checked_sub(1).map_or(list.first(), |k| list.get(k)).copied();
+    let pick = |list: &[usize], i: usize| {
+        list.partition_point(|&j| j < i).checked_sub(1).map_or(list.first(), |k| list.get(k)).copied()
+    };
     for i in 0..n {
         let c = &cands[i];
         if c.country.is_some() || c.nominal || c.refers_to.is_some() {

@@ -83,6 +83,11 @@ pub(crate) fn quote_spans(text: &str) -> Vec<QuoteSpan> {
     spans
 }
 
+/// How many tokens before a quote its speech verb may stand ("Akar told reporters on Monday
+/// after the meeting in Ankara with his counterpart that …" is 15). A bound, so that a sentence
+/// of many quotes is not searched back to its start for each of them.
+const MAX_VERB_DISTANCE: usize = 100;
+
 /// Someone who speaks: an entity of the article, and how the text names them there.
 #[derive(Debug, Clone)]
 struct Speaker {
@@ -102,6 +107,8 @@ struct Context<'a> {
     /// up for every speech verb and quote, so a long article must not scan all mentions each time.
     starting_at: HashMap<usize, usize>,
     ending_at: HashMap<usize, usize>,
+    /// See [`Context::people_before`].
+    person_before: Vec<Option<usize>>,
 }
 
 fn is_punctuation(t: &Tok) -> bool {
@@ -300,23 +307,38 @@ impl Context<'_> {
 
     /// The nearest person or pronoun before token `v` in its sentence, outside quotes.
     fn nearest_person_before(&self, v: usize) -> Option<Speaker> {
-        let sentence = self.toks[v].sentence;
-        let mut p = v;
-        while p > 0 && self.toks[p - 1].sentence == sentence {
-            p -= 1;
-            if self.inside_quote(self.toks[p].start) {
-                continue;
-            }
-            if words::PRONOUNS.contains(&self.toks[p].lower) {
-                return self.pronoun(p);
-            }
-            if let Some(s) = self.mention_ending_at(p) {
-                if self.grouped.entities[s.entity].kind == EntityType::Person {
-                    return Some(s);
-                }
-            }
+        let p = self.person_before[v]?;
+        if words::PRONOUNS.contains(&self.toks[p].lower) {
+            return self.pronoun(p);
         }
-        None
+        self.mention_ending_at(p)
+    }
+
+    /// A pronoun, or the end of a person's name, outside quotes.
+    fn names_a_person(&self, p: usize) -> bool {
+        !self.inside_quote(self.toks[p].start)
+            && (words::PRONOUNS.contains(&self.toks[p].lower)
+                || self
+                    .mention_ending_at(p)
+                    .is_some_and(|s| self.grouped.entities[s.entity].kind == EntityType::Person))
+    }
+
+    /// For each token, the nearest token before it in its sentence that [`Self::names_a_person`]:
+    /// worked out once, as a sentence may be long and hold many quotes.
+    fn people_before(&self) -> Vec<Option<usize>> {
+        let mut nearest = None;
+        (0..self.toks.len())
+            .map(|p| {
+                if p > 0 && self.toks[p].sentence != self.toks[p - 1].sentence {
+                    nearest = None;
+                }
+                let before = nearest;
+                if self.names_a_person(p) {
+                    nearest = Some(p);
+                }
+                before
+            })
+            .collect()
     }
 
     fn is_speech_verb(&self, p: usize) -> bool {
@@ -357,7 +379,7 @@ impl Context<'_> {
         }
         let sentence = self.toks[open].sentence;
         let mut v = open;
-        while v > 0 && self.toks[v - 1].sentence == sentence {
+        while v > 0 && self.toks[v - 1].sentence == sentence && open - v < MAX_VERB_DISTANCE {
             v -= 1;
             if self.inside_quote(self.toks[v].start) || !self.is_speech_verb(v) {
                 continue;
@@ -381,7 +403,18 @@ pub(crate) fn find_quotes(text: &str, toks: &[Tok], grouped: &Grouped, gazetteer
         starting_at.entry(c.start).or_insert(i);
         ending_at.entry(c.end).or_insert(i);
     }
-    let mut cx = Context { text, toks, grouped, gazetteer, quotes: &spans, events: Vec::new(), starting_at, ending_at };
+    let mut cx = Context {
+        text,
+        toks,
+        grouped,
+        gazetteer,
+        quotes: &spans,
+        events: Vec::new(),
+        starting_at,
+        ending_at,
+        person_before: Vec::new(),
+    };
+    cx.person_before = cx.people_before();
     // Everyone who speaks outside quotes, in order, so that "he added" finds the last speaker.
     for v in 0..toks.len() {
         if cx.is_speech_verb(v) && !cx.inside_quote(toks[v].start) {
