@@ -246,6 +246,73 @@ mod tests {
         assert!(matches!(&missing[..], [Err(skip)] if skip.reason.starts_with("cannot read file")));
     }
 
+    /// The reason a file is skipped within `limits`, or its article.
+    fn read_within(name: &str, contents: &str, format: SourceFormat, limits: &Limits) -> Result<Article, String> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join(name);
+        fs::write(&path, contents).expect("write");
+        read_file_with(&input(path, format), limits).remove(0).map_err(|skip| skip.reason)
+    }
+
+    const SMALL: Limits = Limits {
+        max_file_bytes: 4096,
+        max_line_bytes: 100,
+        max_html_depth: 20,
+        max_page_bytes: 2048,
+        max_record_bytes: 4096,
+        max_archive_expansion: 100,
+        max_article_bytes: 300,
+    };
+
+    #[test]
+    fn each_text_limit_is_a_skip_with_its_reason() {
+        let sentence = "Rain closed mountain roads in Piedmont on Sunday. ";
+        let within = sentence.repeat(2);
+        assert!(read_within("ok.txt", &within, SourceFormat::Text, &SMALL).is_ok());
+        // A line over the limit, in a text short enough otherwise.
+        let reason = read_within("line.txt", &sentence.repeat(3), SourceFormat::Text, &SMALL).unwrap_err();
+        assert_eq!(reason, "line 1 too long for prose (150 bytes > 100 bytes)");
+        let reason = read_within("line.txt", &format!("Title\r\n{}", sentence.repeat(3)), SourceFormat::Text, &SMALL)
+            .unwrap_err();
+        assert!(reason.starts_with("line 2 too long"), "{reason}");
+        // Short lines, too many of them.
+        let long = format!("{sentence}\n").repeat(7);
+        let reason = read_within("long.txt", &long, SourceFormat::Text, &SMALL).unwrap_err();
+        assert_eq!(reason, "text too long for an article (357 bytes > 300 bytes)");
+        let record = format!(r#"{{"id":"a","text":"{}"}}"#, sentence.repeat(7));
+        let reason = read_within("feed.jsonl", &record, SourceFormat::Jsonl, &SMALL).unwrap_err();
+        assert_eq!(reason, "text too long for an article (350 bytes > 300 bytes)");
+        let reason = read_within("big.txt", &"x\n".repeat(3000), SourceFormat::Text, &SMALL).unwrap_err();
+        assert_eq!(reason, "file too large (5.9 KiB > 4 KiB)");
+    }
+
+    #[test]
+    fn each_html_limit_is_a_skip_with_its_reason() {
+        let page = |depth: usize, text: &str| {
+            format!("<html><body>{}<p>{text}</p>{}</body></html>", "<div>".repeat(depth), "</div>".repeat(depth))
+        };
+        let text = "Rain closed mountain roads in Piedmont on Sunday.";
+        assert!(read_within("ok.html", &page(15, text), SourceFormat::Html, &SMALL).is_ok());
+        let reason = read_within("deep.html", &page(25, text), SourceFormat::Html, &SMALL).unwrap_err();
+        assert_eq!(reason, "HTML nested deeper than 20 elements");
+        let reason = read_within("big.html", &page(1, &text.repeat(50)), SourceFormat::Html, &SMALL).unwrap_err();
+        assert!(reason.starts_with("HTML page too large"), "{reason}");
+        // Markup does not count towards the article's length, its text does.
+        let reason = read_within("long.html", &page(1, &text.repeat(7)), SourceFormat::Html, &SMALL).unwrap_err();
+        assert!(reason.starts_with("text too long for an article"), "{reason}");
+    }
+
+    #[test]
+    fn a_hundred_thousand_nested_divs_are_refused_before_parsing() {
+        let html =
+            format!("<html><body>{}<p>Deep.</p>{}</body></html>", "<div>".repeat(100_000), "</div>".repeat(100_000));
+        assert_eq!(parse_html("deep", &html, None).unwrap_err(), "HTML nested deeper than 512 elements");
+        // Just within the limit, the page parses (on the parser's own stack).
+        let html =
+            format!("<html><body>{}<p>Deep enough.</p>{}</body></html>", "<div>".repeat(500), "</div>".repeat(500));
+        assert_eq!(parse_html("deep", &html, None).expect("article").text, "Deep enough.");
+    }
+
     #[test]
     fn oversized_files_are_skipped_unread() {
         let file = InputFile {

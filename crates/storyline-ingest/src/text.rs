@@ -45,8 +45,9 @@ pub fn parse_text(id: &str, text: &str) -> Result<Article, String> {
 
 /// [`parse_text`], refusing a text over the article or line limit before any work on it.
 pub(crate) fn parse_text_within(id: &str, text: &str, limits: &Limits) -> Result<Article, String> {
-    limits.check_article(text.len())?;
+    // The line first: for one giant line it is the more telling reason.
     check_lines(text, limits.max_line_bytes)?;
+    limits.check_article(text.len())?;
     let mut removed = Vec::new();
     let mut site_outlet = None;
     let blocks = strip_clutter(split_blocks(text), &mut removed, &mut site_outlet);

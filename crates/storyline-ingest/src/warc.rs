@@ -146,12 +146,12 @@ impl<R: BufRead> WarcReader<R> {
         loop {
             line.clear();
             let read = self.read_line(&mut line).map_err(io)?;
-            if read == 0 || !line.ends_with(b"\n") {
-                return Err(WarcError::Truncated { record, what: "header" });
-            }
             header_bytes += read;
             if header_bytes > MAX_HEADER_BYTES {
                 return Err(WarcError::HeaderTooLong { record });
+            }
+            if read == 0 || !line.ends_with(b"\n") {
+                return Err(WarcError::Truncated { record, what: "header" });
             }
             let text = String::from_utf8_lossy(&line);
             let text = text.trim_end_matches(['\r', '\n']);
@@ -598,6 +598,85 @@ mod tests {
             }
         }
         (articles, skipped)
+    }
+
+    fn read_with(bytes: &[u8], name: &str, limits: &Limits) -> (Vec<Article>, Vec<Skipped>) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).expect("write");
+        let (mut articles, mut skipped) = (Vec::new(), Vec::new());
+        for result in read_warc_with(&path, limits) {
+            match result {
+                Ok(article) => articles.push(article),
+                Err(skip) => skipped.push(skip),
+            }
+        }
+        (articles, skipped)
+    }
+
+    /// A response record declaring `length` bytes of zeros, and holding them.
+    fn zeros_record(length: usize) -> Vec<u8> {
+        let mut bytes = format!(
+            "WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: https://news.example/z\r\nContent-Length: {length}\r\n\r\n"
+        )
+        .into_bytes();
+        bytes.resize(bytes.len() + length, 0);
+        bytes
+    }
+
+    #[test]
+    fn records_over_the_limit_are_skipped_unread() {
+        let limits = Limits { max_record_bytes: 4096, ..Limits::DEFAULT };
+        let mut bytes = records().concat();
+        bytes.extend_from_slice(&zeros_record(5000));
+        bytes.extend_from_slice(&response("https://news.example/after", &http("200 OK", &[], PAGE.as_bytes())));
+        let (articles, skipped) = read_with(&bytes, "big.warc", &limits);
+        assert_eq!(articles.len(), 3, "the records after the big one are read: {skipped:#?}");
+        assert!(skipped
+            .iter()
+            .any(|skip| skip.origin.ends_with("#7") && skip.reason == "record too large (over 4 KiB)"));
+    }
+
+    #[test]
+    fn a_gzip_bomb_stops_at_the_archive_limit_and_keeps_the_records_before() {
+        // A megabyte of zeros compresses a thousand times; the rest of the archive far less.
+        let mut bytes: Vec<u8> = records().iter().flat_map(|record| gzip(record)).collect();
+        bytes.extend_from_slice(&gzip(&zeros_record(1 << 20)));
+        let (articles, skipped) = read(&bytes, "bomb.warc.gz");
+        assert_eq!(articles.len(), 2);
+        let reason = &skipped.last().expect("the bomb is reported").reason;
+        assert!(reason.starts_with("record 7 is past the archive's limit of "), "{reason}");
+        assert!(reason.ends_with("decompressed (a gzip bomb?); the 6 records before it were read"), "{reason}");
+        // With room for it, the same archive reads to its end.
+        let roomy = Limits { max_archive_expansion: 10_000, ..Limits::DEFAULT };
+        let (_, skipped) = read_with(&bytes, "bomb.warc.gz", &roomy);
+        assert!(skipped.iter().all(|skip| !skip.reason.contains("gzip bomb")), "{skipped:#?}");
+    }
+
+    #[test]
+    fn encoded_bodies_are_decoded_only_up_to_the_page_limit() {
+        let limits = Limits { max_page_bytes: 2048, ..Limits::DEFAULT };
+        let bomb = http("200 OK", &[("Content-Encoding", "gzip")], &gzip(&[b' '; 100_000]));
+        let bytes = response("https://news.example/bomb", &bomb);
+        let (articles, skipped) = read_with(&bytes, "body.warc", &limits);
+        assert!(articles.is_empty());
+        assert_eq!(skipped[0].reason, "gzip body decompresses to over 2 KiB");
+        // Within the limit the body is decoded as before.
+        let page = http("200 OK", &[("Content-Encoding", "gzip")], &gzip(PAGE.as_bytes()));
+        let (articles, _) = read_with(&response("https://news.example/page", &page), "page.warc", &limits);
+        assert_eq!(articles.len(), 1);
+    }
+
+    #[test]
+    fn lines_are_read_with_a_bound() {
+        // A stream without line breaks is refused after one header's worth of bytes.
+        let zeros = vec![0u8; 4 * MAX_HEADER_BYTES];
+        let mut reader = WarcReader::new(&zeros[..]);
+        assert!(matches!(reader.next_record(), Err(WarcError::NotWarc { record: 1, .. })));
+        let mut header = b"WARC/1.0\r\nWARC-Type: response\r\nX-Long: ".to_vec();
+        header.resize(header.len() + 2 * MAX_HEADER_BYTES, b'a');
+        let mut reader = WarcReader::new(&header[..]);
+        assert!(matches!(reader.next_record(), Err(WarcError::HeaderTooLong { record: 1 })));
     }
 
     fn check_full_archive(articles: &[Article], skipped: &[Skipped]) {
