@@ -30,6 +30,11 @@ const ARCHIVED_PAGE: &str = "<html><head><title>Wildfire forces evacuations on G
     aircraft joined the effort at dawn, the fire service said, as temperatures climbed above 40 \
     degrees.</p></article></body></html>";
 
+/// A line of news prose with what makes entity extraction work: hyphenated compounds, a quote,
+/// a pronoun and a name.
+const BUSY_LINE: &str = "The Turkish-backed and UN-recognised government said on Monday that talks would go on. \
+    \"We are ready,\" he said, according to Hulusi Akar.\n";
+
 fn good_files(dir: &Path) {
     let texts = [
         (
@@ -49,6 +54,9 @@ fn good_files(dir: &Path) {
         fs::write(dir.join(name), text).unwrap();
     }
     fs::write(dir.join("strike.html"), PAGE).unwrap();
+    // Legal but pathological: just under the article limit, thousands of quotes and compounds.
+    let busy = BUSY_LINE.repeat(1_000_000 / BUSY_LINE.len());
+    fs::write(dir.join("busy.txt"), format!("Talks go on\n\n{busy}")).unwrap();
     fs::write(
         dir.join("wire.jsonl"),
         r#"{"id":"wire-1","title":"Copper price hits a two-year high","text":"Copper rose to its highest price in two years on Thursday as mines in Peru and Chile reported lower output."}"#,
@@ -105,10 +113,8 @@ fn hostile_files(dir: &Path) -> Vec<(PathBuf, &'static str)> {
     // 50 MB of ordinary lines: too long for an article.
     let big = dir.join("big.txt");
     let mut writer = BufWriter::new(File::create(&big).unwrap());
-    let line = "The Turkish-backed and UN-recognised government said on Monday that talks would go on. \
-                \"We are ready,\" he said, according to Hulusi Akar.\n";
-    for _ in 0..50_000_000 / line.len() {
-        writer.write_all(line.as_bytes()).unwrap();
+    for _ in 0..50_000_000 / BUSY_LINE.len() {
+        writer.write_all(BUSY_LINE.as_bytes()).unwrap();
     }
     writer.flush().unwrap();
     expected.push((big, "text too long for an article"));
@@ -193,10 +199,10 @@ fn hostile_folder_keeps_every_good_article_and_skips_each_bad_file_with_its_reas
     }
     assert_eq!(skipped.len(), expected.len(), "only the hostile files are skipped: {report:#}");
 
-    // The two texts, the page, the JSON Lines record and the page before the bomb.
-    assert_eq!(report["new"], 5, "{report:#}");
+    // The three texts, the page, the JSON Lines record and the page before the bomb.
+    assert_eq!(report["new"], 6, "{report:#}");
     let archived = storyline_ingest::stable_id(Some("https://news.example/wildfire"), "");
-    for id in ["floods", "election", "strike", "wire-1", archived.as_str()] {
+    for id in ["floods", "election", "busy", "strike", "wire-1", archived.as_str()] {
         let shown =
             Command::cargo_bin("storyline").unwrap().arg("--db").arg(&db).args(["article", id]).output().unwrap();
         assert!(shown.status.success(), "{id} not stored: {}", String::from_utf8_lossy(&shown.stderr));
