@@ -79,7 +79,8 @@ pub(crate) fn size(bytes: u64) -> String {
         b if b >= KIB as u64 => (KIB as u64, "KiB"),
         _ => return format!("{bytes} bytes"),
     };
-    if bytes % unit == 0 {
+    // Units are powers of two: a whole number of them has no bits below the unit's.
+    if bytes & (unit - 1) == 0 {
         format!("{} {name}", bytes / unit)
     } else {
         format!("{:.1} {name}", bytes as f64 / unit as f64)

@@ -28,8 +28,10 @@ use crate::{decode_http, parse_date, stable_id};
 
 /// A header block longer than this is not a WARC header (and no header line is longer).
 const MAX_HEADER_BYTES: usize = 256 * 1024;
-/// HTML records are parsed in parallel, this many at a time, so memory stays bounded on big files.
+/// HTML records are parsed in parallel, this many at a time (or fewer, holding at most
+/// [`PARSE_CHUNK_BYTES`]), so memory stays bounded on big files.
 const PARSE_CHUNK: usize = 64;
+const PARSE_CHUNK_BYTES: usize = 64 * 1024 * 1024;
 
 /// One WARC record: its named fields (names lower-cased) and its block.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -403,7 +405,7 @@ pub fn read_warc_with(path: &Path, limits: &Limits) -> Vec<Result<Article, Skipp
             Ok(None) => {}
             Err(reason) => results.push(Err(Skipped { origin: format!("{origin}#{number}"), reason })),
         }
-        if pages.len() >= PARSE_CHUNK {
+        if pages.len() >= PARSE_CHUNK || pages.iter().map(|page| page.body.len()).sum::<usize>() >= PARSE_CHUNK_BYTES {
             results.extend(parse_pages(std::mem::take(&mut pages), &origin, limits));
         }
     }
@@ -466,6 +468,8 @@ fn page_of(record: WarcRecord, number: usize, tally: &mut Tally, limits: &Limits
         *tally.not_ok.entry(response.status).or_default() += 1;
         return Ok(None);
     }
+    // Refused here rather than when parsed, so that big pages are not held waiting.
+    limits.check_page(response.body.len())?;
     let fetched = record.header("warc-date").and_then(parse_date);
     Ok(Some(Page { number, url, fetched, content_type, body: response.body }))
 }
@@ -484,7 +488,6 @@ fn parse_pages(pages: Vec<Page>, origin: &str, limits: &Limits) -> Vec<Result<Ar
         .map(|page| {
             let source = format!("{origin}#{}", page.number);
             let skipped = |reason: String| Skipped { origin: source.clone(), reason };
-            limits.check_page(page.body.len()).map_err(skipped)?;
             let decoded = decode_http(&page.body, page.content_type.as_deref()).map_err(|e| skipped(e.to_string()))?;
             let id = stable_id(Some(&page.url), "");
             let mut article = parse_html_within(&id, &decoded.text, Some(&page.url), limits).map_err(skipped)?;
