@@ -8,6 +8,10 @@
 //! `<li>`, table cells and rows) and keeps formatting elements that the tree builder would
 //! reopen (`<div><b></div>` leaves a `<b>` that comes back in the next block). Scanning stops as
 //! soon as the limit is passed, so every stack walk here is bounded by the limit.
+//!
+//! The same pass counts the elements: the tree builder's work is their number times the depth,
+//! and a parsed element costs hundreds of bytes, so a page of millions of shallow elements is
+//! as hostile as a deep one.
 
 use std::cell::RefCell;
 
@@ -16,9 +20,17 @@ use html5ever::tokenizer::states::RawKind;
 use html5ever::tokenizer::{BufferQueue, Tag, TagKind, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts};
 use html5ever::{LocalName, TokenizerResult};
 
-/// The deepest element nesting of `html`, or a number just past `limit` once it is passed.
-pub fn nesting_depth(html: &str, limit: usize) -> usize {
-    let sink = DepthSink { limit, state: RefCell::new(OpenElements::default()) };
+/// The size of a page's tree: the deepest nesting of elements and how many there are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TreeShape {
+    pub depth: usize,
+    pub elements: usize,
+}
+
+/// The shape of `html`'s tree, measured until `max_depth` or `max_elements` is passed (the
+/// count that passed it is then one over its limit).
+pub(crate) fn measure(html: &str, max_depth: usize, max_elements: usize) -> TreeShape {
+    let sink = DepthSink { max_depth, max_elements, state: RefCell::new(OpenElements::default()) };
     let tokenizer = Tokenizer::new(sink, TokenizerOpts::default());
     let input = BufferQueue::default();
     input.push_back(StrTendril::from(html));
@@ -26,12 +38,13 @@ pub fn nesting_depth(html: &str, limit: usize) -> usize {
     if let TokenizerResult::Done = tokenizer.feed(&input) {
         tokenizer.end();
     }
-    let deepest = tokenizer.sink.state.borrow().deepest;
-    deepest
+    let state = tokenizer.sink.state.borrow();
+    TreeShape { depth: state.deepest, elements: state.elements }
 }
 
 struct DepthSink {
-    limit: usize,
+    max_depth: usize,
+    max_elements: usize,
     state: RefCell<OpenElements>,
 }
 
@@ -45,6 +58,7 @@ struct OpenElements {
     /// Attributes of the formatting elements on `open`, by their position there.
     formatting_attributes: Vec<(usize, String)>,
     deepest: usize,
+    elements: usize,
 }
 
 impl TokenSink for DepthSink {
@@ -56,14 +70,17 @@ impl TokenSink for DepthSink {
         };
         let mut state = self.state.borrow_mut();
         let result = match tag.kind {
-            TagKind::StartTag => state.start(&tag),
+            TagKind::StartTag => {
+                state.elements += 1;
+                state.start(&tag)
+            }
             TagKind::EndTag => {
                 state.end(&tag.name);
                 TokenSinkResult::Continue
             }
         };
         state.deepest = state.deepest.max(state.open.len() + state.reopened.len());
-        if state.deepest > self.limit {
+        if state.deepest > self.max_depth || state.elements > self.max_elements {
             return TokenSinkResult::Script(());
         }
         result
@@ -265,7 +282,7 @@ mod tests {
     use super::*;
 
     fn depth(html: &str) -> usize {
-        nesting_depth(html, 10_000)
+        measure(html, 10_000, usize::MAX).depth
     }
 
     #[test]
@@ -305,8 +322,11 @@ mod tests {
     }
 
     #[test]
-    fn stops_just_past_the_limit() {
+    fn stops_just_past_a_limit() {
         let nested = "<div>".repeat(100_000);
-        assert_eq!(nesting_depth(&nested, 512), 513);
+        assert_eq!(measure(&nested, 512, usize::MAX), TreeShape { depth: 513, elements: 513 });
+        let flat = "<p>x".repeat(100_000);
+        assert_eq!(measure(&flat, 512, 1000), TreeShape { depth: 1, elements: 1001 });
+        assert_eq!(measure("<p>a<br>b</p><p>c</p>", 512, 1000), TreeShape { depth: 1, elements: 3 });
     }
 }

@@ -15,7 +15,7 @@ use serde_json::Value;
 use storyline_model::{Article, SourceFormat};
 
 use crate::date::parse_date;
-use crate::depth::nesting_depth;
+use crate::depth;
 use crate::language::detect_language;
 use crate::limits::Limits;
 use crate::text::{apply_outlet_suffix, clean_body, normalise_line};
@@ -36,9 +36,12 @@ const PARSER_STACK_BYTES: usize = 64 * 1024 * 1024;
 /// this page.
 pub(crate) fn parse_html_within(id: &str, html: &str, url: Option<&str>, limits: &Limits) -> Result<Article, String> {
     limits.check_page(html.len())?;
-    let depth = nesting_depth(html, limits.max_html_depth);
-    if depth > limits.max_html_depth {
+    let shape = depth::measure(html, limits.max_html_depth, limits.max_html_elements);
+    if shape.depth > limits.max_html_depth {
         return Err(format!("HTML nested deeper than {} elements", limits.max_html_depth));
+    }
+    if shape.elements > limits.max_html_elements {
+        return Err(format!("HTML page of more than {} elements", limits.max_html_elements));
     }
     let article = std::thread::scope(|scope| {
         std::thread::Builder::new()

@@ -55,7 +55,6 @@ use xxhash_rust::xxh3::xxh3_64;
 pub use clutter::{classify_line, split_outlet_suffix, SplitTitle};
 pub use date::parse_date;
 pub use decode::{decode, decode_http, DecodeError, Decoded};
-pub use depth::nesting_depth;
 pub use discover::{classify, discover, InputFile};
 pub use html::parse_html;
 pub use jsonl::parse_jsonl_line;
@@ -258,6 +257,7 @@ mod tests {
         max_file_bytes: 4096,
         max_line_bytes: 100,
         max_html_depth: 20,
+        max_html_elements: 100,
         max_page_bytes: 2048,
         max_record_bytes: 4096,
         max_archive_expansion: 100,
@@ -297,6 +297,9 @@ mod tests {
         assert_eq!(reason, "HTML nested deeper than 20 elements");
         let reason = read_within("big.html", &page(1, &text.repeat(50)), SourceFormat::Html, &SMALL).unwrap_err();
         assert!(reason.starts_with("HTML page too large"), "{reason}");
+        let crowded = format!("<html><body>{}</body></html>", "<p>x</p>".repeat(150));
+        let reason = read_within("crowded.html", &crowded, SourceFormat::Html, &SMALL).unwrap_err();
+        assert_eq!(reason, "HTML page of more than 100 elements");
         // Markup does not count towards the article's length, its text does.
         let reason = read_within("long.html", &page(1, &text.repeat(7)), SourceFormat::Html, &SMALL).unwrap_err();
         assert!(reason.starts_with("text too long for an article"), "{reason}");

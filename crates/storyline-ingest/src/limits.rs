@@ -19,6 +19,9 @@ pub struct Limits {
     /// time in proportion to the depth for every tag, and Readability recurses once per level:
     /// 100,000 nested `<div>`s overflowed the stack. Browsers stop nesting at 512 (Blink).
     pub max_html_depth: usize,
+    /// Most elements in an HTML page. Parsing costs their number times the depth, and each one
+    /// hundreds of bytes; news pages hold a few thousand.
+    pub max_html_elements: usize,
     /// Largest HTML page parsed (bytes, after any Content-Encoding is undone).
     pub max_page_bytes: usize,
     /// Largest WARC record (decompressed bytes); bigger records are skipped unread.
@@ -39,6 +42,7 @@ impl Limits {
         max_file_bytes: 50 * MIB as u64,
         max_line_bytes: 256 * KIB,
         max_html_depth: 512,
+        max_html_elements: 200_000,
         max_page_bytes: 16 * MIB,
         max_record_bytes: 50 * MIB as u64,
         max_archive_expansion: 100,
