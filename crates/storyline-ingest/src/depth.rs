@@ -9,9 +9,10 @@
 //! reopen (`<div><b></div>` leaves a `<b>` that comes back in the next block). Scanning stops as
 //! soon as the limit is passed, so every stack walk here is bounded by the limit.
 //!
-//! The same pass counts the elements: the tree builder's work is their number times the depth,
-//! and a parsed element costs hundreds of bytes, so a page of millions of shallow elements is
-//! as hostile as a deep one.
+//! The same pass counts the elements, and adds up how deeply each is nested: the tree builder and
+//! Readability (which matches descendants from every ancestor) work in proportion to that sum,
+//! and a parsed element costs hundreds of bytes, so a page of many elements, each within the
+//! depth limit, can be as hostile as a deep one.
 
 use std::cell::RefCell;
 
@@ -25,12 +26,22 @@ use html5ever::{LocalName, TokenizerResult};
 pub(crate) struct TreeShape {
     pub depth: usize,
     pub elements: usize,
+    /// The depths of all elements added up.
+    pub work: usize,
 }
 
-/// The shape of `html`'s tree, measured until `max_depth` or `max_elements` is passed (the
-/// count that passed it is then one over its limit).
-pub(crate) fn measure(html: &str, max_depth: usize, max_elements: usize) -> TreeShape {
-    let sink = DepthSink { max_depth, max_elements, state: RefCell::new(OpenElements::default()) };
+/// Bounds on a [`TreeShape`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct MaxShape {
+    pub depth: usize,
+    pub elements: usize,
+    pub work: usize,
+}
+
+/// The shape of `html`'s tree, measured until one of `max`'s bounds is passed (that count is
+/// then just over its bound).
+pub(crate) fn measure(html: &str, max: MaxShape) -> TreeShape {
+    let sink = DepthSink { max, state: RefCell::new(OpenElements::default()) };
     let tokenizer = Tokenizer::new(sink, TokenizerOpts::default());
     let input = BufferQueue::default();
     input.push_back(StrTendril::from(html));
@@ -39,12 +50,11 @@ pub(crate) fn measure(html: &str, max_depth: usize, max_elements: usize) -> Tree
         tokenizer.end();
     }
     let state = tokenizer.sink.state.borrow();
-    TreeShape { depth: state.deepest, elements: state.elements }
+    TreeShape { depth: state.deepest, elements: state.elements, work: state.work }
 }
 
 struct DepthSink {
-    max_depth: usize,
-    max_elements: usize,
+    max: MaxShape,
     state: RefCell<OpenElements>,
 }
 
@@ -59,6 +69,7 @@ struct OpenElements {
     formatting_attributes: Vec<(usize, String)>,
     deepest: usize,
     elements: usize,
+    work: usize,
 }
 
 impl TokenSink for DepthSink {
@@ -72,6 +83,7 @@ impl TokenSink for DepthSink {
         let result = match tag.kind {
             TagKind::StartTag => {
                 state.elements += 1;
+                state.work += state.open.len() + state.reopened.len() + 1;
                 state.start(&tag)
             }
             TagKind::EndTag => {
@@ -80,7 +92,8 @@ impl TokenSink for DepthSink {
             }
         };
         state.deepest = state.deepest.max(state.open.len() + state.reopened.len());
-        if state.deepest > self.max_depth || state.elements > self.max_elements {
+        let max = &self.max;
+        if state.deepest > max.depth || state.elements > max.elements || state.work > max.work {
             return TokenSinkResult::Script(());
         }
         result
@@ -281,8 +294,10 @@ fn attributes(tag: &Tag) -> String {
 mod tests {
     use super::*;
 
+    const UNBOUNDED: MaxShape = MaxShape { depth: usize::MAX, elements: usize::MAX, work: usize::MAX };
+
     fn depth(html: &str) -> usize {
-        measure(html, 10_000, usize::MAX).depth
+        measure(html, UNBOUNDED).depth
     }
 
     #[test]
@@ -324,9 +339,16 @@ mod tests {
     #[test]
     fn stops_just_past_a_limit() {
         let nested = "<div>".repeat(100_000);
-        assert_eq!(measure(&nested, 512, usize::MAX), TreeShape { depth: 513, elements: 513 });
+        let shape = measure(&nested, MaxShape { depth: 512, ..UNBOUNDED });
+        assert_eq!((shape.depth, shape.elements), (513, 513));
         let flat = "<p>x".repeat(100_000);
-        assert_eq!(measure(&flat, 512, 1000), TreeShape { depth: 1, elements: 1001 });
-        assert_eq!(measure("<p>a<br>b</p><p>c</p>", 512, 1000), TreeShape { depth: 1, elements: 3 });
+        let shape = measure(&flat, MaxShape { elements: 1000, ..UNBOUNDED });
+        assert_eq!((shape.depth, shape.elements), (1, 1001));
+        // <br> is an element one level down; the second <p> closes the first.
+        assert_eq!(measure("<p>a<br>b</p><p>c</p>", UNBOUNDED), TreeShape { depth: 1, elements: 3, work: 4 });
+        // Paragraphs 20 deep: each adds 21 to the work.
+        let deep_paragraphs = format!("{}{}", "<div>".repeat(20), "<p>x".repeat(1000));
+        let shape = measure(&deep_paragraphs, MaxShape { work: 5000, ..UNBOUNDED });
+        assert!(shape.work > 5000 && shape.work <= 5000 + 21 && shape.elements < 300, "{shape:?}");
     }
 }

@@ -15,7 +15,7 @@ use serde_json::Value;
 use storyline_model::{Article, SourceFormat};
 
 use crate::date::parse_date;
-use crate::depth;
+use crate::depth::{self, MaxShape};
 use crate::language::detect_language;
 use crate::limits::Limits;
 use crate::text::{apply_outlet_suffix, clean_body, normalise_line};
@@ -36,12 +36,16 @@ const PARSER_STACK_BYTES: usize = 64 * 1024 * 1024;
 /// this page.
 pub(crate) fn parse_html_within(id: &str, html: &str, url: Option<&str>, limits: &Limits) -> Result<Article, String> {
     limits.check_page(html.len())?;
-    let shape = depth::measure(html, limits.max_html_depth, limits.max_html_elements);
-    if shape.depth > limits.max_html_depth {
-        return Err(format!("HTML nested deeper than {} elements", limits.max_html_depth));
+    let max = MaxShape { depth: limits.max_html_depth, elements: limits.max_html_elements, work: limits.max_html_work };
+    let shape = depth::measure(html, max);
+    if shape.depth > max.depth {
+        return Err(format!("HTML nested deeper than {} elements", max.depth));
     }
-    if shape.elements > limits.max_html_elements {
-        return Err(format!("HTML page of more than {} elements", limits.max_html_elements));
+    if shape.elements > max.elements {
+        return Err(format!("HTML page of more than {} elements", max.elements));
+    }
+    if shape.work > max.work {
+        return Err(format!("HTML page too costly to parse (its elements' depths add up to over {})", max.work));
     }
     let article = std::thread::scope(|scope| {
         std::thread::Builder::new()

@@ -258,6 +258,7 @@ mod tests {
         max_line_bytes: 100,
         max_html_depth: 20,
         max_html_elements: 100,
+        max_html_work: 1000,
         max_page_bytes: 2048,
         max_record_bytes: 4096,
         max_archive_expansion: 100,
@@ -300,6 +301,9 @@ mod tests {
         let crowded = format!("<html><body>{}</body></html>", "<p>x</p>".repeat(150));
         let reason = read_within("crowded.html", &crowded, SourceFormat::Html, &SMALL).unwrap_err();
         assert_eq!(reason, "HTML page of more than 100 elements");
+        let heavy = format!("<html><body>{}{}</body></html>", "<div>".repeat(15), "<p>x".repeat(60));
+        let reason = read_within("heavy.html", &heavy, SourceFormat::Html, &SMALL).unwrap_err();
+        assert_eq!(reason, "HTML page too costly to parse (its elements' depths add up to over 1000)");
         // Markup does not count towards the article's length, its text does.
         let reason = read_within("long.html", &page(1, &text.repeat(7)), SourceFormat::Html, &SMALL).unwrap_err();
         assert!(reason.starts_with("text too long for an article"), "{reason}");
