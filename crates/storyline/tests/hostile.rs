@@ -110,6 +110,15 @@ fn hostile_files(dir: &Path) -> Vec<(PathBuf, &'static str)> {
     fs::write(&deep, nested).unwrap();
     expected.push((deep, "HTML nested deeper than 512 elements"));
 
+    // Within the depth limit, but a tree that parsing and Readability work through for minutes:
+    // 199,000 paragraphs 500 levels deep, and 300,000 elements side by side.
+    let heavy = dir.join("heavy.html");
+    fs::write(&heavy, format!("<html><body>{}{}</body></html>", "<div>".repeat(500), "<p>x".repeat(199_000))).unwrap();
+    expected.push((heavy, "HTML page too costly to parse"));
+    let crowded = dir.join("crowded.html");
+    fs::write(&crowded, format!("<html><body>{}</body></html>", "<p>x".repeat(300_000))).unwrap();
+    expected.push((crowded, "HTML page of more than 200000 elements"));
+
     // 50 MB of ordinary lines: too long for an article.
     let big = dir.join("big.txt");
     let mut writer = BufWriter::new(File::create(&big).unwrap());
