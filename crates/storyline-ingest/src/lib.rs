@@ -67,10 +67,6 @@ pub use warc::{
 
 use limits::size;
 
-/// Files larger than this are skipped: no news article is this big, and reading a stray database
-/// dump or video into memory would only slow the run down.
-pub const MAX_FILE_BYTES: u64 = Limits::DEFAULT.max_file_bytes;
-
 /// Read and parse one file: one article for text and HTML, one per line for JSON Lines, one per
 /// HTML page for web archives (see [`read_warc`]).
 ///
@@ -325,7 +321,7 @@ mod tests {
         let file = InputFile {
             path: PathBuf::from("/nonexistent/huge.txt"),
             format: SourceFormat::Text,
-            size: MAX_FILE_BYTES + 300 * 1024,
+            size: Limits::DEFAULT.max_file_bytes + 300 * 1024,
         };
         let results = read_file(&file);
         assert_eq!(results[0].as_ref().expect_err("too large").reason, "file too large (50.3 MiB > 50 MiB)");

@@ -10,7 +10,8 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// Largest text, HTML or JSON Lines file read (bytes on disk). Bigger files are skipped
-    /// unread. Web archives are streamed record by record, so this does not apply to them.
+    /// unread: reading a stray database dump or video into memory would only slow the run down.
+    /// Web archives are streamed record by record, so this does not apply to them.
     pub max_file_bytes: u64,
     /// Longest line of a plain-text file (bytes). A line this long is data (minified code,
     /// base64, a dump), not prose, and sentence-level stages cost more than linear in it.
