@@ -785,15 +785,15 @@ fn group(text: &str, g: &Gazetteer, cands: &mut [Cand]) -> (Vec<DocEntity>, Vec<
             linked_by_text.entry(c.text(text)).or_insert(j);
         }
     }
-    for i in 0..n {
-        if let Some(&j) = cands[i].refers_to.and_then(|target| starting_at_byte.get(&target)) {
+    for (i, c) in cands.iter().enumerate() {
+        if let Some(&j) = c.refers_to.and_then(|target| starting_at_byte.get(&target)) {
             groups.union(j, i);
         }
     }
     // An acronym used again without its expansion: "GNA" further down.
-    for i in 0..n {
-        let word = cands[i].text(text);
-        if cands[i].refers_to.is_none() && is_acronym(word) {
+    for (i, c) in cands.iter().enumerate() {
+        let word = c.text(text);
+        if c.refers_to.is_none() && is_acronym(word) {
             if let Some(&j) = linked_by_text.get(word) {
                 groups.union(j, i);
             }
