@@ -18,7 +18,7 @@
 //! expansion, one country under its name and its adjective, and a descriptive name for the
 //! article's one government ("the reconciliation government").
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use storyline_model::EntityType;
 use storyline_ner::tokenize::{tokenize_sentences, TextToken};
@@ -297,20 +297,45 @@ fn strip_titles(toks: &[Tok], text: &str, c: &mut Cand) {
 }
 
 /// "Tripoli-based", "UN-backed", "Turkish-backed": the first half is a name of its own.
+///
+/// Candidates are looked up by their end token and dropped by marking them, not searched and
+/// removed from the list for each compound: a long text has as many compounds as candidates.
 fn split_compounds(toks: &[Tok], text: &str, g: &Gazetteer, cands: &mut Vec<Cand>) {
-    for (i, t) in toks.iter().enumerate() {
-        let Some((head, tail)) = t.text.rsplit_once('-') else { continue };
-        if !words::COMPOUND_SUFFIXES.contains(&tail.to_lowercase())
-            || !head.chars().next().is_some_and(char::is_uppercase)
-        {
-            continue;
+    let compounds: Vec<(usize, usize)> = toks
+        .iter()
+        .enumerate()
+        .filter_map(|(i, t)| {
+            let (head, tail) = t.text.rsplit_once('-')?;
+            let is_compound = words::COMPOUND_SUFFIXES.contains(&tail.to_lowercase())
+                && head.chars().next().is_some_and(char::is_uppercase);
+            is_compound.then_some((i, head.len()))
+        })
+        .collect();
+    if compounds.is_empty() {
+        return;
+    }
+    let mut dropped = vec![false; cands.len()];
+    // Indices of the candidates ending at each token, in list order.
+    let mut ending_at: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (k, c) in cands.iter().enumerate() {
+        ending_at.entry(c.end).or_default().push(k);
+    }
+    for (i, head_len) in compounds {
+        // The tagger's own reading of the whole hyphenated word gives way.
+        for &k in ending_at.get(&(i + 1)).into_iter().flatten() {
+            if cands[k].start == i {
+                dropped[k] = true;
+            }
         }
-        cands.retain(|c| !(c.start == i && c.end == i + 1));
         let mut c = Cand::new(toks, i, i + 1, EntityType::Loc, RULE);
-        c.byte_end = c.byte_start + head.len();
+        c.byte_end = c.byte_start + head_len;
         // "United Nations-recognized": the name began before the hyphenated word.
-        if let Some(k) = cands.iter().position(|p| p.end == i && same_sentence(toks, p.start, i)) {
-            let prev = cands.remove(k);
+        let before = ending_at
+            .get(&i)
+            .and_then(|list| list.iter().copied().find(|&k| !dropped[k] && same_sentence(toks, cands[k].start, i)));
+        if let Some(k) = before {
+            dropped[k] = true;
+            let prev = &cands[k];
             c.start = prev.start;
             c.byte_start = prev.byte_start;
             c.kind = prev.kind;
@@ -324,8 +349,12 @@ fn split_compounds(toks: &[Tok], text: &str, g: &Gazetteer, cands: &mut Vec<Cand
         } else if head.chars().filter(|ch| ch.is_alphabetic()).all(char::is_uppercase) {
             c.kind = EntityType::Org;
         }
+        ending_at.entry(c.end).or_default().push(cands.len());
+        dropped.push(false);
         cands.push(c);
     }
+    let mut kept = dropped.iter().map(|dropped| !dropped);
+    cands.retain(|_| kept.next().unwrap_or(true));
     cands.sort_by_key(|c| c.start);
 }
 
@@ -394,7 +423,7 @@ fn find_role(toks: &[Tok], text: &str, g: &Gazetteer, c: &mut Cand) {
 /// places ("the Sirte and Jufrah regions", "eastern Sirte").
 fn type_places(toks: &[Tok], text: &str, g: &Gazetteer, cands: &mut [Cand]) {
     // Surnames of full person names: a lone "Jordan" after "Michael Jordan" is no country.
-    let surnames: Vec<String> = cands
+    let surnames: HashSet<String> = cands
         .iter()
         .filter(|c| c.kind == EntityType::Person && c.end - c.start > 1)
         .filter_map(|c| name_words(c.text(text)).last().cloned())
@@ -567,6 +596,10 @@ fn is_acronym(word: &str) -> bool {
 
 /// "Government of National Accord (GNA)": the acronym refers to the name before it.
 fn link_acronyms(toks: &[Tok], text: &str, cands: &mut Vec<Cand>) {
+    let mut one_token: HashMap<usize, usize> = HashMap::new();
+    for (j, c) in cands.iter().enumerate().filter(|(_, c)| c.end == c.start + 1) {
+        one_token.entry(c.start).or_insert(j);
+    }
     let mut added = Vec::new();
     for i in 0..cands.len() {
         let c = &cands[i];
@@ -586,10 +619,7 @@ fn link_acronyms(toks: &[Tok], text: &str, cands: &mut Vec<Cand>) {
         }
         let at = c.end + 1;
         let kind = if c.kind == EntityType::Misc { EntityType::Org } else { c.kind };
-        match cands.iter().position(|a| a.start == at && a.end == at + 1) {
-            Some(j) => added.push((Some(j), i, kind, at)),
-            None => added.push((None, i, kind, at)),
-        }
+        added.push((one_token.get(&at).copied(), i, kind, at));
     }
     for (existing, target, kind, at) in added {
         let byte_start = cands[target].byte_start;
@@ -747,18 +777,24 @@ fn group(text: &str, g: &Gazetteer, cands: &mut [Cand]) -> (Vec<DocEntity>, Vec<
         }
     }
     // Links recorded as the byte start of the candidate they point to.
-    for i in 0..n {
-        if let Some(target) = cands[i].refers_to {
-            if let Some(j) = cands.iter().position(|c| c.byte_start == target) {
-                groups.union(j, i);
-            }
+    let mut starting_at_byte: HashMap<usize, usize> = HashMap::new();
+    let mut linked_by_text: HashMap<&str, usize> = HashMap::new();
+    for (j, c) in cands.iter().enumerate() {
+        starting_at_byte.entry(c.byte_start).or_insert(j);
+        if c.refers_to.is_some() {
+            linked_by_text.entry(c.text(text)).or_insert(j);
+        }
+    }
+    for (i, c) in cands.iter().enumerate() {
+        if let Some(&j) = c.refers_to.and_then(|target| starting_at_byte.get(&target)) {
+            groups.union(j, i);
         }
     }
     // An acronym used again without its expansion: "GNA" further down.
-    for i in 0..n {
-        let word = cands[i].text(text);
-        if cands[i].refers_to.is_none() && is_acronym(word) {
-            if let Some(j) = (0..n).find(|&j| cands[j].refers_to.is_some() && cands[j].text(text) == word) {
+    for (i, c) in cands.iter().enumerate() {
+        let word = c.text(text);
+        if c.refers_to.is_none() && is_acronym(word) {
+            if let Some(&j) = linked_by_text.get(word) {
                 groups.union(j, i);
             }
         }
@@ -772,21 +808,41 @@ fn group(text: &str, g: &Gazetteer, cands: &mut [Cand]) -> (Vec<DocEntity>, Vec<
         .map(|i| (i, words[i].as_slice()))
         .filter(|(_, w)| w.len() > 1)
         .collect();
+    // The full names by surname, and (worked out once per word) by a surname it is a variant of,
+    // each in text order: a long article repeats its surnames thousands of times.
+    let mut by_surname: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, words) in &persons {
+        if let Some(last) = words.last() {
+            by_surname.entry(last.as_str()).or_default().push(*i);
+        }
+    }
+    let mut by_variant: HashMap<&str, Vec<usize>> = HashMap::new();
+    // The nearest full name before the mention, else the first after it.
+    let pick = |list: &[usize], i: usize| {
+        list.partition_point(|&j| j < i).checked_sub(1).map_or(list.first(), |k| list.get(k)).copied()
+    };
     for i in 0..n {
         let c = &cands[i];
         if c.country.is_some() || c.nominal || c.refers_to.is_some() {
             continue;
         }
         let [single] = &words[i][..] else { continue };
-        let exact = |p: &&(usize, &[String])| p.1.last() == Some(single);
-        let fuzzy = |p: &&(usize, &[String])| {
-            cands[p.0].kind == EntityType::Person && p.1.last().is_some_and(|s| variant(s, single))
-        };
-        // The nearest full name before the mention, else the first after it.
-        let pick = |f: &dyn Fn(&&(usize, &[String])) -> bool| {
-            persons.iter().filter(|p| p.0 < i).filter(f).last().or_else(|| persons.iter().find(f)).map(|p| p.0)
-        };
-        let target = pick(&exact).or_else(|| if c.kind == EntityType::Gpe { None } else { pick(&fuzzy) });
+        let exact = by_surname.get(single.as_str()).and_then(|list| pick(list, i));
+        let target = exact.or_else(|| {
+            if c.kind == EntityType::Gpe {
+                return None;
+            }
+            let variants = by_variant.entry(single.as_str()).or_insert_with(|| {
+                persons
+                    .iter()
+                    .filter(|(j, words)| {
+                        cands[*j].kind == EntityType::Person && words.last().is_some_and(|s| variant(s, single))
+                    })
+                    .map(|(j, _)| *j)
+                    .collect()
+            });
+            pick(variants, i)
+        });
         if let Some(j) = target {
             groups.union(j, i);
             if cands[j].kind == EntityType::Person {
@@ -795,17 +851,19 @@ fn group(text: &str, g: &Gazetteer, cands: &mut [Cand]) -> (Vec<DocEntity>, Vec<
         }
     }
     // A one-word organisation that ends a longer one: "Accord forces".
+    let mut organisations_by_last_word: HashMap<&str, usize> = HashMap::new();
+    for (j, c) in cands.iter().enumerate() {
+        if c.kind == EntityType::Org && c.end - c.start > 1 {
+            if let Some(last) = c.text(text).split_whitespace().last() {
+                organisations_by_last_word.entry(last).or_insert(j);
+            }
+        }
+    }
     for i in 0..n {
         if cands[i].kind != EntityType::Org || cands[i].end - cands[i].start != 1 || is_acronym(cands[i].text(text)) {
             continue;
         }
-        let word = cands[i].text(text);
-        let long = (0..n).find(|&j| {
-            cands[j].kind == EntityType::Org
-                && cands[j].end - cands[j].start > 1
-                && cands[j].text(text).split_whitespace().last() == Some(word)
-        });
-        if let Some(j) = long {
+        if let Some(&j) = organisations_by_last_word.get(cands[i].text(text)) {
             groups.union(j, i);
         }
     }

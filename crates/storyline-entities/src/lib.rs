@@ -144,3 +144,36 @@ impl Extractor {
         Extraction { mentions, entities: grouped.entities, quotes }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use storyline_ner::{conll, TrainConfig};
+
+    fn toy_extractor() -> Extractor {
+        let corpus = "Hulusi NNP O B-PER\nAkar NNP O I-PER\nvisited VBD O O\nTripoli NNP O B-LOC\n. . O O\n";
+        let docs = conll::parse_conll(corpus, "toy").expect("corpus");
+        let tagger = Tagger::train(&docs, &TrainConfig { min_feature_count: 1, ..TrainConfig::default() });
+        Extractor::new(tagger, Gazetteer::built_in())
+    }
+
+    /// A long article is read like a short one: thousands of quotes, pronouns and hyphenated
+    /// names, each resolved as in a single paragraph (lookups, not scans of the whole article).
+    #[test]
+    fn a_long_article_is_read_like_its_paragraphs() {
+        let paragraph = "Turkish Defence Minister Hulusi Akar visited the Tripoli-based government. \
+                         “We are here to stay,” he said.\n\n";
+        let extractor = toy_extractor();
+        let speakers = |found: &Extraction| -> Vec<Option<String>> {
+            found.quotes.iter().map(|quote| quote.speaker.map(|e| found.entities[e].name.clone())).collect()
+        };
+        let one = extractor.extract_text(paragraph);
+        assert_eq!(one.quotes.len(), 1);
+        assert!(one.quotes[0].speaker.is_some());
+        let repeats = 3000;
+        let long = extractor.extract_text(&paragraph.repeat(repeats));
+        assert_eq!(speakers(&long), vec![speakers(&one)[0].clone(); repeats]);
+        assert_eq!(long.mentions.len(), one.mentions.len() * repeats);
+        assert_eq!(long.entities.len(), one.entities.len());
+    }
+}

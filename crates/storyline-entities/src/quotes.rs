@@ -12,6 +12,8 @@
 //! - a description ("the Turkish minister") is the person of the article whose role fits it
 //!   best ("Turkish Defence Minister Hulusi Akar").
 
+use std::collections::HashMap;
+
 use crate::extract::{Grouped, Tok};
 use crate::gazetteer::Gazetteer;
 use crate::normalize::{fold, variant};
@@ -81,6 +83,11 @@ pub(crate) fn quote_spans(text: &str) -> Vec<QuoteSpan> {
     spans
 }
 
+/// How many tokens before a quote its speech verb may stand ("Akar told reporters on Monday
+/// after the meeting in Ankara with his counterpart that …" is 15). A bound, so that a sentence
+/// of many quotes is not searched back to its start for each of them.
+const MAX_VERB_DISTANCE: usize = 100;
+
 /// Someone who speaks: an entity of the article, and how the text names them there.
 #[derive(Debug, Clone)]
 struct Speaker {
@@ -96,6 +103,12 @@ struct Context<'a> {
     quotes: &'a [QuoteSpan],
     /// Who spoke where, in text order: (byte offset, entity).
     events: Vec<(usize, usize)>,
+    /// The first mention (not a description) that starts, and that ends, at each token: looked
+    /// up for every speech verb and quote, so a long article must not scan all mentions each time.
+    starting_at: HashMap<usize, usize>,
+    ending_at: HashMap<usize, usize>,
+    /// See [`Context::people_before`].
+    person_before: Vec<Option<usize>>,
 }
 
 fn is_punctuation(t: &Tok) -> bool {
@@ -103,8 +116,11 @@ fn is_punctuation(t: &Tok) -> bool {
 }
 
 impl Context<'_> {
+    /// Quotes are in text order and do not overlap, so the one that may hold `byte` is the last
+    /// that starts at or before it.
     fn inside_quote(&self, byte: usize) -> bool {
-        self.quotes.iter().any(|q| q.start <= byte && byte < q.end)
+        let before = self.quotes.partition_point(|q| q.start <= byte);
+        before > 0 && byte < self.quotes[before - 1].end
     }
 
     /// The first token starting at or after `byte`.
@@ -118,7 +134,7 @@ impl Context<'_> {
 
     /// A mention ending with token `p`, of a kind that can speak.
     fn mention_ending_at(&self, p: usize) -> Option<Speaker> {
-        let i = self.grouped.cands.iter().position(|c| c.end == p + 1 && !c.nominal)?;
+        let i = *self.ending_at.get(&(p + 1))?;
         let entity = self.entity_of(i);
         (self.grouped.entities[entity].kind != EntityType::Misc).then(|| Speaker {
             entity,
@@ -127,7 +143,7 @@ impl Context<'_> {
     }
 
     fn mention_starting_at(&self, p: usize) -> Option<Speaker> {
-        let i = self.grouped.cands.iter().position(|c| c.start == p && !c.nominal)?;
+        let i = *self.starting_at.get(&p)?;
         let entity = self.entity_of(i);
         (self.grouped.entities[entity].kind != EntityType::Misc).then(|| Speaker {
             entity,
@@ -139,27 +155,27 @@ impl Context<'_> {
     /// last speaker, else the last person named.
     fn pronoun(&self, p: usize) -> Option<Speaker> {
         let t = &self.toks[p];
-        let persons = |c: &&crate::extract::Cand| {
+        let cands = &self.grouped.cands;
+        let is_person = |i: &usize| {
+            let c = &cands[*i];
             c.byte_end <= t.start
                 && !c.nominal
                 && !self.inside_quote(c.byte_start)
-                && self.grouped.entities[self.grouped.assignment[self.index_of(c)]].kind == EntityType::Person
+                && self.grouped.entities[self.entity_of(*i)].kind == EntityType::Person
         };
-        let in_sentence =
-            self.grouped.cands.iter().filter(persons).filter(|c| self.toks[c.start].sentence == t.sentence).last();
-        let entity =
-            match in_sentence {
-                Some(c) => Some(self.entity_of(self.index_of(c))),
-                None => self.events.iter().rev().find(|(at, _)| *at < t.start).map(|(_, e)| *e).or_else(|| {
-                    self.grouped.cands.iter().filter(persons).last().map(|c| self.entity_of(self.index_of(c)))
-                }),
-            };
+        // Mentions are in text order, so the last person before the pronoun is either in its
+        // sentence or the last person named at all.
+        let last_person = (0..cands.partition_point(|c| c.byte_start < t.start)).rev().find(is_person);
+        let in_sentence = last_person.filter(|&i| self.toks[cands[i].start].sentence == t.sentence);
+        let last_speaker = || {
+            let before = self.events.partition_point(|(at, _)| *at < t.start);
+            before.checked_sub(1).map(|k| self.events[k].1)
+        };
+        let entity = match in_sentence {
+            Some(i) => Some(self.entity_of(i)),
+            None => last_speaker().or_else(|| last_person.map(|i| self.entity_of(i))),
+        };
         entity.map(|entity| Speaker { entity, text: t.text.clone() })
-    }
-
-    fn index_of(&self, c: &crate::extract::Cand) -> usize {
-        // Candidates are distinct by their byte range.
-        self.grouped.cands.iter().position(|x| x.byte_start == c.byte_start && x.byte_end == c.byte_end).unwrap_or(0)
     }
 
     /// "the Turkish minister" ending at token `p`: the person whose roles fit it best.
@@ -291,23 +307,38 @@ impl Context<'_> {
 
     /// The nearest person or pronoun before token `v` in its sentence, outside quotes.
     fn nearest_person_before(&self, v: usize) -> Option<Speaker> {
-        let sentence = self.toks[v].sentence;
-        let mut p = v;
-        while p > 0 && self.toks[p - 1].sentence == sentence {
-            p -= 1;
-            if self.inside_quote(self.toks[p].start) {
-                continue;
-            }
-            if words::PRONOUNS.contains(&self.toks[p].lower) {
-                return self.pronoun(p);
-            }
-            if let Some(s) = self.mention_ending_at(p) {
-                if self.grouped.entities[s.entity].kind == EntityType::Person {
-                    return Some(s);
-                }
-            }
+        let p = self.person_before[v]?;
+        if words::PRONOUNS.contains(&self.toks[p].lower) {
+            return self.pronoun(p);
         }
-        None
+        self.mention_ending_at(p)
+    }
+
+    /// A pronoun, or the end of a person's name, outside quotes.
+    fn names_a_person(&self, p: usize) -> bool {
+        !self.inside_quote(self.toks[p].start)
+            && (words::PRONOUNS.contains(&self.toks[p].lower)
+                || self
+                    .mention_ending_at(p)
+                    .is_some_and(|s| self.grouped.entities[s.entity].kind == EntityType::Person))
+    }
+
+    /// For each token, the nearest token before it in its sentence that [`Self::names_a_person`]:
+    /// worked out once, as a sentence may be long and hold many quotes.
+    fn people_before(&self) -> Vec<Option<usize>> {
+        let mut nearest = None;
+        (0..self.toks.len())
+            .map(|p| {
+                if p > 0 && self.toks[p].sentence != self.toks[p - 1].sentence {
+                    nearest = None;
+                }
+                let before = nearest;
+                if self.names_a_person(p) {
+                    nearest = Some(p);
+                }
+                before
+            })
+            .collect()
     }
 
     fn is_speech_verb(&self, p: usize) -> bool {
@@ -348,7 +379,7 @@ impl Context<'_> {
         }
         let sentence = self.toks[open].sentence;
         let mut v = open;
-        while v > 0 && self.toks[v - 1].sentence == sentence {
+        while v > 0 && self.toks[v - 1].sentence == sentence && open - v < MAX_VERB_DISTANCE {
             v -= 1;
             if self.inside_quote(self.toks[v].start) || !self.is_speech_verb(v) {
                 continue;
@@ -366,7 +397,24 @@ impl Context<'_> {
 pub(crate) fn find_quotes(text: &str, toks: &[Tok], grouped: &Grouped, gazetteer: &Gazetteer) -> Vec<DocQuote> {
     let spans: Vec<QuoteSpan> =
         quote_spans(text).into_iter().filter(|q| text[q.start..q.end].split_whitespace().count() >= 2).collect();
-    let mut cx = Context { text, toks, grouped, gazetteer, quotes: &spans, events: Vec::new() };
+    let mut starting_at = HashMap::new();
+    let mut ending_at = HashMap::new();
+    for (i, c) in grouped.cands.iter().enumerate().filter(|(_, c)| !c.nominal) {
+        starting_at.entry(c.start).or_insert(i);
+        ending_at.entry(c.end).or_insert(i);
+    }
+    let mut cx = Context {
+        text,
+        toks,
+        grouped,
+        gazetteer,
+        quotes: &spans,
+        events: Vec::new(),
+        starting_at,
+        ending_at,
+        person_before: Vec::new(),
+    };
+    cx.person_before = cx.people_before();
     // Everyone who speaks outside quotes, in order, so that "he added" finds the last speaker.
     for v in 0..toks.len() {
         if cx.is_speech_verb(v) && !cx.inside_quote(toks[v].start) {

@@ -15,12 +15,52 @@ use serde_json::Value;
 use storyline_model::{Article, DateSource, SourceFormat};
 
 use crate::date::parse_stated_date;
+use crate::depth::{self, MaxShape};
 use crate::language::detect_language;
+use crate::limits::Limits;
 use crate::text::{apply_outlet_suffix, clean_body, normalise_line};
 
 /// Parse an HTML page. `url` is where the page came from, when known; a canonical URL in the page
 /// wins over it because it drops tracking parameters and mirrors.
 pub fn parse_html(id: &str, html: &str, url: Option<&str>) -> Result<Article, String> {
+    parse_html_within(id, html, url, &Limits::DEFAULT)
+}
+
+/// Stack for the thread that parses a page. Readability recurses once per level of nesting;
+/// the depth limit keeps that far below this, which only costs address space until used.
+const PARSER_STACK_BYTES: usize = 64 * 1024 * 1024;
+
+/// [`parse_html`] within `limits`: pages too large or nested too deep are refused before they are
+/// parsed, and the parse runs on a thread of its own with a large stack, so that a page the
+/// depth model underrates cannot overflow the caller's stack, and a parser panic costs only
+/// this page.
+pub(crate) fn parse_html_within(id: &str, html: &str, url: Option<&str>, limits: &Limits) -> Result<Article, String> {
+    limits.check_page(html.len())?;
+    let max = MaxShape { depth: limits.max_html_depth, elements: limits.max_html_elements, work: limits.max_html_work };
+    let shape = depth::measure(html, max);
+    if shape.depth > max.depth {
+        return Err(format!("HTML nested deeper than {} elements", max.depth));
+    }
+    if shape.elements > max.elements {
+        return Err(format!("HTML page of more than {} elements", max.elements));
+    }
+    if shape.work > max.work {
+        return Err(format!("HTML page too costly to parse (its elements' depths add up to over {})", max.work));
+    }
+    let article = std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("html-parser".to_string())
+            .stack_size(PARSER_STACK_BYTES)
+            .spawn_scoped(scope, || extract_article(id, html, url))
+            .map_err(|error| format!("cannot start the HTML parser: {error}"))?
+            .join()
+            .map_err(|_| "the HTML parser failed on this page".to_string())?
+    })?;
+    limits.check_article(article.text.len())?;
+    Ok(article)
+}
+
+fn extract_article(id: &str, html: &str, url: Option<&str>) -> Result<Article, String> {
     let doc = Document::from(html);
     let page = PageMetadata::read(&doc);
 

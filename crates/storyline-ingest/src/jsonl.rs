@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 use storyline_model::{Article, DateSource, Language, RemovedText, SourceFormat};
 
 use crate::language::{detect_language, normalise_code};
+use crate::limits::Limits;
 use crate::stable_id;
 use crate::text::{apply_outlet_suffix, clean_body, normalise_line};
 
@@ -21,6 +22,11 @@ pub(crate) const UNPARSEABLE_DATE: &str = "unparseable-date";
 
 /// Parse one JSON Lines record. `Err` carries the reason the line is not an article.
 pub fn parse_jsonl_line(line: &str) -> Result<Article, String> {
+    parse_jsonl_line_within(line, &Limits::DEFAULT)
+}
+
+/// [`parse_jsonl_line`], refusing a `text` over the article limit before cleaning it.
+pub(crate) fn parse_jsonl_line_within(line: &str, limits: &Limits) -> Result<Article, String> {
     let value: Value = serde_json::from_str(line.trim()).map_err(|error| format!("invalid JSON: {error}"))?;
     let Value::Object(record) = value else {
         return Err(format!("expected a JSON object, got {}", type_name(&value)));
@@ -31,6 +37,7 @@ pub fn parse_jsonl_line(line: &str) -> Result<Article, String> {
         Some(Value::String(text)) => text,
         Some(other) => return Err(format!("`text` must be a string, got {}", type_name(other))),
     };
+    limits.check_article(raw_text.len())?;
     let url = optional_string(&record, "url")?;
     let title = optional_string(&record, "title")?;
     let published = optional_string(&record, "published")?;

@@ -35,10 +35,12 @@
 mod clutter;
 mod date;
 mod decode;
+mod depth;
 mod discover;
 mod html;
 mod jsonl;
 mod language;
+mod limits;
 mod text;
 mod warc;
 
@@ -58,13 +60,13 @@ pub use discover::{classify, discover, InputFile};
 pub use html::parse_html;
 pub use jsonl::parse_jsonl_line;
 pub use language::{detect_language, iso639_1};
+pub use limits::Limits;
 pub use text::parse_text;
-pub use warc::{open_warc, parse_http_response, read_warc, HttpResponse, WarcError, WarcReader, WarcRecord};
+pub use warc::{
+    open_warc, parse_http_response, read_warc, read_warc_with, HttpResponse, WarcError, WarcReader, WarcRecord,
+};
 
-/// Files larger than this are skipped: no news article is this big, and reading a stray database
-/// dump or video into memory would only slow the run down.
-pub const MAX_FILE_BYTES: u64 = 50 * MEGABYTE;
-const MEGABYTE: u64 = 1024 * 1024;
+use limits::size;
 
 /// Read and parse one file: one article for text and HTML, one per line for JSON Lines, one per
 /// HTML page for web archives (see [`read_warc`]).
@@ -72,22 +74,27 @@ const MEGABYTE: u64 = 1024 * 1024;
 /// Text and HTML articles take the file stem as id. Every article's `source.path` is the file
 /// (`path:LINE` for JSON Lines); every failure is a [`Skipped`] with the same origin.
 pub fn read_file(file: &InputFile) -> Vec<Result<Article, Skipped>> {
+    read_file_with(file, &Limits::DEFAULT)
+}
+
+/// [`read_file`] within other limits than the defaults.
+pub fn read_file_with(file: &InputFile, limits: &Limits) -> Vec<Result<Article, Skipped>> {
     // Archives are streamed record by record, so the file size limit does not apply to them.
     if file.format == SourceFormat::Warc {
-        return read_warc(&file.path);
+        return read_warc_with(&file.path, limits);
     }
     let origin = file.path.display().to_string();
     let skipped = |reason: String| vec![Err(Skipped { origin: origin.clone(), reason })];
-    if file.size > MAX_FILE_BYTES {
-        return skipped(too_large(file.size));
+    if file.size > limits.max_file_bytes {
+        return skipped(too_large(file.size, limits));
     }
-    let bytes = match read_limited(&file.path) {
+    let bytes = match read_limited(&file.path, limits.max_file_bytes) {
         Ok(bytes) => bytes,
         Err(error) => return skipped(format!("cannot read file: {error}")),
     };
     // The file may have grown since it was discovered.
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return skipped(too_large(bytes.len() as u64));
+    if bytes.len() as u64 > limits.max_file_bytes {
+        return skipped(too_large(bytes.len() as u64, limits));
     }
     let decoded = match decode(&bytes) {
         Ok(decoded) => decoded,
@@ -104,15 +111,17 @@ pub fn read_file(file: &InputFile) -> Vec<Result<Article, Skipped>> {
             .map_err(|reason| Skipped { origin: origin.to_string(), reason })
     };
     match file.format {
-        SourceFormat::Text => vec![located(parse_text(&id, &decoded.text), &origin)],
-        SourceFormat::Html => vec![located(parse_html(&id, &decoded.text, None), &origin)],
+        SourceFormat::Text => vec![located(text::parse_text_within(&id, &decoded.text, limits), &origin)],
+        SourceFormat::Html => vec![located(html::parse_html_within(&id, &decoded.text, None, limits), &origin)],
         SourceFormat::Jsonl => decoded
             .text
             .lines()
             .enumerate()
             // Blank lines separate nothing in JSON Lines; they are not records.
             .filter(|(_, line)| !line.trim().is_empty())
-            .map(|(index, line)| located(parse_jsonl_line(line), &format!("{origin}:{}", index + 1)))
+            .map(|(index, line)| {
+                located(jsonl::parse_jsonl_line_within(line, limits), &format!("{origin}:{}", index + 1))
+            })
             .collect(),
         SourceFormat::Warc => unreachable!("handled above"),
     }
@@ -185,14 +194,14 @@ fn file_id(path: &Path) -> String {
 }
 
 /// Read at most one byte past the limit, so an oversized file is detected without loading it.
-fn read_limited(path: &Path) -> std::io::Result<Vec<u8>> {
+fn read_limited(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
     let mut bytes = Vec::new();
-    File::open(path)?.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
+    File::open(path)?.take(limit + 1).read_to_end(&mut bytes)?;
     Ok(bytes)
 }
 
-fn too_large(size: u64) -> String {
-    format!("file too large ({} MB > {} MB)", size.div_ceil(MEGABYTE), MAX_FILE_BYTES / MEGABYTE)
+fn too_large(bytes: u64, limits: &Limits) -> String {
+    format!("file too large ({} > {})", size(bytes), size(limits.max_file_bytes))
 }
 
 #[cfg(test)]
@@ -272,15 +281,90 @@ mod tests {
         assert!(matches!(&missing[..], [Err(skip)] if skip.reason.starts_with("cannot read file")));
     }
 
+    /// The reason a file is skipped within `limits`, or its article.
+    fn read_within(name: &str, contents: &str, format: SourceFormat, limits: &Limits) -> Result<Article, String> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join(name);
+        fs::write(&path, contents).expect("write");
+        read_file_with(&input(path, format), limits).remove(0).map_err(|skip| skip.reason)
+    }
+
+    const SMALL: Limits = Limits {
+        max_file_bytes: 4096,
+        max_line_bytes: 100,
+        max_html_depth: 20,
+        max_html_elements: 100,
+        max_html_work: 1000,
+        max_page_bytes: 2048,
+        max_record_bytes: 4096,
+        max_archive_expansion: 100,
+        max_article_bytes: 300,
+    };
+
+    #[test]
+    fn each_text_limit_is_a_skip_with_its_reason() {
+        let sentence = "Rain closed mountain roads in Piedmont on Sunday. ";
+        let within = sentence.repeat(2);
+        assert!(read_within("ok.txt", &within, SourceFormat::Text, &SMALL).is_ok());
+        // A line over the limit, in a text short enough otherwise.
+        let reason = read_within("line.txt", &sentence.repeat(3), SourceFormat::Text, &SMALL).unwrap_err();
+        assert_eq!(reason, "line 1 too long for prose (150 bytes > 100 bytes)");
+        let reason = read_within("line.txt", &format!("Title\r\n{}", sentence.repeat(3)), SourceFormat::Text, &SMALL)
+            .unwrap_err();
+        assert!(reason.starts_with("line 2 too long"), "{reason}");
+        // Short lines, too many of them.
+        let long = format!("{sentence}\n").repeat(7);
+        let reason = read_within("long.txt", &long, SourceFormat::Text, &SMALL).unwrap_err();
+        assert_eq!(reason, "text too long for an article (357 bytes > 300 bytes)");
+        let record = format!(r#"{{"id":"a","text":"{}"}}"#, sentence.repeat(7));
+        let reason = read_within("feed.jsonl", &record, SourceFormat::Jsonl, &SMALL).unwrap_err();
+        assert_eq!(reason, "text too long for an article (350 bytes > 300 bytes)");
+        let reason = read_within("big.txt", &"x\n".repeat(3000), SourceFormat::Text, &SMALL).unwrap_err();
+        assert_eq!(reason, "file too large (5.9 KiB > 4 KiB)");
+    }
+
+    #[test]
+    fn each_html_limit_is_a_skip_with_its_reason() {
+        let page = |depth: usize, text: &str| {
+            format!("<html><body>{}<p>{text}</p>{}</body></html>", "<div>".repeat(depth), "</div>".repeat(depth))
+        };
+        let text = "Rain closed mountain roads in Piedmont on Sunday.";
+        assert!(read_within("ok.html", &page(15, text), SourceFormat::Html, &SMALL).is_ok());
+        let reason = read_within("deep.html", &page(25, text), SourceFormat::Html, &SMALL).unwrap_err();
+        assert_eq!(reason, "HTML nested deeper than 20 elements");
+        let reason = read_within("big.html", &page(1, &text.repeat(50)), SourceFormat::Html, &SMALL).unwrap_err();
+        assert!(reason.starts_with("HTML page too large"), "{reason}");
+        let crowded = format!("<html><body>{}</body></html>", "<p>x</p>".repeat(150));
+        let reason = read_within("crowded.html", &crowded, SourceFormat::Html, &SMALL).unwrap_err();
+        assert_eq!(reason, "HTML page of more than 100 elements");
+        let heavy = format!("<html><body>{}{}</body></html>", "<div>".repeat(15), "<p>x".repeat(60));
+        let reason = read_within("heavy.html", &heavy, SourceFormat::Html, &SMALL).unwrap_err();
+        assert_eq!(reason, "HTML page too costly to parse (its elements' depths add up to over 1000)");
+        // Markup does not count towards the article's length, its text does.
+        let reason = read_within("long.html", &page(1, &text.repeat(7)), SourceFormat::Html, &SMALL).unwrap_err();
+        assert!(reason.starts_with("text too long for an article"), "{reason}");
+    }
+
+    #[test]
+    fn a_hundred_thousand_nested_divs_are_refused_before_parsing() {
+        let html =
+            format!("<html><body>{}<p>Deep.</p>{}</body></html>", "<div>".repeat(100_000), "</div>".repeat(100_000));
+        assert_eq!(parse_html("deep", &html, None).unwrap_err(), "HTML nested deeper than 512 elements");
+        // Just within the limit, the page parses (on the parser's own stack).
+        let html =
+            format!("<html><body>{}<p>Deep enough.</p>{}</body></html>", "<div>".repeat(500), "</div>".repeat(500));
+        assert_eq!(parse_html("deep", &html, None).expect("article").text, "Deep enough.");
+    }
+
     #[test]
     fn oversized_files_are_skipped_unread() {
         let file = InputFile {
             path: PathBuf::from("/nonexistent/huge.txt"),
             format: SourceFormat::Text,
-            size: MAX_FILE_BYTES + 300 * 1024,
+            size: Limits::DEFAULT.max_file_bytes + 300 * 1024,
         };
         let results = read_file(&file);
-        assert_eq!(results[0].as_ref().expect_err("too large").reason, "file too large (51 MB > 50 MB)");
+        assert_eq!(results[0].as_ref().expect_err("too large").reason, "file too large (50.3 MiB > 50 MiB)");
     }
 
     #[test]

@@ -26,6 +26,7 @@ use storyline_model::{Article, RemovedText, SourceFormat};
 
 use crate::clutter;
 use crate::language::detect_language;
+use crate::limits::{size, Limits};
 
 /// Headlines are short; a first line longer than this is the article's opening sentence.
 pub const MAX_TITLE_WORDS: usize = 25;
@@ -39,6 +40,14 @@ pub(crate) const BYLINE: &str = "byline";
 
 /// Parse a plain-text article. `Err` carries the reason it is not an article.
 pub fn parse_text(id: &str, text: &str) -> Result<Article, String> {
+    parse_text_within(id, text, &Limits::DEFAULT)
+}
+
+/// [`parse_text`], refusing a text over the article or line limit before any work on it.
+pub(crate) fn parse_text_within(id: &str, text: &str, limits: &Limits) -> Result<Article, String> {
+    // The line first: for one giant line it is the more telling reason.
+    check_lines(text, limits.max_line_bytes)?;
+    limits.check_article(text.len())?;
     let mut removed = Vec::new();
     let mut site_outlet = None;
     let blocks = strip_clutter(split_blocks(text), &mut removed, &mut site_outlet);
@@ -63,6 +72,26 @@ pub fn parse_text(id: &str, text: &str) -> Result<Article, String> {
     article.language = detect_language(&article.full_text());
     article.removed = removed;
     Ok(article)
+}
+
+/// The reason a text with a line over `max_line_bytes` is refused. Lines are numbered by '\n', as
+/// editors do; the other breaks [`split_blocks`] knows end a line too.
+fn check_lines(text: &str, max_line_bytes: usize) -> Result<(), String> {
+    let other_breaks = ['\r', '\u{2028}', '\u{2029}', '\u{0b}', '\u{0c}'];
+    let too_long = text
+        .split('\n')
+        .map(|line| line.split(other_breaks).map(str::len).max().unwrap_or(0))
+        .enumerate()
+        .find(|(_, bytes)| *bytes > max_line_bytes);
+    match too_long {
+        Some((index, bytes)) => Err(format!(
+            "line {} too long for prose ({} > {})",
+            index + 1,
+            size(bytes as u64),
+            size(max_line_bytes as u64)
+        )),
+        None => Ok(()),
+    }
 }
 
 /// Cut an outlet suffix from `title`, recording it; the outlet it names wins over a weaker guess

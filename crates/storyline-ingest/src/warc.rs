@@ -22,21 +22,23 @@ use flate2::bufread::{GzDecoder, MultiGzDecoder, ZlibDecoder};
 use rayon::prelude::*;
 use storyline_model::{Article, DateSource, Skipped, SourceFormat};
 
-use crate::{decode_http, parse_date, parse_html, stable_id};
+use crate::html::parse_html_within;
+use crate::limits::{size, Limits};
+use crate::{decode_http, parse_date, stable_id};
 
-/// Records larger than this are skipped unread: no news page is this big.
-const MAX_RECORD_BYTES: u64 = 50 * 1024 * 1024;
-/// A header block longer than this is not a WARC header.
+/// A header block longer than this is not a WARC header (and no header line is longer).
 const MAX_HEADER_BYTES: usize = 256 * 1024;
-/// HTML records are parsed in parallel, this many at a time, so memory stays bounded on big files.
+/// HTML records are parsed in parallel, this many at a time (or fewer, holding at most
+/// [`PARSE_CHUNK_BYTES`]), so memory stays bounded on big files.
 const PARSE_CHUNK: usize = 64;
+const PARSE_CHUNK_BYTES: usize = 64 * 1024 * 1024;
 
 /// One WARC record: its named fields (names lower-cased) and its block.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WarcRecord {
     pub version: String,
     pub headers: Vec<(String, String)>,
-    /// `None` when the block was larger than [`MAX_RECORD_BYTES`] and was skipped.
+    /// `None` when the block was larger than [`Limits::max_record_bytes`] and was skipped.
     pub block: Option<Vec<u8>>,
 }
 
@@ -62,6 +64,8 @@ pub enum WarcError {
     NoLength { record: usize },
     #[error("record {record} has a header block over {MAX_HEADER_BYTES} bytes")]
     HeaderTooLong { record: usize },
+    #[error("record {record} is past the archive's limit of {limit} decompressed (a gzip bomb?)")]
+    Expanded { record: usize, limit: String },
     #[error("cannot read record {record}: {source}")]
     Io { record: usize, source: io::Error },
 }
@@ -74,6 +78,7 @@ impl WarcError {
             | WarcError::NotWarc { record, .. }
             | WarcError::NoLength { record }
             | WarcError::HeaderTooLong { record }
+            | WarcError::Expanded { record, .. }
             | WarcError::Io { record, .. } => *record,
         }
     }
@@ -85,11 +90,17 @@ pub struct WarcReader<R> {
     /// How many records were started (1-based number of the next one, less one).
     records: usize,
     failed: bool,
+    max_record_bytes: u64,
 }
 
 impl<R: BufRead> WarcReader<R> {
     pub fn new(input: R) -> Self {
-        WarcReader { input, records: 0, failed: false }
+        Self::with_limits(input, &Limits::DEFAULT)
+    }
+
+    /// A reader that skips records over `limits.max_record_bytes` unread.
+    pub fn with_limits(input: R, limits: &Limits) -> Self {
+        WarcReader { input, records: 0, failed: false, max_record_bytes: limits.max_record_bytes }
     }
 
     /// The next record, `Ok(None)` at a clean end of the stream. After an error the stream is
@@ -110,13 +121,15 @@ impl<R: BufRead> WarcReader<R> {
         let io = |source: io::Error| match source.kind() {
             // A gzip member cut short surfaces as an unexpected end of file from the decoder.
             io::ErrorKind::UnexpectedEof => WarcError::Truncated { record, what: "compressed data" },
+            io::ErrorKind::FileTooLarge => WarcError::Expanded { record, limit: source.to_string() },
             _ => WarcError::Io { record, source },
         };
-        // Records are separated by two CRLFs; tolerate extra blank lines between them.
+        // Records are separated by two CRLFs; tolerate extra blank lines between them. Lines are
+        // read with a bound: a stream without line breaks is no WARC and must not fill memory.
         let mut line = Vec::new();
         loop {
             line.clear();
-            if self.input.read_until(b'\n', &mut line).map_err(io)? == 0 {
+            if self.read_line(&mut line).map_err(io)? == 0 {
                 return Ok(None);
             }
             if !line.iter().all(u8::is_ascii_whitespace) {
@@ -134,13 +147,13 @@ impl<R: BufRead> WarcReader<R> {
         let mut header_bytes = 0;
         loop {
             line.clear();
-            let read = self.input.read_until(b'\n', &mut line).map_err(io)?;
-            if read == 0 || !line.ends_with(b"\n") {
-                return Err(WarcError::Truncated { record, what: "header" });
-            }
+            let read = self.read_line(&mut line).map_err(io)?;
             header_bytes += read;
             if header_bytes > MAX_HEADER_BYTES {
                 return Err(WarcError::HeaderTooLong { record });
+            }
+            if read == 0 || !line.ends_with(b"\n") {
+                return Err(WarcError::Truncated { record, what: "header" });
             }
             let text = String::from_utf8_lossy(&line);
             let text = text.trim_end_matches(['\r', '\n']);
@@ -165,7 +178,7 @@ impl<R: BufRead> WarcReader<R> {
         let length: u64 = header(&headers, "content-length")
             .and_then(|value| value.parse().ok())
             .ok_or(WarcError::NoLength { record })?;
-        let block = if length > MAX_RECORD_BYTES {
+        let block = if length > self.max_record_bytes {
             let skipped = io::copy(&mut (&mut self.input).take(length), &mut io::sink()).map_err(io)?;
             if skipped < length {
                 return Err(WarcError::Truncated { record, what: "block" });
@@ -181,6 +194,11 @@ impl<R: BufRead> WarcReader<R> {
         };
         self.skip_record_end().map_err(io)?;
         Ok(Some(WarcRecord { version, headers, block }))
+    }
+
+    /// Reads up to a line feed, or [`MAX_HEADER_BYTES`] bytes without one.
+    fn read_line(&mut self, line: &mut Vec<u8>) -> io::Result<usize> {
+        (&mut self.input).take(MAX_HEADER_BYTES as u64 + 1).read_until(b'\n', line)
     }
 
     /// Consumes the CRLF CRLF after a block (leniently: any run of CR and LF).
@@ -200,14 +218,46 @@ impl<R: BufRead> WarcReader<R> {
 /// Opens a WARC file, decompressing it when it starts with the gzip magic bytes. One decoder
 /// reads both layouts: a multi-member decoder continues across the per-record members.
 pub fn open_warc(path: &Path) -> io::Result<WarcReader<Box<dyn BufRead + Send>>> {
-    let mut file = BufReader::with_capacity(256 * 1024, File::open(path)?);
+    open_warc_with(path, &Limits::DEFAULT)
+}
+
+fn open_warc_with(path: &Path, limits: &Limits) -> io::Result<WarcReader<Box<dyn BufRead + Send>>> {
+    let file = File::open(path)?;
+    let on_disk = file.metadata()?.len();
+    let mut file = BufReader::with_capacity(256 * 1024, file);
     let gzipped = file.fill_buf()?.starts_with(&[0x1f, 0x8b]);
     let input: Box<dyn BufRead + Send> = if gzipped {
-        Box::new(BufReader::with_capacity(256 * 1024, MultiGzDecoder::new(file)))
+        let budget = on_disk.max(1).saturating_mul(limits.max_archive_expansion);
+        let decompressed = Bounded { inner: MultiGzDecoder::new(file), left: budget, budget };
+        Box::new(BufReader::with_capacity(256 * 1024, decompressed))
     } else {
         Box::new(file)
     };
-    Ok(WarcReader::new(input))
+    Ok(WarcReader::with_limits(input, limits))
+}
+
+/// A reader that fails with `FileTooLarge` once it has given `budget` bytes, where
+/// [`Read::take`] would end silently and the archive would look complete.
+struct Bounded<R> {
+    inner: R,
+    left: u64,
+    budget: u64,
+}
+
+impl<R: Read> Read for Bounded<R> {
+    fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+        if self.left == 0 {
+            // Over the budget only if there is more to give.
+            return match self.inner.read(&mut [0u8; 1])? {
+                0 => Ok(0),
+                _ => Err(io::Error::new(io::ErrorKind::FileTooLarge, size(self.budget))),
+            };
+        }
+        let wanted = buffer.len().min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let read = self.inner.read(&mut buffer[..wanted])?;
+        self.left -= read as u64;
+        Ok(read)
+    }
 }
 
 /// An HTTP response as a crawler recorded it.
@@ -228,6 +278,11 @@ impl HttpResponse {
 /// Parses a recorded HTTP response: status line, headers, and a body that may be chunked and
 /// gzip- or deflate-encoded. Crawlers record bytes as they came over the wire, so both are common.
 pub fn parse_http_response(bytes: &[u8]) -> Result<HttpResponse, String> {
+    parse_http_response_within(bytes, &Limits::DEFAULT)
+}
+
+/// [`parse_http_response`], undoing a content encoding only up to `limits.max_page_bytes`.
+fn parse_http_response_within(bytes: &[u8], limits: &Limits) -> Result<HttpResponse, String> {
     let head_end = find(bytes, b"\r\n\r\n")
         .map(|at| (at, at + 4))
         .or_else(|| find(bytes, b"\n\n").map(|at| (at, at + 2)))
@@ -255,19 +310,25 @@ pub fn parse_http_response(bytes: &[u8]) -> Result<HttpResponse, String> {
         }
     }
     if let Some(encoding) = header(&headers, "content-encoding") {
+        let limit = limits.max_page_bytes;
         body = match encoding.trim().to_ascii_lowercase().as_str() {
             "" | "identity" => body,
-            "gzip" | "x-gzip" => read_all(GzDecoder::new(&body[..])).map_err(|e| format!("bad gzip body: {e}"))?,
-            "deflate" => read_all(ZlibDecoder::new(&body[..])).map_err(|e| format!("bad deflate body: {e}"))?,
+            "gzip" | "x-gzip" => decode_body(GzDecoder::new(&body[..]), "gzip", limit)?,
+            "deflate" => decode_body(ZlibDecoder::new(&body[..]), "deflate", limit)?,
             other => return Err(format!("unsupported content encoding {other}")),
         };
     }
     Ok(HttpResponse { status, headers, body })
 }
 
-fn read_all(mut reader: impl Read) -> io::Result<Vec<u8>> {
+/// A body with its content encoding undone, read one byte past `limit` to tell a body at the
+/// limit from one over it: a few kilobytes of gzip can expand to gigabytes.
+fn decode_body(reader: impl Read, encoding: &str, limit: usize) -> Result<Vec<u8>, String> {
     let mut out = Vec::new();
-    reader.read_to_end(&mut out)?;
+    reader.take(limit as u64 + 1).read_to_end(&mut out).map_err(|e| format!("bad {encoding} body: {e}"))?;
+    if out.len() > limit {
+        return Err(format!("{encoding} body decompresses to over {}", size(limit as u64)));
+    }
     Ok(out)
 }
 
@@ -315,8 +376,13 @@ struct Page {
 /// Reads every HTML page in a WARC file. Articles take their id from the target URI
 /// ([`stable_id`]) and `path#N` (the record number) as their source.
 pub fn read_warc(path: &Path) -> Vec<Result<Article, Skipped>> {
+    read_warc_with(path, &Limits::DEFAULT)
+}
+
+/// [`read_warc`] within other limits than the defaults.
+pub fn read_warc_with(path: &Path, limits: &Limits) -> Vec<Result<Article, Skipped>> {
     let origin = path.display().to_string();
-    let mut reader = match open_warc(path) {
+    let mut reader = match open_warc_with(path, limits) {
         Ok(reader) => reader,
         Err(error) => return vec![Err(Skipped { origin, reason: format!("cannot read file: {error}") })],
     };
@@ -334,16 +400,16 @@ pub fn read_warc(path: &Path) -> Vec<Result<Article, Skipped>> {
             }
         };
         let number = reader.records;
-        match page_of(record, number, &mut tally) {
+        match page_of(record, number, &mut tally, limits) {
             Ok(Some(page)) => pages.push(page),
             Ok(None) => {}
             Err(reason) => results.push(Err(Skipped { origin: format!("{origin}#{number}"), reason })),
         }
-        if pages.len() >= PARSE_CHUNK {
-            results.extend(parse_pages(std::mem::take(&mut pages), &origin));
+        if pages.len() >= PARSE_CHUNK || pages.iter().map(|page| page.body.len()).sum::<usize>() >= PARSE_CHUNK_BYTES {
+            results.extend(parse_pages(std::mem::take(&mut pages), &origin, limits));
         }
     }
-    results.extend(parse_pages(pages, &origin));
+    results.extend(parse_pages(pages, &origin, limits));
     if !tally.not_html.is_empty() {
         let total: usize = tally.not_html.values().sum();
         let kinds: Vec<String> = tally.not_html.iter().map(|(kind, n)| format!("{kind}: {n}")).collect();
@@ -366,7 +432,7 @@ pub fn read_warc(path: &Path) -> Vec<Result<Article, Skipped>> {
 
 /// The HTML page in a record, `Ok(None)` for records that are not pages (requests, metadata,
 /// images: counted in `tally` where worth reporting).
-fn page_of(record: WarcRecord, number: usize, tally: &mut Tally) -> Result<Option<Page>, String> {
+fn page_of(record: WarcRecord, number: usize, tally: &mut Tally, limits: &Limits) -> Result<Option<Page>, String> {
     if !record.header("warc-type").is_some_and(|kind| kind.eq_ignore_ascii_case("response")) {
         return Ok(None);
     }
@@ -377,7 +443,7 @@ fn page_of(record: WarcRecord, number: usize, tally: &mut Tally) -> Result<Optio
         .filter(|uri| !uri.is_empty())
         .ok_or("response record without WARC-Target-URI")?;
     let Some(block) = record.block.as_deref() else {
-        return Err(format!("record too large (over {} MB)", MAX_RECORD_BYTES / (1024 * 1024)));
+        return Err(format!("record too large (over {})", size(limits.max_record_bytes)));
     };
     // Only HTTP responses hold web pages (DNS and FTP records are responses too).
     let is_http =
@@ -387,7 +453,7 @@ fn page_of(record: WarcRecord, number: usize, tally: &mut Tally) -> Result<Optio
         *tally.not_html.entry(media_type(record.header("content-type"))).or_default() += 1;
         return Ok(None);
     }
-    let response = parse_http_response(block)?;
+    let response = parse_http_response_within(block, limits)?;
     let content_type = response.header("content-type").map(str::to_string);
     let kind = media_type(content_type.as_deref());
     let html = match content_type {
@@ -402,6 +468,8 @@ fn page_of(record: WarcRecord, number: usize, tally: &mut Tally) -> Result<Optio
         *tally.not_ok.entry(response.status).or_default() += 1;
         return Ok(None);
     }
+    // Refused here rather than when parsed, so that big pages are not held waiting.
+    limits.check_page(response.body.len())?;
     let fetched = record.header("warc-date").and_then(parse_date);
     Ok(Some(Page { number, url, fetched, content_type, body: response.body }))
 }
@@ -414,7 +482,7 @@ fn media_type(content_type: Option<&str>) -> String {
         .unwrap_or_else(|| "unknown".to_string())
 }
 
-fn parse_pages(pages: Vec<Page>, origin: &str) -> Vec<Result<Article, Skipped>> {
+fn parse_pages(pages: Vec<Page>, origin: &str, limits: &Limits) -> Vec<Result<Article, Skipped>> {
     pages
         .into_par_iter()
         .map(|page| {
@@ -422,7 +490,7 @@ fn parse_pages(pages: Vec<Page>, origin: &str) -> Vec<Result<Article, Skipped>> 
             let skipped = |reason: String| Skipped { origin: source.clone(), reason };
             let decoded = decode_http(&page.body, page.content_type.as_deref()).map_err(|e| skipped(e.to_string()))?;
             let id = stable_id(Some(&page.url), "");
-            let mut article = parse_html(&id, &decoded.text, Some(&page.url)).map_err(skipped)?;
+            let mut article = parse_html_within(&id, &decoded.text, Some(&page.url), limits).map_err(skipped)?;
             // The archive knows where the page was fetched from; a canonical URL in the page may
             // differ, but the target URI is what names this capture.
             article.url = Some(page.url);
@@ -536,6 +604,85 @@ mod tests {
             }
         }
         (articles, skipped)
+    }
+
+    fn read_with(bytes: &[u8], name: &str, limits: &Limits) -> (Vec<Article>, Vec<Skipped>) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).expect("write");
+        let (mut articles, mut skipped) = (Vec::new(), Vec::new());
+        for result in read_warc_with(&path, limits) {
+            match result {
+                Ok(article) => articles.push(article),
+                Err(skip) => skipped.push(skip),
+            }
+        }
+        (articles, skipped)
+    }
+
+    /// A response record declaring `length` bytes of zeros, and holding them.
+    fn zeros_record(length: usize) -> Vec<u8> {
+        let mut bytes = format!(
+            "WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: https://news.example/z\r\nContent-Length: {length}\r\n\r\n"
+        )
+        .into_bytes();
+        bytes.resize(bytes.len() + length, 0);
+        bytes
+    }
+
+    #[test]
+    fn records_over_the_limit_are_skipped_unread() {
+        let limits = Limits { max_record_bytes: 4096, ..Limits::DEFAULT };
+        let mut bytes = records().concat();
+        bytes.extend_from_slice(&zeros_record(5000));
+        bytes.extend_from_slice(&response("https://news.example/after", &http("200 OK", &[], PAGE.as_bytes())));
+        let (articles, skipped) = read_with(&bytes, "big.warc", &limits);
+        assert_eq!(articles.len(), 3, "the records after the big one are read: {skipped:#?}");
+        assert!(skipped
+            .iter()
+            .any(|skip| skip.origin.ends_with("#7") && skip.reason == "record too large (over 4 KiB)"));
+    }
+
+    #[test]
+    fn a_gzip_bomb_stops_at_the_archive_limit_and_keeps_the_records_before() {
+        // A megabyte of zeros compresses a thousand times; the rest of the archive far less.
+        let mut bytes: Vec<u8> = records().iter().flat_map(|record| gzip(record)).collect();
+        bytes.extend_from_slice(&gzip(&zeros_record(1 << 20)));
+        let (articles, skipped) = read(&bytes, "bomb.warc.gz");
+        assert_eq!(articles.len(), 2);
+        let reason = &skipped.last().expect("the bomb is reported").reason;
+        assert!(reason.starts_with("record 7 is past the archive's limit of "), "{reason}");
+        assert!(reason.ends_with("decompressed (a gzip bomb?); the 6 records before it were read"), "{reason}");
+        // With room for it, the same archive reads to its end.
+        let roomy = Limits { max_archive_expansion: 10_000, ..Limits::DEFAULT };
+        let (_, skipped) = read_with(&bytes, "bomb.warc.gz", &roomy);
+        assert!(skipped.iter().all(|skip| !skip.reason.contains("gzip bomb")), "{skipped:#?}");
+    }
+
+    #[test]
+    fn encoded_bodies_are_decoded_only_up_to_the_page_limit() {
+        let limits = Limits { max_page_bytes: 2048, ..Limits::DEFAULT };
+        let bomb = http("200 OK", &[("Content-Encoding", "gzip")], &gzip(&[b' '; 100_000]));
+        let bytes = response("https://news.example/bomb", &bomb);
+        let (articles, skipped) = read_with(&bytes, "body.warc", &limits);
+        assert!(articles.is_empty());
+        assert_eq!(skipped[0].reason, "gzip body decompresses to over 2 KiB");
+        // Within the limit the body is decoded as before.
+        let page = http("200 OK", &[("Content-Encoding", "gzip")], &gzip(PAGE.as_bytes()));
+        let (articles, _) = read_with(&response("https://news.example/page", &page), "page.warc", &limits);
+        assert_eq!(articles.len(), 1);
+    }
+
+    #[test]
+    fn lines_are_read_with_a_bound() {
+        // A stream without line breaks is refused after one header's worth of bytes.
+        let zeros = vec![0u8; 4 * MAX_HEADER_BYTES];
+        let mut reader = WarcReader::new(&zeros[..]);
+        assert!(matches!(reader.next_record(), Err(WarcError::NotWarc { record: 1, .. })));
+        let mut header = b"WARC/1.0\r\nWARC-Type: response\r\nX-Long: ".to_vec();
+        header.resize(header.len() + 2 * MAX_HEADER_BYTES, b'a');
+        let mut reader = WarcReader::new(&header[..]);
+        assert!(matches!(reader.next_record(), Err(WarcError::HeaderTooLong { record: 1 })));
     }
 
     fn check_full_archive(articles: &[Article], skipped: &[Skipped]) {
