@@ -19,6 +19,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use storyline::{ingest_paths, IngestOptions};
 use storyline_model::DuplicateKind;
 use storyline_store::Store;
+use tracing_subscriber::filter::LevelFilter;
 
 // Ingest allocates many small, short-lived strings and vectors on several threads at once;
 // mimalloc serves those with less work than the system allocator.
@@ -199,12 +200,21 @@ impl From<KindArg> for DuplicateKind {
 }
 
 fn main() {
+    let cli = Cli::parse();
+    // A server runs unattended: its warnings (requests stopped at their deadline, a writer
+    // waiting for another) are its operator's only view. The CLI reports those itself.
+    let quietest = if matches!(cli.command, Command::Serve(_)) { LevelFilter::WARN } else { LevelFilter::ERROR };
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_env("STORYLINE_LOG"))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::builder()
+                .with_default_directive(quietest.into())
+                .with_env_var("STORYLINE_LOG")
+                .from_env_lossy(),
+        )
         .with_writer(std::io::stderr)
         .init();
     let _ = rayon::ThreadPoolBuilder::new().start_handler(|_| storyline::lower_thread_priority()).build_global();
-    if let Err(error) = run(Cli::parse()) {
+    if let Err(error) = run(cli) {
         eprintln!("error: {error:#}");
         std::process::exit(1);
     }
