@@ -1,5 +1,6 @@
 //! `storyline feeds …` and `storyline watch`: live sources.
 
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -8,7 +9,7 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use storyline::{poll_feeds, watch_folder, IngestOptions, WatchOptions};
-use storyline_feeds::{parse_url, FetchConfig, Fetcher};
+use storyline_feeds::{check_url, parse_url, FetchConfig, Fetcher};
 use storyline_store::Store;
 
 use crate::render;
@@ -19,6 +20,8 @@ pub enum FeedsCommand {
     Add {
         /// The feed's URL (http or https).
         url: String,
+        #[command(flatten)]
+        addresses: AddressArgs,
     },
     /// List subscribed feeds and the state of their last poll.
     List,
@@ -28,8 +31,32 @@ pub enum FeedsCommand {
     ///
     /// Fetching is polite: robots.txt is respected, each host is asked at most once per
     /// `--delay-ms` (or its Crawl-delay), failures are retried with backoff, and unchanged feeds
-    /// cost one conditional request. Items already seen are not fetched again.
+    /// cost one conditional request. Items already seen are not fetched again. Nothing is
+    /// fetched from loopback, private or link-local addresses unless allowed.
     Poll(PollArgs),
+}
+
+/// Which non-public addresses may be fetched from. Feeds, their items' links and redirects are
+/// written by others: by default none may lead to the operator's own network.
+#[derive(Args)]
+pub struct AddressArgs {
+    /// Fetch from loopback, private, link-local and other non-public addresses too (this also
+    /// lets HTTP proxies from the environment be used).
+    #[arg(long, env = "STORYLINE_ALLOW_PRIVATE_ADDRESSES")]
+    allow_private_addresses: bool,
+    /// A non-public address that may be fetched from even so (an intranet feed); repeatable.
+    #[arg(long = "allow-address", value_name = "IP")]
+    allowed_addresses: Vec<IpAddr>,
+}
+
+impl AddressArgs {
+    fn apply(self, config: FetchConfig) -> FetchConfig {
+        FetchConfig {
+            allow_private_addresses: self.allow_private_addresses,
+            allowed_addresses: self.allowed_addresses,
+            ..config
+        }
+    }
 }
 
 #[derive(Args)]
@@ -46,6 +73,8 @@ pub struct PollArgs {
     /// The first retry waits this long (in milliseconds); each later one twice as long.
     #[arg(long, default_value_t = 500)]
     backoff_ms: u64,
+    #[command(flatten)]
+    addresses: AddressArgs,
 }
 
 #[derive(Args)]
@@ -65,8 +94,9 @@ pub struct WatchArgs {
 
 pub fn feeds(store: &mut Store, command: FeedsCommand, db: &Path, json: bool) -> Result<()> {
     match command {
-        FeedsCommand::Add { url } => {
+        FeedsCommand::Add { url, addresses } => {
             let url = parse_url(&url)?.to_string();
+            check_url(&url, &addresses.apply(FetchConfig::default()))?;
             let added = store.add_feed(&url)?;
             if json {
                 render::print_json(&serde_json::json!({ "url": url, "added": added }))
@@ -109,13 +139,13 @@ pub fn feeds(store: &mut Store, command: FeedsCommand, db: &Path, json: bool) ->
             }
         }
         FeedsCommand::Poll(args) => {
-            let config = FetchConfig {
+            let config = args.addresses.apply(FetchConfig {
                 host_interval: Duration::from_millis(args.delay_ms),
                 timeout: Duration::from_secs(args.timeout_secs.max(1)),
                 retries: args.retries,
                 backoff: Duration::from_millis(args.backoff_ms),
                 ..FetchConfig::default()
-            };
+            });
             let mut fetcher = Fetcher::new(config);
             let report = poll_feeds(store, &mut fetcher, &IngestOptions::default(), &|feed| {
                 eprintln!(
