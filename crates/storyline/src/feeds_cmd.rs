@@ -90,6 +90,10 @@ pub struct WatchArgs {
     /// Files per transaction.
     #[arg(long, default_value_t = 64)]
     batch_files: usize,
+    /// Follow symbolic links that lead out of the folder (by default they are skipped, with a
+    /// reason: whoever can write to the folder could otherwise have any readable file stored).
+    #[arg(long)]
+    follow_symlinks: bool,
 }
 
 pub fn feeds(store: &mut Store, command: FeedsCommand, db: &Path, json: bool) -> Result<()> {
@@ -185,7 +189,8 @@ pub fn watch(store: &mut Store, args: WatchArgs, json: bool) -> Result<()> {
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
     ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed)).context("installing the Ctrl-C handler")?;
-    let options = IngestOptions { batch_files: args.batch_files, ..Default::default() };
+    let discovery = storyline_ingest::Discovery { follow_symlinks: args.follow_symlinks, within: None };
+    let options = IngestOptions { batch_files: args.batch_files, discovery, ..Default::default() };
     let watch = WatchOptions {
         settle: Duration::from_millis(args.settle_ms),
         initial_scan: !args.no_initial_scan,

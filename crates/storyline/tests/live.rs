@@ -311,6 +311,13 @@ fn watch_ingests_files_as_they_appear() {
     let seen = wait_for("1 new");
     assert!(seen.iter().any(|line| line.contains("venice.txt")), "{seen:?}");
 
+    // A link leading out of the folder is not followed, whoever put it there.
+    let secret = dir.path().join("secret.txt");
+    std::fs::write(&secret, "Not for the archive\n\nA file outside the watched folder.").expect("write");
+    std::os::unix::fs::symlink(&secret, inbox.join("hostname.txt")).expect("symlink");
+    let seen = wait_for("leads out of");
+    assert!(seen.iter().any(|line| line.starts_with("skipped") && line.contains("hostname.txt")), "{seen:?}");
+
     // Ctrl-C stops it cleanly.
     let pid = watcher.0.id().to_string();
     let status = Process::new("kill").args(["-INT", &pid]).status().expect("kill -INT");
@@ -330,6 +337,26 @@ fn watch_ingests_files_as_they_appear() {
 
     let article = json(storyline(&db).args(["article", "venice"]));
     assert!(article["text"].as_str().is_some_and(|t| t.contains("St Mark's Basilica")), "read whole: {article:#}");
+}
+
+#[test]
+fn ingest_follows_symlinks_out_of_the_folder_only_when_asked() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let folder = dir.path().join("articles");
+    std::fs::create_dir(&folder).expect("mkdir");
+    std::fs::write(folder.join("venice.txt"), "Floods in Venice\n\nThe highest tide in fifty years.").expect("write");
+    let secret = dir.path().join("secret.txt");
+    std::fs::write(&secret, "Not for the archive\n\nA file outside the ingested folder.").expect("write");
+    std::os::unix::fs::symlink(&secret, folder.join("hostname.txt")).expect("symlink");
+
+    let db = dir.path().join("s.db");
+    let report = json(storyline(&db).arg("ingest").arg(&folder));
+    assert_eq!(report["new"], 1, "{report:#}");
+    let reason = report["skipped"][0]["reason"].as_str().unwrap_or_default();
+    assert!(reason.starts_with("symbolic link to ") && reason.ends_with(": not followed"), "{report:#}");
+
+    let report = json(storyline(&db).arg("ingest").arg(&folder).arg("--follow-symlinks"));
+    assert_eq!(report["new"], 1, "the linked file, asked for: {report:#}");
 }
 
 #[test]
