@@ -41,7 +41,11 @@ pub fn warc(data: &[u8]) {
     while let Ok(Some(record)) = reader.next_record() {
         let Some(block) = record.block else { continue };
         if let Ok(response) = parse_http_response(&block) {
-            let _ = parse_html("fuzz", &String::from_utf8_lossy(&response.body), record.headers.first().map(|h| h.1.as_str()));
+            let _ = parse_html(
+                "fuzz",
+                &String::from_utf8_lossy(&response.body),
+                record.headers.first().map(|h| h.1.as_str()),
+            );
         }
     }
 }
