@@ -8,8 +8,10 @@
 use chrono::NaiveDate;
 use storyline_ingest::{decode, parse_html, parse_http_response, parse_jsonl_line, parse_text, WarcReader};
 
-/// The targets by name, as `cargo fuzz run NAME` and `fuzz/regressions/NAME/` know them.
-pub const TARGETS: &[(&str, fn(&[u8]))] =
+/// A target's name (as `cargo fuzz run NAME` and `fuzz/regressions/NAME/` know it) and body.
+pub type Target = (&'static str, fn(&[u8]));
+
+pub const TARGETS: &[Target] =
     &[("plain_text", plain_text), ("html", html), ("jsonl", jsonl), ("warc", warc), ("feed", feed), ("dates", dates)];
 
 /// A plain-text file: encoding detection, then title, clutter and body.
@@ -39,13 +41,10 @@ pub fn jsonl(data: &[u8]) {
 pub fn warc(data: &[u8]) {
     let mut reader = WarcReader::new(data);
     while let Ok(Some(record)) = reader.next_record() {
-        let Some(block) = record.block else { continue };
-        if let Ok(response) = parse_http_response(&block) {
-            let _ = parse_html(
-                "fuzz",
-                &String::from_utf8_lossy(&response.body),
-                record.headers.first().map(|h| h.1.as_str()),
-            );
+        let Some(block) = &record.block else { continue };
+        if let Ok(response) = parse_http_response(block) {
+            let url = record.header("WARC-Target-URI");
+            let _ = parse_html("fuzz", &String::from_utf8_lossy(&response.body), url);
         }
     }
 }
