@@ -251,7 +251,7 @@ mod tests {
         symlink(outside.path(), root.join("d_out_dir")).expect("symlink");
         symlink(&root, root.join("sub/e_loop")).expect("symlink");
 
-        let (files, skipped) = discover(&[root.clone()]);
+        let (files, skipped) = discover(std::slice::from_ref(&root));
         assert_eq!(names(&files, &root), ["a_link.txt", "b_linked_dir/real.txt", "sub/real.txt"]);
         let reasons: Vec<(String, &str)> = skipped
             .iter()
@@ -275,13 +275,13 @@ mod tests {
 
         // Asked to, links are followed anywhere.
         let follow = Discovery { follow_symlinks: true, within: None };
-        let (files, _) = discover_with(&[root.clone()], &follow);
+        let (files, _) = discover_with(std::slice::from_ref(&root), &follow);
         assert!(names(&files, &root).contains(&"c_out.txt".to_string()));
         assert!(names(&files, &root).contains(&"d_out_dir/secret.txt".to_string()));
 
         // A link named directly is wanted, unless it was found in a folder it leads out of.
         let link = root.join("c_out.txt");
-        assert_eq!(discover(&[link.clone()]).0.len(), 1);
+        assert_eq!(discover(std::slice::from_ref(&link)).0.len(), 1);
         let watched = Discovery { follow_symlinks: false, within: Some(root.clone()) };
         let under_link = root.join("d_out_dir/secret.txt");
         let (files, skipped) = discover_with(&[link.clone(), root.join("a_link.txt"), under_link], &watched);
