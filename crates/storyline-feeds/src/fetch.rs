@@ -3,15 +3,19 @@
 //! Every request names itself (`storyline/<version>`), asks robots.txt first, waits between
 //! requests to the same host, gives up after a timeout, and retries only what may succeed later
 //! (server errors, 429, timeouts) a bounded number of times with exponential backoff. Redirects
-//! are followed here rather than by the HTTP library so each hop gets the same checks.
+//! are followed here rather than by the HTTP library so each hop gets the same checks. Unless
+//! the operator allows it, no request goes to a loopback, private, link-local or otherwise
+//! non-public address ([`crate::guard`]), whatever the feed or a redirect names.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
 use texting_robots::Robot;
 use url::Url;
 
+use crate::guard::{PublicOnlyResolver, Refused};
 use crate::FeedError;
 
 /// How the fetcher behaves. The defaults suit polling news sites.
@@ -32,6 +36,13 @@ pub struct FetchConfig {
     pub max_crawl_delay: Duration,
     pub max_body_bytes: u64,
     pub max_redirects: u32,
+    /// Fetch from loopback, private, link-local and other non-public addresses too. Off by
+    /// default: feeds and redirects are written by others and must not reach the operator's
+    /// network. (With it off, proxies from the environment are not used either: the guard must
+    /// see the addresses actually connected to.)
+    pub allow_private_addresses: bool,
+    /// Non-public addresses fetched from even so (an intranet feed, a test server).
+    pub allowed_addresses: Vec<IpAddr>,
 }
 
 impl Default for FetchConfig {
@@ -46,6 +57,8 @@ impl Default for FetchConfig {
             max_crawl_delay: Duration::from_secs(30),
             max_body_bytes: 20 * 1024 * 1024,
             max_redirects: 5,
+            allow_private_addresses: false,
+            allowed_addresses: Vec::new(),
         }
     }
 }
@@ -106,19 +119,33 @@ type Response = (u16, Vec<(String, String)>, Vec<u8>);
 
 /// The outcome of one HTTP exchange, before retries are decided.
 enum Attempt {
-    Response { status: u16, headers: Vec<(String, String)>, body: Vec<u8> },
-    Failed { error: String, retry: bool },
+    Response {
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+    },
+    Failed {
+        error: String,
+        retry: bool,
+    },
+    /// The address guard refused the host: nothing was sent.
+    Refused(String),
 }
 
 impl Fetcher {
     pub fn new(config: FetchConfig) -> Fetcher {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
+        let builder = ureq::Agent::config_builder()
             .timeout_global(Some(config.timeout))
             .http_status_as_error(false)
             .max_redirects(0)
-            .user_agent(config.user_agent.as_str())
-            .build()
-            .into();
+            .user_agent(config.user_agent.as_str());
+        let agent = if config.allow_private_addresses {
+            builder.build().into()
+        } else {
+            let resolver = PublicOnlyResolver::new(config.allowed_addresses.clone());
+            let connector = ureq::unversioned::transport::DefaultConnector::new();
+            ureq::Agent::with_parts(builder.proxy(None).build(), connector, resolver)
+        };
         Fetcher { agent, config, hosts: HashMap::new() }
     }
 
@@ -131,7 +158,7 @@ impl Fetcher {
     pub fn fetch(&mut self, url: &str, validators: Option<&Validators>) -> Result<Fetched, FeedError> {
         let mut current = parse_url(url)?;
         for _ in 0..=self.config.max_redirects {
-            if !self.allowed(&current) {
+            if !self.allowed(&current)? {
                 return Err(FeedError::Disallowed(current.to_string()));
             }
             let (status, headers, body) = self.get_with_retries(&current, validators)?;
@@ -179,6 +206,7 @@ impl Fetcher {
                     tracing::info!(%url, status, attempt, ?pause, "retrying");
                     sleep(pause);
                 }
+                Attempt::Refused(reason) => return Err(FeedError::Refused(reason)),
                 Attempt::Failed { error, retry } => {
                     if !retry || last {
                         return Err(FeedError::Network { url: url.to_string(), reason: error });
@@ -246,22 +274,23 @@ impl Fetcher {
     /// Whether robots.txt lets us fetch `url`, fetching robots.txt on first contact with a host.
     /// Following RFC 9309: no robots.txt (4xx) allows everything; a server error or an
     /// unreachable robots.txt means "keep out" for now.
-    fn allowed(&mut self, url: &Url) -> bool {
+    /// A host the address guard refuses is an error, not a robots.txt verdict.
+    fn allowed(&mut self, url: &Url) -> Result<bool, FeedError> {
         let key = origin(url);
         if matches!(self.hosts.get(&key).map(|host| &host.rules), None | Some(Rules::Unchecked)) {
-            let rules = self.robots(url);
+            let rules = self.robots(url)?;
             self.hosts.entry(key.clone()).or_default().rules = rules;
         }
-        match self.hosts.get(&key).map(|host| &host.rules) {
+        Ok(match self.hosts.get(&key).map(|host| &host.rules) {
             Some(Rules::DenyAll) => false,
             Some(Rules::Robot(robot)) => robot.allowed(url.as_str()),
             _ => true,
-        }
+        })
     }
 
-    fn robots(&mut self, url: &Url) -> Rules {
+    fn robots(&mut self, url: &Url) -> Result<Rules, FeedError> {
         let Ok(robots_url) = url.join("/robots.txt") else {
-            return Rules::AllowAll;
+            return Ok(Rules::AllowAll);
         };
         // robots.txt is fetched with the same politeness as anything else, redirects included.
         let mut current = robots_url;
@@ -269,34 +298,40 @@ impl Fetcher {
             let result = self.get_with_retries(&current, None);
             let (status, headers, body) = match result {
                 Ok(response) => response,
+                Err(error @ FeedError::Refused(_)) => return Err(error),
                 Err(error) => {
                     tracing::warn!(%url, %error, "robots.txt unreachable; not fetching from this host");
-                    return Rules::DenyAll;
+                    return Ok(Rules::DenyAll);
                 }
             };
             match status {
                 200..=299 => {
                     // Rules name products ("User-agent: storyline"), not versions.
                     let product = self.config.user_agent.split('/').next().unwrap_or_default();
-                    return match Robot::new(product, &body) {
+                    return Ok(match Robot::new(product, &body) {
                         Ok(robot) => Rules::Robot(Box::new(robot)),
                         // An unparseable robots.txt restricts nothing we can read.
                         Err(_) => Rules::AllowAll,
-                    };
+                    });
                 }
                 301 | 302 | 303 | 307 | 308 => match header(&headers, "location").and_then(|l| current.join(l).ok()) {
                     Some(next) => current = next,
-                    None => return Rules::AllowAll,
+                    None => return Ok(Rules::AllowAll),
                 },
-                400..=499 => return Rules::AllowAll,
-                _ => return Rules::DenyAll,
+                400..=499 => return Ok(Rules::AllowAll),
+                _ => return Ok(Rules::DenyAll),
             }
         }
-        Rules::AllowAll
+        Ok(Rules::AllowAll)
     }
 }
 
 fn failed(error: ureq::Error) -> Attempt {
+    if let ureq::Error::Other(inner) = &error {
+        if let Some(Refused(reason)) = inner.downcast_ref::<Refused>() {
+            return Attempt::Refused(reason.clone());
+        }
+    }
     let retry = matches!(
         error,
         ureq::Error::Timeout(_) | ureq::Error::Io(_) | ureq::Error::ConnectionFailed | ureq::Error::HostNotFound

@@ -28,9 +28,11 @@
 
 mod feed;
 mod fetch;
+mod guard;
 
 pub use feed::{parse_feed, Feed, FeedItem};
 pub use fetch::{parse_url, FetchConfig, Fetched, Fetcher, Page, Validators};
+pub use guard::{check_url, non_public_kind, refusal};
 
 use storyline_ingest::{decode_http, parse_html, stable_id};
 use storyline_model::{Article, DateSource, SourceFormat};
@@ -50,6 +52,9 @@ pub enum FeedError {
     TooManyRedirects(String),
     #[error("not a feed: {0}")]
     Parse(String),
+    /// The address guard would not fetch from this host ("127.0.0.1 is a loopback address").
+    #[error("refused: {0}")]
+    Refused(String),
 }
 
 impl FeedError {

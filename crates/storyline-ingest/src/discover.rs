@@ -3,6 +3,10 @@
 //! Arrival order matters downstream (with no publication dates, the article that arrived first is
 //! the original), so the walk is deterministic: paths in the order given, each folder sorted by
 //! file name.
+//!
+//! Symbolic links inside a folder are followed only while they stay inside it: a link in an
+//! ingested or watched folder (`serve --watch` takes files from others) must not make storyline
+//! read `/etc/hostname` and store it as an article. [`Discovery::follow_symlinks`] lifts that.
 
 use std::collections::HashSet;
 use std::fs::File;
@@ -22,11 +26,28 @@ pub struct InputFile {
     pub size: u64,
 }
 
+/// How [`discover_with`] treats symbolic links.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Discovery {
+    /// Follow symbolic links wherever they lead, out of the folder too.
+    pub follow_symlinks: bool,
+    /// The folder the paths were found in (a watched folder, whose changed files are named one
+    /// by one): their links must stay inside it as well. Without it, a path named directly is
+    /// followed wherever it leads (the user named it), and each folder bounds its own links.
+    pub within: Option<PathBuf>,
+}
+
 /// Walk files and folders recursively, skipping hidden entries inside folders. Files with an
-/// extension we do not read, missing paths and unreadable entries come back as [`Skipped`].
+/// extension we do not read, missing paths, unreadable entries and symbolic links leading out
+/// of their folder come back as [`Skipped`].
 ///
 /// A file named twice (directly and through its folder, say) is listed once.
 pub fn discover(paths: &[PathBuf]) -> (Vec<InputFile>, Vec<Skipped>) {
+    discover_with(paths, &Discovery::default())
+}
+
+/// [`discover`], with a choice about symbolic links.
+pub fn discover_with(paths: &[PathBuf], discovery: &Discovery) -> (Vec<InputFile>, Vec<Skipped>) {
     let mut files = Vec::new();
     let mut skipped = Vec::new();
     let mut seen = HashSet::new();
@@ -35,13 +56,35 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<InputFile>, Vec<Skipped>) {
             skipped.push(skip(root, "no such file or directory"));
             continue;
         }
+        let bound = match discovery.follow_symlinks {
+            true => None,
+            false => discovery.within.as_deref().unwrap_or(root).canonicalize().ok(),
+        };
+        let mut links_out = Vec::new();
         // Only entries found inside a folder are checked for being hidden: a file the user names
-        // explicitly is wanted, and the root may well be ".".
-        let walk = WalkDir::new(root)
-            .follow_links(true)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_entry(|entry| entry.depth() == 0 || !is_hidden(entry.file_name()));
+        // explicitly is wanted, and the root may well be ".". Walkdir reports link cycles as
+        // errors, so following links cannot loop.
+        let walk = WalkDir::new(root).follow_links(true).sort_by_file_name().into_iter().filter_entry(|entry| {
+            if entry.depth() > 0 && is_hidden(entry.file_name()) {
+                return false;
+            }
+            // An entry that is not itself a link lies where its folder does: inside the bound. A
+            // path found in a watched folder may lie under a link to elsewhere, so it is checked.
+            let found_in_folder = entry.depth() == 0 && discovery.within.is_some();
+            let Some(bound) = bound.as_ref().filter(|_| entry.path_is_symlink() || found_in_folder) else {
+                return true;
+            };
+            match entry.path().canonicalize() {
+                Ok(target) if !target.starts_with(bound) => {
+                    let reason =
+                        format!("symbolic link to {} leads out of {}: not followed", target.display(), bound.display());
+                    links_out.push(skip(entry.path(), &reason));
+                    false
+                }
+                // Inside, or broken (the walk reports that).
+                _ => true,
+            }
+        });
         for entry in walk {
             let entry = match entry {
                 Ok(entry) => entry,
@@ -60,6 +103,7 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<InputFile>, Vec<Skipped>) {
                 Err(reason) => skipped.push(skip(entry.path(), &reason)),
             }
         }
+        skipped.append(&mut links_out);
     }
     (files, skipped)
 }
@@ -188,6 +232,62 @@ mod tests {
             skipped,
             vec![Skipped { origin: missing.display().to_string(), reason: "no such file or directory".to_string() }]
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlinks_stay_inside_the_folder() {
+        use std::os::unix::fs::symlink;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let outside = tempfile::tempdir().expect("temp dir");
+        let secret = outside.path().join("secret.txt");
+        fs::write(&secret, "not for storyline").expect("write");
+        let root = dir.path().join("in");
+        fs::create_dir_all(root.join("sub")).expect("mkdir");
+        fs::write(root.join("sub/real.txt"), "inside").expect("write");
+        symlink(root.join("sub/real.txt"), root.join("a_link.txt")).expect("symlink");
+        symlink(root.join("sub"), root.join("b_linked_dir")).expect("symlink");
+        symlink(&secret, root.join("c_out.txt")).expect("symlink");
+        symlink(outside.path(), root.join("d_out_dir")).expect("symlink");
+        symlink(&root, root.join("sub/e_loop")).expect("symlink");
+
+        let (files, skipped) = discover(std::slice::from_ref(&root));
+        assert_eq!(names(&files, &root), ["a_link.txt", "b_linked_dir/real.txt", "sub/real.txt"]);
+        let reasons: Vec<(String, &str)> = skipped
+            .iter()
+            .map(|s| {
+                (Path::new(&s.origin).strip_prefix(&root).unwrap_or(Path::new("?")).display().to_string(), &*s.reason)
+            })
+            .collect();
+        let outside_real = outside.path().canonicalize().expect("canonical");
+        let bound = root.canonicalize().expect("canonical");
+        assert!(reasons.iter().any(|(path, reason)| path == "sub/e_loop" && reason.contains("loop")), "{reasons:?}");
+        assert!(reasons.contains(&(
+            "c_out.txt".to_string(),
+            &*format!(
+                "symbolic link to {} leads out of {}: not followed",
+                outside_real.join("secret.txt").display(),
+                bound.display()
+            )
+        )));
+        assert!(reasons.iter().any(|(path, reason)| path == "d_out_dir" && reason.contains("leads out of")));
+        assert_eq!(skipped.len(), 4, "two cycles (through sub and through b_linked_dir), two links out: {reasons:?}");
+
+        // Asked to, links are followed anywhere.
+        let follow = Discovery { follow_symlinks: true, within: None };
+        let (files, _) = discover_with(std::slice::from_ref(&root), &follow);
+        assert!(names(&files, &root).contains(&"c_out.txt".to_string()));
+        assert!(names(&files, &root).contains(&"d_out_dir/secret.txt".to_string()));
+
+        // A link named directly is wanted, unless it was found in a folder it leads out of.
+        let link = root.join("c_out.txt");
+        assert_eq!(discover(std::slice::from_ref(&link)).0.len(), 1);
+        let watched = Discovery { follow_symlinks: false, within: Some(root.clone()) };
+        let under_link = root.join("d_out_dir/secret.txt");
+        let (files, skipped) = discover_with(&[link.clone(), root.join("a_link.txt"), under_link], &watched);
+        assert_eq!(names(&files, &root), ["a_link.txt"]);
+        assert_eq!(skipped.len(), 2, "{skipped:?}");
+        assert!(skipped.iter().all(|skip| skip.reason.contains("leads out of")), "{skipped:?}");
     }
 
     #[test]

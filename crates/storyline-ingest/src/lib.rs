@@ -56,7 +56,7 @@ use xxhash_rust::xxh3::xxh3_64;
 pub use clutter::{classify_line, split_outlet_suffix, SplitTitle};
 pub use date::{date_in_folder, date_in_url, parse_date, parse_stated_date};
 pub use decode::{decode, decode_http, DecodeError, Decoded};
-pub use discover::{classify, discover, InputFile};
+pub use discover::{classify, discover, discover_with, Discovery, InputFile};
 pub use html::parse_html;
 pub use jsonl::parse_jsonl_line;
 pub use language::{detect_language, iso639_1};

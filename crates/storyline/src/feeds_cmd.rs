@@ -1,5 +1,6 @@
 //! `storyline feeds …` and `storyline watch`: live sources.
 
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -8,7 +9,7 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use storyline::{poll_feeds, watch_folder, IngestOptions, WatchOptions};
-use storyline_feeds::{parse_url, FetchConfig, Fetcher};
+use storyline_feeds::{check_url, parse_url, FetchConfig, Fetcher};
 use storyline_store::Store;
 
 use crate::render;
@@ -19,6 +20,8 @@ pub enum FeedsCommand {
     Add {
         /// The feed's URL (http or https).
         url: String,
+        #[command(flatten)]
+        addresses: AddressArgs,
     },
     /// List subscribed feeds and the state of their last poll.
     List,
@@ -28,8 +31,32 @@ pub enum FeedsCommand {
     ///
     /// Fetching is polite: robots.txt is respected, each host is asked at most once per
     /// `--delay-ms` (or its Crawl-delay), failures are retried with backoff, and unchanged feeds
-    /// cost one conditional request. Items already seen are not fetched again.
+    /// cost one conditional request. Items already seen are not fetched again. Nothing is
+    /// fetched from loopback, private or link-local addresses unless allowed.
     Poll(PollArgs),
+}
+
+/// Which non-public addresses may be fetched from. Feeds, their items' links and redirects are
+/// written by others: by default none may lead to the operator's own network.
+#[derive(Args)]
+pub struct AddressArgs {
+    /// Fetch from loopback, private, link-local and other non-public addresses too (this also
+    /// lets HTTP proxies from the environment be used).
+    #[arg(long, env = "STORYLINE_ALLOW_PRIVATE_ADDRESSES")]
+    allow_private_addresses: bool,
+    /// A non-public address that may be fetched from even so (an intranet feed); repeatable.
+    #[arg(long = "allow-address", value_name = "IP")]
+    allowed_addresses: Vec<IpAddr>,
+}
+
+impl AddressArgs {
+    fn apply(self, config: FetchConfig) -> FetchConfig {
+        FetchConfig {
+            allow_private_addresses: self.allow_private_addresses,
+            allowed_addresses: self.allowed_addresses,
+            ..config
+        }
+    }
 }
 
 #[derive(Args)]
@@ -46,6 +73,8 @@ pub struct PollArgs {
     /// The first retry waits this long (in milliseconds); each later one twice as long.
     #[arg(long, default_value_t = 500)]
     backoff_ms: u64,
+    #[command(flatten)]
+    addresses: AddressArgs,
 }
 
 #[derive(Args)]
@@ -61,12 +90,17 @@ pub struct WatchArgs {
     /// Files per transaction.
     #[arg(long, default_value_t = 64)]
     batch_files: usize,
+    /// Follow symbolic links that lead out of the folder (by default they are skipped, with a
+    /// reason: whoever can write to the folder could otherwise have any readable file stored).
+    #[arg(long)]
+    follow_symlinks: bool,
 }
 
 pub fn feeds(store: &mut Store, command: FeedsCommand, db: &Path, json: bool) -> Result<()> {
     match command {
-        FeedsCommand::Add { url } => {
+        FeedsCommand::Add { url, addresses } => {
             let url = parse_url(&url)?.to_string();
+            check_url(&url, &addresses.apply(FetchConfig::default()))?;
             let added = store.add_feed(&url)?;
             if json {
                 render::print_json(&serde_json::json!({ "url": url, "added": added }))
@@ -109,13 +143,13 @@ pub fn feeds(store: &mut Store, command: FeedsCommand, db: &Path, json: bool) ->
             }
         }
         FeedsCommand::Poll(args) => {
-            let config = FetchConfig {
+            let config = args.addresses.apply(FetchConfig {
                 host_interval: Duration::from_millis(args.delay_ms),
                 timeout: Duration::from_secs(args.timeout_secs.max(1)),
                 retries: args.retries,
                 backoff: Duration::from_millis(args.backoff_ms),
                 ..FetchConfig::default()
-            };
+            });
             let mut fetcher = Fetcher::new(config);
             let report = poll_feeds(store, &mut fetcher, &IngestOptions::default(), &|feed| {
                 eprintln!(
@@ -155,7 +189,8 @@ pub fn watch(store: &mut Store, args: WatchArgs, json: bool) -> Result<()> {
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
     ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed)).context("installing the Ctrl-C handler")?;
-    let options = IngestOptions { batch_files: args.batch_files, ..Default::default() };
+    let discovery = storyline_ingest::Discovery { follow_symlinks: args.follow_symlinks, within: None };
+    let options = IngestOptions { batch_files: args.batch_files, discovery, ..Default::default() };
     let watch = WatchOptions {
         settle: Duration::from_millis(args.settle_ms),
         initial_scan: !args.no_initial_scan,

@@ -66,6 +66,10 @@ enum Command {
         /// (`storyline models` lists them); `none` matches by words only.
         #[arg(long, default_value = storyline_embed::DEFAULT_MODEL)]
         model: String,
+        /// Follow symbolic links that lead out of the folders read (by default they are skipped,
+        /// with a reason).
+        #[arg(long)]
+        follow_symlinks: bool,
     },
     /// List events (stories), most recent first.
     Stories {
@@ -234,9 +238,10 @@ fn run(cli: Cli) -> Result<()> {
     };
     let mut store = Store::open(&cli.db).with_context(|| format!("opening the store {}", cli.db.display()))?;
     match command {
-        Command::Ingest { paths, batch_files, models_dir, model } => {
+        Command::Ingest { paths, batch_files, models_dir, model, follow_symlinks } => {
             let embedding_model = (model != "none").then_some(model);
-            let options = IngestOptions { batch_files, models_dir, embedding_model, ..Default::default() };
+            let discovery = storyline_ingest::Discovery { follow_symlinks, within: None };
+            let options = IngestOptions { batch_files, models_dir, embedding_model, discovery, ..Default::default() };
             let bar = ProgressBar::new(0).with_style(
                 ProgressStyle::with_template(
                     "{spinner} {bar:40} {pos}/{len} files, {msg} [{elapsed_precise}, eta {eta}]",

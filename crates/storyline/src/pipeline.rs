@@ -41,6 +41,8 @@ pub struct IngestOptions {
     pub models_dir: PathBuf,
     /// The sentence-embedding model events are matched with; `None`: by words only.
     pub embedding_model: Option<String>,
+    /// Which files are found, symbolic links leading out of a folder included or not.
+    pub discovery: storyline_ingest::Discovery,
 }
 
 impl Default for IngestOptions {
@@ -52,6 +54,7 @@ impl Default for IngestOptions {
             storyline: StorylineConfig::default(),
             models_dir: crate::entities::default_models_dir(),
             embedding_model: Some(storyline_embed::DEFAULT_MODEL.to_string()),
+            discovery: storyline_ingest::Discovery::default(),
         }
     }
 }
@@ -208,7 +211,7 @@ pub fn ingest_paths(
     options: &IngestOptions,
     progress: &dyn Fn(IngestProgress),
 ) -> Result<IngestReport> {
-    let (files, skipped) = storyline_ingest::discover(paths);
+    let (files, skipped) = storyline_ingest::discover_with(paths, &options.discovery);
     let mut report = IngestReport { files: files.len(), skipped, ..Default::default() };
     let mut done =
         IngestProgress { files_done: 0, files_total: files.len(), articles_done: 0, waiting_for_writer: None };

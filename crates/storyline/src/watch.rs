@@ -61,6 +61,10 @@ pub fn watch_folder(
     on_batch: &mut dyn FnMut(&WatchBatch),
 ) -> Result<()> {
     anyhow::ensure!(dir.is_dir(), "{} is not a folder", dir.display());
+    // Changed files are ingested one by one: each must still keep inside the watched folder.
+    let mut options = options.clone();
+    options.discovery.within = Some(dir.to_path_buf());
+    let options = &options;
     let (sender, events) = mpsc::channel();
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
         // The receiver is gone only when the watch is over.

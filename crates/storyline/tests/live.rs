@@ -1,5 +1,6 @@
 //! End-to-end tests of live sources: `feeds` against a tiny HTTP server on 127.0.0.1, and
-//! `watch` on a temporary folder. Nothing here contacts any other address.
+//! `watch` on a temporary folder. Nothing here contacts any other address. The fetcher refuses
+//! loopback addresses unless allowed, so the tests that fetch from the server allow it.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -29,7 +30,8 @@ fn page(title: &str, body: &str) -> String {
 }
 
 /// A news site: robots.txt keeps robots out of /private/, the feed links two public pages and a
-/// private one, and /news/b fails once with a 503 before it works.
+/// private one, and /news/b fails once with a 503 before it works. /internal.xml is a feed whose
+/// items point at internal addresses.
 struct Site {
     port: u16,
     /// Request lines ("GET /feed.xml") in arrival order.
@@ -94,12 +96,19 @@ fn serve(mut stream: TcpStream, port: u16, log: &Mutex<Vec<String>>) {
 <item><title>Members only</title><link>/private/c</link><guid>c</guid></item>
 </channel></rss>"#
     );
+    let internal_feed = format!(
+        r#"<?xml version="1.0"?><rss version="2.0"><channel><title>Hostile</title>
+<item><title>Metadata</title><link>http://169.254.169.254/latest/meta-data/</link></item>
+<item><title>Admin</title><link>http://127.0.0.2:{port}/admin</link></item>
+</channel></rss>"#
+    );
     let (status, content_type, body, extra) = match path.as_str() {
         "/robots.txt" => ("200 OK", "text/plain", "User-agent: *\nDisallow: /private/\n".to_string(), ""),
         "/feed.xml" if header("if-none-match").as_deref() == Some("\"v1\"") => {
             ("304 Not Modified", "text/plain", String::new(), "ETag: \"v1\"\r\n")
         }
         "/feed.xml" => ("200 OK", "application/rss+xml", feed, "ETag: \"v1\"\r\n"),
+        "/internal.xml" => ("200 OK", "application/rss+xml", internal_feed, ""),
         "/news/a" => (
             "200 OK",
             "text/html; charset=utf-8",
@@ -138,12 +147,22 @@ fn feeds_poll_fetches_new_items_politely() {
     let db = dir.path().join("s.db");
     let feed = site.url("/feed.xml");
 
-    let added = json(storyline(&db).args(["feeds", "add", &feed]));
+    let added = json(storyline(&db).args(["feeds", "add", &feed, "--allow-private-addresses"]));
     assert_eq!(added["added"], true);
-    let again = json(storyline(&db).args(["feeds", "add", &feed]));
+    let again = json(storyline(&db).args(["feeds", "add", &feed, "--allow-private-addresses"]));
     assert_eq!(again["added"], false);
 
-    let poll = ["feeds", "poll", "--delay-ms", "20", "--backoff-ms", "20", "--timeout-secs", "10"];
+    let poll = [
+        "feeds",
+        "poll",
+        "--delay-ms",
+        "20",
+        "--backoff-ms",
+        "20",
+        "--timeout-secs",
+        "10",
+        "--allow-private-addresses",
+    ];
     let first = json(storyline(&db).args(poll));
     assert_eq!(first["ingest"]["new"], 2, "{first:#}");
     let feed_report = &first["feeds"][0];
@@ -186,6 +205,41 @@ fn feeds_poll_fetches_new_items_politely() {
     assert_eq!(removed["removed"], true);
     storyline(&db).args(["feeds", "remove", &feed]).assert().failure();
     assert_eq!(json(storyline(&db).args(["feeds", "list"])).as_array().map(Vec::len), Some(0));
+}
+
+#[test]
+fn feeds_refuse_internal_addresses() {
+    let site = Site::start();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("s.db");
+    let feed = site.url("/internal.xml");
+
+    let output = storyline(&db).args(["feeds", "add", &feed]).output().expect("runs");
+    assert!(!output.status.success(), "a loopback feed is refused by default");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("refused: 127.0.0.1 is a loopback address"), "{stderr}");
+    json(storyline(&db).args(["feeds", "add", &feed, "--allow-address", "127.0.0.1"]));
+
+    let poll = ["feeds", "poll", "--delay-ms", "0", "--retries", "0", "--timeout-secs", "10"];
+    let refused = json(storyline(&db).args(poll));
+    assert_eq!(refused["feeds"][0]["status"], "refused: 127.0.0.1 is a loopback address", "{refused:#}");
+    assert!(site.requests().is_empty(), "nothing may be sent: {:?}", site.requests());
+
+    // With the site allowed, its items pointing at internal addresses are still refused.
+    let report = json(storyline(&db).args(poll).args(["--allow-address", "127.0.0.1"]));
+    assert_eq!(report["feeds"][0]["status"], "ok", "{report:#}");
+    assert_eq!(report["feeds"][0]["items"], 2);
+    assert_eq!(report["feeds"][0]["fetched"], 0);
+    let reasons: Vec<&str> =
+        report["ingest"]["skipped"].as_array().expect("skipped").iter().filter_map(|s| s["reason"].as_str()).collect();
+    assert_eq!(
+        reasons,
+        [
+            "refused: 169.254.169.254 is the cloud metadata address (link-local)",
+            "refused: 127.0.0.2 is a loopback address"
+        ]
+    );
+    assert_eq!(site.requests(), ["storyline /robots.txt", "storyline /internal.xml"]);
 }
 
 #[test]
@@ -257,6 +311,13 @@ fn watch_ingests_files_as_they_appear() {
     let seen = wait_for("1 new");
     assert!(seen.iter().any(|line| line.contains("venice.txt")), "{seen:?}");
 
+    // A link leading out of the folder is not followed, whoever put it there.
+    let secret = dir.path().join("secret.txt");
+    std::fs::write(&secret, "Not for the archive\n\nA file outside the watched folder.").expect("write");
+    std::os::unix::fs::symlink(&secret, inbox.join("hostname.txt")).expect("symlink");
+    let seen = wait_for("leads out of");
+    assert!(seen.iter().any(|line| line.starts_with("skipped") && line.contains("hostname.txt")), "{seen:?}");
+
     // Ctrl-C stops it cleanly.
     let pid = watcher.0.id().to_string();
     let status = Process::new("kill").args(["-INT", &pid]).status().expect("kill -INT");
@@ -276,6 +337,26 @@ fn watch_ingests_files_as_they_appear() {
 
     let article = json(storyline(&db).args(["article", "venice"]));
     assert!(article["text"].as_str().is_some_and(|t| t.contains("St Mark's Basilica")), "read whole: {article:#}");
+}
+
+#[test]
+fn ingest_follows_symlinks_out_of_the_folder_only_when_asked() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let folder = dir.path().join("articles");
+    std::fs::create_dir(&folder).expect("mkdir");
+    std::fs::write(folder.join("venice.txt"), "Floods in Venice\n\nThe highest tide in fifty years.").expect("write");
+    let secret = dir.path().join("secret.txt");
+    std::fs::write(&secret, "Not for the archive\n\nA file outside the ingested folder.").expect("write");
+    std::os::unix::fs::symlink(&secret, folder.join("hostname.txt")).expect("symlink");
+
+    let db = dir.path().join("s.db");
+    let report = json(storyline(&db).arg("ingest").arg(&folder));
+    assert_eq!(report["new"], 1, "{report:#}");
+    let reason = report["skipped"][0]["reason"].as_str().unwrap_or_default();
+    assert!(reason.starts_with("symbolic link to ") && reason.ends_with(": not followed"), "{report:#}");
+
+    let report = json(storyline(&db).arg("ingest").arg(&folder).arg("--follow-symlinks"));
+    assert_eq!(report["new"], 1, "the linked file, asked for: {report:#}");
 }
 
 #[test]
