@@ -56,6 +56,7 @@ pub fn parse_html(id: &str, html: &str, url: Option<&str>) -> Result<Article, St
     crate::date_from_url(&mut article);
     article.language = detect_language(&article.full_text());
     article.removed = removed;
+    crate::page_kind::check(&article)?;
     Ok(article)
 }
 

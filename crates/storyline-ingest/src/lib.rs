@@ -36,9 +36,11 @@ mod clutter;
 mod date;
 mod decode;
 mod discover;
+mod headline;
 mod html;
 mod jsonl;
 mod language;
+mod page_kind;
 mod text;
 mod warc;
 
@@ -58,6 +60,7 @@ pub use discover::{classify, discover, InputFile};
 pub use html::parse_html;
 pub use jsonl::parse_jsonl_line;
 pub use language::{detect_language, iso639_1};
+pub use page_kind::PageKind;
 pub use text::parse_text;
 pub use warc::{open_warc, parse_http_response, read_warc, HttpResponse, WarcError, WarcReader, WarcRecord};
 

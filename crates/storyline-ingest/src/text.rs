@@ -24,15 +24,17 @@
 
 use storyline_model::{Article, RemovedText, SourceFormat};
 
-use crate::clutter;
 use crate::language::detect_language;
+use crate::{clutter, headline, page_kind};
 
 /// Headlines are short; a first line longer than this is the article's opening sentence.
 pub const MAX_TITLE_WORDS: usize = 25;
 const MAX_TITLE_CHARS: usize = 250;
 /// Kickers are a few words naming a topic or section.
 pub const MAX_KICKER_WORDS: usize = 8;
-const MAX_BYLINE_WORDS: usize = 6;
+/// A title-like line of more words below a short one is a standfirst, not the headline the short
+/// line labels ("La Siria, Obama e le armi chimiche" above a 24-word summary is the headline).
+const MAX_HEADLINE_AFTER_KICKER_WORDS: usize = 16;
 
 pub(crate) const KICKER: &str = "kicker";
 pub(crate) const BYLINE: &str = "byline";
@@ -41,8 +43,11 @@ pub(crate) const BYLINE: &str = "byline";
 pub fn parse_text(id: &str, text: &str) -> Result<Article, String> {
     let mut removed = Vec::new();
     let mut site_outlet = None;
-    let blocks = strip_clutter(split_blocks(text), &mut removed, &mut site_outlet);
-    let heading = take_heading(blocks, &mut removed);
+    let blocks = strip_clutter(headline::lines_as_paragraphs(split_blocks(text)), &mut removed, &mut site_outlet);
+    let mut heading = take_heading(blocks, &mut removed);
+    if let Some(title) = &heading.title {
+        heading.body = headline::drop_repeats(title, std::mem::take(&mut heading.body), &mut removed);
+    }
 
     let body = paragraphs(&heading.body, true).join("\n\n");
     if body.is_empty() {
@@ -57,11 +62,13 @@ pub fn parse_text(id: &str, text: &str) -> Result<Article, String> {
     article.author = heading.author;
     article.outlet = site_outlet;
     if let Some(title) = heading.title {
+        let title = headline::collapse_doubled(&title).unwrap_or(title);
         let title = apply_outlet_suffix(title, &mut article.outlet, None, &mut removed);
         article.title = Some(title);
     }
     article.language = detect_language(&article.full_text());
     article.removed = removed;
+    page_kind::check(&article)?;
     Ok(article)
 }
 
@@ -173,21 +180,26 @@ fn take_heading(mut blocks: Vec<Vec<String>>, removed: &mut Vec<RemovedText>) ->
         index + 1 < blocks.len() && single_line(&blocks[index]).is_some_and(is_title_like)
     };
     if heading_at(&blocks, 0) {
-        let first_words = word_count(&blocks[0][0]);
-        let is_kicker = heading_at(&blocks, 1)
-            && byline_name(&blocks[1][0]).is_none()
-            && first_words <= MAX_KICKER_WORDS
-            && first_words < word_count(&blocks[1][0]);
-        if is_kicker {
-            removed.push(RemovedText { text: blocks[0][0].clone(), reason: KICKER.to_string() });
-            start = 1;
+        // Section labels may stack ("Boutique le Point" above "Guerra en Siria" above the headline).
+        let is_kicker = |index: usize| {
+            let words = word_count(&blocks[index][0]);
+            let next_words = blocks.get(index + 1).map_or(0, |next| word_count(&next[0]));
+            heading_at(&blocks, index + 1)
+                && clutter::byline_name(&blocks[index + 1][0]).is_none()
+                && words <= MAX_KICKER_WORDS
+                && words < next_words
+                && next_words <= MAX_HEADLINE_AFTER_KICKER_WORDS
+        };
+        while is_kicker(start) {
+            removed.push(RemovedText { text: blocks[start][0].clone(), reason: KICKER.to_string() });
+            start += 1;
         }
         title = Some(std::mem::take(&mut blocks[start][0]));
         start += 1;
     }
     let mut author = None;
     if start + 1 < blocks.len() {
-        if let Some(name) = single_line(&blocks[start]).and_then(byline_name) {
+        if let Some(name) = single_line(&blocks[start]).and_then(clutter::byline_name) {
             author = Some(name.to_string());
             removed.push(RemovedText { text: blocks[start][0].clone(), reason: BYLINE.to_string() });
             start += 1;
@@ -211,14 +223,6 @@ fn is_title_like(line: &str) -> bool {
     let words = word_count(line);
     let ends_like_sentence = line.ends_with(['.', ',', ';', ':']) && !line.ends_with("...");
     (1..=MAX_TITLE_WORDS).contains(&words) && line.chars().count() <= MAX_TITLE_CHARS && !ends_like_sentence
-}
-
-/// "By Jane Doe" → "Jane Doe".
-fn byline_name(line: &str) -> Option<&str> {
-    let name = line.strip_prefix("By ").or_else(|| line.strip_prefix("BY "))?.trim();
-    let words = word_count(name);
-    let capitalised = name.chars().next().is_some_and(char::is_uppercase);
-    ((1..=MAX_BYLINE_WORDS).contains(&words) && capitalised && !name.ends_with('.')).then_some(name)
 }
 
 /// Characters that end a sentence (or a lead-in such as "Al-Sarraj comments:").
