@@ -66,7 +66,7 @@ pub const DATELINE: &str = "dateline";
 const MAX_PREFIX_LINE_CHARS: usize = 200;
 /// Consent notices run long ("Usamos cookies a fin de mejorar … Políticas de privacidad.") but are
 /// recognised by two words at once, so they may be longer than other clutter lines.
-const MAX_NOTICE_LINE_CHARS: usize = 400;
+const MAX_NOTICE_LINE_CHARS: usize = 600;
 /// Navigation leftovers and bylines are a few words.
 const MAX_CHROME_WORDS: usize = 6;
 
@@ -169,6 +169,12 @@ const PATTERNS: &[Pattern] = &[
     prefix("leia também", RELATED_LINK),
     prefix("leia mais", RELATED_LINK),
     prefix("saiba mais:", RELATED_LINK),
+    exact("lee también", RELATED_LINK),
+    exact("leggi anche", RELATED_LINK),
+    exact("lire aussi", RELATED_LINK),
+    exact("à lire aussi", RELATED_LINK),
+    exact("lesen sie auch", RELATED_LINK),
+    exact("leia também", RELATED_LINK),
     exact("ver más", RELATED_LINK),
     exact("leer más", RELATED_LINK),
     exact("weiterlesen", RELATED_LINK),
@@ -193,6 +199,7 @@ const PATTERNS: &[Pattern] = &[
     prefix("¿olvidaste tu contraseña", LOGIN_PROMPT),
     prefix("introduce tu usuario", LOGIN_PROMPT),
     prefix("ingresa tus datos", LOGIN_PROMPT),
+    exact("recordar mi usuario", LOGIN_PROMPT),
     prefix("indica tu cuenta de correo", LOGIN_PROMPT),
     prefix("para poder iniciar sesión", LOGIN_PROMPT),
     prefix("already a subscriber", LOGIN_PROMPT),
@@ -299,8 +306,7 @@ const PATTERNS: &[Pattern] = &[
     prefix("credito foto", PHOTO_CREDIT),
     prefix("bildquelle:", PHOTO_CREDIT),
     // Footers.
-    prefix("©", COPYRIGHT),
-    prefix("copyright ©", COPYRIGHT),
+    contains("©", COPYRIGHT),
     contains("all rights reserved", COPYRIGHT),
     contains("derechos reservados", COPYRIGHT),
     contains("tous droits réservés", COPYRIGHT),
@@ -368,6 +374,8 @@ pub fn classify_line(line: &str) -> Option<&'static str> {
     from_table.or_else(|| {
         if is_breadcrumb(line) {
             Some(BREADCRUMB)
+        } else if is_company_line(&lower) {
+            Some(COPYRIGHT)
         } else if is_dateline(&lower) {
             Some(DATELINE)
         } else {
@@ -423,6 +431,16 @@ fn is_breadcrumb(line: &str) -> bool {
         && words <= 2 * MAX_CHROME_WORDS
         && parts.iter().all(|part| (1..=3).contains(&part.split_whitespace().count()))
         && !line.contains(['.', ',', ';', '?', '!', '"', '“', '«'])
+}
+
+/// Legal forms that end a publisher's imprint ("El León de El Español Publicaciones S.A.").
+const COMPANY_SUFFIXES: &[&str] =
+    &[" s.a.", " s.l.", " s.p.a.", " s.r.l.", " inc.", " ltd.", " ltd", " gmbh", " sarl", " ag"];
+
+/// A publisher's imprint: a few words ending in a company's legal form.
+fn is_company_line(lower: &str) -> bool {
+    lower.split_whitespace().count() <= 2 * MAX_CHROME_WORDS
+        && COMPANY_SUFFIXES.iter().any(|suffix| lower.ends_with(suffix))
 }
 
 /// Month and weekday names and the words around a date stamp, in the corpora's languages.
@@ -699,6 +717,61 @@ mod tests {
         assert_eq!(classify_line("This website uses cookies to improve your experience. Accept"), Some(COOKIE_NOTICE));
         assert_eq!(classify_line("Subscribe to our newsletter"), Some(SUBSCRIBE_PROMPT));
         assert_eq!(classify_line("© 2020 Middle East Monitor. All rights reserved."), Some(COPYRIGHT));
+    }
+
+    #[test]
+    fn classifies_furniture_in_other_languages() {
+        let cases = [
+            ("Usamos cookies a fin de mejorar nuestro servicio. Encontrará más información en nuestras Políticas de privacidad.", COOKIE_NOTICE),
+            ("Nous utilisons les témoins de navigation (cookies) afin d'opérer et d'améliorer nos services", COOKIE_NOTICE),
+            ("Cuenta de usuario", LOGIN_PROMPT),
+            ("¿Ya eres suscriptor/a? Inicia sesión", LOGIN_PROMPT),
+            ("Esta es tu última noticia por ver este mes", SUBSCRIBE_PROMPT),
+            ("ABBONATI 1 EURO AL MESE!", SUBSCRIBE_PROMPT),
+            ("Reciba notificaciones de La Nación", NOTIFICATION_PROMPT),
+            ("Comparte esta actualización en", SHARE_PROMPT),
+            ("Copiar el vínculo", SHARE_PROMPT),
+            ("Función de búsqueda", SITE_CHROME),
+            ("BBC News Mundo Navegación", SITE_CHROME),
+            ("Menu di navigazione", SITE_CHROME),
+            ("Lee también: El régimen sirio bombardea Idlib", RELATED_LINK),
+            ("Leggi anche", RELATED_LINK),
+            ("Lire aussi : Syrie, le régime bombarde Idlib", RELATED_LINK),
+            ("Fuente de la imagen, EPA", PHOTO_CREDIT),
+            ("CNN Sans ™ & © 2020 Cable News Network.", COPYRIGHT),
+            ("El León de El Español Publicaciones S.A.", COPYRIGHT),
+            ("Mundo > CONFLICTO", BREADCRUMB),
+            ("31 jul 2020", DATELINE),
+            ("Jueves 17/02/2011. Actualizado 10:23h.", DATELINE),
+            ("Giovedì • 10 Settembre 2015 • Aggiornato alle 14:54", DATELINE),
+        ];
+        for (line, reason) in cases {
+            assert_eq!(classify_line(line), Some(reason), "{line}");
+        }
+    }
+
+    #[test]
+    fn classifies_css_and_script() {
+        for line in [
+            ".alogo{display: block;text-indent: -1000px;width: 330px;height: 80px;}",
+            "-webkit-transition: all 0.9s ease 0s;",
+            "padding-bottom: 3px;} #boro:hover{background:#000;}",
+            "if (utag_data.switchAdv2017 == false || typeof(utag_data.switchAdv2017) == \"undefined\") {",
+        ] {
+            assert_eq!(classify_line(line), Some(CODE), "{line}");
+        }
+        assert!(!is_code("Nota: el ministro habló; la oposición calló."));
+        assert!(!is_code("The vote (held on Monday) was close; the result: 52 to 48."));
+    }
+
+    #[test]
+    fn keeps_headlines_that_resemble_furniture() {
+        assert_eq!(classify_line("Por qué la Siria de Bashar al Asad es tan importante para Rusia"), None);
+        assert_eq!(classify_line("10 de marzo"), None);
+        assert_eq!(classify_line("Siria: Assad vince > Le elezioni, il voto e i brogli denunciati"), None);
+        assert_eq!(classify_line("Los cookies de la abuela, receta de Navidad"), None);
+        assert_eq!(byline_name("Por Qué Siria Importa"), None);
+        assert_eq!(byline_name("Par Khalil Habash"), Some("Khalil Habash"));
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! order they apply:
 //!
 //! 1. **Lines and blocks.** Whitespace runs inside a line become one space; blank lines separate
-//!    blocks.
+//!    blocks. A block written one paragraph a line (as scrapers save pages) is split into one block
+//!    a line (see [`crate::headline`]).
 //! 2. **Clutter.** Whole lines matching the [`crate::clutter`] table are cut and reported, wherever
 //!    they are ("READ: …" mid-article, "Leave A Reply" at the end, "Site icon Outlet" at the top).
 //!    A "Site icon Outlet" line also names the outlet.
@@ -14,13 +15,19 @@
 //! 4. **Kicker.** When the first *two* blocks are both title-like and the first is shorter (at most
 //!    [`MAX_KICKER_WORDS`] words, fewer than the second), the first is a kicker, a section label
 //!    above the headline ("Libya, Turkey and Qatar" above "Turkey and Qatar to rebuild the Libyan
-//!    army"): the second is the title and the kicker is cut with reason "kicker".
-//! 5. **Byline.** A single "By Name" line right after the title becomes the author.
+//!    army"): the second is the title and the kicker is cut with reason "kicker". Kickers may
+//!    stack; a line of more than [`MAX_HEADLINE_AFTER_KICKER_WORDS`] words below a short one is a
+//!    standfirst, and the short line above it is the title. Body lines that only repeat the title
+//!    are cut ("repeated-title"), and a title said twice in one line is said once.
+//! 5. **Byline.** A single "By Name" line ("Por", "Par", "Von" too) right after the title becomes
+//!    the author.
 //! 6. **Outlet suffix.** " – Outlet", " | Outlet", " - Outlet" at the end of the title becomes the
 //!    outlet (see [`crate::clutter::split_outlet_suffix`]).
 //! 7. **Paragraphs.** Inside a block, a line break after sentence-ending punctuation starts a new
 //!    paragraph; any other line break is a soft wrap and becomes a space ("A German call, and
 //!    German⏎Foreign Minister Heiko Maas …" is one sentence). Paragraphs are joined with "\n\n".
+//! 8. **Not an article.** An error page, a wall or an index page is an `Err` with the reason (see
+//!    [`crate::page_kind`]).
 
 use storyline_model::{Article, RemovedText, SourceFormat};
 
@@ -34,7 +41,7 @@ const MAX_TITLE_CHARS: usize = 250;
 pub const MAX_KICKER_WORDS: usize = 8;
 /// A title-like line of more words below a short one is a standfirst, not the headline the short
 /// line labels ("La Siria, Obama e le armi chimiche" above a 24-word summary is the headline).
-const MAX_HEADLINE_AFTER_KICKER_WORDS: usize = 16;
+pub const MAX_HEADLINE_AFTER_KICKER_WORDS: usize = 16;
 
 pub(crate) const KICKER: &str = "kicker";
 pub(crate) const BYLINE: &str = "byline";
