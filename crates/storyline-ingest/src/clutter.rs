@@ -19,7 +19,7 @@
 enum Rule {
     /// The whole line equals this text (ignoring a trailing ':', '»', '…' or '.').
     Exact(&'static str),
-    /// The line starts with this text and is short (at most [`MAX_PREFIX_LINE_CHARS`]).
+    /// The line starts with (or is) this text and is short (at most [`MAX_PREFIX_LINE_CHARS`]).
     Prefix(&'static str),
     /// The line is short and contains the first word and at least one of the others.
     Mentions(&'static str, &'static [&'static str]),
@@ -365,7 +365,7 @@ pub fn classify_line(line: &str) -> Option<&'static str> {
             Rule::Mentions(word, others) => lower.contains(word) && others.iter().any(|other| lower.contains(other)),
             _ if !short => false,
             Rule::Exact(text) => bare == text,
-            Rule::Prefix(text) => lower.starts_with(text) && lower.len() > text.len(),
+            Rule::Prefix(text) => lower.starts_with(text),
             Rule::Contains(text) => lower.contains(text),
             Rule::EndsWith(word) => few_words && bare.ends_with(word),
         };

@@ -36,7 +36,8 @@ pub(crate) fn lines_as_paragraphs(blocks: Vec<Vec<String>>) -> Vec<Vec<String>> 
 pub(crate) fn collapse_doubled(title: &str) -> Option<String> {
     let words: Vec<&str> = title.split_whitespace().collect();
     let half = words.len() / 2;
-    (words.len() >= 6 && words.len().is_multiple_of(2) && words[..half] == words[half..]).then(|| words[..half].join(" "))
+    (words.len() >= 6 && words.len().is_multiple_of(2) && words[..half] == words[half..])
+        .then(|| words[..half].join(" "))
 }
 
 /// Cut body lines that only repeat the headline, recording each; blocks left empty disappear.

@@ -105,17 +105,20 @@ const WALL_PHRASES: &[&str] = &[
 ];
 
 /// A page that says an error phrase has nothing else to say when it is this short (an error page
-/// with a site's menu around it is longer than the bare message).
+/// with a site's menu around it is longer than the bare message) and says it at once: an article
+/// may end with a form that mentions a captcha.
 const MAX_ERROR_PAGE_WORDS: usize = 150;
+const ERROR_OPENING_CHARS: usize = 300;
 /// With two different error phrases the page may be longer: menus, footers, the message repeated
 /// in a second language.
 const MAX_ERROR_PAGE_WORDS_SURE: usize = 400;
 /// The article text left behind a wall is at most a teaser.
 const MAX_WALL_WORDS: usize = 60;
-/// An index page has many short lines and almost no paragraphs.
+/// An index page has many short lines, almost none of them sentences.
 const MIN_INDEX_LINES: usize = 12;
 const INDEX_SHORT_LINE_WORDS: usize = 12;
-const INDEX_PARAGRAPH_WORDS: usize = 30;
+/// Short in characters too, for scripts written without spaces.
+const INDEX_SHORT_LINE_CHARS: usize = 80;
 
 /// The reason `article` is not an article, or `Ok` when it is one.
 pub fn check(article: &Article) -> Result<(), String> {
@@ -131,8 +134,9 @@ pub fn classify<'a>(title: Option<&str>, text: &str, cut_reasons: impl Iterator<
     let words = text.split_whitespace().count();
     let page = format!("{}\n{text}", title.unwrap_or_default()).to_lowercase();
     let error_phrases = ERROR_PHRASES.iter().filter(|phrase| page.contains(*phrase)).count();
-    if (error_phrases >= 1 && words <= MAX_ERROR_PAGE_WORDS)
-        || (error_phrases >= 2 && words <= MAX_ERROR_PAGE_WORDS_SURE)
+    let opening: String = page.chars().take(ERROR_OPENING_CHARS).collect();
+    let opens_with_error = ERROR_PHRASES.iter().any(|phrase| opening.contains(phrase));
+    if (opens_with_error && words <= MAX_ERROR_PAGE_WORDS) || (error_phrases >= 2 && words <= MAX_ERROR_PAGE_WORDS_SURE)
     {
         return Some(PageKind::Error);
     }
@@ -148,17 +152,22 @@ pub fn classify<'a>(title: Option<&str>, text: &str, cut_reasons: impl Iterator<
     is_index(text).then_some(PageKind::Index)
 }
 
-/// Many lines, nearly all of them short and none of them prose: a list of headlines or links.
+/// Many lines, nearly all of them short, almost none of them a sentence: a list of headlines or
+/// links. An article that lists things (38 blocked web sites) still has sentences around the list.
 fn is_index(text: &str) -> bool {
     let lines: Vec<&str> = text.lines().map(str::trim).filter(|line| !line.is_empty()).collect();
     if lines.len() < MIN_INDEX_LINES {
         return false;
     }
-    let word_counts: Vec<usize> = lines.iter().map(|line| line.split_whitespace().count()).collect();
-    let short = word_counts.iter().filter(|&&count| count <= INDEX_SHORT_LINE_WORDS).count();
-    let paragraphs = word_counts.iter().filter(|&&count| count >= INDEX_PARAGRAPH_WORDS).count();
-    // Nine lines in ten are short and prose is rarer than one line in twenty.
-    short * 10 >= lines.len() * 9 && paragraphs * 20 < lines.len()
+    let short = lines
+        .iter()
+        .filter(|line| {
+            line.split_whitespace().count() <= INDEX_SHORT_LINE_WORDS && line.chars().count() <= INDEX_SHORT_LINE_CHARS
+        })
+        .count();
+    let sentences = lines.iter().filter(|line| line.ends_with(['.', '!', '?', '。', '！', '？'])).count();
+    // Nine lines in ten are short, and sentences are rarer than one line in ten.
+    short * 10 >= lines.len() * 9 && sentences * 10 < lines.len() && sentences <= 1
 }
 
 #[cfg(test)]
@@ -188,6 +197,11 @@ mod tests {
             "The minister said the systems were restored and no data was lost in the attack. ".repeat(12)
         );
         assert_eq!(kind(&article), None);
+        let with_form = format!(
+            "{}\n\nLeave a comment\n\nType the captcha",
+            "The pope apologised on Sunday for losing his patience with a pilgrim. ".repeat(6)
+        );
+        assert_eq!(kind(&with_form), None);
     }
 
     #[test]
@@ -203,6 +217,10 @@ mod tests {
     fn index_pages() {
         let links: Vec<String> = (0..20).map(|n| format!("Headline number {n} about the war")).collect();
         assert_eq!(kind(&links.join("\n\n")), Some(PageKind::Index));
+        let mut list = vec!["The board blocked 38 web sites on Monday.".to_string()];
+        list.extend((0..38).map(|n| format!("- site{n}.example")));
+        list.push("Leverage lets a small deposit move a large position.".to_string());
+        assert_eq!(kind(&list.join("\n\n")), None);
         let mut article = links[..5].to_vec();
         article.extend((0..10).map(|_| "A long paragraph of the article that goes on and on, ".repeat(4)));
         assert_eq!(kind(&article.join("\n\n")), None);
