@@ -242,6 +242,9 @@ const PATTERNS: &[Pattern] = &[
     prefix("recevez les notifications", NOTIFICATION_PROMPT),
     prefix("attiva le notifiche", NOTIFICATION_PROMPT),
     prefix("turn on notifications", NOTIFICATION_PROMPT),
+    mentions("notificaciones", &["navegador", "activar", "bloquead"], NOTIFICATION_PROMPT),
+    mentions("notifications", &["browser", "navigateur", "enable", "blocked", "bloquées"], NOTIFICATION_PROMPT),
+    mentions("notifiche", &["browser", "attiva", "bloccate"], NOTIFICATION_PROMPT),
     // Sharing and link-copying buttons.
     prefix("comparte esta", SHARE_PROMPT),
     prefix("compartir en ", SHARE_PROMPT),
@@ -729,6 +732,7 @@ mod tests {
             ("Esta es tu última noticia por ver este mes", SUBSCRIBE_PROMPT),
             ("ABBONATI 1 EURO AL MESE!", SUBSCRIBE_PROMPT),
             ("Reciba notificaciones de La Nación", NOTIFICATION_PROMPT),
+            ("Su navegador tiene las notificaciones bloqueadas. Para obtener mas informacion sobre como", NOTIFICATION_PROMPT),
             ("Comparte esta actualización en", SHARE_PROMPT),
             ("Copiar el vínculo", SHARE_PROMPT),
             ("Función de búsqueda", SITE_CHROME),

@@ -36,11 +36,29 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
     ("CSS", &["{", "}", "px;", "display:", "transition:", "padding", "margin:"]),
     ("script", &["==", "&&", "||", "function(", "typeof", "document.", "window.", "javascript"]),
     ("cookie notice", &["cookie", "témoins de navigation"]),
-    ("log-in prompt", &["contraseña", "password", "mot de passe", "iniciar sesión", "cuenta de usuario", "recordar mi usuario"]),
-    ("subscription", &["suscríbete", "suscriptor", "subscribe", "abonnez", "abbonati", "noticia por ver", "newsletter"]),
+    (
+        "log-in prompt",
+        &["contraseña", "password", "mot de passe", "iniciar sesión", "cuenta de usuario", "recordar mi usuario"],
+    ),
+    (
+        "subscription",
+        &["suscríbete", "suscriptor", "subscribe", "abonnez", "abbonati", "noticia por ver", "newsletter"],
+    ),
     ("notification prompt", &["notificaciones", "notifications", "notifiche"]),
     ("site navigation", &["navegación", "navigazione", "función de búsqueda", "form di ricerca", " > "]),
-    ("error page", &["too many connections", "amount of connections", "robot", "captcha", "access denied", "not found", "ip address", "adres ip"]),
+    (
+        "error page",
+        &[
+            "too many connections",
+            "amount of connections",
+            "robot",
+            "captcha",
+            "access denied",
+            "not found",
+            "ip address",
+            "adres ip",
+        ],
+    ),
     ("copyright", &["©", "all rights reserved", "derechos reservados"]),
 ];
 
@@ -60,8 +78,19 @@ fn the_first_300_event_titles_read_like_headlines() {
     }
     let db = dir.path().join("t.db");
     let timelines = eval.join("timelines/es");
-    let report = json(storyline(&db).args(["ingest", "--model", "none"]).arg(timelines.join("syria")).arg(timelines.join("libya")).arg(&sts));
-    eprintln!("ingest: {report}");
+    let report = json(
+        storyline(&db)
+            .args(["ingest", "--model", "none"])
+            .arg(timelines.join("syria"))
+            .arg(timelines.join("libya"))
+            .arg(&sts),
+    );
+    eprintln!(
+        "ingest: {} new, {} skipped: {}",
+        report["new"],
+        report["skipped"].as_array().unwrap().len(),
+        report["skipped"]
+    );
 
     let events = json(storyline(&db).args(["stories", "--limit", "300"]));
     let events = events.as_array().unwrap();
