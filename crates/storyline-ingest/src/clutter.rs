@@ -228,7 +228,10 @@ const PATTERNS: &[Pattern] = &[
     prefix("non vuoi perderti le ultime news", SUBSCRIBE_PROMPT),
     prefix("jetzt abonnieren", SUBSCRIBE_PROMPT),
     prefix("assine ", SUBSCRIBE_PROMPT),
-    exact("suscríbete", SUBSCRIBE_PROMPT),
+    // A headline never asks the reader to subscribe.
+    contains("suscríbete", SUBSCRIBE_PROMPT),
+    contains("abonnez-vous", SUBSCRIBE_PROMPT),
+    contains("subscribe now", SUBSCRIBE_PROMPT),
     exact("abonnez-vous", SUBSCRIBE_PROMPT),
     exact("abbonati", SUBSCRIBE_PROMPT),
     exact("abonnieren", SUBSCRIBE_PROMPT),
@@ -242,7 +245,7 @@ const PATTERNS: &[Pattern] = &[
     prefix("recevez les notifications", NOTIFICATION_PROMPT),
     prefix("attiva le notifiche", NOTIFICATION_PROMPT),
     prefix("turn on notifications", NOTIFICATION_PROMPT),
-    mentions("notificaciones", &["navegador", "activar", "bloquead"], NOTIFICATION_PROMPT),
+    mentions("notificaciones", &["navegador", "activar", "bloquead", "desbloquear"], NOTIFICATION_PROMPT),
     mentions("notifications", &["browser", "navigateur", "enable", "blocked", "bloquées"], NOTIFICATION_PROMPT),
     mentions("notifiche", &["browser", "attiva", "bloccate"], NOTIFICATION_PROMPT),
     // Sharing and link-copying buttons.
@@ -327,6 +330,7 @@ const COOKIE_CONSENT_WORDS: &[&str] = &[
     "this website uses",
     "accept",
     "consent",
+    "enable",
     "privacy",
     "usamos",
     "utilizamos",
@@ -398,7 +402,9 @@ pub fn is_code(line: &str) -> bool {
         && line.ends_with(['{', '}', ';', ')'])
         && operators.iter().filter(|operator| line.contains(*operator)).count() >= 1
         && !line.contains(". ");
-    braced || statement || is_css_declaration(line)
+    // A page template's placeholder left unfilled ("Get email notifications on {{subject}}").
+    let template = line.contains("{{") && line.contains("}}");
+    braced || statement || template || is_css_declaration(line)
 }
 
 /// `property: value;` with a CSS property name (lower-case ASCII and hyphens) and a value that
@@ -730,6 +736,9 @@ mod tests {
             ("Cuenta de usuario", LOGIN_PROMPT),
             ("¿Ya eres suscriptor/a? Inicia sesión", LOGIN_PROMPT),
             ("Esta es tu última noticia por ver este mes", SUBSCRIBE_PROMPT),
+            ("Ahora y solo aquí suscríbete por solo 3€ el primer mes", SUBSCRIBE_PROMPT),
+            ("Como desbloquear las notificaciones.", NOTIFICATION_PROMPT),
+            ("No Cookies To use this website, cookies must be enabled in your browser.", COOKIE_NOTICE),
             ("ABBONATI 1 EURO AL MESE!", SUBSCRIBE_PROMPT),
             ("Reciba notificaciones de La Nación", NOTIFICATION_PROMPT),
             ("Su navegador tiene las notificaciones bloqueadas. Para obtener mas informacion sobre como", NOTIFICATION_PROMPT),
@@ -760,6 +769,7 @@ mod tests {
             ".alogo{display: block;text-indent: -1000px;width: 330px;height: 80px;}",
             "-webkit-transition: all 0.9s ease 0s;",
             "padding-bottom: 3px;} #boro:hover{background:#000;}",
+            "Close Get email notifications on {{subject}} daily!",
             "if (utag_data.switchAdv2017 == false || typeof(utag_data.switchAdv2017) == \"undefined\") {",
         ] {
             assert_eq!(classify_line(line), Some(CODE), "{line}");
