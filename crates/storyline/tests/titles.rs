@@ -51,7 +51,8 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
         &[
             "too many connections",
             "amount of connections",
-            "robot",
+            "not a robot",
+            "robotem",
             "captcha",
             "access denied",
             "not found",
