@@ -8,18 +8,26 @@
 //! Matching is deliberately conservative: a rule only ever matches a *whole line*, prefix rules only
 //! match short lines, and article content that merely resembles clutter ("Al-Sarraj comments:")
 //! is kept.
+//!
+//! Two kinds of rule: the phrase table (site furniture in English, Spanish, French, Italian,
+//! German and Portuguese, the languages of the corpora we read) and shapes that need no phrase:
+//! CSS and script lines (`.alogo{display: block;…}`, `if (a == b) {`), navigation crumbs
+//! ("Mundo > CONFLICTO") and date-only lines ("Jueves 17/02/2011. Actualizado 10:23h.").
 
 /// How a [`Pattern`] matches a line (after trimming and lower-casing).
 #[derive(Debug, Clone, Copy)]
 enum Rule {
     /// The whole line equals this text (ignoring a trailing ':', '»', '…' or '.').
     Exact(&'static str),
-    /// The line starts with this text and is short (at most [`MAX_PREFIX_LINE_CHARS`]).
+    /// The line starts with (or is) this text and is short (at most [`MAX_PREFIX_LINE_CHARS`]).
     Prefix(&'static str),
     /// The line is short and contains the first word and at least one of the others.
     Mentions(&'static str, &'static [&'static str]),
     /// The line is short and contains this text.
     Contains(&'static str),
+    /// The line has at most [`MAX_CHROME_WORDS`] words and ends with this word ("BBC News Mundo
+    /// Navegación").
+    EndsWith(&'static str),
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -46,10 +54,33 @@ pub const COOKIE_NOTICE: &str = "cookie-notice";
 pub const SUBSCRIBE_PROMPT: &str = "subscribe-prompt";
 pub const COPYRIGHT: &str = "copyright";
 pub const OUTLET_SUFFIX: &str = "outlet-suffix";
+pub const LOGIN_PROMPT: &str = "login-prompt";
+pub const NOTIFICATION_PROMPT: &str = "notification-prompt";
+pub const PHOTO_CREDIT: &str = "photo-credit";
+pub const CODE: &str = "css-or-script";
+pub const BREADCRUMB: &str = "breadcrumb";
+pub const DATELINE: &str = "dateline";
 
 /// Related links are headlines of other articles; longer lines are likely real sentences
 /// that happen to start with "Read:" and must stay.
 const MAX_PREFIX_LINE_CHARS: usize = 200;
+/// Consent notices run long ("Usamos cookies a fin de mejorar … Políticas de privacidad.") but are
+/// recognised by two words at once, so they may be longer than other clutter lines.
+const MAX_NOTICE_LINE_CHARS: usize = 600;
+/// Navigation leftovers and bylines are a few words.
+const MAX_CHROME_WORDS: usize = 6;
+
+const fn contains(text: &'static str, reason: &'static str) -> Pattern {
+    Pattern { rule: Rule::Contains(text), reason }
+}
+
+const fn ends_with(word: &'static str, reason: &'static str) -> Pattern {
+    Pattern { rule: Rule::EndsWith(word), reason }
+}
+
+const fn mentions(word: &'static str, others: &'static [&'static str], reason: &'static str) -> Pattern {
+    Pattern { rule: Rule::Mentions(word, others), reason }
+}
 
 /// The pattern table. Lines are compared lower-cased and trimmed.
 const PATTERNS: &[Pattern] = &[
@@ -111,15 +142,212 @@ const PATTERNS: &[Pattern] = &[
     prefix("follow us on ", SUBSCRIBE_PROMPT),
     exact("subscribe", SUBSCRIBE_PROMPT),
     exact("newsletter", SUBSCRIBE_PROMPT),
-    // Cookie banners phrase themselves many ways, but always mention cookies plus consent.
-    Pattern {
-        rule: Rule::Mentions("cookie", &["we use", "this site uses", "this website uses", "accept", "consent"]),
-        reason: COOKIE_NOTICE,
-    },
+    // Cookie banners phrase themselves many ways, but always mention cookies plus consent or
+    // privacy, in the reader's language.
+    mentions("cookie", COOKIE_CONSENT_WORDS, COOKIE_NOTICE),
+    mentions("témoins de navigation", COOKIE_CONSENT_WORDS, COOKIE_NOTICE),
+    // Links to other articles, in the other languages of the corpora.
+    prefix("lee también", RELATED_LINK),
+    prefix("lea también", RELATED_LINK),
+    prefix("leer más:", RELATED_LINK),
+    prefix("ver más:", RELATED_LINK),
+    prefix("ver también:", RELATED_LINK),
+    prefix("te puede interesar", RELATED_LINK),
+    prefix("noticias relacionadas", RELATED_LINK),
+    prefix("sigue la cobertura", RELATED_LINK),
+    prefix("leggi anche", RELATED_LINK),
+    prefix("leggi tutto", RELATED_LINK),
+    prefix("potrebbe interessarti", RELATED_LINK),
+    prefix("articoli correlati", RELATED_LINK),
+    prefix("lire aussi", RELATED_LINK),
+    prefix("à lire aussi", RELATED_LINK),
+    prefix("a lire aussi", RELATED_LINK),
+    prefix("lire la suite", RELATED_LINK),
+    prefix("voir aussi:", RELATED_LINK),
+    prefix("lesen sie auch", RELATED_LINK),
+    prefix("mehr zum thema", RELATED_LINK),
+    prefix("leia também", RELATED_LINK),
+    prefix("leia mais", RELATED_LINK),
+    prefix("saiba mais:", RELATED_LINK),
+    exact("lee también", RELATED_LINK),
+    exact("leggi anche", RELATED_LINK),
+    exact("lire aussi", RELATED_LINK),
+    exact("à lire aussi", RELATED_LINK),
+    exact("lesen sie auch", RELATED_LINK),
+    exact("leia também", RELATED_LINK),
+    exact("ver más", RELATED_LINK),
+    exact("leer más", RELATED_LINK),
+    exact("weiterlesen", RELATED_LINK),
+    exact("in questo articolo", RELATED_LINK),
+    // Accounts and log-in walls.
+    exact("cuenta de usuario", LOGIN_PROMPT),
+    exact("iniciar sesión", LOGIN_PROMPT),
+    exact("inicia sesión", LOGIN_PROMPT),
+    exact("mi cuenta", LOGIN_PROMPT),
+    exact("log in", LOGIN_PROMPT),
+    exact("login", LOGIN_PROMPT),
+    exact("sign in", LOGIN_PROMPT),
+    exact("accedi", LOGIN_PROMPT),
+    exact("connexion", LOGIN_PROMPT),
+    exact("se connecter", LOGIN_PROMPT),
+    exact("mon compte", LOGIN_PROMPT),
+    exact("anmelden", LOGIN_PROMPT),
+    exact("entrar", LOGIN_PROMPT),
+    prefix("¿ya eres suscriptor", LOGIN_PROMPT),
+    prefix("¿no tienes usuario", LOGIN_PROMPT),
+    prefix("¿no tienes cuenta", LOGIN_PROMPT),
+    prefix("¿olvidaste tu contraseña", LOGIN_PROMPT),
+    prefix("introduce tu usuario", LOGIN_PROMPT),
+    prefix("ingresa tus datos", LOGIN_PROMPT),
+    exact("recordar mi usuario", LOGIN_PROMPT),
+    prefix("indica tu cuenta de correo", LOGIN_PROMPT),
+    prefix("para poder iniciar sesión", LOGIN_PROMPT),
+    prefix("already a subscriber", LOGIN_PROMPT),
+    prefix("forgot your password", LOGIN_PROMPT),
+    prefix("déjà abonné", LOGIN_PROMPT),
+    prefix("mot de passe oublié", LOGIN_PROMPT),
+    prefix("sei già abbonato", LOGIN_PROMPT),
+    prefix("hai dimenticato la password", LOGIN_PROMPT),
+    prefix("já é assinante", LOGIN_PROMPT),
+    // Subscriptions, metered paywalls, newsletters and donations.
+    prefix("suscríbete", SUBSCRIBE_PROMPT),
+    prefix("suscribete", SUBSCRIBE_PROMPT),
+    prefix("esta es tu última noticia", SUBSCRIBE_PROMPT),
+    prefix("te quedan ", SUBSCRIBE_PROMPT),
+    prefix("te queda 1 noticia", SUBSCRIBE_PROMPT),
+    prefix("¿nos ayudas a hacer", SUBSCRIBE_PROMPT),
+    prefix("registrate a nuestro newsletter", SUBSCRIBE_PROMPT),
+    prefix("regístrate a nuestro newsletter", SUBSCRIBE_PROMPT),
+    prefix("recibe nuestra newsletter", SUBSCRIBE_PROMPT),
+    prefix("abonnez-vous", SUBSCRIBE_PROMPT),
+    prefix("inscrivez-vous à notre newsletter", SUBSCRIBE_PROMPT),
+    prefix("web + tablette + mobile", SUBSCRIBE_PROMPT),
+    prefix("abbonati ", SUBSCRIBE_PROMPT),
+    prefix("iscriviti alla newsletter", SUBSCRIBE_PROMPT),
+    prefix("sostieni ", SUBSCRIBE_PROMPT),
+    prefix("non vuoi perderti le ultime news", SUBSCRIBE_PROMPT),
+    prefix("jetzt abonnieren", SUBSCRIBE_PROMPT),
+    prefix("assine ", SUBSCRIBE_PROMPT),
+    // A headline never asks the reader to subscribe.
+    contains("suscríbete", SUBSCRIBE_PROMPT),
+    contains("abonnez-vous", SUBSCRIBE_PROMPT),
+    contains("subscribe now", SUBSCRIBE_PROMPT),
+    exact("abonnez-vous", SUBSCRIBE_PROMPT),
+    exact("abbonati", SUBSCRIBE_PROMPT),
+    exact("abonnieren", SUBSCRIBE_PROMPT),
+    exact("assine", SUBSCRIBE_PROMPT),
+    mentions("abbonati", &["euro", "€"], SUBSCRIBE_PROMPT),
+    // Browser notification prompts.
+    prefix("reciba notificaciones", NOTIFICATION_PROMPT),
+    prefix("recibe notificaciones", NOTIFICATION_PROMPT),
+    prefix("¿desea activar las notificaciones", NOTIFICATION_PROMPT),
+    prefix("activa las notificaciones", NOTIFICATION_PROMPT),
+    prefix("recevez les notifications", NOTIFICATION_PROMPT),
+    prefix("attiva le notifiche", NOTIFICATION_PROMPT),
+    prefix("turn on notifications", NOTIFICATION_PROMPT),
+    mentions("notificaciones", &["navegador", "activar", "bloquead", "desbloquear"], NOTIFICATION_PROMPT),
+    mentions("notifications", &["browser", "navigateur", "enable", "blocked", "bloquées"], NOTIFICATION_PROMPT),
+    mentions("notifiche", &["browser", "attiva", "bloccate"], NOTIFICATION_PROMPT),
+    // Sharing and link-copying buttons.
+    prefix("comparte esta", SHARE_PROMPT),
+    prefix("compartir en ", SHARE_PROMPT),
+    prefix("condividi su ", SHARE_PROMPT),
+    prefix("partager sur ", SHARE_PROMPT),
+    prefix("send this page to someone", SHARE_PROMPT),
+    exact("copiar el vínculo", SHARE_PROMPT),
+    exact("copiar enlace", SHARE_PROMPT),
+    exact("copiar link", SHARE_PROMPT),
+    exact("copia link", SHARE_PROMPT),
+    exact("copier le lien", SHARE_PROMPT),
+    exact("copy link", SHARE_PROMPT),
+    exact("link kopieren", SHARE_PROMPT),
+    exact("compartir", SHARE_PROMPT),
+    exact("comparte", SHARE_PROMPT),
+    exact("condividi", SHARE_PROMPT),
+    exact("partager", SHARE_PROMPT),
+    exact("teilen", SHARE_PROMPT),
+    exact("compartilhar", SHARE_PROMPT),
+    exact("facebook", SHARE_PROMPT),
+    exact("twitter", SHARE_PROMPT),
+    exact("whatsapp", SHARE_PROMPT),
+    exact("imprimir", SHARE_PROMPT),
+    exact("stampa", SHARE_PROMPT),
+    exact("imprimer", SHARE_PROMPT),
+    exact("print", SHARE_PROMPT),
+    prefix("seguimi su ", SHARE_PROMPT),
+    prefix("síguenos en ", SHARE_PROMPT),
+    prefix("seguici su ", SHARE_PROMPT),
+    prefix("suivez-nous sur ", SHARE_PROMPT),
+    // Navigation, search boxes and notes about the page rather than the news.
+    prefix("estos son vínculos a páginas externas", SITE_CHROME),
+    prefix("please enable javascript", SITE_CHROME),
+    prefix("activa javascript", SITE_CHROME),
+    prefix("veuillez activer javascript", SITE_CHROME),
+    exact("función de búsqueda", SITE_CHROME),
+    exact("form di ricerca", SITE_CHROME),
+    exact("formulaire de recherche", SITE_CHROME),
+    exact("jump to navigation", SITE_CHROME),
+    exact("saltar al contenido", SITE_CHROME),
+    exact("ir al contenido", SITE_CHROME),
+    exact("aller au contenu", SITE_CHROME),
+    exact("vai al contenuto", SITE_CHROME),
+    exact("zum inhalt springen", SITE_CHROME),
+    exact("buscar", SITE_CHROME),
+    exact("rechercher", SITE_CHROME),
+    exact("cerca", SITE_CHROME),
+    exact("suche", SITE_CHROME),
+    exact("search", SITE_CHROME),
+    exact("inicio", SITE_CHROME),
+    exact("accueil", SITE_CHROME),
+    exact("a warner media company", SITE_CHROME),
+    ends_with("navegación", SITE_CHROME),
+    ends_with("navigation", SITE_CHROME),
+    ends_with("navigazione", SITE_CHROME),
+    ends_with("navegação", SITE_CHROME),
+    // Photo credits standing alone on a line.
+    prefix("fuente de la imagen", PHOTO_CREDIT),
+    prefix("photo credit:", PHOTO_CREDIT),
+    prefix("crédit photo", PHOTO_CREDIT),
+    prefix("crédits photo", PHOTO_CREDIT),
+    prefix("credito foto", PHOTO_CREDIT),
+    prefix("bildquelle:", PHOTO_CREDIT),
     // Footers.
-    prefix("©", COPYRIGHT),
-    prefix("copyright ©", COPYRIGHT),
-    Pattern { rule: Rule::Contains("all rights reserved"), reason: COPYRIGHT },
+    contains("©", COPYRIGHT),
+    contains("all rights reserved", COPYRIGHT),
+    contains("derechos reservados", COPYRIGHT),
+    contains("tous droits réservés", COPYRIGHT),
+    contains("tutti i diritti riservati", COPYRIGHT),
+    contains("riproduzione riservata", COPYRIGHT),
+    contains("alle rechte vorbehalten", COPYRIGHT),
+    contains("direitos reservados", COPYRIGHT),
+    contains("queda prohibida la reproducción", COPYRIGHT),
+];
+
+/// Words that, beside "cookie", make a line a consent notice rather than news about cookies.
+const COOKIE_CONSENT_WORDS: &[&str] = &[
+    "we use",
+    "this site uses",
+    "this website uses",
+    "accept",
+    "consent",
+    "enable",
+    "privacy",
+    "usamos",
+    "utilizamos",
+    "acepta",
+    "política de",
+    "privacidad",
+    "nous utilisons",
+    "utilise des",
+    "accepte",
+    "confidentialité",
+    "utilizziamo",
+    "utilizza",
+    "accett",
+    "wir verwenden",
+    "akzeptier",
+    "datenschutz",
+    "privacidade",
 ];
 
 /// Trailing characters that do not change what a short line is ("Related »", "Read more…").
@@ -128,21 +356,268 @@ const IGNORED_TRAILING: &[char] = &[':', '»', '›', '…', '.', '|', '-', '–
 /// Why `line` is clutter, or `None` when it is (or may be) article content.
 pub fn classify_line(line: &str) -> Option<&'static str> {
     let line = line.trim();
-    if line.is_empty() || line.chars().count() > MAX_PREFIX_LINE_CHARS {
+    let chars = line.chars().count();
+    if line.is_empty() || chars > MAX_NOTICE_LINE_CHARS {
         return None;
     }
+    if is_code(line) {
+        return Some(CODE);
+    }
+    let short = chars <= MAX_PREFIX_LINE_CHARS;
     let lower = line.to_lowercase();
     let bare = lower.trim_end_matches(IGNORED_TRAILING);
-    PATTERNS.iter().find_map(|pattern| {
+    let few_words = lower.split_whitespace().count() <= MAX_CHROME_WORDS;
+    let from_table = PATTERNS.iter().find_map(|pattern| {
         let hit = match pattern.rule {
-            Rule::Exact(text) => bare == text,
-            Rule::Prefix(text) => lower.starts_with(text) && lower.len() > text.len(),
             Rule::Mentions(word, others) => lower.contains(word) && others.iter().any(|other| lower.contains(other)),
+            _ if !short => false,
+            Rule::Exact(text) => bare == text,
+            Rule::Prefix(text) => lower.starts_with(text),
             Rule::Contains(text) => lower.contains(text),
+            Rule::EndsWith(word) => few_words && bare.ends_with(word),
         };
         hit.then_some(pattern.reason)
+    });
+    from_table.or_else(|| {
+        if is_breadcrumb(line) {
+            Some(BREADCRUMB)
+        } else if is_company_line(&lower) {
+            Some(COPYRIGHT)
+        } else if is_dateline(&lower) {
+            Some(DATELINE)
+        } else {
+            None
+        }
     })
 }
+
+/// A line of CSS or script: a rule (`.alogo{display: block;}`), a lone declaration
+/// (`-webkit-transition: all 0.9s ease 0s;`) or a statement (`if (a == b || typeof(c)) {`).
+/// News prose has no braces around `property: value;` pairs and no `==`.
+pub fn is_code(line: &str) -> bool {
+    let line = line.trim();
+    let braced = (line.contains('{') || line.contains('}')) && line.contains(':') && line.contains(';');
+    let operators = ["==", "!=", "&&", "||", "=>", "function(", "function (", "typeof", "document.", "window."];
+    let statement = line.contains('(')
+        && line.ends_with(['{', '}', ';', ')'])
+        && operators.iter().filter(|operator| line.contains(*operator)).count() >= 1
+        && !line.contains(". ");
+    // A page template's placeholder left unfilled ("Get email notifications on {{subject}}").
+    let template = line.contains("{{") && line.contains("}}");
+    braced || statement || template || is_css_declaration(line)
+}
+
+/// `property: value;` with a CSS property name (lower-case ASCII and hyphens) and a value that
+/// reads like CSS (a number, a colour, a function call) rather than words.
+fn is_css_declaration(line: &str) -> bool {
+    let Some(body) = line.strip_suffix(';') else {
+        return false;
+    };
+    let Some((property, value)) = body.split_once(':') else {
+        return false;
+    };
+    let property_shape = !property.is_empty()
+        && property.chars().all(|c| c.is_ascii_lowercase() || c == '-')
+        && property.trim_start_matches('-').contains(|c: char| c.is_ascii_lowercase());
+    let value = value.trim();
+    let value_shape = value.is_ascii()
+        && !value.is_empty()
+        && (value.contains(|c: char| c.is_ascii_digit() || c == '#' || c == '(') || !value.contains(' '));
+    property_shape && value_shape
+}
+
+/// Separators of a navigation trail ("Mundo > CONFLICTO", "Home › World › Middle East").
+const CRUMB_SEPARATORS: &[&str] = &[" > ", " › ", " » ", " >> "];
+
+/// A navigation trail: two or more short parts between crumb separators, nothing like a sentence.
+fn is_breadcrumb(line: &str) -> bool {
+    let Some(separator) = CRUMB_SEPARATORS.iter().find(|separator| line.contains(*separator)) else {
+        return false;
+    };
+    let parts: Vec<&str> = line.split(separator).map(str::trim).collect();
+    let words = line.split_whitespace().count();
+    parts.len() >= 2
+        && words <= 2 * MAX_CHROME_WORDS
+        && parts.iter().all(|part| (1..=3).contains(&part.split_whitespace().count()))
+        && !line.contains(['.', ',', ';', '?', '!', '"', '“', '«'])
+}
+
+/// Legal forms that end a publisher's imprint ("El León de El Español Publicaciones S.A.").
+const COMPANY_SUFFIXES: &[&str] =
+    &[" s.a.", " s.l.", " s.p.a.", " s.r.l.", " inc.", " ltd.", " ltd", " gmbh", " sarl", " ag"];
+
+/// A publisher's imprint: a few words ending in a company's legal form.
+fn is_company_line(lower: &str) -> bool {
+    lower.split_whitespace().count() <= 2 * MAX_CHROME_WORDS
+        && COMPANY_SUFFIXES.iter().any(|suffix| lower.ends_with(suffix))
+}
+
+/// Month and weekday names and the words around a date stamp, in the corpora's languages.
+const DATE_WORDS: &[&str] = &[
+    "jan",
+    "january",
+    "feb",
+    "february",
+    "mar",
+    "march",
+    "apr",
+    "april",
+    "may",
+    "jun",
+    "june",
+    "jul",
+    "july",
+    "aug",
+    "august",
+    "sep",
+    "sept",
+    "september",
+    "oct",
+    "october",
+    "nov",
+    "november",
+    "dec",
+    "december",
+    "ene",
+    "enero",
+    "febrero",
+    "marzo",
+    "abr",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "ago",
+    "agosto",
+    "septiembre",
+    "setiembre",
+    "octubre",
+    "noviembre",
+    "dic",
+    "diciembre",
+    "janv",
+    "janvier",
+    "févr",
+    "février",
+    "mars",
+    "avr",
+    "avril",
+    "mai",
+    "juin",
+    "juil",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "déc",
+    "décembre",
+    "gen",
+    "gennaio",
+    "febbraio",
+    "aprile",
+    "maggio",
+    "giugno",
+    "luglio",
+    "settembre",
+    "ottobre",
+    "dicembre",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "lunes",
+    "martes",
+    "miércoles",
+    "jueves",
+    "viernes",
+    "sábado",
+    "domingo",
+    "lundi",
+    "mardi",
+    "mercredi",
+    "jeudi",
+    "vendredi",
+    "samedi",
+    "dimanche",
+    "lunedì",
+    "martedì",
+    "mercoledì",
+    "giovedì",
+    "venerdì",
+    "sabato",
+    "domenica",
+    "updated",
+    "actualizado",
+    "actualizada",
+    "aggiornato",
+    "alle",
+    "mis",
+    "à",
+    "jour",
+    "le",
+    "el",
+    "de",
+    "del",
+    "a",
+    "las",
+    "h",
+    "am",
+    "pm",
+    "gmt",
+    "cet",
+    "utc",
+    "published",
+    "publicado",
+    "publié",
+    "pubblicato",
+    "at",
+    "on",
+];
+
+/// A line that is only a date stamp ("31 jul 2020", "Jueves 17/02/2011. Actualizado 10:23h.").
+fn is_dateline(lower: &str) -> bool {
+    let tokens: Vec<&str> = lower
+        .split(|c: char| c.is_whitespace() || matches!(c, '•' | '|' | ',' | '-' | '–' | '·'))
+        .map(|token| token.trim_matches(|c: char| matches!(c, '.' | ':' | '(' | ')')))
+        .filter(|token| !token.is_empty())
+        .collect();
+    let is_number = |token: &&str| token.starts_with(|c: char| c.is_ascii_digit());
+    (2..=10).contains(&tokens.len())
+        && has_year_or_time(lower)
+        && tokens.iter().all(|token| is_number(token) || DATE_WORDS.contains(token))
+}
+
+/// Four digits in a row (a year) or a clock time ("10:23", "10h16"): what makes a stamp a date
+/// stamp and not a heading such as "10 de marzo".
+fn has_year_or_time(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let digit = |i: usize| bytes.get(i).is_some_and(u8::is_ascii_digit);
+    (0..bytes.len()).any(|i| {
+        (digit(i) && digit(i + 1) && digit(i + 2) && digit(i + 3))
+            || (digit(i) && matches!(bytes.get(i + 1), Some(b':' | b'h')) && digit(i + 2) && digit(i + 3))
+    })
+}
+
+/// The name in a byline: "By Jane Doe", "Por Jane Doe", "Par Khalil Habash", "Von Max Muster" →
+/// the name; the word for "by" must be followed by a capitalised name of a few words, nothing more.
+pub fn byline_name(line: &str) -> Option<&str> {
+    let (by, name) = line.trim().split_once(' ')?;
+    let name = name.trim();
+    let name_words: Vec<&str> = name.split_whitespace().collect();
+    let is_byline = ["by", "por", "par", "von"].contains(&by.to_lowercase().as_str())
+        && (1..=MAX_BYLINE_WORDS).contains(&name_words.len())
+        && name_words.iter().all(|word| word.starts_with(|c: char| c.is_uppercase()))
+        && !name.ends_with(['.', '?', '!', ':'])
+        // "Por Qué …" is a headline.
+        && !["qué", "que", "quoi"].contains(&name_words[0].to_lowercase().as_str());
+    is_byline.then_some(name)
+}
+
+const MAX_BYLINE_WORDS: usize = 6;
 
 /// The outlet named by a "Site icon Outlet Name" line, which WordPress themes leave in copied text.
 pub fn outlet_from_site_icon(line: &str) -> Option<&str> {
@@ -251,6 +726,66 @@ mod tests {
         assert_eq!(classify_line("This website uses cookies to improve your experience. Accept"), Some(COOKIE_NOTICE));
         assert_eq!(classify_line("Subscribe to our newsletter"), Some(SUBSCRIBE_PROMPT));
         assert_eq!(classify_line("© 2020 Middle East Monitor. All rights reserved."), Some(COPYRIGHT));
+    }
+
+    #[test]
+    fn classifies_furniture_in_other_languages() {
+        let cases = [
+            ("Usamos cookies a fin de mejorar nuestro servicio. Encontrará más información en nuestras Políticas de privacidad.", COOKIE_NOTICE),
+            ("Nous utilisons les témoins de navigation (cookies) afin d'opérer et d'améliorer nos services", COOKIE_NOTICE),
+            ("Cuenta de usuario", LOGIN_PROMPT),
+            ("¿Ya eres suscriptor/a? Inicia sesión", LOGIN_PROMPT),
+            ("Esta es tu última noticia por ver este mes", SUBSCRIBE_PROMPT),
+            ("Ahora y solo aquí suscríbete por solo 3€ el primer mes", SUBSCRIBE_PROMPT),
+            ("Como desbloquear las notificaciones.", NOTIFICATION_PROMPT),
+            ("No Cookies To use this website, cookies must be enabled in your browser.", COOKIE_NOTICE),
+            ("ABBONATI 1 EURO AL MESE!", SUBSCRIBE_PROMPT),
+            ("Reciba notificaciones de La Nación", NOTIFICATION_PROMPT),
+            ("Su navegador tiene las notificaciones bloqueadas. Para obtener mas informacion sobre como", NOTIFICATION_PROMPT),
+            ("Comparte esta actualización en", SHARE_PROMPT),
+            ("Copiar el vínculo", SHARE_PROMPT),
+            ("Función de búsqueda", SITE_CHROME),
+            ("BBC News Mundo Navegación", SITE_CHROME),
+            ("Menu di navigazione", SITE_CHROME),
+            ("Lee también: El régimen sirio bombardea Idlib", RELATED_LINK),
+            ("Leggi anche", RELATED_LINK),
+            ("Lire aussi : Syrie, le régime bombarde Idlib", RELATED_LINK),
+            ("Fuente de la imagen, EPA", PHOTO_CREDIT),
+            ("CNN Sans ™ & © 2020 Cable News Network.", COPYRIGHT),
+            ("El León de El Español Publicaciones S.A.", COPYRIGHT),
+            ("Mundo > CONFLICTO", BREADCRUMB),
+            ("31 jul 2020", DATELINE),
+            ("Jueves 17/02/2011. Actualizado 10:23h.", DATELINE),
+            ("Giovedì • 10 Settembre 2015 • Aggiornato alle 14:54", DATELINE),
+        ];
+        for (line, reason) in cases {
+            assert_eq!(classify_line(line), Some(reason), "{line}");
+        }
+    }
+
+    #[test]
+    fn classifies_css_and_script() {
+        for line in [
+            ".alogo{display: block;text-indent: -1000px;width: 330px;height: 80px;}",
+            "-webkit-transition: all 0.9s ease 0s;",
+            "padding-bottom: 3px;} #boro:hover{background:#000;}",
+            "Close Get email notifications on {{subject}} daily!",
+            "if (utag_data.switchAdv2017 == false || typeof(utag_data.switchAdv2017) == \"undefined\") {",
+        ] {
+            assert_eq!(classify_line(line), Some(CODE), "{line}");
+        }
+        assert!(!is_code("Nota: el ministro habló; la oposición calló."));
+        assert!(!is_code("The vote (held on Monday) was close; the result: 52 to 48."));
+    }
+
+    #[test]
+    fn keeps_headlines_that_resemble_furniture() {
+        assert_eq!(classify_line("Por qué la Siria de Bashar al Asad es tan importante para Rusia"), None);
+        assert_eq!(classify_line("10 de marzo"), None);
+        assert_eq!(classify_line("Siria: Assad vince > Le elezioni, il voto e i brogli denunciati"), None);
+        assert_eq!(classify_line("Los cookies de la abuela, receta de Navidad"), None);
+        assert_eq!(byline_name("Por Qué Siria Importa"), None);
+        assert_eq!(byline_name("Par Khalil Habash"), Some("Khalil Habash"));
     }
 
     #[test]

@@ -96,6 +96,7 @@ fn extract_article(id: &str, html: &str, url: Option<&str>) -> Result<Article, S
     crate::date_from_url(&mut article);
     article.language = detect_language(&article.full_text());
     article.removed = removed;
+    crate::page_kind::check(&article)?;
     Ok(article)
 }
 

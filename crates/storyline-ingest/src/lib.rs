@@ -37,10 +37,12 @@ mod date;
 mod decode;
 mod depth;
 mod discover;
+mod headline;
 mod html;
 mod jsonl;
 mod language;
 mod limits;
+mod page_kind;
 mod text;
 mod warc;
 
@@ -61,6 +63,7 @@ pub use html::parse_html;
 pub use jsonl::parse_jsonl_line;
 pub use language::{detect_language, iso639_1};
 pub use limits::Limits;
+pub use page_kind::PageKind;
 pub use text::parse_text;
 pub use warc::{
     open_warc, parse_http_response, read_warc, read_warc_with, HttpResponse, WarcError, WarcReader, WarcRecord,

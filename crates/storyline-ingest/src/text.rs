@@ -4,7 +4,8 @@
 //! order they apply:
 //!
 //! 1. **Lines and blocks.** Whitespace runs inside a line become one space; blank lines separate
-//!    blocks.
+//!    blocks. A block written one paragraph a line (as scrapers save pages) is split into one block
+//!    a line (see [`crate::headline`]).
 //! 2. **Clutter.** Whole lines matching the [`crate::clutter`] table are cut and reported, wherever
 //!    they are ("READ: …" mid-article, "Leave A Reply" at the end, "Site icon Outlet" at the top).
 //!    A "Site icon Outlet" line also names the outlet.
@@ -14,26 +15,34 @@
 //! 4. **Kicker.** When the first *two* blocks are both title-like and the first is shorter (at most
 //!    [`MAX_KICKER_WORDS`] words, fewer than the second), the first is a kicker, a section label
 //!    above the headline ("Libya, Turkey and Qatar" above "Turkey and Qatar to rebuild the Libyan
-//!    army"): the second is the title and the kicker is cut with reason "kicker".
-//! 5. **Byline.** A single "By Name" line right after the title becomes the author.
+//!    army"): the second is the title and the kicker is cut with reason "kicker". Kickers may
+//!    stack; a line of more than [`MAX_HEADLINE_AFTER_KICKER_WORDS`] words below a short one is a
+//!    standfirst, and the short line above it is the title. Body lines that only repeat the title
+//!    are cut ("repeated-title"), and a title said twice in one line is said once.
+//! 5. **Byline.** A single "By Name" line ("Por", "Par", "Von" too) right after the title becomes
+//!    the author.
 //! 6. **Outlet suffix.** " – Outlet", " | Outlet", " - Outlet" at the end of the title becomes the
 //!    outlet (see [`crate::clutter::split_outlet_suffix`]).
 //! 7. **Paragraphs.** Inside a block, a line break after sentence-ending punctuation starts a new
 //!    paragraph; any other line break is a soft wrap and becomes a space ("A German call, and
 //!    German⏎Foreign Minister Heiko Maas …" is one sentence). Paragraphs are joined with "\n\n".
+//! 8. **Not an article.** An error page, a wall or an index page is an `Err` with the reason (see
+//!    [`crate::page_kind`]).
 
 use storyline_model::{Article, RemovedText, SourceFormat};
 
-use crate::clutter;
 use crate::language::detect_language;
 use crate::limits::{size, Limits};
+use crate::{clutter, headline, page_kind};
 
 /// Headlines are short; a first line longer than this is the article's opening sentence.
 pub const MAX_TITLE_WORDS: usize = 25;
 const MAX_TITLE_CHARS: usize = 250;
 /// Kickers are a few words naming a topic or section.
 pub const MAX_KICKER_WORDS: usize = 8;
-const MAX_BYLINE_WORDS: usize = 6;
+/// A title-like line of more words below a short one is a standfirst, not the headline the short
+/// line labels ("La Siria, Obama e le armi chimiche" above a 24-word summary is the headline).
+pub const MAX_HEADLINE_AFTER_KICKER_WORDS: usize = 16;
 
 pub(crate) const KICKER: &str = "kicker";
 pub(crate) const BYLINE: &str = "byline";
@@ -50,8 +59,11 @@ pub(crate) fn parse_text_within(id: &str, text: &str, limits: &Limits) -> Result
     limits.check_article(text.len())?;
     let mut removed = Vec::new();
     let mut site_outlet = None;
-    let blocks = strip_clutter(split_blocks(text), &mut removed, &mut site_outlet);
-    let heading = take_heading(blocks, &mut removed);
+    let blocks = strip_clutter(headline::lines_as_paragraphs(split_blocks(text)), &mut removed, &mut site_outlet);
+    let mut heading = take_heading(blocks, &mut removed);
+    if let Some(title) = &heading.title {
+        heading.body = headline::drop_repeats(title, std::mem::take(&mut heading.body), &mut removed);
+    }
 
     let body = paragraphs(&heading.body, true).join("\n\n");
     if body.is_empty() {
@@ -66,11 +78,13 @@ pub(crate) fn parse_text_within(id: &str, text: &str, limits: &Limits) -> Result
     article.author = heading.author;
     article.outlet = site_outlet;
     if let Some(title) = heading.title {
+        let title = headline::collapse_doubled(&title).unwrap_or(title);
         let title = apply_outlet_suffix(title, &mut article.outlet, None, &mut removed);
         article.title = Some(title);
     }
     article.language = detect_language(&article.full_text());
     article.removed = removed;
+    page_kind::check(&article)?;
     Ok(article)
 }
 
@@ -202,21 +216,26 @@ fn take_heading(mut blocks: Vec<Vec<String>>, removed: &mut Vec<RemovedText>) ->
         index + 1 < blocks.len() && single_line(&blocks[index]).is_some_and(is_title_like)
     };
     if heading_at(&blocks, 0) {
-        let first_words = word_count(&blocks[0][0]);
-        let is_kicker = heading_at(&blocks, 1)
-            && byline_name(&blocks[1][0]).is_none()
-            && first_words <= MAX_KICKER_WORDS
-            && first_words < word_count(&blocks[1][0]);
-        if is_kicker {
-            removed.push(RemovedText { text: blocks[0][0].clone(), reason: KICKER.to_string() });
-            start = 1;
+        // Section labels may stack ("Boutique le Point" above "Guerra en Siria" above the headline).
+        let is_kicker = |index: usize| {
+            let words = word_count(&blocks[index][0]);
+            let next_words = blocks.get(index + 1).map_or(0, |next| word_count(&next[0]));
+            heading_at(&blocks, index + 1)
+                && clutter::byline_name(&blocks[index + 1][0]).is_none()
+                && words <= MAX_KICKER_WORDS
+                && words < next_words
+                && next_words <= MAX_HEADLINE_AFTER_KICKER_WORDS
+        };
+        while is_kicker(start) {
+            removed.push(RemovedText { text: blocks[start][0].clone(), reason: KICKER.to_string() });
+            start += 1;
         }
         title = Some(std::mem::take(&mut blocks[start][0]));
         start += 1;
     }
     let mut author = None;
     if start + 1 < blocks.len() {
-        if let Some(name) = single_line(&blocks[start]).and_then(byline_name) {
+        if let Some(name) = single_line(&blocks[start]).and_then(clutter::byline_name) {
             author = Some(name.to_string());
             removed.push(RemovedText { text: blocks[start][0].clone(), reason: BYLINE.to_string() });
             start += 1;
@@ -240,14 +259,6 @@ fn is_title_like(line: &str) -> bool {
     let words = word_count(line);
     let ends_like_sentence = line.ends_with(['.', ',', ';', ':']) && !line.ends_with("...");
     (1..=MAX_TITLE_WORDS).contains(&words) && line.chars().count() <= MAX_TITLE_CHARS && !ends_like_sentence
-}
-
-/// "By Jane Doe" → "Jane Doe".
-fn byline_name(line: &str) -> Option<&str> {
-    let name = line.strip_prefix("By ").or_else(|| line.strip_prefix("BY "))?.trim();
-    let words = word_count(name);
-    let capitalised = name.chars().next().is_some_and(char::is_uppercase);
-    ((1..=MAX_BYLINE_WORDS).contains(&words) && capitalised && !name.ends_with('.')).then_some(name)
 }
 
 /// Characters that end a sentence (or a lead-in such as "Al-Sarraj comments:").
