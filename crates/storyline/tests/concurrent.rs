@@ -68,10 +68,14 @@ impl Server {
             .stderr(Stdio::inherit())
             .spawn()
             .unwrap();
-        // "storyline: serving DB on http://127.0.0.1:PORT/"
+        // "storyline: serving DB on http://127.0.0.1:PORT/ (…)"
         let mut line = String::new();
         BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let base = line.split(" on ").nth(1).expect("the address the server prints").trim().trim_end_matches('/');
+        let base = line
+            .split_whitespace()
+            .find(|word| word.starts_with("http://"))
+            .expect("the address the server prints")
+            .trim_end_matches('/');
         Server { base: base.to_string(), child }
     }
 }
