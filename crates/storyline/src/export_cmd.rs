@@ -607,7 +607,9 @@ fn arrow_column(kind: Kind, rows: &[Vec<Value>], i: usize) -> ArrayRef {
                 .collect::<Float64Array>(),
         ),
         Kind::Text => Arc::new(values.map(Value::as_text).collect::<StringArray>()),
-        Kind::Time => Arc::new(values.map(Value::as_micros).collect::<TimestampMicrosecondArray>().with_timezone_utc()),
+        Kind::Time => {
+            Arc::new(values.map(Value::as_micros).collect::<TimestampMicrosecondArray>().with_timezone("UTC"))
+        }
         Kind::Day => Arc::new(values.map(Value::as_days).collect::<Date32Array>()),
         Kind::Texts => {
             let mut list = ListBuilder::new(StringBuilder::new());
@@ -671,4 +673,33 @@ fn actors<'a>(actors: impl Iterator<Item = Option<&'a StoredActor>>) -> StructAr
         Field::new("code", arrow_schema::DataType::Utf8, true),
     ]);
     StructArray::new(fields, vec![Arc::new(text), Arc::new(code)], present.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tsv_fields_escape_what_would_break_a_row() {
+        let field = |value: Value| tsv_field(&value).unwrap();
+        assert_eq!(field(Value::Text("a\tb\\c\nd\r".into())), "a\\tb\\\\c\\nd\\r");
+        assert_eq!(field(Value::Null), "");
+        assert_eq!(field(Value::Texts(vec!["x\ty".into()])), "[\"x\\\\ty\"]");
+        let moment = DateTime::parse_from_rfc3339("2019-11-18T21:30:00-05:00").unwrap().to_utc();
+        assert_eq!(field(Value::Time(moment)), "2019-11-19T02:30:00Z");
+    }
+
+    #[test]
+    fn parquet_columns_have_the_same_type_with_and_without_rows() {
+        let actor = StoredActor { text: "Turkey".into(), code: Some("TUR".into()) };
+        let rows = vec![
+            vec![Value::Actors(vec![actor.clone()]), Value::Actor(actor), Value::Texts(vec!["a".into()])],
+            vec![Value::Null, Value::Null, Value::Null],
+        ];
+        for (i, kind) in [Kind::Actors, Kind::Actor, Kind::Texts].into_iter().enumerate() {
+            let full = arrow_column(kind, &rows, i);
+            assert_eq!(full.data_type(), arrow_column(kind, &[], 0).data_type());
+            assert_eq!((full.len(), full.null_count()), (2, 1));
+        }
+    }
 }
