@@ -21,7 +21,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use arrow_array::builder::{Int64Builder, ListBuilder, NullBufferBuilder, OffsetBufferBuilder, StringBuilder};
 use arrow_array::{
     Array, ArrayRef, Date32Array, Float64Array, Int64Array, ListArray, RecordBatch, StringArray, StructArray,
@@ -128,7 +128,13 @@ fn export_table(snapshot: &Batch, table: ExportTable, format: Format, path: &Pat
     };
     let mut rows = 0;
     each_row(snapshot, table, &mut |row| {
-        debug_assert_eq!(row.len(), columns.len(), "{}: one value per column", table.name());
+        // A value that does not fit its column would become a null in Parquet: refuse it.
+        if row.len() != columns.len() {
+            bail!("{} has {} columns; a row gave {} values", table.name(), columns.len(), row.len());
+        }
+        if let Some(((name, kind), value)) = columns.iter().zip(&row).find(|((_, kind), value)| !value.fits(*kind)) {
+            bail!("{}.{name} is a {kind:?} column; a row gave {value:?}", table.name());
+        }
         writer.write(row)?;
         rows += 1;
         if rows % 1024 == 0 {
@@ -405,6 +411,23 @@ impl<T: Into<Value>> From<Option<T>> for Value {
 }
 
 impl Value {
+    /// Whether the value can stand in a column of `kind`.
+    fn fits(&self, kind: Kind) -> bool {
+        matches!(
+            (self, kind),
+            (Value::Null, _)
+                | (Value::Int(_), Kind::Int)
+                | (Value::Float(_), Kind::Float)
+                | (Value::Text(_), Kind::Text)
+                | (Value::Time(_), Kind::Time)
+                | (Value::Day(_), Kind::Day)
+                | (Value::Texts(_), Kind::Texts)
+                | (Value::Ints(_), Kind::Ints)
+                | (Value::Actor(_), Kind::Actor)
+                | (Value::Actors(_), Kind::Actors)
+        )
+    }
+
     fn as_int(&self) -> Option<i64> {
         match self {
             Value::Int(n) => Some(*n),
