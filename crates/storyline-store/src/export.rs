@@ -73,7 +73,7 @@ pub struct StorylineRecord {
     pub id: i64,
     /// The title of its largest event.
     pub title: String,
-    /// Its events in time order, as its timeline shows them.
+    /// Its events in time order: dated events first, then undated ones by arrival.
     pub events: Vec<EventId>,
     pub article_count: u64,
     pub first_published: Option<DateTime<Utc>>,
@@ -137,7 +137,7 @@ impl Batch<'_> {
     }
 
     fn storyline_record(&self, id: i64) -> Result<StorylineRecord> {
-        // Ordered as `Store::storyline` orders the timeline, dated events first.
+        // Dated events first, by their first publication, then the undated ones by arrival.
         let events: Vec<(EventId, i64, Option<String>, Option<String>)> = self
             .tx()
             .prepare_cached(
