@@ -1,6 +1,7 @@
 //! `storyline export`: the seeds and one dated article exported as Parquet, JSON Lines and TSV,
 //! the Parquet files read back with the parquet crate's reader and compared with the store.
 //! Entities, mentions and quotes are there when the tagger (models/ner.bin) is installed.
+#![cfg(feature = "parquet")]
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
