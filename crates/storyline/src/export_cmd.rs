@@ -107,11 +107,10 @@ fn export_table(snapshot: &Batch, table: ExportTable, format: Format, path: &Pat
     );
     bar.set_message(table.name());
     let columns = columns(table);
-    let file = File::create(path)?;
     let mut writer: Box<dyn RowWriter> = match format {
-        Format::Parquet => parquet_rows(file, columns)?,
-        Format::Jsonl => Box::new(JsonRows { out: BufWriter::new(file), columns }),
-        Format::Tsv => Box::new(TsvRows::new(BufWriter::new(file), columns)?),
+        Format::Parquet => parquet_rows(path, columns)?,
+        Format::Jsonl => Box::new(JsonRows { out: BufWriter::new(File::create(path)?), columns }),
+        Format::Tsv => Box::new(TsvRows::new(BufWriter::new(File::create(path)?), columns)?),
     };
     let mut rows = 0;
     each_row(snapshot, table, &mut |row| {
@@ -135,12 +134,12 @@ fn export_table(snapshot: &Batch, table: ExportTable, format: Format, path: &Pat
 }
 
 #[cfg(feature = "parquet")]
-fn parquet_rows(file: File, columns: Columns) -> Result<Box<dyn RowWriter>> {
-    Ok(Box::new(parquet_file::ParquetRows::new(file, columns)?))
+fn parquet_rows(path: &Path, columns: Columns) -> Result<Box<dyn RowWriter>> {
+    Ok(Box::new(parquet_file::ParquetRows::new(File::create(path)?, columns)?))
 }
 
 #[cfg(not(feature = "parquet"))]
-fn parquet_rows(_: File, _: Columns) -> Result<Box<dyn RowWriter>> {
+fn parquet_rows(_: &Path, _: Columns) -> Result<Box<dyn RowWriter>> {
     bail!("this storyline was built without Parquet (the cargo feature `parquet`); use --format jsonl or tsv")
 }
 
