@@ -119,7 +119,8 @@ pub(crate) fn read_mention(r: &rusqlite::Row) -> rusqlite::Result<Result<Mention
 }
 
 pub(crate) const MENTION_COLUMNS: &str = "article_id, entity_id, text, kind, byte_start, byte_end, sentence, role";
-pub(crate) const QUOTE_COLUMNS: &str = "article_id, text, byte_start, byte_end, sentence, speaker_entity, speaker_text, cue";
+pub(crate) const QUOTE_COLUMNS: &str =
+    "article_id, text, byte_start, byte_end, sentence, speaker_entity, speaker_text, cue";
 
 pub(crate) fn read_quote(r: &rusqlite::Row) -> rusqlite::Result<Quote> {
     Ok(Quote {
