@@ -76,9 +76,9 @@ pub struct ArticleEntities {
     pub quotes: Vec<Quote>,
 }
 
-const ENTITY_COLUMNS: &str = "id, kind, name, aliases, roles, disagreements, country, geonameid, kind_votes";
+pub(crate) const ENTITY_COLUMNS: &str = "id, kind, name, aliases, roles, disagreements, country, geonameid, kind_votes";
 
-fn read_entity(r: &rusqlite::Row) -> rusqlite::Result<Result<Entity>> {
+pub(crate) fn read_entity(r: &rusqlite::Row) -> rusqlite::Result<Result<Entity>> {
     let kind: String = r.get(1)?;
     let aliases: String = r.get(3)?;
     let roles: String = r.get(4)?;
@@ -101,7 +101,7 @@ fn read_entity(r: &rusqlite::Row) -> rusqlite::Result<Result<Entity>> {
     Ok(build())
 }
 
-fn read_mention(r: &rusqlite::Row) -> rusqlite::Result<Result<Mention>> {
+pub(crate) fn read_mention(r: &rusqlite::Row) -> rusqlite::Result<Result<Mention>> {
     let kind: String = r.get(3)?;
     let Some(kind) = EntityType::parse(&kind) else {
         return Ok(Err(StoreError::Corrupt { what: "mention type", detail: kind }));
@@ -118,10 +118,11 @@ fn read_mention(r: &rusqlite::Row) -> rusqlite::Result<Result<Mention>> {
     }))
 }
 
-const MENTION_COLUMNS: &str = "article_id, entity_id, text, kind, byte_start, byte_end, sentence, role";
-const QUOTE_COLUMNS: &str = "article_id, text, byte_start, byte_end, sentence, speaker_entity, speaker_text, cue";
+pub(crate) const MENTION_COLUMNS: &str = "article_id, entity_id, text, kind, byte_start, byte_end, sentence, role";
+pub(crate) const QUOTE_COLUMNS: &str =
+    "article_id, text, byte_start, byte_end, sentence, speaker_entity, speaker_text, cue";
 
-fn read_quote(r: &rusqlite::Row) -> rusqlite::Result<Quote> {
+pub(crate) fn read_quote(r: &rusqlite::Row) -> rusqlite::Result<Quote> {
     Ok(Quote {
         article: r.get(0)?,
         text: r.get(1)?,

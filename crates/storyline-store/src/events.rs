@@ -123,11 +123,8 @@ impl Batch<'_> {
 impl Store {
     /// Coded events matching the filter, in article arrival then sentence order.
     pub fn coded_events(&self, filter: &CodedEventFilter) -> Result<Vec<StoredCodedEvent>> {
-        let mut sql = String::from(
-            "SELECT c.id, c.article_id, a.url, c.sentence_index, c.sentence, c.event_type, c.trigger_text,
-             c.actors, c.targets, c.location, c.date_start, c.date_end, c.date_granularity, c.date_text, a.published,
-             a.published_offset
-             FROM coded_events c JOIN articles a ON a.id = c.article_id WHERE 1 = 1",
+        let mut sql = format!(
+            "SELECT {CODED_EVENT_COLUMNS} FROM coded_events c JOIN articles a ON a.id = c.article_id WHERE 1 = 1"
         );
         let mut values: Vec<Value> = Vec::new();
         if let Some(t) = &filter.event_type {
@@ -141,58 +138,11 @@ impl Store {
         sql.push_str(" ORDER BY a.seq, c.sentence_index, c.id");
         let mut stmt = self.conn.prepare(&sql)?;
         let rows = stmt
-            .query_map(rusqlite::params_from_iter(values), |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, Option<String>>(2)?,
-                    r.get::<_, i64>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, String>(5)?,
-                    r.get::<_, String>(6)?,
-                    r.get::<_, String>(7)?,
-                    r.get::<_, String>(8)?,
-                    r.get::<_, Option<String>>(9)?,
-                    (r.get::<_, Option<String>>(10)?, r.get::<_, Option<String>>(11)?, r.get::<_, Option<String>>(12)?),
-                    r.get::<_, Option<String>>(13)?,
-                    crate::batch::stated_date(r.get(14)?, r.get(15)?),
-                ))
-            })?
+            .query_map(rusqlite::params_from_iter(values), read_coded_event)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         let mut out = Vec::new();
-        for (
-            id,
-            article,
-            url,
-            index,
-            sentence,
-            event_type,
-            trigger,
-            actors,
-            targets,
-            location,
-            date,
-            date_text,
-            published,
-        ) in rows
-        {
-            let event = StoredCodedEvent {
-                id,
-                article,
-                url,
-                sentence_index: index as usize,
-                sentence,
-                event_type,
-                trigger,
-                actors: from_json("coded event actors", &actors)?,
-                targets: from_json("coded event targets", &targets)?,
-                location: location.map(|l| from_json("coded event location", &l)).transpose()?,
-                date_start: date.0,
-                date_end: date.1,
-                date_granularity: date.2,
-                date_text,
-                published,
-            };
+        for event in rows {
+            let event = event?;
             if let Some(wanted) = &filter.actor {
                 let lower = wanted.to_lowercase();
                 let hit = event.actors.iter().chain(&event.targets).any(|a| {
@@ -207,6 +157,37 @@ impl Store {
         }
         Ok(out)
     }
+}
+
+/// The columns [`read_coded_event`] reads, from `coded_events c JOIN articles a`.
+pub(crate) const CODED_EVENT_COLUMNS: &str = "c.id, c.article_id, a.url, c.sentence_index, c.sentence, \
+     c.event_type, c.trigger_text, c.actors, c.targets, c.location, c.date_start, c.date_end, c.date_granularity, \
+     c.date_text, a.published, a.published_offset";
+
+/// Reads the [`CODED_EVENT_COLUMNS`] of a row. The outer result is SQLite's; the inner one is ours
+/// (a stored JSON field that no longer parses).
+pub(crate) fn read_coded_event(r: &rusqlite::Row) -> rusqlite::Result<Result<StoredCodedEvent>> {
+    let (actors, targets, location): (String, String, Option<String>) = (r.get(7)?, r.get(8)?, r.get(9)?);
+    let build = || -> Result<StoredCodedEvent> {
+        Ok(StoredCodedEvent {
+            id: r.get(0)?,
+            article: r.get(1)?,
+            url: r.get(2)?,
+            sentence_index: r.get::<_, i64>(3)? as usize,
+            sentence: r.get(4)?,
+            event_type: r.get(5)?,
+            trigger: r.get(6)?,
+            actors: from_json("coded event actors", &actors)?,
+            targets: from_json("coded event targets", &targets)?,
+            location: location.as_deref().map(|l| from_json("coded event location", l)).transpose()?,
+            date_start: r.get(10)?,
+            date_end: r.get(11)?,
+            date_granularity: r.get(12)?,
+            date_text: r.get(13)?,
+            published: crate::batch::stated_date(r.get(14)?, r.get(15)?),
+        })
+    };
+    Ok(build())
 }
 
 #[cfg(test)]

@@ -58,7 +58,7 @@ pub struct ArticleDetail {
     pub duplicates: Vec<DuplicateRelation>,
 }
 
-const TITLE_FALLBACK_CHARS: usize = 100;
+pub(crate) const TITLE_FALLBACK_CHARS: usize = 100;
 
 impl Store {
     pub fn stats(&self) -> Result<Stats> {
@@ -256,7 +256,7 @@ impl Store {
     }
 }
 
-fn opening_words(text: &str, max_chars: usize) -> String {
+pub(crate) fn opening_words(text: &str, max_chars: usize) -> String {
     let first_line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
     if first_line.chars().count() <= max_chars {
         return first_line.to_string();

@@ -6,6 +6,7 @@ mod entities_cmd;
 mod eval;
 mod eval_pipeline;
 mod events_cmd;
+mod export_cmd;
 mod feeds_cmd;
 mod geo;
 mod render;
@@ -184,6 +185,9 @@ enum Command {
     /// Measure speed and quality on real data.
     #[command(subcommand)]
     Bench(bench_cmd::BenchCommand),
+    /// Write the store's tables (articles, events, storylines, entities, mentions, quotes, coded
+    /// events) to files for analysts: Parquet, JSON Lines or TSV, one file per table.
+    Export(export_cmd::ExportArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -311,5 +315,6 @@ fn run(cli: Cli) -> Result<()> {
         Command::Entities { kind, event, limit } => entities_cmd::list(&store, kind, event, limit, cli.json),
         Command::Entity { name } => entities_cmd::show(&store, &name, cli.json),
         Command::Compare { a, b, model } => embed_cmd::compare(&store, &a, &b, &model, cli.json),
+        Command::Export(args) => export_cmd::export(&mut store, &args, cli.json),
     }
 }
