@@ -1,34 +1,13 @@
 //! End-to-end tests: the real `storyline` binary on real files.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command as Process;
 use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
-use serde_json::Value;
 use storyline_store::Store;
 
-fn seeds() -> Option<PathBuf> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/seeds");
-    if path.is_dir() {
-        Some(path)
-    } else {
-        eprintln!("skipping: {} not found", path.display());
-        None
-    }
-}
-
-fn storyline(db: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("storyline").unwrap();
-    cmd.arg("--db").arg(db).env_remove("STORYLINE_DB");
-    cmd
-}
-
-fn json(cmd: &mut Command) -> Value {
-    let output = cmd.arg("--json").output().unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    serde_json::from_slice(&output.stdout).unwrap()
-}
+mod common;
+use common::{json, seeds, storyline};
 
 #[test]
 fn seeds_give_one_republication_and_nothing_else() {

@@ -1,31 +1,9 @@
 //! Coded events on the seed articles: ingest them with the real binary, then `events --json`.
 
-use std::path::{Path, PathBuf};
-
-use assert_cmd::Command;
 use serde_json::Value;
 
-fn seeds() -> Option<PathBuf> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/seeds");
-    if path.is_dir() {
-        Some(path)
-    } else {
-        eprintln!("skipping: {} not found", path.display());
-        None
-    }
-}
-
-fn storyline(db: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("storyline").unwrap();
-    cmd.arg("--db").arg(db).env_remove("STORYLINE_DB");
-    cmd
-}
-
-fn json(cmd: &mut Command) -> Value {
-    let output = cmd.arg("--json").output().unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    serde_json::from_slice(&output.stdout).unwrap()
-}
+mod common;
+use common::{json, seeds, storyline};
 
 fn side_has(event: &Value, side: &str, needle: &str) -> bool {
     event[side].as_array().is_some_and(|list| {

@@ -15,6 +15,9 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde_json::Value;
 use storyline_store::{CodedEventFilter, EntityFilter, Store};
 
+mod common;
+use common::{json, seeds};
+
 const TABLES: [&str; 7] = ["articles", "events", "storylines", "entities", "mentions", "quotes", "coded_events"];
 const ORIGINAL: &str = "000_ea50157a1f620560";
 const REPUBLICATION: &str = "001_39be850b2c363a0b";
@@ -23,27 +26,11 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-fn seeds() -> Option<PathBuf> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/seeds");
-    if path.is_dir() {
-        Some(path)
-    } else {
-        eprintln!("skipping: {} not found", path.display());
-        None
-    }
-}
-
 fn storyline(db: &Path) -> Command {
     let models = std::env::var_os("STORYLINE_MODELS").map(PathBuf::from).unwrap_or_else(|| root().join("models"));
     let mut cmd = Command::cargo_bin("storyline").unwrap();
     cmd.arg("--db").arg(db).env_remove("STORYLINE_DB").env("STORYLINE_MODELS", models);
     cmd
-}
-
-fn json(cmd: &mut Command) -> Value {
-    let output = cmd.arg("--json").output().unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    serde_json::from_slice(&output.stdout).unwrap()
 }
 
 /// Rows per table, counted through the store's own listings rather than the export's queries.

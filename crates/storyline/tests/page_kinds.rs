@@ -9,15 +9,7 @@ use std::path::{Path, PathBuf};
 
 use storyline_ingest::{classify_line, parse_text};
 
-fn eval_dir() -> Option<PathBuf> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/eval");
-    if path.join("sts22/train.csv").is_file() && path.join("timelines").is_dir() {
-        Some(path)
-    } else {
-        eprintln!("skipping: {} not found", path.display());
-        None
-    }
-}
+mod common;
 
 /// Every labelled text by key: timelines files by their path under eval/, STS22 texts as
 /// `sts22:PAIR_ID:1` or `:2`.
@@ -94,7 +86,7 @@ fn ratio(part: usize, whole: usize) -> f64 {
 
 #[test]
 fn furniture_lines_on_the_labelled_sample() {
-    let Some(dir) = eval_dir() else { return };
+    let Some(dir) = common::shared("eval", &["sts22/train.csv", "timelines"]) else { return };
     let corpus = Corpus::open(dir);
     let mut by_split: HashMap<String, Confusion> = HashMap::new();
     for row in rows("lines.tsv") {
@@ -119,7 +111,7 @@ fn furniture_lines_on_the_labelled_sample() {
 
 #[test]
 fn pages_that_are_not_articles_on_the_labelled_sample() {
-    let Some(dir) = eval_dir() else { return };
+    let Some(dir) = common::shared("eval", &["sts22/train.csv", "timelines"]) else { return };
     let corpus = Corpus::open(dir);
     let mut by_split: HashMap<String, Confusion> = HashMap::new();
     for row in rows("pages.tsv") {
@@ -144,7 +136,7 @@ fn pages_that_are_not_articles_on_the_labelled_sample() {
 /// The scraper's "too many connections from your IP" page, in every language STS22 has it in.
 #[test]
 fn every_copy_of_the_sts22_error_page_is_skipped() {
-    let Some(dir) = eval_dir() else { return };
+    let Some(dir) = common::shared("eval", &["sts22/train.csv", "timelines"]) else { return };
     let corpus = Corpus::open(dir);
     let mut copies = 0;
     let mut skipped_by_reason: HashMap<String, usize> = HashMap::new();

@@ -4,32 +4,8 @@
 //! are cut only between words. The patterns are `FORBIDDEN` below (documented in
 //! docs/EVALUATION.md). Skips when ../shared/eval is absent.
 
-use std::path::{Path, PathBuf};
-
-use assert_cmd::Command;
-use serde_json::Value;
-
-fn eval_dir() -> Option<PathBuf> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/eval");
-    if path.join("sts22/train.csv").is_file() && path.join("timelines/es").is_dir() {
-        Some(path)
-    } else {
-        eprintln!("skipping: {} not found", path.display());
-        None
-    }
-}
-
-fn storyline(db: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("storyline").unwrap();
-    cmd.arg("--db").arg(db).env_remove("STORYLINE_DB");
-    cmd
-}
-
-fn json(cmd: &mut Command) -> Value {
-    let output = cmd.arg("--json").output().unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    serde_json::from_slice(&output.stdout).unwrap()
-}
+mod common;
+use common::{json, storyline};
 
 /// Text no headline contains (lower-cased), by what it gives away.
 const FORBIDDEN: &[(&str, &[&str])] = &[
@@ -67,7 +43,7 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
 /// error pages, walls and other languages.
 #[test]
 fn the_first_300_event_titles_read_like_headlines() {
-    let Some(eval) = eval_dir() else { return };
+    let Some(eval) = common::shared("eval", &["sts22/train.csv", "timelines/es"]) else { return };
     let dir = tempfile::tempdir().unwrap();
     let sts = dir.path().join("sts22");
     std::fs::create_dir(&sts).unwrap();
