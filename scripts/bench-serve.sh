@@ -19,13 +19,7 @@ if [ -z "$bin" ]; then
     bin=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release/storyline
 fi
 
-work=$(mktemp -d)
-server_pid=""
-cleanup() {
-    if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
+source "$root/scripts/lib/serve.sh"
 
 inputs=("$root/../shared/seeds")
 for lang in es fr; do
@@ -33,15 +27,7 @@ for lang in es fr; do
     [ -d "$d" ] && inputs+=("$d")
 done
 "$bin" --db "$work/storyline.db" ingest "${inputs[@]}" >/dev/null
-"$bin" --db "$work/storyline.db" serve --addr 127.0.0.1:0 >"$work/serve.log" 2>&1 &
-server_pid=$!
-url=""
-for _ in $(seq 1 100); do
-    url=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$work/serve.log" | head -1 || true)
-    [ -n "$url" ] && break
-    sleep 0.1
-done
-[ -n "$url" ] || { cat "$work/serve.log" >&2; exit 1; }
+start_server "$bin" "$work/storyline.db"
 articles=$(curl -s "$url/api/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["articles"])')
 event=$(curl -s "$url/api/events?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["id"])')
 echo "store: $articles articles; server: $url; $duration s per run, $connections connections, 2 threads"

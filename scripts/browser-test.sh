@@ -26,25 +26,10 @@ if [ -z "$bin" ]; then
     bin=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/debug/storyline
 fi
 
-work=$(mktemp -d)
-server_pid=""
-cleanup() {
-    if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
+source "$root/scripts/lib/serve.sh"
 
 "$bin" --db "$work/storyline.db" ingest "$seeds" >/dev/null
-"$bin" --db "$work/storyline.db" serve --addr 127.0.0.1:0 >"$work/serve.log" 2>&1 &
-server_pid=$!
-url=""
-for _ in $(seq 1 100); do
-    url=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$work/serve.log" | head -1 || true)
-    [ -n "$url" ] && break
-    kill -0 "$server_pid" 2>/dev/null || { cat "$work/serve.log" >&2; echo "the server did not start" >&2; exit 1; }
-    sleep 0.1
-done
-[ -n "$url" ] || { cat "$work/serve.log" >&2; echo "the server did not report its address" >&2; exit 1; }
+start_server "$bin" "$work/storyline.db"
 echo "browser tests against $url" >&2
 
 mkdir -p target/test-artifacts
