@@ -39,24 +39,20 @@ pub struct SummarySentence {
 /// and so are undated articles: a timeline needs a day for each.
 pub fn storyline_timeline(store: &Store, id: i64, days: usize, per_day: usize) -> Result<Option<StorylineTimeline>> {
     let Some(storyline) = store.storyline(id)? else { return Ok(None) };
+    // Built side by side: a summary sentence's index into `dated` is its article's in `sources`.
     let mut sources: Vec<(Article, EventId)> = Vec::new();
+    let mut dated: Vec<DatedArticle> = Vec::new();
     for entry in &storyline.timeline {
         for member in store.event_articles(entry.event.id)? {
-            if member.copy_of.is_none() && member.article.published.is_some() {
-                sources.push((member.article, entry.event.id));
-            }
+            let Some(day) = member.article.publication_day().filter(|_| member.copy_of.is_none()) else { continue };
+            dated.push(DatedArticle {
+                published: day,
+                title: member.article.title.clone().unwrap_or_default(),
+                text: member.article.text.clone(),
+            });
+            sources.push((member.article, entry.event.id));
         }
     }
-    let dated: Vec<DatedArticle> = sources
-        .iter()
-        .filter_map(|(article, _)| {
-            Some(DatedArticle {
-                published: article.publication_day()?,
-                title: article.title.clone().unwrap_or_default(),
-                text: article.text.clone(),
-            })
-        })
-        .collect();
     let language = most_common_language(sources.iter().map(|(article, _)| article));
     let summary = summarise_with_sources(&dated, language.as_deref(), days, per_day)
         .into_iter()
