@@ -2,6 +2,11 @@
 # Builds what entity extraction needs, under the git-ignored models/ folder:
 #   - models/ner.bin: the named-entity tagger, trained on CoNLL-2003 English
 #     (../shared/eval/ner/conll2003.train.txt) with the release binary built by 50-build.sh;
+#   - models/ner/LANG.bin for de, es, fr, it, nl, pl, pt, ru: each language's own tagger, and
+#     models/ner/xx.bin, the multilingual one for languages without their own, trained on the fit
+#     parts of ../shared/eval/ner/{conll2002,wikiann,wikineural} (`storyline train-ner --lang`;
+#     which corpora per language: docs/EVALUATION.md). Those trained on WikiNEuRal are for
+#     non-commercial use only (CC BY-NC-SA 4.0), as each model file says (`train-ner --check`);
 #   - models/entities/places.tsv: country names and adjectives, and the names of cities of at
 #     least 15,000 people in Latin, Arabic and Cyrillic script, derived from the GeoNames data
 #     that 10-geonames.sh installs in models/geonames/ (skipped when that data is absent).
@@ -24,6 +29,30 @@ else
   else
     "$bin" train-ner --train "$train" --out "$models/ner.bin.part"
     mv "$models/ner.bin.part" "$models/ner.bin"  # an interrupted run leaves no half model behind
+  fi
+fi
+
+# The languages' taggers, two at a time (each trains on one thread).
+data=../shared/eval/ner
+if [[ ! -d "$data/wikineural" ]]; then
+  echo "ner: $data/wikineural not found; other languages get the English tagger" >&2
+else
+  mkdir -p "$models/ner"
+  todo=()
+  for lang in de es fr it nl pl pt ru xx; do
+    out="$models/ner/$lang.bin"
+    if [[ -s "$out" ]] && "$bin" train-ner --check --out "$out" >/dev/null 2>&1; then
+      echo "ner: $lang model already in $out"
+    else
+      todo+=("$lang")
+    fi
+  done
+  if ((${#todo[@]})); then
+    started=$SECONDS
+    printf '%s\n' "${todo[@]}" | xargs -P 2 -I{} sh -c \
+      '"$1" train-ner --lang "$2" --data "$3" --out "$4/ner/$2.bin.part" >/dev/null 2>"$4/ner/$2.log" && mv "$4/ner/$2.bin.part" "$4/ner/$2.bin" && rm -f "$4/ner/$2.log"' \
+      _ "$bin" {} "$data" "$models"
+    echo "ner: trained ${todo[*]} in $((SECONDS - started)) s"
   fi
 fi
 

@@ -40,7 +40,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use storyline_model::{Article, EntityType};
-use storyline_ner::Tagger;
+use storyline_ner::{Tagger, Taggers};
 
 pub use gazetteer::Gazetteer;
 pub use resolve::{plan, resolve, Candidate, EntityIndex, ResolutionPlan, Resolved};
@@ -104,7 +104,7 @@ pub struct Extraction {
 /// Finds entities and quotes in articles. Load it once and share it: it holds the tagger.
 #[derive(Debug, Clone)]
 pub struct Extractor {
-    tagger: Tagger,
+    taggers: Taggers,
     gazetteer: Gazetteer,
 }
 
@@ -115,30 +115,48 @@ pub fn model_path(models: &Path) -> PathBuf {
 
 impl Extractor {
     pub fn new(tagger: Tagger, gazetteer: Gazetteer) -> Extractor {
-        Extractor { tagger, gazetteer }
+        Extractor { taggers: Taggers::single(tagger), gazetteer }
     }
 
-    /// Loads `ner.bin` and the gazetteer (`entities/places.tsv`, if built) from a models folder.
+    /// An extractor that tags each language with its own tagger (see [`Taggers`]).
+    pub fn with_taggers(taggers: Taggers, gazetteer: Gazetteer) -> Extractor {
+        Extractor { taggers, gazetteer }
+    }
+
+    /// The taggers, by language.
+    pub fn taggers(&self) -> &Taggers {
+        &self.taggers
+    }
+
+    /// Loads `ner.bin`, the per-language taggers `ner/LANG.bin` and the multilingual
+    /// `ner/xx.bin` where built, and the gazetteer (`entities/places.tsv`, if built) from a
+    /// models folder.
     pub fn load(models: &Path) -> Result<Extractor, EntitiesError> {
         let path = model_path(models);
         if !path.exists() {
             return Err(EntitiesError::MissingModel { path: path.display().to_string() });
         }
-        Ok(Extractor { tagger: Tagger::load(&path)?, gazetteer: Gazetteer::load(models)? })
+        Ok(Extractor { taggers: Taggers::load(models)?, gazetteer: Gazetteer::load(models)? })
     }
 
-    /// Entities and quotes of an article; offsets point into [`Article::full_text`].
+    /// Entities and quotes of an article, tagged by the tagger of its detected language;
+    /// offsets point into [`Article::full_text`].
     pub fn extract(&self, article: &Article) -> Extraction {
-        self.extract_text(&article.full_text())
+        self.extract_text_in(&article.full_text(), article.language_code())
     }
 
-    /// Entities and quotes of a text.
+    /// Entities and quotes of a text, by the primary (English) tagger.
     pub fn extract_text(&self, text: &str) -> Extraction {
+        self.extract_text_in(text, None)
+    }
+
+    /// Entities and quotes of a text in `lang` (ISO 639-1; `None`: the primary tagger).
+    pub fn extract_text_in(&self, text: &str, lang: Option<&str>) -> Extraction {
         let (toks, sentences) = extract::tokens(text);
         if toks.is_empty() {
             return Extraction::default();
         }
-        let grouped = self.mentions(text, &toks, &sentences);
+        let grouped = self.mentions(text, lang, &toks, &sentences);
         let quotes = quotes::find_quotes(text, &toks, &grouped, &self.gazetteer);
         let mentions = grouped.mentions(text, &toks);
         Extraction { mentions, entities: grouped.entities, quotes }

@@ -1,4 +1,8 @@
-//! Reading CoNLL-2003 files and scoring predictions the way `conlleval` does.
+//! Reading labelled corpora and scoring predictions the way `conlleval` does.
+//!
+//! Two formats: CoNLL-2003 (token first column, NER tag last, IOB1, `-DOCSTART-` between
+//! stories) and the three-column `.conllu` of the CoNLL-2002, WikiANN and WikiNEuRal copies
+//! (`index<TAB>token<TAB>tag`, IOB2). [`read_corpus`] tells them apart by their first line.
 
 use crate::entity::{EntityKind, Span};
 use crate::error::{NerError, Result};
@@ -32,6 +36,139 @@ pub fn read_conll(path: impl AsRef<Path>) -> Result<Vec<Document>> {
     let path = path.as_ref();
     let text = std::fs::read_to_string(path).map_err(|source| NerError::Io { path: path.to_path_buf(), source })?;
     parse_conll(&text, &path.display().to_string())
+}
+
+/// The two corpus formats this crate reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// CoNLL-2003: `token POS chunk tag`, whitespace-separated.
+    Conll,
+    /// `index<TAB>token<TAB>tag`.
+    Conllu,
+}
+
+impl Format {
+    /// The format of a corpus text, from its first non-blank line: three tab-separated columns
+    /// whose first is a number make `.conllu`; anything else is read as CoNLL-2003.
+    pub fn detect(text: &str) -> Format {
+        let first = text.lines().map(str::trim_end).find(|l| !l.trim().is_empty()).unwrap_or_default();
+        let cols: Vec<&str> = first.split('\t').collect();
+        if cols.len() == 3 && !cols[0].is_empty() && cols[0].bytes().all(|b| b.is_ascii_digit()) {
+            Format::Conllu
+        } else {
+            Format::Conll
+        }
+    }
+}
+
+/// Reads a corpus in either format (see [`Format::detect`]).
+pub fn read_corpus(path: impl AsRef<Path>) -> Result<Vec<Document>> {
+    let path = path.as_ref();
+    let text = std::fs::read_to_string(path).map_err(|source| NerError::Io { path: path.to_path_buf(), source })?;
+    parse_corpus(&text, &path.display().to_string())
+}
+
+/// Parses a corpus in either format (see [`Format::detect`]).
+pub fn parse_corpus(text: &str, origin: &str) -> Result<Vec<Document>> {
+    match Format::detect(text) {
+        Format::Conll => parse_conll(text, origin),
+        Format::Conllu => parse_conllu(text, origin),
+    }
+}
+
+/// Parses `.conllu` text: `index<TAB>token<TAB>tag` lines, a blank line between sentences.
+///
+/// These corpora keep no story boundaries (WikiANN and WikiNEuRal sentences come shuffled from
+/// Wikipedia), so each sentence is a document of its own: no evidence crosses sentences.
+pub fn parse_conllu(text: &str, origin: &str) -> Result<Vec<Document>> {
+    let mut docs = Vec::new();
+    let (mut tokens, mut tags): (Vec<String>, Vec<&str>) = (Vec::new(), Vec::new());
+    let mut start_line = 1;
+    let mut finish = |tokens: &mut Vec<String>, tags: &mut Vec<&str>, line: usize| -> Result<()> {
+        if tokens.is_empty() {
+            return Ok(());
+        }
+        let entities =
+            iob_to_spans(tags).map_err(|message| NerError::Conll { origin: origin.to_string(), line, message })?;
+        tags.clear();
+        docs.push(Document { sentences: vec![Sentence { tokens: std::mem::take(tokens), entities }] });
+        Ok(())
+    };
+    for (i, line) in text.lines().enumerate() {
+        let line_no = i + 1;
+        let line = line.trim_end_matches(['\r', '\n']);
+        if line.trim().is_empty() {
+            finish(&mut tokens, &mut tags, start_line)?;
+            start_line = line_no + 1;
+            continue;
+        }
+        let mut cols = line.split('\t');
+        let (Some(_index), Some(token), Some(tag), None) = (cols.next(), cols.next(), cols.next(), cols.next()) else {
+            return Err(NerError::Conll {
+                origin: origin.to_string(),
+                line: line_no,
+                message: format!("expected index, token and tag separated by tabs, found {line:?}"),
+            });
+        };
+        let token = token.trim();
+        if token.is_empty() {
+            return Err(NerError::Conll { origin: origin.to_string(), line: line_no, message: "empty token".into() });
+        }
+        tokens.push(token.to_string());
+        tags.push(tag.trim());
+    }
+    finish(&mut tokens, &mut tags, start_line)?;
+    Ok(docs)
+}
+
+/// A deterministic part of a corpus, by sentence: what a model is fitted on and what it is
+/// checked on, for files that come without a split of their own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Part {
+    /// Every sentence.
+    All,
+    /// The first 80 % of the sentences, in file order.
+    Fit,
+    /// The last 20 %.
+    Check,
+}
+
+impl Part {
+    /// The documents of this part. Documents are kept whole: the cut falls at the first document
+    /// that starts at or after 80 % of the sentences.
+    pub fn select(self, docs: Vec<Document>) -> Vec<Document> {
+        if self == Part::All {
+            return docs;
+        }
+        let total: usize = docs.iter().map(|d| d.sentences.len()).sum();
+        let cut = total * 4 / 5;
+        let mut seen = 0;
+        let mut cut_doc = docs.len();
+        for (i, d) in docs.iter().enumerate() {
+            if seen >= cut {
+                cut_doc = i;
+                break;
+            }
+            seen += d.sentences.len();
+        }
+        let mut docs = docs;
+        let check = docs.split_off(cut_doc);
+        if self == Part::Fit {
+            docs
+        } else {
+            check
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Part::All => "all",
+            Part::Fit => "fit",
+            Part::Check => "check",
+        }
+    }
 }
 
 /// Parses CoNLL text; `origin` names the input in error messages.
@@ -293,6 +430,40 @@ mod tests {
         );
         assert_eq!(docs[0].sentences[1].entities, vec![Span { start: 0, end: 2, kind: EntityKind::Person }]);
         assert_eq!(docs[1].sentences[0].tokens, ["BRUSSELS", "1996-08-22"]);
+    }
+
+    #[test]
+    fn reads_conllu_sentences_as_documents() {
+        let text = "0\tMelbourne\tB-LOC\n1\t(\tO\n2\tAustralia\tB-LOC\n\n0\tW.\tB-PER\n1\tG.\tI-PER\n2\tSebald\tI-PER\n";
+        assert_eq!(Format::detect(text), Format::Conllu);
+        assert_eq!(Format::detect(SAMPLE), Format::Conll);
+        let docs = parse_corpus(text, "t").expect("valid");
+        assert_eq!(docs.len(), 2);
+        assert_eq!(docs[0].sentences[0].tokens, ["Melbourne", "(", "Australia"]);
+        assert_eq!(
+            docs[0].sentences[0].entities,
+            vec![
+                Span { start: 0, end: 1, kind: EntityKind::Location },
+                Span { start: 2, end: 3, kind: EntityKind::Location },
+            ]
+        );
+        assert_eq!(docs[1].sentences[0].entities, vec![Span { start: 0, end: 3, kind: EntityKind::Person }]);
+        let err = parse_conllu("0\tA\tB-PER\n1\tB\n", "t").expect_err("two columns");
+        assert!(err.to_string().starts_with("t:2:"), "{err}");
+        assert!(parse_conllu("0\tA\tB-CITY\n", "t").is_err());
+        // Tokens may hold spaces in other columns' sense: only tabs separate.
+        assert_eq!(parse_conllu("0\t'\tO\n1\t''\tO\n", "t").expect("quotes")[0].sentences[0].tokens, ["'", "''"]);
+    }
+
+    #[test]
+    fn fit_and_check_parts_split_sentences_80_20() {
+        let text: String = (0..10).map(|i| format!("0\tw{i}\tO\n\n")).collect();
+        let docs = parse_conllu(&text, "t").expect("valid");
+        let fit = Part::Fit.select(docs.clone());
+        let check = Part::Check.select(docs.clone());
+        assert_eq!((fit.len(), check.len()), (8, 2));
+        assert_eq!(check[0].sentences[0].tokens, ["w8"]);
+        assert_eq!(Part::All.select(docs).len(), 10);
     }
 
     #[test]

@@ -31,6 +31,7 @@
 //! training data was cut.
 
 pub mod conll;
+pub mod corpora;
 mod entity;
 mod error;
 mod features;
@@ -38,12 +39,14 @@ mod gazetteer;
 mod model_file;
 mod perceptron;
 mod tagger;
+mod taggers;
 pub mod tokenize;
 
 pub use conll::{evaluate, Document, Report, Scores, Sentence};
 pub use entity::{EntityKind, Span};
 pub use error::{NerError, Result};
 pub use tagger::{EpochProgress, Mention, Tagger, TrainConfig};
+pub use taggers::{language_path, primary_path, Choice, Taggers, MULTILINGUAL};
 
 use std::path::Path;
 
@@ -68,8 +71,9 @@ pub fn evaluate_documents(tagger: &Tagger, docs: &[Document]) -> Report {
     evaluate(&gold, &predicted)
 }
 
-/// Scores `tagger` on a CoNLL file, with exact span match as `conlleval` does.
+/// Scores `tagger` on a corpus file (CoNLL-2003 or `.conllu`), with exact span match as
+/// `conlleval` does.
 pub fn evaluate_file(tagger: &Tagger, conll_path: impl AsRef<Path>) -> Result<Report> {
-    let docs = conll::read_conll(conll_path)?;
+    let docs = conll::read_corpus(conll_path)?;
     Ok(evaluate_documents(tagger, &docs))
 }

@@ -5,6 +5,8 @@
 //! version  u32      FORMAT_VERSION
 //! schema   u32      feature template version the weights belong to
 //! labels   u32      number of labels (17)
+//! about    u32 byte length, UTF-8 bytes: what the model was trained on and under which terms
+//!          (version 2 on; version 1 files, which lack it, still load)
 //! trans    f32 * (labels + 1) * labels
 //! names    u32 count, then per name: u32 byte length, UTF-8 bytes, u8 kind mask
 //! features u32 count, then per feature: u64 hash, u8 n, n * (u8 label, f32 weight)
@@ -22,7 +24,9 @@ use std::path::Path;
 use xxhash_rust::xxh3::xxh3_64;
 
 const MAGIC: &[u8; 8] = b"SLNERMDL";
-const FORMAT_VERSION: u32 = 1;
+const FORMAT_VERSION: u32 = 2;
+/// The oldest version this build still reads.
+const OLDEST_VERSION: u32 = 1;
 
 impl Tagger {
     /// Serialises the model to bytes (see the layout above). Same model, same bytes.
@@ -32,6 +36,8 @@ impl Tagger {
         out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
         out.extend_from_slice(&FEATURE_SCHEMA.to_le_bytes());
         out.extend_from_slice(&(NUM_LABELS as u32).to_le_bytes());
+        out.extend_from_slice(&(self.about.len() as u32).to_le_bytes());
+        out.extend_from_slice(self.about.as_bytes());
         for w in &self.trans {
             out.extend_from_slice(&w.to_le_bytes());
         }
@@ -75,8 +81,8 @@ impl Tagger {
         let (body, check) = bytes.split_at(bytes.len() - 8);
         let mut r = Reader { bytes: body, pos: MAGIC.len() };
         let version = r.u32().map_err(&bad)?;
-        if version != FORMAT_VERSION {
-            return Err(bad(format!("format version {version}, this build reads {FORMAT_VERSION}")));
+        if !(OLDEST_VERSION..=FORMAT_VERSION).contains(&version) {
+            return Err(bad(format!("format version {version}, this build reads {OLDEST_VERSION} to {FORMAT_VERSION}")));
         }
         let stored = u64::from_le_bytes(check.try_into().map_err(|_| bad("file is truncated".into()))?);
         if stored != xxh3_64(body) {
@@ -92,6 +98,13 @@ impl Tagger {
         if labels != NUM_LABELS {
             return Err(bad(format!("{labels} labels, expected {NUM_LABELS}")));
         }
+        let about = if version >= 2 {
+            let len = r.u32().map_err(&bad)? as usize;
+            let raw = r.take(len).map_err(&bad)?;
+            std::str::from_utf8(raw).map_err(|_| bad("the model's description is not UTF-8".into()))?.to_string()
+        } else {
+            String::new()
+        };
         let mut trans = Vec::with_capacity(TRANSITION_LEN);
         for _ in 0..TRANSITION_LEN {
             trans.push(r.f32().map_err(&bad)?);
@@ -129,7 +142,7 @@ impl Tagger {
         if r.pos != body.len() {
             return Err(bad(format!("{} unexpected bytes after the features", body.len() - r.pos)));
         }
-        Ok(Tagger::new(rows, emit, trans, gazetteer))
+        Ok(Tagger::new(rows, emit, trans, gazetteer).with_about(about))
     }
 
     /// Writes the model to `path`.

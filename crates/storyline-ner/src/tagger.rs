@@ -87,6 +87,8 @@ pub struct Tagger {
     /// `TRANSITION_ROWS * NUM_LABELS` averaged transition weights (unconstrained).
     pub(crate) trans: Vec<f32>,
     pub(crate) gazetteer: Gazetteer,
+    /// What the model was trained on and under which terms, as its file states it.
+    pub(crate) about: String,
     /// Tells this tagger's rows apart from other taggers' in the per-thread word caches.
     owner: u64,
 }
@@ -137,7 +139,18 @@ impl Tagger {
     pub(crate) fn new(rows: FeatureRows, emit: Vec<f32>, trans: Vec<f32>, gazetteer: Gazetteer) -> Tagger {
         static TAGGERS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let owner = TAGGERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        Tagger { rows, emit, trans, gazetteer, owner }
+        Tagger { rows, emit, trans, gazetteer, about: String::new(), owner }
+    }
+
+    /// The same model, described by `about` (training data and its terms; saved with it).
+    pub fn with_about(mut self, about: impl Into<String>) -> Tagger {
+        self.about = about.into();
+        self
+    }
+
+    /// What the model was trained on and under which terms ("" for models saved without).
+    pub fn about(&self) -> &str {
+        &self.about
     }
 
     /// Trains a tagger on gold stories.
@@ -278,7 +291,7 @@ impl Tagger {
                 emit.extend_from_slice(w);
             }
         }
-        Tagger::new(rows, emit, self.trans, self.gazetteer)
+        Tagger::new(rows, emit, self.trans, self.gazetteer).with_about(self.about)
     }
 
     /// Number of features with weights, a measure of model size.
