@@ -87,3 +87,73 @@ fn tag_document_gives_one_span_list_per_sentence() {
 fn training_is_reproducible() {
     assert_eq!(tiny_tagger().to_bytes(), tiny_tagger().to_bytes());
 }
+
+/// A tiny tagger trained on `.conllu` sentences where "Madrid" is a person, so that the choice
+/// of tagger shows in what it finds.
+fn tagger_from_conllu(kind: &str) -> Tagger {
+    let mut text = String::new();
+    for _ in 0..3 {
+        text.push_str(&format!("0\tMadrid\tB-{kind}\n1\thabló\tO\n2\thoy\tO\n\n"));
+    }
+    let docs = conll::parse_corpus(&text, "toy").expect("parses");
+    Tagger::train(&docs, &TrainConfig { min_feature_count: 1, gazetteer_folds: 0, ..TrainConfig::default() })
+}
+
+#[test]
+fn what_a_model_was_trained_on_is_saved_with_it() {
+    let tagger = tagger_from_conllu("PER").with_about("trained on toy data; terms: none");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("es.bin");
+    tagger.save(&path).expect("save");
+    let loaded = Tagger::load(&path).expect("load");
+    assert_eq!(loaded.about(), "trained on toy data; terms: none");
+    assert_eq!(loaded.to_bytes(), tagger.to_bytes());
+    assert_eq!(loaded.tag_text("Madrid habló hoy")[0].kind, EntityKind::Person);
+}
+
+#[test]
+fn version_1_files_without_a_description_still_load() {
+    let tagger = tiny_tagger();
+    let v2 = tagger.to_bytes();
+    // Version 1 is version 2 without the description (length 0 here) after the label count.
+    let mut v1 = Vec::new();
+    v1.extend_from_slice(&v2[..8]);
+    v1.extend_from_slice(&1u32.to_le_bytes());
+    v1.extend_from_slice(&v2[12..20]);
+    assert_eq!(&v2[20..24], &0u32.to_le_bytes());
+    v1.extend_from_slice(&v2[24..v2.len() - 8]);
+    let check = xxhash_rust::xxh3::xxh3_64(&v1);
+    v1.extend_from_slice(&check.to_le_bytes());
+    let loaded = Tagger::from_bytes(&v1, std::path::Path::new("v1.bin")).expect("a version 1 file loads");
+    assert_eq!(loaded.about(), "");
+    assert_eq!(loaded.to_bytes(), v2);
+}
+
+#[test]
+fn each_language_gets_its_own_tagger_then_the_multilingual_one_then_the_primary() {
+    use storyline_ner::{Choice, Taggers};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let models = dir.path();
+    // Alone, the primary tagger serves every language.
+    tagger_from_conllu("PER").save(storyline_ner::primary_path(models)).expect("save");
+    let taggers = Taggers::load(models).expect("load");
+    assert_eq!(taggers.choice(Some("es")), Choice::Primary);
+    assert_eq!(taggers.languages(), ["en"]);
+    std::fs::create_dir_all(models.join("ner")).expect("mkdir");
+    tagger_from_conllu("LOC").save(storyline_ner::language_path(models, "es")).expect("save");
+    tagger_from_conllu("ORG").save(storyline_ner::language_path(models, "xx")).expect("save");
+    let taggers = Taggers::load(models).expect("load");
+    assert_eq!(taggers.languages(), ["en", "es"]);
+    assert!(taggers.has_multilingual());
+    let kind = |lang: Option<&str>| taggers.for_language(lang).tag_text("Madrid habló hoy")[0].kind;
+    assert_eq!(taggers.choice(Some("es")), Choice::Own("es"));
+    assert_eq!(kind(Some("es")), EntityKind::Location);
+    assert_eq!(taggers.choice(Some("tr")), Choice::Multilingual);
+    assert_eq!(kind(Some("tr")), EntityKind::Organization);
+    assert_eq!(taggers.choice(Some("en")), Choice::Primary);
+    assert_eq!(kind(Some("en")), EntityKind::Person);
+    assert_eq!(kind(None), EntityKind::Person);
+    // A stale or broken tagger is refused, not skipped.
+    std::fs::write(storyline_ner::language_path(models, "fr"), b"junk").expect("write");
+    assert!(Taggers::load(models).is_err());
+}
