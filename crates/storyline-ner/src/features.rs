@@ -188,14 +188,28 @@ impl FeatureIds for Rows<'_> {
         &self.emit.as_chunks().0[id as usize]
     }
     fn with_word_cache<R>(&self, f: impl FnOnce(&mut WordCache<u32>) -> R) -> R {
+        // One cache per tagger, the most recently used first: ingest tags articles in several
+        // languages on each thread, and starting a language's cache over at every switch
+        // would lose most of what it saves.
         thread_local! {
-            static CACHE: std::cell::RefCell<Option<(u64, WordCache<u32>)>> = const { std::cell::RefCell::new(None) };
+            static CACHES: std::cell::RefCell<Vec<(u64, WordCache<u32>)>> = const { std::cell::RefCell::new(Vec::new()) };
         }
-        CACHE.with_borrow_mut(|cache| {
-            if cache.as_ref().is_none_or(|(owner, words)| *owner != self.owner || words.is_full()) {
-                *cache = Some((self.owner, WordCache::new(self)));
+        CACHES.with_borrow_mut(|caches| {
+            match caches.iter().position(|(owner, _)| *owner == self.owner) {
+                Some(0) => {}
+                Some(i) => {
+                    let found = caches.remove(i);
+                    caches.insert(0, found);
+                }
+                None => {
+                    caches.truncate(TAGGERS_CACHED - 1);
+                    caches.insert(0, (self.owner, WordCache::new(self)));
+                }
             }
-            f(&mut cache.as_mut().expect("just filled").1)
+            if caches[0].1.is_full() {
+                caches[0].1 = WordCache::new(self);
+            }
+            f(&mut caches[0].1)
         })
     }
 }
@@ -275,6 +289,8 @@ impl Interned {
     }
 }
 
+/// Taggers whose word caches a thread keeps at once (one per language met).
+const TAGGERS_CACHED: usize = 12;
 /// Words whose features a thread keeps before it starts over.
 const WORDS_CACHED: usize = 30_000;
 /// Shape trigrams whose feature ids a thread keeps before it starts over.
