@@ -154,7 +154,13 @@ fn same_sentence(toks: &[Tok], a: usize, b: usize) -> bool {
 impl Extractor {
     /// Finds the mentions and entities of one text (an article's full text) in `lang` (ISO
     /// 639-1, which picks the tagger; `None`: the primary one).
-    pub(crate) fn mentions(&self, text: &str, lang: Option<&str>, toks: &[Tok], sentences: &[Vec<TextToken>]) -> Grouped {
+    pub(crate) fn mentions(
+        &self,
+        text: &str,
+        lang: Option<&str>,
+        toks: &[Tok],
+        sentences: &[Vec<TextToken>],
+    ) -> Grouped {
         let words: Vec<Vec<&str>> = sentences.iter().map(|s| s.iter().map(|t| t.text.as_str()).collect()).collect();
         let spans = self.taggers.for_language(lang).tag_document(&words);
         let mut offset = 0;

@@ -434,7 +434,8 @@ mod tests {
 
     #[test]
     fn reads_conllu_sentences_as_documents() {
-        let text = "0\tMelbourne\tB-LOC\n1\t(\tO\n2\tAustralia\tB-LOC\n\n0\tW.\tB-PER\n1\tG.\tI-PER\n2\tSebald\tI-PER\n";
+        let text =
+            "0\tMelbourne\tB-LOC\n1\t(\tO\n2\tAustralia\tB-LOC\n\n0\tW.\tB-PER\n1\tG.\tI-PER\n2\tSebald\tI-PER\n";
         assert_eq!(Format::detect(text), Format::Conllu);
         assert_eq!(Format::detect(SAMPLE), Format::Conll);
         let docs = parse_corpus(text, "t").expect("valid");

@@ -82,7 +82,9 @@ impl Tagger {
         let mut r = Reader { bytes: body, pos: MAGIC.len() };
         let version = r.u32().map_err(&bad)?;
         if !(OLDEST_VERSION..=FORMAT_VERSION).contains(&version) {
-            return Err(bad(format!("format version {version}, this build reads {OLDEST_VERSION} to {FORMAT_VERSION}")));
+            return Err(bad(format!(
+                "format version {version}, this build reads {OLDEST_VERSION} to {FORMAT_VERSION}"
+            )));
         }
         let stored = u64::from_le_bytes(check.try_into().map_err(|_| bad("file is truncated".into()))?);
         if stored != xxh3_64(body) {

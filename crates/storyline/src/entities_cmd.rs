@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use serde::Serialize;
-use storyline_model::{EntityType, EventId, Quote};
 use std::time::Instant;
+use storyline_model::{EntityType, EventId, Quote};
 use storyline_ner::conll::{Document, Part};
 use storyline_ner::corpora::{self, Corpus, Use};
 use storyline_ner::{Choice, EpochProgress, Tagger, Taggers, TrainConfig, MULTILINGUAL};
@@ -141,7 +141,11 @@ pub fn recipe_min_count(lang: &str) -> u32 {
 const MULTILINGUAL_SAMPLE: usize = 3000;
 
 /// The training documents of `lang`'s tagger and a description of them (with their terms).
-fn training_set(args: &TrainNerArgs, lang: &str, usage: Use) -> Result<(Vec<Document>, Vec<(String, Vec<Document>)>, String)> {
+fn training_set(
+    args: &TrainNerArgs,
+    lang: &str,
+    usage: Use,
+) -> Result<(Vec<Document>, Vec<(String, Vec<Document>)>, String)> {
     let corpora: Vec<Corpus> = if args.corpora.is_empty() {
         if lang == MULTILINGUAL {
             vec![Corpus::WikiNeural]
@@ -190,7 +194,10 @@ fn training_set(args: &TrainNerArgs, lang: &str, usage: Use) -> Result<(Vec<Docu
             added += part.iter().map(|d| d.sentences.len()).sum::<usize>();
             docs.extend(part);
         }
-        used.push(format!("{added} sentences of the other languages' wikineural/LANG.val.conllu ({} part)", usage_name(usage, Part::Fit)));
+        used.push(format!(
+            "{added} sentences of the other languages' wikineural/LANG.val.conllu ({} part)",
+            usage_name(usage, Part::Fit)
+        ));
         if !terms.contains(&Corpus::WikiNeural.licence()) {
             terms.push(Corpus::WikiNeural.licence());
         }
@@ -365,11 +372,7 @@ struct TableRow {
 
 fn eval_all(data: &Path, models: &Path, multilingual: bool, json: bool) -> Result<()> {
     let taggers = load_taggers(models)?;
-    let xx = if multilingual {
-        Some(Tagger::load(storyline_ner::language_path(models, MULTILINGUAL))?)
-    } else {
-        None
-    };
+    let xx = if multilingual { Some(Tagger::load(storyline_ner::language_path(models, MULTILINGUAL))?) } else { None };
     let mut rows = Vec::new();
     for source in corpora::SOURCES {
         let docs = source.read(data, Use::Check)?;

@@ -41,7 +41,8 @@ fn trains_on_conllu_and_scores_a_part_with_the_language_tagger() {
     let models = dir.path().join("models");
     // The primary tagger and a Spanish one, both from the toy corpus.
     for out in [models.join("ner.bin"), models.join("ner/es.bin")] {
-        let trained = json(storyline().args(["train-ner", "--epochs", "3", "--train"]).arg(&corpus).arg("--out").arg(&out));
+        let trained =
+            json(storyline().args(["train-ner", "--epochs", "3", "--train"]).arg(&corpus).arg("--out").arg(&out));
         assert!(trained["features"].as_u64().unwrap() > 0);
     }
     let all = json(storyline().args(["eval", "ner", "--conll"]).arg(&corpus).env("STORYLINE_MODELS", &models));
@@ -96,7 +97,13 @@ fn setup_keeps_taggers_that_load() {
     let mut files = vec![models.join("ner.bin")];
     files.extend(["de", "es", "fr", "it", "nl", "pl", "pt", "ru", "xx"].map(|l| models.join(format!("ner/{l}.bin"))));
     for out in &files {
-        storyline().args(["train-ner", "--epochs", "1", "--train"]).arg(&corpus).arg("--out").arg(out).assert().success();
+        storyline()
+            .args(["train-ner", "--epochs", "1", "--train"])
+            .arg(&corpus)
+            .arg("--out")
+            .arg(out)
+            .assert()
+            .success();
     }
     std::fs::create_dir_all(models.join("entities")).unwrap();
     std::fs::write(models.join("entities/places.tsv"), "# kind\tid\tcountry\tpopulation\tcanonical\tname\n").unwrap();
