@@ -117,4 +117,8 @@ if len(names) == 2:
     for n in names:
         speeds = ", ".join(f"{r['tokens_per_second']:.0f}" for r in rows if r["tagger"] == n)
         print(f"  {n}: tokens/s of each run: {speeds}")
+    # Each round ran both back to back: its ratio is the one least disturbed by other load.
+    paired = sorted(b["tokens_per_second"] / a["tokens_per_second"] for a, b in zip(rows[0::2], rows[1::2]))
+    print("  speed ratio of each round: " + ", ".join(f"{x:.1f}x" for x in paired)
+          + f"; median {paired[len(paired) // 2]:.1f}x")
 PY
