@@ -45,6 +45,7 @@ pub mod tokenize;
 pub use conll::{evaluate, Document, Report, Scores, Sentence};
 pub use entity::{EntityKind, Span};
 pub use error::{NerError, Result};
+pub use model_file::verify_file;
 pub use tagger::{EpochProgress, Mention, Tagger, TrainConfig};
 pub use taggers::{language_path, primary_path, Choice, Taggers, MULTILINGUAL};
 

@@ -72,34 +72,8 @@ impl Tagger {
     /// errors.
     pub fn from_bytes(bytes: &[u8], origin: &Path) -> Result<Tagger> {
         let bad = |reason: String| NerError::BadModel { path: origin.to_path_buf(), reason };
-        if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
-            return Err(bad("missing the SLNERMDL header".into()));
-        }
-        if bytes.len() < MAGIC.len() + 8 + 8 {
-            return Err(bad("file is truncated".into()));
-        }
-        let (body, check) = bytes.split_at(bytes.len() - 8);
-        let mut r = Reader { bytes: body, pos: MAGIC.len() };
-        let version = r.u32().map_err(&bad)?;
-        if !(OLDEST_VERSION..=FORMAT_VERSION).contains(&version) {
-            return Err(bad(format!(
-                "format version {version}, this build reads {OLDEST_VERSION} to {FORMAT_VERSION}"
-            )));
-        }
-        let stored = u64::from_le_bytes(check.try_into().map_err(|_| bad("file is truncated".into()))?);
-        if stored != xxh3_64(body) {
-            return Err(bad("checksum mismatch: the file is truncated or corrupted".into()));
-        }
-        let schema = r.u32().map_err(&bad)?;
-        if schema != FEATURE_SCHEMA {
-            return Err(bad(format!(
-                "trained with feature schema {schema}, this build extracts schema {FEATURE_SCHEMA}; retrain the model"
-            )));
-        }
-        let labels = r.u32().map_err(&bad)? as usize;
-        if labels != NUM_LABELS {
-            return Err(bad(format!("{labels} labels, expected {NUM_LABELS}")));
-        }
+        let (mut r, version) = verify(bytes, origin)?;
+        let body = r.bytes;
         let about = if version >= 2 {
             let len = r.u32().map_err(&bad)? as usize;
             let raw = r.take(len).map_err(&bad)?;
@@ -159,6 +133,48 @@ impl Tagger {
         let bytes = std::fs::read(path).map_err(|source| NerError::Io { path: path.to_path_buf(), source })?;
         Tagger::from_bytes(&bytes, path)
     }
+}
+
+/// Checks a model's header and checksum, and that this build extracts the features it was
+/// trained with, without reading its weights: the reader positioned after the label count, and
+/// the format version.
+fn verify<'a>(bytes: &'a [u8], origin: &Path) -> Result<(Reader<'a>, u32)> {
+    let bad = |reason: String| NerError::BadModel { path: origin.to_path_buf(), reason };
+    if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
+        return Err(bad("missing the SLNERMDL header".into()));
+    }
+    if bytes.len() < MAGIC.len() + 8 + 8 {
+        return Err(bad("file is truncated".into()));
+    }
+    let (body, check) = bytes.split_at(bytes.len() - 8);
+    let mut r = Reader { bytes: body, pos: MAGIC.len() };
+    let version = r.u32().map_err(&bad)?;
+    if !(OLDEST_VERSION..=FORMAT_VERSION).contains(&version) {
+        return Err(bad(format!("format version {version}, this build reads {OLDEST_VERSION} to {FORMAT_VERSION}")));
+    }
+    let stored = u64::from_le_bytes(check.try_into().map_err(|_| bad("file is truncated".into()))?);
+    if stored != xxh3_64(body) {
+        return Err(bad("checksum mismatch: the file is truncated or corrupted".into()));
+    }
+    let schema = r.u32().map_err(&bad)?;
+    if schema != FEATURE_SCHEMA {
+        return Err(bad(format!(
+            "trained with feature schema {schema}, this build extracts schema {FEATURE_SCHEMA}; retrain the model"
+        )));
+    }
+    let labels = r.u32().map_err(&bad)? as usize;
+    if labels != NUM_LABELS {
+        return Err(bad(format!("{labels} labels, expected {NUM_LABELS}")));
+    }
+    Ok((r, version))
+}
+
+/// Checks that the model file at `path` is whole and was trained with this build's features,
+/// without building the tagger (what [`Tagger::load`] would refuse, it refuses).
+pub fn verify_file(path: impl AsRef<Path>) -> Result<()> {
+    let path = path.as_ref();
+    let bytes = std::fs::read(path).map_err(|source| NerError::Io { path: path.to_path_buf(), source })?;
+    verify(&bytes, path).map(|_| ())
 }
 
 struct Reader<'a> {

@@ -6,9 +6,11 @@
 //! that has no tagger of its own.
 
 use crate::error::{NerError, Result};
+use crate::model_file::verify_file;
 use crate::tagger::Tagger;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 /// The code under which the multilingual fallback is saved.
 pub const MULTILINGUAL: &str = "xx";
@@ -34,13 +36,39 @@ pub enum Choice<'a> {
     Primary,
 }
 
+/// A language's tagger, read from its file the first time a text in that language comes: a
+/// process that meets three languages holds three taggers, not ten (all ten take 213 MB).
+#[derive(Debug, Clone)]
+struct Lazy {
+    /// `None` for a tagger given whole.
+    path: Option<PathBuf>,
+    tagger: OnceLock<Option<Tagger>>,
+}
+
+impl Lazy {
+    fn loaded(tagger: Tagger) -> Lazy {
+        Lazy { path: None, tagger: OnceLock::from(Some(tagger)) }
+    }
+
+    /// A tagger whose file was verified (whole, this build's features): reading it later
+    /// cannot fail but for the file changing meanwhile, and then the next choice serves.
+    fn from_file(path: PathBuf) -> Result<Lazy> {
+        verify_file(&path)?;
+        Ok(Lazy { path: Some(path), tagger: OnceLock::new() })
+    }
+
+    fn get(&self) -> Option<&Tagger> {
+        self.tagger.get_or_init(|| self.path.as_ref().and_then(|p| Tagger::load(p).ok())).as_ref()
+    }
+}
+
 /// Taggers by language.
 #[derive(Debug, Clone)]
 pub struct Taggers {
     primary: Tagger,
     primary_lang: String,
-    by_lang: BTreeMap<String, Tagger>,
-    multilingual: Option<Tagger>,
+    by_lang: BTreeMap<String, Lazy>,
+    multilingual: Option<Lazy>,
 }
 
 impl Taggers {
@@ -51,6 +79,10 @@ impl Taggers {
 
     /// Adds `lang`'s own tagger (`xx`: the multilingual one).
     pub fn insert(&mut self, lang: &str, tagger: Tagger) {
+        self.insert_lazy(lang, Lazy::loaded(tagger));
+    }
+
+    fn insert_lazy(&mut self, lang: &str, tagger: Lazy) {
         if lang == MULTILINGUAL {
             self.multilingual = Some(tagger);
         } else {
@@ -58,8 +90,9 @@ impl Taggers {
         }
     }
 
-    /// Loads `ner.bin` and every `ner/*.bin` of a models folder. A missing `ner.bin` is an
-    /// error; so is any tagger file that does not load (a stale model is refused, not skipped).
+    /// Loads `ner.bin` and finds every `ner/*.bin` of a models folder; those are checked now
+    /// and read when first needed. A missing `ner.bin` is an error; so is any tagger file that
+    /// would not load (a stale or truncated model is refused, not skipped).
     pub fn load(models: &Path) -> Result<Taggers> {
         let mut taggers = Taggers::single(Tagger::load(primary_path(models))?);
         let dir = models.join("ner");
@@ -75,7 +108,7 @@ impl Taggers {
         paths.sort();
         for path in paths {
             let Some(lang) = path.file_stem().and_then(|s| s.to_str()).map(str::to_string) else { continue };
-            taggers.insert(&lang, Tagger::load(&path)?);
+            taggers.insert_lazy(&lang, Lazy::from_file(path)?);
         }
         Ok(taggers)
     }
@@ -93,11 +126,13 @@ impl Taggers {
 
     /// The tagger for text in `lang`; `None` (language unknown) gets the primary tagger.
     pub fn for_language(&self, lang: Option<&str>) -> &Tagger {
-        match self.choice(lang) {
-            Choice::Own(l) => &self.by_lang[l],
-            Choice::Multilingual => self.multilingual.as_ref().unwrap_or(&self.primary),
-            Choice::Primary => &self.primary,
-        }
+        let multilingual = || self.multilingual.as_ref().and_then(Lazy::get);
+        let found = match self.choice(lang) {
+            Choice::Own(l) => self.by_lang[l].get().or_else(multilingual),
+            Choice::Multilingual => multilingual(),
+            Choice::Primary => None,
+        };
+        found.unwrap_or(&self.primary)
     }
 
     /// The tagger of callers that give no language (English).

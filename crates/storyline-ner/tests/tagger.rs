@@ -153,7 +153,12 @@ fn each_language_gets_its_own_tagger_then_the_multilingual_one_then_the_primary(
     assert_eq!(taggers.choice(Some("en")), Choice::Primary);
     assert_eq!(kind(Some("en")), EntityKind::Person);
     assert_eq!(kind(None), EntityKind::Person);
-    // A stale or broken tagger is refused, not skipped.
+    // A stale, broken or truncated tagger is refused when the folder is loaded, not skipped
+    // (taggers are read when first needed, but checked at once).
+    let whole = tagger_from_conllu("LOC").to_bytes();
+    std::fs::write(storyline_ner::language_path(models, "fr"), &whole[..whole.len() - 20]).expect("write");
+    assert!(storyline_ner::verify_file(storyline_ner::language_path(models, "es")).is_ok());
+    assert!(Taggers::load(models).is_err());
     std::fs::write(storyline_ner::language_path(models, "fr"), b"junk").expect("write");
     assert!(Taggers::load(models).is_err());
 }
