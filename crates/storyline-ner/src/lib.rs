@@ -5,11 +5,15 @@
 //! is a structured averaged perceptron over BILOU labels with Viterbi decoding; features are
 //! word forms, shapes, affixes, context, names listed in the training data, and evidence from
 //! the rest of the same story (a word in an all-caps headline that is capitalised mid-sentence
-//! further down is probably a name). It is trained on CoNLL-2003 English and uses no
-//! part-of-speech tags, since article text at run time has none.
+//! further down is probably a name). It uses no part-of-speech tags, since article text at run
+//! time has none. There is one model per language ([`Taggers`] picks it by the article's
+//! language): English from CoNLL-2003; German, Spanish, French, Italian, Dutch, Polish,
+//! Portuguese and Russian from the fit parts of CoNLL-2002, WikiANN and WikiNEuRal
+//! ([`corpora`]); a multilingual one for the rest.
 //!
-//! Data path: CoNLL file → [`conll::Document`]s → [`Tagger::train`] → [`Tagger::save`];
-//! at run time [`Tagger::load`] → [`Tagger::tag_text`] → [`Mention`]s.
+//! Data path: corpus file (CoNLL-2003 or `.conllu`) → [`conll::Document`]s → [`Tagger::train`]
+//! → [`Tagger::save`]; at run time [`Taggers::load`] → [`Taggers::for_language`] →
+//! [`Tagger::tag_text`] → [`Mention`]s.
 //!
 //! ```
 //! use storyline_ner::{conll, EntityKind, Tagger, TrainConfig};
@@ -25,7 +29,8 @@
 //! assert_eq!(mentions[0].kind.as_str(), "PER");
 //! ```
 //!
-//! Where is what: `conll` reads corpora and scores predictions; `features` turns tokens into
+//! Where is what: `conll` reads corpora and scores predictions; `corpora` names the labelled
+//! corpora and how each file is split; `taggers` chooses a tagger by language; `features` turns tokens into
 //! hashed features; `perceptron` holds decoding and the learning rule; `tagger` trains and
 //! applies models; `model_file` is the on-disk format; `tokenize` cuts raw text the way the
 //! training data was cut.
