@@ -9,7 +9,7 @@ use serde::Serialize;
 use std::time::Instant;
 use storyline_model::{EntityType, EventId, Quote};
 use storyline_ner::conll::{Document, Part};
-use storyline_ner::corpora::{self, Corpus, Use};
+use storyline_ner::corpora::{self, Corpus, Recipe, Use};
 use storyline_ner::{Choice, EpochProgress, Tagger, Taggers, TrainConfig, MULTILINGUAL};
 use storyline_store::{ArticleDetail, EntityDetail, EntityFilter, EntitySummary, EventDetail, Store};
 
@@ -104,125 +104,6 @@ impl From<PartArg> for Part {
     }
 }
 
-/// The corpora a language's shipped tagger is trained on, measured on the development slices
-/// (docs/EVALUATION.md, "Named entities in other languages").
-pub fn recipe(lang: &str) -> Vec<Corpus> {
-    match lang {
-        "en" => vec![Corpus::Conll2003],
-        "es" | "nl" => vec![Corpus::Conll2002, Corpus::WikiNeural],
-        "pl" => vec![Corpus::WikiNeural, Corpus::WikiAnn],
-        _ => vec![Corpus::WikiNeural],
-    }
-}
-
-/// Sentences of every other language's WikiNEuRal fit part that a language's tagger is also
-/// trained on: names and their contexts carry across the Latin-script languages (on the
-/// development slices: fr 0.873 → 0.897, pt 0.871 → 0.896, es 0.825 → 0.829 averaged over
-/// CoNLL-2002 and WikiNEuRal), not into Russian (0.757 → 0.745).
-pub fn recipe_others(lang: &str) -> usize {
-    match lang {
-        "en" | "ru" | MULTILINGUAL => 0,
-        _ => 4000,
-    }
-}
-
-/// Features seen fewer times than this in a language's training data are dropped. With the
-/// other languages' sentences, dropping those seen once or twice halves a tagger (fr: 263,438 →
-/// 123,206 features) at the same development F1 (mean over the eight taggers, within ±0.006 each;
-/// multilingual: 0.828 → 0.827), and loading every tagger had taken 330 MB.
-pub fn recipe_min_count(lang: &str) -> u32 {
-    match lang {
-        "en" | "ru" => 1,
-        _ => 3,
-    }
-}
-
-/// Sentences of each language's fit part in the multilingual tagger.
-const MULTILINGUAL_SAMPLE: usize = 3000;
-
-/// The training documents of `lang`'s tagger and a description of them (with their terms).
-fn training_set(
-    args: &TrainNerArgs,
-    lang: &str,
-    usage: Use,
-) -> Result<(Vec<Document>, Vec<(String, Vec<Document>)>, String)> {
-    let corpora: Vec<Corpus> = if args.corpora.is_empty() {
-        if lang == MULTILINGUAL {
-            vec![Corpus::WikiNeural]
-        } else {
-            recipe(lang)
-        }
-    } else {
-        args.corpora
-            .iter()
-            .map(|c| Corpus::from_name(c).with_context(|| format!("unknown corpus {c:?}")))
-            .collect::<Result<_>>()?
-    };
-    let langs: Vec<&str> = if lang == MULTILINGUAL { corpora::languages() } else { vec![lang] };
-    let limit = args.limit.or((lang == MULTILINGUAL).then_some(MULTILINGUAL_SAMPLE));
-    let (mut docs, mut dev, mut used, mut terms) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for l in &langs {
-        for &corpus in &corpora {
-            let Some(source) = corpora::source(l, corpus) else {
-                if lang != MULTILINGUAL {
-                    bail!("no {} corpus in {l}", corpus.as_str());
-                }
-                continue;
-            };
-            let mut part = source.read(&args.data, usage)?;
-            if let Some(limit) = limit {
-                part = corpora::sample(part, limit);
-            }
-            let sentences: usize = part.iter().map(|d| d.sentences.len()).sum();
-            let slice = source.slice(usage);
-            used.push(format!("{} ({} part, {sentences} sentences)", slice.file, usage_name(usage, slice.part)));
-            if !terms.contains(&corpus.licence()) {
-                terms.push(corpus.licence());
-            }
-            docs.extend(part);
-            if usage == Use::Tune {
-                dev.push((format!("{l} {}", corpus.as_str()), source.read(&args.data, Use::Dev)?));
-            }
-        }
-    }
-    let others = args.others.unwrap_or_else(|| if args.corpora.is_empty() { recipe_others(lang) } else { 0 });
-    if others > 0 && lang != MULTILINGUAL {
-        let mut added = 0;
-        for l in corpora::languages().into_iter().filter(|l| *l != lang) {
-            let Some(source) = corpora::source(l, Corpus::WikiNeural) else { continue };
-            let part = corpora::sample(source.read(&args.data, usage)?, others);
-            added += part.iter().map(|d| d.sentences.len()).sum::<usize>();
-            docs.extend(part);
-        }
-        used.push(format!(
-            "{added} sentences of the other languages' wikineural/LANG.val.conllu ({} part)",
-            usage_name(usage, Part::Fit)
-        ));
-        if !terms.contains(&Corpus::WikiNeural.licence()) {
-            terms.push(Corpus::WikiNeural.licence());
-        }
-    }
-    if docs.is_empty() {
-        bail!("no training sentences for {lang}");
-    }
-    let about = format!(
-        "storyline NER tagger for {}, trained on {}. Terms of the training data: {}.",
-        if lang == MULTILINGUAL { "any language (multilingual)".to_string() } else { lang.to_string() },
-        used.join(", "),
-        terms.join("; ")
-    );
-    Ok((docs, dev, about))
-}
-
-fn usage_name(usage: Use, part: Part) -> &'static str {
-    match (usage, part) {
-        (Use::Tune, _) => "first 90 % of the fit",
-        (Use::Dev, _) => "last 10 % of the fit",
-        (_, Part::All) => "whole",
-        (_, p) => p.as_str(),
-    }
-}
-
 /// Trains the tagger and saves it.
 pub fn train_ner(args: &TrainNerArgs, json: bool) -> Result<()> {
     if args.check {
@@ -233,12 +114,28 @@ pub fn train_ner(args: &TrainNerArgs, json: bool) -> Result<()> {
         }
         return Ok(());
     }
-    let (docs, mut dev, about) = match (&args.train, &args.lang) {
+    let (docs, mut dev, about, min_feature_count) = match (&args.train, &args.lang) {
         (Some(train), _) => {
             let docs = storyline_ner::conll::read_corpus(train)?;
-            (docs, Vec::new(), String::new())
+            let min_count = args.min_count.unwrap_or(TrainConfig::default().min_feature_count);
+            (docs, Vec::new(), String::new(), min_count)
         }
-        (None, Some(lang)) => training_set(args, lang, if args.tune { Use::Tune } else { Use::Fit })?,
+        (None, Some(lang)) => {
+            let mut recipe = Recipe::for_language(lang);
+            if !args.corpora.is_empty() {
+                recipe.corpora = args
+                    .corpora
+                    .iter()
+                    .map(|c| Corpus::from_name(c).with_context(|| format!("unknown corpus {c:?}")))
+                    .collect::<Result<_>>()?;
+                recipe.others = 0;
+            }
+            recipe.others = args.others.unwrap_or(recipe.others);
+            recipe.limit = args.limit.or(recipe.limit);
+            recipe.min_feature_count = args.min_count.unwrap_or(recipe.min_feature_count);
+            let set = corpora::training_set(&args.data, lang, &recipe, if args.tune { Use::Tune } else { Use::Fit })?;
+            (set.docs, set.dev, set.about, recipe.min_feature_count)
+        }
         (None, None) => bail!("give --train FILE or --lang LANG"),
     };
     if docs.is_empty() {
@@ -247,10 +144,6 @@ pub fn train_ner(args: &TrainNerArgs, json: bool) -> Result<()> {
     if let Some(path) = &args.dev {
         dev.push((path.display().to_string(), storyline_ner::conll::read_corpus(path)?));
     }
-    let min_feature_count = args.min_count.unwrap_or_else(|| match &args.lang {
-        Some(lang) if args.train.is_none() => recipe_min_count(lang),
-        _ => TrainConfig::default().min_feature_count,
-    });
     let config = TrainConfig { epochs: args.epochs, min_feature_count, ..TrainConfig::default() };
     let mut epochs: Vec<(EpochProgress, Vec<f64>)> = Vec::new();
     let tagger = Tagger::train_with_progress(&docs, &config, |progress, snapshot| {
@@ -413,7 +306,7 @@ fn eval_all(data: &Path, models: &Path, multilingual: bool, json: bool) -> Resul
             lang: source.lang,
             corpus: source.corpus.as_str(),
             file: source.check.file,
-            part: usage_name(Use::Check, source.check.part),
+            part: Use::Check.describe(source.check.part),
             tagger: choice_name(choice),
             scored,
             multilingual_f1,
