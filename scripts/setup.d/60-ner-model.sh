@@ -34,8 +34,8 @@ fi
 
 # The languages' taggers, two at a time (each trains on one thread).
 data=../shared/eval/ner
-if [[ ! -d "$data/wikineural" ]]; then
-  echo "ner: $data/wikineural not found; other languages get the English tagger" >&2
+if [[ ! -d "$data/wikineural" || ! -d "$data/conll2002" || ! -d "$data/wikiann" ]]; then
+  echo "ner: $data/{wikineural,conll2002,wikiann} not all found; other languages get the English tagger" >&2
 else
   mkdir -p "$models/ner"
   todo=()
