@@ -65,6 +65,12 @@ fn table() -> &'static CountryTable {
     })
 }
 
+/// Whether `code` is an alpha-3 code (or `IGO`) the country table gives.
+pub fn is_country_code(code: &str) -> bool {
+    static CODES: OnceLock<std::collections::HashSet<String>> = OnceLock::new();
+    CODES.get_or_init(|| table().phrases.values().map(|(c, _)| c.clone()).collect()).contains(code)
+}
+
 /// The country a phrase names ("Turkish", "Tripoli", "the UAE" → TUR, LBY, ARE), if any.
 pub fn country_of(phrase: &str) -> Option<(String, CountryWord)> {
     let lower = phrase.trim().trim_start_matches("the ").to_lowercase().replace(['’', '\''], "'");

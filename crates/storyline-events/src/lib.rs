@@ -23,6 +23,7 @@
 //! for the event type, measured by cross-validation.
 
 pub mod actors;
+pub mod cameo;
 pub mod classifier;
 pub mod gold;
 mod lexicon;
@@ -30,7 +31,8 @@ mod lexicon;
 pub use actors::{
     actors_from_names, code_of_phrase, country_of, ActorFinder, ActorSpan, FoundName, GazetteerActors, NerActors,
 };
-pub use lexicon::{triggers, Trigger};
+pub use classifier::Classifier;
+pub use lexicon::{triggers, triggers_in, Trigger, LANGUAGES};
 
 use std::path::Path;
 use std::sync::OnceLock;
@@ -114,6 +116,21 @@ impl PloverType {
         };
         PloverType::ALL.into_iter().find(|t| t.as_str() == name)
     }
+
+    /// Parses a label of the 2018 PLOVER draft that the UniversalPetrarch Spanish protest
+    /// records (`plover=`) use. Besides the renamings of [`PloverType::parse`]: that draft's
+    /// MOBILIZE is mass mobilisation (its records' event words are "se manifestaron", "huelga",
+    /// "marcha", "bloqueaban": CAMEO 14x), which today's PLOVER codes PROTEST (today's MOBILIZE
+    /// is troops and police, CAMEO 15x); SACTION (sic) is SANCTION; CRIME (looting, arson,
+    /// killings, bombings) is ASSAULT, where today's manual puts violent crime.
+    pub fn parse_draft(name: &str) -> Option<Self> {
+        match name.trim().to_uppercase().as_str() {
+            "MOBILIZE" => Some(PloverType::Protest),
+            "SACTION" => Some(PloverType::Sanction),
+            "CRIME" => Some(PloverType::Assault),
+            other => PloverType::parse(other),
+        }
+    }
 }
 
 /// A participant of an event as the sentence names it.
@@ -156,6 +173,8 @@ pub struct CodedEvent {
 /// Codes sentences into PLOVER events.
 pub struct Coder {
     actors: Box<dyn ActorFinder>,
+    /// Decides the type of a trigger sentence when given; else the lexicon's class in context.
+    classifier: Option<Classifier>,
 }
 
 /// How many words after a trigger its target may be.
@@ -163,7 +182,19 @@ const TARGET_WINDOW_WORDS: usize = 9;
 
 impl Coder {
     pub fn new(actors: Box<dyn ActorFinder>) -> Self {
-        Coder { actors }
+        Coder { actors, classifier: None }
+    }
+
+    /// This coder with a trained classifier deciding each event's type (the lexicon still
+    /// finds the triggers, and is one of the classifier's features).
+    pub fn with_classifier(mut self, classifier: Classifier) -> Self {
+        self.classifier = Some(classifier);
+        self
+    }
+
+    /// Whether a trained classifier decides the types.
+    pub fn has_classifier(&self) -> bool {
+        self.classifier.is_some()
     }
 
     /// A coder that finds actors with the country table and capitalised names only.
@@ -180,7 +211,13 @@ impl Coder {
     /// Codes every trigger of the sentence that has an actor or a target. One sentence may
     /// hold several events ("X met Y and signed a deal").
     pub fn code_sentence(&self, sentence: &str) -> Vec<SentenceEvent> {
-        self.code_sentence_with(sentence, None)
+        self.code_sentence_with(sentence, "en", None)
+    }
+
+    /// [`Coder::code_sentence`] for a sentence in `language` (ISO 639-1); languages without a
+    /// trigger lexicon ([`LANGUAGES`]) give no events.
+    pub fn code_sentence_in(&self, sentence: &str, language: &str) -> Vec<SentenceEvent> {
+        self.code_sentence_with(sentence, language, None)
     }
 
     /// The actors of a sentence: from the names given (offsets into the sentence), else found
@@ -192,9 +229,9 @@ impl Coder {
         }
     }
 
-    fn code_sentence_with(&self, sentence: &str, names: Option<&[FoundName]>) -> Vec<SentenceEvent> {
+    fn code_sentence_with(&self, sentence: &str, language: &str, names: Option<&[FoundName]>) -> Vec<SentenceEvent> {
         // Finding actors may run the tagger: only worth it where a trigger word is.
-        let triggers = triggers(sentence);
+        let triggers = triggers_in(sentence, language);
         if triggers.is_empty() {
             return Vec::new();
         }
@@ -208,7 +245,12 @@ impl Coder {
                 continue;
             }
             covered_to = trigger.end;
-            let event = self.assign(sentence, &spans, &trigger);
+            // The classifier reads the whole sentence, so it decides the first event's type.
+            let decided = match &self.classifier {
+                Some(c) if out.is_empty() => Some(c.predict(sentence, language)),
+                _ => None,
+            };
+            let event = self.assign(sentence, &spans, &trigger, decided);
             if event.actors.is_empty() && event.targets.is_empty() {
                 continue;
             }
@@ -229,20 +271,34 @@ impl Coder {
         self.code_main_event_with(sentence, None)
     }
 
-    /// [`Coder::code_main_event`] with the sentence's names already found (offsets into it),
-    /// as [`Coder::code_article_with_names`] codes the sentences of an article.
-    pub fn code_main_event_with(&self, sentence: &str, names: Option<&[FoundName]>) -> Option<SentenceEvent> {
-        let triggers = triggers(sentence);
+    /// [`Coder::code_main_event_with`] for a sentence in `language`. With a classifier, its
+    /// type is the classifier's for the whole sentence.
+    pub fn code_main_event_in(
+        &self,
+        sentence: &str,
+        language: &str,
+        names: Option<&[FoundName]>,
+    ) -> Option<SentenceEvent> {
+        let triggers = triggers_in(sentence, language);
         if triggers.is_empty() {
             return None;
         }
         let spans = self.actors_of(sentence, names);
         let trigger = triggers.into_iter().find(|t| !spans.iter().any(|s| s.start <= t.start && t.end <= s.end))?;
-        Some(self.assign(sentence, &spans, &trigger))
+        let decided = self.classifier.as_ref().map(|c| c.predict(sentence, language));
+        Some(self.assign(sentence, &spans, &trigger, decided))
     }
 
-    fn assign(&self, sentence: &str, spans: &[ActorSpan], trigger: &Trigger) -> SentenceEvent {
-        let event_type = lexicon::class_in_context(sentence, trigger);
+    /// [`Coder::code_main_event`] with the sentence's names already found (offsets into it),
+    /// as [`Coder::code_article_with_names`] codes the sentences of an article.
+    pub fn code_main_event_with(&self, sentence: &str, names: Option<&[FoundName]>) -> Option<SentenceEvent> {
+        self.code_main_event_in(sentence, "en", names)
+    }
+
+    /// The event of one trigger. Its type is `decided` when given, else the classifier's when
+    /// there is one and this is the sentence's first trigger, else the lexicon's in context.
+    fn assign(&self, sentence: &str, spans: &[ActorSpan], trigger: &Trigger, decided: Option<PloverType>) -> SentenceEvent {
+        let event_type = decided.unwrap_or_else(|| lexicon::class_in_context(sentence, trigger));
         let (mut before, mut after) =
             (side_before(sentence, spans, trigger.start), side_after(sentence, spans, trigger.head_end));
         if before.is_empty() && after.len() >= 2 && !trigger.passive {
@@ -267,7 +323,8 @@ impl Coder {
         }
     }
 
-    /// Codes every sentence of an article; dates are resolved against its publication date.
+    /// Codes every sentence of an article in its language; dates are resolved against its
+    /// publication date.
     pub fn code_article(&self, article: &Article) -> Vec<CodedEvent> {
         let anchor = article.publication_day();
         let language = article.language_code();
@@ -302,6 +359,10 @@ impl Coder {
         dates: &[storyline_dates::DateMention],
         names: Option<&[FoundName]>,
     ) -> Vec<CodedEvent> {
+        let language = article.language_code().unwrap_or("en");
+        if !LANGUAGES.contains(&language) {
+            return Vec::new();
+        }
         let mut out = Vec::new();
         let mut in_sentence_names = Vec::new();
         for (index, sentence) in storyline_text::sentences(&article.text).into_iter().enumerate() {
@@ -314,7 +375,7 @@ impl Coder {
                     ));
                     &in_sentence_names[..]
                 });
-            let events = self.code_sentence_with(sentence.text, sentence_names);
+            let events = self.code_sentence_with(sentence.text, language, sentence_names);
             if events.is_empty() {
                 continue;
             }
