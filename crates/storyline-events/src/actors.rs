@@ -46,7 +46,8 @@ fn table() -> &'static CountryTable {
     TABLE.get_or_init(|| {
         let mut phrases = HashMap::new();
         let mut longest = 1;
-        for line in include_str!("countries.txt").lines() {
+        // English first: where a phrase means different countries, the English reading wins.
+        for line in include_str!("countries.txt").lines().chain(include_str!("countries_es.txt").lines()) {
             if line.starts_with('#') || line.trim().is_empty() {
                 continue;
             }
@@ -216,7 +217,64 @@ const NOT_NAMES: &[&str] = &[
     "which",
     "why",
     "how",
+    // Spanish
+    "un",
+    "una",
+    "unos",
+    "unas",
+    "en",
+    "y",
+    "según",
+    "por",
+    "para",
+    "con",
+    "tras",
+    "este",
+    "esta",
+    "estos",
+    "estas",
+    "ese",
+    "esa",
+    "sin",
+    "pero",
+    "también",
+    "desde",
+    "hasta",
+    "ante",
+    "entre",
+    "sobre",
+    "hoy",
+    "ayer",
+    "mientras",
+    "cuando",
+    "que",
+    "no",
+    "se",
+    "su",
+    "sus",
+    "lunes",
+    "martes",
+    "miércoles",
+    "jueves",
+    "viernes",
+    "sábado",
+    "domingo",
+    "enero",
+    "febrero",
+    "marzo",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
 ];
+
+/// Articles and prepositions that never start a name but may link its words ("Gobierno de
+/// Colombia", "Abd el Aziz"), so they are not in [`NOT_NAMES`].
+const NOT_NAME_STARTS: &[&str] = &["el", "la", "los", "las", "de", "del", "al"];
 
 /// Lowercase nouns that, after a country adjective, name a collective actor ("Libyan
 /// government", "Turkish troops").
@@ -260,7 +318,7 @@ const ACTOR_NOUNS: &[&str] = &[
 
 /// Title words that may sit between a nationality and a name ("Turkish Defence Minister Hulusi
 /// Akar"): capitalised words are joined anyway; these lowercase ones too.
-const TITLE_LINKS: &[&str] = &["of", "for", "de", "al", "bin", "el", "and"];
+const TITLE_LINKS: &[&str] = &["of", "for", "de", "del", "al", "bin", "el", "and", "la", "los"];
 
 /// Actors from the country table and capitalised phrases: no model needed.
 #[derive(Debug, Default, Clone, Copy)]
@@ -272,7 +330,11 @@ impl ActorFinder for GazetteerActors {
         let mut spans = Vec::new();
         let mut i = 0;
         while i < words.len() {
-            if !is_name_word(words[i].text) || NOT_NAMES.contains(&words[i].text.to_lowercase().as_str()) {
+            let lower = words[i].text.to_lowercase();
+            if !is_name_word(words[i].text)
+                || NOT_NAMES.contains(&lower.as_str())
+                || NOT_NAME_STARTS.contains(&lower.as_str())
+            {
                 i += 1;
                 continue;
             }

@@ -420,10 +420,14 @@ pub fn default_coder() -> &'static Coder {
 
 /// Words between actors of one coordinated group ("Turkey, Qatar and the Libyan government",
 /// "Akar, his Qatari counterpart Al-Attiyah").
-const GLUE: &[&str] = &["and", "the", "as", "well", "his", "her", "their", "counterpart", "also", "&", "or"];
+const GLUE: &[&str] = &[
+    "and", "the", "as", "well", "his", "her", "their", "counterpart", "also", "&", "or", // English
+    "y", "e", "el", "la", "los", "las", "su", "sus", "o", "así", "como", "homólogo", // Spanish
+];
 /// Words that make the next name a place, not a participant.
-const PLACE_PREPOSITIONS: &[&str] = &["in", "at", "of", "near", "outside", "from", "across", "within"];
-const RELATIVE_PRONOUNS: &[&str] = &["which", "who", "whose", "whom"];
+const PLACE_PREPOSITIONS: &[&str] =
+    &["in", "at", "of", "near", "outside", "from", "across", "within", "en", "de", "desde", "cerca", "hacia"];
+const RELATIVE_PRONOUNS: &[&str] = &["which", "who", "whose", "whom", "quien", "quienes", "cual", "cuales"];
 
 fn is_glue(gap: &str) -> bool {
     gap.split(|c: char| c.is_whitespace() || c == ',' || c == '(' || c == ')')
@@ -440,7 +444,7 @@ fn last_word(text: &str) -> String {
 fn is_place_mention(sentence: &str, span: &ActorSpan) -> bool {
     let before = last_word(&sentence[..span.start]);
     let kind = country_of(&span.text).map(|(_, k)| k);
-    if before == "of" || before == "from" {
+    if matches!(before.as_str(), "of" | "from" | "de" | "desde") {
         // "the city of Tobruk" is a place; "the forces of Haftar" is a participant.
         return kind == Some(actors::CountryWord::Capital);
     }
@@ -542,7 +546,7 @@ fn location(sentence: &str, spans: &[ActorSpan]) -> Option<Actor> {
         .iter()
         .find(|s| {
             let before = last_word(&sentence[..s.start]);
-            (before == "in" || before == "at")
+            matches!(before.as_str(), "in" | "at" | "en")
                 && country_of(&s.text).is_some_and(|(_, k)| k != actors::CountryWord::Adjective)
         })
         .map(to_actor)
