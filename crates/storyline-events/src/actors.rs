@@ -272,9 +272,10 @@ const NOT_NAMES: &[&str] = &[
     "diciembre",
 ];
 
-/// Articles and prepositions that never start a name but may link its words ("Gobierno de
-/// Colombia", "Abd el Aziz"), so they are not in [`NOT_NAMES`].
-const NOT_NAME_STARTS: &[&str] = &["el", "la", "los", "las", "de", "del", "al"];
+/// Spanish articles and prepositions that never start a name but may link its words
+/// ("Gobierno de Colombia"), so they are not in [`NOT_NAMES`]. "El" and "Al" start names (El
+/// Salvador, Al Qaeda).
+const NOT_NAME_STARTS: &[&str] = &["la", "los", "las", "de", "del"];
 
 /// Lowercase nouns that, after a country adjective, name a collective actor ("Libyan
 /// government", "Turkish troops").

@@ -245,11 +245,8 @@ impl Coder {
                 continue;
             }
             covered_to = trigger.end;
-            // The classifier reads the whole sentence, so it decides the first event's type.
-            let decided = match &self.classifier {
-                Some(c) if out.is_empty() => Some(c.predict(sentence, language)),
-                _ => None,
-            };
+            // Each trigger's event is classified with that trigger as the sentence's main one.
+            let decided = self.classifier.as_ref().map(|c| c.predict_at(sentence, language, trigger.start));
             let event = self.assign(sentence, &spans, &trigger, decided);
             if event.actors.is_empty() && event.targets.is_empty() {
                 continue;
@@ -285,7 +282,7 @@ impl Coder {
         }
         let spans = self.actors_of(sentence, names);
         let trigger = triggers.into_iter().find(|t| !spans.iter().any(|s| s.start <= t.start && t.end <= s.end))?;
-        let decided = self.classifier.as_ref().map(|c| c.predict(sentence, language));
+        let decided = self.classifier.as_ref().map(|c| c.predict_at(sentence, language, trigger.start));
         Some(self.assign(sentence, &spans, &trigger, decided))
     }
 
@@ -422,7 +419,7 @@ pub fn default_coder() -> &'static Coder {
 /// "Akar, his Qatari counterpart Al-Attiyah").
 const GLUE: &[&str] = &[
     "and", "the", "as", "well", "his", "her", "their", "counterpart", "also", "&", "or", // English
-    "y", "e", "el", "la", "los", "las", "su", "sus", "o", "así", "como", "homólogo", // Spanish
+    "y", "el", "la", "los", "las", "su", "sus", "homólogo", // Spanish
 ];
 /// Words that make the next name a place, not a participant.
 const PLACE_PREPOSITIONS: &[&str] =
@@ -589,6 +586,22 @@ mod tests {
         let support = events.iter().find(|e| e.event_type == PloverType::Support).unwrap();
         assert_eq!(texts(&support.actors), ["UAE", "Egypt", "Saudi Arabia", "Russia"]);
         assert_eq!(support.targets[0].text, "Haftar's forces");
+    }
+
+    #[test]
+    fn spanish_sentences_are_coded_with_spanish_triggers_and_country_names() {
+        let coder = Coder::gazetteer();
+        let s = "El Gobierno de Venezuela condenó el viernes el ataque de la guerrilla contra Colombia.";
+        let events = coder.code_sentence_in(s, "es");
+        let accuse = events.iter().find(|e| e.event_type == PloverType::Accuse).expect("an ACCUSE event");
+        assert_eq!(accuse.actors[0].code.as_deref(), Some("VEN"));
+        let s = "Miles de estudiantes se manifestaron en Bogotá contra el presidente Andrés Pastrana.";
+        let event = coder.code_main_event_in(s, "es", None).expect("a trigger");
+        assert_eq!(event.event_type, PloverType::Protest);
+        assert_eq!(event.location.map(|l| l.code), Some(Some("COL".to_string())));
+        assert_eq!(texts(&event.targets), ["Andrés Pastrana"]);
+        // English triggers mean nothing in Spanish, and languages without a lexicon give nothing.
+        assert!(coder.code_sentence_in(s, "fr").is_empty());
     }
 
     #[test]
