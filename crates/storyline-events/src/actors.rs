@@ -217,8 +217,7 @@ const NOT_NAMES: &[&str] = &[
     "which",
     "why",
     "how",
-    // Spanish
-    "un",
+    // Spanish ("un" is in NOT_NAME_STARTS, written as it is: "UN" is the United Nations)
     "una",
     "unos",
     "unas",
@@ -276,6 +275,8 @@ const NOT_NAMES: &[&str] = &[
 /// ("Gobierno de Colombia"), so they are not in [`NOT_NAMES`]. "El" and "Al" start names (El
 /// Salvador, Al Qaeda).
 const NOT_NAME_STARTS: &[&str] = &["la", "los", "las", "de", "del"];
+/// Words that never start a name as written, though their capitals do ("Un" and "UN").
+const NOT_NAME_STARTS_AS_WRITTEN: &[&str] = &["Un", "un"];
 
 /// Lowercase nouns that, after a country adjective, name a collective actor ("Libyan
 /// government", "Turkish troops").
@@ -335,6 +336,7 @@ impl ActorFinder for GazetteerActors {
             if !is_name_word(words[i].text)
                 || NOT_NAMES.contains(&lower.as_str())
                 || NOT_NAME_STARTS.contains(&lower.as_str())
+                || NOT_NAME_STARTS_AS_WRITTEN.contains(&words[i].text)
             {
                 i += 1;
                 continue;

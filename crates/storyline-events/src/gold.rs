@@ -477,7 +477,8 @@ pub fn type_scores(method: &str, held_out: bool, gold: &[PloverType], predicted:
 /// Words that say nothing about who an actor is.
 const ACTOR_STOP: &[&str] = &[
     "the", "and", "of", "a", "an", "in", "for", "to", "s", // English
-    "el", "la", "los", "las", "lo", "de", "del", "al", "y", "e", "en", "un", "una", "unos", "unas", "por", "con", // Spanish
+    // Spanish ("un" and "al" stay: "UN", "al-Sarraj")
+    "el", "la", "los", "las", "lo", "de", "del", "y", "en", "una", "unos", "unas", "por", "con",
 ];
 
 fn name_words(text: &str) -> HashSet<String> {

@@ -600,6 +600,9 @@ mod tests {
         assert_eq!(event.event_type, PloverType::Protest);
         assert_eq!(event.location.map(|l| l.code), Some(Some("COL".to_string())));
         assert_eq!(texts(&event.targets), ["Andrés Pastrana"]);
+        // Spanish function words are no names, but the capitals of one are ("UN").
+        let un = coder.code_main_event("The UN condemned the attack.").expect("a trigger");
+        assert_eq!(texts(&un.actors), ["UN"]);
         // English triggers mean nothing in Spanish, and languages without a lexicon give nothing.
         assert!(coder.code_sentence_in(s, "fr").is_empty());
     }
