@@ -16,7 +16,13 @@ fn main() {
         *confusion.entry((r.event_type.as_str().into(), p.into())).or_default() += 1;
         if p != r.event_type.as_str() && shown < show {
             shown += 1;
-            println!("{} -> {} [{}] {}", r.event_type.as_str(), p, e.map(|e| e.trigger).unwrap_or_default(), &r.text.chars().take(160).collect::<String>());
+            println!(
+                "{} -> {} [{}] {}",
+                r.event_type.as_str(),
+                p,
+                e.map(|e| e.trigger).unwrap_or_default(),
+                &r.text.chars().take(160).collect::<String>()
+            );
         }
     }
     let mut v: Vec<_> = confusion.into_iter().collect();

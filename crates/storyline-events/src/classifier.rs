@@ -266,9 +266,7 @@ mod tests {
     use super::*;
 
     fn examples(list: &[(&str, &str, PloverType)]) -> Vec<Example> {
-        list.iter()
-            .map(|(s, l, t)| Example { text: s.to_string(), language: l.to_string(), event_type: *t })
-            .collect()
+        list.iter().map(|(s, l, t)| Example { text: s.to_string(), language: l.to_string(), event_type: *t }).collect()
     }
 
     #[test]

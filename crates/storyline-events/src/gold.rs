@@ -136,9 +136,10 @@ fn parse_petrarch_xml(text: &str, table: &CameoTable, display: &str) -> Result<V
             let code = coding.attribute(code_attr).unwrap_or("");
             // CAMEO actor codes begin with the country's alpha-3 code ("DAGGOV" is not one,
             // "COLGOV" is); `---` means none.
-            let country = (code.len() >= 3 && code.is_char_boundary(3) && code[..3].chars().all(|c| c.is_ascii_uppercase()))
-                .then(|| code[..3].to_string())
-                .filter(|c| crate::actors::is_country_code(c));
+            let country =
+                (code.len() >= 3 && code.is_char_boundary(3) && code[..3].chars().all(|c| c.is_ascii_uppercase()))
+                    .then(|| code[..3].to_string())
+                    .filter(|c| crate::actors::is_country_code(c));
             if text.is_empty() {
                 Vec::new()
             } else {
@@ -237,8 +238,7 @@ pub fn examples(records: &[GoldRecord]) -> Vec<Example> {
 pub fn evaluate(coder: &Coder, records: &[GoldRecord], names: Option<NameFinder>) -> EventsReport {
     let coded = code_records(coder, records, names);
     let gold: Vec<PloverType> = records.iter().map(|r| r.event_type).collect();
-    let cv: Vec<Option<PloverType>> =
-        cross_validate(&examples(records), FOLDS, EPOCHS).into_iter().map(Some).collect();
+    let cv: Vec<Option<PloverType>> = cross_validate(&examples(records), FOLDS, EPOCHS).into_iter().map(Some).collect();
     EventsReport {
         records: records.len(),
         no_trigger: coded.no_trigger,
@@ -426,7 +426,8 @@ pub fn directions(
     let mut out = Vec::new();
     for (train, test) in directions {
         let Some(test_corpus) = corpora.iter().find(|c| &c.name == test) else { continue };
-        let types = lexicon.entry(test.clone()).or_insert_with(|| code_records(coder, &test_corpus.records, names).types);
+        let types =
+            lexicon.entry(test.clone()).or_insert_with(|| code_records(coder, &test_corpus.records, names).types);
         if train.contains(test) {
             out.push(within(test_corpus, types));
         } else {
@@ -583,7 +584,10 @@ Miles de estudiantes se manifestaron en Bogotá.
         let d = standard_directions(&["gsr", "petr", "es-protest", "es-fight"]);
         assert!(d.contains(&(vec!["gsr".into(), "petr".into()], "es-protest".into())));
         assert!(d.contains(&(vec!["es-protest".into()], "es-fight".into())));
-        assert!(d.iter().all(|(train, test)| !train.contains(test)), "no standard direction tests on its training data");
+        assert!(
+            d.iter().all(|(train, test)| !train.contains(test)),
+            "no standard direction tests on its training data"
+        );
     }
 
     #[test]

@@ -52,7 +52,8 @@ fn with_stems<R>(language: &str, words: &[Word], f: impl FnOnce(&[&str]) -> R) -
 
 /// The Snowball stem of a word in `language` (the lowercased word where there is no stemmer).
 pub(crate) fn stem_in(language: &str, word: &str) -> String {
-    storyline_text::with_stems(language, |stems| stems.of(&[word])[0].to_string()).unwrap_or_else(|| word.to_lowercase())
+    storyline_text::with_stems(language, |stems| stems.of(&[word])[0].to_string())
+        .unwrap_or_else(|| word.to_lowercase())
 }
 
 /// The patterns, and for each stem the patterns that begin with it.

@@ -294,7 +294,13 @@ impl Coder {
 
     /// The event of one trigger. Its type is `decided` when given, else the classifier's when
     /// there is one and this is the sentence's first trigger, else the lexicon's in context.
-    fn assign(&self, sentence: &str, spans: &[ActorSpan], trigger: &Trigger, decided: Option<PloverType>) -> SentenceEvent {
+    fn assign(
+        &self,
+        sentence: &str,
+        spans: &[ActorSpan],
+        trigger: &Trigger,
+        decided: Option<PloverType>,
+    ) -> SentenceEvent {
         let event_type = decided.unwrap_or_else(|| lexicon::class_in_context(sentence, trigger));
         let (mut before, mut after) =
             (side_before(sentence, spans, trigger.start), side_after(sentence, spans, trigger.head_end));
@@ -418,8 +424,25 @@ pub fn default_coder() -> &'static Coder {
 /// Words between actors of one coordinated group ("Turkey, Qatar and the Libyan government",
 /// "Akar, his Qatari counterpart Al-Attiyah").
 const GLUE: &[&str] = &[
-    "and", "the", "as", "well", "his", "her", "their", "counterpart", "also", "&", "or", // English
-    "y", "el", "la", "los", "las", "su", "sus", "homólogo", // Spanish
+    "and",
+    "the",
+    "as",
+    "well",
+    "his",
+    "her",
+    "their",
+    "counterpart",
+    "also",
+    "&",
+    "or", // English
+    "y",
+    "el",
+    "la",
+    "los",
+    "las",
+    "su",
+    "sus",
+    "homólogo", // Spanish
 ];
 /// Words that make the next name a place, not a participant.
 const PLACE_PREPOSITIONS: &[&str] =

@@ -250,10 +250,7 @@ pub fn eval_events(args: &EvalEventsArgs, json: bool) -> Result<()> {
 fn eval_directions(args: &EvalEventsArgs, json: bool) -> Result<()> {
     let (corpora, directions): (Vec<Corpus>, Vec<(Vec<String>, String)>) = match &args.matrix {
         Some(dir) => {
-            let corpora = MATRIX_FILES
-                .iter()
-                .map(|(_, f)| read_corpus(&dir.join(f)))
-                .collect::<Result<Vec<_>>>()?;
+            let corpora = MATRIX_FILES.iter().map(|(_, f)| read_corpus(&dir.join(f))).collect::<Result<Vec<_>>>()?;
             let names: Vec<&str> = MATRIX_FILES.iter().map(|(n, _)| *n).collect();
             let mut directions = storyline_events::gold::standard_directions(&names);
             directions.extend(names.iter().map(|n| (vec![n.to_string()], n.to_string())));
