@@ -323,6 +323,10 @@ pub struct DirectionScores {
     /// The classifier trained on the training corpora.
     pub classifier: f64,
     pub classifier_scores: TypeScores,
+    /// Nearest type centroid of multilingual sentence embeddings (trained on `train`), when
+    /// measured (`eval events --embeddings MODEL`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub embedding_centroid: Option<f64>,
 }
 
 fn majority(types: impl Iterator<Item = PloverType>) -> (PloverType, usize) {
@@ -360,6 +364,7 @@ pub fn train_test(train: &[&Corpus], test: &Corpus, lexicon_types: &[Option<Plov
         lexicon: accuracy(&gold, lexicon_types),
         classifier: scores.accuracy,
         classifier_scores: scores,
+        embedding_centroid: None,
     }
 }
 
@@ -388,6 +393,7 @@ pub fn within(corpus: &Corpus, lexicon_types: &[Option<PloverType>]) -> Directio
         lexicon: accuracy(&gold, lexicon_types),
         classifier: scores.accuracy,
         classifier_scores: scores,
+        embedding_centroid: None,
     }
 }
 

@@ -153,6 +153,10 @@ pub struct EvalEventsArgs {
     /// here (JSON); ingest codes types with it when it is at MODELS/events-classifier.json.
     #[arg(long)]
     pub save_model: Option<PathBuf>,
+    /// Also measure a multilingual sentence-embedding model (`use-m3`, `e5-small`, …) as a
+    /// type classifier: each test sentence gets the type whose training centroid is nearest.
+    #[arg(long)]
+    pub embeddings: Option<String>,
     /// The models folder; the NER model there (ner.bin) finds actors when present.
     #[arg(long = "models", env = "STORYLINE_MODELS", default_value = "models")]
     pub models_dir: PathBuf,
@@ -316,6 +320,46 @@ fn eval_directions(args: &EvalEventsArgs, json: bool) -> Result<()> {
             scores.push(storyline_events::gold::train_test(&train, test_corpus, lexicon));
         }
     }
+    if let Some(name) = &args.embeddings {
+        let embedder = storyline_embed::load_model(name, &args.models_dir)
+            .with_context(|| format!("loading the embedding model {name}"))?;
+        let mut vectors: BTreeMap<String, Vec<Vec<f32>>> = BTreeMap::new();
+        for corpus in &corpora {
+            let texts: Vec<&str> = corpus.records.iter().map(|r| r.text.as_str()).collect();
+            let mut all = Vec::with_capacity(texts.len());
+            for chunk in texts.chunks(64) {
+                all.extend(embedder.embed(chunk)?);
+            }
+            vectors.insert(corpus.name.clone(), all);
+        }
+        for (score, (train, test)) in scores.iter_mut().zip(&directions) {
+            let Some(test_corpus) = corpora.iter().find(|c| &c.name == test) else { continue };
+            let test_vectors = &vectors[test];
+            let gold: Vec<_> = test_corpus.records.iter().map(|r| r.event_type).collect();
+            let hits = if train.contains(test) {
+                let folds = storyline_events::gold::FOLDS;
+                (0..folds)
+                    .map(|fold| {
+                        let keep = |i: &usize| i % folds != fold;
+                        let c = centroids((0..gold.len()).filter(keep).map(|i| (&test_vectors[i], gold[i])));
+                        (0..gold.len())
+                            .filter(|i| i % folds == fold)
+                            .filter(|&i| nearest(&c, &test_vectors[i]) == Some(gold[i]))
+                            .count()
+                    })
+                    .sum::<usize>()
+            } else {
+                let c = centroids(
+                    corpora
+                        .iter()
+                        .filter(|c| train.contains(&c.name))
+                        .flat_map(|c| vectors[&c.name].iter().zip(c.records.iter().map(|r| r.event_type))),
+                );
+                (0..gold.len()).filter(|&i| nearest(&c, &test_vectors[i]) == Some(gold[i])).count()
+            };
+            score.embedding_centroid = Some(ratio(hits, gold.len()));
+        }
+    }
     let model = match &args.save_model {
         Some(path) => {
             let train: Vec<&Corpus> = match &args.matrix {
@@ -366,12 +410,20 @@ fn eval_directions(args: &EvalEventsArgs, json: bool) -> Result<()> {
     }
     println!();
     println!(
-        "{:<26} {:<11} {:<17} {:>5} {:>9} {:>8} {:>8} {:>10}",
-        "train", "test", "kind", "n", "majority", "lexicon", "classif.", "test-major"
+        "{:<26} {:<11} {:<17} {:>5} {:>9} {:>8} {:>8} {:>10}{}",
+        "train",
+        "test",
+        "kind",
+        "n",
+        "majority",
+        "lexicon",
+        "classif.",
+        "test-major",
+        if args.embeddings.is_some() { "  embedding" } else { "" }
     );
     for d in &report.directions {
         println!(
-            "{:<26} {:<11} {:<17} {:>5} {:>9.3} {:>8.3} {:>8.3} {:>10.3}",
+            "{:<26} {:<11} {:<17} {:>5} {:>9.3} {:>8.3} {:>8.3} {:>10.3}{}",
             d.train.join("+"),
             d.test,
             d.kind,
@@ -379,7 +431,8 @@ fn eval_directions(args: &EvalEventsArgs, json: bool) -> Result<()> {
             d.majority_baseline,
             d.lexicon,
             d.classifier,
-            d.test_majority_share
+            d.test_majority_share,
+            d.embedding_centroid.map(|e| format!("  {e:>9.3}")).unwrap_or_default()
         );
     }
     println!(
@@ -388,6 +441,29 @@ fn eval_directions(args: &EvalEventsArgs, json: bool) -> Result<()> {
          The English lexicon was written with the gsr file in view: its figures on gsr are not held out."
     );
     Ok(())
+}
+
+type Centroids = Vec<(storyline_events::PloverType, Vec<f32>)>;
+
+/// The mean vector of each type's sentences.
+fn centroids<'a>(labelled: impl Iterator<Item = (&'a Vec<f32>, storyline_events::PloverType)>) -> Centroids {
+    let mut sums: BTreeMap<storyline_events::PloverType, (Vec<f32>, usize)> = BTreeMap::new();
+    for (v, t) in labelled {
+        let entry = sums.entry(t).or_insert_with(|| (vec![0.0; v.len()], 0));
+        for (s, x) in entry.0.iter_mut().zip(v) {
+            *s += x;
+        }
+        entry.1 += 1;
+    }
+    sums.into_iter().map(|(t, (sum, n))| (t, sum.into_iter().map(|x| x / n as f32).collect())).collect()
+}
+
+fn nearest(centroids: &Centroids, v: &[f32]) -> Option<storyline_events::PloverType> {
+    centroids
+        .iter()
+        .map(|(t, c)| (*t, storyline_embed::cosine(c, v)))
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(t, _)| t)
 }
 
 fn ratio(a: usize, b: usize) -> f64 {
