@@ -258,5 +258,8 @@ mod tests {
         assert_eq!(first_es("Los rebeldes atacaron un cuartel del ejército"), PloverType::Assault);
         assert_eq!(first_es("El gobierno no aceptó la propuesta"), PloverType::Reject);
         assert!(triggers_in("Miles de estudiantes se manifestaron", "de").is_empty());
+        // "para" and "paro" share a stem: only the strike's longer phrases are triggers.
+        assert!(triggers_in("Vinieron para exigir dinero", "es").iter().all(|t| t.class != PloverType::Protest));
+        assert_eq!(first_es("Los sindicatos convocaron un paro nacional"), PloverType::Protest);
     }
 }
