@@ -216,6 +216,9 @@ pub fn eval_events(args: &EvalEventsArgs, json: bool) -> Result<()> {
     if args.matrix.is_some() || !args.train.is_empty() {
         return eval_directions(args, json);
     }
+    if args.save_model.is_some() || args.embeddings.is_some() {
+        bail!("--save-model and --embeddings need --matrix or --train/--test");
+    }
     let records = storyline_events::gold::read_gold(&args.plover)?;
     let coder = storyline::events::lexicon_coder(&args.models_dir);
     // Actors as ingest finds them: from the entities extracted, when the models are there.
