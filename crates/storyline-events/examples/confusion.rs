@@ -26,7 +26,7 @@ fn main() {
         }
     }
     let mut v: Vec<_> = confusion.into_iter().collect();
-    v.sort_by(|a, b| b.1.cmp(&a.1));
+    v.sort_by_key(|e| std::cmp::Reverse(e.1));
     for ((g, p), n) in v.iter().take(30) {
         println!("{n:>4} {g:<10} -> {p}");
     }
