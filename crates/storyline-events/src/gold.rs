@@ -568,6 +568,28 @@ Miles de estudiantes se manifestaron en Bogotá.
         assert_eq!(records[2].event_type, PloverType::Assault);
     }
 
+    proptest::proptest! {
+        #[test]
+        fn the_petrarch_reader_never_panics(
+            code in "\\PC{0,12}",
+            label in "\\PC{0,12}",
+            text in "\\PC{0,60}",
+            source in "\\PC{0,8}",
+        ) {
+            let esc = |v: &str| v.replace('&', "&amp;").replace('<', "&lt;").replace('"', "&quot;");
+            let xml = format!(
+                "<Validation><Sentences><Sentence id=\"1\"><EventText eventtext=\"x\" sourcetext=\"{}\"/>\
+                 <EventCoding eventcode=\"{}\" plover=\"{}\" sourcecode=\"{}\"/><Text>{}</Text></Sentence></Sentences></Validation>",
+                esc(&source), esc(&code), esc(&label), esc(&source), esc(&text)
+            );
+            let table = CameoTable::parse("171: COERCE, seize,\n190: ASSAULT, ,\n");
+            let _ = parse_petrarch_xml(&xml, &table, "x.xml");
+            let _ = parse_petrarch_xml(&text, &table, "x.xml");
+            let _ = table.plover_of(&code);
+            let _ = CameoTable::parse(&text);
+        }
+    }
+
     #[test]
     fn malformed_xml_is_an_error_not_a_panic() {
         let table = CameoTable::default();
