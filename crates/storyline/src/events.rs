@@ -19,11 +19,12 @@ pub struct ArticleEvents {
     pub dates: Vec<DateMention>,
 }
 
-/// Where set-up writes the trained event-type classifier, under the models folder.
+/// Where a trained event-type classifier is looked for, under the models folder. Set-up does not
+/// write one: across gold files it is not better than the lexicons (docs/EVALUATION.md).
 pub const CLASSIFIER_FILE: &str = "events-classifier.json";
 
 /// The event coder of `models`, built once per process and models folder: the lexicon finds
-/// triggers, and the classifier at MODELS/[`CLASSIFIER_FILE`] (trained at set-up from the gold
+/// triggers, and the classifier at MODELS/[`CLASSIFIER_FILE`] (written by the user from the gold
 /// files, `storyline eval events --matrix --save-model`) decides their types when it is there.
 pub fn coder(models: &Path) -> Arc<Coder> {
     static LOADED: LoadOnce<PathBuf, Arc<Coder>> = LoadOnce::new();
@@ -36,7 +37,7 @@ pub fn coder(models: &Path) -> Arc<Coder> {
     })
 }
 
-/// The trained classifier of `models`, if set-up wrote one that reads.
+/// The trained classifier of `models`, if one is there and reads.
 pub fn load_classifier(models: &Path) -> Option<Classifier> {
     let path = models.join(CLASSIFIER_FILE);
     let bytes = std::fs::read(&path).ok()?;
