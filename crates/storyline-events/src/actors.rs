@@ -46,7 +46,8 @@ fn table() -> &'static CountryTable {
     TABLE.get_or_init(|| {
         let mut phrases = HashMap::new();
         let mut longest = 1;
-        for line in include_str!("countries.txt").lines() {
+        // English first: where a phrase means different countries, the English reading wins.
+        for line in include_str!("countries.txt").lines().chain(include_str!("countries_es.txt").lines()) {
             if line.starts_with('#') || line.trim().is_empty() {
                 continue;
             }
@@ -63,6 +64,12 @@ fn table() -> &'static CountryTable {
         }
         CountryTable { phrases, longest }
     })
+}
+
+/// Whether `code` is an alpha-3 code (or `IGO`) the country table gives.
+pub fn is_country_code(code: &str) -> bool {
+    static CODES: OnceLock<std::collections::HashSet<String>> = OnceLock::new();
+    CODES.get_or_init(|| table().phrases.values().map(|(c, _)| c.clone()).collect()).contains(code)
 }
 
 /// The country a phrase names ("Turkish", "Tripoli", "the UAE" → TUR, LBY, ARE), if any.
@@ -210,7 +217,66 @@ const NOT_NAMES: &[&str] = &[
     "which",
     "why",
     "how",
+    // Spanish ("un" is in NOT_NAME_STARTS, written as it is: "UN" is the United Nations)
+    "una",
+    "unos",
+    "unas",
+    "en",
+    "y",
+    "según",
+    "por",
+    "para",
+    "con",
+    "tras",
+    "este",
+    "esta",
+    "estos",
+    "estas",
+    "ese",
+    "esa",
+    "sin",
+    "pero",
+    "también",
+    "desde",
+    "hasta",
+    "ante",
+    "entre",
+    "sobre",
+    "hoy",
+    "ayer",
+    "mientras",
+    "cuando",
+    "que",
+    "no",
+    "se",
+    "su",
+    "sus",
+    "lunes",
+    "martes",
+    "miércoles",
+    "jueves",
+    "viernes",
+    "sábado",
+    "domingo",
+    "enero",
+    "febrero",
+    "marzo",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
 ];
+
+/// Spanish articles and prepositions that never start a name but may link its words
+/// ("Gobierno de Colombia"), so they are not in [`NOT_NAMES`]. "El" and "Al" start names (El
+/// Salvador, Al Qaeda).
+const NOT_NAME_STARTS: &[&str] = &["la", "los", "las", "de", "del"];
+/// Words that never start a name as written, though their capitals do ("Un" and "UN").
+const NOT_NAME_STARTS_AS_WRITTEN: &[&str] = &["Un", "un"];
 
 /// Lowercase nouns that, after a country adjective, name a collective actor ("Libyan
 /// government", "Turkish troops").
@@ -254,7 +320,7 @@ const ACTOR_NOUNS: &[&str] = &[
 
 /// Title words that may sit between a nationality and a name ("Turkish Defence Minister Hulusi
 /// Akar"): capitalised words are joined anyway; these lowercase ones too.
-const TITLE_LINKS: &[&str] = &["of", "for", "de", "al", "bin", "el", "and"];
+const TITLE_LINKS: &[&str] = &["of", "for", "de", "del", "al", "bin", "el", "and", "la", "los"];
 
 /// Actors from the country table and capitalised phrases: no model needed.
 #[derive(Debug, Default, Clone, Copy)]
@@ -266,7 +332,12 @@ impl ActorFinder for GazetteerActors {
         let mut spans = Vec::new();
         let mut i = 0;
         while i < words.len() {
-            if !is_name_word(words[i].text) || NOT_NAMES.contains(&words[i].text.to_lowercase().as_str()) {
+            let lower = words[i].text.to_lowercase();
+            if !is_name_word(words[i].text)
+                || NOT_NAMES.contains(&lower.as_str())
+                || NOT_NAME_STARTS.contains(&lower.as_str())
+                || NOT_NAME_STARTS_AS_WRITTEN.contains(&words[i].text)
+            {
                 i += 1;
                 continue;
             }

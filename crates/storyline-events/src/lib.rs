@@ -23,6 +23,7 @@
 //! for the event type, measured by cross-validation.
 
 pub mod actors;
+pub mod cameo;
 pub mod classifier;
 pub mod gold;
 mod lexicon;
@@ -30,7 +31,8 @@ mod lexicon;
 pub use actors::{
     actors_from_names, code_of_phrase, country_of, ActorFinder, ActorSpan, FoundName, GazetteerActors, NerActors,
 };
-pub use lexicon::{triggers, Trigger};
+pub use classifier::Classifier;
+pub use lexicon::{triggers, triggers_in, Trigger, LANGUAGES};
 
 use std::path::Path;
 use std::sync::OnceLock;
@@ -114,6 +116,21 @@ impl PloverType {
         };
         PloverType::ALL.into_iter().find(|t| t.as_str() == name)
     }
+
+    /// Parses a label of the 2018 PLOVER draft that the UniversalPetrarch Spanish protest
+    /// records (`plover=`) use. Besides the renamings of [`PloverType::parse`]: that draft's
+    /// MOBILIZE is mass mobilisation (its records' event words are "se manifestaron", "huelga",
+    /// "marcha", "bloqueaban": CAMEO 14x), which today's PLOVER codes PROTEST (today's MOBILIZE
+    /// is troops and police, CAMEO 15x); SACTION (sic) is SANCTION; CRIME (looting, arson,
+    /// killings, bombings) is ASSAULT, where today's manual puts violent crime.
+    pub fn parse_draft(name: &str) -> Option<Self> {
+        match name.trim().to_uppercase().as_str() {
+            "MOBILIZE" => Some(PloverType::Protest),
+            "SACTION" => Some(PloverType::Sanction),
+            "CRIME" => Some(PloverType::Assault),
+            other => PloverType::parse(other),
+        }
+    }
 }
 
 /// A participant of an event as the sentence names it.
@@ -156,6 +173,8 @@ pub struct CodedEvent {
 /// Codes sentences into PLOVER events.
 pub struct Coder {
     actors: Box<dyn ActorFinder>,
+    /// Decides the type of a trigger sentence when given; else the lexicon's class in context.
+    classifier: Option<Classifier>,
 }
 
 /// How many words after a trigger its target may be.
@@ -163,7 +182,19 @@ const TARGET_WINDOW_WORDS: usize = 9;
 
 impl Coder {
     pub fn new(actors: Box<dyn ActorFinder>) -> Self {
-        Coder { actors }
+        Coder { actors, classifier: None }
+    }
+
+    /// This coder with a trained classifier deciding each event's type (the lexicon still
+    /// finds the triggers, and is one of the classifier's features).
+    pub fn with_classifier(mut self, classifier: Classifier) -> Self {
+        self.classifier = Some(classifier);
+        self
+    }
+
+    /// Whether a trained classifier decides the types.
+    pub fn has_classifier(&self) -> bool {
+        self.classifier.is_some()
     }
 
     /// A coder that finds actors with the country table and capitalised names only.
@@ -180,7 +211,13 @@ impl Coder {
     /// Codes every trigger of the sentence that has an actor or a target. One sentence may
     /// hold several events ("X met Y and signed a deal").
     pub fn code_sentence(&self, sentence: &str) -> Vec<SentenceEvent> {
-        self.code_sentence_with(sentence, None)
+        self.code_sentence_with(sentence, "en", None)
+    }
+
+    /// [`Coder::code_sentence`] for a sentence in `language` (ISO 639-1); languages without a
+    /// trigger lexicon ([`LANGUAGES`]) give no events.
+    pub fn code_sentence_in(&self, sentence: &str, language: &str) -> Vec<SentenceEvent> {
+        self.code_sentence_with(sentence, language, None)
     }
 
     /// The actors of a sentence: from the names given (offsets into the sentence), else found
@@ -192,9 +229,9 @@ impl Coder {
         }
     }
 
-    fn code_sentence_with(&self, sentence: &str, names: Option<&[FoundName]>) -> Vec<SentenceEvent> {
+    fn code_sentence_with(&self, sentence: &str, language: &str, names: Option<&[FoundName]>) -> Vec<SentenceEvent> {
         // Finding actors may run the tagger: only worth it where a trigger word is.
-        let triggers = triggers(sentence);
+        let triggers = triggers_in(sentence, language);
         if triggers.is_empty() {
             return Vec::new();
         }
@@ -208,7 +245,9 @@ impl Coder {
                 continue;
             }
             covered_to = trigger.end;
-            let event = self.assign(sentence, &spans, &trigger);
+            // Each trigger's event is classified with that trigger as the sentence's main one.
+            let decided = self.classifier.as_ref().map(|c| c.predict_at(sentence, language, trigger.start));
+            let event = self.assign(sentence, &spans, &trigger, decided);
             if event.actors.is_empty() && event.targets.is_empty() {
                 continue;
             }
@@ -229,20 +268,40 @@ impl Coder {
         self.code_main_event_with(sentence, None)
     }
 
-    /// [`Coder::code_main_event`] with the sentence's names already found (offsets into it),
-    /// as [`Coder::code_article_with_names`] codes the sentences of an article.
-    pub fn code_main_event_with(&self, sentence: &str, names: Option<&[FoundName]>) -> Option<SentenceEvent> {
-        let triggers = triggers(sentence);
+    /// [`Coder::code_main_event_with`] for a sentence in `language`. With a classifier, its
+    /// type is the classifier's for the whole sentence.
+    pub fn code_main_event_in(
+        &self,
+        sentence: &str,
+        language: &str,
+        names: Option<&[FoundName]>,
+    ) -> Option<SentenceEvent> {
+        let triggers = triggers_in(sentence, language);
         if triggers.is_empty() {
             return None;
         }
         let spans = self.actors_of(sentence, names);
         let trigger = triggers.into_iter().find(|t| !spans.iter().any(|s| s.start <= t.start && t.end <= s.end))?;
-        Some(self.assign(sentence, &spans, &trigger))
+        let decided = self.classifier.as_ref().map(|c| c.predict_at(sentence, language, trigger.start));
+        Some(self.assign(sentence, &spans, &trigger, decided))
     }
 
-    fn assign(&self, sentence: &str, spans: &[ActorSpan], trigger: &Trigger) -> SentenceEvent {
-        let event_type = lexicon::class_in_context(sentence, trigger);
+    /// [`Coder::code_main_event`] with the sentence's names already found (offsets into it),
+    /// as [`Coder::code_article_with_names`] codes the sentences of an article.
+    pub fn code_main_event_with(&self, sentence: &str, names: Option<&[FoundName]>) -> Option<SentenceEvent> {
+        self.code_main_event_in(sentence, "en", names)
+    }
+
+    /// The event of one trigger. Its type is `decided` when given, else the classifier's when
+    /// there is one and this is the sentence's first trigger, else the lexicon's in context.
+    fn assign(
+        &self,
+        sentence: &str,
+        spans: &[ActorSpan],
+        trigger: &Trigger,
+        decided: Option<PloverType>,
+    ) -> SentenceEvent {
+        let event_type = decided.unwrap_or_else(|| lexicon::class_in_context(sentence, trigger));
         let (mut before, mut after) =
             (side_before(sentence, spans, trigger.start), side_after(sentence, spans, trigger.head_end));
         if before.is_empty() && after.len() >= 2 && !trigger.passive {
@@ -267,7 +326,8 @@ impl Coder {
         }
     }
 
-    /// Codes every sentence of an article; dates are resolved against its publication date.
+    /// Codes every sentence of an article in its language; dates are resolved against its
+    /// publication date.
     pub fn code_article(&self, article: &Article) -> Vec<CodedEvent> {
         let anchor = article.publication_day();
         let language = article.language_code();
@@ -302,6 +362,10 @@ impl Coder {
         dates: &[storyline_dates::DateMention],
         names: Option<&[FoundName]>,
     ) -> Vec<CodedEvent> {
+        let language = article.language_code().unwrap_or("en");
+        if !LANGUAGES.contains(&language) {
+            return Vec::new();
+        }
         let mut out = Vec::new();
         let mut in_sentence_names = Vec::new();
         for (index, sentence) in storyline_text::sentences(&article.text).into_iter().enumerate() {
@@ -314,7 +378,7 @@ impl Coder {
                     ));
                     &in_sentence_names[..]
                 });
-            let events = self.code_sentence_with(sentence.text, sentence_names);
+            let events = self.code_sentence_with(sentence.text, language, sentence_names);
             if events.is_empty() {
                 continue;
             }
@@ -359,10 +423,31 @@ pub fn default_coder() -> &'static Coder {
 
 /// Words between actors of one coordinated group ("Turkey, Qatar and the Libyan government",
 /// "Akar, his Qatari counterpart Al-Attiyah").
-const GLUE: &[&str] = &["and", "the", "as", "well", "his", "her", "their", "counterpart", "also", "&", "or"];
+const GLUE: &[&str] = &[
+    "and",
+    "the",
+    "as",
+    "well",
+    "his",
+    "her",
+    "their",
+    "counterpart",
+    "also",
+    "&",
+    "or", // English
+    "y",
+    "el",
+    "la",
+    "los",
+    "las",
+    "su",
+    "sus",
+    "homólogo", // Spanish
+];
 /// Words that make the next name a place, not a participant.
-const PLACE_PREPOSITIONS: &[&str] = &["in", "at", "of", "near", "outside", "from", "across", "within"];
-const RELATIVE_PRONOUNS: &[&str] = &["which", "who", "whose", "whom"];
+const PLACE_PREPOSITIONS: &[&str] =
+    &["in", "at", "of", "near", "outside", "from", "across", "within", "en", "de", "desde", "cerca", "hacia"];
+const RELATIVE_PRONOUNS: &[&str] = &["which", "who", "whose", "whom", "quien", "quienes", "cual", "cuales"];
 
 fn is_glue(gap: &str) -> bool {
     gap.split(|c: char| c.is_whitespace() || c == ',' || c == '(' || c == ')')
@@ -379,7 +464,7 @@ fn last_word(text: &str) -> String {
 fn is_place_mention(sentence: &str, span: &ActorSpan) -> bool {
     let before = last_word(&sentence[..span.start]);
     let kind = country_of(&span.text).map(|(_, k)| k);
-    if before == "of" || before == "from" {
+    if matches!(before.as_str(), "of" | "from" | "de" | "desde") {
         // "the city of Tobruk" is a place; "the forces of Haftar" is a participant.
         return kind == Some(actors::CountryWord::Capital);
     }
@@ -481,7 +566,7 @@ fn location(sentence: &str, spans: &[ActorSpan]) -> Option<Actor> {
         .iter()
         .find(|s| {
             let before = last_word(&sentence[..s.start]);
-            (before == "in" || before == "at")
+            matches!(before.as_str(), "in" | "at" | "en")
                 && country_of(&s.text).is_some_and(|(_, k)| k != actors::CountryWord::Adjective)
         })
         .map(to_actor)
@@ -524,6 +609,25 @@ mod tests {
         let support = events.iter().find(|e| e.event_type == PloverType::Support).unwrap();
         assert_eq!(texts(&support.actors), ["UAE", "Egypt", "Saudi Arabia", "Russia"]);
         assert_eq!(support.targets[0].text, "Haftar's forces");
+    }
+
+    #[test]
+    fn spanish_sentences_are_coded_with_spanish_triggers_and_country_names() {
+        let coder = Coder::gazetteer();
+        let s = "El Gobierno de Venezuela condenó el viernes el ataque de la guerrilla contra Colombia.";
+        let events = coder.code_sentence_in(s, "es");
+        let accuse = events.iter().find(|e| e.event_type == PloverType::Accuse).expect("an ACCUSE event");
+        assert_eq!(accuse.actors[0].code.as_deref(), Some("VEN"));
+        let s = "Miles de estudiantes se manifestaron en Bogotá contra el presidente Andrés Pastrana.";
+        let event = coder.code_main_event_in(s, "es", None).expect("a trigger");
+        assert_eq!(event.event_type, PloverType::Protest);
+        assert_eq!(event.location.map(|l| l.code), Some(Some("COL".to_string())));
+        assert_eq!(texts(&event.targets), ["Andrés Pastrana"]);
+        // Spanish function words are no names, but the capitals of one are ("UN").
+        let un = coder.code_main_event("The UN condemned the attack.").expect("a trigger");
+        assert_eq!(texts(&un.actors), ["UN"]);
+        // English triggers mean nothing in Spanish, and languages without a lexicon give nothing.
+        assert!(coder.code_sentence_in(s, "fr").is_empty());
     }
 
     #[test]

@@ -145,6 +145,36 @@ mod tests {
     }
 
     #[test]
+    fn the_feed_date_beats_the_url_but_not_the_page_metadata() {
+        let page = |body: &str, url: &str| Page {
+            url: url.to_string(),
+            content_type: Some("text/html".to_string()),
+            body: body.as_bytes().to_vec(),
+            validators: Validators::default(),
+        };
+        let text = "<p>Turkey and Qatar signed a military deal with Libya on Monday, officials said.</p>";
+        // A date only in the link's path: the feed's stated moment replaces it.
+        let by_url = page(&format!("<html><body>{text}</body></html>"), "https://news.example/2019/11/30/a");
+        let article = article_from_page(&item(), &by_url).expect("an article");
+        assert_eq!(article.date_source, Some(DateSource::Feed));
+        assert_eq!(article.published, item().published);
+        // No date at all in the page: the feed's.
+        let bare = page(&format!("<html><body>{text}</body></html>"), "https://news.example/a");
+        assert_eq!(article_from_page(&item(), &bare).expect("an article").date_source, Some(DateSource::Feed));
+        // The page's own metadata stays: the publisher states it with its offset.
+        let stated = page(
+            &format!(
+                "<html><head><meta property=\"article:published_time\" content=\"2019-12-01T21:30:00-05:00\"></head>\
+                 <body>{text}</body></html>"
+            ),
+            "https://news.example/a",
+        );
+        let article = article_from_page(&item(), &stated).expect("an article");
+        assert_eq!(article.date_source, Some(DateSource::Metadata));
+        assert_eq!(article.published_offset, Some(-5 * 3600));
+    }
+
+    #[test]
     fn item_content_as_article() {
         let article = article_from_item(&item()).expect("an article");
         assert_eq!(article.text, "Turkey and Qatar signed a deal with Libya's government.");

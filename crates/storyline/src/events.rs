@@ -7,7 +7,7 @@ use std::sync::Arc;
 use anyhow::Result;
 use storyline_dates::{DateMention, DateValue};
 use storyline_entities::Extraction;
-use storyline_events::{Actor, CodedEvent, Coder, FoundName};
+use storyline_events::{Actor, Classifier, CodedEvent, Coder, FoundName};
 use storyline_model::{Article, EntityType};
 use storyline_store::{Batch, NewCodedEvent, NewDateMention};
 
@@ -19,26 +19,53 @@ pub struct ArticleEvents {
     pub dates: Vec<DateMention>,
 }
 
-/// The event coder of `models`, built once per process and models folder. Where entity
-/// extraction loads, its names give the actors ([`code`]), so the coder itself needs only the
-/// country table and capitalised names; else it tags with the NER model (ner.bin) when there is
-/// one.
+/// Where a trained event-type classifier is looked for, under the models folder. Set-up does not
+/// write one: across gold files it is not better than the lexicons (docs/EVALUATION.md).
+pub const CLASSIFIER_FILE: &str = "events-classifier.json";
+
+/// The event coder of `models`, built once per process and models folder: the lexicon finds
+/// triggers, and the classifier at MODELS/[`CLASSIFIER_FILE`] (written by the user from the gold
+/// files, `storyline eval events --matrix --save-model`) decides their types when it is there.
 pub fn coder(models: &Path) -> Arc<Coder> {
     static LOADED: LoadOnce<PathBuf, Arc<Coder>> = LoadOnce::new();
     LOADED.get(models.to_path_buf(), || {
-        if crate::entities::load_extractor(models).is_some() {
-            return Arc::new(Coder::gazetteer());
-        }
-        let path = models.join("ner.bin");
-        Arc::new(match path.is_file().then(|| Coder::with_ner_model(&path)) {
-            Some(Ok(coder)) => coder,
-            Some(Err(error)) => {
-                eprintln!("note: event actors without the NER model: {error}");
-                Coder::gazetteer()
-            }
-            None => Coder::gazetteer(),
+        let coder = lexicon_coder(models);
+        Arc::new(match load_classifier(models) {
+            Some(classifier) => coder.with_classifier(classifier),
+            None => coder,
         })
     })
+}
+
+/// The trained classifier of `models`, if one is there and reads.
+pub fn load_classifier(models: &Path) -> Option<Classifier> {
+    let path = models.join(CLASSIFIER_FILE);
+    let bytes = std::fs::read(&path).ok()?;
+    match serde_json::from_slice(&bytes) {
+        Ok(classifier) => Some(classifier),
+        Err(error) => {
+            eprintln!("note: event types from the lexicon alone: {} does not read: {error}", path.display());
+            None
+        }
+    }
+}
+
+/// A coder whose types are the lexicon's (no classifier). Where entity extraction loads, its
+/// names give the actors ([`code`]), so the coder itself needs only the country table and
+/// capitalised names; else it tags with the NER model (ner.bin) when there is one.
+pub fn lexicon_coder(models: &Path) -> Coder {
+    if crate::entities::load_extractor(models).is_some() {
+        return Coder::gazetteer();
+    }
+    let path = models.join("ner.bin");
+    match path.is_file().then(|| Coder::with_ner_model(&path)) {
+        Some(Ok(coder)) => coder,
+        Some(Err(error)) => {
+            eprintln!("note: event actors without the NER model: {error}");
+            Coder::gazetteer()
+        }
+        None => Coder::gazetteer(),
+    }
 }
 
 /// Codes an article's events and resolves its date expressions against its publication date,
