@@ -18,7 +18,7 @@ use serde::Serialize;
 use storyline::{ingest_articles, IngestOptions};
 use storyline_model::{Article, Language, SourceFormat};
 use storyline_similarity::sts::{read_pairs, split_title, StsPair};
-use storyline_similarity::{similarity, ArticleEmbedding, Combiner};
+use storyline_similarity::{language_key, similarity, ArticleEmbedding, Combiner, JoinThresholds, Weights};
 use storyline_store::Store;
 
 use crate::embed_cmd::ModelArgs;
@@ -45,6 +45,27 @@ pub struct PairsArgs {
     /// event, the direct event-join score of the two articles) to this file.
     #[arg(long)]
     pub pairs_out: Option<PathBuf>,
+    /// Fit the event-join thresholds per pair of languages on the fit part (from each pair's
+    /// direct event-join score: the threshold with the best F1) and print them.
+    #[arg(long)]
+    pub fit: bool,
+    /// Store the fitted thresholds in this weights file (the committed one is
+    /// crates/storyline-similarity/weights.json), in the model's entry.
+    #[arg(long, requires = "fit")]
+    pub write_weights: Option<PathBuf>,
+    /// Ingest with these thresholds (a weights file's entry for the model) in place of the
+    /// committed ones.
+    #[arg(long)]
+    pub thresholds: Option<PathBuf>,
+    /// Override the clusterer's semantic join threshold.
+    #[arg(long)]
+    pub semantic_join: Option<f32>,
+    /// Override the clusterer's lexical (TF-IDF cosine) join threshold.
+    #[arg(long)]
+    pub lexical_join: Option<f32>,
+    /// Override how far below an event's cohesion a newcomer may score and still join.
+    #[arg(long)]
+    pub cohesion_margin: Option<f32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
@@ -149,6 +170,9 @@ pub struct PairsReport {
     pub ingest_seconds: f64,
     pub check: PartScores,
     pub fit: PartScores,
+    /// With `--fit`: thresholds fitted on the fit part.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fitted: Option<JoinThresholds>,
 }
 
 /// One decisive pair as measured.
@@ -206,11 +230,30 @@ pub fn eval_pairs(args: &PairsArgs, json: bool) -> Result<()> {
     let article_count = articles.len();
 
     let words_only = args.model.model == "none";
-    let options = IngestOptions {
+    let mut options = IngestOptions {
         models_dir: storyline_embed::models_dir(Some(&args.model.models_dir)),
         embedding_model: (!words_only).then(|| args.model.model.clone()),
         ..Default::default()
     };
+    if let Some(path) = &args.thresholds {
+        let all: Vec<Weights> = serde_json::from_str(
+            &std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?,
+        )
+        .with_context(|| format!("{}: not a weights file", path.display()))?;
+        let entry = all.into_iter().find(|w| w.model == args.model.model);
+        options.join_thresholds = Some(entry.map(|w| w.join_thresholds).unwrap_or_default());
+    }
+    if let Some(t) = args.semantic_join {
+        options.cluster.semantic_join = t;
+    }
+    if let Some(t) = args.lexical_join {
+        options.cluster.join_similarity = t;
+    }
+    if let Some(m) = args.cohesion_margin {
+        options.cluster.cohesion_margin = m;
+    }
+    let thresholds =
+        options.join_thresholds.clone().unwrap_or_else(|| Weights::for_model(&args.model.model).join_thresholds);
     let dir = tempfile::tempdir()?;
     let mut store = Store::open(&dir.path().join("pairs.db"))?;
     let started = Instant::now();
@@ -244,7 +287,11 @@ pub fn eval_pairs(args: &PairsArgs, json: bool) -> Result<()> {
         };
         scored.push(Scored { pair, part: *part, gold: *gold, joined: ea == eb, direct });
     }
-    let join = options.cluster.semantic_join as f64;
+    let join = |pair: &StsPair| {
+        thresholds
+            .for_languages(Some(&pair.lang1), Some(&pair.lang2))
+            .unwrap_or(f64::from(options.cluster.semantic_join))
+    };
     let report = PairsReport {
         model: if words_only { "none (words only)".into() } else { args.model.model.clone() },
         split: "check: FNV-1a 64 of pair_id odd; fit: even",
@@ -255,6 +302,7 @@ pub fn eval_pairs(args: &PairsArgs, json: bool) -> Result<()> {
         ingest_seconds,
         check: part_scores(scored.iter().filter(|s| s.part == Part::Check), join),
         fit: part_scores(scored.iter().filter(|s| s.part == Part::Fit), join),
+        fitted: args.fit.then(|| fit_thresholds(scored.iter().filter(|s| s.part == Part::Fit))),
     };
     if let Some(path) = &args.pairs_out {
         let mut out = String::from("pair_id\tpart\tlanguages\tgold_same\tsame_event\tdirect\n");
@@ -270,6 +318,12 @@ pub fn eval_pairs(args: &PairsArgs, json: bool) -> Result<()> {
             ));
         }
         std::fs::write(path, out).with_context(|| format!("writing {}", path.display()))?;
+    }
+    if let (Some(path), Some(fitted)) = (&args.write_weights, &report.fitted) {
+        let mut weights = Weights::for_model(&args.model.model);
+        weights.join_thresholds = fitted.clone();
+        crate::embed_cmd::write_weights(path, &weights)?;
+        eprintln!("wrote the join thresholds for {} to {}", args.model.model, path.display());
     }
     if json {
         return print_json(&report);
@@ -296,10 +350,74 @@ pub fn eval_pairs(args: &PairsArgs, json: bool) -> Result<()> {
             part.missed_same, part.missed_same_scoring_above_join
         );
     }
+    if let Some(fitted) = &report.fitted {
+        println!("\nthresholds fitted on the fit part: {}", fitted.provenance);
+        println!("  same language {:?}, across languages {:?}", fitted.same_language, fitted.cross_language);
+        for (key, t) in &fitted.by_languages {
+            println!("  {key:<8} {t:.3}");
+        }
+    }
     Ok(())
 }
 
-fn part_scores<'a, 'p: 'a>(scored: impl Iterator<Item = &'a Scored<'p>>, join: f64) -> PartScores {
+/// Fewest gold-same pairs a pair of languages needs in the fit part for a threshold of its own;
+/// others take the same-language or cross-language one.
+const FIT_MIN_SAME: usize = 6;
+
+/// The event-join thresholds with the best F1 on these pairs' direct scores: one within a
+/// language, one across, and one per pair of languages with enough pairs.
+fn fit_thresholds<'a, 'p: 'a>(scored: impl Iterator<Item = &'a Scored<'p>>) -> JoinThresholds {
+    let mut groups: BTreeMap<String, Vec<(f64, bool)>> = BTreeMap::new();
+    let (mut same, mut cross) = (Vec::new(), Vec::new());
+    for s in scored {
+        let Some(direct) = s.direct else { continue };
+        groups.entry(language_key(&s.pair.lang1, &s.pair.lang2)).or_default().push((direct, s.gold));
+        if s.pair.lang1 == s.pair.lang2 { &mut same } else { &mut cross }.push((direct, s.gold));
+    }
+    let by_languages = groups
+        .iter()
+        .filter(|(_, v)| v.iter().filter(|(_, g)| *g).count() >= FIT_MIN_SAME)
+        .filter_map(|(k, v)| best_f1_threshold(v).map(|t| (k.clone(), t)))
+        .collect();
+    JoinThresholds {
+        by_languages,
+        same_language: best_f1_threshold(&same),
+        cross_language: best_f1_threshold(&cross),
+        provenance: format!(
+            "best pair F1 of the direct event-join score on the fit part of STS22 train (pair_id's FNV-1a 64 even; \
+             same: Overall <= {SAME_AT_MOST}, different: >= {DIFFERENT_AT_LEAST}); per pair of languages with at \
+             least {FIT_MIN_SAME} same pairs"
+        ),
+    }
+}
+
+/// The threshold with the best F1 for "score ≥ threshold means same", half way between the
+/// lowest score it admits and the next lower one; `None` without a same pair.
+pub fn best_f1_threshold(points: &[(f64, bool)]) -> Option<f64> {
+    let mut sorted = points.to_vec();
+    sorted.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let same = sorted.iter().filter(|(_, g)| *g).count();
+    if same == 0 {
+        return None;
+    }
+    let (mut tp, mut fp, mut best) = (0usize, 0usize, (0.0f64, None));
+    for (i, &(score, gold)) in sorted.iter().enumerate() {
+        tp += usize::from(gold);
+        fp += usize::from(!gold);
+        // Only where the next score is lower: a threshold cannot split equal scores.
+        if sorted.get(i + 1).is_some_and(|next| next.0 == score) {
+            continue;
+        }
+        let f1 = 2.0 * tp as f64 / (2 * tp + fp + (same - tp)) as f64;
+        if f1 > best.0 {
+            let below = sorted.get(i + 1).map_or(score, |next| next.0);
+            best = (f1, Some((score + below) / 2.0));
+        }
+    }
+    best.1
+}
+
+fn part_scores<'a, 'p: 'a>(scored: impl Iterator<Item = &'a Scored<'p>>, join: impl Fn(&StsPair) -> f64) -> PartScores {
     let mut scores = PartScores::default();
     for s in scored {
         scores.overall.add(s.gold, s.joined);
@@ -308,7 +426,7 @@ fn part_scores<'a, 'p: 'a>(scored: impl Iterator<Item = &'a Scored<'p>>, join: f
         scores.by_pair.entry(s.pair.language_pair()).or_default().add(s.gold, s.joined);
         if s.gold && !s.joined {
             scores.missed_same += 1;
-            scores.missed_same_scoring_above_join += usize::from(s.direct.is_some_and(|d| d >= join));
+            scores.missed_same_scoring_above_join += usize::from(s.direct.is_some_and(|d| d >= join(s.pair)));
         }
     }
     scores.overall = scores.overall.finish();
@@ -328,6 +446,13 @@ mod tests {
         let ids: Vec<String> = (0..1000).map(|i| format!("{}_{}", 1_500_000_000 + i, 1_600_000_000 + i)).collect();
         let checks = ids.iter().filter(|id| part_of(id) == Part::Check).count();
         assert!((400..600).contains(&checks), "{checks}");
+    }
+
+    #[test]
+    fn the_best_threshold_lies_between_the_classes() {
+        let points = [(0.9, true), (0.7, true), (0.6, false), (0.3, false)];
+        assert_eq!(best_f1_threshold(&points), Some(0.65));
+        assert_eq!(best_f1_threshold(&[(0.5, false)]), None);
     }
 
     #[test]
