@@ -61,7 +61,7 @@ impl Default for ClusterConfig {
             centroid_terms: 200,
             title_weight: 2.0,
             semantic_join: 0.83,
-            cohesion_margin: f32::INFINITY,
+            cohesion_margin: 0.06,
         }
     }
 }
