@@ -686,7 +686,7 @@ fn assign_event(
         semantic.score_candidates(batch, embedding, &mut candidates, &options.cluster, options.join_thresholds.as_ref())?;
     }
     for candidate in &candidates {
-        tracing::debug!(article = %article.id, event = candidate.id, lexical = vector.cosine(&candidate.centroid), semantic = ?candidate.semantic, "candidate event");
+        tracing::debug!(article = %article.id, event = candidate.id, lexical = vector.cosine(&candidate.centroid), semantic = ?candidate.semantic, cohesion = ?candidate.cohesion, "candidate event");
     }
     match choose_event(vector, article.published, &candidates, &options.cluster) {
         Some((event, _similarity)) => {
