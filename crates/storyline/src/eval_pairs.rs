@@ -81,6 +81,8 @@ pub enum IngestPart {
 }
 
 /// The part a pair belongs to: check when the FNV-1a 64-bit hash of its id is odd, else fit.
+/// (FNV-1a's lowest bit is the parity of the id's odd bytes: independent of the texts, so a
+/// fair split, if less mixed than intended; kept as it was fixed before any result was seen.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Part {
@@ -451,7 +453,13 @@ mod tests {
     #[test]
     fn the_split_is_fixed_by_the_pair_id() {
         assert_eq!(part_of("1586893419_1587582551"), part_of("1586893419_1587582551"));
-        let ids: Vec<String> = (0..1000).map(|i| format!("{}_{}", 1_500_000_000 + i, 1_600_000_000 + i)).collect();
+        // Ids like STS22's: two article numbers of ten digits.
+        let mut state = 2022u64;
+        let mut number = || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            1_480_000_000 + (state >> 33) % 160_000_000
+        };
+        let ids: Vec<String> = (0..1000).map(|_| format!("{}_{}", number(), number())).collect();
         let checks = ids.iter().filter(|id| part_of(id) == Part::Check).count();
         assert!((400..600).contains(&checks), "{checks}");
     }
@@ -459,7 +467,7 @@ mod tests {
     #[test]
     fn the_best_threshold_lies_between_the_classes() {
         let points = [(0.9, true), (0.7, true), (0.6, false), (0.3, false)];
-        assert_eq!(best_f1_threshold(&points), Some(0.65));
+        assert!((best_f1_threshold(&points).unwrap() - 0.65).abs() < 1e-9);
         assert_eq!(best_f1_threshold(&[(0.5, false)]), None);
     }
 
