@@ -44,6 +44,9 @@ pub struct ClusterConfig {
     /// Article similarity (STS22 scale, (4 − Overall) / 3) at or above which an article joins an
     /// event one of whose members it matches. 0.83 is Overall 1.5: half way between "very
     /// similar" and "somewhat similar", where STS22's annotators put reports of one happening.
+    /// Where the score's own thresholds were calibrated per pair of languages (`eval pairs
+    /// --fit`), the caller moves each score by its threshold's distance from this one, so this
+    /// stays the one number compared.
     pub semantic_join: f32,
     /// How far below an event's cohesion (how alike its members are to each other, on the same
     /// scale) a newcomer's semantic score may fall and still join by it. Members that agree
