@@ -247,8 +247,14 @@ mod tests {
         let config = ClusterConfig::default();
         let day = |d| Utc.with_ymd_and_hms(2020, 8, d, 12, 0, 0).unwrap();
         let v = vector(&[("libya", 1.0)]);
-        let event =
-            EventCandidate { id: 1, centroid: v.clone(), first: Some(day(1)), last: Some(day(3)), semantic: None, cohesion: None };
+        let event = EventCandidate {
+            id: 1,
+            centroid: v.clone(),
+            first: Some(day(1)),
+            last: Some(day(3)),
+            semantic: None,
+            cohesion: None,
+        };
         assert!(choose_event(&v, Some(day(6)), std::slice::from_ref(&event), &config).is_some());
         assert!(choose_event(&v, Some(day(20)), std::slice::from_ref(&event), &config).is_none());
         assert!(choose_event(&v, None, &[event], &config).is_some());

@@ -342,9 +342,13 @@ pub fn eval_pairs(args: &PairsArgs, json: bool) -> Result<()> {
     for (name, part) in [("check", &report.check), ("fit", &report.fit)] {
         println!("\n{name} part");
         println!("{:<16} {:>5} {:>5} {:>9} {:>9} {:>9}", "pairs", "same", "diff", "precision", "recall", "f1");
-        let rows = [("overall", &part.overall), ("same-language", &part.same_language), ("cross-language", &part.cross_language)]
-            .into_iter()
-            .chain(part.by_pair.iter().map(|(k, v)| (k.as_str(), v)));
+        let rows = [
+            ("overall", &part.overall),
+            ("same-language", &part.same_language),
+            ("cross-language", &part.cross_language),
+        ]
+        .into_iter()
+        .chain(part.by_pair.iter().map(|(k, v)| (k.as_str(), v)));
         for (label, s) in rows {
             println!(
                 "{label:<16} {:>5} {:>5} {:>9.3} {:>9.3} {:>9.3}",

@@ -683,7 +683,13 @@ fn assign_event(
                 candidates.push(candidate(batch.event(id)?));
             }
         }
-        semantic.score_candidates(batch, embedding, &mut candidates, &options.cluster, options.join_thresholds.as_ref())?;
+        semantic.score_candidates(
+            batch,
+            embedding,
+            &mut candidates,
+            &options.cluster,
+            options.join_thresholds.as_ref(),
+        )?;
     }
     for candidate in &candidates {
         tracing::debug!(article = %article.id, event = candidate.id, lexical = vector.cosine(&candidate.centroid), semantic = ?candidate.semantic, cohesion = ?candidate.cohesion, "candidate event");

@@ -160,7 +160,8 @@ fn eval_pairs_scores_seed_pairs_by_the_events_they_land_in() {
             .unwrap();
         std::fs::read_to_string(path).unwrap().replace('"', "\"\"")
     };
-    let mut csv = String::from(",pair_id,lang1,lang2,text1,text2,Geography,Entities,Time,Narrative,Overall,Style,Tone\n");
+    let mut csv =
+        String::from(",pair_id,lang1,lang2,text1,text2,Geography,Entities,Time,Narrative,Overall,Style,Tone\n");
     for (i, (a, b, overall)) in
         [("000", "001", 1.0), ("002", "003", 3.5), ("000", "004", 1.0), ("002", "004", 1.25), ("000", "003", 3.5)]
             .into_iter()
