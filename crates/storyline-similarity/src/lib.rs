@@ -133,6 +133,55 @@ pub struct Weights {
     pub time_penalty: f64,
     /// How the weights were made, e.g. the data, the ridge strength and the CV Pearson.
     pub provenance: String,
+    /// Event-join thresholds on this score by pair of languages ([`language_key`]), where they
+    /// were calibrated (`storyline eval pairs --fit`); others fall back to the clusterer's.
+    #[serde(default, skip_serializing_if = "JoinThresholds::is_empty")]
+    pub join_thresholds: JoinThresholds,
+}
+
+/// Where an event-join score counts as "same happening", per pair of languages: a cosine across
+/// two languages does not mean what it means within one, so neither does the score.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct JoinThresholds {
+    /// By [`language_key`]: `en`, `de-en`.
+    #[serde(default)]
+    pub by_languages: BTreeMap<String, f64>,
+    /// For a pair of languages not listed: within one language, across two.
+    #[serde(default)]
+    pub same_language: Option<f64>,
+    #[serde(default)]
+    pub cross_language: Option<f64>,
+    /// How they were fitted.
+    #[serde(default)]
+    pub provenance: String,
+}
+
+impl JoinThresholds {
+    pub fn is_empty(&self) -> bool {
+        self.by_languages.is_empty() && self.same_language.is_none() && self.cross_language.is_none()
+    }
+
+    /// The threshold for two articles' languages, if one was calibrated. Unknown languages
+    /// count as the same language.
+    pub fn for_languages(&self, a: Option<&str>, b: Option<&str>) -> Option<f64> {
+        match (a, b) {
+            (Some(a), Some(b)) => self.by_languages.get(&language_key(a, b)).copied().or(if a == b {
+                self.same_language
+            } else {
+                self.cross_language
+            }),
+            _ => self.same_language,
+        }
+    }
+}
+
+/// `en` for two English articles, `de-en` for German and English (in either order).
+pub fn language_key(a: &str, b: &str) -> String {
+    match a.cmp(b) {
+        std::cmp::Ordering::Equal => a.to_string(),
+        std::cmp::Ordering::Less => format!("{a}-{b}"),
+        std::cmp::Ordering::Greater => format!("{b}-{a}"),
+    }
 }
 
 /// The committed tree models, one entry per embedding model (regenerate with
@@ -226,6 +275,7 @@ impl Weights {
             weights,
             time_penalty: DEFAULT_TIME_PENALTY,
             provenance: "unfitted: mean of title, body and aligned cosines".into(),
+            join_thresholds: JoinThresholds::default(),
         }
     }
 

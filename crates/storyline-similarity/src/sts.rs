@@ -197,6 +197,7 @@ pub fn evaluate(
             linear.pearson,
             linear.spearman
         ),
+        join_thresholds: Weights::for_model(model_name).join_thresholds,
     };
     let committed = fitted_models().iter().find(|t| t.model == model_name).map(|t| {
         let scored: Vec<f64> = rows.iter().map(|r| t.predict(r)).collect();

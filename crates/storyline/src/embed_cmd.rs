@@ -316,7 +316,7 @@ fn read_entries<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
 }
 
 /// Replaces (or adds) this model's entry in a weights file, keeping the others.
-fn write_weights(path: &Path, fitted: &Weights) -> Result<()> {
+pub(crate) fn write_weights(path: &Path, fitted: &Weights) -> Result<()> {
     let mut all: Vec<Weights> = read_entries(path)?;
     all.retain(|w| w.model != fitted.model);
     all.push(fitted.clone());

@@ -4,6 +4,7 @@ mod bench_cmd;
 mod embed_cmd;
 mod entities_cmd;
 mod eval;
+mod eval_pairs;
 mod eval_pipeline;
 mod events_cmd;
 mod export_cmd;

@@ -43,6 +43,9 @@ pub struct IngestOptions {
     pub embedding_model: Option<String>,
     /// Which files are found, symbolic links leading out of a folder included or not.
     pub discovery: storyline_ingest::Discovery,
+    /// Event-join thresholds per pair of languages in place of the model's committed ones
+    /// (`weights.json`): for measuring them before they are committed.
+    pub join_thresholds: Option<storyline_similarity::JoinThresholds>,
 }
 
 impl Default for IngestOptions {
@@ -55,6 +58,7 @@ impl Default for IngestOptions {
             models_dir: crate::entities::default_models_dir(),
             embedding_model: Some(storyline_embed::DEFAULT_MODEL.to_string()),
             discovery: storyline_ingest::Discovery::default(),
+            join_thresholds: None,
         }
     }
 }
@@ -666,6 +670,7 @@ fn assign_event(
         first: e.first,
         last: e.last,
         semantic: None,
+        cohesion: None,
     };
     let mut candidates: Vec<EventCandidate> = batch
         .candidate_events(&vector.top_terms(EVENT_QUERY_TERMS), MIN_SHARED_EVENT_TERMS, EVENT_CANDIDATE_LIMIT)?
@@ -678,10 +683,16 @@ fn assign_event(
                 candidates.push(candidate(batch.event(id)?));
             }
         }
-        semantic.score_candidates(batch, embedding, &mut candidates)?;
+        semantic.score_candidates(
+            batch,
+            embedding,
+            &mut candidates,
+            &options.cluster,
+            options.join_thresholds.as_ref(),
+        )?;
     }
     for candidate in &candidates {
-        tracing::debug!(article = %article.id, event = candidate.id, lexical = vector.cosine(&candidate.centroid), semantic = ?candidate.semantic, "candidate event");
+        tracing::debug!(article = %article.id, event = candidate.id, lexical = vector.cosine(&candidate.centroid), semantic = ?candidate.semantic, cohesion = ?candidate.cohesion, "candidate event");
     }
     match choose_event(vector, article.published, &candidates, &options.cluster) {
         Some((event, _similarity)) => {

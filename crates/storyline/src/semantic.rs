@@ -9,10 +9,10 @@ use std::sync::Arc;
 
 use anyhow::Result;
 use storyline_cluster::semantic::{add_to_dense_centroid, HyperplaneLsh};
-use storyline_cluster::EventCandidate;
+use storyline_cluster::{ClusterConfig, EventCandidate};
 use storyline_embed::{cosine, Embedder};
 use storyline_model::{Article, EventId};
-use storyline_similarity::{similarity, ArticleEmbedding, Combiner};
+use storyline_similarity::{similarity, ArticleEmbedding, Combiner, JoinThresholds, Weights};
 use storyline_store::{Batch, EventVector};
 
 use crate::loaded::LoadOnce;
@@ -25,11 +25,22 @@ const MEMBERS_COMPARED: usize = 8;
 const EVENTS_SCORED: usize = 6;
 /// Articles embedded per model call: large enough to keep both cores busy.
 const EMBED_BATCH: usize = 16;
+/// Members whose pairs give an event's cohesion: the most recent few (six pairs of four).
+const COHESION_MEMBERS: usize = 4;
+
+/// What an event-join score is compared with: the clusterer's threshold, and where it was
+/// calibrated per pair of languages.
+struct Scale<'a> {
+    config: &'a ClusterConfig,
+    thresholds: &'a JoinThresholds,
+}
 
 /// A loaded embedding model with what event assignment needs around it.
 pub struct Semantic {
     model: Box<dyn Embedder>,
     combiner: Combiner,
+    /// Where the event-join score means "same happening", per pair of languages.
+    thresholds: JoinThresholds,
     index: HyperplaneLsh,
 }
 
@@ -41,6 +52,7 @@ pub fn load(models: &Path, name: &str) -> Option<Arc<Semantic>> {
     LOADED.get((models.to_path_buf(), name.to_string()), || match storyline_embed::load_model(name, models) {
         Ok(model) => Some(Arc::new(Semantic {
             combiner: Combiner::event_join(model.name()),
+            thresholds: Weights::for_model(model.name()).join_thresholds,
             index: HyperplaneLsh::for_dimension(model.dimension()),
             model,
         })),
@@ -80,13 +92,18 @@ impl Semantic {
         Ok(batch.events_sharing_vector_bands(&self.index.band_keys(&document), limit)?)
     }
 
-    /// Gives the candidates closest to the article by centroid their semantic score.
+    /// Gives the candidates closest to the article by centroid their semantic score and
+    /// cohesion, both on the clusterer's scale: a pair of languages with a calibrated threshold
+    /// has its scores moved by the difference to `config.semantic_join`.
     pub fn score_candidates(
         &self,
         batch: &Batch,
         embedding: &ArticleEmbedding,
         candidates: &mut [EventCandidate],
+        config: &ClusterConfig,
+        thresholds: Option<&JoinThresholds>,
     ) -> Result<()> {
+        let scale = Scale { config, thresholds: thresholds.unwrap_or(&self.thresholds) };
         let Some(document) = embedding.document() else { return Ok(()) };
         let mut by_centroid = Vec::new();
         for (i, candidate) in candidates.iter().enumerate() {
@@ -96,26 +113,59 @@ impl Semantic {
         }
         by_centroid.sort_by(|a, b| b.0.total_cmp(&a.0));
         for (_, i) in by_centroid.into_iter().take(EVENTS_SCORED) {
-            candidates[i].semantic = self.event_similarity(batch, candidates[i].id, embedding)?;
+            let (semantic, cohesion) = self.event_similarity(batch, candidates[i].id, embedding, &scale)?;
+            candidates[i].semantic = semantic;
+            candidates[i].cohesion = cohesion;
         }
         Ok(())
     }
 
-    /// The best similarity between the article and the event's most recent members, if any of
-    /// them has an embedding of this model.
-    fn event_similarity(&self, batch: &Batch, event: EventId, embedding: &ArticleEmbedding) -> Result<Option<f32>> {
+    /// The event-join score of two articles on the clusterer's scale.
+    fn join_score(&self, a: &ArticleEmbedding, b: &ArticleEmbedding, scale: &Scale) -> f32 {
+        let score = similarity(a, b, &self.combiner).score;
+        let shift = match scale.thresholds.for_languages(a.language.as_deref(), b.language.as_deref()) {
+            Some(threshold) => f64::from(scale.config.semantic_join) - threshold,
+            None => 0.0,
+        };
+        (score + shift) as f32
+    }
+
+    /// The best score between the article and the event's most recent members, if any of them
+    /// has an embedding of this model; and the event's cohesion, when the cohesion check is on
+    /// and two or more of them have one.
+    fn event_similarity(
+        &self,
+        batch: &Batch,
+        event: EventId,
+        embedding: &ArticleEmbedding,
+        scale: &Scale,
+    ) -> Result<(Option<f32>, Option<f32>)> {
         let mut best: Option<f32> = None;
+        let mut members = Vec::new();
         for (id, bytes) in batch.event_member_embeddings(event, self.model.name(), MEMBERS_COMPARED)? {
             match ArticleEmbedding::from_bytes(&bytes) {
                 Ok(member) => {
-                    let score = similarity(embedding, &member, &self.combiner).score as f32;
+                    let score = self.join_score(embedding, &member, scale);
                     tracing::debug!(event, member = %id, score, "semantic similarity");
                     best = Some(best.map_or(score, |b| b.max(score)));
+                    members.push(member);
                 }
                 Err(error) => tracing::warn!(article = %id, %error, "unreadable stored embedding skipped"),
             }
         }
-        Ok(best)
+        let cohesion = if scale.config.cohesion_margin.is_finite() && members.len() >= 2 {
+            let members = &members[..members.len().min(COHESION_MEMBERS)];
+            let pairs: Vec<f32> = members
+                .iter()
+                .enumerate()
+                .flat_map(|(i, a)| members[i + 1..].iter().map(move |b| (a, b)))
+                .map(|(a, b)| self.join_score(a, b, scale))
+                .collect();
+            Some(pairs.iter().sum::<f32>() / pairs.len() as f32)
+        } else {
+            None
+        };
+        Ok((best, cohesion))
     }
 
     /// Stores the article's embedding and moves its event's centroid (and index entries).

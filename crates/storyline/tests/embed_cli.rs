@@ -141,3 +141,41 @@ fn seeds_form_two_events_across_languages_in_one_storyline() {
     assert!(explained["score"].as_f64().unwrap() >= 0.83, "{explained:#}");
     assert!(explained["aligned_pairs"].as_array().unwrap().len() >= 3, "{explained:#}");
 }
+
+/// `eval pairs` on pairs made of the seeds, in the seeds' order: the three same-event pairs land
+/// in one event, the two pairs with the older story (003) in two, as ingesting the seeds gives.
+#[test]
+fn eval_pairs_scores_seed_pairs_by_the_events_they_land_in() {
+    let Some(models) = models() else { return };
+    let seeds = root().join("../shared/seeds");
+    if !seeds.is_dir() {
+        eprintln!("SKIPPED: no seeds at {}", seeds.display());
+        return;
+    }
+    let text = |n: &str| {
+        let path = std::fs::read_dir(&seeds)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.file_name().unwrap().to_string_lossy().starts_with(&format!("{n}_")))
+            .unwrap();
+        std::fs::read_to_string(path).unwrap().replace('"', "\"\"")
+    };
+    let mut csv =
+        String::from(",pair_id,lang1,lang2,text1,text2,Geography,Entities,Time,Narrative,Overall,Style,Tone\n");
+    for (i, (a, b, overall)) in
+        [("000", "001", 1.0), ("002", "003", 3.5), ("000", "004", 1.0), ("002", "004", 1.25), ("000", "003", 3.5)]
+            .into_iter()
+            .enumerate()
+    {
+        csv.push_str(&format!("{i},{a}_{b},en,en,\"{}\",\"{}\",1,1,1,1,{overall},1,1\n", text(a), text(b)));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pairs.csv");
+    std::fs::write(&path, csv).unwrap();
+    let report = json(storyline(&dir.path().join("s.db"), &models).args(["eval", "pairs", "--pairs"]).arg(&path));
+    assert_eq!((report["articles"].as_u64(), report["events"].as_u64()), (Some(5), Some(2)), "{report}");
+    assert_eq!(report["largest_event"], 4);
+    let sum = |field: &str| ["check", "fit"].iter().map(|p| report[p]["overall"][field].as_u64().unwrap()).sum::<u64>();
+    assert_eq!((sum("same"), sum("different")), (3, 2), "{report}");
+    assert_eq!((sum("true_positive"), sum("false_positive")), (3, 0), "{report}");
+}
