@@ -26,7 +26,7 @@ use storyline_ner::EntityKind;
 
 use crate::gazetteer::{Gazetteer, Place};
 use crate::normalize::{fold, is_non_latin, name_key, name_words, strip_article, variant};
-use crate::words;
+use crate::{clean, words};
 use crate::{DocEntity, DocMention, Extractor};
 
 /// A token of the article with its sentence.
@@ -70,7 +70,7 @@ pub(crate) struct Cand {
 }
 
 impl Cand {
-    fn new(toks: &[Tok], start: usize, end: usize, kind: EntityType, weight: u32) -> Cand {
+    pub(crate) fn new(toks: &[Tok], start: usize, end: usize, kind: EntityType, weight: u32) -> Cand {
         Cand {
             start,
             end,
@@ -86,11 +86,11 @@ impl Cand {
         }
     }
 
-    fn text<'a>(&self, text: &'a str) -> &'a str {
+    pub(crate) fn text<'a>(&self, text: &'a str) -> &'a str {
         &text[self.byte_start..self.byte_end]
     }
 
-    fn set_span(&mut self, toks: &[Tok], start: usize, end: usize) {
+    pub(crate) fn set_span(&mut self, toks: &[Tok], start: usize, end: usize) {
         self.start = start;
         self.end = end;
         self.byte_start = toks[start].start;
@@ -153,7 +153,13 @@ fn same_sentence(toks: &[Tok], a: usize, b: usize) -> bool {
 
 impl Extractor {
     /// Finds the mentions and entities of one text (an article's full text).
-    pub(crate) fn mentions(&self, text: &str, toks: &[Tok], sentences: &[Vec<TextToken>]) -> Grouped {
+    pub(crate) fn mentions(
+        &self,
+        text: &str,
+        toks: &[Tok],
+        sentences: &[Vec<TextToken>],
+        language: Option<&str>,
+    ) -> Grouped {
         let words: Vec<Vec<&str>> = sentences.iter().map(|s| s.iter().map(|t| t.text.as_str()).collect()).collect();
         let spans = self.tagger.tag_document(&words);
         let mut offset = 0;
@@ -167,10 +173,13 @@ impl Extractor {
             offset += sentence.len();
         }
         let g = &self.gazetteer;
+        let vocabulary = clean::Vocabulary::of(toks, language);
+        clean::split_at_line_breaks(toks, text, &mut cands);
         join_particles(toks, &mut cands);
         particle_names_are_persons(toks, text, g, &mut cands);
         cands.iter_mut().for_each(|c| strip_titles(toks, text, c));
         cands.retain(|c| c.start < c.end);
+        clean::repair(toks, text, g, &vocabulary, &mut cands);
         split_compounds(toks, text, g, &mut cands);
         cands.retain(|c| !is_part_of_role(toks, c));
         for c in cands.iter_mut() {
@@ -807,6 +816,11 @@ fn group(text: &str, g: &Gazetteer, cands: &mut [Cand]) -> (Vec<DocEntity>, Vec<
         .filter(|&i| cands[i].country.is_none() && cands[i].geonameid.is_none() && !cands[i].nominal)
         .map(|i| (i, words[i].as_slice()))
         .filter(|(_, w)| w.len() > 1)
+        // "Universidad de Bengasi" as a place: a place's name is no surname for "Bengasi".
+        .filter(|(i, w)| {
+            cands[*i].kind == EntityType::Person
+                || w.last().is_none_or(|last| g.country(last).is_none() && g.city(last).is_none())
+        })
         .collect();
     // The full names by surname, and (worked out once per word) by a surname it is a variant of,
     // each in text order: a long article repeats its surnames thousands of times.
@@ -817,31 +831,44 @@ fn group(text: &str, g: &Gazetteer, cands: &mut [Cand]) -> (Vec<DocEntity>, Vec<
         }
     }
     let mut by_variant: HashMap<&str, Vec<usize>> = HashMap::new();
-    // The nearest full name before the mention, else the first after it.
-    let pick = |list: &[usize], i: usize| {
-        list.partition_point(|&j| j < i).checked_sub(1).map_or(list.first(), |k| list.get(k)).copied()
+    // A surname alone is the most prominent bearer of it in the article (the one whose full
+    // name is written most often, else the first), not the nearest: "Saif al-Islam Gaddafi,
+    // Muammar Gaddafi's son" does not make the next "Gaddafi" the son. One per surname.
+    let root_of: Vec<usize> = (0..n).map(|i| groups.find(i)).collect();
+    let prominent = |list: &[usize]| -> Option<usize> {
+        let mut counts: HashMap<usize, (usize, usize)> = HashMap::new();
+        for &j in list {
+            counts.entry(root_of[j]).or_insert((0, j)).0 += 1;
+        }
+        counts.into_values().max_by_key(|&(count, first)| (count, std::cmp::Reverse(first))).map(|(_, first)| first)
     };
+    let mut bearer_of: HashMap<&str, Option<usize>> = HashMap::new();
+    let mut variant_bearer_of: HashMap<&str, Option<usize>> = HashMap::new();
     for i in 0..n {
         let c = &cands[i];
         if c.country.is_some() || c.nominal || c.refers_to.is_some() {
             continue;
         }
         let [single] = &words[i][..] else { continue };
-        let exact = by_surname.get(single.as_str()).and_then(|list| pick(list, i));
+        let exact = *bearer_of
+            .entry(single.as_str())
+            .or_insert_with(|| by_surname.get(single.as_str()).and_then(|list| prominent(list)));
         let target = exact.or_else(|| {
             if c.kind == EntityType::Gpe {
                 return None;
             }
-            let variants = by_variant.entry(single.as_str()).or_insert_with(|| {
-                persons
-                    .iter()
-                    .filter(|(j, words)| {
-                        cands[*j].kind == EntityType::Person && words.last().is_some_and(|s| variant(s, single))
-                    })
-                    .map(|(j, _)| *j)
-                    .collect()
-            });
-            pick(variants, i)
+            *variant_bearer_of.entry(single.as_str()).or_insert_with(|| {
+                let variants = by_variant.entry(single.as_str()).or_insert_with(|| {
+                    persons
+                        .iter()
+                        .filter(|(j, words)| {
+                            cands[*j].kind == EntityType::Person && words.last().is_some_and(|s| variant(s, single))
+                        })
+                        .map(|(j, _)| *j)
+                        .collect()
+                });
+                prominent(variants)
+            })
         });
         if let Some(j) = target {
             groups.union(j, i);

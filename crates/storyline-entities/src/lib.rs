@@ -28,6 +28,7 @@
 //! assert_eq!(found.quotes[0].speaker, Some(akar));
 //! ```
 
+mod clean;
 mod extract;
 pub mod gazetteer;
 pub mod normalize;
@@ -129,16 +130,22 @@ impl Extractor {
 
     /// Entities and quotes of an article; offsets point into [`Article::full_text`].
     pub fn extract(&self, article: &Article) -> Extraction {
-        self.extract_text(&article.full_text())
+        self.extract_text_in(&article.full_text(), article.language.as_ref().map(|l| l.code.as_str()))
     }
 
-    /// Entities and quotes of a text.
+    /// Entities and quotes of a text (in English, for its function words).
     pub fn extract_text(&self, text: &str) -> Extraction {
+        self.extract_text_in(text, None)
+    }
+
+    /// Entities and quotes of a text in `language` (ISO 639-1), whose function words are never
+    /// names.
+    pub fn extract_text_in(&self, text: &str, language: Option<&str>) -> Extraction {
         let (toks, sentences) = extract::tokens(text);
         if toks.is_empty() {
             return Extraction::default();
         }
-        let grouped = self.mentions(text, &toks, &sentences);
+        let grouped = self.mentions(text, &toks, &sentences, language);
         let quotes = quotes::find_quotes(text, &toks, &grouped, &self.gazetteer);
         let mentions = grouped.mentions(text, &toks);
         Extraction { mentions, entities: grouped.entities, quotes }
