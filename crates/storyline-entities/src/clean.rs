@@ -289,6 +289,12 @@ fn repair_one(ctx: &Ctx, mut c: Cand, out: &mut Vec<Cand>, depth: usize) {
         c.set_span(toks, start + 1, end);
         return repair_one(ctx, c, out, depth + 1);
     }
+    // "Bombardeó Trípoli": a headline's capitalised verb or noun before a name.
+    let has_connector = (start + 1..end - 1).any(|i| CONNECTORS.contains(&toks[i].lower.as_str()));
+    if !has_connector && ctx.is_sentence_word(start) {
+        c.set_span(toks, start + 1, end);
+        return repair_one(ctx, c, out, depth + 1);
+    }
     for i in start + 1..end - 1 {
         let t = &toks[i];
         let lower = t.lower.as_str();

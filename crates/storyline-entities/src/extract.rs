@@ -185,6 +185,7 @@ impl Extractor {
         for c in cands.iter_mut() {
             find_role(toks, text, g, c);
         }
+        join_country_names(toks, text, g, &mut cands);
         type_places(toks, text, g, &mut cands);
         add_gazetteer_names(toks, g, &mut cands);
         propagate(toks, text, &mut cands);
@@ -428,6 +429,28 @@ fn find_role(toks: &[Tok], text: &str, g: &Gazetteer, c: &mut Cand) {
     }
 }
 
+/// "Reino" "Unido", "Stati" "Uniti": names the tagger cut in two that together name a country.
+fn join_country_names(toks: &[Tok], text: &str, g: &Gazetteer, cands: &mut Vec<Cand>) {
+    cands.sort_by_key(|c| (c.start, c.end));
+    let mut out: Vec<Cand> = Vec::with_capacity(cands.len());
+    for c in cands.drain(..) {
+        if let Some(prev) = out.last_mut() {
+            let whole = |c: &Cand| c.byte_start == toks[c.start].start && c.byte_end == toks[c.end - 1].end;
+            if prev.end == c.start && same_sentence(toks, prev.start, c.start) && whole(prev) && whole(&c) {
+                let joined = &text[prev.byte_start..c.byte_end];
+                if g.country(joined).is_some() {
+                    let (start, end) = (prev.start, c.end);
+                    prev.set_span(toks, start, end);
+                    prev.kind = EntityType::Gpe;
+                    continue;
+                }
+            }
+        }
+        out.push(c);
+    }
+    *cands = out;
+}
+
 /// Countries and their adjectives are GPEs; cities get their GeoNames id; context words make
 /// places ("the Sirte and Jufrah regions", "eastern Sirte").
 fn type_places(toks: &[Tok], text: &str, g: &Gazetteer, cands: &mut [Cand]) {
@@ -457,8 +480,15 @@ fn type_places(toks: &[Tok], text: &str, g: &Gazetteer, cands: &mut [Cand]) {
             c.weight = GAZETTEER;
             continue;
         }
-        if let Some(Place::City { geonameid, population, .. }) = g.city(&name) {
-            let retype = matches!(c.kind, EntityType::Org | EntityType::Misc) && single && *population >= 100_000;
+        // "OEA" is an organisation, whatever old name of a city it spells.
+        let acronym = name.chars().count() <= 4 && !name.chars().any(char::is_lowercase);
+        if let Some(Place::City { geonameid, population, .. }) = g.city(&name).filter(|_| !acronym) {
+            // A city's name alone is the city, whatever the tagger said, unless it is the
+            // surname of a person the article names in full.
+            let person_city = c.kind == EntityType::Person && !surnames.contains(&fold(&name));
+            let retype = (matches!(c.kind, EntityType::Org | EntityType::Misc) || person_city)
+                && single
+                && *population >= 100_000;
             if c.kind == EntityType::Loc || retype {
                 c.kind = EntityType::Loc;
                 c.geonameid = Some(*geonameid);
@@ -816,10 +846,17 @@ fn group(text: &str, g: &Gazetteer, cands: &mut [Cand]) -> (Vec<DocEntity>, Vec<
         .filter(|&i| cands[i].country.is_none() && cands[i].geonameid.is_none() && !cands[i].nominal)
         .map(|i| (i, words[i].as_slice()))
         .filter(|(_, w)| w.len() > 1)
-        // "Universidad de Bengasi" as a place: a place's name is no surname for "Bengasi".
+        // "Universidad de Bengasi" as a place: a place's name is no surname for "Bengasi", and
+        // "Gobierno de Gadafi" no full name of a Gadafi.
         .filter(|(i, w)| {
-            cands[*i].kind == EntityType::Person
-                || w.last().is_none_or(|last| g.country(last).is_none() && g.city(last).is_none())
+            let c = &cands[*i];
+            let lowercase_inside = c.text(text).split_whitespace().skip(1).any(|word| {
+                word.chars().next().is_some_and(char::is_lowercase)
+                    && !matches!(fold(word).as_str(), "al" | "el" | "bin" | "ibn" | "bint" | "abu" | "ben")
+            });
+            c.kind == EntityType::Person
+                || (w.last().is_none_or(|last| g.country(last).is_none() && g.city(last).is_none())
+                    && !lowercase_inside)
         })
         .collect();
     // The full names by surname, and (worked out once per word) by a surname it is a variant of,

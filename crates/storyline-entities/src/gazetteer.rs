@@ -109,7 +109,8 @@ impl Gazetteer {
                 && name.chars().next().is_some_and(char::is_uppercase)
                 && name.chars().any(char::is_lowercase)
                 && !name.chars().any(|c| c.is_ascii_digit() || matches!(c, '(' | ')' | ',' | '/'));
-            if latin && shaped {
+            // The list also maps a country's cities to it ("Barcelona" under ES): no city here.
+            if latin && shaped && !self.cities.contains_key(&fold(name)) {
                 let folded = fold(name);
                 self.note_first_word(&folded);
                 self.countries.entry(folded).or_insert_with(|| code.clone());
