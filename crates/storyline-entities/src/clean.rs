@@ -56,7 +56,7 @@ impl Vocabulary {
         let function = storyline_text::stop_words(Some(language.unwrap_or("en")));
         let common = toks
             .iter()
-            .filter(|t| t.text.chars().next().is_some_and(char::is_lowercase) && t.text.chars().count() > 2)
+            .filter(|t| is_lowercase_word(t) && t.text.chars().count() > 2)
             .map(|t| t.lower.clone())
             .collect();
         Vocabulary { function, common }
@@ -78,8 +78,13 @@ impl Vocabulary {
     }
 }
 
+/// A word written in lowercase, which no name is; "al-Sarraj", "el-Sisi", "d'Estaing" are.
 fn is_lowercase_word(t: &Tok) -> bool {
-    t.text.chars().next().is_some_and(char::is_lowercase)
+    let attached_name = t
+        .text
+        .split_once(['-', '\'', '\u{2019}'])
+        .is_some_and(|(_, rest)| rest.chars().next().is_some_and(char::is_uppercase));
+    t.text.chars().next().is_some_and(char::is_lowercase) && !attached_name
 }
 
 fn is_all_caps(t: &Tok) -> bool {
@@ -102,6 +107,12 @@ fn is_initial(t: &Tok) -> bool {
 /// A place the gazetteer knows by this word (or words).
 fn is_place(g: &Gazetteer, name: &str) -> bool {
     g.country(name).is_some() || g.city(name).is_some() || g.adjective(name).is_some()
+}
+
+/// A country: only such a name opening a person's span is taken for a place ("Libia Gadafi");
+/// cities share their names with people ("Vladimir Putin", "Salam Al-Namroush").
+fn is_major_place(g: &Gazetteer, name: &str) -> bool {
+    g.country(name).is_some()
 }
 
 /// Context of the repairs.
@@ -263,6 +274,27 @@ fn repair_one(ctx: &Ctx, mut c: Cand, out: &mut Vec<Cand>, depth: usize) {
     if (start, end) != (c.start, c.end) {
         c.set_span(toks, start, end);
     }
+    // "Il Colonnello Gheddafi" tagged as an organisation: a leading title makes a person.
+    if end - start >= 2 && words::PERSON_TITLES.contains(&toks[start].lower) && ctx.name_starts(start + 1, end) {
+        let mut k = start;
+        while k + 1 < end && words::PERSON_TITLES.contains(&toks[k].lower) {
+            k += 1;
+        }
+        let role = ctx.text[toks[start].start..toks[k - 1].end].to_string();
+        c.set_span(toks, k, end);
+        c.role = Some(role);
+        c.kind = EntityType::Person;
+        return repair_one(ctx, c, out, depth + 1);
+    }
+    // "Fundación Gadafi", "Liga Árabe": an organisation's head noun first; alone ("Gobierno",
+    // "Conseil") it names no one in particular.
+    if words::ORG_FIRST_HEADS.contains(&toks[start].lower) && !is_all_caps(&toks[start]) {
+        if end - start >= 2 {
+            c.kind = EntityType::Org;
+            out.push(c);
+        }
+        return;
+    }
     // A place split off a person's span ("Gadafi cerca de Misrata") is a place.
     if split && c.kind == EntityType::Person && end - start == 1 && is_place(ctx.g, &toks[start].text) {
         c.kind = EntityType::Loc;
@@ -280,7 +312,7 @@ fn repair_one(ctx: &Ctx, mut c: Cand, out: &mut Vec<Cand>, depth: usize) {
         return repair_one(ctx, c, out, depth + 1);
     }
     // "Libia Gadafi", "Trípoli Bengasi": a place name opening a person's span is a place.
-    if is_place(ctx.g, &toks[start].text) && toks[start + 1].capitalized() && !is_particle(&toks[start + 1]) {
+    if is_major_place(ctx.g, &toks[start].text) && toks[start + 1].capitalized() && !is_particle(&toks[start + 1]) {
         let mut place = c.clone();
         place.set_span(toks, start, start + 1);
         place.kind = EntityType::Loc;
@@ -291,7 +323,7 @@ fn repair_one(ctx: &Ctx, mut c: Cand, out: &mut Vec<Cand>, depth: usize) {
     }
     // "Bombardeó Trípoli": a headline's capitalised verb or noun before a name.
     let has_connector = (start + 1..end - 1).any(|i| CONNECTORS.contains(&toks[i].lower.as_str()));
-    if !has_connector && ctx.is_sentence_word(start) {
+    if !has_connector && ctx.is_sentence_word(start) && !LEADING_PARTICLES.contains(&toks[start].lower.as_str()) {
         c.set_span(toks, start + 1, end);
         return repair_one(ctx, c, out, depth + 1);
     }

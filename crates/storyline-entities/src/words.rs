@@ -419,6 +419,24 @@ pub static ORG_HEADS: WordList = WordList::new(&[
     "press",
 ]);
 
+/// Head nouns that open an organisation's name in the Romance languages and German ("Fundación
+/// Gadafi", "Liga Árabe", "Groupe Figaro", "Fondazione Gheddafi"), folded; English names put
+/// theirs last ([`ORG_HEADS`]).
+pub static ORG_FIRST_HEADS: WordList = WordList::new(&[
+    "fundacion", "fondation", "fondazione", "stiftung", "fundacao", "universidad", "universite", "universita",
+    "universitat", "universidade", "hospital", "hopital", "ospedale", "krankenhaus", "gobierno", "gouvernement",
+    "governo", "regierung", "ministerio", "ministere", "ministero", "ministerium", "consejo", "conseil", "consiglio",
+    "partido", "parti", "partito", "partei", "banco", "banque", "banca", "ejercito", "armee", "esercito", "comite",
+    "comitato", "komitee", "asamblea", "assemblee", "assemblea", "tribunal", "tribunale", "corte", "cour", "agencia",
+    "agence", "agenzia", "agentur", "compania", "compagnie", "compagnia", "grupo", "groupe", "gruppo", "gruppe", "liga",
+    "ligue", "lega", "union", "unione", "organizacion", "organisation", "organizzazione", "asociacion", "association",
+    "associazione", "instituto", "institut", "istituto", "escuela", "ecole", "scuola", "policia", "police", "polizia",
+    "polizei", "brigada", "brigade", "fuerzas", "forces", "forze", "camara", "chambre", "camera", "senado", "senat",
+    "senato", "congreso", "congres", "congresso", "parlamento", "parlement", "federacion", "federation",
+    "federazione", "movimiento", "mouvement", "movimento", "frente", "front", "fronte", "naciones", "nations",
+    "nazioni",
+]);
+
 /// Personal pronouns that can stand for a speaker.
 pub static PRONOUNS: WordList = WordList::new(&["he", "she", "they"]);
 
