@@ -25,7 +25,8 @@ use crate::words;
 /// words: they never count as function words here.
 const NAMES_IN_STOP_LISTS: &[&str] = &[
     "ali", "said", "will", "may", "mark", "ben", "bin", "van", "von", "der", "don", "man", "grande", "general", "can",
-    "sr", "us", "i", "bill", "sal", "dos", "tal", "mio", "usa", "elf", "abu",
+    "sr", "us", "i", "bill", "sal", "dos", "tal", "mio", "usa", "elf", "abu", "page", "best", "hell", "ring", "miss",
+    "home", "fire", "rose", "gott", "mann", "lang", "kurz", "hoch", "ohne", "vita", "sara", "ella", "nome", "gran",
 ];
 
 /// Particles that begin names ("al-", "El Sisi", "Abu Bakr", "bin Laden", "De Gaulle", "Le Pen",
@@ -69,7 +70,7 @@ impl Vocabulary {
         let lower = lower.trim_end_matches('.');
         self.function.contains(lower)
             && !NAMES_IN_STOP_LISTS.contains(&lower)
-            && (lower.chars().count() <= 3 || self.common.contains(lower))
+            && (lower.chars().count() <= 4 || self.common.contains(lower))
     }
 
     /// A word the article writes in lowercase elsewhere: a common noun or adjective.
@@ -113,6 +114,14 @@ fn is_place(g: &Gazetteer, name: &str) -> bool {
 /// cities share their names with people ("Vladimir Putin", "Salam Al-Namroush").
 fn is_major_place(g: &Gazetteer, name: &str) -> bool {
     g.country(name).is_some()
+}
+
+/// A title before a name, also a German compound one ("Außenminister", "Staatschef").
+pub(crate) fn is_title(lower: &str) -> bool {
+    const COMPOUND_HEADS: &[&str] =
+        &["minister", "ministerin", "prasident", "prasidentin", "chef", "sprecher", "kanzler", "machthaber"];
+    words::PERSON_TITLES.contains(lower)
+        || (lower.chars().count() > 8 && COMPOUND_HEADS.iter().any(|head| lower.ends_with(head)))
 }
 
 /// Context of the repairs.
@@ -275,9 +284,9 @@ fn repair_one(ctx: &Ctx, mut c: Cand, out: &mut Vec<Cand>, depth: usize) {
         c.set_span(toks, start, end);
     }
     // "Il Colonnello Gheddafi" tagged as an organisation: a leading title makes a person.
-    if end - start >= 2 && words::PERSON_TITLES.contains(&toks[start].lower) && ctx.name_starts(start + 1, end) {
+    if end - start >= 2 && is_title(&toks[start].lower) && ctx.name_starts(start + 1, end) {
         let mut k = start;
-        while k + 1 < end && words::PERSON_TITLES.contains(&toks[k].lower) {
+        while k + 1 < end && is_title(&toks[k].lower) {
             k += 1;
         }
         let role = ctx.text[toks[start].start..toks[k - 1].end].to_string();
@@ -305,7 +314,7 @@ fn repair_one(ctx: &Ctx, mut c: Cand, out: &mut Vec<Cand>, depth: usize) {
         return;
     }
     // A title inside the span ends what came before it: "Tierras del Sr. Gadafi".
-    if let Some(k) = (start..end - 1).rev().find(|&k| words::PERSON_TITLES.contains(&toks[k].lower)) {
+    if let Some(k) = (start..end - 1).rev().find(|&k| is_title(&toks[k].lower)) {
         let original = c.byte_start;
         c.set_span(toks, k + 1, end);
         c.role = Some(ctx.text[original..toks[k].end].to_string());
@@ -333,7 +342,9 @@ fn repair_one(ctx: &Ctx, mut c: Cand, out: &mut Vec<Cand>, depth: usize) {
         if CONNECTORS.contains(&lower) && is_lowercase_word(t) {
             // "X de [la] Y".
             let mut right = i + 1;
-            while right < end && is_lowercase_word(&toks[right]) && INNER_PARTICLES.contains(&toks[right].lower.as_str())
+            while right < end
+                && is_lowercase_word(&toks[right])
+                && INNER_PARTICLES.contains(&toks[right].lower.as_str())
             {
                 right += 1;
             }
@@ -341,7 +352,8 @@ fn repair_one(ctx: &Ctx, mut c: Cand, out: &mut Vec<Cand>, depth: usize) {
                 break;
             }
             let right_text = &ctx.text[toks[right].start..toks[end - 1].end];
-            let right_is_place = is_place(ctx.g, right_text) || (right + 1 == end && is_place(ctx.g, &toks[right].text));
+            let right_is_place =
+                is_place(ctx.g, right_text) || (right + 1 == end && is_place(ctx.g, &toks[right].text));
             let left_is_noun = ctx.is_sentence_word(start);
             if right_is_place {
                 if left_is_noun {
@@ -465,7 +477,11 @@ mod tests {
     #[test]
     fn particles_that_begin_names_stay() {
         let text = "Charles de Gaulle y Muamar el Gadafi. Al Attiyah habló.";
-        let got = repaired(text, "es", &[("Charles de Gaulle", Person), ("Muamar el Gadafi", Person), ("Al Attiyah", Person)]);
+        let got = repaired(
+            text,
+            "es",
+            &[("Charles de Gaulle", Person), ("Muamar el Gadafi", Person), ("Al Attiyah", Person)],
+        );
         let names: Vec<&str> = got.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names, vec!["Charles de Gaulle", "Muamar el Gadafi", "Al Attiyah"]);
     }

@@ -230,9 +230,13 @@ fn join_particles(toks: &[Tok], cands: &mut Vec<Cand>) {
     for c in cands.drain(..) {
         if let Some(prev) = out.last_mut() {
             let gap = c.start.saturating_sub(prev.end);
+            // "Muamar" "el" "Gadafi": a lowercase Arabic article between two names, one of them
+            // a person's, joins them ("en Trípoli el Gobierno" has no person).
+            let article_between = toks[prev.end].text.as_str() == "el" || toks[prev.end].text.as_str() == "al";
             let joined_by_particle = gap == 1
                 && same_sentence(toks, prev.start, c.start)
-                && matches!(toks[prev.end].lower.as_str(), "bin" | "ibn" | "bint" | "abu");
+                && (matches!(toks[prev.end].lower.as_str(), "bin" | "ibn" | "bint" | "abu")
+                    || (article_between && (prev.kind == EntityType::Person || c.kind == EntityType::Person)));
             let adjacent_names = gap == 0
                 && same_sentence(toks, prev.start, c.start)
                 && (prev.kind == EntityType::Person || c.kind == EntityType::Person)

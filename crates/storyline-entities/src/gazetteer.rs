@@ -243,7 +243,9 @@ mod tests {
     #[test]
     fn country_names_in_other_languages() {
         let mut g = Gazetteer::built_in();
-        g.add_country_names_yaml("FAIL:\n  - Africa\nLY:\n  - Libia\n  - Libye\n  - LBY\n  - Ливия\nZZ:\n  - Nowhere\n");
+        g.add_country_names_yaml(
+            "FAIL:\n  - Africa\nLY:\n  - Libia\n  - Libye\n  - LBY\n  - Ливия\nZZ:\n  - Nowhere\n",
+        );
         assert_eq!(g.country("Libia"), Some("LY"));
         assert_eq!(g.country("Libye"), Some("LY"));
         assert_eq!(g.country("Africa"), None);

@@ -229,10 +229,18 @@ fn person_fit(
             let fit = if ga.is_empty() || gb.is_empty() {
                 NameFit::Surname
             } else {
-                let (short, long) = if ga.len() <= gb.len() { (ga, gb) } else { (gb, ga) };
-                if short.iter().all(|s| long.iter().any(|l| variant(s, l))) {
+                let (short, long, long_form) = if ga.len() <= gb.len() { (ga, gb, b) } else { (gb, ga, a) };
+                // One list within the other: from the start ("Saif" in "Saif al-Islam"), or
+                // after a patronymic ("Mohammad" in "Khalid bin Mohammad"). "Muamar" at the end
+                // of "Hana Muamar" is the father's name, and Hana another person.
+                let prefix = short.iter().zip(long).all(|(s, l)| variant(s, l));
+                let patronymic = long_form
+                    .split_whitespace()
+                    .any(|w| matches!(fold(w).as_str(), "bin" | "ibn" | "ben" | "bint" | "ould" | "b."));
+                let within = short.iter().all(|s| long.iter().any(|l| variant(s, l)));
+                if prefix || (patronymic && within) {
                     NameFit::Full
-                } else if sa == sb && close_given_names(short, long) {
+                } else if sa == sb && close_given_names(short, long) && !within {
                     NameFit::Conflict { stored: given_part(b), new: given_part(a) }
                 } else {
                     continue;
@@ -378,8 +386,8 @@ fn decide(
     if let Some((_, c, stored, new)) = best_conflict {
         return Decision::Join { id: c.id, disagreement: Some((stored, new)) };
     }
-    // A lone surname joins the one person it fits, else the one with most company in common,
-    // else the most mentioned bearer: the most prominent, not all of them.
+    // A lone surname joins the one person it fits, else the most mentioned bearer (the most
+    // prominent, not all of them), else the one with most company in common.
     match surnames.len() {
         0 => Decision::New,
         1 => Decision::Join { id: surnames[0].id, disagreement: None },
@@ -387,7 +395,7 @@ fn decide(
             let mentions = |c: &Entity| c.kind_votes.values().sum::<u32>();
             let mut scored: Vec<(usize, u32, EntityId)> =
                 surnames.iter().map(|c| (shared_neighbours(c.id), mentions(c), c.id)).collect();
-            scored.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
+            scored.sort_by(|a, b| b.1.cmp(&a.1).then(b.0.cmp(&a.0)).then(a.2.cmp(&b.2)));
             Decision::Join { id: scored[0].2, disagreement: None }
         }
     }
@@ -678,7 +686,10 @@ mod tests {
         let mut muammar = muammar;
         muammar.kind_votes = BTreeMap::from([(EntityType::Person, 40)]);
         let bare = person(&["Gadafi"], &[]);
-        assert_eq!(decide_for(&bare, &[saif_stored, muammar], &mut |_| 0), Decision::Join { id: 1, disagreement: None });
+        assert_eq!(
+            decide_for(&bare, &[saif_stored, muammar], &mut |_| 0),
+            Decision::Join { id: 1, disagreement: None }
+        );
     }
 
     #[test]
