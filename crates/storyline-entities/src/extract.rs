@@ -994,7 +994,7 @@ fn doc_entity(text: &str, g: &Gazetteer, cands: &[Cand], members: &[usize]) -> D
     };
     let name = canonical_name(kind, &forms, country.as_deref(), g, cands, members, text);
     forms.extend(descriptions);
-    DocEntity { kind, name, forms, roles, country, geonameid, acronyms, kind_votes }
+    DocEntity { kind, name, forms, roles, country, geonameid, acronyms, kind_votes, location: None }
 }
 
 fn canonical_name(

@@ -40,7 +40,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
-use storyline_model::{Article, EntityType};
+use storyline_model::{Article, EntityType, Location};
 use storyline_ner::Tagger;
 
 pub use gazetteer::Gazetteer;
@@ -80,6 +80,8 @@ pub struct DocEntity {
     pub geonameid: Option<i64>,
     pub acronyms: Vec<String>,
     pub kind_votes: BTreeMap<EntityType, u32>,
+    /// Where the place is: filled by a geocoding step after extraction, when one runs.
+    pub location: Option<Location>,
 }
 
 /// A quote in one article; `speaker` indexes [`Extraction::entities`].

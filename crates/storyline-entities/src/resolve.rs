@@ -413,6 +413,7 @@ fn new_entity(doc: &DocEntity) -> Entity {
         country: doc.country.clone(),
         geonameid: doc.geonameid,
         kind_votes: doc.kind_votes.clone(),
+        location: doc.location.clone(),
     }
 }
 
@@ -433,6 +434,9 @@ fn merge(stored: &mut Entity, doc: &DocEntity) {
     }
     stored.country = stored.country.clone().or(doc.country.clone());
     stored.geonameid = stored.geonameid.or(doc.geonameid);
+    if stored.location.is_none() && matches!(doc.kind, EntityType::Loc | EntityType::Gpe) {
+        stored.location.clone_from(&doc.location);
+    }
     stored.kind = if stored.country.is_some() {
         EntityType::Gpe
     } else {
@@ -633,6 +637,7 @@ mod tests {
             geonameid: None,
             acronyms: Vec::new(),
             kind_votes: BTreeMap::from([(EntityType::Person, forms.len() as u32)]),
+            location: None,
         }
     }
 
@@ -710,6 +715,7 @@ mod tests {
             geonameid: None,
             acronyms: vec![],
             kind_votes: BTreeMap::new(),
+            location: None,
         };
         let jufra = stored(3, &loc("Jufra"));
         assert!(matches!(decide_for(&loc("Jufrah"), &[jufra.clone()], &mut |_| 0), Decision::Join { id: 3, .. }));
