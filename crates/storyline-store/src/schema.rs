@@ -169,10 +169,14 @@ fn migrate_from_2_entity_locations(conn: &Connection) -> Result<()> {
     let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
     let version: i64 = tx.query_row("SELECT value FROM meta WHERE key = 'schema_version'", [], |r| r.get(0))?;
     if version == 2 {
-        tx.execute_batch(
-            "ALTER TABLE entities ADD COLUMN location TEXT;
-             UPDATE meta SET value = 3 WHERE key = 'schema_version';",
-        )?;
+        let has_column: bool =
+            tx.query_row("SELECT COUNT(*) > 0 FROM pragma_table_info('entities') WHERE name = 'location'", [], |r| {
+                r.get(0)
+            })?;
+        if !has_column {
+            tx.execute_batch("ALTER TABLE entities ADD COLUMN location TEXT;")?;
+        }
+        tx.execute_batch("UPDATE meta SET value = 3 WHERE key = 'schema_version';")?;
     }
     tx.commit()?;
     Ok(())

@@ -160,7 +160,8 @@ fn entity_line(s: &EntitySummary) -> String {
 
 /// "Tripoli, LY (city) 32.8874, 13.1873": where a place is, as the gazetteer has it.
 fn location_text(l: &storyline_model::Location) -> String {
-    let country = if l.country.is_empty() || l.feature == "country" { String::new() } else { format!(", {}", l.country) };
+    let country =
+        if l.country.is_empty() || l.feature == "country" { String::new() } else { format!(", {}", l.country) };
     format!("{}{country} ({}) {:.4}, {:.4}", l.name, l.feature, l.lat, l.lon)
 }
 
