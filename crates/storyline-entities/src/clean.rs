@@ -232,10 +232,37 @@ pub(crate) fn repair(toks: &[Tok], text: &str, g: &Gazetteer, v: &Vocabulary, ca
 fn repair_one(ctx: &Ctx, mut c: Cand, out: &mut Vec<Cand>, depth: usize) {
     let split = depth > 0;
     let toks = ctx.toks;
+    // "d'Emmanuel Macron", "L'Otan", "pro-Kadhafi", "anti-Gheddafi": an elided article or
+    // preposition, or a prefix, glued to the name's first word.
+    if c.byte_start == toks[c.start].start {
+        let first = &toks[c.start].text;
+        let glued = first
+            .char_indices()
+            .find(|&(_, ch)| ch == '\'' || ch == '\u{2019}' || ch == '-')
+            .map(|(at, ch)| (at, at + ch.len_utf8()))
+            .filter(|&(at, after)| {
+                let head = crate::normalize::fold(&first[..at]);
+                let elision = matches!(first[at..].chars().next(), Some('\'' | '\u{2019}'))
+                    && matches!(
+                        head.as_str(),
+                        "d" | "l" | "dell" | "all" | "dall" | "nell" | "sull" | "qu" | "j" | "s"
+                    );
+                let prefix =
+                    first[at..].starts_with('-') && matches!(head.as_str(), "pro" | "anti" | "post" | "pre" | "ex");
+                (elision || prefix) && first[after..].chars().next().is_some_and(char::is_uppercase)
+            });
+        if let Some((_, after)) = glued {
+            c.byte_start = toks[c.start].start + after;
+            if c.byte_start >= c.byte_end {
+                return;
+            }
+        }
+    }
     // "Gadafi.La": a full stop with no space after it glued two sentences together.
     if c.byte_start == toks[c.start].start && c.byte_end == toks[c.end - 1].end {
         let last = &toks[c.end - 1];
         if let Some((head, tail)) = last.text.split_once('.') {
+            let tail = tail.trim_start_matches(|ch: char| !ch.is_alphanumeric());
             if head.chars().count() >= 2 && tail.chars().next().is_some_and(char::is_uppercase) {
                 if c.end - c.start == 1 {
                     // The name is whichever half is no function word.
@@ -243,7 +270,7 @@ fn repair_one(ctx: &Ctx, mut c: Cand, out: &mut Vec<Cand>, depth: usize) {
                     if ctx.v.is_function(&tail_lower) {
                         c.byte_end = last.start + head.len();
                     } else {
-                        c.byte_start = last.start + head.len() + 1;
+                        c.byte_start = last.start + (last.text.len() - tail.len());
                     }
                 } else {
                     c.byte_end = last.start + head.len();
@@ -276,7 +303,9 @@ fn repair_one(ctx: &Ctx, mut c: Cand, out: &mut Vec<Cand>, depth: usize) {
         let common = ctx.v.is_common(&t.lower) && !is_place(ctx.g, &t.text) && !is_all_caps(t);
         let shouted_function =
             is_all_caps(t) && t.text.chars().count() > 2 && ctx.v.is_function(&t.lower) && !is_place(ctx.g, &t.text);
-        if common || shouted_function {
+        // "Presidente", "Colonel": a title alone names no one.
+        let title = is_title(&t.lower) && !is_all_caps(t);
+        if common || shouted_function || title {
             return;
         }
     }
@@ -432,7 +461,7 @@ mod tests {
         cands.iter().map(|c| (c.text(text).to_string(), c.kind)).collect()
     }
 
-    use EntityType::{Loc, Org, Person};
+    use EntityType::{Loc, Misc, Org, Person};
 
     #[test]
     fn function_words_leave_the_edges_and_are_never_names() {
@@ -472,6 +501,23 @@ mod tests {
         );
         assert_eq!(got[1].1, Org);
         assert_eq!(got[3].1, Loc);
+    }
+
+    #[test]
+    fn glued_articles_prefixes_and_sentences_come_off() {
+        let text = "La visite d'Emmanuel Macron. Les pro-Kadhafi résistent. Alain Juppé.\"L'Otan frappe. Le Presidente arrive.";
+        let got = repaired(
+            text,
+            "fr",
+            &[
+                ("d'Emmanuel Macron", Person),
+                ("pro-Kadhafi", Misc),
+                ("Alain Juppé.\"L'Otan", Person),
+                ("Presidente", Org),
+            ],
+        );
+        let names: Vec<&str> = got.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, vec!["Emmanuel Macron", "Kadhafi", "Alain Juppé"]);
     }
 
     #[test]
