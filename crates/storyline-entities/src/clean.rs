@@ -110,10 +110,12 @@ fn is_place(g: &Gazetteer, name: &str) -> bool {
     g.country(name).is_some() || g.city(name).is_some() || g.adjective(name).is_some()
 }
 
-/// A country: only such a name opening a person's span is taken for a place ("Libia Gadafi");
-/// cities share their names with people ("Vladimir Putin", "Salam Al-Namroush").
+/// A country or a city of a million: only such a name opening a person's span is taken for a
+/// place ("Libia Gadafi", "Trípoli de Gadafi"); smaller cities share their names with people
+/// ("Vladimir Putin", "Salam Al-Namroush").
 fn is_major_place(g: &Gazetteer, name: &str) -> bool {
     g.country(name).is_some()
+        || matches!(g.city(name), Some(crate::gazetteer::Place::City { population, .. }) if *population >= 1_000_000)
 }
 
 /// A title before a name, also a German compound one ("Außenminister", "Staatschef").
@@ -403,6 +405,16 @@ fn repair_one(ctx: &Ctx, mut c: Cand, out: &mut Vec<Cand>, depth: usize) {
             }
             if left_is_noun {
                 // "Hijo de Gadafi", "Gobierno de Gadafi".
+                c.set_span(toks, right, end);
+                return repair_one(ctx, c, out, depth + 1);
+            }
+            if i == start + 1 && is_major_place(ctx.g, &toks[start].text) {
+                // "Libia de Kaddafi", "Trípoli de Gadafi": the place and the person.
+                let mut place = c.clone();
+                place.set_span(toks, start, start + 1);
+                place.kind = EntityType::Loc;
+                place.role = None;
+                out.push(place);
                 c.set_span(toks, right, end);
                 return repair_one(ctx, c, out, depth + 1);
             }
