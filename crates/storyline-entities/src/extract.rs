@@ -26,7 +26,7 @@ use storyline_ner::EntityKind;
 
 use crate::gazetteer::{Gazetteer, Place};
 use crate::normalize::{fold, is_non_latin, name_key, name_words, strip_article, variant};
-use crate::words;
+use crate::{clean, words};
 use crate::{DocEntity, DocMention, Extractor};
 
 /// A token of the article with its sentence.
@@ -70,7 +70,7 @@ pub(crate) struct Cand {
 }
 
 impl Cand {
-    fn new(toks: &[Tok], start: usize, end: usize, kind: EntityType, weight: u32) -> Cand {
+    pub(crate) fn new(toks: &[Tok], start: usize, end: usize, kind: EntityType, weight: u32) -> Cand {
         Cand {
             start,
             end,
@@ -86,11 +86,11 @@ impl Cand {
         }
     }
 
-    fn text<'a>(&self, text: &'a str) -> &'a str {
+    pub(crate) fn text<'a>(&self, text: &'a str) -> &'a str {
         &text[self.byte_start..self.byte_end]
     }
 
-    fn set_span(&mut self, toks: &[Tok], start: usize, end: usize) {
+    pub(crate) fn set_span(&mut self, toks: &[Tok], start: usize, end: usize) {
         self.start = start;
         self.end = end;
         self.byte_start = toks[start].start;
@@ -152,17 +152,17 @@ fn same_sentence(toks: &[Tok], a: usize, b: usize) -> bool {
 }
 
 impl Extractor {
-    /// Finds the mentions and entities of one text (an article's full text) in `lang` (ISO
-    /// 639-1, which picks the tagger; `None`: the primary one).
+    /// Finds the mentions and entities of one text (an article's full text) in `language`
+    /// (ISO 639-1, which picks the tagger; `None`: the primary one).
     pub(crate) fn mentions(
         &self,
         text: &str,
-        lang: Option<&str>,
         toks: &[Tok],
         sentences: &[Vec<TextToken>],
+        language: Option<&str>,
     ) -> Grouped {
         let words: Vec<Vec<&str>> = sentences.iter().map(|s| s.iter().map(|t| t.text.as_str()).collect()).collect();
-        let spans = self.taggers.for_language(lang).tag_document(&words);
+        let spans = self.taggers.for_language(language).tag_document(&words);
         let mut offset = 0;
         let mut cands = Vec::new();
         for (sentence, spans) in sentences.iter().zip(spans) {
@@ -174,15 +174,19 @@ impl Extractor {
             offset += sentence.len();
         }
         let g = &self.gazetteer;
+        let vocabulary = clean::Vocabulary::of(toks, language);
+        clean::split_at_line_breaks(toks, text, &mut cands);
         join_particles(toks, &mut cands);
         particle_names_are_persons(toks, text, g, &mut cands);
         cands.iter_mut().for_each(|c| strip_titles(toks, text, c));
         cands.retain(|c| c.start < c.end);
+        clean::repair(toks, text, g, &vocabulary, &mut cands);
         split_compounds(toks, text, g, &mut cands);
         cands.retain(|c| !is_part_of_role(toks, c));
         for c in cands.iter_mut() {
             find_role(toks, text, g, c);
         }
+        join_country_names(toks, text, g, &mut cands);
         type_places(toks, text, g, &mut cands);
         add_gazetteer_names(toks, g, &mut cands);
         propagate(toks, text, &mut cands);
@@ -227,9 +231,13 @@ fn join_particles(toks: &[Tok], cands: &mut Vec<Cand>) {
     for c in cands.drain(..) {
         if let Some(prev) = out.last_mut() {
             let gap = c.start.saturating_sub(prev.end);
+            // "Muamar" "el" "Gadafi": a lowercase Arabic article between two names, one of them
+            // a person's, joins them ("en Trípoli el Gobierno" has no person).
+            let article_between = toks[prev.end].text.as_str() == "el" || toks[prev.end].text.as_str() == "al";
             let joined_by_particle = gap == 1
                 && same_sentence(toks, prev.start, c.start)
-                && matches!(toks[prev.end].lower.as_str(), "bin" | "ibn" | "bint" | "abu");
+                && (matches!(toks[prev.end].lower.as_str(), "bin" | "ibn" | "bint" | "abu")
+                    || (article_between && (prev.kind == EntityType::Person || c.kind == EntityType::Person)));
             let adjacent_names = gap == 0
                 && same_sentence(toks, prev.start, c.start)
                 && (prev.kind == EntityType::Person || c.kind == EntityType::Person)
@@ -426,6 +434,28 @@ fn find_role(toks: &[Tok], text: &str, g: &Gazetteer, c: &mut Cand) {
     }
 }
 
+/// "Reino" "Unido", "Stati" "Uniti": names the tagger cut in two that together name a country.
+fn join_country_names(toks: &[Tok], text: &str, g: &Gazetteer, cands: &mut Vec<Cand>) {
+    cands.sort_by_key(|c| (c.start, c.end));
+    let mut out: Vec<Cand> = Vec::with_capacity(cands.len());
+    for c in cands.drain(..) {
+        if let Some(prev) = out.last_mut() {
+            let whole = |c: &Cand| c.byte_start == toks[c.start].start && c.byte_end == toks[c.end - 1].end;
+            if prev.end == c.start && same_sentence(toks, prev.start, c.start) && whole(prev) && whole(&c) {
+                let joined = &text[prev.byte_start..c.byte_end];
+                if g.country(joined).is_some() {
+                    let (start, end) = (prev.start, c.end);
+                    prev.set_span(toks, start, end);
+                    prev.kind = EntityType::Gpe;
+                    continue;
+                }
+            }
+        }
+        out.push(c);
+    }
+    *cands = out;
+}
+
 /// Countries and their adjectives are GPEs; cities get their GeoNames id; context words make
 /// places ("the Sirte and Jufrah regions", "eastern Sirte").
 fn type_places(toks: &[Tok], text: &str, g: &Gazetteer, cands: &mut [Cand]) {
@@ -455,8 +485,15 @@ fn type_places(toks: &[Tok], text: &str, g: &Gazetteer, cands: &mut [Cand]) {
             c.weight = GAZETTEER;
             continue;
         }
-        if let Some(Place::City { geonameid, population, .. }) = g.city(&name) {
-            let retype = matches!(c.kind, EntityType::Org | EntityType::Misc) && single && *population >= 100_000;
+        // "OEA" is an organisation, whatever old name of a city it spells.
+        let acronym = name.chars().count() <= 4 && !name.chars().any(char::is_lowercase);
+        if let Some(Place::City { geonameid, population, .. }) = g.city(&name).filter(|_| !acronym) {
+            // A city's name alone is the city, whatever the tagger said, unless it is the
+            // surname of a person the article names in full.
+            let person_city = c.kind == EntityType::Person && !surnames.contains(&fold(&name));
+            let retype = (matches!(c.kind, EntityType::Org | EntityType::Misc) || person_city)
+                && single
+                && *population >= 100_000;
             if c.kind == EntityType::Loc || retype {
                 c.kind = EntityType::Loc;
                 c.geonameid = Some(*geonameid);
@@ -814,6 +851,18 @@ fn group(text: &str, g: &Gazetteer, cands: &mut [Cand]) -> (Vec<DocEntity>, Vec<
         .filter(|&i| cands[i].country.is_none() && cands[i].geonameid.is_none() && !cands[i].nominal)
         .map(|i| (i, words[i].as_slice()))
         .filter(|(_, w)| w.len() > 1)
+        // "Universidad de Bengasi" as a place: a place's name is no surname for "Bengasi", and
+        // "Gobierno de Gadafi" no full name of a Gadafi.
+        .filter(|(i, w)| {
+            let c = &cands[*i];
+            let lowercase_inside = c.text(text).split_whitespace().skip(1).any(|word| {
+                word.chars().next().is_some_and(char::is_lowercase)
+                    && !matches!(fold(word).as_str(), "al" | "el" | "bin" | "ibn" | "bint" | "abu" | "ben")
+            });
+            c.kind == EntityType::Person
+                || (w.last().is_none_or(|last| g.country(last).is_none() && g.city(last).is_none())
+                    && !lowercase_inside)
+        })
         .collect();
     // The full names by surname, and (worked out once per word) by a surname it is a variant of,
     // each in text order: a long article repeats its surnames thousands of times.
@@ -824,31 +873,44 @@ fn group(text: &str, g: &Gazetteer, cands: &mut [Cand]) -> (Vec<DocEntity>, Vec<
         }
     }
     let mut by_variant: HashMap<&str, Vec<usize>> = HashMap::new();
-    // The nearest full name before the mention, else the first after it.
-    let pick = |list: &[usize], i: usize| {
-        list.partition_point(|&j| j < i).checked_sub(1).map_or(list.first(), |k| list.get(k)).copied()
+    // A surname alone is the most prominent bearer of it in the article (the one whose full
+    // name is written most often, else the first), not the nearest: "Saif al-Islam Gaddafi,
+    // Muammar Gaddafi's son" does not make the next "Gaddafi" the son. One per surname.
+    let root_of: Vec<usize> = (0..n).map(|i| groups.find(i)).collect();
+    let prominent = |list: &[usize]| -> Option<usize> {
+        let mut counts: HashMap<usize, (usize, usize)> = HashMap::new();
+        for &j in list {
+            counts.entry(root_of[j]).or_insert((0, j)).0 += 1;
+        }
+        counts.into_values().max_by_key(|&(count, first)| (count, std::cmp::Reverse(first))).map(|(_, first)| first)
     };
+    let mut bearer_of: HashMap<&str, Option<usize>> = HashMap::new();
+    let mut variant_bearer_of: HashMap<&str, Option<usize>> = HashMap::new();
     for i in 0..n {
         let c = &cands[i];
         if c.country.is_some() || c.nominal || c.refers_to.is_some() {
             continue;
         }
         let [single] = &words[i][..] else { continue };
-        let exact = by_surname.get(single.as_str()).and_then(|list| pick(list, i));
+        let exact = *bearer_of
+            .entry(single.as_str())
+            .or_insert_with(|| by_surname.get(single.as_str()).and_then(|list| prominent(list)));
         let target = exact.or_else(|| {
             if c.kind == EntityType::Gpe {
                 return None;
             }
-            let variants = by_variant.entry(single.as_str()).or_insert_with(|| {
-                persons
-                    .iter()
-                    .filter(|(j, words)| {
-                        cands[*j].kind == EntityType::Person && words.last().is_some_and(|s| variant(s, single))
-                    })
-                    .map(|(j, _)| *j)
-                    .collect()
-            });
-            pick(variants, i)
+            *variant_bearer_of.entry(single.as_str()).or_insert_with(|| {
+                let variants = by_variant.entry(single.as_str()).or_insert_with(|| {
+                    persons
+                        .iter()
+                        .filter(|(j, words)| {
+                            cands[*j].kind == EntityType::Person && words.last().is_some_and(|s| variant(s, single))
+                        })
+                        .map(|(j, _)| *j)
+                        .collect()
+                });
+                prominent(variants)
+            })
         });
         if let Some(j) = target {
             groups.union(j, i);
@@ -933,7 +995,7 @@ fn doc_entity(text: &str, g: &Gazetteer, cands: &[Cand], members: &[usize]) -> D
     };
     let name = canonical_name(kind, &forms, country.as_deref(), g, cands, members, text);
     forms.extend(descriptions);
-    DocEntity { kind, name, forms, roles, country, geonameid, acronyms, kind_votes }
+    DocEntity { kind, name, forms, roles, country, geonameid, acronyms, kind_votes, location: None }
 }
 
 fn canonical_name(

@@ -82,7 +82,40 @@ impl Gazetteer {
                 .map_err(|source| EntitiesError::Io { path: path.display().to_string(), source })?;
             g.add_tsv(&text);
         }
+        // Country names in the languages of the news ("Libia", "Libye", "Libyen"): GeoNames'
+        // list of country names, when installed, in Latin script (places.tsv has the others).
+        let names = dir.join("geonames").join("countrynames.yaml");
+        if names.exists() {
+            let text = std::fs::read_to_string(&names)
+                .map_err(|source| EntitiesError::Io { path: names.display().to_string(), source })?;
+            g.add_country_names_yaml(&text);
+        }
         Ok(g)
+    }
+
+    /// Adds the Latin-script names of `CODE:` / `  - name` lines for countries already known.
+    pub fn add_country_names_yaml(&mut self, text: &str) {
+        let mut code: Option<String> = None;
+        for line in text.lines() {
+            if let Some(head) = line.strip_suffix(':') {
+                let known = head.len() == 2 && head.chars().all(|c| c.is_ascii_uppercase());
+                code = known.then(|| head.to_string()).filter(|c| self.country_names.contains_key(c));
+                continue;
+            }
+            let (Some(code), Some(name)) = (&code, line.trim_start().strip_prefix("- ")) else { continue };
+            let name = name.trim().trim_matches(|c| c == '"' || c == '\'');
+            let latin = name.chars().all(|c| c.is_ascii() || ('\u{00C0}'..='\u{024F}').contains(&c));
+            let shaped = name.chars().count() >= 4
+                && name.chars().next().is_some_and(char::is_uppercase)
+                && name.chars().any(char::is_lowercase)
+                && !name.chars().any(|c| c.is_ascii_digit() || matches!(c, '(' | ')' | ',' | '/'));
+            // The list also maps a country's cities to it ("Barcelona" under ES): no city here.
+            if latin && shaped && !self.cities.contains_key(&fold(name)) {
+                let folded = fold(name);
+                self.note_first_word(&folded);
+                self.countries.entry(folded).or_insert_with(|| code.clone());
+            }
+        }
     }
 
     /// Adds rows of `kind \t id \t country \t population \t canonical \t name`.
@@ -205,5 +238,17 @@ mod tests {
         assert_eq!(g.city("Misurata"), g.city("Misrata"));
         assert!(matches!(g.non_latin("وطرابلس"), Some(Place::City { geonameid: 2210247, .. })));
         assert_eq!(g.non_latin("Ливии"), Some(&Place::Country { code: "LY".into() }));
+    }
+
+    #[test]
+    fn country_names_in_other_languages() {
+        let mut g = Gazetteer::built_in();
+        g.add_country_names_yaml(
+            "FAIL:\n  - Africa\nLY:\n  - Libia\n  - Libye\n  - LBY\n  - Ливия\nZZ:\n  - Nowhere\n",
+        );
+        assert_eq!(g.country("Libia"), Some("LY"));
+        assert_eq!(g.country("Libye"), Some("LY"));
+        assert_eq!(g.country("Africa"), None);
+        assert_eq!(g.country("Nowhere"), None);
     }
 }

@@ -28,6 +28,7 @@
 //! assert_eq!(found.quotes[0].speaker, Some(akar));
 //! ```
 
+mod clean;
 mod extract;
 pub mod gazetteer;
 pub mod normalize;
@@ -39,7 +40,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
-use storyline_model::{Article, EntityType};
+use storyline_model::{Article, EntityType, Location};
 use storyline_ner::{Tagger, Taggers};
 
 pub use gazetteer::Gazetteer;
@@ -79,6 +80,8 @@ pub struct DocEntity {
     pub geonameid: Option<i64>,
     pub acronyms: Vec<String>,
     pub kind_votes: BTreeMap<EntityType, u32>,
+    /// Where the place is: filled by a geocoding step after extraction, when one runs.
+    pub location: Option<Location>,
 }
 
 /// A quote in one article; `speaker` indexes [`Extraction::entities`].
@@ -145,18 +148,19 @@ impl Extractor {
         self.extract_text_in(&article.full_text(), article.language_code())
     }
 
-    /// Entities and quotes of a text, by the primary (English) tagger.
+    /// Entities and quotes of a text, by the primary (English) tagger and English function words.
     pub fn extract_text(&self, text: &str) -> Extraction {
         self.extract_text_in(text, None)
     }
 
-    /// Entities and quotes of a text in `lang` (ISO 639-1; `None`: the primary tagger).
-    pub fn extract_text_in(&self, text: &str, lang: Option<&str>) -> Extraction {
+    /// Entities and quotes of a text in `language` (ISO 639-1: it picks the tagger, and the
+    /// language's function words are never names; `None`: the primary tagger, English words).
+    pub fn extract_text_in(&self, text: &str, language: Option<&str>) -> Extraction {
         let (toks, sentences) = extract::tokens(text);
         if toks.is_empty() {
             return Extraction::default();
         }
-        let grouped = self.mentions(text, lang, &toks, &sentences);
+        let grouped = self.mentions(text, &toks, &sentences, language);
         let quotes = quotes::find_quotes(text, &toks, &grouped, &self.gazetteer);
         let mentions = grouped.mentions(text, &toks);
         Extraction { mentions, entities: grouped.entities, quotes }

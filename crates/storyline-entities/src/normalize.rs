@@ -87,7 +87,7 @@ pub fn strip_article(word: &str) -> &str {
 /// The words of a name, folded, without Arabic articles, particles and a possessive "'s".
 /// "Khalid bin Mohammad Al Attiyah" → ["khalid", "mohammad", "attiyah"].
 pub fn name_words(name: &str) -> Vec<String> {
-    let folded = fold(name);
+    let folded = fold(&romanize(name));
     let raw: Vec<&str> = folded
         .split(|c: char| c.is_whitespace() || matches!(c, ',' | '(' | ')' | '"' | '.' | '\u{201C}' | '\u{201D}'))
         .filter(|w| !w.is_empty())
@@ -113,6 +113,18 @@ pub fn name_words(name: &str) -> Vec<String> {
     words
 }
 
+/// A name in Cyrillic or Greek script, romanised ("Гаддафи" → "Gaddafi"), so that it meets its
+/// Latin spellings; other names as they are. Arabic script is left alone: written without
+/// vowels, its romanisation ("lqdhfy") meets nothing.
+pub fn romanize(name: &str) -> std::borrow::Cow<'_, str> {
+    let cyrillic_or_greek = |c: char| matches!(c as u32, 0x0370..=0x03FF | 0x0400..=0x052F);
+    if name.chars().any(cyrillic_or_greek) {
+        std::borrow::Cow::Owned(deunicode::deunicode(name).replace('\'', ""))
+    } else {
+        std::borrow::Cow::Borrowed(name)
+    }
+}
+
 /// A name as one comparable string: its [`name_words`] joined by spaces.
 pub fn name_key(name: &str) -> String {
     name_words(name).join(" ")
@@ -125,8 +137,9 @@ pub fn skeleton(word: &str) -> String {
     let mut out = String::new();
     let mut last = None;
     for (i, c) in word.chars().filter(|c| c.is_alphanumeric()).enumerate() {
+        // Arabic qaf is written q, k or g: Qaddafi, Kadhafi, Gaddafi.
         let c = match c {
-            'q' | 'c' => 'k',
+            'q' | 'c' | 'g' => 'k',
             'v' => 'w',
             c => c,
         };
@@ -227,6 +240,8 @@ mod tests {
             ("guler", "gular"),
             ("kalin", "kalan"),
             ("attiyah", "attiya"),
+            ("gaddafi", "kadhafi"),
+            ("gadafi", "qaddafi"),
         ] {
             assert!(variant(a, b), "{a} ~ {b}");
         }
@@ -237,6 +252,13 @@ mod tests {
         for (a, b) in [("salam", "salah"), ("oman", "amman"), ("iran", "iraq"), ("maas", "siala"), ("akar", "ankara")] {
             assert!(!variant(a, b), "{a} !~ {b}");
         }
+    }
+
+    #[test]
+    fn cyrillic_names_meet_their_latin_spellings() {
+        assert_eq!(name_words("Муаммар Каддафи"), ["muammar", "kaddafi"]);
+        assert!(variant(&name_words("Гаддафи")[0], "gadafi"));
+        assert_eq!(name_words("Сейф аль-Ислам Каддафи"), ["seif", "islam", "kaddafi"]);
     }
 
     #[test]

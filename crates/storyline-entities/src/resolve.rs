@@ -209,8 +209,18 @@ fn person_fit(
     stored_words: &[Vec<String>],
 ) -> Option<NameFit> {
     let mut best: Option<NameFit> = None;
+    // Full names are compared with full names: a bare "Gaddafi" the stored entity was once
+    // called says nothing about which Gaddafi a full name is.
+    let has_full = |words: &[Vec<String>]| words.iter().any(|w| w.len() > 1);
+    let (new_full, stored_full) = (has_full(new_words), has_full(stored_words));
     for (a, wa) in new_forms.iter().zip(new_words) {
+        if new_full && wa.len() < 2 {
+            continue;
+        }
         for (b, wb) in stored_forms.iter().zip(stored_words) {
+            if stored_full && wb.len() < 2 {
+                continue;
+            }
             let (Some(sa), Some(sb)) = (wa.last(), wb.last()) else { continue };
             if !variant(sa, sb) {
                 continue;
@@ -219,10 +229,18 @@ fn person_fit(
             let fit = if ga.is_empty() || gb.is_empty() {
                 NameFit::Surname
             } else {
-                let (short, long) = if ga.len() <= gb.len() { (ga, gb) } else { (gb, ga) };
-                if short.iter().all(|s| long.iter().any(|l| variant(s, l))) {
+                let (short, long, long_form) = if ga.len() <= gb.len() { (ga, gb, b) } else { (gb, ga, a) };
+                // One list within the other: from the start ("Saif" in "Saif al-Islam"), or
+                // after a patronymic ("Mohammad" in "Khalid bin Mohammad"). "Muamar" at the end
+                // of "Hana Muamar" is the father's name, and Hana another person.
+                let prefix = short.iter().zip(long).all(|(s, l)| variant(s, l));
+                let patronymic = long_form
+                    .split_whitespace()
+                    .any(|w| matches!(fold(w).as_str(), "bin" | "ibn" | "ben" | "bint" | "ould" | "b."));
+                let within = short.iter().all(|s| long.iter().any(|l| variant(s, l)));
+                if prefix || (patronymic && within) {
                     NameFit::Full
-                } else if sa == sb {
+                } else if sa == sb && close_given_names(short, long) && !within {
                     NameFit::Conflict { stored: given_part(b), new: given_part(a) }
                 } else {
                     continue;
@@ -235,6 +253,15 @@ fn person_fit(
         }
     }
     best
+}
+
+/// Given names that may be one name misspelt ("Salam" / "Salah"), as opposed to a family's
+/// different members ("Muammar" / "Saif al-Islam" / "Hannibal"): the first given names begin
+/// alike and differ by at most one letter in four.
+fn close_given_names(short: &[String], long: &[String]) -> bool {
+    let (Some(a), Some(b)) = (short.first(), long.first()) else { return false };
+    let shortest = a.chars().count().min(b.chars().count());
+    a.chars().next() == b.chars().next() && edit_distance(a, b) <= (shortest / 4).max(1)
 }
 
 fn role_words(roles: &[String]) -> Vec<String> {
@@ -289,9 +316,13 @@ fn decide(
             continue;
         }
         let same_family = family(doc.kind) == family(c.kind);
-        // The same full name is the same referent whatever the tagger called it.
-        let same_name =
-            candidate.alias_keys.iter().any(|k| planned.form_keys.contains(k) && (same_family || multiword(k)));
+        // The same full name is the same referent whatever the tagger called it. One word is
+        // no full name of a person: a family's members all answer to "Gaddafi".
+        let persons = family(doc.kind) == 0 || family(c.kind) == 0;
+        let same_name = candidate
+            .alias_keys
+            .iter()
+            .any(|k| planned.form_keys.contains(k) && (multiword(k) || (same_family && !persons)));
         if same_name && (doc.country.is_none() || c.country.is_none()) {
             strong.push(c);
             continue;
@@ -355,18 +386,17 @@ fn decide(
     if let Some((_, c, stored, new)) = best_conflict {
         return Decision::Join { id: c.id, disagreement: Some((stored, new)) };
     }
-    // A lone surname joins the one person it fits, or the one with most company in common.
+    // A lone surname joins the one person it fits, else the most mentioned bearer (the most
+    // prominent, not all of them), else the one with most company in common.
     match surnames.len() {
         0 => Decision::New,
         1 => Decision::Join { id: surnames[0].id, disagreement: None },
         _ => {
-            let mut scored: Vec<(usize, EntityId)> = surnames.iter().map(|c| (shared_neighbours(c.id), c.id)).collect();
-            scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-            if scored[0].0 > scored[1].0 {
-                Decision::Join { id: scored[0].1, disagreement: None }
-            } else {
-                Decision::New
-            }
+            let mentions = |c: &Entity| c.kind_votes.values().sum::<u32>();
+            let mut scored: Vec<(usize, u32, EntityId)> =
+                surnames.iter().map(|c| (shared_neighbours(c.id), mentions(c), c.id)).collect();
+            scored.sort_by(|a, b| b.1.cmp(&a.1).then(b.0.cmp(&a.0)).then(a.2.cmp(&b.2)));
+            Decision::Join { id: scored[0].2, disagreement: None }
         }
     }
 }
@@ -383,6 +413,7 @@ fn new_entity(doc: &DocEntity) -> Entity {
         country: doc.country.clone(),
         geonameid: doc.geonameid,
         kind_votes: doc.kind_votes.clone(),
+        location: doc.location.clone(),
     }
 }
 
@@ -403,6 +434,9 @@ fn merge(stored: &mut Entity, doc: &DocEntity) {
     }
     stored.country = stored.country.clone().or(doc.country.clone());
     stored.geonameid = stored.geonameid.or(doc.geonameid);
+    if stored.location.is_none() && matches!(doc.kind, EntityType::Loc | EntityType::Gpe) {
+        stored.location.clone_from(&doc.location);
+    }
     stored.kind = if stored.country.is_some() {
         EntityType::Gpe
     } else {
@@ -603,6 +637,7 @@ mod tests {
             geonameid: None,
             acronyms: Vec::new(),
             kind_votes: BTreeMap::from([(EntityType::Person, forms.len() as u32)]),
+            location: None,
         }
     }
 
@@ -641,6 +676,28 @@ mod tests {
     }
 
     #[test]
+    fn a_family_s_members_stay_apart() {
+        let muammar = stored(1, &person(&["Muammar Gaddafi", "Gaddafi"], &["Colonel"]));
+        let saif = person(&["Saif al-Islam Gaddafi", "Gaddafi"], &[]);
+        assert_eq!(decide_for(&saif, &[muammar.clone()], &mut |_| 9), Decision::New);
+        let hannibal = person(&["Hannibal Gadafi"], &["Colonel"]);
+        assert_eq!(decide_for(&hannibal, &[muammar.clone()], &mut |_| 9), Decision::New);
+        // Spellings of one name still join, in any order of words and articles.
+        let moamar = person(&["Muamar el Gadafi"], &[]);
+        assert_eq!(decide_for(&moamar, &[muammar.clone()], &mut |_| 0), Decision::Join { id: 1, disagreement: None });
+        // A surname alone joins the most prominent bearer.
+        let mut saif_stored = stored(2, &saif);
+        saif_stored.kind_votes = BTreeMap::from([(EntityType::Person, 3)]);
+        let mut muammar = muammar;
+        muammar.kind_votes = BTreeMap::from([(EntityType::Person, 40)]);
+        let bare = person(&["Gadafi"], &[]);
+        assert_eq!(
+            decide_for(&bare, &[saif_stored, muammar], &mut |_| 0),
+            Decision::Join { id: 1, disagreement: None }
+        );
+    }
+
+    #[test]
     fn different_people_stay_apart() {
         let maas = stored(1, &person(&["Heiko Maas"], &["German Foreign Minister"]));
         let siala = person(&["Mohamed Siala"], &[]);
@@ -658,6 +715,7 @@ mod tests {
             geonameid: None,
             acronyms: vec![],
             kind_votes: BTreeMap::new(),
+            location: None,
         };
         let jufra = stored(3, &loc("Jufra"));
         assert!(matches!(decide_for(&loc("Jufrah"), &[jufra.clone()], &mut |_| 0), Decision::Join { id: 3, .. }));

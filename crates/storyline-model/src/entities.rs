@@ -101,6 +101,20 @@ pub struct Disagreement {
     pub values: BTreeMap<String, Vec<ArticleId>>,
 }
 
+/// Where a place is, as the gazetteer (GeoNames) placed it at ingest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Location {
+    pub lat: f64,
+    pub lon: f64,
+    /// ISO 3166 alpha-2 code of the country the place lies in; empty for continents.
+    pub country: String,
+    /// continent, country, admin1, admin2 or city.
+    pub feature: String,
+    /// GeoNames' name of the place.
+    pub name: String,
+    pub geonameid: Option<i64>,
+}
+
 /// One real-world referent with every name it goes by across the articles.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Entity {
@@ -119,4 +133,7 @@ pub struct Entity {
     pub geonameid: Option<i64>,
     /// Mentions seen of each type: the evidence behind `kind`.
     pub kind_votes: BTreeMap<EntityType, u32>,
+    /// Where a place (LOC, GPE) is, when geocoded at ingest.
+    #[serde(default)]
+    pub location: Option<Location>,
 }

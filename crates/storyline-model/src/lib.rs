@@ -15,7 +15,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, Offset, Utc};
 use serde::{Deserialize, Serialize};
 
 mod entities;
-pub use entities::{Disagreement, Entity, EntityId, EntityType, Mention, Quote};
+pub use entities::{Disagreement, Entity, EntityId, EntityType, Location, Mention, Quote};
 
 /// A stable article identifier: the file stem for files, else derived from the URL or content.
 pub type ArticleId = String;

@@ -374,16 +374,27 @@ async function entityPage(id) {
     h('p', { class: 'kicker' }, link('/', 'Events'), ` / ${e.kind}`),
     h('h1', {}, e.name),
     meta(plural(e.mentions, 'mention'), plural(e.articles.length, 'article'),
-      e.country ? `country ${e.country}` : null),
+      e.country ? `country ${e.country}` : null,
+      e.location ? `${e.location.name}${e.location.country && e.location.feature !== 'country' ? `, ${e.location.country}` : ''} (${e.location.lat.toFixed(2)}, ${e.location.lon.toFixed(2)})` : null),
     e.aliases.length > 1 ? h('section', { class: 'block' }, h('h2', {}, 'Also written'), chips(e.aliases.map((a) => h('span', {}, a)))) : null,
     e.roles.length ? h('section', { class: 'block' }, h('h2', {}, 'Roles'), chips(e.roles.map((r) => h('span', {}, r)))) : null,
     disputes.length ? h('section', { class: 'block' }, h('h2', {}, 'Outlets disagree'), h('ul', { class: 'plain' }, disputes)) : null,
+    entityPlaces(e),
     e.quotes.length ? h('section', { class: 'block quotes' }, h('h2', {}, 'Quotes'),
       e.quotes.map((q) => h('figure', {}, h('blockquote', {}, q.text),
         h('figcaption', {}, '— ', q.speaker_text || e.name, ', in ', link(`/article/${encodeURIComponent(q.article)}`, q.article))))) : null,
     h('section', { class: 'block' }, h('h2', {}, 'Articles'),
       h('ul', { class: 'plain' }, e.articles.map((a) => h('li', { 'data-testid': 'entity-article' },
         link(`/article/${encodeURIComponent(a.id)}`, a.title || a.id)))))));
+}
+
+/** The entity's own point and the places mentioned alongside it, on the offline map. */
+function entityPlaces(e) {
+  const alongside = (e.places || []).filter((p) => p.coordinates)
+    .map((p) => ({ name: p.name, lon: p.coordinates[0], lat: p.coordinates[1] }));
+  const own = e.location ? [{ name: e.name, lat: e.location.lat, lon: e.location.lon }] : [];
+  const places = [...own, ...alongside.filter((p) => !own.some((o) => o.name === p.name))].slice(0, 60);
+  return places.length ? placesSection(places) : null;
 }
 
 // ---------------------------------------------------------------- storyline page

@@ -76,7 +76,8 @@ pub struct ArticleEntities {
     pub quotes: Vec<Quote>,
 }
 
-pub(crate) const ENTITY_COLUMNS: &str = "id, kind, name, aliases, roles, disagreements, country, geonameid, kind_votes";
+pub(crate) const ENTITY_COLUMNS: &str =
+    "id, kind, name, aliases, roles, disagreements, country, geonameid, kind_votes, location";
 
 pub(crate) fn read_entity(r: &rusqlite::Row) -> rusqlite::Result<Result<Entity>> {
     let kind: String = r.get(1)?;
@@ -84,6 +85,7 @@ pub(crate) fn read_entity(r: &rusqlite::Row) -> rusqlite::Result<Result<Entity>>
     let roles: String = r.get(4)?;
     let disagreements: String = r.get(5)?;
     let votes: String = r.get(8)?;
+    let location: Option<String> = r.get(9)?;
     let build = || -> Result<Entity> {
         Ok(Entity {
             id: r.get(0)?,
@@ -96,6 +98,7 @@ pub(crate) fn read_entity(r: &rusqlite::Row) -> rusqlite::Result<Result<Entity>>
             country: r.get(6)?,
             geonameid: r.get(7)?,
             kind_votes: from_json("entity type votes", &votes)?,
+            location: location.as_deref().map(|l| from_json("entity location", l)).transpose()?,
         })
     };
     Ok(build())
@@ -237,8 +240,8 @@ impl Batch<'_> {
     pub fn insert_entity(&self, entity: &Entity, keys: &[String]) -> Result<EntityId> {
         self.tx()
             .prepare_cached(
-                "INSERT INTO entities (id, kind, name, aliases, roles, disagreements, country, geonameid, kind_votes)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                "INSERT INTO entities (id, kind, name, aliases, roles, disagreements, country, geonameid, kind_votes, location)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )?
             .execute(params![
                 (entity.id != 0).then_some(entity.id),
@@ -250,6 +253,7 @@ impl Batch<'_> {
                 entity.country,
                 entity.geonameid,
                 to_json(&entity.kind_votes),
+                entity.location.as_ref().map(to_json),
             ])?;
         let id = self.tx().last_insert_rowid();
         self.file_entity(id, keys)?;
@@ -262,7 +266,7 @@ impl Batch<'_> {
         self.tx()
             .prepare_cached(
                 "UPDATE entities SET kind = ?2, name = ?3, aliases = ?4, roles = ?5, disagreements = ?6,
-                 country = ?7, geonameid = ?8, kind_votes = ?9 WHERE id = ?1",
+                 country = ?7, geonameid = ?8, kind_votes = ?9, location = ?10 WHERE id = ?1",
             )?
             .execute(params![
                 entity.id,
@@ -274,6 +278,7 @@ impl Batch<'_> {
                 entity.country,
                 entity.geonameid,
                 to_json(&entity.kind_votes),
+                entity.location.as_ref().map(to_json),
             ])?;
         let Some(keys) = keys else { return Ok(()) };
         self.file_entity(entity.id, keys)
@@ -612,7 +617,7 @@ fn map_place(entity: &Entity, mentions: u64) -> MapPlace {
         kind: entity.kind,
         country: entity.country.clone(),
         geonameid: entity.geonameid,
-        coordinates: None,
+        coordinates: entity.location.as_ref().map(|l| [l.lon, l.lat]),
         mentions,
     }
 }
@@ -632,6 +637,7 @@ mod tests {
             country: None,
             geonameid: None,
             kind_votes: BTreeMap::from([(kind, 1)]),
+            location: None,
         }
     }
 

@@ -185,7 +185,7 @@ impl Batch<'_> {
              FROM entities e ORDER BY e.id"
         );
         self.each_row(&sql, each, |r| {
-            let counts: (i64, i64, i64) = (r.get(9)?, r.get(10)?, r.get(11)?);
+            let counts: (i64, i64, i64) = (r.get(10)?, r.get(11)?, r.get(12)?);
             Ok(read_entity(r)?.map(|entity| EntitySummary {
                 entity,
                 mentions: counts.0 as u64,

@@ -269,6 +269,26 @@ mod tests {
     }
 
     #[test]
+    fn a_version_2_store_gains_entity_locations() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v2.db");
+        drop(Store::open(&path).unwrap());
+        {
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            conn.execute_batch(
+                "ALTER TABLE entities DROP COLUMN location; UPDATE meta SET value = 2 WHERE key = 'schema_version';",
+            )
+            .unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        assert!(store.entities(&Default::default()).unwrap().is_empty());
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        let version: i64 =
+            conn.query_row("SELECT value FROM meta WHERE key = 'schema_version'", [], |r| r.get(0)).unwrap();
+        assert_eq!(version, 3);
+    }
+
+    #[test]
     fn excerpts_cut_at_a_word() {
         assert_eq!(excerpt("one two\n\nthree", 100), "one two three");
         assert_eq!(excerpt("one two three", 9), "one two…");

@@ -4,7 +4,7 @@ use rusqlite::Connection;
 
 use crate::{Result, StoreError};
 
-const VERSION: i64 = 2;
+const VERSION: i64 = 3;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
@@ -97,7 +97,8 @@ CREATE TABLE IF NOT EXISTS entities (
     disagreements TEXT NOT NULL,   -- JSON array of {field, values: {value: [article ids]}}
     country TEXT,                  -- ISO 3166 alpha-2, for countries
     geonameid INTEGER,             -- for places a gazetteer knew
-    kind_votes TEXT NOT NULL       -- JSON {type: mentions}
+    kind_votes TEXT NOT NULL,      -- JSON {type: mentions}
+    location TEXT                  -- JSON {lat, lon, country, feature, name, geonameid}: a geocoded place
 );
 -- Normalised names, surname skeletons, acronyms, country codes: candidates for resolution.
 -- Keys are only ever added, so nothing looks them up by entity (an index for that cost ingest time).
@@ -153,9 +154,32 @@ pub fn migrate(conn: &Connection, path: &str) -> Result<()> {
     };
     match found {
         VERSION => Ok(()),
-        1 => migrate_from_1(conn),
+        1 => {
+            migrate_from_1(conn)?;
+            migrate_from_2_entity_locations(conn)
+        }
+        2 => migrate_from_2_entity_locations(conn),
         found => Err(StoreError::SchemaVersion { path: path.to_string(), found, expected: VERSION }),
     }
+}
+
+/// Version 3 keeps where a place entity is (geocoded at ingest). The coordinator renumbers
+/// this step when merging branches that add steps of their own.
+fn migrate_from_2_entity_locations(conn: &Connection) -> Result<()> {
+    let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
+    let version: i64 = tx.query_row("SELECT value FROM meta WHERE key = 'schema_version'", [], |r| r.get(0))?;
+    if version == 2 {
+        let has_column: bool =
+            tx.query_row("SELECT COUNT(*) > 0 FROM pragma_table_info('entities') WHERE name = 'location'", [], |r| {
+                r.get(0)
+            })?;
+        if !has_column {
+            tx.execute_batch("ALTER TABLE entities ADD COLUMN location TEXT;")?;
+        }
+        tx.execute_batch("UPDATE meta SET value = 3 WHERE key = 'schema_version';")?;
+    }
+    tx.commit()?;
+    Ok(())
 }
 
 /// Version 2 keeps the offset a publication date was stated in, and where it came from. The write

@@ -141,6 +141,12 @@ pub fn sentences(text: &str) -> Vec<Sentence<'_>> {
 /// Stop-word sets by language code, built once per language and kept for the process's life.
 type StopWordCache = std::sync::Mutex<Vec<(String, &'static FxHashSet<String>)>>;
 
+/// The stop words (function words) of a language by its ISO 639-1 code (English when `None`),
+/// folded as [`fold_word`] folds; empty for a language the `stop-words` crate has no list for.
+pub fn stop_words(language: Option<&str>) -> &'static FxHashSet<String> {
+    stop_words_for(language)
+}
+
 fn stop_words_for(language: Option<&str>) -> &'static FxHashSet<String> {
     static CACHE: OnceLock<StopWordCache> = OnceLock::new();
     let code = language.unwrap_or("en").to_string();

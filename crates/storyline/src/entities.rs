@@ -298,6 +298,7 @@ mod tests {
             country: None,
             geonameid: None,
             kind_votes: BTreeMap::new(),
+            location: None,
         }
     }
 

@@ -386,6 +386,9 @@ fn entity_line(s: &EntitySummary) -> String {
         line.push_str(&format!(", {} quote{}", s.quotes, if s.quotes == 1 { "" } else { "s" }));
     }
     line.push(')');
+    if let Some(l) = &e.location {
+        line.push_str(&format!("  @ {}", location_text(l)));
+    }
     if !others.is_empty() {
         line.push_str(&format!("\n       also: {}", others.join(" · ")));
     }
@@ -394,6 +397,13 @@ fn entity_line(s: &EntitySummary) -> String {
         line.push_str(&format!("\n       disputed {}: {}", d.field, values.join(" vs ")));
     }
     line
+}
+
+/// "Tripoli, LY (city) 32.8874, 13.1873": where a place is, as the gazetteer has it.
+fn location_text(l: &storyline_model::Location) -> String {
+    let country =
+        if l.country.is_empty() || l.feature == "country" { String::new() } else { format!(", {}", l.country) };
+    format!("{}{country} ({}) {:.4}, {:.4}", l.name, l.feature, l.lat, l.lon)
 }
 
 /// `storyline entities [--type T] [--event ID]`.
@@ -457,8 +467,15 @@ fn print_detail(d: &EntityDetail) {
         }
     }
     if !d.places.is_empty() {
-        let places: Vec<String> = d.places.iter().map(|p| format!("{} ({})", p.name, p.mentions)).collect();
-        println!("Places: {}", places.join(", "));
+        let places: Vec<String> = d
+            .places
+            .iter()
+            .map(|p| match p.coordinates {
+                Some([lon, lat]) => format!("{} ({}; {lat:.2}, {lon:.2})", p.name, p.mentions),
+                None => format!("{} ({})", p.name, p.mentions),
+            })
+            .collect();
+        println!("Places (mentions; latitude, longitude): {}", places.join(", "));
     }
 }
 

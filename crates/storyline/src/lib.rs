@@ -18,6 +18,7 @@ pub mod events;
 mod feeds;
 mod loaded;
 mod pipeline;
+pub mod places;
 mod semantic;
 mod server;
 mod timeline;

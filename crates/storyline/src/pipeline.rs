@@ -161,13 +161,21 @@ impl Prepared {
 /// The models an ingest run uses, loaded once.
 struct Models {
     extractor: Option<Arc<storyline_entities::Extractor>>,
+    /// Where the gazetteer that geocodes place entities is (loading from the start of the run).
+    gazetteer_dir: Option<PathBuf>,
     semantic: Option<Arc<Semantic>>,
 }
 
 impl Models {
     fn load(options: &IngestOptions) -> Models {
+        let extractor = crate::entities::load_extractor(&options.models_dir);
+        let gazetteer_dir = extractor.as_ref().map(|_| crate::places::gazetteer_dir(&options.models_dir));
+        if let Some(dir) = &gazetteer_dir {
+            crate::places::load_in_background(dir.clone());
+        }
         Models {
-            extractor: crate::entities::load_extractor(&options.models_dir),
+            extractor,
+            gazetteer_dir,
             semantic: options.embedding_model.as_deref().and_then(|name| semantic::load(&options.models_dir, name)),
         }
     }
@@ -184,13 +192,17 @@ impl Models {
             None => vec![None; articles.len()],
         };
         let coder = crate::events::coder(&options.models_dir);
+        let gazetteer = self.gazetteer_dir.as_deref().and_then(crate::places::load_gazetteer);
         articles
             .into_par_iter()
             .zip(words)
             .zip(embeddings)
             .map(|((article, (words, text_hash, renamable)), embedding)| {
                 let entities = self.extractor.as_ref().map(|x| {
-                    let extraction = x.extract(&article);
+                    let mut extraction = x.extract(&article);
+                    if let Some(gazetteer) = &gazetteer {
+                        crate::places::locate(gazetteer, &mut extraction);
+                    }
                     let plan = storyline_entities::plan(&extraction);
                     (extraction, plan)
                 });
