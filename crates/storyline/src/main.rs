@@ -11,6 +11,7 @@ mod feeds_cmd;
 mod geo;
 mod render;
 mod serve_cmd;
+mod synthetic;
 
 use std::path::PathBuf;
 
