@@ -761,8 +761,9 @@ fn link_storylines(
 
 fn join_event(batch: &Batch, event: EventId, vector: &TermVector, options: &IngestOptions) -> Result<()> {
     let stored = batch.event(event)?;
-    let centroid = add_to_centroid(&TermVector(stored.centroid), stored.members, vector, &options.cluster);
-    batch.update_event(event, &centroid.0, INDEXED_EVENT_TERMS)?;
+    let previous = TermVector(stored.centroid);
+    let centroid = add_to_centroid(&previous, stored.members, vector, &options.cluster);
+    batch.update_event(event, &previous.0, &centroid.0, INDEXED_EVENT_TERMS)?;
     Ok(())
 }
 
