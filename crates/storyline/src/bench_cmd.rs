@@ -238,6 +238,23 @@ struct GrowthWindow {
     store_bytes_per_article: f64,
     /// Title and text bytes per article: the part of the store no format can avoid.
     text_bytes_per_article: f64,
+    /// Processor time of the whole process (every thread) per article in the window: less
+    /// disturbed than wall time when other work shares the machine.
+    cpu_ms_per_article: f64,
+    /// Processor time of the writer thread (which stores in arrival order, the part that can
+    /// grow with the store) per article in the window.
+    writer_cpu_ms_per_article: f64,
+}
+
+/// Processor time of the calling thread, in seconds.
+fn thread_cpu_seconds() -> f64 {
+    // SAFETY: clock_gettime only fills the struct it is given.
+    let t = unsafe {
+        let mut t = std::mem::zeroed::<libc::timespec>();
+        libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t);
+        t
+    };
+    t.tv_sec as f64 + t.tv_nsec as f64 / 1e9
 }
 
 /// Resident and peak resident memory of this process, in MB (Linux; zero elsewhere).
@@ -346,12 +363,16 @@ fn growth(args: &BenchGrowthArgs, json: bool) -> Result<()> {
     });
 
     struct Clock {
+        window_cpu: f64,
+        window_writer_cpu: f64,
         window_started: Instant,
         last_batch: Instant,
         batch_ms: Vec<f64>,
         windows: Vec<GrowthWindow>,
     }
     let clock = Mutex::new(Clock {
+        window_cpu: 0.0,
+        window_writer_cpu: 0.0,
         window_started: Instant::now(),
         last_batch: Instant::now(),
         batch_ms: Vec::new(),
@@ -364,8 +385,10 @@ fn growth(args: &BenchGrowthArgs, json: bool) -> Result<()> {
         }
         let mut c = clock.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
+        // Progress is reported on the writer's thread.
+        let (cpu, writer_cpu) = (cpu_seconds(), thread_cpu_seconds());
         if p.files_done == 0 {
-            (c.window_started, c.last_batch) = (now, now);
+            (c.window_started, c.last_batch, c.window_cpu, c.window_writer_cpu) = (now, now, cpu, writer_cpu);
             return;
         }
         let ms = now.duration_since(c.last_batch).as_secs_f64() * 1e3;
@@ -394,10 +417,13 @@ fn growth(args: &BenchGrowthArgs, json: bool) -> Result<()> {
             peak_resident_mb,
             store_bytes_per_article: store_bytes(&db) as f64 / done as f64,
             text_bytes_per_article: text as f64 / done as f64,
+            cpu_ms_per_article: (cpu - c.window_cpu) * 1e3 / in_window as f64,
+            writer_cpu_ms_per_article: (writer_cpu - c.window_writer_cpu) * 1e3 / in_window as f64,
         };
+        (c.window_cpu, c.window_writer_cpu) = (cpu, writer_cpu);
         eprintln!(
             "  {:>9} articles: {:>7.1} articles/s, batch p50 {:.0} ms p99 {:.0} ms, resident {:.0} MB (peak {:.0}), \
-             store {:.0} B/article ({:.0} B text)",
+             store {:.0} B/article ({:.0} B text), cpu {:.2} ms/article (writer {:.2})",
             row.articles,
             row.articles_per_second,
             row.batch_ms_p50,
@@ -405,7 +431,9 @@ fn growth(args: &BenchGrowthArgs, json: bool) -> Result<()> {
             row.resident_mb,
             row.peak_resident_mb,
             row.store_bytes_per_article,
-            row.text_bytes_per_article
+            row.text_bytes_per_article,
+            row.cpu_ms_per_article,
+            row.writer_cpu_ms_per_article
         );
         c.windows.push(row);
         c.window_started = now;
@@ -456,11 +484,13 @@ fn growth(args: &BenchGrowthArgs, json: bool) -> Result<()> {
         seconds,
         100.0 * last_over_first
     );
-    println!("| articles | articles/s | batch p50 ms | batch p99 ms | resident MB | peak MB | store B/article | text B/article |");
-    println!("|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!(
+        "| articles | articles/s | batch p50 ms | batch p99 ms | resident MB | peak MB | store B/article | text B/article | CPU ms/article | writer CPU ms/article |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for w in &windows {
         println!(
-            "| {} | {:.1} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} |",
+            "| {} | {:.1} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.2} | {:.2} |",
             w.articles,
             w.articles_per_second,
             w.batch_ms_p50,
@@ -468,7 +498,9 @@ fn growth(args: &BenchGrowthArgs, json: bool) -> Result<()> {
             w.resident_mb,
             w.peak_resident_mb,
             w.store_bytes_per_article,
-            w.text_bytes_per_article
+            w.text_bytes_per_article,
+            w.cpu_ms_per_article,
+            w.writer_cpu_ms_per_article
         );
     }
     Ok(())
