@@ -304,9 +304,9 @@ fn corpus(args: &BenchCorpusArgs) -> Result<()> {
             .map(|i| {
                 let a = corpus.article(i);
                 serde_json::json!({
-                    "id": a.id, "url": a.url, "title": a.title, "text": a.text, "outlet": a.outlet,
+                    "id": a.id, "url": a.url, "title": a.title, "text": a.text, "source": a.outlet,
                     "published": a.published.map(|d| d.to_rfc3339()),
-                    "language": a.language.map(|l| l.code),
+                    "lang": a.language.map(|l| l.code),
                 })
                 .to_string()
             })
