@@ -101,7 +101,8 @@ pub fn align_texts(original: &AlignableText, copy: &AlignableText, threshold: f3
     let (n, m) = (left.len(), right.len());
 
     // best[i][j]: best total similarity aligning left[i..] with right[j..].
-    let similarity: Vec<Vec<f32>> = left.iter().map(|(_, a)| right.iter().map(|(_, b)| dice(a, b, threshold)).collect()).collect();
+    let similarity: Vec<Vec<f32>> =
+        left.iter().map(|(_, a)| right.iter().map(|(_, b)| dice(a, b, threshold)).collect()).collect();
     let mut best = vec![vec![0.0f32; m + 1]; n + 1];
     for i in (0..n).rev() {
         for j in (0..m).rev() {

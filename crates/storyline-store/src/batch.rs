@@ -328,7 +328,8 @@ impl<'a> Batch<'a> {
         for term in before.difference(&after) {
             delete.execute(params![term, id])?;
         }
-        let mut insert = self.tx.prepare_cached("INSERT OR IGNORE INTO event_terms (term, event_id) VALUES (?1, ?2)")?;
+        let mut insert =
+            self.tx.prepare_cached("INSERT OR IGNORE INTO event_terms (term, event_id) VALUES (?1, ?2)")?;
         for term in after.difference(&before) {
             insert.execute(params![term, id])?;
         }

@@ -92,7 +92,9 @@ impl Store {
 
     pub fn event_summary(&self, id: EventId) -> Result<EventSummary> {
         let mut summaries = self.event_summaries(&[id])?;
-        summaries.pop().ok_or_else(|| StoreError::Corrupt { what: "event", detail: format!("event {id} has no articles") })
+        summaries
+            .pop()
+            .ok_or_else(|| StoreError::Corrupt { what: "event", detail: format!("event {id} has no articles") })
     }
 
     /// Summaries of events, in the order given, from one query over their articles (a listing
@@ -122,10 +124,10 @@ impl Store {
         let mut stmt = self.conn.prepare(&sql)?;
         let mut rows = stmt.query(rusqlite::params_from_iter(ids))?;
         while let Some(r) = rows.next()? {
-            by_event.entry(r.get(0)?).or_default().push((
-                r.get(7)?,
-                (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, stated_date(r.get(5)?, r.get(6)?)),
-            ));
+            by_event
+                .entry(r.get(0)?)
+                .or_default()
+                .push((r.get(7)?, (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, stated_date(r.get(5)?, r.get(6)?))));
         }
         ids.iter()
             .map(|&id| match by_event.remove(&id) {

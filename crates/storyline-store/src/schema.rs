@@ -299,9 +299,8 @@ mod tests {
                  UPDATE meta SET value = 2 WHERE key = 'schema_version';",
             )
             .unwrap();
-            for (seq, (id, published)) in [("a", "2020-01-02T00:00:00+00:00"), ("b", "2020-01-01T00:00:00+00:00")]
-                .into_iter()
-                .enumerate()
+            for (seq, (id, published)) in
+                [("a", "2020-01-02T00:00:00+00:00"), ("b", "2020-01-01T00:00:00+00:00")].into_iter().enumerate()
             {
                 conn.execute(
                     "INSERT INTO articles (seq, id, text, published, source_format, removed, text_hash, minhash,

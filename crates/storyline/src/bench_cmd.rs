@@ -403,10 +403,8 @@ fn growth(args: &BenchGrowthArgs, json: bool) -> Result<()> {
         let mut sorted = std::mem::take(&mut c.batch_ms);
         sorted.sort_by(f64::total_cmp);
         let (resident_mb, peak_resident_mb) = resident_mb();
-        let text: u64 = text_bytes.lock().unwrap_or_else(|e| e.into_inner())[..done as usize]
-            .iter()
-            .map(|&b| b as u64)
-            .sum();
+        let text: u64 =
+            text_bytes.lock().unwrap_or_else(|e| e.into_inner())[..done as usize].iter().map(|&b| b as u64).sum();
         let row = GrowthWindow {
             articles: done,
             seconds,

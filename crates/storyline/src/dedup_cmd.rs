@@ -15,7 +15,9 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 use storyline_cluster::ClusterConfig;
-use storyline_dedup::{align_texts, fingerprint_of_words, judge_with, AlignableText, Candidate, DedupConfig, Fingerprint};
+use storyline_dedup::{
+    align_texts, fingerprint_of_words, judge_with, AlignableText, Candidate, DedupConfig, Fingerprint,
+};
 use storyline_model::{Article, DuplicateKind, DuplicateRelation};
 
 /// As ingest's republication-candidate index: an article's strongest terms, and how many a
@@ -166,7 +168,8 @@ pub fn find_copies(articles: &[Article], dedup: &DedupConfig, cluster: &ClusterC
         .into_par_iter()
         .map(|i| {
             let p = &prepared[i as usize];
-            let mut candidates: Vec<u32> = by_hash[&p.fingerprint.text_hash].iter().copied().filter(|&j| j < i).collect();
+            let mut candidates: Vec<u32> =
+                by_hash[&p.fingerprint.text_hash].iter().copied().filter(|&j| j < i).collect();
             candidates.extend(earlier(&mut p.fingerprint.band_keys.iter().filter_map(|k| by_band.get(k)), i, 1));
             candidates.extend(earlier(
                 &mut top_terms[i as usize].iter().filter_map(|t| by_term.get(t.as_str())),
@@ -179,7 +182,8 @@ pub fn find_copies(articles: &[Article], dedup: &DedupConfig, cluster: &ClusterC
             let mut found: Vec<DuplicateRelation> = candidates
                 .into_iter()
                 .filter_map(|j| {
-                    let stored = Candidate { article: &articles[j as usize], fingerprint: &prepared[j as usize].fingerprint };
+                    let stored =
+                        Candidate { article: &articles[j as usize], fingerprint: &prepared[j as usize].fingerprint };
                     judge_with(&stored, &incoming, dedup, |original, copy| {
                         let of = |a: &Article| sentences_of(if std::ptr::eq(a, &articles[j as usize]) { j } else { i });
                         align_texts(of(original), of(copy), dedup.sentence_similarity)

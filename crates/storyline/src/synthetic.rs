@@ -204,11 +204,7 @@ impl Corpus {
         let headline_source = &self.sources[story_sources[0]];
         let headline = &headline_source.sentences[mix.below(headline_source.sentences.len().min(3) as u64) as usize];
         let title: String = headline.split_whitespace().take(12).collect::<Vec<_>>().join(" ");
-        let text = sentences
-            .chunks(3)
-            .map(|paragraph| paragraph.join(" "))
-            .collect::<Vec<_>>()
-            .join("\n\n");
+        let text = sentences.chunks(3).map(|paragraph| paragraph.join(" ")).collect::<Vec<_>>().join("\n\n");
         let mut article = Article::new(id_of(i), text, SourceFormat::Jsonl);
         article.title = Some(title);
         article.language = Some(Language { code: language.clone(), confidence: 1.0 });
