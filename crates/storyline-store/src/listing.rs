@@ -118,8 +118,10 @@ impl Store {
 
     /// Events, most recently active first, one page of them.
     pub fn events_page(&self, limit: usize, offset: usize) -> Result<Page<EventSummary>> {
-        let total: i64 =
-            self.conn.prepare_cached("SELECT COUNT(*) FROM events WHERE members > 0")?.query_row([], |r| r.get(0))?;
+        // Every committed event has a member (one is opened for the article that joins it, in the
+        // same batch), so all are counted: SQLite counts them from its smallest index, where a
+        // condition on `members` read every event's row, centroid and all.
+        let total: i64 = self.conn.prepare_cached("SELECT COUNT(*) FROM events")?.query_row([], |r| r.get(0))?;
         let ids = self.recent_events(limit, offset)?;
         let items = self.event_summaries(&ids)?;
         Ok(Page { items, total: total as u64 })
