@@ -5,7 +5,10 @@
 # (default 16) on 2 wrk threads, against 127.0.0.1 only.
 #
 # The store holds the seed articles plus the ML-Crisis Libya articles (es, fr) from ../shared/eval,
-# about 330 articles, so listings and search work on more than a handful of documents.
+# about 330 articles, so listings and search work on more than a handful of documents. With
+# STORE=PATH, an existing store is served instead (e.g. one `storyline bench growth --keep-store`
+# made: the server at scale); its search index is built beside it first if missing. QUERY sets the
+# search term (default Misrata).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -26,15 +29,20 @@ for lang in es fr; do
     d="$root/../shared/eval/timelines/$lang/libya"
     [ -d "$d" ] && inputs+=("$d")
 done
-"$bin" --db "$work/storyline.db" ingest "${inputs[@]}" >/dev/null
-start_server "$bin" "$work/storyline.db"
+db=${STORE:-$work/storyline.db}
+[ -n "${STORE:-}" ] || "$bin" --db "$db" ingest "${inputs[@]}" >/dev/null
+[ -z "${STORE:-}" ] || [ -d "$db.search" ] || "$bin" --db "$db" reindex >/dev/null
+query=${QUERY:-Misrata}
+start_server "$bin" "$db"
 articles=$(curl -s "$url/api/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["articles"])')
 event=$(curl -s "$url/api/events?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["id"])')
 echo "store: $articles articles; server: $url; $duration s per run, $connections connections, 2 threads"
 # Warm the search index and caches once.
-curl -s "$url/api/search?q=Misrata" >/dev/null
-
-for path in "/" "/api/events?limit=40" "/api/events/$event" "/api/search?q=Misrata" "/api/search?q=Tripoli%20accord"; do
+curl -s "$url/api/search?q=$query" >/dev/null
+entity=$(curl -s "$url/api/entities?limit=1" | python3 -c 'import json,sys; items=json.load(sys.stdin).get("items", []); print(items[0]["id"] if items else "")' 2>/dev/null || true)
+paths=("/" "/api/events?limit=40" "/api/events/$event" "/api/search?q=$query" "/api/search?q=Tripoli%20accord")
+[ -z "$entity" ] || paths+=("/api/entities/$entity")
+for path in "${paths[@]}"; do
     out=$(wrk -t2 -c"$connections" -d"${duration}s" --latency "$url$path")
     rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
     p50=$(echo "$out" | awk '$1 == "50%" {print $2}')

@@ -31,28 +31,78 @@ pub fn sentence_tokens(sentence: &str) -> HashSet<String> {
         .collect()
 }
 
-fn dice(a: &HashSet<String>, b: &HashSet<String>) -> f32 {
+/// [`sentence_tokens`] as a sorted list of 64-bit hashes (FNV-1a): every sentence of one text is
+/// compared with every sentence of the other, and merging two short sorted lists of integers is
+/// many times cheaper than intersecting sets of strings. Two distinct tokens of two sentences
+/// share a hash with odds of about 2⁻⁶⁴ per pair, so the counts, and the alignments, are the same.
+fn sorted_tokens(sentence: &str) -> Vec<u64> {
+    let mut tokens: Vec<u64> = sentence_tokens(sentence)
+        .iter()
+        .map(|t| t.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)))
+        .collect();
+    tokens.sort_unstable();
+    tokens.dedup();
+    tokens
+}
+
+/// The Dice similarity of two token lists, or 0 when it is certainly below `threshold` (the
+/// alignment reads only whether a pair reaches it): lists of very different lengths cannot.
+fn dice(a: &[u64], b: &[u64], threshold: f32) -> f32 {
     if a.is_empty() || b.is_empty() {
         return 0.0;
     }
-    2.0 * a.intersection(b).count() as f32 / (a.len() + b.len()) as f32
+    if 2.0 * a.len().min(b.len()) as f32 / ((a.len() + b.len()) as f32) < threshold {
+        return 0.0;
+    }
+    let (mut i, mut j, mut shared) = (0, 0, 0usize);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                shared += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    2.0 * shared as f32 / (a.len() + b.len()) as f32
+}
+
+/// A text's sentences with their comparable tokens: what alignment reads of a text. Made once
+/// per article when it is aligned with several others (splitting and stemming cost more than
+/// comparing).
+#[derive(Debug, Clone, Default)]
+pub struct AlignableText {
+    sentences: Vec<(String, Vec<u64>)>,
+}
+
+impl AlignableText {
+    pub fn new(text: &str) -> AlignableText {
+        AlignableText {
+            sentences: storyline_text::sentences(text)
+                .into_iter()
+                .map(|s| (s.text.to_string(), sorted_tokens(s.text)))
+                .filter(|(_, tokens)| tokens.len() >= MIN_SENTENCE_TOKENS)
+                .collect(),
+        }
+    }
 }
 
 /// Aligns the sentences of `copy` to those of `original` in order, keeping pairs whose
 /// similarity is at least `threshold` and maximising the total similarity.
 pub fn align_sentences(original: &str, copy: &str, threshold: f32) -> Alignment {
-    let prepare = |text| -> Vec<(String, HashSet<String>)> {
-        storyline_text::sentences(text)
-            .into_iter()
-            .map(|s| (s.text.to_string(), sentence_tokens(s.text)))
-            .filter(|(_, tokens)| tokens.len() >= MIN_SENTENCE_TOKENS)
-            .collect()
-    };
-    let (left, right) = (prepare(original), prepare(copy));
+    align_texts(&AlignableText::new(original), &AlignableText::new(copy), threshold)
+}
+
+/// [`align_sentences`] of texts already split and tokenised.
+pub fn align_texts(original: &AlignableText, copy: &AlignableText, threshold: f32) -> Alignment {
+    let (left, right) = (&original.sentences, &copy.sentences);
     let (n, m) = (left.len(), right.len());
 
     // best[i][j]: best total similarity aligning left[i..] with right[j..].
-    let similarity: Vec<Vec<f32>> = left.iter().map(|(_, a)| right.iter().map(|(_, b)| dice(a, b)).collect()).collect();
+    let similarity: Vec<Vec<f32>> =
+        left.iter().map(|(_, a)| right.iter().map(|(_, b)| dice(a, b, threshold)).collect()).collect();
     let mut best = vec![vec![0.0f32; m + 1]; n + 1];
     for i in (0..n).rev() {
         for j in (0..m).rev() {

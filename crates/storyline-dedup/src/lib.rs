@@ -21,7 +21,7 @@
 mod align;
 mod minhash;
 
-pub use align::{align_sentences, sentence_tokens, Alignment};
+pub use align::{align_sentences, align_texts, sentence_tokens, AlignableText, Alignment};
 pub use minhash::{estimated_jaccard, MinHasher};
 
 use storyline_model::{Article, DuplicateKind, DuplicateRelation, Evidence};
@@ -96,6 +96,19 @@ pub struct Candidate<'a> {
 /// holds: exact, then near-duplicate, then republication). The original is the one published
 /// first; without dates, the one that arrived first (`stored`).
 pub fn judge(stored: &Candidate, incoming: &Candidate, config: &DedupConfig) -> Option<DuplicateRelation> {
+    judge_with(stored, incoming, config, |original, copy| {
+        align_sentences(&original.text, &copy.text, config.sentence_similarity)
+    })
+}
+
+/// [`judge`], with the texts' alignment made by `align(original, copy)`: e.g. from
+/// [`AlignableText`]s made once per article ([`align_texts`]), when each article meets many.
+pub fn judge_with(
+    stored: &Candidate,
+    incoming: &Candidate,
+    config: &DedupConfig,
+    align: impl FnOnce(&Article, &Article) -> Alignment,
+) -> Option<DuplicateRelation> {
     let (original, copy) = match (stored.article.published, incoming.article.published) {
         (Some(s), Some(i)) if i < s => (incoming, stored),
         _ => (stored, incoming),
@@ -118,7 +131,7 @@ pub fn judge(stored: &Candidate, incoming: &Candidate, config: &DedupConfig) -> 
         return Some(relation(DuplicateKind::NearDuplicate, jaccard, evidence));
     }
 
-    let alignment = align_sentences(&original.article.text, &copy.article.text, config.sentence_similarity);
+    let alignment = align(original.article, copy.article);
     let shorter = alignment.original_sentences.min(alignment.copy_sentences);
     let aligned = alignment.pairs.len();
     if shorter == 0 || aligned < config.min_aligned_sentences {

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, params_from_iter, OptionalExtension, Transaction};
+use rusqlite::{params, OptionalExtension, Transaction};
 use storyline_model::{
     Article, ArticleId, DateSource, DuplicateRelation, EntityId, EventId, Language, Source, SourceFormat,
 };
@@ -73,6 +73,42 @@ fn as_sql(hash: u64) -> i64 {
     hash as i64
 }
 
+/// How many entries of one posting list (an LSH band, an indexed term) a look-up reads, newest
+/// first. A common term's list grows with the store; reading all of it made each arriving
+/// article's look-ups cost more than the last. Older entries stay reachable through the
+/// article's rarer terms and bands; lists this short (the common case below some 100,000
+/// articles, and every list of a small store) are read whole, so decisions are those of an
+/// unbounded read.
+pub const POSTINGS_READ: usize = 1000;
+/// The same for the event-term index: events are fewer than articles, and each arriving
+/// article looks up more terms there, and each touched event more again when storylines link.
+pub const EVENT_POSTINGS_READ: usize = 400;
+
+/// Counts how many of `keys`' posting lists (each read newest first, at most `cap` entries)
+/// hold each id; returns the ids held at least `min_shared` times, most held first, then
+/// oldest first, at most `limit`: what `GROUP BY id HAVING COUNT(*) >= min_shared ORDER BY
+/// COUNT(*) DESC, id LIMIT limit` gives over the lists read.
+fn most_shared<K: rusqlite::ToSql>(
+    tx: &Transaction,
+    sql: &str,
+    keys: &[K],
+    cap: usize,
+    min_shared: usize,
+    limit: usize,
+) -> Result<Vec<i64>> {
+    let mut counts: HashMap<i64, usize> = HashMap::new();
+    let mut stmt = tx.prepare_cached(sql)?;
+    for key in keys {
+        let mut rows = stmt.query(params![key, cap as i64])?;
+        while let Some(row) = rows.next()? {
+            *counts.entry(row.get(0)?).or_default() += 1;
+        }
+    }
+    let mut shared: Vec<(i64, usize)> = counts.into_iter().filter(|&(_, n)| n >= min_shared).collect();
+    shared.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    Ok(shared.into_iter().take(limit).map(|(id, _)| id).collect())
+}
+
 pub(crate) fn placeholders(n: usize) -> String {
     vec!["?"; n].join(",")
 }
@@ -134,36 +170,36 @@ impl<'a> Batch<'a> {
 
     /// Articles sharing at least one LSH band key: near-duplicate candidates.
     pub fn sharing_bands(&self, band_keys: &[u64], limit: usize) -> Result<Vec<ArticleId>> {
-        if band_keys.is_empty() {
-            return Ok(Vec::new());
-        }
-        let sql = format!(
-            "SELECT a.id FROM lsh_bands b JOIN articles a ON a.seq = b.article_seq
-             WHERE b.band_key IN ({}) GROUP BY a.seq ORDER BY COUNT(*) DESC, a.seq LIMIT {limit}",
-            placeholders(band_keys.len())
-        );
-        let mut stmt = self.tx.prepare_cached(&sql)?;
-        let ids = stmt
-            .query_map(params_from_iter(band_keys.iter().map(|k| as_sql(*k))), |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(ids)
+        let keys: Vec<i64> = band_keys.iter().map(|k| as_sql(*k)).collect();
+        let seqs = most_shared(
+            &self.tx,
+            "SELECT article_seq FROM lsh_bands WHERE band_key = ?1 ORDER BY article_seq DESC LIMIT ?2",
+            &keys,
+            POSTINGS_READ,
+            1,
+            limit,
+        )?;
+        self.ids_of(&seqs)
+    }
+
+    /// The ids of articles by arrival number, in the order given.
+    fn ids_of(&self, seqs: &[i64]) -> Result<Vec<ArticleId>> {
+        let mut stmt = self.tx.prepare_cached("SELECT id FROM articles WHERE seq = ?1")?;
+        seqs.iter().map(|seq| Ok(stmt.query_row([seq], |r| r.get(0))?)).collect()
     }
 
     /// Articles sharing at least `min_shared` of these indexed terms, most shared first:
     /// republication candidates.
     pub fn sharing_terms(&self, terms: &[String], min_shared: usize, limit: usize) -> Result<Vec<ArticleId>> {
-        if terms.is_empty() {
-            return Ok(Vec::new());
-        }
-        let sql = format!(
-            "SELECT a.id FROM article_terms t JOIN articles a ON a.seq = t.article_seq
-             WHERE t.term IN ({}) GROUP BY a.seq HAVING COUNT(*) >= {min_shared}
-             ORDER BY COUNT(*) DESC, a.seq LIMIT {limit}",
-            placeholders(terms.len())
-        );
-        let mut stmt = self.tx.prepare_cached(&sql)?;
-        let ids = stmt.query_map(params_from_iter(terms), |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
-        Ok(ids)
+        let seqs = most_shared(
+            &self.tx,
+            "SELECT article_seq FROM article_terms WHERE term = ?1 ORDER BY article_seq DESC LIMIT ?2",
+            terms,
+            POSTINGS_READ,
+            min_shared,
+            limit,
+        )?;
+        self.ids_of(&seqs)
     }
 
     pub fn stored_article(&self, id: &str) -> Result<Option<StoredArticle>> {
@@ -215,32 +251,34 @@ impl<'a> Batch<'a> {
 
     /// Events whose strongest terms include at least `min_shared` of `terms`, most shared first.
     pub fn candidate_events(&self, terms: &[String], min_shared: usize, limit: usize) -> Result<Vec<StoredEvent>> {
-        if terms.is_empty() {
-            return Ok(Vec::new());
-        }
-        let sql = format!(
-            "SELECT event_id FROM event_terms WHERE term IN ({}) GROUP BY event_id
-             HAVING COUNT(*) >= {min_shared} ORDER BY COUNT(*) DESC, event_id LIMIT {limit}",
-            placeholders(terms.len())
-        );
-        let ids: Vec<i64> = self
-            .tx
-            .prepare_cached(&sql)?
-            .query_map(params_from_iter(terms), |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+        let ids = most_shared(
+            &self.tx,
+            "SELECT event_id FROM event_terms WHERE term = ?1 ORDER BY event_id DESC LIMIT ?2",
+            terms,
+            EVENT_POSTINGS_READ,
+            min_shared,
+            limit,
+        )?;
         ids.into_iter().map(|id| self.event(id)).collect()
     }
 
+    /// An event as clustering needs it: one row (its members, dates and centroid are kept on
+    /// it as articles join).
     pub fn event(&self, id: EventId) -> Result<StoredEvent> {
-        let centroid: String =
-            self.tx.prepare_cached("SELECT centroid FROM events WHERE id = ?1")?.query_row([id], |r| r.get(0))?;
-        let (members, first, last): (i64, Option<String>, Option<String>) = self
+        let mut stmt = self
             .tx
-            .prepare_cached("SELECT COUNT(*), MIN(published), MAX(published) FROM articles WHERE event_id = ?1")?
-            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            .prepare_cached("SELECT centroid, members, first_published, last_published FROM events WHERE id = ?1")?;
+        let (centroid, members, first, last) = stmt.query_row([id], |r| {
+            Ok((
+                crate::terms_blob::read(r.get_ref(0)?),
+                r.get::<_, i64>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, Option<String>>(3)?,
+            ))
+        })?;
         Ok(StoredEvent {
             id,
-            centroid: from_json("event centroid", &centroid)?,
+            centroid: centroid?,
             members: members as usize,
             first: first.as_deref().and_then(parse_date),
             last: last.as_deref().and_then(parse_date),
@@ -249,22 +287,51 @@ impl<'a> Batch<'a> {
 
     /// Opens a new event and returns its id.
     pub fn create_event(&self, centroid: &[(String, f32)], indexed_terms: usize) -> Result<EventId> {
-        self.tx.execute("INSERT INTO events (centroid) VALUES (?1)", [to_json(&centroid)])?;
+        self.tx
+            .prepare_cached("INSERT INTO events (centroid) VALUES (?1)")?
+            .execute([crate::terms_blob::encode(centroid)])?;
         let id = self.tx.last_insert_rowid();
-        self.index_event_terms(id, centroid, indexed_terms)?;
+        self.index_event_terms(id, &[], centroid, indexed_terms)?;
         Ok(id)
     }
 
-    pub fn update_event(&self, id: EventId, centroid: &[(String, f32)], indexed_terms: usize) -> Result<()> {
-        self.tx.execute("UPDATE events SET centroid = ?2 WHERE id = ?1", params![id, to_json(&centroid)])?;
-        self.tx.execute("DELETE FROM event_terms WHERE event_id = ?1", [id])?;
-        self.index_event_terms(id, centroid, indexed_terms)
+    /// Replaces an event's centroid, `previous` with `centroid`, and its entries in the event-term
+    /// index (only those that changed).
+    pub fn update_event(
+        &self,
+        id: EventId,
+        previous: &[(String, f32)],
+        centroid: &[(String, f32)],
+        indexed_terms: usize,
+    ) -> Result<()> {
+        self.tx
+            .prepare_cached("UPDATE events SET centroid = ?2 WHERE id = ?1")?
+            .execute(params![id, crate::terms_blob::encode(centroid)])?;
+        self.index_event_terms(id, previous, centroid, indexed_terms)
     }
 
-    fn index_event_terms(&self, id: EventId, centroid: &[(String, f32)], indexed_terms: usize) -> Result<()> {
-        let mut stmt = self.tx.prepare_cached("INSERT INTO event_terms (term, event_id) VALUES (?1, ?2)")?;
-        for (term, _) in centroid.iter().take(indexed_terms) {
-            stmt.execute(params![term, id])?;
+    /// Moves an event's entries in the event-term index from the strongest terms of `previous`
+    /// to those of `centroid`: an article joining an event changes a few of them, and rewriting
+    /// all of them was a large part of storing it.
+    fn index_event_terms(
+        &self,
+        id: EventId,
+        previous: &[(String, f32)],
+        centroid: &[(String, f32)],
+        indexed_terms: usize,
+    ) -> Result<()> {
+        let strongest = |v: &'_ [(String, f32)]| -> std::collections::HashSet<String> {
+            v.iter().take(indexed_terms).map(|(t, _)| t.clone()).collect()
+        };
+        let (before, after) = (strongest(previous), strongest(centroid));
+        let mut delete = self.tx.prepare_cached("DELETE FROM event_terms WHERE term = ?1 AND event_id = ?2")?;
+        for term in before.difference(&after) {
+            delete.execute(params![term, id])?;
+        }
+        let mut insert =
+            self.tx.prepare_cached("INSERT OR IGNORE INTO event_terms (term, event_id) VALUES (?1, ?2)")?;
+        for term in after.difference(&before) {
+            insert.execute(params![term, id])?;
         }
         Ok(())
     }
@@ -294,18 +361,33 @@ impl<'a> Batch<'a> {
                 to_json(&a.removed),
                 as_sql(new.text_hash),
                 minhash,
-                to_json(&new.terms),
+                "",
                 new.event,
                 Utc::now().to_rfc3339(),
                 a.published_offset,
                 a.date_source.map(DateSource::as_str),
             ])?;
         let seq = self.tx.last_insert_rowid();
-        let mut bands = self.tx.prepare_cached("INSERT INTO lsh_bands (band_key, article_seq) VALUES (?1, ?2)")?;
+        // RFC 3339 in UTC, one format: its text order is time order, as MIN and MAX over the
+        // articles gave.
+        self.tx
+            .prepare_cached(
+                "UPDATE events SET members = members + 1,
+                 first_published = CASE WHEN ?2 IS NOT NULL AND (first_published IS NULL OR ?2 < first_published)
+                     THEN ?2 ELSE first_published END,
+                 last_published = CASE WHEN ?2 IS NOT NULL AND (last_published IS NULL OR ?2 > last_published)
+                     THEN ?2 ELSE last_published END,
+                 last_seq = ?3
+                 WHERE id = ?1",
+            )?
+            .execute(params![new.event, a.published.map(|d| d.to_rfc3339()), seq])?;
+        let mut bands =
+            self.tx.prepare_cached("INSERT OR IGNORE INTO lsh_bands (band_key, article_seq) VALUES (?1, ?2)")?;
         for key in new.band_keys {
             bands.execute(params![as_sql(*key), seq])?;
         }
-        let mut terms = self.tx.prepare_cached("INSERT INTO article_terms (term, article_seq) VALUES (?1, ?2)")?;
+        let mut terms =
+            self.tx.prepare_cached("INSERT OR IGNORE INTO article_terms (term, article_seq) VALUES (?1, ?2)")?;
         for (term, _) in new.terms.iter().take(new.indexed_terms) {
             terms.execute(params![term, seq])?;
         }

@@ -27,6 +27,7 @@ mod listing;
 mod queries;
 mod schema;
 mod storylines;
+mod terms_blob;
 
 pub use batch::{ArticleStatus, Batch, NewArticle, StoredArticle, StoredEvent};
 pub use embeddings::EventVector;

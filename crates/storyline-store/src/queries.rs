@@ -72,41 +72,94 @@ impl Store {
 
     /// Events, most recently active first (by latest publication date, then latest arrival).
     pub fn events(&self, limit: usize) -> Result<Vec<EventSummary>> {
-        let ids: Vec<i64> = self
+        let ids = self.recent_events(limit, 0)?;
+        self.event_summaries(&ids)
+    }
+
+    /// Event ids, most recently active first (by latest publication date, then latest arrival):
+    /// read from the events' own columns, in the order of their index.
+    pub(crate) fn recent_events(&self, limit: usize, offset: usize) -> Result<Vec<EventId>> {
+        let ids = self
             .conn
-            .prepare(
-                "SELECT event_id FROM articles GROUP BY event_id
-                 ORDER BY MAX(published) IS NULL, MAX(published) DESC, MAX(seq) DESC LIMIT ?1",
+            .prepare_cached(
+                "SELECT id FROM events WHERE members > 0
+                 ORDER BY last_published IS NULL, last_published DESC, last_seq DESC LIMIT ?1 OFFSET ?2",
             )?
-            .query_map([limit as i64], |r| r.get(0))?
+            .query_map([limit as i64, offset as i64], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
-        ids.into_iter().map(|id| self.event_summary(id)).collect()
+        Ok(ids)
     }
 
     pub fn event_summary(&self, id: EventId) -> Result<EventSummary> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, title, text, outlet, language, published, published_offset FROM articles WHERE event_id = ?1 ORDER BY seq",
-        )?;
-        let rows = stmt
-            .query_map([id], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, Option<String>>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, Option<String>>(3)?,
-                    r.get::<_, Option<String>>(4)?,
-                    stated_date(r.get(5)?, r.get(6)?),
-                ))
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        if rows.is_empty() {
-            return Err(StoreError::Corrupt { what: "event", detail: format!("event {id} has no articles") });
+        let mut summaries = self.event_summaries(&[id])?;
+        summaries
+            .pop()
+            .ok_or_else(|| StoreError::Corrupt { what: "event", detail: format!("event {id} has no articles") })
+    }
+
+    /// Summaries of events, in the order given, from one query over their articles (a listing
+    /// asked once per event before).
+    pub fn event_summaries(&self, ids: &[EventId]) -> Result<Vec<EventSummary>> {
+        // SQLite takes at most 32,766 values in one statement.
+        const PER_QUERY: usize = 500;
+        if ids.len() > PER_QUERY {
+            let mut out = Vec::with_capacity(ids.len());
+            for chunk in ids.chunks(PER_QUERY) {
+                out.extend(self.event_summaries(chunk)?);
+            }
+            return Ok(out);
         }
-        let title =
-            rows.iter().find_map(|r| r.1.clone()).unwrap_or_else(|| opening_words(&rows[0].2, TITLE_FALLBACK_CHARS));
-        let mut outlets: Vec<String> = rows.iter().filter_map(|r| r.3.clone()).collect();
-        let mut languages: Vec<String> = rows.iter().filter_map(|r| r.4.clone()).collect();
-        let mut dates: Vec<String> = rows.iter().filter_map(|r| r.5.clone()).collect();
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            // Sorted here, by arrival: ordered by seq, SQLite could walk the whole table in its
+            // order rather than look up the events' articles by the event index.
+            "SELECT event_id, id, title, outlet, language, published, published_offset, seq FROM articles
+             WHERE event_id IN ({})",
+            crate::batch::placeholders(ids.len())
+        );
+        type Row = (String, Option<String>, Option<String>, Option<String>, Option<String>);
+        let mut by_event: std::collections::HashMap<EventId, Vec<(i64, Row)>> = std::collections::HashMap::new();
+        let mut stmt = self.conn.prepare(&sql)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(ids))?;
+        while let Some(r) = rows.next()? {
+            by_event
+                .entry(r.get(0)?)
+                .or_default()
+                .push((r.get(7)?, (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, stated_date(r.get(5)?, r.get(6)?))));
+        }
+        ids.iter()
+            .map(|&id| match by_event.remove(&id) {
+                Some(mut rows) => {
+                    rows.sort_unstable_by_key(|(seq, _)| *seq);
+                    self.summarise_event(id, rows.into_iter().map(|(_, row)| row).collect())
+                }
+                None => Err(StoreError::Corrupt { what: "event", detail: format!("event {id} has no articles") }),
+            })
+            .collect()
+    }
+
+    /// An event's summary from its articles' (id, title, outlet, language, stated date), in arrival
+    /// order; the first article's text is read only when none has a title.
+    fn summarise_event(
+        &self,
+        id: EventId,
+        rows: Vec<(String, Option<String>, Option<String>, Option<String>, Option<String>)>,
+    ) -> Result<EventSummary> {
+        let title = match rows.iter().find_map(|r| r.1.clone()) {
+            Some(title) => title,
+            None => {
+                let text: String = self
+                    .conn
+                    .prepare_cached("SELECT text FROM articles WHERE id = ?1")?
+                    .query_row([&rows[0].0], |r| r.get(0))?;
+                opening_words(&text, TITLE_FALLBACK_CHARS)
+            }
+        };
+        let mut outlets: Vec<String> = rows.iter().filter_map(|r| r.2.clone()).collect();
+        let mut languages: Vec<String> = rows.iter().filter_map(|r| r.3.clone()).collect();
+        let mut dates: Vec<String> = rows.iter().filter_map(|r| r.4.clone()).collect();
         for list in [&mut outlets, &mut languages, &mut dates] {
             list.sort();
             list.dedup();

@@ -4,7 +4,7 @@ use rusqlite::Connection;
 
 use crate::{Result, StoreError};
 
-const VERSION: i64 = 3;
+const VERSION: i64 = 4;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
@@ -22,7 +22,7 @@ CREATE TABLE IF NOT EXISTS articles (
     removed TEXT NOT NULL,   -- JSON array of {text, reason}
     text_hash INTEGER NOT NULL,
     minhash BLOB NOT NULL,   -- little-endian u32 signature
-    terms TEXT NOT NULL,     -- JSON TF-IDF vector at arrival
+    terms TEXT NOT NULL,     -- unused since version 4 (empty): nothing read the JSON TF-IDF vector kept here
     event_id INTEGER NOT NULL REFERENCES events(id),
     ingested_at TEXT NOT NULL
 );
@@ -30,12 +30,16 @@ CREATE INDEX IF NOT EXISTS articles_text_hash ON articles(text_hash);
 CREATE INDEX IF NOT EXISTS articles_event ON articles(event_id);
 
 -- LSH bands of MinHash signatures: articles sharing a key are near-duplicate candidates.
-CREATE TABLE IF NOT EXISTS lsh_bands (band_key INTEGER NOT NULL, article_seq INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS lsh_bands_key ON lsh_bands(band_key);
+-- The posting lists (here and in article_terms, event_terms) are their own keys, without rowid:
+-- a look-up reads one b-tree, newest entries first, and a posting is stored once.
+CREATE TABLE IF NOT EXISTS lsh_bands (
+    band_key INTEGER NOT NULL, article_seq INTEGER NOT NULL, PRIMARY KEY (band_key, article_seq)
+) WITHOUT ROWID;
 
 -- Each article's strongest terms: republication candidates share several of them.
-CREATE TABLE IF NOT EXISTS article_terms (term TEXT NOT NULL, article_seq INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS article_terms_term ON article_terms(term);
+CREATE TABLE IF NOT EXISTS article_terms (
+    term TEXT NOT NULL, article_seq INTEGER NOT NULL, PRIMARY KEY (term, article_seq)
+) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS duplicates (
     original TEXT NOT NULL, copy TEXT NOT NULL, kind TEXT NOT NULL,
@@ -44,14 +48,21 @@ CREATE TABLE IF NOT EXISTS duplicates (
 );
 CREATE INDEX IF NOT EXISTS duplicates_copy ON duplicates(copy);
 
+-- members, first_published, last_published (RFC 3339, UTC) and last_seq (the latest member's
+-- arrival) are kept as articles join, so that neither clustering nor the events listing reads
+-- an event's articles to learn them.
 CREATE TABLE IF NOT EXISTS events (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
-    centroid TEXT NOT NULL   -- JSON term vector
+    centroid TEXT NOT NULL,  -- term vector: a blob (crate::terms_blob) since version 4, JSON before
+    members INTEGER NOT NULL DEFAULT 0,
+    first_published TEXT,
+    last_published TEXT,
+    last_seq INTEGER NOT NULL DEFAULT 0
 );
 -- Each event's strongest centroid terms: candidate events for an arriving article.
-CREATE TABLE IF NOT EXISTS event_terms (term TEXT NOT NULL, event_id INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS event_terms_term ON event_terms(term);
-CREATE INDEX IF NOT EXISTS event_terms_event ON event_terms(event_id);
+CREATE TABLE IF NOT EXISTS event_terms (
+    term TEXT NOT NULL, event_id INTEGER NOT NULL, PRIMARY KEY (term, event_id)
+) WITHOUT ROWID;
 
 -- Sentence embeddings of each article (storyline-similarity's binary form), by model.
 CREATE TABLE IF NOT EXISTS article_embeddings (article_id TEXT PRIMARY KEY, model TEXT NOT NULL, data BLOB NOT NULL);
@@ -136,7 +147,19 @@ CREATE TABLE IF NOT EXISTS date_mentions (
 CREATE INDEX IF NOT EXISTS date_mentions_article ON date_mentions(article_id);
 ";
 
+/// Indexes on columns that version 4 added: made once the store has them.
+const INDEXES: &str = "
+-- The events listing, most recently active first.
+CREATE INDEX IF NOT EXISTS events_recent ON events(last_published IS NULL, last_published DESC, last_seq DESC);
+";
+
 pub fn migrate(conn: &Connection, path: &str) -> Result<()> {
+    migrate_tables(conn, path)?;
+    conn.execute_batch(INDEXES)?;
+    Ok(())
+}
+
+fn migrate_tables(conn: &Connection, path: &str) -> Result<()> {
     // Creating what exists already only reads, so opening a store another process is writing
     // does not wait for it.
     conn.execute_batch(SCHEMA)?;
@@ -156,15 +179,19 @@ pub fn migrate(conn: &Connection, path: &str) -> Result<()> {
         VERSION => Ok(()),
         1 => {
             migrate_from_1(conn)?;
-            migrate_from_2_entity_locations(conn)
+            migrate_from_2_entity_locations(conn)?;
+            migrate_growth_from_3(conn)
         }
-        2 => migrate_from_2_entity_locations(conn),
+        2 => {
+            migrate_from_2_entity_locations(conn)?;
+            migrate_growth_from_3(conn)
+        }
+        3 => migrate_growth_from_3(conn),
         found => Err(StoreError::SchemaVersion { path: path.to_string(), found, expected: VERSION }),
     }
 }
 
-/// Version 3 keeps where a place entity is (geocoded at ingest). The coordinator renumbers
-/// this step when merging branches that add steps of their own.
+/// Version 3 keeps where a place entity is (geocoded at ingest).
 fn migrate_from_2_entity_locations(conn: &Connection) -> Result<()> {
     let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
     let version: i64 = tx.query_row("SELECT value FROM meta WHERE key = 'schema_version'", [], |r| r.get(0))?;
@@ -197,4 +224,129 @@ fn migrate_from_1(conn: &Connection) -> Result<()> {
     }
     tx.commit()?;
     Ok(())
+}
+
+/// Version 4 ("growth": flat ingest cost as the store grows): events keep their member count,
+/// dates and latest arrival; the posting lists become tables without rowid keyed by their
+/// look-up (one b-tree instead of a table and an index); the unread TF-IDF JSON of each article
+/// is emptied (`VACUUM` returns the space). Centroids written from now on are blobs; JSON ones
+/// are still read.
+fn migrate_growth_from_3(conn: &Connection) -> Result<()> {
+    let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
+    let version: i64 = tx.query_row("SELECT value FROM meta WHERE key = 'schema_version'", [], |r| r.get(0))?;
+    if version == 3 {
+        let columns: Vec<String> = tx
+            .prepare("SELECT name FROM pragma_table_info('events')")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for (column, declaration) in [
+            ("members", "INTEGER NOT NULL DEFAULT 0"),
+            ("first_published", "TEXT"),
+            ("last_published", "TEXT"),
+            ("last_seq", "INTEGER NOT NULL DEFAULT 0"),
+        ] {
+            if !columns.iter().any(|c| c == column) {
+                tx.execute_batch(&format!("ALTER TABLE events ADD COLUMN {column} {declaration}"))?;
+            }
+        }
+        tx.execute_batch(
+            "UPDATE events SET (members, first_published, last_published, last_seq) =
+                 (SELECT COUNT(*), MIN(published), MAX(published), COALESCE(MAX(seq), 0)
+                  FROM articles WHERE event_id = events.id);
+             CREATE TABLE lsh_bands_v4 (
+                 band_key INTEGER NOT NULL, article_seq INTEGER NOT NULL, PRIMARY KEY (band_key, article_seq)
+             ) WITHOUT ROWID;
+             INSERT OR IGNORE INTO lsh_bands_v4 SELECT band_key, article_seq FROM lsh_bands;
+             DROP TABLE lsh_bands;
+             ALTER TABLE lsh_bands_v4 RENAME TO lsh_bands;
+             CREATE TABLE article_terms_v4 (
+                 term TEXT NOT NULL, article_seq INTEGER NOT NULL, PRIMARY KEY (term, article_seq)
+             ) WITHOUT ROWID;
+             INSERT OR IGNORE INTO article_terms_v4 SELECT term, article_seq FROM article_terms;
+             DROP TABLE article_terms;
+             ALTER TABLE article_terms_v4 RENAME TO article_terms;
+             CREATE TABLE event_terms_v4 (
+                 term TEXT NOT NULL, event_id INTEGER NOT NULL, PRIMARY KEY (term, event_id)
+             ) WITHOUT ROWID;
+             INSERT OR IGNORE INTO event_terms_v4 SELECT term, event_id FROM event_terms;
+             DROP TABLE event_terms;
+             ALTER TABLE event_terms_v4 RENAME TO event_terms;
+             UPDATE articles SET terms = '';
+             UPDATE meta SET value = 4 WHERE key = 'schema_version';",
+        )?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Batch, NewArticle, Store};
+    use storyline_model::{Article, SourceFormat};
+
+    fn add(batch: &Batch, id: &str, published: &str, event: i64) {
+        let mut article = Article::new(id, "Floods in the valley.", SourceFormat::Text);
+        article.published = Some(published.parse().unwrap());
+        batch
+            .insert_article(&NewArticle {
+                article: &article,
+                text_hash: id.len() as u64,
+                minhash: &[1, 2],
+                band_keys: &[7, 8],
+                terms: &[("flood".to_string(), 1.0)],
+                indexed_terms: 1,
+                event,
+            })
+            .unwrap();
+    }
+
+    /// A store as version 2 left it (rowid posting tables, no event columns, JSON centroids)
+    /// opens as version 4 with the same events, dates and postings.
+    #[test]
+    fn a_version_2_store_gains_event_columns_and_keyed_postings() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v2.db");
+        drop(Store::open(&path).unwrap());
+        {
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            conn.execute_batch(
+                "DROP INDEX events_recent;
+                 ALTER TABLE events DROP COLUMN members; ALTER TABLE events DROP COLUMN first_published;
+                 ALTER TABLE events DROP COLUMN last_published; ALTER TABLE events DROP COLUMN last_seq;
+                 DROP TABLE lsh_bands; DROP TABLE article_terms; DROP TABLE event_terms;
+                 CREATE TABLE lsh_bands (band_key INTEGER NOT NULL, article_seq INTEGER NOT NULL);
+                 CREATE INDEX lsh_bands_key ON lsh_bands(band_key);
+                 CREATE TABLE article_terms (term TEXT NOT NULL, article_seq INTEGER NOT NULL);
+                 CREATE TABLE event_terms (term TEXT NOT NULL, event_id INTEGER NOT NULL);
+                 INSERT INTO events (id, centroid) VALUES (1, '[[\"flood\",1.0]]');
+                 INSERT INTO event_terms VALUES ('flood', 1);
+                 UPDATE meta SET value = 2 WHERE key = 'schema_version';",
+            )
+            .unwrap();
+            for (seq, (id, published)) in
+                [("a", "2020-01-02T00:00:00+00:00"), ("b", "2020-01-01T00:00:00+00:00")].into_iter().enumerate()
+            {
+                conn.execute(
+                    "INSERT INTO articles (seq, id, text, published, source_format, removed, text_hash, minhash,
+                     terms, event_id, ingested_at) VALUES (?1, ?2, 'x', ?3, 'text', '[]', ?1, x'', '[]', 1, '')",
+                    rusqlite::params![seq as i64 + 1, id, published],
+                )
+                .unwrap();
+                conn.execute("INSERT INTO lsh_bands VALUES (7, ?1)", [seq as i64 + 1]).unwrap();
+            }
+        }
+        let mut store = Store::open(&path).unwrap();
+        let batch = store.batch().unwrap();
+        let event = batch.event(1).unwrap();
+        assert_eq!(event.members, 2);
+        assert_eq!(event.first.unwrap().to_rfc3339(), "2020-01-01T00:00:00+00:00");
+        assert_eq!(event.centroid, vec![("flood".to_string(), 1.0)]);
+        assert_eq!(batch.sharing_bands(&[7], 10).unwrap(), ["a", "b"]);
+        assert_eq!(batch.candidate_events(&["flood".to_string()], 1, 10).unwrap()[0].id, 1);
+        add(&batch, "c", "2020-01-03T00:00:00+00:00", 1);
+        let event = batch.event(1).unwrap();
+        assert_eq!((event.members, event.last.unwrap().to_rfc3339().as_str()), (3, "2020-01-03T00:00:00+00:00"));
+        batch.commit().unwrap();
+        assert_eq!(store.events(10).unwrap()[0].article_count, 3);
+    }
 }

@@ -101,7 +101,7 @@ impl Store {
             return Ok(None);
         }
         let timeline: Vec<TimelineEntry> =
-            events.into_iter().map(|e| Ok(TimelineEntry { event: self.event_summary(e)? })).collect::<Result<_>>()?;
+            self.event_summaries(&events)?.into_iter().map(|event| TimelineEntry { event }).collect();
         let title = timeline.iter().max_by_key(|t| (t.event.article_count, -t.event.id)).map(|t| t.event.title.clone());
         Ok(Some(StorylineSummary { id, title: title.unwrap_or_default(), timeline }))
     }

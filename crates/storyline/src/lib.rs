@@ -26,7 +26,10 @@ mod watch;
 
 pub use coverage::{event_coverage, EventCoverage};
 pub use feeds::{poll_feeds, FeedPollReport, PollReport};
-pub use pipeline::{ingest_articles, ingest_paths, lower_thread_priority, IngestOptions, IngestProgress, IngestReport};
+pub use pipeline::{
+    ingest_article_batches, ingest_articles, ingest_paths, lower_thread_priority, IngestOptions, IngestProgress,
+    IngestReport,
+};
 pub use server::ServerBackend;
 pub use timeline::{storyline_timeline, StorylineTimeline, SummaryDay, SummarySentence};
 pub use watch::{watch_folder, WatchBatch, WatchOptions};

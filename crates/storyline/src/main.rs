@@ -1,6 +1,7 @@
 //! The `storyline` command-line tool: a thin layer over the storyline library.
 
 mod bench_cmd;
+mod dedup_cmd;
 mod embed_cmd;
 mod entities_cmd;
 mod eval;
@@ -12,6 +13,7 @@ mod feeds_cmd;
 mod geo;
 mod render;
 mod serve_cmd;
+mod synthetic;
 
 use std::path::PathBuf;
 
@@ -183,6 +185,9 @@ enum Command {
         #[command(flatten)]
         model: embed_cmd::ModelArgs,
     },
+    /// Report copies among files (exact copies, near-duplicates, republications) without a
+    /// store or events: duplicate detection alone, one line per pair (kind, original, copy, score).
+    Dedup(dedup_cmd::DedupArgs),
     /// Measure speed and quality on real data.
     #[command(subcommand)]
     Bench(bench_cmd::BenchCommand),
@@ -192,7 +197,7 @@ enum Command {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
-enum KindArg {
+pub(crate) enum KindArg {
     Exact,
     NearDuplicate,
     Republication,
@@ -236,6 +241,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Geocode { name, context, gazetteer } => return geo::geocode(&name, &context, &gazetteer, cli.json),
         Command::Models { models_dir } => return embed_cmd::models(&models_dir, cli.json),
         Command::Bench(command) => return bench_cmd::run(command, cli.json),
+        Command::Dedup(args) => return dedup_cmd::run(&args, cli.json),
         Command::TrainNer(args) => return entities_cmd::train_ner(&args, cli.json),
         Command::Serve(args) => return serve_cmd::serve(&cli.db, args),
         Command::Reindex { from_scratch } => return serve_cmd::reindex(&cli.db, from_scratch, cli.json),
@@ -310,7 +316,7 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Eval(_) | Command::Geocode { .. } => unreachable!("handled above"),
-        Command::Models { .. } | Command::Bench(_) => unreachable!("handled above"),
+        Command::Models { .. } | Command::Bench(_) | Command::Dedup(_) => unreachable!("handled above"),
         Command::Serve(_) | Command::Reindex { .. } => unreachable!("handled above"),
         Command::TrainNer(_) => unreachable!("handled above"),
         Command::Entities { kind, event, limit } => entities_cmd::list(&store, kind, event, limit, cli.json),

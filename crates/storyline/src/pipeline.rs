@@ -228,9 +228,45 @@ pub fn ingest_paths(
     progress: &dyn Fn(IngestProgress),
 ) -> Result<IngestReport> {
     let (files, skipped) = storyline_ingest::discover_with(paths, &options.discovery);
-    let mut report = IngestReport { files: files.len(), skipped, ..Default::default() };
+    let report = IngestReport { files: files.len(), skipped, ..Default::default() };
+    let files = &files;
+    let batches = batch_bounds(files.len(), options.batch_files).map(|range| {
+        let chunk = &files[range];
+        (chunk.iter().flat_map(storyline_ingest::read_file).collect(), chunk.len())
+    });
+    ingest_batches(store, batches, files.len(), report, options, progress)
+}
+
+/// Stores articles made elsewhere (a generator, another reader), batch by batch, as
+/// [`ingest_paths`] stores files: each item is one batch's articles (or why an input was
+/// skipped) and how many inputs it counts for in [`IngestProgress::files_done`].
+pub fn ingest_article_batches<I>(
+    store: &mut Store,
+    batches: I,
+    inputs_total: usize,
+    options: &IngestOptions,
+    progress: &dyn Fn(IngestProgress),
+) -> Result<IngestReport>
+where
+    I: Iterator<Item = (Vec<Result<Article, Skipped>>, usize)> + Send,
+{
+    let report = IngestReport { files: inputs_total, ..Default::default() };
+    ingest_batches(store, batches, inputs_total, report, options, progress)
+}
+
+fn ingest_batches<I>(
+    store: &mut Store,
+    batches: I,
+    inputs_total: usize,
+    mut report: IngestReport,
+    options: &IngestOptions,
+    progress: &dyn Fn(IngestProgress),
+) -> Result<IngestReport>
+where
+    I: Iterator<Item = (Vec<Result<Article, Skipped>>, usize)> + Send,
+{
     let mut done =
-        IngestProgress { files_done: 0, files_total: files.len(), articles_done: 0, waiting_for_writer: None };
+        IngestProgress { files_done: 0, files_total: inputs_total, articles_done: 0, waiting_for_writer: None };
     progress(done);
     let models = Models::load(options);
 
@@ -241,12 +277,10 @@ pub fn ingest_paths(
     // well as the store.
     std::thread::scope(|scope| -> Result<()> {
         let (read_tx, read_rx) = std::sync::mpsc::sync_channel::<(Vec<Result<Article, Skipped>>, usize)>(1);
-        let files = &files;
         scope.spawn(move || {
             lower_thread_priority();
-            for chunk in batch_bounds(files.len(), options.batch_files).map(|range| &files[range]) {
-                let parsed = chunk.iter().flat_map(storyline_ingest::read_file).collect();
-                if read_tx.send((parsed, chunk.len())).is_err() {
+            for batch in batches {
+                if read_tx.send(batch).is_err() {
                     return; // the writer stopped on an error
                 }
             }
@@ -750,8 +784,9 @@ fn link_storylines(
 
 fn join_event(batch: &Batch, event: EventId, vector: &TermVector, options: &IngestOptions) -> Result<()> {
     let stored = batch.event(event)?;
-    let centroid = add_to_centroid(&TermVector(stored.centroid), stored.members, vector, &options.cluster);
-    batch.update_event(event, &centroid.0, INDEXED_EVENT_TERMS)?;
+    let previous = TermVector(stored.centroid);
+    let centroid = add_to_centroid(&previous, stored.members, vector, &options.cluster);
+    batch.update_event(event, &previous.0, &centroid.0, INDEXED_EVENT_TERMS)?;
     Ok(())
 }
 

@@ -9,6 +9,24 @@ use storyline_store::Store;
 mod common;
 use common::{json, seeds, storyline};
 
+/// `storyline dedup` finds what ingest finds among the seeds, with no store.
+#[test]
+fn dedup_alone_finds_the_seeds_republication_without_a_store() {
+    let Some(seeds) = seeds() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("never.db");
+    let out = json(storyline(&db).arg("dedup").arg(&seeds));
+    assert_eq!(out["articles"], 5);
+    let pairs = out["pairs"].as_array().unwrap();
+    assert_eq!(pairs.len(), 1, "{pairs:#?}");
+    assert_eq!(
+        (pairs[0]["original"].as_str(), pairs[0]["copy"].as_str()),
+        (Some("000_ea50157a1f620560"), Some("001_39be850b2c363a0b"))
+    );
+    assert_eq!(pairs[0]["kind"], "republication");
+    assert!(!db.exists(), "dedup made a store");
+}
+
 #[test]
 fn seeds_give_one_republication_and_nothing_else() {
     let Some(seeds) = seeds() else { return };
