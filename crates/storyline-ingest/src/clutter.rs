@@ -60,6 +60,7 @@ pub const PHOTO_CREDIT: &str = "photo-credit";
 pub const CODE: &str = "css-or-script";
 pub const BREADCRUMB: &str = "breadcrumb";
 pub const DATELINE: &str = "dateline";
+pub const FORM_FIELD: &str = "form-field";
 
 /// Related links are headlines of other articles; longer lines are likely real sentences
 /// that happen to start with "Read:" and must stay.
@@ -393,6 +394,8 @@ pub fn classify_line(line: &str) -> Option<&'static str> {
             Some(COPYRIGHT)
         } else if is_dateline(&lower) {
             Some(DATELINE)
+        } else if is_form_field(line) {
+            Some(FORM_FIELD)
         } else {
             None
         }
@@ -435,6 +438,15 @@ fn is_css_declaration(line: &str) -> bool {
 }
 
 /// Separators of a navigation trail ("Mundo > CONFLICTO", "Home › World › Middle East").
+/// The label of a required field of a sign-up form ("First Name *", "Correo electrónico *"): a
+/// few words closed by the asterisk that forms put after required fields. Prose does not end a
+/// line of four words or fewer with a lone asterisk.
+fn is_form_field(line: &str) -> bool {
+    let Some(label) = line.strip_suffix('*') else { return false };
+    let words = label.split_whitespace().count();
+    (1..=4).contains(&words) && label.chars().any(char::is_alphabetic) && !label.trim_end().ends_with('*')
+}
+
 const CRUMB_SEPARATORS: &[&str] = &[" > ", " › ", " » ", " >> "];
 
 /// A navigation trail: two or more short parts between crumb separators, nothing like a sentence.
@@ -765,6 +777,8 @@ mod tests {
             ("31 jul 2020", DATELINE),
             ("Jueves 17/02/2011. Actualizado 10:23h.", DATELINE),
             ("Giovedì • 10 Settembre 2015 • Aggiornato alle 14:54", DATELINE),
+            ("First Name *", FORM_FIELD),
+            ("Correo electrónico*", FORM_FIELD),
         ];
         for (line, reason) in cases {
             assert_eq!(classify_line(line), Some(reason), "{line}");
@@ -805,6 +819,8 @@ mod tests {
         assert_eq!(classify_line("Readers were surprised."), None);
         let long = format!("Read: {}", "the minister said the talks went well ".repeat(10));
         assert_eq!(classify_line(&long), None);
+        assert_eq!(classify_line("*"), None);
+        assert_eq!(classify_line("The minister, asked whether the talks would resume, said the rest was \"not for now\" *"), None);
     }
 
     #[test]
