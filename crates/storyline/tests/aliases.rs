@@ -12,21 +12,9 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::Value;
-
-fn models() -> Option<PathBuf> {
-    let models = std::env::var_os("STORYLINE_MODELS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models"));
-    if models.join("ner.bin").exists() {
-        Some(models)
-    } else {
-        eprintln!("skipping: {} not found; run scripts/setup.d/60-ner-model.sh", models.join("ner.bin").display());
-        None
-    }
-}
 
 /// Ingests `folder` into a new store and returns every entity (`entities --json`).
 fn entities_of(folder: &Path, models: &Path, dir: &Path) -> Vec<Value> {
@@ -173,7 +161,7 @@ fn merged_family_members(entities: &[&Value]) -> Vec<(String, String, String)> {
 
 #[test]
 fn a_family_stays_apart_and_its_spellings_join_across_languages() {
-    let Some(models) = models() else { return };
+    let Some(models) = common::tagger_models() else { return };
     let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/aliases");
     let dir = tempfile::tempdir().unwrap();
     let entities = entities_of(&folder, &models, dir.path());
@@ -213,7 +201,7 @@ fn a_family_stays_apart_and_its_spellings_join_across_languages() {
 
 #[test]
 fn libya_in_spanish_has_no_function_words_and_no_merged_family_among_its_top_entities() {
-    let Some(models) = models() else { return };
+    let Some(models) = common::tagger_models() else { return };
     let Some(folder) = common::shared("eval/timelines/es/libya", &[]) else { return };
     let dir = tempfile::tempdir().unwrap();
     let entities = entities_of(&folder, &models, dir.path());

@@ -9,18 +9,6 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-fn models() -> Option<PathBuf> {
-    let models = std::env::var_os("STORYLINE_MODELS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models"));
-    if models.join("ner.bin").exists() {
-        Some(models)
-    } else {
-        eprintln!("skipping: {} not found; run scripts/setup.d/60-ner-model.sh", models.join("ner.bin").display());
-        None
-    }
-}
-
 fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/aliases")
 }
@@ -34,7 +22,7 @@ fn places(db: &Path) -> Vec<Value> {
 
 #[test]
 fn place_entities_have_coordinates_after_ingest() {
-    let Some(models) = models() else { return };
+    let Some(models) = common::tagger_models() else { return };
     let gazetteer = models.join("geonames");
     if !gazetteer.join("cities500.json").exists() {
         eprintln!("skipping: {} not installed (scripts/setup.d/10-geonames.sh)", gazetteer.display());
@@ -68,7 +56,7 @@ fn place_entities_have_coordinates_after_ingest() {
 
 #[test]
 fn without_the_gazetteer_ingest_stores_places_without_coordinates() {
-    let Some(models) = models() else { return };
+    let Some(models) = common::tagger_models() else { return };
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("p.db");
     let mut ingest = common::storyline(&db);

@@ -24,6 +24,20 @@ pub fn seeds() -> Option<PathBuf> {
     shared("seeds", &[])
 }
 
+/// The models folder (`STORYLINE_MODELS`, else the project's `models/`) when the trained tagger
+/// is in it; otherwise `None`, saying how to make it.
+pub fn tagger_models() -> Option<PathBuf> {
+    let models = std::env::var_os("STORYLINE_MODELS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models"));
+    if models.join("ner.bin").exists() {
+        Some(models)
+    } else {
+        eprintln!("skipping: {} not found; run scripts/setup.d/60-ner-model.sh", models.join("ner.bin").display());
+        None
+    }
+}
+
 /// The binary on the store `db` (whatever `STORYLINE_DB` says).
 pub fn storyline(db: &Path) -> Command {
     let mut cmd = Command::cargo_bin("storyline").unwrap();
