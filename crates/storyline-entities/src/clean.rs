@@ -227,6 +227,13 @@ pub(crate) fn repair(toks: &[Tok], text: &str, g: &Gazetteer, v: &Vocabulary, ca
     for c in cands.drain(..) {
         repair_one(&ctx, c, &mut out, 0);
     }
+    // "ONU-", "Trípoli-": a dash left by a word broken at a line's end or a compound cut short is
+    // no part of the name (else it becomes a spelling of its own, and sometimes the shown one).
+    for c in &mut out {
+        let kept = text[c.byte_start..c.byte_end].trim_end_matches(['-', '\u{2013}', '\u{2014}']);
+        c.byte_end = c.byte_start + kept.len();
+    }
+    out.retain(|c| c.byte_end > c.byte_start);
     out.sort_by_key(|c| (c.start, c.end));
     *cands = out;
 }
@@ -480,6 +487,13 @@ mod tests {
         let text = "La OTAN bombardea. Pero Gadafi resiste, pero no para siempre. La ciudad. Para la paz.";
         let got = repaired(text, "es", &[("La OTAN", Org), ("Pero Gadafi", Person), ("La", Org), ("Para", Loc)]);
         assert_eq!(got, vec![("OTAN".to_string(), Org), ("Gadafi".to_string(), Person)]);
+    }
+
+    #[test]
+    fn a_dash_after_a_name_is_not_part_of_it() {
+        let text = "Según la ONU- los combates siguen en Trípoli– dijo.";
+        let got = repaired(text, "es", &[("ONU-", Org), ("Trípoli–", Loc)]);
+        assert_eq!(got, vec![("ONU".to_string(), Org), ("Trípoli".to_string(), Loc)]);
     }
 
     #[test]
