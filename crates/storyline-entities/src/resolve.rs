@@ -129,6 +129,20 @@ fn is_acronym(word: &str) -> bool {
     (2..=7).contains(&n) && word.chars().all(|c| c.is_ascii_uppercase())
 }
 
+/// A word typed with the shift key let go one letter early ("OTAn"): capitals but for a last
+/// small letter (a plural "s" aside: "NGOs"). Such a form is a typo, never the name to show.
+fn is_shift_typo(name: &str) -> bool {
+    name.split_whitespace().any(|word| {
+        let letters: Vec<char> = word.chars().filter(|c| c.is_alphabetic()).collect();
+        match letters.split_last() {
+            Some((&last, head)) => {
+                head.len() >= 2 && head.iter().all(|c| c.is_uppercase()) && last.is_lowercase() && last != 's'
+            }
+            None => false,
+        }
+    })
+}
+
 /// A form's name key as `kind` files it, from its [`name_words`].
 fn form_key(kind: EntityType, form: &str, words: &[String]) -> String {
     if kind == EntityType::Org {
@@ -447,12 +461,14 @@ fn merge(stored: &mut Entity, doc: &DocEntity) {
             .map(|(k, _)| *k)
             .unwrap_or(stored.kind)
     };
-    // A fuller person name becomes the canonical one; an acronym gives way to a name.
-    let better = match stored.kind {
-        EntityType::Person => name_words(&doc.name).len() > name_words(&stored.name).len(),
-        EntityType::Gpe if doc.country.is_some() => false,
-        _ => is_acronym(&stored.name) && !is_acronym(&doc.name),
-    };
+    // A fuller person name becomes the canonical one; an acronym gives way to a name; a typo
+    // gives way to any other form.
+    let better = (is_shift_typo(&stored.name) && !is_shift_typo(&doc.name))
+        || match stored.kind {
+            EntityType::Person => name_words(&doc.name).len() > name_words(&stored.name).len(),
+            EntityType::Gpe if doc.country.is_some() => false,
+            _ => is_acronym(&stored.name) && !is_acronym(&doc.name),
+        };
     if better && !doc.name.is_empty() {
         stored.name = doc.name.clone();
     }
@@ -625,6 +641,15 @@ pub fn resolve<I: EntityIndex>(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn shift_typos_are_recognised() {
+        assert!(super::is_shift_typo("OTAn"));
+        assert!(super::is_shift_typo("la OTAn"));
+        for name in ["OTAN", "Otan", "NGOs", "McCain", "Al-Assad", "UN", "Ab"] {
+            assert!(!super::is_shift_typo(name), "{name}");
+        }
+    }
+
     use super::*;
 
     fn person(forms: &[&str], roles: &[&str]) -> DocEntity {
