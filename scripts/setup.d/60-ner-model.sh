@@ -51,7 +51,11 @@ else
     started=$SECONDS
     printf '%s\n' "${todo[@]}" | xargs -P 2 -I{} sh -c \
       '"$1" train-ner --lang "$2" --data "$3" --out "$4/ner/$2.bin.part" >/dev/null 2>"$4/ner/$2.log" && mv "$4/ner/$2.bin.part" "$4/ner/$2.bin" && rm -f "$4/ner/$2.log"' \
-      _ "$bin" {} "$data" "$models"
+      _ "$bin" {} "$data" "$models" || {
+      echo "ner: training failed; what it said:" >&2
+      cat "$models"/ner/*.log >&2
+      exit 1
+    }
     echo "ner: trained ${todo[*]} in $((SECONDS - started)) s"
   fi
 fi
