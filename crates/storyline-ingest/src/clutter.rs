@@ -820,7 +820,10 @@ mod tests {
         let long = format!("Read: {}", "the minister said the talks went well ".repeat(10));
         assert_eq!(classify_line(&long), None);
         assert_eq!(classify_line("*"), None);
-        assert_eq!(classify_line("The minister, asked whether the talks would resume, said the rest was \"not for now\" *"), None);
+        assert_eq!(
+            classify_line("The minister, asked whether the talks would resume, said the rest was \"not for now\" *"),
+            None
+        );
     }
 
     #[test]
