@@ -249,28 +249,25 @@ fn migrate_growth_from_3(conn: &Connection) -> Result<()> {
                 tx.execute_batch(&format!("ALTER TABLE events ADD COLUMN {column} {declaration}"))?;
             }
         }
+        // Each posting list again, as a table keyed by its look-up.
+        for (table, key, key_type, id) in [
+            ("lsh_bands", "band_key", "INTEGER", "article_seq"),
+            ("article_terms", "term", "TEXT", "article_seq"),
+            ("event_terms", "term", "TEXT", "event_id"),
+        ] {
+            tx.execute_batch(&format!(
+                "CREATE TABLE {table}_v4 (
+                     {key} {key_type} NOT NULL, {id} INTEGER NOT NULL, PRIMARY KEY ({key}, {id})
+                 ) WITHOUT ROWID;
+                 INSERT OR IGNORE INTO {table}_v4 SELECT {key}, {id} FROM {table};
+                 DROP TABLE {table};
+                 ALTER TABLE {table}_v4 RENAME TO {table};"
+            ))?;
+        }
         tx.execute_batch(
             "UPDATE events SET (members, first_published, last_published, last_seq) =
                  (SELECT COUNT(*), MIN(published), MAX(published), COALESCE(MAX(seq), 0)
                   FROM articles WHERE event_id = events.id);
-             CREATE TABLE lsh_bands_v4 (
-                 band_key INTEGER NOT NULL, article_seq INTEGER NOT NULL, PRIMARY KEY (band_key, article_seq)
-             ) WITHOUT ROWID;
-             INSERT OR IGNORE INTO lsh_bands_v4 SELECT band_key, article_seq FROM lsh_bands;
-             DROP TABLE lsh_bands;
-             ALTER TABLE lsh_bands_v4 RENAME TO lsh_bands;
-             CREATE TABLE article_terms_v4 (
-                 term TEXT NOT NULL, article_seq INTEGER NOT NULL, PRIMARY KEY (term, article_seq)
-             ) WITHOUT ROWID;
-             INSERT OR IGNORE INTO article_terms_v4 SELECT term, article_seq FROM article_terms;
-             DROP TABLE article_terms;
-             ALTER TABLE article_terms_v4 RENAME TO article_terms;
-             CREATE TABLE event_terms_v4 (
-                 term TEXT NOT NULL, event_id INTEGER NOT NULL, PRIMARY KEY (term, event_id)
-             ) WITHOUT ROWID;
-             INSERT OR IGNORE INTO event_terms_v4 SELECT term, event_id FROM event_terms;
-             DROP TABLE event_terms;
-             ALTER TABLE event_terms_v4 RENAME TO event_terms;
              UPDATE articles SET terms = '';
              UPDATE meta SET value = 4 WHERE key = 'schema_version';",
         )?;
