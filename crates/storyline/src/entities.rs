@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use anyhow::Result;
@@ -13,29 +12,19 @@ use storyline_entities::{resolve, Candidate, EntityIndex, Extraction, Extractor,
 use storyline_model::{ArticleId, Entity, EntityId, Mention, Quote};
 use storyline_store::{Batch, StoreError};
 
-use crate::loaded::LoadOnce;
+use crate::loaded::{LoadOnce, OnceNote};
 
 /// The models folder: `STORYLINE_MODELS`, else `models` in the working directory.
 pub fn default_models_dir() -> PathBuf {
     std::env::var_os("STORYLINE_MODELS").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("models"))
 }
 
-/// Whether the "entities skipped" notice was given: once per process is enough.
-static WARNED: AtomicBool = AtomicBool::new(false);
-
 /// The entity extractor of `models`, loaded once per process and folder, or `None` after
 /// saying once on stderr why entities are skipped.
 pub fn load_extractor(models: &Path) -> Option<Arc<Extractor>> {
     static LOADED: LoadOnce<PathBuf, Option<Arc<Extractor>>> = LoadOnce::new();
-    LOADED.get(models.to_path_buf(), || match Extractor::load(models) {
-        Ok(extractor) => Some(Arc::new(extractor)),
-        Err(error) => {
-            if !WARNED.swap(true, Ordering::Relaxed) {
-                eprintln!("note: entities skipped: {error}");
-            }
-            None
-        }
-    })
+    static NOTE: OnceNote = OnceNote::new();
+    LOADED.get(models.to_path_buf(), || NOTE.ok_or_note(Extractor::load(models), "entities skipped").map(Arc::new))
 }
 
 /// What resolution learnt of the stored entities in the batches an ingest run committed: the

@@ -9,34 +9,26 @@
 //! coordinates and ingest says so once.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use storyline_entities::Extraction;
 use storyline_geo::{Gazetteer, GeoContext, Place};
 use storyline_model::{EntityType, Location};
 
-use crate::loaded::LoadOnce;
+use crate::loaded::{LoadOnce, OnceNote};
 
 /// The gazetteer folder: `STORYLINE_GEONAMES`, else `geonames` in the models folder.
 pub fn gazetteer_dir(models: &Path) -> PathBuf {
     std::env::var_os("STORYLINE_GEONAMES").map(PathBuf::from).unwrap_or_else(|| models.join("geonames"))
 }
 
-static WARNED: AtomicBool = AtomicBool::new(false);
-
 /// The gazetteer in `dir`, loaded once per process, or `None` after saying once why places
 /// get no coordinates.
 pub fn load_gazetteer(dir: &Path) -> Option<Arc<Gazetteer>> {
     static LOADED: LoadOnce<PathBuf, Option<Arc<Gazetteer>>> = LoadOnce::new();
-    LOADED.get(dir.to_path_buf(), || match Gazetteer::load(dir) {
-        Ok(gazetteer) => Some(Arc::new(gazetteer)),
-        Err(error) => {
-            if !WARNED.swap(true, Ordering::Relaxed) {
-                eprintln!("note: places stored without coordinates: {error}");
-            }
-            None
-        }
+    static NOTE: OnceNote = OnceNote::new();
+    LOADED.get(dir.to_path_buf(), || {
+        NOTE.ok_or_note(Gazetteer::load(dir), "places stored without coordinates").map(Arc::new)
     })
 }
 

@@ -4,7 +4,6 @@
 //! Candidate events come from the ANN index over event centroids (`storyline_cluster::semantic`).
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use anyhow::Result;
@@ -15,7 +14,7 @@ use storyline_model::{Article, EventId};
 use storyline_similarity::{similarity, ArticleEmbedding, Combiner, JoinThresholds, Weights};
 use storyline_store::{Batch, EventVector};
 
-use crate::loaded::LoadOnce;
+use crate::loaded::{LoadOnce, OnceNote};
 
 /// Members of a candidate event compared with a newcomer: the most recent ones, enough to
 /// represent an event whose reports drift, few enough to keep assignment cheap.
@@ -48,20 +47,18 @@ pub struct Semantic {
 /// (with one note on stderr) when the model is not installed.
 pub fn load(models: &Path, name: &str) -> Option<Arc<Semantic>> {
     static LOADED: LoadOnce<(PathBuf, String), Option<Arc<Semantic>>> = LoadOnce::new();
-    static WARNED: AtomicBool = AtomicBool::new(false);
-    LOADED.get((models.to_path_buf(), name.to_string()), || match storyline_embed::load_model(name, models) {
-        Ok(model) => Some(Arc::new(Semantic {
+    static NOTE: OnceNote = OnceNote::new();
+    LOADED.get((models.to_path_buf(), name.to_string()), || {
+        let model = NOTE.ok_or_note(
+            storyline_embed::load_model(name, models),
+            "events by words only (no cross-language matching)",
+        )?;
+        Some(Arc::new(Semantic {
             combiner: Combiner::event_join(model.name()),
             thresholds: Weights::for_model(model.name()).join_thresholds,
             index: HyperplaneLsh::for_dimension(model.dimension()),
             model,
-        })),
-        Err(error) => {
-            if !WARNED.swap(true, Ordering::Relaxed) {
-                eprintln!("note: events by words only (no cross-language matching): {error}");
-            }
-            None
-        }
+        }))
     })
 }
 
