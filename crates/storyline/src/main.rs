@@ -215,6 +215,16 @@ impl From<KindArg> for DuplicateKind {
 
 fn main() {
     let cli = Cli::parse();
+    // `storyline stories | head`: a reader that stops early ends the listing quietly, as with any
+    // Unix tool, instead of a panic on a broken pipe. The server keeps Rust's default (the signal
+    // ignored), so one closed connection never ends it.
+    #[cfg(unix)]
+    if !matches!(cli.command, Command::Serve(_)) {
+        // SAFETY: called before any other thread starts; it only restores the default action.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
     // A server runs unattended: its warnings (requests stopped at their deadline, a writer
     // waiting for another) are its operator's only view. The CLI reports those itself.
     let quietest = if matches!(cli.command, Command::Serve(_)) { LevelFilter::WARN } else { LevelFilter::ERROR };
