@@ -461,6 +461,11 @@ fn merge(stored: &mut Entity, doc: &DocEntity) {
             .map(|(k, _)| *k)
             .unwrap_or(stored.kind)
     };
+    // A point belongs to a place: an entity its mentions make a person or an organisation
+    // ("Obama", read as a place in a few articles) shows none.
+    if !matches!(stored.kind, EntityType::Loc | EntityType::Gpe) {
+        stored.location = None;
+    }
     // A fuller person name becomes the canonical one; an acronym gives way to a name; a typo
     // gives way to any other form.
     let better = (is_shift_typo(&stored.name) && !is_shift_typo(&doc.name))
@@ -673,6 +678,29 @@ mod tests {
 
     fn stored(id: EntityId, doc: &DocEntity) -> Entity {
         Entity { id, ..new_entity(doc) }
+    }
+
+    #[test]
+    fn a_person_keeps_no_point_from_a_mention_read_as_a_place() {
+        let mut obama = stored(1, &person(&["Barack Obama"], &[]));
+        obama.kind_votes.insert(EntityType::Person, 5);
+        let point = storyline_model::Location {
+            lat: 35.5,
+            lon: 135.7,
+            country: "JP".into(),
+            feature: "city".into(),
+            name: "Obama".into(),
+            geonameid: Some(1),
+        };
+        let as_place = DocEntity {
+            kind: EntityType::Loc,
+            kind_votes: BTreeMap::from([(EntityType::Loc, 1)]),
+            location: Some(point),
+            ..person(&["Obama"], &[])
+        };
+        merge(&mut obama, &as_place);
+        assert_eq!(obama.kind, EntityType::Person);
+        assert!(obama.location.is_none());
     }
 
     #[test]
