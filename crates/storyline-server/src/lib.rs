@@ -29,6 +29,7 @@ mod coverage;
 mod error;
 mod middleware;
 mod openapi;
+mod ops;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -126,6 +127,7 @@ pub enum ServerError {
 pub struct AppState {
     inner: Arc<Inner>,
     options: Arc<ServeOptions>,
+    metrics: Arc<ops::Metrics>,
 }
 
 struct Inner {
@@ -170,6 +172,7 @@ impl AppState {
                 db_path: db_path.to_path_buf(),
             }),
             options: Arc::new(ServeOptions::default()),
+            metrics: Arc::default(),
         })
     }
 
@@ -290,7 +293,8 @@ impl Inner {
     }
 }
 
-/// The whole application: the JSON API under `/api/`, `/openapi.json`, and the web page.
+/// The whole application: the JSON API under `/api/`, `/openapi.json`, the web page, and what
+/// operators ask for (`/healthz`, `/readyz`, `/metrics`).
 pub fn router(state: AppState) -> Router {
     let pages = Router::new()
         .route("/", get(assets::page))
@@ -307,6 +311,10 @@ pub fn router(state: AppState) -> Router {
         .merge(api::routes(&state))
         .merge(pages)
         .route("/openapi.json", get(openapi::serve))
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), ops::record))
         .fallback(api::no_route)
         .layer(axum::middleware::from_fn(middleware::etag))
         .layer(axum::middleware::from_fn_with_state(state.clone(), access::guard))

@@ -802,3 +802,44 @@ async fn every_server_error_logs_its_cause() {
     assert!(log.contains("writing the batch: disk quota exceeded"), "{log}");
     assert!(log.contains("POST /api/articles"), "{log}");
 }
+
+#[tokio::test]
+async fn operators_see_liveness_readiness_and_metrics() {
+    let Some((_dir, app)) = app() else { return };
+    let live = get(&app, "/healthz").await;
+    assert_eq!(live.status, StatusCode::OK);
+    assert_eq!(live.text().trim(), "ok");
+
+    let ready = get(&app, "/readyz").await;
+    assert_eq!(ready.status, StatusCode::OK, "{}", ready.text());
+    let ready = ready.json();
+    assert_eq!(ready["status"], "ready");
+    assert_eq!(ready["articles_through"], ready["search_indexed_through"], "search caught up at start");
+
+    // Two reads of one route with different ids are one series, by the route's pattern.
+    for uri in ["/api/events/1", "/api/events/2", "/api/nothing-here"] {
+        get(&app, uri).await;
+    }
+    let metrics = get(&app, "/metrics").await;
+    assert_eq!(metrics.status, StatusCode::OK);
+    assert!(metrics.headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/plain"));
+    let text = metrics.text();
+    let line = |prefix: &str| text.lines().find(|l| l.starts_with(prefix)).map(str::to_string);
+    let events = line("storyline_http_requests_total{method=\"GET\",route=\"/api/events/{id}\"")
+        .unwrap_or_else(|| panic!("no series for /api/events/{{id}} in\n{text}"));
+    let served: usize = ["2xx", "4xx"]
+        .iter()
+        .filter_map(|class| {
+            let series = format!(
+                "storyline_http_requests_total{{method=\"GET\",route=\"/api/events/{{id}}\",status=\"{class}\"}}"
+            );
+            line(&series).and_then(|l| l.rsplit(' ').next()?.parse::<usize>().ok())
+        })
+        .sum();
+    assert_eq!(served, 2, "{events}");
+    assert!(!text.contains("nothing-here"), "unmatched paths make no series");
+    assert!(text.contains("storyline_http_request_duration_seconds_bucket"));
+    // The seeds: five articles stored, none waiting for the search index.
+    assert_eq!(line("storyline_store_articles ").as_deref(), Some("storyline_store_articles 5"));
+    assert_eq!(line("storyline_search_lag_articles ").as_deref(), Some("storyline_search_lag_articles 0"));
+}
