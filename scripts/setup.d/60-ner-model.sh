@@ -10,8 +10,8 @@
 #   - models/entities/places.tsv: country names and adjectives, and the names of cities of at
 #     least 15,000 people in Latin, Arabic and Cyrillic script, derived from the GeoNames data
 #     that 10-geonames.sh installs in models/geonames/ (skipped when that data is absent).
-# Idempotent: a file already in place is kept (a model trained with another build's features is
-# trained again). STORYLINE_MODELS overrides the models folder.
+# Idempotent: a file already in place is kept (a model trained with another build's features, or
+# a language's tagger trained on other data than its recipe now names, is trained again). STORYLINE_MODELS overrides the models folder.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 models="${STORYLINE_MODELS:-models}"
@@ -41,7 +41,7 @@ else
   todo=()
   for lang in de es fr it nl pl pt ru xx; do
     out="$models/ner/$lang.bin"
-    if [[ -s "$out" ]] && "$bin" train-ner --check --out "$out" >/dev/null 2>&1; then
+    if [[ -s "$out" ]] && "$bin" train-ner --check --lang "$lang" --data "$data" --out "$out" >/dev/null 2>&1; then
       echo "ner: $lang model already in $out"
     else
       todo+=("$lang")
