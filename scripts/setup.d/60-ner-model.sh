@@ -32,8 +32,9 @@ else
   fi
 fi
 
-# The languages' taggers, two at a time (each trains on one thread).
-data=../shared/eval/ner
+# The languages' taggers, two at a time (each trains on one thread). STORYLINE_NER_DATA overrides
+# the corpora folder.
+data="${STORYLINE_NER_DATA:-../shared/eval/ner}"
 if [[ ! -d "$data/wikineural" || ! -d "$data/conll2002" || ! -d "$data/wikiann" ]]; then
   echo "ner: $data/{wikineural,conll2002,wikiann} not all found; other languages get the English tagger" >&2
 else
