@@ -10,8 +10,8 @@
 #   - models/entities/places.tsv: country names and adjectives, and the names of cities of at
 #     least 15,000 people in Latin, Arabic and Cyrillic script, derived from the GeoNames data
 #     that 10-geonames.sh installs in models/geonames/ (skipped when that data is absent).
-# Idempotent: a file already in place is kept (a model trained with another build's features is
-# trained again). STORYLINE_MODELS overrides the models folder.
+# Idempotent: a file already in place is kept (a model trained with another build's features, or
+# a language's tagger trained on other data than its recipe now names, is trained again). STORYLINE_MODELS overrides the models folder.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 models="${STORYLINE_MODELS:-models}"
@@ -32,8 +32,9 @@ else
   fi
 fi
 
-# The languages' taggers, two at a time (each trains on one thread).
-data=../shared/eval/ner
+# The languages' taggers, two at a time (each trains on one thread). STORYLINE_NER_DATA overrides
+# the corpora folder.
+data="${STORYLINE_NER_DATA:-../shared/eval/ner}"
 if [[ ! -d "$data/wikineural" || ! -d "$data/conll2002" || ! -d "$data/wikiann" ]]; then
   echo "ner: $data/{wikineural,conll2002,wikiann} not all found; other languages get the English tagger" >&2
 else
@@ -41,7 +42,7 @@ else
   todo=()
   for lang in de es fr it nl pl pt ru xx; do
     out="$models/ner/$lang.bin"
-    if [[ -s "$out" ]] && "$bin" train-ner --check --out "$out" >/dev/null 2>&1; then
+    if [[ -s "$out" ]] && "$bin" train-ner --check --lang "$lang" --data "$data" --out "$out" >/dev/null 2>&1; then
       echo "ner: $lang model already in $out"
     else
       todo+=("$lang")

@@ -54,7 +54,8 @@ pub struct TrainNerArgs {
     #[arg(long, default_value_t = TrainConfig::default().epochs)]
     pub epochs: usize,
     /// Train nothing: only check that the model at --out loads with this build's features
-    /// (it fails for a model an older build trained with other features).
+    /// (it fails for a model an older build trained with other features) and, with --lang, was
+    /// trained on what the language's recipe names.
     #[arg(long)]
     pub check: bool,
 }
@@ -106,6 +107,14 @@ impl From<PartArg> for Part {
 pub fn train_ner(args: &TrainNerArgs, json: bool) -> Result<()> {
     if args.check {
         let tagger = Tagger::load(&args.out)?;
+        if let Some(lang) = &args.lang {
+            // A model trained by another recipe (other corpora, other sentences) is stale too.
+            let recipe = Recipe::for_language(lang);
+            let wanted = corpora::training_set(&args.data, lang, &recipe, Use::Fit)?.about;
+            if tagger.about() != wanted {
+                bail!("{} was trained on other data than {lang}'s recipe names", args.out.display());
+            }
+        }
         println!("{} is current ({} features)", args.out.display(), tagger.feature_count());
         if !tagger.about().is_empty() {
             println!("{}", tagger.about());

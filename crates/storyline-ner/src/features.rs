@@ -270,6 +270,9 @@ struct CachedWord {
     lower: u32,
     shape: u32,
     traits: WordTraits,
+    /// The tagger's [`Gazetteer::head`] of the lowercase form (tagging only: training's
+    /// gazetteers differ from story to story).
+    gazetteer_head: u8,
 }
 
 /// Strings numbered in the order first met.
@@ -353,7 +356,13 @@ impl<Id: Copy> WordCache<Id> {
         &self.own_sums[slot][context]
     }
 
-    fn slot<I: FeatureIds<Id = Id>>(&mut self, ids: &I, h: &mut FeatureHasher, w: &str) -> usize {
+    fn slot<I: FeatureIds<Id = Id>>(
+        &mut self,
+        ids: &I,
+        gazetteer: &Gazetteer,
+        h: &mut FeatureHasher,
+        w: &str,
+    ) -> usize {
         if let Some(&slot) = self.slots.get(w) {
             return slot as usize;
         }
@@ -372,6 +381,7 @@ impl<Id: Copy> WordCache<Id> {
             start: start as u32,
             ends,
             traits: WordTraits::of(w, &lw),
+            gazetteer_head: if I::WEIGHTED { gazetteer.head(&lw) } else { 0 },
             lower: self.lowers.id(lw),
             shape: self.shapes.id(sh),
         });
@@ -652,7 +662,7 @@ pub(crate) fn document_features<S: AsRef<str>, I: FeatureIds, K: TokenSink<I::Id
         let h = &mut FeatureHasher::default();
         let slots: Vec<Vec<usize>> = sentences
             .iter()
-            .map(|s| s.iter().map(|t| cache.slot(ids, h, &normalize_token(t.as_ref()))).collect())
+            .map(|s| s.iter().map(|t| cache.slot(ids, gazetteer, h, &normalize_token(t.as_ref()))).collect())
             .collect();
         // Headlines in all caps carry no capitalisation signal; the model needs to know that.
         let caps: Vec<bool> = slots
@@ -686,7 +696,11 @@ fn sentence_features<I: FeatureIds, K: TokenSink<I::Id>>(
     let n = slots.len();
     let words: Vec<CachedWord> = slots.iter().map(|&slot| cache.words[slot]).collect();
     let lower: Vec<&str> = words.iter().map(|w| cache.lowers.names[w.lower as usize].as_str()).collect();
-    let gaz = gazetteer.matches(&lower);
+    let gaz = if I::WEIGHTED {
+        gazetteer.matches_with(&lower, |i| words[i].gazetteer_head)
+    } else {
+        gazetteer.matches(&lower)
+    };
     let numeric = words.iter().filter(|w| w.traits.numberish).count() * 3 >= n.max(1);
     let shape_at = |j: isize| -> u32 {
         if j < 0 {
@@ -749,18 +763,18 @@ fn sentence_features<I: FeatureIds, K: TokenSink<I::Id>>(
         }
 
         let capital = usize::from(!word.traits.starts_upper);
-        for &(kind, pos) in &gaz[i] {
+        for &(kind, pos) in gaz.of(i) {
             let g = &fixed.gazetteer[kind.index()][pos as usize];
             sink.features(g[0]);
             sink.features(g[1 + capital]);
         }
-        if gaz[i].is_empty() {
+        if gaz.of(i).is_empty() {
             sink.features(fixed.no_gazetteer[capital]);
         }
         for (d, which) in [(-1isize, 3), (1, 4)] {
             let j = ii + d;
             if j >= 0 && (j as usize) < n {
-                for &(kind, pos) in &gaz[j as usize] {
+                for &(kind, pos) in gaz.of(j as usize) {
                     sink.features(fixed.gazetteer[kind.index()][pos as usize][which]);
                 }
             }

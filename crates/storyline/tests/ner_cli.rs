@@ -94,25 +94,63 @@ fn setup_keeps_taggers_that_load() {
     let corpus = dir.path().join("toy.conllu");
     std::fs::write(&corpus, tiny_conllu()).unwrap();
     let models = dir.path().join("models");
+    // The corpora laid out as ../shared/eval/ner is, each file the toy corpus.
+    let data = dir.path().join("data");
+    for source in storyline_ner::corpora::SOURCES {
+        for slice in [source.fit, source.check] {
+            let path = data.join(slice.file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, tiny_conllu()).unwrap();
+        }
+    }
     let mut files = vec![models.join("ner.bin")];
-    files.extend(["de", "es", "fr", "it", "nl", "pl", "pt", "ru", "xx"].map(|l| models.join(format!("ner/{l}.bin"))));
-    for out in &files {
+    storyline()
+        .args(["train-ner", "--epochs", "1", "--train"])
+        .arg(&corpus)
+        .arg("--out")
+        .arg(&files[0])
+        .assert()
+        .success();
+    for lang in ["de", "es", "fr", "it", "nl", "pl", "pt", "ru", "xx"] {
+        let out = models.join(format!("ner/{lang}.bin"));
         storyline()
-            .args(["train-ner", "--epochs", "1", "--train"])
-            .arg(&corpus)
+            .args(["train-ner", "--epochs", "1", "--lang", lang, "--data"])
+            .arg(&data)
             .arg("--out")
-            .arg(out)
+            .arg(&out)
             .assert()
             .success();
+        files.push(out);
     }
     std::fs::create_dir_all(models.join("entities")).unwrap();
     std::fs::write(models.join("entities/places.tsv"), "# kind\tid\tcountry\tpopulation\tcanonical\tname\n").unwrap();
     let before: Vec<Vec<u8>> = files.iter().map(|f| std::fs::read(f).unwrap()).collect();
-    let output = std::process::Command::new("bash").arg(&script).env("STORYLINE_MODELS", &models).output().unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    let setup = || {
+        let output = std::process::Command::new("bash")
+            .arg(&script)
+            .env("STORYLINE_MODELS", &models)
+            .env("STORYLINE_NER_DATA", &data)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
+        stdout
+    };
+    let stdout = setup();
     assert!(!stdout.contains("trained"), "{stdout}");
     assert!(stdout.contains("xx model already in"), "{stdout}");
     let after: Vec<Vec<u8>> = files.iter().map(|f| std::fs::read(f).unwrap()).collect();
     assert!(before == after, "a tagger was rewritten");
+
+    // A tagger trained on other data than its language's recipe names is trained again.
+    storyline()
+        .args(["train-ner", "--epochs", "1", "--train"])
+        .arg(&corpus)
+        .arg("--out")
+        .arg(&files[2])
+        .assert()
+        .success();
+    let stdout = setup();
+    assert!(stdout.contains("ner: trained es in"), "{stdout}");
+    assert!(stdout.contains("fr model already in"), "{stdout}");
 }
