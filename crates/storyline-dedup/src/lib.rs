@@ -21,7 +21,7 @@
 mod align;
 mod minhash;
 
-pub use align::{align_sentences, align_texts, sentence_tokens, AlignableText, Alignment};
+pub use align::{align_sentences, align_texts, align_texts_at_least, sentence_tokens, AlignableText, Alignment};
 pub use minhash::{estimated_jaccard, MinHasher};
 
 use storyline_model::{Article, DuplicateKind, DuplicateRelation, Evidence};
@@ -84,6 +84,17 @@ pub fn fingerprint_of_words(words: &[String], text_hash: u64, config: &DedupConf
     let minhash = hasher.signature(words, config.shingle_size);
     let band_keys = minhash::band_keys(&minhash, config.rows_per_band);
     Fingerprint { text_hash, minhash, band_keys }
+}
+
+/// The fewest aligned sentence pairs that make texts of these many (alignable) sentences a
+/// republication under `config`, as [`judge_with`] decides; more than either count when none can.
+/// An alignment (e.g. [`align_texts_at_least`]) that cannot reach it need not be searched.
+pub fn republication_needs(config: &DedupConfig, original_sentences: usize, copy_sentences: usize) -> usize {
+    let shorter = original_sentences.min(copy_sentences);
+    // The same float comparison as the judgement's, so the two never disagree at the edge.
+    (config.min_aligned_sentences..=shorter)
+        .find(|&aligned| aligned as f32 / shorter as f32 >= config.min_coverage)
+        .unwrap_or(shorter + 1)
 }
 
 /// One side of a candidate pair.
