@@ -1,6 +1,7 @@
 """The Python peer of storyline's all-MiniLM-L6-v2: the same model files (models/minilm:
 model.safetensors, tokenizer.json, config.json) run by onnxruntime, as sentence-transformers runs
-it (batches of 32 padded texts with an attention mask, mean pooling over the mask, L2 norm).
+it (batches of 32 texts of similar length, padded, with an attention mask; mean pooling over
+the mask; L2 norm).
 
 No package ships this model as an ONNX file at full precision, so the encoder graph is written
 here with the `onnx` helpers from the safetensors weights (a 6-layer post-norm BERT: embeddings,
@@ -124,9 +125,12 @@ def main():
     tokenizer.enable_truncation(max_length=window)
 
     def embed(texts):
+        # As sentence-transformers does: texts in batches of similar length (longest first), so
+        # little is padded; the vectors are put back in the texts' order.
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
         out = []
         for start in range(0, len(texts), BATCH):
-            encodings = tokenizer.encode_batch(texts[start:start + BATCH])
+            encodings = tokenizer.encode_batch([texts[i] for i in order[start:start + BATCH]])
             longest = max(len(e.ids) for e in encodings)
             ids = np.zeros((len(encodings), longest), np.int64)
             mask = np.zeros((len(encodings), longest), np.int64)
@@ -134,7 +138,9 @@ def main():
                 ids[i, :len(e.ids)] = e.ids
                 mask[i, :len(e.ids)] = 1
             out.append(session.run(["embedding"], {"input_ids": ids, "attention_mask": mask})[0])
-        return np.concatenate(out)
+        vectors = np.empty((len(texts), out[0].shape[1]), np.float32)
+        vectors[order] = np.concatenate(out)
+        return vectors
 
     embed(sentences[:BATCH])  # warm-up: the first run allocates
     started = time.perf_counter()

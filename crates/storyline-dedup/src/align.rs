@@ -207,6 +207,39 @@ mod tests {
         assert_eq!((alignment.pairs[0].original_index, alignment.pairs[0].copy_index), (0, 0));
     }
 
+    /// The token index finds exactly the pairs, and the similarities, that comparing every
+    /// sentence pair does.
+    #[test]
+    fn indexed_pairs_are_every_similar_pair() {
+        let a = AlignableText::new(
+            "Turkey and Qatar signed a military deal with Libya on Monday. Ministers met in Tripoli \
+             to discuss the training of troops. Rain fell heavily across the northern provinces. \
+             The agreement covers new military facilities and advisers.",
+        );
+        let b = AlignableText::new(
+            "Qatar and Turkey signed a military agreement with Libya on Monday. The deal covers \
+             military facilities and advisers for the army. Stock markets closed higher on Friday \
+             amid strong earnings. Ministers met in Tripoli to discuss troop training.",
+        );
+        for threshold in [0.1, 0.3, 0.5, 0.7] {
+            let mut brute = Vec::new();
+            for (i, (_, x)) in a.sentences.iter().enumerate() {
+                for (j, (_, y)) in b.sentences.iter().enumerate() {
+                    let shared = x.iter().filter(|t| y.contains(t)).count();
+                    let similarity = 2.0 * shared as f32 / (x.len() + y.len()) as f32;
+                    if similarity >= threshold {
+                        brute.push((i, j, similarity));
+                    }
+                }
+            }
+            assert_eq!(a.similar_pairs(&b, threshold), brute, "threshold {threshold}");
+        }
+        let full = align_texts(&a, &b, 0.5);
+        assert!(full.pairs.len() >= 2, "{full:?}");
+        assert_eq!(align_texts_at_least(&a, &b, 0.5, |_, _| full.pairs.len()), full);
+        assert!(align_texts_at_least(&a, &b, 0.5, |n, m| n.min(m) + 1).pairs.is_empty());
+    }
+
     #[test]
     fn crossing_matches_are_not_both_kept() {
         let a = "Alpha beta gamma delta epsilon zeta. Kappa lambda omicron sigma tau upsilon.";

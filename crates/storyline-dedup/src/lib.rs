@@ -205,6 +205,17 @@ mod tests {
     }
 
     #[test]
+    fn republication_needs_what_the_judgement_asks() {
+        let config = DedupConfig::default();
+        // 3 pairs at least, and 60 % of the shorter text's sentences.
+        assert_eq!(republication_needs(&config, 4, 10), 3);
+        assert_eq!(republication_needs(&config, 10, 7), 5);
+        assert_eq!(republication_needs(&config, 10, 10), 6);
+        assert!(republication_needs(&config, 2, 9) > 2);
+        assert!(republication_needs(&config, 0, 9) > 0);
+    }
+
+    #[test]
     fn small_edits_make_a_near_duplicate() {
         let edited = ORIGINAL.replace("without announcement", "without notice");
         let relation = judge_texts(ORIGINAL, &edited).expect("near duplicate");
