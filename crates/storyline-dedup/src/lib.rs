@@ -108,7 +108,8 @@ pub struct Candidate<'a> {
 /// first; without dates, the one that arrived first (`stored`).
 pub fn judge(stored: &Candidate, incoming: &Candidate, config: &DedupConfig) -> Option<DuplicateRelation> {
     judge_with(stored, incoming, config, |original, copy| {
-        align_sentences(&original.text, &copy.text, config.sentence_similarity)
+        let (original, copy) = (AlignableText::new(&original.text), AlignableText::new(&copy.text));
+        align_texts_at_least(&original, &copy, config.sentence_similarity, |n, m| republication_needs(config, n, m))
     })
 }
 
