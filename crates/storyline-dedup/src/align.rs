@@ -31,10 +31,10 @@ pub fn sentence_tokens(sentence: &str) -> HashSet<String> {
         .collect()
 }
 
-/// [`sentence_tokens`] as a sorted list of 64-bit hashes (FNV-1a): every sentence of one text is
-/// compared with every sentence of the other, and merging two short sorted lists of integers is
-/// many times cheaper than intersecting sets of strings. Two distinct tokens of two sentences
-/// share a hash with odds of about 2⁻⁶⁴ per pair, so the counts, and the alignments, are the same.
+/// [`sentence_tokens`] as a sorted list of 64-bit hashes (FNV-1a): counting the tokens sentences
+/// share by integers is many times cheaper than intersecting sets of strings. Two distinct tokens
+/// of two sentences share a hash with odds of about 2⁻⁶⁴ per pair, so the counts, and the
+/// alignments, are the same.
 fn sorted_tokens(sentence: &str) -> Vec<u64> {
     // The prefixes of `sentence_tokens`, hashed straight from the terms (no set of strings).
     let mut tokens: Vec<u64> = storyline_text::content_terms(sentence, Some("en"))

@@ -10,7 +10,7 @@ use xxhash_rust::xxh3::xxh3_64;
 /// shingle hash, keeping the high 32 bits. The coefficients come from a fixed-seed generator so
 /// every run and every machine computes the same signatures.
 pub struct MinHasher {
-    /// The `a_i` and the `b_i`, apart so the per-shingle loop over them vectorises.
+    /// The `a_i` and the `b_i`, each list contiguous for the per-shingle loop over them.
     multipliers: Vec<u64>,
     offsets: Vec<u64>,
 }
