@@ -31,42 +31,22 @@ pub fn sentence_tokens(sentence: &str) -> HashSet<String> {
         .collect()
 }
 
-/// [`sentence_tokens`] as a sorted list of 64-bit hashes (FNV-1a): every sentence of one text is
-/// compared with every sentence of the other, and merging two short sorted lists of integers is
-/// many times cheaper than intersecting sets of strings. Two distinct tokens of two sentences
-/// share a hash with odds of about 2⁻⁶⁴ per pair, so the counts, and the alignments, are the same.
+/// [`sentence_tokens`] as a sorted list of 64-bit hashes (FNV-1a): counting the tokens sentences
+/// share by integers is many times cheaper than intersecting sets of strings. Two distinct tokens
+/// of two sentences share a hash with odds of about 2⁻⁶⁴ per pair, so the counts, and the
+/// alignments, are the same.
 fn sorted_tokens(sentence: &str) -> Vec<u64> {
-    let mut tokens: Vec<u64> = sentence_tokens(sentence)
+    // The prefixes of `sentence_tokens`, hashed straight from the terms (no set of strings).
+    let mut tokens: Vec<u64> = storyline_text::content_terms(sentence, Some("en"))
         .iter()
-        .map(|t| t.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)))
+        .map(|t| {
+            let prefix = t.char_indices().nth(TOKEN_PREFIX).map_or(t.as_str(), |(end, _)| &t[..end]);
+            prefix.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3))
+        })
         .collect();
     tokens.sort_unstable();
     tokens.dedup();
     tokens
-}
-
-/// The Dice similarity of two token lists, or 0 when it is certainly below `threshold` (the
-/// alignment reads only whether a pair reaches it): lists of very different lengths cannot.
-fn dice(a: &[u64], b: &[u64], threshold: f32) -> f32 {
-    if a.is_empty() || b.is_empty() {
-        return 0.0;
-    }
-    if 2.0 * a.len().min(b.len()) as f32 / ((a.len() + b.len()) as f32) < threshold {
-        return 0.0;
-    }
-    let (mut i, mut j, mut shared) = (0, 0, 0usize);
-    while i < a.len() && j < b.len() {
-        match a[i].cmp(&b[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                shared += 1;
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    2.0 * shared as f32 / (a.len() + b.len()) as f32
 }
 
 /// A text's sentences with their comparable tokens: what alignment reads of a text. Made once
@@ -75,17 +55,57 @@ fn dice(a: &[u64], b: &[u64], threshold: f32) -> f32 {
 #[derive(Debug, Clone, Default)]
 pub struct AlignableText {
     sentences: Vec<(String, Vec<u64>)>,
+    /// Every (token, sentence index), by token: the sentences a token occurs in. Most sentence
+    /// pairs of two articles share no token, so the shared tokens are counted from here rather
+    /// than by comparing every pair.
+    postings: Vec<(u64, u32)>,
 }
 
 impl AlignableText {
     pub fn new(text: &str) -> AlignableText {
-        AlignableText {
-            sentences: storyline_text::sentences(text)
-                .into_iter()
-                .map(|s| (s.text.to_string(), sorted_tokens(s.text)))
-                .filter(|(_, tokens)| tokens.len() >= MIN_SENTENCE_TOKENS)
-                .collect(),
+        let sentences: Vec<(String, Vec<u64>)> = storyline_text::sentences(text)
+            .into_iter()
+            .map(|s| (s.text.to_string(), sorted_tokens(s.text)))
+            .filter(|(_, tokens)| tokens.len() >= MIN_SENTENCE_TOKENS)
+            .collect();
+        let mut postings: Vec<(u64, u32)> = sentences
+            .iter()
+            .enumerate()
+            .flat_map(|(i, (_, tokens))| tokens.iter().map(move |&t| (t, i as u32)))
+            .collect();
+        postings.sort_unstable();
+        AlignableText { sentences, postings }
+    }
+
+    /// The sentence pairs (left index, right index, Dice similarity of their token sets) of
+    /// `self` and `other` whose similarity reaches `threshold`, by left then right index.
+    fn similar_pairs(&self, other: &AlignableText, threshold: f32) -> Vec<(usize, usize, f32)> {
+        let mut shared = vec![0u32; other.sentences.len()];
+        let mut touched: Vec<usize> = Vec::new();
+        let mut pairs = Vec::new();
+        for (i, (_, a)) in self.sentences.iter().enumerate() {
+            for &token in a {
+                let from = other.postings.partition_point(|&(t, _)| t < token);
+                for &(_, j) in other.postings[from..].iter().take_while(|&&(t, _)| t == token) {
+                    if shared[j as usize] == 0 {
+                        touched.push(j as usize);
+                    }
+                    shared[j as usize] += 1;
+                }
+            }
+            touched.sort_unstable();
+            for &j in &touched {
+                let b = &other.sentences[j].1;
+                // Tokens are distinct within a sentence, so the count is the intersection's size.
+                let similarity = 2.0 * shared[j] as f32 / (a.len() + b.len()) as f32;
+                if similarity >= threshold {
+                    pairs.push((i, j, similarity));
+                }
+                shared[j] = 0;
+            }
+            touched.clear();
         }
+        pairs
     }
 }
 
@@ -97,28 +117,63 @@ pub fn align_sentences(original: &str, copy: &str, threshold: f32) -> Alignment 
 
 /// [`align_sentences`] of texts already split and tokenised.
 pub fn align_texts(original: &AlignableText, copy: &AlignableText, threshold: f32) -> Alignment {
+    align_texts_at_least(original, copy, threshold, |_, _| 0)
+}
+
+/// [`align_texts`], except that when fewer than `at_least(original sentences, copy sentences)`
+/// pairs could possibly be aligned (fewer sentences of either text have any counterpart), the
+/// alignment has no pairs: a caller that needs that many skips the search for the best one.
+pub fn align_texts_at_least(
+    original: &AlignableText,
+    copy: &AlignableText,
+    threshold: f32,
+    at_least: impl FnOnce(usize, usize) -> usize,
+) -> Alignment {
     let (left, right) = (&original.sentences, &copy.sentences);
     let (n, m) = (left.len(), right.len());
+    let needed = at_least(n, m);
+    let none = || Alignment { original_sentences: n, copy_sentences: m, pairs: Vec::new() };
+    if n.min(m) < needed {
+        return none();
+    }
 
-    // best[i][j]: best total similarity aligning left[i..] with right[j..].
-    let similarity: Vec<Vec<f32>> =
-        left.iter().map(|(_, a)| right.iter().map(|(_, b)| dice(a, b, threshold)).collect()).collect();
-    let mut best = vec![vec![0.0f32; m + 1]; n + 1];
+    // Each aligned pair takes a sentence of either text that has a counterpart.
+    let similar = original.similar_pairs(copy, threshold);
+    let mut left_matched: Vec<usize> = similar.iter().map(|&(i, _, _)| i).collect();
+    let mut right_matched: Vec<usize> = similar.iter().map(|&(_, j, _)| j).collect();
+    for matched in [&mut left_matched, &mut right_matched] {
+        matched.sort_unstable();
+        matched.dedup();
+    }
+    let alignable = left_matched.len().min(right_matched.len());
+    if alignable < needed || alignable == 0 {
+        return none();
+    }
+    // similarity[i * m + j]: of left[i] and right[j], 0 below the threshold.
+    let mut similarity = vec![0.0f32; n * m];
+    for &(i, j, s) in &similar {
+        similarity[i * m + j] = s;
+    }
+
+    // best[i * (m + 1) + j]: best total similarity aligning left[i..] with right[j..].
+    let width = m + 1;
+    let mut best = vec![0.0f32; (n + 1) * width];
     for i in (0..n).rev() {
         for j in (0..m).rev() {
-            let mut value = best[i + 1][j].max(best[i][j + 1]);
-            if similarity[i][j] >= threshold {
-                value = value.max(similarity[i][j] + best[i + 1][j + 1]);
+            let mut value = best[(i + 1) * width + j].max(best[i * width + j + 1]);
+            let s = similarity[i * m + j];
+            if s >= threshold {
+                value = value.max(s + best[(i + 1) * width + j + 1]);
             }
-            best[i][j] = value;
+            best[i * width + j] = value;
         }
     }
 
     let mut pairs = Vec::new();
     let (mut i, mut j) = (0, 0);
     while i < n && j < m {
-        let s = similarity[i][j];
-        if s >= threshold && (best[i][j] - (s + best[i + 1][j + 1])).abs() < 1e-6 {
+        let s = similarity[i * m + j];
+        if s >= threshold && (best[i * width + j] - (s + best[(i + 1) * width + j + 1])).abs() < 1e-6 {
             pairs.push(AlignedSentence {
                 original_index: i,
                 copy_index: j,
@@ -128,7 +183,7 @@ pub fn align_texts(original: &AlignableText, copy: &AlignableText, threshold: f3
             });
             i += 1;
             j += 1;
-        } else if best[i + 1][j] >= best[i][j + 1] {
+        } else if best[(i + 1) * width + j] >= best[i * width + j + 1] {
             i += 1;
         } else {
             j += 1;
@@ -150,6 +205,39 @@ mod tests {
         let alignment = align_sentences(original, copy, 0.5);
         assert_eq!(alignment.pairs.len(), 1);
         assert_eq!((alignment.pairs[0].original_index, alignment.pairs[0].copy_index), (0, 0));
+    }
+
+    /// The token index finds exactly the pairs, and the similarities, that comparing every
+    /// sentence pair does.
+    #[test]
+    fn indexed_pairs_are_every_similar_pair() {
+        let a = AlignableText::new(
+            "Turkey and Qatar signed a military deal with Libya on Monday. Ministers met in Tripoli \
+             to discuss the training of troops. Rain fell heavily across the northern provinces. \
+             The agreement covers new military facilities and advisers.",
+        );
+        let b = AlignableText::new(
+            "Qatar and Turkey signed a military agreement with Libya on Monday. The deal covers \
+             military facilities and advisers for the army. Stock markets closed higher on Friday \
+             amid strong earnings. Ministers met in Tripoli to discuss troop training.",
+        );
+        for threshold in [0.1, 0.3, 0.5, 0.7] {
+            let mut brute = Vec::new();
+            for (i, (_, x)) in a.sentences.iter().enumerate() {
+                for (j, (_, y)) in b.sentences.iter().enumerate() {
+                    let shared = x.iter().filter(|t| y.contains(t)).count();
+                    let similarity = 2.0 * shared as f32 / (x.len() + y.len()) as f32;
+                    if similarity >= threshold {
+                        brute.push((i, j, similarity));
+                    }
+                }
+            }
+            assert_eq!(a.similar_pairs(&b, threshold), brute, "threshold {threshold}");
+        }
+        let full = align_texts(&a, &b, 0.5);
+        assert!(full.pairs.len() >= 2, "{full:?}");
+        assert_eq!(align_texts_at_least(&a, &b, 0.5, |_, _| full.pairs.len()), full);
+        assert!(align_texts_at_least(&a, &b, 0.5, |n, m| n.min(m) + 1).pairs.is_empty());
     }
 
     #[test]

@@ -21,7 +21,7 @@
 mod align;
 mod minhash;
 
-pub use align::{align_sentences, align_texts, sentence_tokens, AlignableText, Alignment};
+pub use align::{align_sentences, align_texts, align_texts_at_least, sentence_tokens, AlignableText, Alignment};
 pub use minhash::{estimated_jaccard, MinHasher};
 
 use storyline_model::{Article, DuplicateKind, DuplicateRelation, Evidence};
@@ -86,6 +86,17 @@ pub fn fingerprint_of_words(words: &[String], text_hash: u64, config: &DedupConf
     Fingerprint { text_hash, minhash, band_keys }
 }
 
+/// The fewest aligned sentence pairs that make texts of these many (alignable) sentences a
+/// republication under `config`, as [`judge_with`] decides; more than either count when none can.
+/// An alignment (e.g. [`align_texts_at_least`]) that cannot reach it need not be searched.
+pub fn republication_needs(config: &DedupConfig, original_sentences: usize, copy_sentences: usize) -> usize {
+    let shorter = original_sentences.min(copy_sentences);
+    // The same float comparison as the judgement's, so the two never disagree at the edge.
+    (config.min_aligned_sentences..=shorter)
+        .find(|&aligned| aligned as f32 / shorter as f32 >= config.min_coverage)
+        .unwrap_or(shorter + 1)
+}
+
 /// One side of a candidate pair.
 pub struct Candidate<'a> {
     pub article: &'a Article,
@@ -97,7 +108,8 @@ pub struct Candidate<'a> {
 /// first; without dates, the one that arrived first (`stored`).
 pub fn judge(stored: &Candidate, incoming: &Candidate, config: &DedupConfig) -> Option<DuplicateRelation> {
     judge_with(stored, incoming, config, |original, copy| {
-        align_sentences(&original.text, &copy.text, config.sentence_similarity)
+        let (original, copy) = (AlignableText::new(&original.text), AlignableText::new(&copy.text));
+        align_texts_at_least(&original, &copy, config.sentence_similarity, |n, m| republication_needs(config, n, m))
     })
 }
 
@@ -191,6 +203,17 @@ mod tests {
             Both countries will send advisers and military personnel to the African country.\n\n\
             The ministers stressed their support for a political solution.";
         assert_eq!(judge_texts(ORIGINAL, other), None);
+    }
+
+    #[test]
+    fn republication_needs_what_the_judgement_asks() {
+        let config = DedupConfig::default();
+        // 3 pairs at least, and 60 % of the shorter text's sentences.
+        assert_eq!(republication_needs(&config, 4, 10), 3);
+        assert_eq!(republication_needs(&config, 10, 7), 5);
+        assert_eq!(republication_needs(&config, 10, 10), 6);
+        assert!(republication_needs(&config, 2, 9) > 2);
+        assert!(republication_needs(&config, 0, 9) > 0);
     }
 
     #[test]

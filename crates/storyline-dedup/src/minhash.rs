@@ -10,7 +10,9 @@ use xxhash_rust::xxh3::xxh3_64;
 /// shingle hash, keeping the high 32 bits. The coefficients come from a fixed-seed generator so
 /// every run and every machine computes the same signatures.
 pub struct MinHasher {
-    coefficients: Vec<(u64, u64)>,
+    /// The `a_i` and the `b_i`, each list contiguous for the per-shingle loop over them.
+    multipliers: Vec<u64>,
+    offsets: Vec<u64>,
 }
 
 impl MinHasher {
@@ -24,18 +26,27 @@ impl MinHasher {
             z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
             z ^ (z >> 31)
         };
-        let coefficients = (0..num_hashes).map(|_| (next() | 1, next())).collect();
-        MinHasher { coefficients }
+        let (multipliers, offsets) = (0..num_hashes).map(|_| (next() | 1, next())).unzip();
+        MinHasher { multipliers, offsets }
     }
 
     /// The signature of the word `shingle_size`-shingles of `words`. A text shorter than one
     /// shingle is a single shingle of all its words; an empty text has an all-max signature.
     pub fn signature(&self, words: &[String], shingle_size: usize) -> Vec<u32> {
-        let mut signature = vec![u32::MAX; self.coefficients.len()];
+        let mut signature = vec![u32::MAX; self.multipliers.len()];
         let window = shingle_size.max(1).min(words.len().max(1));
+        // One buffer for every shingle's text (the words joined by spaces, the bytes hashed).
+        let mut text = String::new();
         for shingle in words.windows(window) {
-            let hash = xxh3_64(shingle.join(" ").as_bytes());
-            for (slot, (a, b)) in signature.iter_mut().zip(&self.coefficients) {
+            text.clear();
+            for (i, word) in shingle.iter().enumerate() {
+                if i > 0 {
+                    text.push(' ');
+                }
+                text.push_str(word);
+            }
+            let hash = xxh3_64(text.as_bytes());
+            for ((slot, a), b) in signature.iter_mut().zip(&self.multipliers).zip(&self.offsets) {
                 let value = (a.wrapping_mul(hash).wrapping_add(*b) >> 32) as u32;
                 *slot = (*slot).min(value);
             }

@@ -243,6 +243,10 @@ pub struct BenchEmbedArgs {
     /// Skip the STS22 evaluation (speed only).
     #[arg(long)]
     pub no_eval: bool,
+    /// Write each sentence with its vector, one JSON object a line (of the last model run):
+    /// what a peer runtime of the same model is compared with.
+    #[arg(long, value_name = "FILE")]
+    pub write_vectors: Option<PathBuf>,
 }
 
 #[derive(Serialize)]
@@ -255,6 +259,15 @@ struct BenchRow {
     sentences_per_second: f64,
     threads: usize,
     sts22_cv: Option<Correlation>,
+}
+
+fn write_vectors(path: &Path, sentences: &[&str], vectors: &[Vec<f32>]) -> Result<()> {
+    let mut out = String::new();
+    for (sentence, vector) in sentences.iter().zip(vectors) {
+        out.push_str(&serde_json::to_string(&serde_json::json!({ "sentence": sentence, "vector": vector }))?);
+        out.push('\n');
+    }
+    std::fs::write(path, out).with_context(|| format!("writing {}", path.display()))
 }
 
 pub fn bench(args: &BenchEmbedArgs, json: bool) -> Result<()> {
@@ -279,8 +292,11 @@ pub fn bench(args: &BenchEmbedArgs, json: bool) -> Result<()> {
         let model_args = ModelArgs { model: name.to_string(), models_dir: dir.clone() };
         let (model, load_seconds) = model_args.load()?;
         let started = Instant::now();
-        model.embed(&sentences)?;
+        let vectors = model.embed(&sentences)?;
         let speed = sentences.len() as f64 / started.elapsed().as_secs_f64();
+        if let Some(path) = &args.write_vectors {
+            write_vectors(path, &sentences, &vectors)?;
+        }
         let sts22_cv = if args.no_eval {
             None
         } else {

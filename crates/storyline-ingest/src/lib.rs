@@ -116,16 +116,19 @@ pub fn read_file_with(file: &InputFile, limits: &Limits) -> Vec<Result<Article, 
     match file.format {
         SourceFormat::Text => vec![located(text::parse_text_within(&id, &decoded.text, limits), &origin)],
         SourceFormat::Html => vec![located(html::parse_html_within(&id, &decoded.text, None, limits), &origin)],
-        SourceFormat::Jsonl => decoded
-            .text
-            .lines()
-            .enumerate()
+        SourceFormat::Jsonl => {
             // Blank lines separate nothing in JSON Lines; they are not records.
-            .filter(|(_, line)| !line.trim().is_empty())
-            .map(|(index, line)| {
-                located(jsonl::parse_jsonl_line_within(line, limits), &format!("{origin}:{}", index + 1))
-            })
-            .collect(),
+            let lines: Vec<(usize, &str)> =
+                decoded.text.lines().enumerate().filter(|(_, line)| !line.trim().is_empty()).collect();
+            // A dump is often one large file: its records are parsed (and cleaned) in parallel,
+            // in line order all the same.
+            lines
+                .into_par_iter()
+                .map(|(index, line)| {
+                    located(jsonl::parse_jsonl_line_within(line, limits), &format!("{origin}:{}", index + 1))
+                })
+                .collect()
+        }
         SourceFormat::Warc => unreachable!("handled above"),
     }
 }

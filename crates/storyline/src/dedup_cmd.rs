@@ -6,17 +6,17 @@
 //! [`MIN_SHARED_TERMS`] of its [`TOP_TERMS`] strongest TF-IDF terms; here the indexes are in
 //! memory and the IDF is the whole collection's.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Result;
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 use storyline_cluster::ClusterConfig;
 use storyline_dedup::{
-    align_texts, fingerprint_of_words, judge_with, AlignableText, Candidate, DedupConfig, Fingerprint,
+    align_texts_at_least, fingerprint_of_words, judge_with, republication_needs, AlignableText, Candidate, DedupConfig,
+    Fingerprint,
 };
 use storyline_model::{Article, DuplicateKind, DuplicateRelation};
 
@@ -136,9 +136,9 @@ pub fn find_copies(articles: &[Article], dedup: &DedupConfig, cluster: &ClusterC
                 .top_terms(TOP_TERMS)
         })
         .collect();
-    let mut by_hash: HashMap<u64, Vec<u32>> = HashMap::new();
-    let mut by_band: HashMap<u64, Vec<u32>> = HashMap::new();
-    let mut by_term: HashMap<&str, Vec<u32>> = HashMap::new();
+    let mut by_hash: FxHashMap<u64, Vec<u32>> = FxHashMap::default();
+    let mut by_band: FxHashMap<u64, Vec<u32>> = FxHashMap::default();
+    let mut by_term: FxHashMap<&str, Vec<u32>> = FxHashMap::default();
     for (i, p) in prepared.iter().enumerate() {
         by_hash.entry(p.fingerprint.text_hash).or_default().push(i as u32);
         for key in &p.fingerprint.band_keys {
@@ -176,7 +176,7 @@ pub fn find_copies(articles: &[Article], dedup: &DedupConfig, cluster: &ClusterC
                 i,
                 MIN_SHARED_TERMS,
             ));
-            let mut seen = std::collections::HashSet::new();
+            let mut seen = FxHashSet::default();
             candidates.retain(|j| seen.insert(*j));
             let incoming = Candidate { article: &articles[i as usize], fingerprint: &p.fingerprint };
             let mut found: Vec<DuplicateRelation> = candidates
@@ -186,7 +186,11 @@ pub fn find_copies(articles: &[Article], dedup: &DedupConfig, cluster: &ClusterC
                         Candidate { article: &articles[j as usize], fingerprint: &prepared[j as usize].fingerprint };
                     judge_with(&stored, &incoming, dedup, |original, copy| {
                         let of = |a: &Article| sentences_of(if std::ptr::eq(a, &articles[j as usize]) { j } else { i });
-                        align_texts(of(original), of(copy), dedup.sentence_similarity)
+                        // Pairs that cannot reach a republication's share of aligned sentences
+                        // are not searched for their best alignment.
+                        align_texts_at_least(of(original), of(copy), dedup.sentence_similarity, |n, m| {
+                            republication_needs(dedup, n, m)
+                        })
                     })
                 })
                 .collect();
