@@ -1,12 +1,13 @@
 //! Paged listings for the HTTP API and the search index: articles with filters, events by page,
 //! and articles in arrival order after a watermark (what an external index has not seen yet).
 
+use crate::db::Value;
 use chrono::{DateTime, Utc};
-use rusqlite::types::Value;
 use serde::Serialize;
 use storyline_model::{Article, EventId};
 
 use crate::batch::{read_article, stated_date, ARTICLE_COLUMNS, ARTICLE_COLUMN_COUNT};
+use crate::db::params;
 use crate::queries::EventSummary;
 use crate::{Result, Store};
 
@@ -83,7 +84,7 @@ impl Store {
         let condition = if conditions.is_empty() { "1".to_string() } else { conditions.join(" AND ") };
         let total: i64 = self.conn.query_row(
             &format!("SELECT COUNT(*) FROM articles WHERE {condition}"),
-            rusqlite::params_from_iter(values.iter()),
+            crate::db::params_from_iter(values.iter()),
             |r| r.get(0),
         )?;
         let n = values.len();
@@ -99,7 +100,7 @@ impl Store {
         let items = self
             .conn
             .prepare_cached(&sql)?
-            .query_map(rusqlite::params_from_iter(values.iter()), |r| {
+            .query_map(crate::db::params_from_iter(values.iter()), |r| {
                 let text: String = r.get(7)?;
                 Ok(ArticleSummary {
                     id: r.get(0)?,
@@ -112,7 +113,7 @@ impl Store {
                     excerpt: excerpt(&text, EXCERPT_CHARS),
                 })
             })?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<crate::Result<_>>()?;
         Ok(Page { items, total: total as u64 })
     }
 
@@ -121,7 +122,7 @@ impl Store {
         // Every committed event has a member (one is opened for the article that joins it, in the
         // same batch), so all are counted: SQLite counts them from its smallest index, where a
         // condition on `members` read every event's row, centroid and all.
-        let total: i64 = self.conn.prepare_cached("SELECT COUNT(*) FROM events")?.query_row([], |r| r.get(0))?;
+        let total: i64 = self.conn.prepare_cached("SELECT COUNT(*) FROM events")?.query_row(params![], |r| r.get(0))?;
         let ids = self.recent_events(limit, offset)?;
         let items = self.event_summaries(&ids)?;
         Ok(Page { items, total: total as u64 })
@@ -135,19 +136,15 @@ impl Store {
         ))?;
         let rows = stmt
             .query_map([after_seq, limit as i64], |r| {
-                Ok((
-                    r.get::<_, i64>(ARTICLE_COLUMN_COUNT)?,
-                    r.get::<_, i64>(ARTICLE_COLUMN_COUNT + 1)?,
-                    read_article(r)?,
-                ))
+                Ok((r.get::<i64>(ARTICLE_COLUMN_COUNT)?, r.get::<i64>(ARTICLE_COLUMN_COUNT + 1)?, read_article(r)?))
             })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            .collect::<crate::Result<Vec<_>>>()?;
         rows.into_iter().map(|(seq, event, article)| Ok(ArrivedArticle { seq, event, article: article? })).collect()
     }
 
     /// The arrival number of the newest article; 0 for an empty store.
     pub fn last_article_seq(&self) -> Result<i64> {
-        Ok(self.conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM articles", [], |r| r.get(0))?)
+        Ok(self.conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM articles", params![], |r| r.get(0))?)
     }
 }
 

@@ -1,6 +1,6 @@
 //! Storylines: which events belong together over weeks and months, and their timelines.
 
-use rusqlite::{params, OptionalExtension};
+use crate::db::{params, OptionalExtension};
 use serde::Serialize;
 use storyline_model::{Article, EventId};
 
@@ -79,7 +79,7 @@ impl Store {
                  ORDER BY MAX(a.published) IS NULL, MAX(a.published) DESC, MAX(a.seq) DESC LIMIT ?1",
             )?
             .query_map([limit as i64], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<crate::Result<_>>()?;
         ids.into_iter().filter_map(|id| self.storyline(id).transpose()).collect()
     }
 
@@ -96,7 +96,7 @@ impl Store {
                           COALESCE(MIN(a.published), MAX(n.not_before)), MIN(a.seq)",
             )?
             .query_map([id], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<crate::Result<_>>()?;
         if events.is_empty() {
             return Ok(None);
         }
@@ -124,8 +124,8 @@ impl Store {
         let rows = self
             .conn
             .prepare(&sql)?
-            .query_map([event], |r| Ok((read_article(r)?, r.get::<_, Option<String>>(ARTICLE_COLUMN_COUNT)?)))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            .query_map([event], |r| Ok((read_article(r)?, r.get::<Option<String>>(ARTICLE_COLUMN_COUNT)?)))?
+            .collect::<crate::Result<Vec<_>>>()?;
         rows.into_iter().map(|(article, copy_of)| Ok(EventArticle { article: article?, copy_of })).collect()
     }
 }
