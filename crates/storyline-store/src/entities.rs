@@ -657,45 +657,47 @@ mod tests {
 
     #[test]
     fn neighbours_see_this_batch_and_forget_a_rolled_back_one() {
-        let mut store = Store::open_in_memory().unwrap();
-        let batch = store.batch().unwrap();
-        let [a, b, c] =
-            ["Akar", "Maas", "Siala"].map(|n| batch.insert_entity(&entity(n, EntityType::Person), &[]).unwrap());
-        batch.insert_mentions(&[mention("one", a), mention("one", b), mention("one", a)]).unwrap();
-        assert_eq!(batch.entity_neighbours(a).unwrap(), HashSet::from([a, b]));
-        batch.commit().unwrap();
+        crate::testing::each_backend(|mut store| {
+            let batch = store.batch().unwrap();
+            let [a, b, c] =
+                ["Akar", "Maas", "Siala"].map(|n| batch.insert_entity(&entity(n, EntityType::Person), &[]).unwrap());
+            batch.insert_mentions(&[mention("one", a), mention("one", b), mention("one", a)]).unwrap();
+            assert_eq!(batch.entity_neighbours(a).unwrap(), HashSet::from([a, b]));
+            batch.commit().unwrap();
 
-        let batch = store.batch().unwrap();
-        batch.insert_mentions(&[mention("two", a), mention("two", c)]).unwrap();
-        assert_eq!(batch.entity_neighbours(a).unwrap(), HashSet::from([a, b, c]));
-        drop(batch); // rolled back
+            let batch = store.batch().unwrap();
+            batch.insert_mentions(&[mention("two", a), mention("two", c)]).unwrap();
+            assert_eq!(batch.entity_neighbours(a).unwrap(), HashSet::from([a, b, c]));
+            drop(batch); // rolled back
 
-        let batch = store.batch().unwrap();
-        assert_eq!(batch.entity_neighbours(a).unwrap(), HashSet::from([a, b]));
-        assert_eq!(batch.entity_neighbours(c).unwrap(), HashSet::new());
+            let batch = store.batch().unwrap();
+            assert_eq!(batch.entity_neighbours(a).unwrap(), HashSet::from([a, b]));
+            assert_eq!(batch.entity_neighbours(c).unwrap(), HashSet::new());
+        });
     }
 
     #[test]
     fn the_neighbour_window_moves_as_the_store_would() {
-        let mut store = Store::open_in_memory().unwrap();
-        let batch = store.batch().unwrap();
-        let [x, y] = ["Akar", "Maas"].map(|n| batch.insert_entity(&entity(n, EntityType::Person), &[]).unwrap());
-        let mut old = vec![mention("old", y)];
-        old.extend((0..150).map(|_| mention("old", x)));
-        batch.insert_mentions(&old).unwrap();
-        batch.commit().unwrap();
+        crate::testing::each_backend(|mut store| {
+            let batch = store.batch().unwrap();
+            let [x, y] = ["Akar", "Maas"].map(|n| batch.insert_entity(&entity(n, EntityType::Person), &[]).unwrap());
+            let mut old = vec![mention("old", y)];
+            old.extend((0..150).map(|_| mention("old", x)));
+            batch.insert_mentions(&old).unwrap();
+            batch.commit().unwrap();
 
-        let batch = store.batch().unwrap();
-        assert_eq!(batch.entity_neighbours(x).unwrap(), HashSet::from([x, y]));
-        // 150 + 60 + 100 mentions: 40 of "old"'s are still among the latest 200.
-        batch.insert_mentions(&vec![mention("new", x); 60]).unwrap();
-        batch.insert_mentions(&vec![mention("newer", x); 100]).unwrap();
-        assert_eq!(batch.entity_neighbours(x).unwrap(), HashSet::from([x, y]));
-        batch.insert_mentions(&vec![mention("newest", x); 50]).unwrap();
-        assert_eq!(batch.entity_neighbours(x).unwrap(), HashSet::from([x]));
-        batch.commit().unwrap();
-        // Read afresh from the store: the same.
-        assert_eq!(store.batch().unwrap().entity_neighbours(x).unwrap(), HashSet::from([x]));
+            let batch = store.batch().unwrap();
+            assert_eq!(batch.entity_neighbours(x).unwrap(), HashSet::from([x, y]));
+            // 150 + 60 + 100 mentions: 40 of "old"'s are still among the latest 200.
+            batch.insert_mentions(&vec![mention("new", x); 60]).unwrap();
+            batch.insert_mentions(&vec![mention("newer", x); 100]).unwrap();
+            assert_eq!(batch.entity_neighbours(x).unwrap(), HashSet::from([x, y]));
+            batch.insert_mentions(&vec![mention("newest", x); 50]).unwrap();
+            assert_eq!(batch.entity_neighbours(x).unwrap(), HashSet::from([x]));
+            batch.commit().unwrap();
+            // Read afresh from the store: the same.
+            assert_eq!(store.batch().unwrap().entity_neighbours(x).unwrap(), HashSet::from([x]));
+        });
     }
 
     #[test]
@@ -723,35 +725,37 @@ mod tests {
 
     #[test]
     fn entities_are_found_by_key_and_updated() {
-        let mut store = Store::open_in_memory().unwrap();
-        let batch = store.batch().unwrap();
-        let id = batch.insert_entity(&entity("Hulusi Akar", EntityType::Person), &["sur:akr".into()]).unwrap();
-        assert_eq!(batch.entity_ids_with_keys(&["sur:akr", "other"]).unwrap(), [("sur:akr".to_string(), id)]);
-        let mut akar = batch.entities_by_id(&[id, id + 1]).unwrap().remove(0);
-        akar.aliases.push("Akar".into());
-        batch.update_entity(&akar, Some(&["sur:akr".into(), "name:akar".into()])).unwrap();
-        assert_eq!(batch.entity_ids_with_keys(&["name:akar"]).unwrap(), [("name:akar".to_string(), id)]);
-        assert_eq!(batch.entities_by_id(&[id]).unwrap()[0].aliases, ["Hulusi Akar", "Akar"]);
-        batch
-            .insert_mentions(&[Mention {
-                article: "a".into(),
-                entity: Some(id),
-                text: "Akar".into(),
-                kind: EntityType::Person,
-                byte_start: 0,
-                byte_end: 4,
-                sentence: 0,
-                role: None,
-            }])
-            .unwrap();
-        assert_eq!(batch.entity_neighbours(id).unwrap(), HashSet::from([id]));
-        batch.commit().unwrap();
-        let listed = store.entities(&EntityFilter { kind: Some(EntityType::Person), ..Default::default() }).unwrap();
-        assert_eq!((listed.len(), listed[0].mentions), (1, 1));
-        assert_eq!(store.entities_named("akar").unwrap().len(), 1);
-        assert!(store
-            .entities(&EntityFilter { kind: Some(EntityType::Org), ..Default::default() })
-            .unwrap()
-            .is_empty());
+        crate::testing::each_backend(|mut store| {
+            let batch = store.batch().unwrap();
+            let id = batch.insert_entity(&entity("Hulusi Akar", EntityType::Person), &["sur:akr".into()]).unwrap();
+            assert_eq!(batch.entity_ids_with_keys(&["sur:akr", "other"]).unwrap(), [("sur:akr".to_string(), id)]);
+            let mut akar = batch.entities_by_id(&[id, id + 1]).unwrap().remove(0);
+            akar.aliases.push("Akar".into());
+            batch.update_entity(&akar, Some(&["sur:akr".into(), "name:akar".into()])).unwrap();
+            assert_eq!(batch.entity_ids_with_keys(&["name:akar"]).unwrap(), [("name:akar".to_string(), id)]);
+            assert_eq!(batch.entities_by_id(&[id]).unwrap()[0].aliases, ["Hulusi Akar", "Akar"]);
+            batch
+                .insert_mentions(&[Mention {
+                    article: "a".into(),
+                    entity: Some(id),
+                    text: "Akar".into(),
+                    kind: EntityType::Person,
+                    byte_start: 0,
+                    byte_end: 4,
+                    sentence: 0,
+                    role: None,
+                }])
+                .unwrap();
+            assert_eq!(batch.entity_neighbours(id).unwrap(), HashSet::from([id]));
+            batch.commit().unwrap();
+            let listed =
+                store.entities(&EntityFilter { kind: Some(EntityType::Person), ..Default::default() }).unwrap();
+            assert_eq!((listed.len(), listed[0].mentions), (1, 1));
+            assert_eq!(store.entities_named("akar").unwrap().len(), 1);
+            assert!(store
+                .entities(&EntityFilter { kind: Some(EntityType::Org), ..Default::default() })
+                .unwrap()
+                .is_empty());
+        });
     }
 }

@@ -197,45 +197,46 @@ mod tests {
 
     #[test]
     fn coded_events_round_trip_and_filter() {
-        let mut store = Store::open_in_memory().unwrap();
-        let article = Article::new("a1", "Turkey backed Libya.", SourceFormat::Text);
-        let batch = store.batch().unwrap();
-        let event = batch.create_event(&[], 0).unwrap();
-        batch
-            .insert_article(&crate::NewArticle {
-                article: &article,
-                text_hash: 1,
-                minhash: &[],
-                band_keys: &[],
-                terms: &[],
-                indexed_terms: 0,
-                event,
-            })
-            .unwrap();
-        batch
-            .insert_coded_event(&NewCodedEvent {
-                article: "a1",
-                sentence_index: 0,
-                sentence_start: 0,
-                sentence: "Turkey backed Libya.",
-                event_type: "SUPPORT",
-                trigger: "backed",
-                actors: vec![StoredActor { text: "Turkey".into(), code: Some("TUR".into()) }],
-                targets: vec![StoredActor { text: "Libya".into(), code: Some("LBY".into()) }],
-                location: None,
-                date: Some(("2020-08-17".into(), "2020-08-17".into(), "day".into())),
-                date_text: Some("yesterday"),
-            })
-            .unwrap();
-        batch.commit().unwrap();
-        let all = store.coded_events(&CodedEventFilter::default()).unwrap();
-        assert_eq!(all.len(), 1);
-        assert_eq!(all[0].targets[0].code.as_deref(), Some("LBY"));
-        let by_code = CodedEventFilter { actor: Some("tur".into()), ..Default::default() };
-        assert_eq!(store.coded_events(&by_code).unwrap().len(), 1);
-        let other = CodedEventFilter { event_type: Some("agree".into()), ..Default::default() };
-        assert!(store.coded_events(&other).unwrap().is_empty());
-        let later = CodedEventFilter { since: Some("2020-09-01".into()), ..Default::default() };
-        assert!(store.coded_events(&later).unwrap().is_empty());
+        crate::testing::each_backend(|mut store| {
+            let article = Article::new("a1", "Turkey backed Libya.", SourceFormat::Text);
+            let batch = store.batch().unwrap();
+            let event = batch.create_event(&[], 0).unwrap();
+            batch
+                .insert_article(&crate::NewArticle {
+                    article: &article,
+                    text_hash: 1,
+                    minhash: &[],
+                    band_keys: &[],
+                    terms: &[],
+                    indexed_terms: 0,
+                    event,
+                })
+                .unwrap();
+            batch
+                .insert_coded_event(&NewCodedEvent {
+                    article: "a1",
+                    sentence_index: 0,
+                    sentence_start: 0,
+                    sentence: "Turkey backed Libya.",
+                    event_type: "SUPPORT",
+                    trigger: "backed",
+                    actors: vec![StoredActor { text: "Turkey".into(), code: Some("TUR".into()) }],
+                    targets: vec![StoredActor { text: "Libya".into(), code: Some("LBY".into()) }],
+                    location: None,
+                    date: Some(("2020-08-17".into(), "2020-08-17".into(), "day".into())),
+                    date_text: Some("yesterday"),
+                })
+                .unwrap();
+            batch.commit().unwrap();
+            let all = store.coded_events(&CodedEventFilter::default()).unwrap();
+            assert_eq!(all.len(), 1);
+            assert_eq!(all[0].targets[0].code.as_deref(), Some("LBY"));
+            let by_code = CodedEventFilter { actor: Some("tur".into()), ..Default::default() };
+            assert_eq!(store.coded_events(&by_code).unwrap().len(), 1);
+            let other = CodedEventFilter { event_type: Some("agree".into()), ..Default::default() };
+            assert!(store.coded_events(&other).unwrap().is_empty());
+            let later = CodedEventFilter { since: Some("2020-09-01".into()), ..Default::default() };
+            assert!(store.coded_events(&later).unwrap().is_empty());
+        });
     }
 }

@@ -427,6 +427,41 @@ mod tests {
     }
 
     #[test]
+    fn postgres_writers_take_turns_whole_batch_by_whole_batch() {
+        let Some(database) = testing::PostgresDatabase::create() else { return };
+        let mut first = Store::open_postgres(&database.url).unwrap();
+        let mut second = Store::open_postgres(&database.url).unwrap();
+        let holding = first.batch().unwrap();
+        open_event(&holding);
+        // The other writer waits for the lock, says so, and gives up after its bound.
+        second.set_write_wait(Duration::from_millis(1500));
+        let told = std::cell::Cell::new(0);
+        let error = second.batch_noting_waits(&|_| told.set(told.get() + 1)).err().expect("the lock stays held");
+        assert!(matches!(error, StoreError::WriterBusy { .. }), "{error}");
+        assert_eq!(told.get(), 1);
+        let version = second.snapshot().unwrap().data_version().unwrap();
+        holding.commit().unwrap();
+        // Under the lock, the other writer's commit is there, and its own write follows it; the
+        // data version it sees changed with the other's commit, not with its own.
+        let batch = second.batch().unwrap();
+        assert_ne!(batch.data_version().unwrap(), version);
+        let seen = batch.data_version().unwrap();
+        assert_eq!(open_event(&batch), 2);
+        batch.commit().unwrap();
+        assert_eq!(second.batch().unwrap().data_version().unwrap(), seen);
+        assert_eq!(first.stats().unwrap().events, 2);
+        assert!(first.integrity_problems().unwrap().iter().any(|p| p.contains("events without articles")));
+    }
+
+    #[test]
+    fn a_postgres_store_that_is_not_there_is_named_without_its_password() {
+        let error = Store::open_location("postgres://someone:secret@127.0.0.1:1/nothing").err().unwrap();
+        let message = error.to_string();
+        assert!(message.contains("cannot connect to the store at postgres://someone@127.0.0.1:1/nothing"), "{message}");
+        assert!(message.contains("is PostgreSQL running?") && !message.contains("secret"), "{message}");
+    }
+
+    #[test]
     fn stores_open_while_another_writer_holds_the_lock_and_can_be_created_at_once() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.db");
@@ -441,5 +476,53 @@ mod tests {
         assert_eq!(reopened.stats().unwrap().events, 0, "the open batch is not seen");
         holding.commit().unwrap();
         assert_eq!(reopened.stats().unwrap().events, 1);
+    }
+}
+
+/// Runs store tests on each backend: SQLite in memory always, and PostgreSQL when
+/// `STORYLINE_TEST_POSTGRES` names a server (each run in a fresh database, dropped after).
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::Store;
+
+    /// A database made for one test on the server at `STORYLINE_TEST_POSTGRES`, dropped when
+    /// this is dropped.
+    pub(crate) struct PostgresDatabase {
+        admin: String,
+        name: String,
+        pub(crate) url: String,
+    }
+
+    impl PostgresDatabase {
+        pub(crate) fn create() -> Option<PostgresDatabase> {
+            let Ok(admin) = std::env::var("STORYLINE_TEST_POSTGRES") else {
+                eprintln!("skipped on PostgreSQL: STORYLINE_TEST_POSTGRES not set");
+                return None;
+            };
+            static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+            let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let name = format!("storyline_unit_{}_{n}", std::process::id());
+            let mut client = postgres::Client::connect(&admin, postgres::NoTls).expect("the test server answers");
+            client.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+            let base = admin.rsplit_once('/').map_or(admin.as_str(), |(base, _)| base);
+            Some(PostgresDatabase { url: format!("{base}/{name}"), admin, name })
+        }
+    }
+
+    impl Drop for PostgresDatabase {
+        fn drop(&mut self) {
+            if let Ok(mut client) = postgres::Client::connect(&self.admin, postgres::NoTls) {
+                let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+            }
+        }
+    }
+
+    /// Runs `test` on a new SQLite store in memory, then on a new PostgreSQL store if there is
+    /// a server to test on.
+    pub(crate) fn each_backend(test: impl Fn(Store)) {
+        test(Store::open_in_memory().unwrap());
+        if let Some(database) = PostgresDatabase::create() {
+            test(Store::open_postgres(&database.url).unwrap());
+        }
     }
 }

@@ -191,56 +191,60 @@ mod tests {
 
     #[test]
     fn article_pages_filter_and_sort_newest_first() {
-        let mut store = Store::open_in_memory().unwrap();
-        add(&mut store, "a", "en", "Alpha", "2020-01-01T00:00:00Z");
-        add(&mut store, "b", "fr", "Beta", "2020-02-01T00:00:00Z");
-        add(&mut store, "c", "en", "Beta", "2020-03-01T00:00:00Z");
-        let all = store.articles_page(&ArticleFilter::default(), 2, 0).unwrap();
-        assert_eq!(all.total, 3);
-        assert_eq!(all.items.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(), ["c", "b"]);
-        assert_eq!(all.items[0].excerpt, "Body of c. Second paragraph.");
-        let second = store.articles_page(&ArticleFilter::default(), 2, 2).unwrap();
-        assert_eq!(second.items[0].id, "a");
-        let filter = ArticleFilter { language: Some("en".into()), outlet: Some("Beta".into()), ..Default::default() };
-        assert_eq!(store.articles_page(&filter, 10, 0).unwrap().items[0].id, "c");
-        let filter = ArticleFilter {
-            from: Some("2020-01-15T00:00:00Z".parse().unwrap()),
-            to: Some("2020-02-15T00:00:00Z".parse().unwrap()),
-            ..Default::default()
-        };
-        let page = store.articles_page(&filter, 10, 0).unwrap();
-        assert_eq!((page.total, page.items[0].id.as_str()), (1, "b"));
-        // Bound parameters: a quote in a filter value is a value, not SQL.
-        let filter = ArticleFilter { outlet: Some("x' OR '1'='1".into()), ..Default::default() };
-        assert_eq!(store.articles_page(&filter, 10, 0).unwrap().total, 0);
+        crate::testing::each_backend(|mut store| {
+            add(&mut store, "a", "en", "Alpha", "2020-01-01T00:00:00Z");
+            add(&mut store, "b", "fr", "Beta", "2020-02-01T00:00:00Z");
+            add(&mut store, "c", "en", "Beta", "2020-03-01T00:00:00Z");
+            let all = store.articles_page(&ArticleFilter::default(), 2, 0).unwrap();
+            assert_eq!(all.total, 3);
+            assert_eq!(all.items.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(), ["c", "b"]);
+            assert_eq!(all.items[0].excerpt, "Body of c. Second paragraph.");
+            let second = store.articles_page(&ArticleFilter::default(), 2, 2).unwrap();
+            assert_eq!(second.items[0].id, "a");
+            let filter =
+                ArticleFilter { language: Some("en".into()), outlet: Some("Beta".into()), ..Default::default() };
+            assert_eq!(store.articles_page(&filter, 10, 0).unwrap().items[0].id, "c");
+            let filter = ArticleFilter {
+                from: Some("2020-01-15T00:00:00Z".parse().unwrap()),
+                to: Some("2020-02-15T00:00:00Z".parse().unwrap()),
+                ..Default::default()
+            };
+            let page = store.articles_page(&filter, 10, 0).unwrap();
+            assert_eq!((page.total, page.items[0].id.as_str()), (1, "b"));
+            // Bound parameters: a quote in a filter value is a value, not SQL.
+            let filter = ArticleFilter { outlet: Some("x' OR '1'='1".into()), ..Default::default() };
+            assert_eq!(store.articles_page(&filter, 10, 0).unwrap().total, 0);
+        });
     }
 
     #[test]
     fn events_page_and_articles_after_a_watermark() {
-        let mut store = Store::open_in_memory().unwrap();
-        assert_eq!(store.last_article_seq().unwrap(), 0);
-        add(&mut store, "a", "en", "Alpha", "2020-01-01T00:00:00Z");
-        add(&mut store, "b", "en", "Alpha", "2020-02-01T00:00:00Z");
-        let events = store.events_page(1, 1).unwrap();
-        assert_eq!((events.total, events.items[0].articles[0].as_str()), (2, "a"));
-        let after = store.articles_after(1, 10).unwrap();
-        assert_eq!(after.len(), 1);
-        assert_eq!((after[0].seq, after[0].article.id.as_str()), (2, "b"));
-        assert_eq!(store.last_article_seq().unwrap(), 2);
+        crate::testing::each_backend(|mut store| {
+            assert_eq!(store.last_article_seq().unwrap(), 0);
+            add(&mut store, "a", "en", "Alpha", "2020-01-01T00:00:00Z");
+            add(&mut store, "b", "en", "Alpha", "2020-02-01T00:00:00Z");
+            let events = store.events_page(1, 1).unwrap();
+            assert_eq!((events.total, events.items[0].articles[0].as_str()), (2, "a"));
+            let after = store.articles_after(1, 10).unwrap();
+            assert_eq!(after.len(), 1);
+            assert_eq!((after[0].seq, after[0].article.id.as_str()), (2, "b"));
+            assert_eq!(store.last_article_seq().unwrap(), 2);
+        });
     }
 
     #[test]
     fn a_date_keeps_the_offset_and_so_the_day_it_was_stated_in() {
-        let mut store = Store::open_in_memory().unwrap();
-        add(&mut store, "ny", "en", "Alpha", "2019-11-18T21:30:00-05:00");
-        let page = store.articles_page(&ArticleFilter::default(), 10, 0).unwrap();
-        assert_eq!(page.items[0].published.as_deref(), Some("2019-11-18T21:30:00-05:00"));
-        let stored = &store.articles_after(0, 10).unwrap()[0].article;
-        assert_eq!(stored.publication_day(), chrono::NaiveDate::from_ymd_opt(2019, 11, 18));
-        assert_eq!((stored.published_offset, stored.date_source), (Some(-5 * 3600), Some(DateSource::Metadata)));
-        // Ranges compare moments: 2.30 UTC on the 19th.
-        let filter = ArticleFilter { from: Some("2019-11-19T02:00:00Z".parse().unwrap()), ..Default::default() };
-        assert_eq!(store.articles_page(&filter, 10, 0).unwrap().total, 1);
+        crate::testing::each_backend(|mut store| {
+            add(&mut store, "ny", "en", "Alpha", "2019-11-18T21:30:00-05:00");
+            let page = store.articles_page(&ArticleFilter::default(), 10, 0).unwrap();
+            assert_eq!(page.items[0].published.as_deref(), Some("2019-11-18T21:30:00-05:00"));
+            let stored = &store.articles_after(0, 10).unwrap()[0].article;
+            assert_eq!(stored.publication_day(), chrono::NaiveDate::from_ymd_opt(2019, 11, 18));
+            assert_eq!((stored.published_offset, stored.date_source), (Some(-5 * 3600), Some(DateSource::Metadata)));
+            // Ranges compare moments: 2.30 UTC on the 19th.
+            let filter = ArticleFilter { from: Some("2019-11-19T02:00:00Z".parse().unwrap()), ..Default::default() };
+            assert_eq!(store.articles_page(&filter, 10, 0).unwrap().total, 1);
+        });
     }
 
     #[test]

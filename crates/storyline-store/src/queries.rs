@@ -353,41 +353,43 @@ mod tests {
 
     #[test]
     fn articles_round_trip_with_their_event_and_duplicates() {
-        let mut store = Store::open_in_memory().unwrap();
-        let event = add(&mut store, "a", None, None);
-        add(&mut store, "b", Some("Headline"), Some(event));
-        let batch = store.batch().unwrap();
-        let relation = DuplicateRelation {
-            original: "a".into(),
-            copy: "b".into(),
-            kind: DuplicateKind::NearDuplicate,
-            score: 0.9,
-            evidence: Evidence::Shingles { estimated_jaccard: 0.9, shingle_size: 5 },
-        };
-        batch.insert_duplicate(&relation).unwrap();
-        assert_eq!(batch.sharing_bands(&[42], 10).unwrap(), vec!["a", "b"]);
-        batch.commit().unwrap();
+        crate::testing::each_backend(|mut store| {
+            let event = add(&mut store, "a", None, None);
+            add(&mut store, "b", Some("Headline"), Some(event));
+            let batch = store.batch().unwrap();
+            let relation = DuplicateRelation {
+                original: "a".into(),
+                copy: "b".into(),
+                kind: DuplicateKind::NearDuplicate,
+                score: 0.9,
+                evidence: Evidence::Shingles { estimated_jaccard: 0.9, shingle_size: 5 },
+            };
+            batch.insert_duplicate(&relation).unwrap();
+            assert_eq!(batch.sharing_bands(&[42], 10).unwrap(), vec!["a", "b"]);
+            batch.commit().unwrap();
 
-        let detail = store.article("b").unwrap().unwrap();
-        assert_eq!(detail.duplicates, vec![relation]);
-        assert_eq!(detail.event, event);
-        let summary = store.event_summary(event).unwrap();
-        assert_eq!((summary.title.as_str(), summary.article_count), ("Headline", 2));
-        let members = store.event_detail(event).unwrap().unwrap().members;
-        assert_eq!(members[1].copy_of, Some(("a".to_string(), DuplicateKind::NearDuplicate)));
-        assert!(store.article("zzz").unwrap().is_none());
+            let detail = store.article("b").unwrap().unwrap();
+            assert_eq!(detail.duplicates, vec![relation]);
+            assert_eq!(detail.event, event);
+            let summary = store.event_summary(event).unwrap();
+            assert_eq!((summary.title.as_str(), summary.article_count), ("Headline", 2));
+            let members = store.event_detail(event).unwrap().unwrap().members;
+            assert_eq!(members[1].copy_of, Some(("a".to_string(), DuplicateKind::NearDuplicate)));
+            assert!(store.article("zzz").unwrap().is_none());
+        });
     }
 
     #[test]
     fn an_uncommitted_batch_leaves_the_store_unchanged() {
-        let mut store = Store::open_in_memory().unwrap();
-        {
-            let batch = store.batch().unwrap();
-            batch.create_event(&[("x".to_string(), 1.0)], 5).unwrap();
-            batch.count_document(["x"]).unwrap();
-        }
-        assert_eq!(store.stats().unwrap(), Stats { articles: 0, events: 0, duplicates: 0 });
-        assert_eq!(store.batch().unwrap().documents().unwrap(), 0);
+        crate::testing::each_backend(|mut store| {
+            {
+                let batch = store.batch().unwrap();
+                batch.create_event(&[("x".to_string(), 1.0)], 5).unwrap();
+                batch.count_document(["x"]).unwrap();
+            }
+            assert_eq!(store.stats().unwrap(), Stats { articles: 0, events: 0, duplicates: 0 });
+            assert_eq!(store.batch().unwrap().documents().unwrap(), 0);
+        });
     }
 
     #[test]
