@@ -360,8 +360,9 @@ impl Batch<'_> {
     /// Articles that mention `id` by exactly `form`.
     pub fn articles_with_form(&self, id: EntityId, form: &str) -> Result<Vec<ArticleId>> {
         let mut stmt = self.tx().prepare_cached(
-            "SELECT DISTINCT m.article_id FROM mentions m JOIN articles a ON a.id = m.article_id
-             WHERE m.entity_id = ?1 AND m.text = ?2 ORDER BY a.seq",
+            // Grouped rather than DISTINCT: PostgreSQL orders a DISTINCT list only by what it selects.
+            "SELECT m.article_id FROM mentions m JOIN articles a ON a.id = m.article_id
+             WHERE m.entity_id = ?1 AND m.text = ?2 GROUP BY m.article_id ORDER BY MIN(a.seq)",
         )?;
         let ids = stmt.query_map(params![id, form], |r| r.get(0))?.collect::<crate::Result<_>>()?;
         Ok(ids)
