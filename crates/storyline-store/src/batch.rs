@@ -186,7 +186,7 @@ impl<'a> Batch<'a> {
     /// The ids of articles by arrival number, in the order given.
     fn ids_of(&self, seqs: &[i64]) -> Result<Vec<ArticleId>> {
         let mut stmt = self.tx.prepare_cached("SELECT id FROM articles WHERE seq = ?1")?;
-        seqs.iter().map(|seq| Ok(stmt.query_row([seq], |r| r.get(0))?)).collect()
+        seqs.iter().map(|seq| stmt.query_row([seq], |r| r.get(0))).collect()
     }
 
     /// Articles sharing at least `min_shared` of these indexed terms, most shared first:

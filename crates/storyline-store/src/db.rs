@@ -371,7 +371,8 @@ pub(crate) struct PgConn {
 /// A connection to either database.
 pub(crate) enum Conn {
     Sqlite(rusqlite::Connection),
-    Postgres(PgConn),
+    /// Boxed: the client is several times the size of a rusqlite connection.
+    Postgres(Box<PgConn>),
 }
 
 /// A prepared statement.
@@ -480,11 +481,11 @@ pub enum Backend {
 
 impl Conn {
     pub(crate) fn postgres(client: postgres::Client) -> Conn {
-        Conn::Postgres(PgConn {
+        Conn::Postgres(Box::new(PgConn {
             client: RefCell::new(client),
             statements: RefCell::default(),
             own_commits: Cell::new(0),
-        })
+        }))
     }
 
     pub(crate) fn backend(&self) -> Backend {

@@ -97,10 +97,9 @@ impl Batch<'_> {
 impl Store {
     /// An article's stored embedding blob made by `model`, if any.
     pub fn article_embedding(&self, article: &str, model: &str) -> Result<Option<Vec<u8>>> {
-        Ok(self
-            .conn
+        self.conn
             .prepare_cached("SELECT data FROM article_embeddings WHERE article_id = ?1 AND model = ?2")?
             .query_row([article, model], |r| r.get(0))
-            .optional()?)
+            .optional()
     }
 }

@@ -232,7 +232,7 @@ impl Batch<'_> {
 
     /// The id the next entity stored without one gets.
     pub fn next_entity_id(&self) -> Result<EntityId> {
-        Ok(self.tx().query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM entities", params![], |r| r.get(0))?)
+        self.tx().query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM entities", params![], |r| r.get(0))
     }
 
     /// Stores a new entity filed under `keys`, under its `id`, or the next free one when that

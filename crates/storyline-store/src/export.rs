@@ -221,10 +221,10 @@ impl Batch<'_> {
         mut each: impl FnMut(T) -> Each<E>,
         read: impl Fn(&crate::db::Row) -> crate::Result<Result<T>>,
     ) -> Each<E> {
-        let mut stmt = self.tx().prepare(sql).map_err(StoreError::from)?;
-        let mut rows = stmt.query(params![]).map_err(StoreError::from)?;
-        while let Some(row) = rows.next().map_err(StoreError::from)? {
-            each(read(&row).map_err(StoreError::from)??)?;
+        let mut stmt = self.tx().prepare(sql)?;
+        let mut rows = stmt.query(params![])?;
+        while let Some(row) = rows.next()? {
+            each(read(&row)??)?;
         }
         Ok(())
     }

@@ -69,7 +69,7 @@ impl Store {
                 items_seen: r.get::<i64>(7)? as usize,
             })
         })?;
-        Ok(rows.collect::<crate::Result<_>>()?)
+        rows.collect::<crate::Result<_>>()
     }
 
     /// Whether an item of a feed has been seen (fetched, or given up on for good).

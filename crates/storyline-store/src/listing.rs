@@ -144,7 +144,7 @@ impl Store {
 
     /// The arrival number of the newest article; 0 for an empty store.
     pub fn last_article_seq(&self) -> Result<i64> {
-        Ok(self.conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM articles", params![], |r| r.get(0))?)
+        self.conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM articles", params![], |r| r.get(0))
     }
 }
 

@@ -108,10 +108,7 @@ impl Store {
 
     /// The storyline an event belongs to.
     pub fn storyline_of_event(&self, event: EventId) -> Result<Option<i64>> {
-        Ok(self
-            .conn
-            .query_row("SELECT storyline_id FROM storylines WHERE event_id = ?1", [event], |r| r.get(0))
-            .optional()?)
+        self.conn.query_row("SELECT storyline_id FROM storylines WHERE event_id = ?1", [event], |r| r.get(0)).optional()
     }
 
     /// An event's articles in arrival order, each with the original it copies (if any).
