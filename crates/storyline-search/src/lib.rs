@@ -56,6 +56,16 @@ const WRITER_HEAP_BYTES: usize = 32_000_000;
 
 /// The index folder that belongs to a store file: `storyline.db` → `storyline.db.search`.
 pub fn index_dir_for(db_path: &Path) -> PathBuf {
+    // A PostgreSQL store (its URL given as the path): an index in the working folder, named by
+    // the server, port and database, each server process keeping its own.
+    let location = db_path.to_string_lossy();
+    if storyline_store::is_postgres_location(&location) {
+        let shown = storyline_store::redacted_location(&location);
+        let place = shown.split_once("://").map_or(shown.as_str(), |(_, rest)| rest);
+        let place = place.rsplit_once('@').map_or(place, |(_, host)| host);
+        let name: String = place.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' { c } else { '-' }).collect();
+        return PathBuf::from(format!("postgres-{name}.search"));
+    }
     let mut name = db_path.as_os_str().to_owned();
     name.push(".search");
     PathBuf::from(name)

@@ -150,9 +150,9 @@ impl AppState {
     /// brings the index up to date with the store. Serves with the default [`ServeOptions`]
     /// (loopback, no tokens) until [`AppState::with_options`] says otherwise.
     pub fn open(db_path: &Path, backend: Arc<dyn Backend>) -> Result<AppState, ServerError> {
-        let writer = Store::open(db_path)?;
-        let readers = (0..READERS).map(|_| Store::open(db_path).map(Mutex::new)).collect::<Result<Vec<_>, _>>()?;
-        let views = Arc::new(tokio::sync::Mutex::new(Store::open(db_path)?));
+        let writer = open_store(db_path)?;
+        let readers = (0..READERS).map(|_| open_store(db_path).map(Mutex::new)).collect::<Result<Vec<_>, _>>()?;
+        let views = Arc::new(tokio::sync::Mutex::new(open_store(db_path)?));
         let search = SearchIndex::open(&storyline_search::index_dir_for(db_path))?;
         let added = search.sync(&writer)?;
         if added > 0 {
@@ -333,7 +333,10 @@ pub async fn serve(state: AppState) -> Result<(), ServerError> {
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| ServerError::Bind { addr, source })?;
     let local = listener.local_addr()?;
     let writes = if options.tokens.is_empty() { "open to local clients" } else { "need a token" };
-    println!("storyline: serving {} on http://{local}/ (writes {writes})", state.db_path().display());
+    println!(
+        "storyline: serving {} on http://{local}/ (writes {writes})",
+        storyline_store::redacted_location(&state.db_path().to_string_lossy())
+    );
     axum::serve(listener, router(state))
         .with_graceful_shutdown(async {
             // If the signal handler cannot be installed, serve until killed.
@@ -343,6 +346,11 @@ pub async fn serve(state: AppState) -> Result<(), ServerError> {
         })
         .await?;
     Ok(())
+}
+
+/// Opens the store at `location`: a SQLite file's path, or a PostgreSQL URL (given as a path).
+fn open_store(location: &Path) -> Result<Store, storyline_store::StoreError> {
+    Store::open_location(&location.to_string_lossy())
 }
 
 /// Opens the store and serves it with `options` on a fresh runtime: the blocking entry point
@@ -358,7 +366,7 @@ pub fn run(db_path: &Path, backend: Arc<dyn Backend>, options: ServeOptions) -> 
 /// Brings the search index of the store at `db_path` up to date, or rebuilds it from scratch;
 /// returns how many articles were indexed. Behind `storyline reindex`.
 pub fn reindex(db_path: &Path, from_scratch: bool) -> Result<usize, ServerError> {
-    let store = Store::open(db_path)?;
+    let store = open_store(db_path)?;
     let index = SearchIndex::open(&storyline_search::index_dir_for(db_path))?;
     Ok(if from_scratch { index.rebuild(&store)? } else { index.sync(&store)? })
 }

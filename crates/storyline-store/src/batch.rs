@@ -4,8 +4,8 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use crate::db::{params, OptionalExtension, Tx};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension, Transaction};
 use storyline_model::{
     Article, ArticleId, DateSource, DuplicateRelation, EntityId, EventId, Language, Source, SourceFormat,
 };
@@ -15,7 +15,7 @@ use crate::{from_json, to_json, Result, StoreError};
 
 /// One SQLite transaction. Dropping it without [`Batch::commit`] rolls everything back.
 pub struct Batch<'a> {
-    tx: Transaction<'a>,
+    tx: Tx<'a>,
     /// The store's memory of which entities committed articles mention.
     mentioned: &'a Mutex<MentionedEntities>,
     /// The same for this batch's articles: remembered by the store only once committed.
@@ -88,8 +88,8 @@ pub const EVENT_POSTINGS_READ: usize = 400;
 /// hold each id; returns the ids held at least `min_shared` times, most held first, then
 /// oldest first, at most `limit`: what `GROUP BY id HAVING COUNT(*) >= min_shared ORDER BY
 /// COUNT(*) DESC, id LIMIT limit` gives over the lists read.
-fn most_shared<K: rusqlite::ToSql>(
-    tx: &Transaction,
+fn most_shared<K: crate::db::ToValue>(
+    tx: &Tx,
     sql: &str,
     keys: &[K],
     cap: usize,
@@ -114,7 +114,7 @@ pub(crate) fn placeholders(n: usize) -> String {
 }
 
 impl<'a> Batch<'a> {
-    pub(crate) fn new(tx: Transaction<'a>, mentioned: &'a Mutex<MentionedEntities>) -> Self {
+    pub(crate) fn new(tx: Tx<'a>, mentioned: &'a Mutex<MentionedEntities>) -> Self {
         Batch {
             tx,
             mentioned,
@@ -124,7 +124,7 @@ impl<'a> Batch<'a> {
         }
     }
 
-    pub(crate) fn tx(&self) -> &Transaction<'a> {
+    pub(crate) fn tx(&self) -> &Tx<'a> {
         &self.tx
     }
 
@@ -137,11 +137,12 @@ impl<'a> Batch<'a> {
         Ok(())
     }
 
-    /// SQLite's data version of this connection: it changes when another connection (or
-    /// process) commits, never for this one's own commits. A batch holds the write lock, so
-    /// what it reads stays as it is until the batch commits.
+    /// The data version of this connection: it changes when another connection (or process)
+    /// commits, never for this one's own commits (SQLite's `data_version`; on PostgreSQL a
+    /// counter each batch bumps). A batch holds the write lock, so what it reads stays as it is
+    /// until the batch commits.
     pub fn data_version(&self) -> Result<i64> {
-        Ok(self.tx.pragma_query_value(None, "data_version", |r| r.get(0))?)
+        self.tx.data_version()
     }
 
     pub(crate) fn mentioned(&self) -> std::sync::MutexGuard<'_, MentionedEntities> {
@@ -164,7 +165,7 @@ impl<'a> Batch<'a> {
     /// Articles whose normalised text has this hash.
     pub fn same_text(&self, text_hash: u64) -> Result<Vec<ArticleId>> {
         let mut stmt = self.tx.prepare_cached("SELECT id FROM articles WHERE text_hash = ?1 ORDER BY seq")?;
-        let ids = stmt.query_map([as_sql(text_hash)], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        let ids = stmt.query_map([as_sql(text_hash)], |r| r.get(0))?.collect::<crate::Result<_>>()?;
         Ok(ids)
     }
 
@@ -185,7 +186,7 @@ impl<'a> Batch<'a> {
     /// The ids of articles by arrival number, in the order given.
     fn ids_of(&self, seqs: &[i64]) -> Result<Vec<ArticleId>> {
         let mut stmt = self.tx.prepare_cached("SELECT id FROM articles WHERE seq = ?1")?;
-        seqs.iter().map(|seq| Ok(stmt.query_row([seq], |r| r.get(0))?)).collect()
+        seqs.iter().map(|seq| stmt.query_row([seq], |r| r.get(0))).collect()
     }
 
     /// Articles sharing at least `min_shared` of these indexed terms, most shared first:
@@ -211,9 +212,9 @@ impl<'a> Batch<'a> {
                 let minhash: Vec<u8> = r.get(ARTICLE_COLUMN_COUNT + 1)?;
                 Ok((
                     read_article(r)?,
-                    r.get::<_, i64>(ARTICLE_COLUMN_COUNT)?,
+                    r.get::<i64>(ARTICLE_COLUMN_COUNT)?,
                     minhash,
-                    r.get::<_, i64>(ARTICLE_COLUMN_COUNT + 2)?,
+                    r.get::<i64>(ARTICLE_COLUMN_COUNT + 2)?,
                 ))
             })
             .optional()?;
@@ -225,18 +226,18 @@ impl<'a> Batch<'a> {
     /// Counts one more document containing each of `terms` (distinct) for incremental IDF.
     pub fn count_document(&self, terms: impl IntoIterator<Item = impl AsRef<str>>) -> Result<()> {
         let mut stmt = self.tx.prepare_cached(
-            "INSERT INTO term_df (term, df) VALUES (?1, 1) ON CONFLICT(term) DO UPDATE SET df = df + 1",
+            "INSERT INTO term_df (term, df) VALUES (?1, 1) ON CONFLICT(term) DO UPDATE SET df = term_df.df + 1",
         )?;
         for term in terms {
             stmt.execute([term.as_ref()])?;
         }
-        self.tx.execute("UPDATE meta SET value = value + 1 WHERE key = 'documents'", [])?;
+        self.tx.execute("UPDATE meta SET value = value + 1 WHERE key = 'documents'", params![])?;
         Ok(())
     }
 
     /// Documents counted so far.
     pub fn documents(&self) -> Result<u64> {
-        let n: i64 = self.tx.query_row("SELECT value FROM meta WHERE key = 'documents'", [], |r| r.get(0))?;
+        let n: i64 = self.tx.query_row("SELECT value FROM meta WHERE key = 'documents'", params![], |r| r.get(0))?;
         Ok(n as u64)
     }
 
@@ -271,9 +272,9 @@ impl<'a> Batch<'a> {
         let (centroid, members, first, last) = stmt.query_row([id], |r| {
             Ok((
                 crate::terms_blob::read(r.get_ref(0)?),
-                r.get::<_, i64>(1)?,
-                r.get::<_, Option<String>>(2)?,
-                r.get::<_, Option<String>>(3)?,
+                r.get::<i64>(1)?,
+                r.get::<Option<String>>(2)?,
+                r.get::<Option<String>>(3)?,
             ))
         })?;
         Ok(StoredEvent {
@@ -287,10 +288,11 @@ impl<'a> Batch<'a> {
 
     /// Opens a new event and returns its id.
     pub fn create_event(&self, centroid: &[(String, f32)], indexed_terms: usize) -> Result<EventId> {
-        self.tx
-            .prepare_cached("INSERT INTO events (centroid) VALUES (?1)")?
-            .execute([crate::terms_blob::encode(centroid)])?;
-        let id = self.tx.last_insert_rowid();
+        let id = self.tx.insert_returning(
+            "INSERT INTO events (centroid) VALUES (?1)",
+            "id",
+            [crate::terms_blob::encode(centroid)],
+        )?;
         self.index_event_terms(id, &[], centroid, indexed_terms)?;
         Ok(id)
     }
@@ -339,14 +341,13 @@ impl<'a> Batch<'a> {
     pub fn insert_article(&self, new: &NewArticle) -> Result<()> {
         let a = new.article;
         let minhash: Vec<u8> = new.minhash.iter().flat_map(|v| v.to_le_bytes()).collect();
-        self.tx
-            .prepare_cached(
-                "INSERT INTO articles (id, url, title, text, outlet, author, published, language,
+        let seq = self.tx.insert_returning(
+            "INSERT INTO articles (id, url, title, text, outlet, author, published, language,
                  language_confidence, source_path, source_format, removed, text_hash, minhash, terms,
                  event_id, ingested_at, published_offset, date_source)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
-            )?
-            .execute(params![
+            "seq",
+            params![
                 a.id,
                 a.url,
                 a.title,
@@ -366,17 +367,17 @@ impl<'a> Batch<'a> {
                 Utc::now().to_rfc3339(),
                 a.published_offset,
                 a.date_source.map(DateSource::as_str),
-            ])?;
-        let seq = self.tx.last_insert_rowid();
+            ],
+        )?;
         // RFC 3339 in UTC, one format: its text order is time order, as MIN and MAX over the
-        // articles gave.
+        // articles gave. The CAST tells PostgreSQL the parameter's type where nothing else does.
         self.tx
             .prepare_cached(
                 "UPDATE events SET members = members + 1,
-                 first_published = CASE WHEN ?2 IS NOT NULL AND (first_published IS NULL OR ?2 < first_published)
-                     THEN ?2 ELSE first_published END,
-                 last_published = CASE WHEN ?2 IS NOT NULL AND (last_published IS NULL OR ?2 > last_published)
-                     THEN ?2 ELSE last_published END,
+                 first_published = CASE WHEN CAST(?2 AS TEXT) IS NOT NULL
+                     AND (first_published IS NULL OR ?2 < first_published) THEN ?2 ELSE first_published END,
+                 last_published = CASE WHEN CAST(?2 AS TEXT) IS NOT NULL
+                     AND (last_published IS NULL OR ?2 > last_published) THEN ?2 ELSE last_published END,
                  last_seq = ?3
                  WHERE id = ?1",
             )?
@@ -418,7 +419,7 @@ pub(crate) const ARTICLE_COLUMNS: &str = "id, url, title, text, outlet, author, 
 
 /// Reads the [`ARTICLE_COLUMNS`] of a row. The outer result is SQLite's; the inner one is ours
 /// (a stored JSON field that no longer parses).
-pub(crate) fn read_article(r: &rusqlite::Row) -> rusqlite::Result<Result<Article>> {
+pub(crate) fn read_article(r: &crate::db::Row) -> Result<Result<Article>> {
     let published: Option<String> = r.get(6)?;
     let code: Option<String> = r.get(7)?;
     let format: String = r.get(10)?;
@@ -443,9 +444,9 @@ pub(crate) fn read_article(r: &rusqlite::Row) -> rusqlite::Result<Result<Article
         author: r.get(5)?,
         published: published.as_deref().and_then(parse_date),
         published_offset: r.get(12)?,
-        date_source: r.get::<_, Option<String>>(13)?.as_deref().and_then(DateSource::parse),
+        date_source: r.get::<Option<String>>(13)?.as_deref().and_then(DateSource::parse),
         language: match code {
-            Some(code) => Some(Language { code, confidence: r.get::<_, Option<f32>>(8)?.unwrap_or(0.0) }),
+            Some(code) => Some(Language { code, confidence: r.get::<Option<f32>>(8)?.unwrap_or(0.0) }),
             None => None,
         },
         source: Source { path: r.get(9)?, format },

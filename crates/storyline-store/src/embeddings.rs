@@ -1,7 +1,7 @@
 //! Sentence embeddings: each article's (an opaque blob that `storyline-similarity` reads) and
 //! each event's centroid in embedding space with its ANN band keys.
 
-use rusqlite::{params, params_from_iter, OptionalExtension};
+use crate::db::{params, params_from_iter, OptionalExtension};
 use storyline_model::{ArticleId, EventId};
 
 use crate::{Batch, Result, Store};
@@ -45,7 +45,7 @@ impl Batch<'_> {
                  WHERE a.event_id = ?1 AND e.model = ?2 ORDER BY a.seq DESC LIMIT ?3",
             )?
             .query_map(params![event, model, limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<crate::Result<_>>()?;
         Ok(rows)
     }
 
@@ -53,7 +53,7 @@ impl Batch<'_> {
         let row = self
             .tx()
             .prepare_cached("SELECT model, members, vector FROM event_vectors WHERE event_id = ?1")?
-            .query_row([event], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, Vec<u8>>(2)?)))
+            .query_row([event], |r| Ok((r.get::<String>(0)?, r.get::<i64>(1)?, r.get::<Vec<u8>>(2)?)))
             .optional()?;
         Ok(row.map(|(model, members, bytes)| EventVector {
             model,
@@ -89,7 +89,7 @@ impl Batch<'_> {
             crate::batch::placeholders(band_keys.len())
         );
         let mut stmt = self.tx().prepare_cached(&sql)?;
-        let ids = stmt.query_map(params_from_iter(band_keys), |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        let ids = stmt.query_map(params_from_iter(band_keys), |r| r.get(0))?.collect::<crate::Result<_>>()?;
         Ok(ids)
     }
 }
@@ -97,10 +97,9 @@ impl Batch<'_> {
 impl Store {
     /// An article's stored embedding blob made by `model`, if any.
     pub fn article_embedding(&self, article: &str, model: &str) -> Result<Option<Vec<u8>>> {
-        Ok(self
-            .conn
+        self.conn
             .prepare_cached("SELECT data FROM article_embeddings WHERE article_id = ?1 AND model = ?2")?
             .query_row([article, model], |r| r.get(0))
-            .optional()?)
+            .optional()
     }
 }

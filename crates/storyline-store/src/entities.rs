@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use rusqlite::{params, params_from_iter, OptionalExtension};
+use crate::db::{params, params_from_iter, OptionalExtension};
 use serde::Serialize;
 use storyline_model::{ArticleId, Entity, EntityId, EntityType, EventId, Mention, Quote};
 
@@ -79,7 +79,7 @@ pub struct ArticleEntities {
 pub(crate) const ENTITY_COLUMNS: &str =
     "id, kind, name, aliases, roles, disagreements, country, geonameid, kind_votes, location";
 
-pub(crate) fn read_entity(r: &rusqlite::Row) -> rusqlite::Result<Result<Entity>> {
+pub(crate) fn read_entity(r: &crate::db::Row) -> crate::Result<Result<Entity>> {
     let kind: String = r.get(1)?;
     let aliases: String = r.get(3)?;
     let roles: String = r.get(4)?;
@@ -104,7 +104,7 @@ pub(crate) fn read_entity(r: &rusqlite::Row) -> rusqlite::Result<Result<Entity>>
     Ok(build())
 }
 
-pub(crate) fn read_mention(r: &rusqlite::Row) -> rusqlite::Result<Result<Mention>> {
+pub(crate) fn read_mention(r: &crate::db::Row) -> crate::Result<Result<Mention>> {
     let kind: String = r.get(3)?;
     let Some(kind) = EntityType::parse(&kind) else {
         return Ok(Err(StoreError::Corrupt { what: "mention type", detail: kind }));
@@ -114,9 +114,9 @@ pub(crate) fn read_mention(r: &rusqlite::Row) -> rusqlite::Result<Result<Mention
         entity: r.get(1)?,
         text: r.get(2)?,
         kind,
-        byte_start: r.get::<_, i64>(4)? as usize,
-        byte_end: r.get::<_, i64>(5)? as usize,
-        sentence: r.get::<_, i64>(6)? as usize,
+        byte_start: r.get::<i64>(4)? as usize,
+        byte_end: r.get::<i64>(5)? as usize,
+        sentence: r.get::<i64>(6)? as usize,
         role: r.get(7)?,
     }))
 }
@@ -125,20 +125,20 @@ pub(crate) const MENTION_COLUMNS: &str = "article_id, entity_id, text, kind, byt
 pub(crate) const QUOTE_COLUMNS: &str =
     "article_id, text, byte_start, byte_end, sentence, speaker_entity, speaker_text, cue";
 
-pub(crate) fn read_quote(r: &rusqlite::Row) -> rusqlite::Result<Quote> {
+pub(crate) fn read_quote(r: &crate::db::Row) -> crate::Result<Quote> {
     Ok(Quote {
         article: r.get(0)?,
         text: r.get(1)?,
-        byte_start: r.get::<_, i64>(2)? as usize,
-        byte_end: r.get::<_, i64>(3)? as usize,
-        sentence: r.get::<_, i64>(4)? as usize,
+        byte_start: r.get::<i64>(2)? as usize,
+        byte_end: r.get::<i64>(3)? as usize,
+        sentence: r.get::<i64>(4)? as usize,
         speaker: r.get(5)?,
         speaker_text: r.get(6)?,
         cue: r.get(7)?,
     })
 }
 
-fn collect<T>(rows: Vec<rusqlite::Result<Result<T>>>) -> Result<Vec<T>> {
+fn collect<T>(rows: Vec<crate::Result<Result<T>>>) -> Result<Vec<T>> {
     rows.into_iter().map(|r| r?).collect()
 }
 
@@ -196,12 +196,12 @@ impl MentionedEntities {
 impl Batch<'_> {
     /// Every entity key with its entity, when the store has no more than `limit` of them.
     pub fn entity_keys_if_at_most(&self, limit: i64) -> Result<Option<Vec<(String, EntityId)>>> {
-        let count: i64 = self.tx().query_row("SELECT COUNT(*) FROM entity_keys", [], |r| r.get(0))?;
+        let count: i64 = self.tx().query_row("SELECT COUNT(*) FROM entity_keys", params![], |r| r.get(0))?;
         if count > limit {
             return Ok(None);
         }
         let mut stmt = self.tx().prepare("SELECT key, entity_id FROM entity_keys")?;
-        let pairs = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+        let pairs = stmt.query_map(params![], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<crate::Result<_>>()?;
         Ok(Some(pairs))
     }
 
@@ -215,7 +215,7 @@ impl Batch<'_> {
             .tx()
             .prepare_cached(&sql)?
             .query_map(params_from_iter(keys), |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<crate::Result<_>>()?;
         Ok(pairs)
     }
 
@@ -232,18 +232,19 @@ impl Batch<'_> {
 
     /// The id the next entity stored without one gets.
     pub fn next_entity_id(&self) -> Result<EntityId> {
-        Ok(self.tx().query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM entities", [], |r| r.get(0))?)
+        self.tx().query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM entities", params![], |r| r.get(0))
     }
 
     /// Stores a new entity filed under `keys`, under its `id`, or the next free one when that
     /// is 0. Returns its id.
     pub fn insert_entity(&self, entity: &Entity, keys: &[String]) -> Result<EntityId> {
-        self.tx()
-            .prepare_cached(
-                "INSERT INTO entities (id, kind, name, aliases, roles, disagreements, country, geonameid, kind_votes, location)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            )?
-            .execute(params![
+        // The next free id spelt out, not left to the database: PostgreSQL fills a missing id
+        // from a sequence that ids given explicitly would not advance.
+        let id = self.tx().insert_returning(
+            "INSERT INTO entities (id, kind, name, aliases, roles, disagreements, country, geonameid, kind_votes, location)
+             VALUES (COALESCE(?1, (SELECT COALESCE(MAX(id), 0) + 1 FROM entities)), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            "id",
+            params![
                 (entity.id != 0).then_some(entity.id),
                 entity.kind.as_str(),
                 entity.name,
@@ -254,8 +255,8 @@ impl Batch<'_> {
                 entity.geonameid,
                 to_json(&entity.kind_votes),
                 entity.location.as_ref().map(to_json),
-            ])?;
-        let id = self.tx().last_insert_rowid();
+            ],
+        )?;
         self.file_entity(id, keys)?;
         Ok(id)
     }
@@ -321,7 +322,7 @@ impl Batch<'_> {
                 .tx()
                 .prepare_cached("SELECT article_id FROM mentions WHERE entity_id = ?1 ORDER BY rowid DESC LIMIT ?2")?
                 .query_map(params![id, NEIGHBOUR_ARTICLES], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
+                .collect::<crate::Result<_>>()?;
             latest.reverse();
             let mut window = MentionWindow::default();
             for article in latest.iter().chain(self.noted_unwritten.borrow().get(&id).into_iter().flatten()) {
@@ -346,7 +347,7 @@ impl Batch<'_> {
                             "SELECT DISTINCT entity_id FROM mentions WHERE article_id = ?1 AND entity_id IS NOT NULL",
                         )?
                         .query_map([article], |r| r.get(0))?
-                        .collect::<rusqlite::Result<_>>()?;
+                        .collect::<crate::Result<_>>()?;
                     self.mentioned().insert(article.clone(), entities.clone());
                     entities.into()
                 }
@@ -359,10 +360,11 @@ impl Batch<'_> {
     /// Articles that mention `id` by exactly `form`.
     pub fn articles_with_form(&self, id: EntityId, form: &str) -> Result<Vec<ArticleId>> {
         let mut stmt = self.tx().prepare_cached(
-            "SELECT DISTINCT m.article_id FROM mentions m JOIN articles a ON a.id = m.article_id
-             WHERE m.entity_id = ?1 AND m.text = ?2 ORDER BY a.seq",
+            // Grouped rather than DISTINCT: PostgreSQL orders a DISTINCT list only by what it selects.
+            "SELECT m.article_id FROM mentions m JOIN articles a ON a.id = m.article_id
+             WHERE m.entity_id = ?1 AND m.text = ?2 GROUP BY m.article_id ORDER BY MIN(a.seq)",
         )?;
-        let ids = stmt.query_map(params![id, form], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        let ids = stmt.query_map(params![id, form], |r| r.get(0))?.collect::<crate::Result<_>>()?;
         Ok(ids)
     }
 
@@ -462,7 +464,7 @@ impl Store {
             "SELECT {} FROM entities e WHERE 1",
             ENTITY_COLUMNS.split(", ").map(|c| format!("e.{c}")).collect::<Vec<_>>().join(", ")
         );
-        let mut values: Vec<rusqlite::types::Value> = Vec::new();
+        let mut values: Vec<crate::db::Value> = Vec::new();
         if let Some(kind) = filter.kind {
             sql.push_str(" AND e.kind = ?");
             values.push(kind.as_str().to_string().into());
@@ -549,7 +551,7 @@ impl Store {
                 QUOTE_COLUMNS.split(", ").map(|c| format!("q.{c}")).collect::<Vec<_>>().join(", ")
             ))?
             .query_map([id], read_quote)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            .collect::<crate::Result<Vec<_>>>()?;
         let places = if summary.entity.kind.is_place() {
             vec![map_place(&summary.entity, summary.mentions)]
         } else {
@@ -569,7 +571,7 @@ impl Store {
                  GROUP BY m.entity_id ORDER BY COUNT(*) DESC, m.entity_id",
             )?
             .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<crate::Result<_>>()?;
         let mut places = Vec::new();
         for (place, n) in counts {
             if let Some(entity) = self.entity_by_id(place)? {
@@ -591,7 +593,7 @@ impl Store {
             .conn
             .prepare(&format!("SELECT {QUOTE_COLUMNS} FROM quotes WHERE article_id = ?1 ORDER BY byte_start"))?
             .query_map([article], read_quote)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            .collect::<crate::Result<Vec<_>>>()?;
         let mut per_entity: BTreeMap<EntityId, u64> = BTreeMap::new();
         for m in &mentions {
             if let Some(e) = m.entity {
@@ -656,45 +658,47 @@ mod tests {
 
     #[test]
     fn neighbours_see_this_batch_and_forget_a_rolled_back_one() {
-        let mut store = Store::open_in_memory().unwrap();
-        let batch = store.batch().unwrap();
-        let [a, b, c] =
-            ["Akar", "Maas", "Siala"].map(|n| batch.insert_entity(&entity(n, EntityType::Person), &[]).unwrap());
-        batch.insert_mentions(&[mention("one", a), mention("one", b), mention("one", a)]).unwrap();
-        assert_eq!(batch.entity_neighbours(a).unwrap(), HashSet::from([a, b]));
-        batch.commit().unwrap();
+        crate::testing::each_backend(|mut store| {
+            let batch = store.batch().unwrap();
+            let [a, b, c] =
+                ["Akar", "Maas", "Siala"].map(|n| batch.insert_entity(&entity(n, EntityType::Person), &[]).unwrap());
+            batch.insert_mentions(&[mention("one", a), mention("one", b), mention("one", a)]).unwrap();
+            assert_eq!(batch.entity_neighbours(a).unwrap(), HashSet::from([a, b]));
+            batch.commit().unwrap();
 
-        let batch = store.batch().unwrap();
-        batch.insert_mentions(&[mention("two", a), mention("two", c)]).unwrap();
-        assert_eq!(batch.entity_neighbours(a).unwrap(), HashSet::from([a, b, c]));
-        drop(batch); // rolled back
+            let batch = store.batch().unwrap();
+            batch.insert_mentions(&[mention("two", a), mention("two", c)]).unwrap();
+            assert_eq!(batch.entity_neighbours(a).unwrap(), HashSet::from([a, b, c]));
+            drop(batch); // rolled back
 
-        let batch = store.batch().unwrap();
-        assert_eq!(batch.entity_neighbours(a).unwrap(), HashSet::from([a, b]));
-        assert_eq!(batch.entity_neighbours(c).unwrap(), HashSet::new());
+            let batch = store.batch().unwrap();
+            assert_eq!(batch.entity_neighbours(a).unwrap(), HashSet::from([a, b]));
+            assert_eq!(batch.entity_neighbours(c).unwrap(), HashSet::new());
+        });
     }
 
     #[test]
     fn the_neighbour_window_moves_as_the_store_would() {
-        let mut store = Store::open_in_memory().unwrap();
-        let batch = store.batch().unwrap();
-        let [x, y] = ["Akar", "Maas"].map(|n| batch.insert_entity(&entity(n, EntityType::Person), &[]).unwrap());
-        let mut old = vec![mention("old", y)];
-        old.extend((0..150).map(|_| mention("old", x)));
-        batch.insert_mentions(&old).unwrap();
-        batch.commit().unwrap();
+        crate::testing::each_backend(|mut store| {
+            let batch = store.batch().unwrap();
+            let [x, y] = ["Akar", "Maas"].map(|n| batch.insert_entity(&entity(n, EntityType::Person), &[]).unwrap());
+            let mut old = vec![mention("old", y)];
+            old.extend((0..150).map(|_| mention("old", x)));
+            batch.insert_mentions(&old).unwrap();
+            batch.commit().unwrap();
 
-        let batch = store.batch().unwrap();
-        assert_eq!(batch.entity_neighbours(x).unwrap(), HashSet::from([x, y]));
-        // 150 + 60 + 100 mentions: 40 of "old"'s are still among the latest 200.
-        batch.insert_mentions(&vec![mention("new", x); 60]).unwrap();
-        batch.insert_mentions(&vec![mention("newer", x); 100]).unwrap();
-        assert_eq!(batch.entity_neighbours(x).unwrap(), HashSet::from([x, y]));
-        batch.insert_mentions(&vec![mention("newest", x); 50]).unwrap();
-        assert_eq!(batch.entity_neighbours(x).unwrap(), HashSet::from([x]));
-        batch.commit().unwrap();
-        // Read afresh from the store: the same.
-        assert_eq!(store.batch().unwrap().entity_neighbours(x).unwrap(), HashSet::from([x]));
+            let batch = store.batch().unwrap();
+            assert_eq!(batch.entity_neighbours(x).unwrap(), HashSet::from([x, y]));
+            // 150 + 60 + 100 mentions: 40 of "old"'s are still among the latest 200.
+            batch.insert_mentions(&vec![mention("new", x); 60]).unwrap();
+            batch.insert_mentions(&vec![mention("newer", x); 100]).unwrap();
+            assert_eq!(batch.entity_neighbours(x).unwrap(), HashSet::from([x, y]));
+            batch.insert_mentions(&vec![mention("newest", x); 50]).unwrap();
+            assert_eq!(batch.entity_neighbours(x).unwrap(), HashSet::from([x]));
+            batch.commit().unwrap();
+            // Read afresh from the store: the same.
+            assert_eq!(store.batch().unwrap().entity_neighbours(x).unwrap(), HashSet::from([x]));
+        });
     }
 
     #[test]
@@ -722,35 +726,37 @@ mod tests {
 
     #[test]
     fn entities_are_found_by_key_and_updated() {
-        let mut store = Store::open_in_memory().unwrap();
-        let batch = store.batch().unwrap();
-        let id = batch.insert_entity(&entity("Hulusi Akar", EntityType::Person), &["sur:akr".into()]).unwrap();
-        assert_eq!(batch.entity_ids_with_keys(&["sur:akr", "other"]).unwrap(), [("sur:akr".to_string(), id)]);
-        let mut akar = batch.entities_by_id(&[id, id + 1]).unwrap().remove(0);
-        akar.aliases.push("Akar".into());
-        batch.update_entity(&akar, Some(&["sur:akr".into(), "name:akar".into()])).unwrap();
-        assert_eq!(batch.entity_ids_with_keys(&["name:akar"]).unwrap(), [("name:akar".to_string(), id)]);
-        assert_eq!(batch.entities_by_id(&[id]).unwrap()[0].aliases, ["Hulusi Akar", "Akar"]);
-        batch
-            .insert_mentions(&[Mention {
-                article: "a".into(),
-                entity: Some(id),
-                text: "Akar".into(),
-                kind: EntityType::Person,
-                byte_start: 0,
-                byte_end: 4,
-                sentence: 0,
-                role: None,
-            }])
-            .unwrap();
-        assert_eq!(batch.entity_neighbours(id).unwrap(), HashSet::from([id]));
-        batch.commit().unwrap();
-        let listed = store.entities(&EntityFilter { kind: Some(EntityType::Person), ..Default::default() }).unwrap();
-        assert_eq!((listed.len(), listed[0].mentions), (1, 1));
-        assert_eq!(store.entities_named("akar").unwrap().len(), 1);
-        assert!(store
-            .entities(&EntityFilter { kind: Some(EntityType::Org), ..Default::default() })
-            .unwrap()
-            .is_empty());
+        crate::testing::each_backend(|mut store| {
+            let batch = store.batch().unwrap();
+            let id = batch.insert_entity(&entity("Hulusi Akar", EntityType::Person), &["sur:akr".into()]).unwrap();
+            assert_eq!(batch.entity_ids_with_keys(&["sur:akr", "other"]).unwrap(), [("sur:akr".to_string(), id)]);
+            let mut akar = batch.entities_by_id(&[id, id + 1]).unwrap().remove(0);
+            akar.aliases.push("Akar".into());
+            batch.update_entity(&akar, Some(&["sur:akr".into(), "name:akar".into()])).unwrap();
+            assert_eq!(batch.entity_ids_with_keys(&["name:akar"]).unwrap(), [("name:akar".to_string(), id)]);
+            assert_eq!(batch.entities_by_id(&[id]).unwrap()[0].aliases, ["Hulusi Akar", "Akar"]);
+            batch
+                .insert_mentions(&[Mention {
+                    article: "a".into(),
+                    entity: Some(id),
+                    text: "Akar".into(),
+                    kind: EntityType::Person,
+                    byte_start: 0,
+                    byte_end: 4,
+                    sentence: 0,
+                    role: None,
+                }])
+                .unwrap();
+            assert_eq!(batch.entity_neighbours(id).unwrap(), HashSet::from([id]));
+            batch.commit().unwrap();
+            let listed =
+                store.entities(&EntityFilter { kind: Some(EntityType::Person), ..Default::default() }).unwrap();
+            assert_eq!((listed.len(), listed[0].mentions), (1, 1));
+            assert_eq!(store.entities_named("akar").unwrap().len(), 1);
+            assert!(store
+                .entities(&EntityFilter { kind: Some(EntityType::Org), ..Default::default() })
+                .unwrap()
+                .is_empty());
+        });
     }
 }

@@ -3,7 +3,7 @@
 //! The store keeps them as plain text and JSON; what they mean is the events and dates crates'
 //! business.
 
-use rusqlite::{params, types::Value};
+use crate::db::{params, Value};
 use serde::{Deserialize, Serialize};
 
 use crate::{from_json, to_json, Batch, Result, Store};
@@ -138,8 +138,8 @@ impl Store {
         sql.push_str(" ORDER BY a.seq, c.sentence_index, c.id");
         let mut stmt = self.conn.prepare(&sql)?;
         let rows = stmt
-            .query_map(rusqlite::params_from_iter(values), read_coded_event)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            .query_map(crate::db::params_from_iter(values), read_coded_event)?
+            .collect::<crate::Result<Vec<_>>>()?;
         let mut out = Vec::new();
         for event in rows {
             let event = event?;
@@ -166,14 +166,14 @@ pub(crate) const CODED_EVENT_COLUMNS: &str = "c.id, c.article_id, a.url, c.sente
 
 /// Reads the [`CODED_EVENT_COLUMNS`] of a row. The outer result is SQLite's; the inner one is ours
 /// (a stored JSON field that no longer parses).
-pub(crate) fn read_coded_event(r: &rusqlite::Row) -> rusqlite::Result<Result<StoredCodedEvent>> {
+pub(crate) fn read_coded_event(r: &crate::db::Row) -> crate::Result<Result<StoredCodedEvent>> {
     let (actors, targets, location): (String, String, Option<String>) = (r.get(7)?, r.get(8)?, r.get(9)?);
     let build = || -> Result<StoredCodedEvent> {
         Ok(StoredCodedEvent {
             id: r.get(0)?,
             article: r.get(1)?,
             url: r.get(2)?,
-            sentence_index: r.get::<_, i64>(3)? as usize,
+            sentence_index: r.get::<i64>(3)? as usize,
             sentence: r.get(4)?,
             event_type: r.get(5)?,
             trigger: r.get(6)?,
@@ -197,45 +197,46 @@ mod tests {
 
     #[test]
     fn coded_events_round_trip_and_filter() {
-        let mut store = Store::open_in_memory().unwrap();
-        let article = Article::new("a1", "Turkey backed Libya.", SourceFormat::Text);
-        let batch = store.batch().unwrap();
-        let event = batch.create_event(&[], 0).unwrap();
-        batch
-            .insert_article(&crate::NewArticle {
-                article: &article,
-                text_hash: 1,
-                minhash: &[],
-                band_keys: &[],
-                terms: &[],
-                indexed_terms: 0,
-                event,
-            })
-            .unwrap();
-        batch
-            .insert_coded_event(&NewCodedEvent {
-                article: "a1",
-                sentence_index: 0,
-                sentence_start: 0,
-                sentence: "Turkey backed Libya.",
-                event_type: "SUPPORT",
-                trigger: "backed",
-                actors: vec![StoredActor { text: "Turkey".into(), code: Some("TUR".into()) }],
-                targets: vec![StoredActor { text: "Libya".into(), code: Some("LBY".into()) }],
-                location: None,
-                date: Some(("2020-08-17".into(), "2020-08-17".into(), "day".into())),
-                date_text: Some("yesterday"),
-            })
-            .unwrap();
-        batch.commit().unwrap();
-        let all = store.coded_events(&CodedEventFilter::default()).unwrap();
-        assert_eq!(all.len(), 1);
-        assert_eq!(all[0].targets[0].code.as_deref(), Some("LBY"));
-        let by_code = CodedEventFilter { actor: Some("tur".into()), ..Default::default() };
-        assert_eq!(store.coded_events(&by_code).unwrap().len(), 1);
-        let other = CodedEventFilter { event_type: Some("agree".into()), ..Default::default() };
-        assert!(store.coded_events(&other).unwrap().is_empty());
-        let later = CodedEventFilter { since: Some("2020-09-01".into()), ..Default::default() };
-        assert!(store.coded_events(&later).unwrap().is_empty());
+        crate::testing::each_backend(|mut store| {
+            let article = Article::new("a1", "Turkey backed Libya.", SourceFormat::Text);
+            let batch = store.batch().unwrap();
+            let event = batch.create_event(&[], 0).unwrap();
+            batch
+                .insert_article(&crate::NewArticle {
+                    article: &article,
+                    text_hash: 1,
+                    minhash: &[],
+                    band_keys: &[],
+                    terms: &[],
+                    indexed_terms: 0,
+                    event,
+                })
+                .unwrap();
+            batch
+                .insert_coded_event(&NewCodedEvent {
+                    article: "a1",
+                    sentence_index: 0,
+                    sentence_start: 0,
+                    sentence: "Turkey backed Libya.",
+                    event_type: "SUPPORT",
+                    trigger: "backed",
+                    actors: vec![StoredActor { text: "Turkey".into(), code: Some("TUR".into()) }],
+                    targets: vec![StoredActor { text: "Libya".into(), code: Some("LBY".into()) }],
+                    location: None,
+                    date: Some(("2020-08-17".into(), "2020-08-17".into(), "day".into())),
+                    date_text: Some("yesterday"),
+                })
+                .unwrap();
+            batch.commit().unwrap();
+            let all = store.coded_events(&CodedEventFilter::default()).unwrap();
+            assert_eq!(all.len(), 1);
+            assert_eq!(all[0].targets[0].code.as_deref(), Some("LBY"));
+            let by_code = CodedEventFilter { actor: Some("tur".into()), ..Default::default() };
+            assert_eq!(store.coded_events(&by_code).unwrap().len(), 1);
+            let other = CodedEventFilter { event_type: Some("agree".into()), ..Default::default() };
+            assert!(store.coded_events(&other).unwrap().is_empty());
+            let later = CodedEventFilter { since: Some("2020-09-01".into()), ..Default::default() };
+            assert!(store.coded_events(&later).unwrap().is_empty());
+        });
     }
 }

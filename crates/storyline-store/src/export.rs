@@ -3,11 +3,12 @@
 //! is exported in bounded memory. Run them on one [`Store::snapshot`](crate::Store::snapshot),
 //! and the tables agree with each other (every event's articles are among the articles).
 
+use crate::db::OptionalExtension;
 use chrono::{DateTime, Utc};
-use rusqlite::OptionalExtension;
 use storyline_model::{EventId, Mention, Quote};
 
 use crate::batch::{parse_date, read_article, ARTICLE_COLUMNS, ARTICLE_COLUMN_COUNT};
+use crate::db::params;
 use crate::entities::{read_entity, read_mention, read_quote, ENTITY_COLUMNS, MENTION_COLUMNS, QUOTE_COLUMNS};
 use crate::events::{read_coded_event, CODED_EVENT_COLUMNS};
 use crate::queries::{opening_words, TITLE_FALLBACK_CHARS};
@@ -98,7 +99,7 @@ impl Batch<'_> {
             ExportTable::Quotes => "SELECT COUNT(*) FROM quotes",
             ExportTable::CodedEvents => "SELECT COUNT(*) FROM coded_events",
         };
-        Ok(self.tx().query_row(sql, [], |r| r.get::<_, i64>(0))? as u64)
+        Ok(self.tx().query_row(sql, params![], |r| r.get::<i64>(0))? as u64)
     }
 
     /// Every article in arrival order.
@@ -147,7 +148,7 @@ impl Batch<'_> {
                  ORDER BY MIN(a.published) IS NULL, MIN(a.published), MIN(a.seq)",
             )?
             .query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<crate::Result<_>>()?;
         let Some(largest) = events.iter().max_by_key(|e| (e.1, -e.0)) else {
             return Err(StoreError::Corrupt { what: "storyline", detail: format!("storyline {id} has no articles") });
         };
@@ -218,12 +219,12 @@ impl Batch<'_> {
         &self,
         sql: &str,
         mut each: impl FnMut(T) -> Each<E>,
-        read: impl Fn(&rusqlite::Row) -> rusqlite::Result<Result<T>>,
+        read: impl Fn(&crate::db::Row) -> crate::Result<Result<T>>,
     ) -> Each<E> {
-        let mut stmt = self.tx().prepare(sql).map_err(StoreError::from)?;
-        let mut rows = stmt.query([]).map_err(StoreError::from)?;
-        while let Some(row) = rows.next().map_err(StoreError::from)? {
-            each(read(row).map_err(StoreError::from)??)?;
+        let mut stmt = self.tx().prepare(sql)?;
+        let mut rows = stmt.query(params![])?;
+        while let Some(row) = rows.next()? {
+            each(read(&row)??)?;
         }
         Ok(())
     }

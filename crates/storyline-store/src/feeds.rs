@@ -1,7 +1,7 @@
 //! Subscribed feeds and what has been seen of them, so a poll fetches only new items.
 
+use crate::db::{params, OptionalExtension};
 use chrono::Utc;
-use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 
 use crate::{Result, Store};
@@ -57,7 +57,7 @@ impl Store {
                     (SELECT COUNT(*) FROM feed_items WHERE feed_url = feeds.url)
              FROM feeds ORDER BY rowid",
         )?;
-        let rows = statement.query_map([], |r| {
+        let rows = statement.query_map(params![], |r| {
             Ok(FeedRecord {
                 url: r.get(0)?,
                 title: r.get(1)?,
@@ -66,10 +66,10 @@ impl Store {
                 last_status: r.get(4)?,
                 etag: r.get(5)?,
                 last_modified: r.get(6)?,
-                items_seen: r.get::<_, i64>(7)? as usize,
+                items_seen: r.get::<i64>(7)? as usize,
             })
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        rows.collect::<crate::Result<_>>()
     }
 
     /// Whether an item of a feed has been seen (fetched, or given up on for good).

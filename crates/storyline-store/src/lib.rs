@@ -18,12 +18,14 @@
 //! ```
 
 mod batch;
+mod db;
 mod embeddings;
 mod entities;
 mod events;
 mod export;
 mod feeds;
 mod listing;
+mod migrate;
 mod queries;
 mod schema;
 mod storylines;
@@ -39,10 +41,14 @@ pub use listing::{ArrivedArticle, ArticleFilter, ArticleSummary, Page};
 pub use queries::{ArticleDetail, EventDetail, EventSummary, Stats};
 pub use storylines::{EventArticle, StorylineSummary, TimelineEntry};
 
+pub use db::Backend;
+pub use migrate::{copy_store, table_counts, CopyProgress};
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use rusqlite::{Connection, Transaction, TransactionBehavior};
+use db::{Begin, Conn, Tx};
+use rusqlite::Connection;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -50,6 +56,16 @@ pub enum StoreError {
     Open { path: String, source: rusqlite::Error },
     #[error("store error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("cannot connect to the store at {location}: {reason}; is PostgreSQL running?")]
+    Connect { location: String, reason: String },
+    #[error("store error (PostgreSQL): {}", postgres_message(.0))]
+    Postgres(#[from] postgres::Error),
+    #[error("store error: column {index} holds {found}, not {expected}")]
+    Column { index: usize, expected: &'static str, found: &'static str },
+    #[error("store error: the query returned no row")]
+    NoRow,
+    #[error("{0}")]
+    Refused(String),
     #[error("corrupt {what} in the store: {detail}")]
     Corrupt { what: &'static str, detail: String },
     #[error("the store at {path} has schema version {found}; this storyline knows version {expected}")]
@@ -63,6 +79,35 @@ pub enum StoreError {
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// PostgreSQL's own message (with its detail), which the client's `Display` leaves out.
+fn postgres_message(error: &postgres::Error) -> String {
+    match error.as_db_error() {
+        Some(db) => match db.detail() {
+            Some(detail) => format!("{}: {detail}", db.message()),
+            None => db.message().to_string(),
+        },
+        None => error.to_string(),
+    }
+}
+
+/// Whether `location` names a PostgreSQL database rather than a file.
+pub fn is_postgres_location(location: &str) -> bool {
+    location.starts_with("postgres://") || location.starts_with("postgresql://")
+}
+
+/// A PostgreSQL URL as messages show it: without its password (or query string).
+pub fn redacted_location(location: &str) -> String {
+    let Some((scheme, rest)) = location.split_once("://") else { return location.to_string() };
+    let rest = rest.split('?').next().unwrap_or_default();
+    match rest.rsplit_once('@') {
+        Some((user, host)) => {
+            let user = user.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}@{host}")
+        }
+        None => format!("{scheme}://{rest}"),
+    }
+}
 
 /// Prepared statements a connection keeps.
 const STATEMENTS_CACHED: usize = 256;
@@ -89,9 +134,11 @@ const WRITE_WAIT_SLICES: [Duration; 6] = [
 
 /// An open store.
 pub struct Store {
-    conn: Connection,
-    /// The file, for [`Store::reader`]; `None` in memory.
+    conn: Conn,
+    /// The file, for [`Store::reader`]; `None` in memory or on PostgreSQL.
     path: Option<std::path::PathBuf>,
+    /// The PostgreSQL URL, for [`Store::reader`].
+    url: Option<String>,
     /// Shared with the store's readers, which read committed articles too.
     mentioned: std::sync::Arc<std::sync::Mutex<entities::MentionedEntities>>,
     /// How long a batch waits for another writer before giving up.
@@ -101,7 +148,7 @@ pub struct Store {
 /// A second connection to a store file, for reading what is committed while the store writes
 /// a batch (SQLite's WAL lets one writer and readers work at once).
 pub struct StoreReader {
-    conn: Connection,
+    conn: Conn,
     mentioned: std::sync::Arc<std::sync::Mutex<entities::MentionedEntities>>,
 }
 
@@ -109,7 +156,7 @@ impl StoreReader {
     /// A read transaction: it sees the batches committed when it first reads, and must only
     /// read (a write would wait on the store's own writer).
     pub fn batch(&mut self) -> Result<Batch<'_>> {
-        Ok(Batch::new(self.conn.transaction()?, &self.mentioned))
+        Ok(Batch::new(Tx::begin(&self.conn, Begin::Read)?, &self.mentioned))
     }
 }
 
@@ -138,34 +185,71 @@ impl Store {
         // into the file every 1,000 (the default) copied the same pages again and again. 10,000
         // (40 MiB of log): ingest 7–8 % faster in `bench ingest`, with or without entities.
         conn.pragma_update(None, "wal_autocheckpoint", 10_000)?;
+        let conn = Conn::Sqlite(conn);
         schema::migrate(&conn, &display)?;
         Ok(Store { path: Some(path.to_path_buf()), ..Store::with_connection(conn) })
+    }
+
+    /// Opens the store at `location`: a PostgreSQL URL (`postgres://…`, `postgresql://…`) or
+    /// the path of a SQLite file.
+    pub fn open_location(location: &str) -> Result<Store> {
+        if is_postgres_location(location) {
+            Store::open_postgres(location)
+        } else {
+            Store::open(Path::new(location))
+        }
+    }
+
+    /// Opens (creating the tables if needed) the store in the PostgreSQL database at `url`.
+    pub fn open_postgres(url: &str) -> Result<Store> {
+        let conn = connect_postgres(url)?;
+        schema::migrate(&conn, &redacted_location(url))?;
+        Ok(Store { url: Some(url.to_string()), ..Store::with_connection(conn) })
+    }
+
+    /// Which database holds this store.
+    pub fn backend(&self) -> Backend {
+        self.conn.backend()
+    }
+
+    /// Where this store is, as messages show it (no password).
+    pub fn location(&self) -> String {
+        match (&self.path, &self.url) {
+            (Some(path), _) => path.display().to_string(),
+            (None, Some(url)) => redacted_location(url),
+            (None, None) => ":memory:".to_string(),
+        }
     }
 
     /// A reader of this store's file, or `None` for a store in memory (no second connection
     /// can see it).
     pub fn reader(&self) -> Result<Option<StoreReader>> {
+        if let Some(url) = &self.url {
+            return Ok(Some(StoreReader { conn: connect_postgres(url)?, mentioned: self.mentioned.clone() }));
+        }
         let Some(path) = &self.path else { return Ok(None) };
         let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
             .map_err(|source| StoreError::Open { path: path.display().to_string(), source })?;
         conn.busy_timeout(STATEMENT_WAIT)?;
         keep_pages_in_memory(&conn)?;
         conn.set_prepared_statement_cache_capacity(STATEMENTS_CACHED);
-        Ok(Some(StoreReader { conn, mentioned: self.mentioned.clone() }))
+        Ok(Some(StoreReader { conn: Conn::Sqlite(conn), mentioned: self.mentioned.clone() }))
     }
 
     pub fn open_in_memory() -> Result<Store> {
-        let conn = Connection::open_in_memory()?;
+        let conn = Conn::Sqlite(Connection::open_in_memory()?);
         schema::migrate(&conn, ":memory:")?;
         Ok(Store::with_connection(conn))
     }
 
-    fn with_connection(conn: Connection) -> Store {
+    fn with_connection(conn: Conn) -> Store {
         // Ingest runs a few dozen distinct statements per article (entity look-ups vary with
         // their number of keys); with rusqlite's default of 16 cached, they were parsed again
         // and again.
-        conn.set_prepared_statement_cache_capacity(STATEMENTS_CACHED);
-        Store { conn, path: None, mentioned: Default::default(), write_wait: WRITE_WAIT }
+        if let Some(conn) = conn.sqlite() {
+            conn.set_prepared_statement_cache_capacity(STATEMENTS_CACHED);
+        }
+        Store { conn, path: None, url: None, mentioned: Default::default(), write_wait: WRITE_WAIT }
     }
 
     /// How long a batch waits for another writer to finish before giving up
@@ -184,6 +268,10 @@ impl Store {
     /// [`Store::batch`], calling `waiting` with the time waited so far each time it finds the
     /// lock still held by another writer (after 1, 3, 7, 15, 30 s, then every 30 s).
     pub fn batch_noting_waits(&mut self, waiting: &dyn Fn(Duration)) -> Result<Batch<'_>> {
+        if self.conn.backend() == Backend::Postgres {
+            return self.postgres_batch(waiting);
+        }
+        let Conn::Sqlite(conn) = &self.conn else { unreachable!("PostgreSQL returned above") };
         // A deferred transaction would take the lock only at its first write, and fail at once
         // (SQLITE_BUSY, "database is locked") if another writer had committed since its first
         // read: SQLite cannot wait there. Taking the lock first, it waits in SQLite's busy
@@ -194,35 +282,89 @@ impl Store {
             let left = self.write_wait.saturating_sub(started.elapsed());
             let slice = WRITE_WAIT_SLICES[attempt.min(WRITE_WAIT_SLICES.len() - 1)].min(left);
             attempt += 1;
-            self.conn.busy_timeout(slice)?;
+            conn.busy_timeout(slice)?;
             // `&mut self` keeps batches from nesting; the shared borrow lets the loop try again.
-            let begun = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate);
-            self.conn.busy_timeout(STATEMENT_WAIT)?;
+            let begun = Tx::begin(&self.conn, Begin::Write);
+            conn.busy_timeout(STATEMENT_WAIT)?;
             match begun {
                 Ok(tx) => return Ok(Batch::new(tx, &self.mentioned)),
-                Err(error) if is_busy(&error) => {
+                Err(StoreError::Sqlite(error)) if is_busy(&error) => {
                     let waited = started.elapsed();
-                    let path = self.path.as_deref().map(|p| p.display().to_string()).unwrap_or_default();
                     if waited >= self.write_wait {
-                        return Err(StoreError::WriterBusy { path, waited });
+                        return Err(StoreError::WriterBusy { path: self.location(), waited });
                     }
-                    tracing::warn!(
-                        store = %path,
-                        waited_s = waited.as_secs(),
-                        "another writer holds the store; waiting for it to finish its batch"
-                    );
-                    waiting(waited);
+                    self.note_wait(waited, waiting);
                 }
-                Err(error) => return Err(error.into()),
+                Err(error) => return Err(error),
             }
+        }
+    }
+
+    fn note_wait(&self, waited: Duration, waiting: &dyn Fn(Duration)) {
+        tracing::warn!(
+            store = %self.location(),
+            waited_s = waited.as_secs(),
+            "another writer holds the store; waiting for it to finish its batch"
+        );
+        waiting(waited);
+    }
+
+    /// A batch on PostgreSQL: one transaction that first takes the writers' advisory lock
+    /// (held to its end), so writers take turns whole batch by whole batch as SQLite's
+    /// `IMMEDIATE` makes them. Under READ COMMITTED each statement after the lock sees every
+    /// batch committed before it, and nothing else commits until this one does.
+    fn postgres_batch(&mut self, waiting: &dyn Fn(Duration)) -> Result<Batch<'_>> {
+        let tx = Tx::begin(&self.conn, Begin::Write)?;
+        let started = Instant::now();
+        let mut slice_end = WRITE_WAIT_SLICES[0];
+        let mut attempt = 0;
+        loop {
+            let taken: bool = tx.query_row("SELECT pg_try_advisory_xact_lock(?1)", [WRITERS_LOCK], |r| r.get(0))?;
+            if taken {
+                return Ok(Batch::new(tx, &self.mentioned));
+            }
+            let waited = started.elapsed();
+            if waited >= self.write_wait {
+                return Err(StoreError::WriterBusy { path: self.location(), waited });
+            }
+            if waited >= slice_end {
+                attempt += 1;
+                slice_end += WRITE_WAIT_SLICES[attempt.min(WRITE_WAIT_SLICES.len() - 1)];
+                self.note_wait(waited, waiting);
+            }
+            std::thread::sleep(Duration::from_millis(20).min(self.write_wait.saturating_sub(waited)));
         }
     }
 
     /// A read transaction: it sees what was committed when it first reads, takes no lock from
     /// writers, and must only read.
     pub fn snapshot(&mut self) -> Result<Batch<'_>> {
-        Ok(Batch::new(self.conn.transaction()?, &self.mentioned))
+        Ok(Batch::new(Tx::begin(&self.conn, Begin::Read)?, &self.mentioned))
     }
+}
+
+/// The advisory lock PostgreSQL writers of a store take for a batch (any number: one database
+/// holds one store).
+const WRITERS_LOCK: i64 = 0x5354_4f52_594c_494e; // "STORYLIN"
+
+/// A connection to the PostgreSQL database at `url`, with a message that says what went wrong
+/// (and never the password) when there is none.
+fn connect_postgres(url: &str) -> Result<Conn> {
+    let location = redacted_location(url);
+    let config: postgres::Config = url
+        .parse()
+        .map_err(|e: postgres::Error| StoreError::Connect { location: location.clone(), reason: e.to_string() })?;
+    let client = config.connect(postgres::NoTls).map_err(|e| {
+        let reason = match std::error::Error::source(&e) {
+            Some(source) => source.to_string(),
+            None => postgres_message(&e),
+        };
+        StoreError::Connect { location: location.clone(), reason }
+    })?;
+    let conn = Conn::postgres(client);
+    // Quiet the server's notices (a table that exists already) on stderr.
+    conn.execute_batch("SET client_min_messages = warning")?;
+    Ok(conn)
 }
 
 fn is_busy(error: &rusqlite::Error) -> bool {
@@ -285,6 +427,41 @@ mod tests {
     }
 
     #[test]
+    fn postgres_writers_take_turns_whole_batch_by_whole_batch() {
+        let Some(database) = testing::PostgresDatabase::create() else { return };
+        let mut first = Store::open_postgres(&database.url).unwrap();
+        let mut second = Store::open_postgres(&database.url).unwrap();
+        let holding = first.batch().unwrap();
+        open_event(&holding);
+        // The other writer waits for the lock, says so, and gives up after its bound.
+        second.set_write_wait(Duration::from_millis(1500));
+        let told = std::cell::Cell::new(0);
+        let error = second.batch_noting_waits(&|_| told.set(told.get() + 1)).err().expect("the lock stays held");
+        assert!(matches!(error, StoreError::WriterBusy { .. }), "{error}");
+        assert_eq!(told.get(), 1);
+        let version = second.snapshot().unwrap().data_version().unwrap();
+        holding.commit().unwrap();
+        // Under the lock, the other writer's commit is there, and its own write follows it; the
+        // data version it sees changed with the other's commit, not with its own.
+        let batch = second.batch().unwrap();
+        assert_ne!(batch.data_version().unwrap(), version);
+        let seen = batch.data_version().unwrap();
+        assert_eq!(open_event(&batch), 2);
+        batch.commit().unwrap();
+        assert_eq!(second.batch().unwrap().data_version().unwrap(), seen);
+        assert_eq!(first.stats().unwrap().events, 2);
+        assert!(first.integrity_problems().unwrap().iter().any(|p| p.contains("events without articles")));
+    }
+
+    #[test]
+    fn a_postgres_store_that_is_not_there_is_named_without_its_password() {
+        let error = Store::open_location("postgres://someone:secret@127.0.0.1:1/nothing").err().unwrap();
+        let message = error.to_string();
+        assert!(message.contains("cannot connect to the store at postgres://someone@127.0.0.1:1/nothing"), "{message}");
+        assert!(message.contains("is PostgreSQL running?") && !message.contains("secret"), "{message}");
+    }
+
+    #[test]
     fn stores_open_while_another_writer_holds_the_lock_and_can_be_created_at_once() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.db");
@@ -299,5 +476,53 @@ mod tests {
         assert_eq!(reopened.stats().unwrap().events, 0, "the open batch is not seen");
         holding.commit().unwrap();
         assert_eq!(reopened.stats().unwrap().events, 1);
+    }
+}
+
+/// Runs store tests on each backend: SQLite in memory always, and PostgreSQL when
+/// `STORYLINE_TEST_POSTGRES` names a server (each run in a fresh database, dropped after).
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::Store;
+
+    /// A database made for one test on the server at `STORYLINE_TEST_POSTGRES`, dropped when
+    /// this is dropped.
+    pub(crate) struct PostgresDatabase {
+        admin: String,
+        name: String,
+        pub(crate) url: String,
+    }
+
+    impl PostgresDatabase {
+        pub(crate) fn create() -> Option<PostgresDatabase> {
+            let Ok(admin) = std::env::var("STORYLINE_TEST_POSTGRES") else {
+                eprintln!("skipped on PostgreSQL: STORYLINE_TEST_POSTGRES not set");
+                return None;
+            };
+            static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+            let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let name = format!("storyline_unit_{}_{n}", std::process::id());
+            let mut client = postgres::Client::connect(&admin, postgres::NoTls).expect("the test server answers");
+            client.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+            let base = admin.rsplit_once('/').map_or(admin.as_str(), |(base, _)| base);
+            Some(PostgresDatabase { url: format!("{base}/{name}"), admin, name })
+        }
+    }
+
+    impl Drop for PostgresDatabase {
+        fn drop(&mut self) {
+            if let Ok(mut client) = postgres::Client::connect(&self.admin, postgres::NoTls) {
+                let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+            }
+        }
+    }
+
+    /// Runs `test` on a new SQLite store in memory, then on a new PostgreSQL store if there is
+    /// a server to test on.
+    pub(crate) fn each_backend(test: impl Fn(Store)) {
+        test(Store::open_in_memory().unwrap());
+        if let Some(database) = PostgresDatabase::create() {
+            test(Store::open_postgres(&database.url).unwrap());
+        }
     }
 }

@@ -1,12 +1,13 @@
 //! Paged listings for the HTTP API and the search index: articles with filters, events by page,
 //! and articles in arrival order after a watermark (what an external index has not seen yet).
 
+use crate::db::Value;
 use chrono::{DateTime, Utc};
-use rusqlite::types::Value;
 use serde::Serialize;
 use storyline_model::{Article, EventId};
 
 use crate::batch::{read_article, stated_date, ARTICLE_COLUMNS, ARTICLE_COLUMN_COUNT};
+use crate::db::params;
 use crate::queries::EventSummary;
 use crate::{Result, Store};
 
@@ -83,7 +84,7 @@ impl Store {
         let condition = if conditions.is_empty() { "1".to_string() } else { conditions.join(" AND ") };
         let total: i64 = self.conn.query_row(
             &format!("SELECT COUNT(*) FROM articles WHERE {condition}"),
-            rusqlite::params_from_iter(values.iter()),
+            crate::db::params_from_iter(values.iter()),
             |r| r.get(0),
         )?;
         let n = values.len();
@@ -99,7 +100,7 @@ impl Store {
         let items = self
             .conn
             .prepare_cached(&sql)?
-            .query_map(rusqlite::params_from_iter(values.iter()), |r| {
+            .query_map(crate::db::params_from_iter(values.iter()), |r| {
                 let text: String = r.get(7)?;
                 Ok(ArticleSummary {
                     id: r.get(0)?,
@@ -112,7 +113,7 @@ impl Store {
                     excerpt: excerpt(&text, EXCERPT_CHARS),
                 })
             })?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<crate::Result<_>>()?;
         Ok(Page { items, total: total as u64 })
     }
 
@@ -121,7 +122,7 @@ impl Store {
         // Every committed event has a member (one is opened for the article that joins it, in the
         // same batch), so all are counted: SQLite counts them from its smallest index, where a
         // condition on `members` read every event's row, centroid and all.
-        let total: i64 = self.conn.prepare_cached("SELECT COUNT(*) FROM events")?.query_row([], |r| r.get(0))?;
+        let total: i64 = self.conn.prepare_cached("SELECT COUNT(*) FROM events")?.query_row(params![], |r| r.get(0))?;
         let ids = self.recent_events(limit, offset)?;
         let items = self.event_summaries(&ids)?;
         Ok(Page { items, total: total as u64 })
@@ -135,19 +136,15 @@ impl Store {
         ))?;
         let rows = stmt
             .query_map([after_seq, limit as i64], |r| {
-                Ok((
-                    r.get::<_, i64>(ARTICLE_COLUMN_COUNT)?,
-                    r.get::<_, i64>(ARTICLE_COLUMN_COUNT + 1)?,
-                    read_article(r)?,
-                ))
+                Ok((r.get::<i64>(ARTICLE_COLUMN_COUNT)?, r.get::<i64>(ARTICLE_COLUMN_COUNT + 1)?, read_article(r)?))
             })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            .collect::<crate::Result<Vec<_>>>()?;
         rows.into_iter().map(|(seq, event, article)| Ok(ArrivedArticle { seq, event, article: article? })).collect()
     }
 
     /// The arrival number of the newest article; 0 for an empty store.
     pub fn last_article_seq(&self) -> Result<i64> {
-        Ok(self.conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM articles", [], |r| r.get(0))?)
+        self.conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM articles", params![], |r| r.get(0))
     }
 }
 
@@ -194,56 +191,60 @@ mod tests {
 
     #[test]
     fn article_pages_filter_and_sort_newest_first() {
-        let mut store = Store::open_in_memory().unwrap();
-        add(&mut store, "a", "en", "Alpha", "2020-01-01T00:00:00Z");
-        add(&mut store, "b", "fr", "Beta", "2020-02-01T00:00:00Z");
-        add(&mut store, "c", "en", "Beta", "2020-03-01T00:00:00Z");
-        let all = store.articles_page(&ArticleFilter::default(), 2, 0).unwrap();
-        assert_eq!(all.total, 3);
-        assert_eq!(all.items.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(), ["c", "b"]);
-        assert_eq!(all.items[0].excerpt, "Body of c. Second paragraph.");
-        let second = store.articles_page(&ArticleFilter::default(), 2, 2).unwrap();
-        assert_eq!(second.items[0].id, "a");
-        let filter = ArticleFilter { language: Some("en".into()), outlet: Some("Beta".into()), ..Default::default() };
-        assert_eq!(store.articles_page(&filter, 10, 0).unwrap().items[0].id, "c");
-        let filter = ArticleFilter {
-            from: Some("2020-01-15T00:00:00Z".parse().unwrap()),
-            to: Some("2020-02-15T00:00:00Z".parse().unwrap()),
-            ..Default::default()
-        };
-        let page = store.articles_page(&filter, 10, 0).unwrap();
-        assert_eq!((page.total, page.items[0].id.as_str()), (1, "b"));
-        // Bound parameters: a quote in a filter value is a value, not SQL.
-        let filter = ArticleFilter { outlet: Some("x' OR '1'='1".into()), ..Default::default() };
-        assert_eq!(store.articles_page(&filter, 10, 0).unwrap().total, 0);
+        crate::testing::each_backend(|mut store| {
+            add(&mut store, "a", "en", "Alpha", "2020-01-01T00:00:00Z");
+            add(&mut store, "b", "fr", "Beta", "2020-02-01T00:00:00Z");
+            add(&mut store, "c", "en", "Beta", "2020-03-01T00:00:00Z");
+            let all = store.articles_page(&ArticleFilter::default(), 2, 0).unwrap();
+            assert_eq!(all.total, 3);
+            assert_eq!(all.items.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(), ["c", "b"]);
+            assert_eq!(all.items[0].excerpt, "Body of c. Second paragraph.");
+            let second = store.articles_page(&ArticleFilter::default(), 2, 2).unwrap();
+            assert_eq!(second.items[0].id, "a");
+            let filter =
+                ArticleFilter { language: Some("en".into()), outlet: Some("Beta".into()), ..Default::default() };
+            assert_eq!(store.articles_page(&filter, 10, 0).unwrap().items[0].id, "c");
+            let filter = ArticleFilter {
+                from: Some("2020-01-15T00:00:00Z".parse().unwrap()),
+                to: Some("2020-02-15T00:00:00Z".parse().unwrap()),
+                ..Default::default()
+            };
+            let page = store.articles_page(&filter, 10, 0).unwrap();
+            assert_eq!((page.total, page.items[0].id.as_str()), (1, "b"));
+            // Bound parameters: a quote in a filter value is a value, not SQL.
+            let filter = ArticleFilter { outlet: Some("x' OR '1'='1".into()), ..Default::default() };
+            assert_eq!(store.articles_page(&filter, 10, 0).unwrap().total, 0);
+        });
     }
 
     #[test]
     fn events_page_and_articles_after_a_watermark() {
-        let mut store = Store::open_in_memory().unwrap();
-        assert_eq!(store.last_article_seq().unwrap(), 0);
-        add(&mut store, "a", "en", "Alpha", "2020-01-01T00:00:00Z");
-        add(&mut store, "b", "en", "Alpha", "2020-02-01T00:00:00Z");
-        let events = store.events_page(1, 1).unwrap();
-        assert_eq!((events.total, events.items[0].articles[0].as_str()), (2, "a"));
-        let after = store.articles_after(1, 10).unwrap();
-        assert_eq!(after.len(), 1);
-        assert_eq!((after[0].seq, after[0].article.id.as_str()), (2, "b"));
-        assert_eq!(store.last_article_seq().unwrap(), 2);
+        crate::testing::each_backend(|mut store| {
+            assert_eq!(store.last_article_seq().unwrap(), 0);
+            add(&mut store, "a", "en", "Alpha", "2020-01-01T00:00:00Z");
+            add(&mut store, "b", "en", "Alpha", "2020-02-01T00:00:00Z");
+            let events = store.events_page(1, 1).unwrap();
+            assert_eq!((events.total, events.items[0].articles[0].as_str()), (2, "a"));
+            let after = store.articles_after(1, 10).unwrap();
+            assert_eq!(after.len(), 1);
+            assert_eq!((after[0].seq, after[0].article.id.as_str()), (2, "b"));
+            assert_eq!(store.last_article_seq().unwrap(), 2);
+        });
     }
 
     #[test]
     fn a_date_keeps_the_offset_and_so_the_day_it_was_stated_in() {
-        let mut store = Store::open_in_memory().unwrap();
-        add(&mut store, "ny", "en", "Alpha", "2019-11-18T21:30:00-05:00");
-        let page = store.articles_page(&ArticleFilter::default(), 10, 0).unwrap();
-        assert_eq!(page.items[0].published.as_deref(), Some("2019-11-18T21:30:00-05:00"));
-        let stored = &store.articles_after(0, 10).unwrap()[0].article;
-        assert_eq!(stored.publication_day(), chrono::NaiveDate::from_ymd_opt(2019, 11, 18));
-        assert_eq!((stored.published_offset, stored.date_source), (Some(-5 * 3600), Some(DateSource::Metadata)));
-        // Ranges compare moments: 2.30 UTC on the 19th.
-        let filter = ArticleFilter { from: Some("2019-11-19T02:00:00Z".parse().unwrap()), ..Default::default() };
-        assert_eq!(store.articles_page(&filter, 10, 0).unwrap().total, 1);
+        crate::testing::each_backend(|mut store| {
+            add(&mut store, "ny", "en", "Alpha", "2019-11-18T21:30:00-05:00");
+            let page = store.articles_page(&ArticleFilter::default(), 10, 0).unwrap();
+            assert_eq!(page.items[0].published.as_deref(), Some("2019-11-18T21:30:00-05:00"));
+            let stored = &store.articles_after(0, 10).unwrap()[0].article;
+            assert_eq!(stored.publication_day(), chrono::NaiveDate::from_ymd_opt(2019, 11, 18));
+            assert_eq!((stored.published_offset, stored.date_source), (Some(-5 * 3600), Some(DateSource::Metadata)));
+            // Ranges compare moments: 2.30 UTC on the 19th.
+            let filter = ArticleFilter { from: Some("2019-11-19T02:00:00Z".parse().unwrap()), ..Default::default() };
+            assert_eq!(store.articles_page(&filter, 10, 0).unwrap().total, 1);
+        });
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Read-only queries behind the CLI (and, later, the HTTP API).
 
-use rusqlite::{params, OptionalExtension};
+use crate::db::{params, OptionalExtension};
 use serde::Serialize;
 use storyline_model::{Article, DuplicateKind, DuplicateRelation, EventId};
 
@@ -62,7 +62,7 @@ pub(crate) const TITLE_FALLBACK_CHARS: usize = 100;
 
 impl Store {
     pub fn stats(&self) -> Result<Stats> {
-        let count = |sql: &str| -> Result<u64> { Ok(self.conn.query_row(sql, [], |r| r.get::<_, i64>(0))? as u64) };
+        let count = |sql: &str| -> Result<u64> { Ok(self.conn.query_row(sql, params![], |r| r.get::<i64>(0))? as u64) };
         Ok(Stats {
             articles: count("SELECT COUNT(*) FROM articles")?,
             events: count("SELECT COUNT(*) FROM events")?,
@@ -86,7 +86,7 @@ impl Store {
                  ORDER BY last_published IS NULL, last_published DESC, last_seq DESC LIMIT ?1 OFFSET ?2",
             )?
             .query_map([limit as i64, offset as i64], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<crate::Result<_>>()?;
         Ok(ids)
     }
 
@@ -122,7 +122,7 @@ impl Store {
         type Row = (String, Option<String>, Option<String>, Option<String>, Option<String>);
         let mut by_event: std::collections::HashMap<EventId, Vec<(i64, Row)>> = std::collections::HashMap::new();
         let mut stmt = self.conn.prepare(&sql)?;
-        let mut rows = stmt.query(rusqlite::params_from_iter(ids))?;
+        let mut rows = stmt.query(crate::db::params_from_iter(ids))?;
         while let Some(r) = rows.next()? {
             by_event
                 .entry(r.get(0)?)
@@ -182,11 +182,7 @@ impl Store {
     }
 
     pub fn event_exists(&self, id: EventId) -> Result<bool> {
-        Ok(self
-            .conn
-            .query_row("SELECT id FROM events WHERE id = ?1", [id], |r| r.get::<_, i64>(0))
-            .optional()?
-            .is_some())
+        Ok(self.conn.query_row("SELECT id FROM events WHERE id = ?1", [id], |r| r.get::<i64>(0)).optional()?.is_some())
     }
 
     pub fn event_detail(&self, id: EventId) -> Result<Option<EventDetail>> {
@@ -215,7 +211,7 @@ impl Store {
                     }),
                 })
             })?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<crate::Result<_>>()?;
         Ok(Some(EventDetail { summary, members }))
     }
 
@@ -229,8 +225,8 @@ impl Store {
                 |r| {
                     Ok((
                         read_article(r)?,
-                        r.get::<_, i64>(ARTICLE_COLUMN_COUNT)?,
-                        r.get::<_, String>(ARTICLE_COLUMN_COUNT + 1)?,
+                        r.get::<i64>(ARTICLE_COLUMN_COUNT)?,
+                        r.get::<String>(ARTICLE_COLUMN_COUNT + 1)?,
                     ))
                 },
             )
@@ -248,7 +244,7 @@ impl Store {
         }
     }
 
-    fn duplicates_where(&self, condition: &str, values: impl rusqlite::Params) -> Result<Vec<DuplicateRelation>> {
+    fn duplicates_where(&self, condition: &str, values: impl crate::db::Params) -> Result<Vec<DuplicateRelation>> {
         let sql = format!(
             "SELECT original, copy, kind, score, evidence FROM duplicates WHERE {condition}
              ORDER BY score DESC, original, copy"
@@ -258,14 +254,14 @@ impl Store {
             .prepare(&sql)?
             .query_map(values, |r| {
                 Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, f32>(3)?,
-                    r.get::<_, String>(4)?,
+                    r.get::<String>(0)?,
+                    r.get::<String>(1)?,
+                    r.get::<String>(2)?,
+                    r.get::<f32>(3)?,
+                    r.get::<String>(4)?,
                 ))
             })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            .collect::<crate::Result<Vec<_>>>()?;
         rows.into_iter()
             .map(|(original, copy, kind, score, evidence)| {
                 let kind = DuplicateKind::parse(&kind)
@@ -284,14 +280,18 @@ impl Store {
     /// Problems found by SQLite's integrity check and by checking that every stored article is
     /// whole: its event exists and its index entries are present. Empty when all is well.
     pub fn integrity_problems(&self) -> Result<Vec<String>> {
-        let mut problems: Vec<String> = self
-            .conn
-            .prepare("PRAGMA integrity_check")?
-            .query_map([], |r| r.get::<_, String>(0))?
-            .collect::<rusqlite::Result<Vec<_>>>()?
-            .into_iter()
-            .filter(|line| line != "ok")
-            .collect();
+        // PostgreSQL checks its own pages as it reads them; SQLite's file is checked here.
+        let mut problems: Vec<String> = match self.conn.backend() {
+            crate::Backend::Sqlite => self
+                .conn
+                .prepare("PRAGMA integrity_check")?
+                .query_map(params![], |r| r.get::<String>(0))?
+                .collect::<crate::Result<Vec<_>>>()?
+                .into_iter()
+                .filter(|line| line != "ok")
+                .collect(),
+            crate::Backend::Postgres => Vec::new(),
+        };
         let checks = [
             ("articles whose event is missing", "SELECT COUNT(*) FROM articles a LEFT JOIN events e ON e.id = a.event_id WHERE e.id IS NULL"),
             ("articles without LSH band entries", "SELECT COUNT(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM lsh_bands b WHERE b.article_seq = a.seq)"),
@@ -300,7 +300,7 @@ impl Store {
             ("a document count that differs from the article count", "SELECT (SELECT value FROM meta WHERE key = 'documents') != (SELECT COUNT(*) FROM articles)"),
         ];
         for (what, sql) in checks {
-            let count: i64 = self.conn.query_row(sql, [], |r| r.get(0))?;
+            let count: i64 = self.conn.query_row(sql, params![], |r| r.get(0))?;
             if count > 0 {
                 problems.push(format!("{what}: {count}"));
             }
@@ -353,41 +353,43 @@ mod tests {
 
     #[test]
     fn articles_round_trip_with_their_event_and_duplicates() {
-        let mut store = Store::open_in_memory().unwrap();
-        let event = add(&mut store, "a", None, None);
-        add(&mut store, "b", Some("Headline"), Some(event));
-        let batch = store.batch().unwrap();
-        let relation = DuplicateRelation {
-            original: "a".into(),
-            copy: "b".into(),
-            kind: DuplicateKind::NearDuplicate,
-            score: 0.9,
-            evidence: Evidence::Shingles { estimated_jaccard: 0.9, shingle_size: 5 },
-        };
-        batch.insert_duplicate(&relation).unwrap();
-        assert_eq!(batch.sharing_bands(&[42], 10).unwrap(), vec!["a", "b"]);
-        batch.commit().unwrap();
+        crate::testing::each_backend(|mut store| {
+            let event = add(&mut store, "a", None, None);
+            add(&mut store, "b", Some("Headline"), Some(event));
+            let batch = store.batch().unwrap();
+            let relation = DuplicateRelation {
+                original: "a".into(),
+                copy: "b".into(),
+                kind: DuplicateKind::NearDuplicate,
+                score: 0.9,
+                evidence: Evidence::Shingles { estimated_jaccard: 0.9, shingle_size: 5 },
+            };
+            batch.insert_duplicate(&relation).unwrap();
+            assert_eq!(batch.sharing_bands(&[42], 10).unwrap(), vec!["a", "b"]);
+            batch.commit().unwrap();
 
-        let detail = store.article("b").unwrap().unwrap();
-        assert_eq!(detail.duplicates, vec![relation]);
-        assert_eq!(detail.event, event);
-        let summary = store.event_summary(event).unwrap();
-        assert_eq!((summary.title.as_str(), summary.article_count), ("Headline", 2));
-        let members = store.event_detail(event).unwrap().unwrap().members;
-        assert_eq!(members[1].copy_of, Some(("a".to_string(), DuplicateKind::NearDuplicate)));
-        assert!(store.article("zzz").unwrap().is_none());
+            let detail = store.article("b").unwrap().unwrap();
+            assert_eq!(detail.duplicates, vec![relation]);
+            assert_eq!(detail.event, event);
+            let summary = store.event_summary(event).unwrap();
+            assert_eq!((summary.title.as_str(), summary.article_count), ("Headline", 2));
+            let members = store.event_detail(event).unwrap().unwrap().members;
+            assert_eq!(members[1].copy_of, Some(("a".to_string(), DuplicateKind::NearDuplicate)));
+            assert!(store.article("zzz").unwrap().is_none());
+        });
     }
 
     #[test]
     fn an_uncommitted_batch_leaves_the_store_unchanged() {
-        let mut store = Store::open_in_memory().unwrap();
-        {
-            let batch = store.batch().unwrap();
-            batch.create_event(&[("x".to_string(), 1.0)], 5).unwrap();
-            batch.count_document(["x"]).unwrap();
-        }
-        assert_eq!(store.stats().unwrap(), Stats { articles: 0, events: 0, duplicates: 0 });
-        assert_eq!(store.batch().unwrap().documents().unwrap(), 0);
+        crate::testing::each_backend(|mut store| {
+            {
+                let batch = store.batch().unwrap();
+                batch.create_event(&[("x".to_string(), 1.0)], 5).unwrap();
+                batch.count_document(["x"]).unwrap();
+            }
+            assert_eq!(store.stats().unwrap(), Stats { articles: 0, events: 0, duplicates: 0 });
+            assert_eq!(store.batch().unwrap().documents().unwrap(), 0);
+        });
     }
 
     #[test]
@@ -405,7 +407,7 @@ mod tests {
         drop(store);
         let store = Store::open(&path).unwrap();
         assert_eq!(store.stats().unwrap().articles, 1);
-        store.conn.execute("UPDATE meta SET value = 99 WHERE key = 'schema_version'", []).unwrap();
+        store.conn.execute("UPDATE meta SET value = 99 WHERE key = 'schema_version'", crate::db::params![]).unwrap();
         drop(store);
         assert!(matches!(Store::open(&path), Err(StoreError::SchemaVersion { found: 99, .. })));
     }

@@ -1,6 +1,6 @@
 //! Storylines: which events belong together over weeks and months, and their timelines.
 
-use rusqlite::{params, OptionalExtension};
+use crate::db::{params, OptionalExtension};
 use serde::Serialize;
 use storyline_model::{Article, EventId};
 
@@ -79,7 +79,7 @@ impl Store {
                  ORDER BY MAX(a.published) IS NULL, MAX(a.published) DESC, MAX(a.seq) DESC LIMIT ?1",
             )?
             .query_map([limit as i64], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<crate::Result<_>>()?;
         ids.into_iter().filter_map(|id| self.storyline(id).transpose()).collect()
     }
 
@@ -96,7 +96,7 @@ impl Store {
                           COALESCE(MIN(a.published), MAX(n.not_before)), MIN(a.seq)",
             )?
             .query_map([id], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<crate::Result<_>>()?;
         if events.is_empty() {
             return Ok(None);
         }
@@ -108,10 +108,7 @@ impl Store {
 
     /// The storyline an event belongs to.
     pub fn storyline_of_event(&self, event: EventId) -> Result<Option<i64>> {
-        Ok(self
-            .conn
-            .query_row("SELECT storyline_id FROM storylines WHERE event_id = ?1", [event], |r| r.get(0))
-            .optional()?)
+        self.conn.query_row("SELECT storyline_id FROM storylines WHERE event_id = ?1", [event], |r| r.get(0)).optional()
     }
 
     /// An event's articles in arrival order, each with the original it copies (if any).
@@ -124,8 +121,8 @@ impl Store {
         let rows = self
             .conn
             .prepare(&sql)?
-            .query_map([event], |r| Ok((read_article(r)?, r.get::<_, Option<String>>(ARTICLE_COLUMN_COUNT)?)))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            .query_map([event], |r| Ok((read_article(r)?, r.get::<Option<String>>(ARTICLE_COLUMN_COUNT)?)))?
+            .collect::<crate::Result<Vec<_>>>()?;
         rows.into_iter().map(|(article, copy_of)| Ok(EventArticle { article: article?, copy_of })).collect()
     }
 }

@@ -56,10 +56,10 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Vec<(String, f32)>> {
 }
 
 /// A stored centroid: a blob, or JSON from a store written before version 4.
-pub(crate) fn read(value: rusqlite::types::ValueRef) -> Result<Vec<(String, f32)>> {
+pub(crate) fn read(value: crate::db::ValueRef) -> Result<Vec<(String, f32)>> {
     match value {
-        rusqlite::types::ValueRef::Blob(bytes) => decode(bytes),
-        rusqlite::types::ValueRef::Text(text) => crate::from_json("event centroid", &String::from_utf8_lossy(text)),
+        crate::db::ValueRef::Blob(bytes) => decode(bytes),
+        crate::db::ValueRef::Text(text) => crate::from_json("event centroid", text),
         _ => Err(StoreError::Corrupt { what: "event centroid", detail: "neither a blob nor JSON".to_string() }),
     }
 }
@@ -80,7 +80,7 @@ mod tests {
     #[test]
     fn json_centroids_of_older_stores_are_read() {
         let json = r#"[["flood",0.5],["rain",0.25]]"#;
-        let read = read(rusqlite::types::ValueRef::Text(json.as_bytes())).unwrap();
+        let read = read(crate::db::ValueRef::Text(json)).unwrap();
         assert_eq!(read, vec![("flood".to_string(), 0.5), ("rain".to_string(), 0.25)]);
     }
 }

@@ -1,7 +1,7 @@
 //! `storyline feeds …` and `storyline watch`: live sources.
 
 use std::net::IpAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -96,7 +96,7 @@ pub struct WatchArgs {
     follow_symlinks: bool,
 }
 
-pub fn feeds(store: &mut Store, command: FeedsCommand, db: &Path, json: bool) -> Result<()> {
+pub fn feeds(store: &mut Store, command: FeedsCommand, db: &str, json: bool) -> Result<()> {
     match command {
         FeedsCommand::Add { url, addresses } => {
             let url = parse_url(&url)?.to_string();
@@ -133,7 +133,7 @@ pub fn feeds(store: &mut Store, command: FeedsCommand, db: &Path, json: bool) ->
         FeedsCommand::Remove { url } => {
             let removed = store.remove_feed(&url)? || store.remove_feed(parse_url(&url)?.as_str())?;
             if !removed {
-                bail!("{url} is not subscribed in {} (see `storyline feeds list`)", db.display());
+                bail!("{url} is not subscribed in {db} (see `storyline feeds list`)");
             }
             if json {
                 render::print_json(&serde_json::json!({ "url": url, "removed": true }))

@@ -11,7 +11,7 @@ mod feeds_cmd;
 mod render;
 mod serve_cmd;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -33,9 +33,13 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[derive(Parser)]
 #[command(name = "storyline", version, about, long_about)]
 struct Cli {
-    /// The store file (created if missing).
+    /// The store file (created if missing); `--store` names any store.
     #[arg(long, global = true, env = "STORYLINE_DB", default_value = "storyline.db")]
     db: PathBuf,
+    /// The store: a SQLite file (created if missing) or a PostgreSQL database
+    /// (`postgres://user@host:port/db`, its tables created if missing). Overrides `--db`.
+    #[arg(long, global = true, env = "STORYLINE_STORE")]
+    store: Option<String>,
     /// Print machine-readable JSON instead of text.
     #[arg(long, global = true)]
     json: bool,
@@ -125,8 +129,22 @@ enum Command {
         #[arg(long)]
         from_scratch: bool,
     },
-    /// Check the store: SQLite's integrity check and that every article is stored whole.
+    /// Check the store: SQLite's integrity check (on a SQLite file) and that every article is
+    /// stored whole.
     Check,
+    /// Copy a whole store into another: `--from storyline.db --to postgres://user@host/db`
+    /// (or back). The target must be empty unless `--replace`.
+    Migrate {
+        /// The store to copy: a SQLite file or a PostgreSQL URL.
+        #[arg(long)]
+        from: String,
+        /// The store to copy into (created if missing).
+        #[arg(long)]
+        to: String,
+        /// Empty the target first when it holds anything.
+        #[arg(long)]
+        replace: bool,
+    },
     /// List coded events (who did what to whom, PLOVER types), or export them with --tsv.
     Events(events_cmd::EventsArgs),
     /// List entities (people, organisations, places), most mentioned first, with their aliases.
@@ -241,7 +259,67 @@ fn main() {
     }
 }
 
+/// `storyline migrate`: copies a store, with a bar per table on stderr.
+fn migrate(from: &str, to: &str, replace: bool, json: bool) -> Result<()> {
+    use storyline_store::redacted_location as shown;
+    anyhow::ensure!(
+        storyline_store::is_postgres_location(from) || Path::new(from).exists(),
+        "no store at {from} to copy"
+    );
+    let mut source = Store::open_location(from).with_context(|| format!("opening the store {}", shown(from)))?;
+    let mut target = Store::open_location(to).with_context(|| format!("opening the store {}", shown(to)))?;
+    struct Bar(ProgressBar);
+    impl storyline_store::CopyProgress for Bar {
+        fn table(&self, name: &str, rows: u64) {
+            self.0.set_length(rows);
+            self.0.set_position(0);
+            self.0.set_message(name.to_string());
+        }
+        fn copied(&self, rows: u64) {
+            self.0.inc(rows);
+        }
+    }
+    let bar = ProgressBar::new(0).with_style(
+        ProgressStyle::with_template("{spinner} {msg:20} {bar:40} {pos}/{len} rows [{elapsed_precise}]")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let copied = storyline_store::copy_store(&mut source, &mut target, replace, &Bar(bar.clone()))
+        .with_context(|| format!("copying {} into {}", shown(from), shown(to)))?;
+    bar.finish_and_clear();
+    let rows: u64 = copied.iter().map(|(_, n)| n).sum();
+    if json {
+        let tables: serde_json::Map<String, serde_json::Value> =
+            copied.iter().map(|(t, n)| (t.to_string(), serde_json::json!(n))).collect();
+        render::print_json(
+            &serde_json::json!({ "from": shown(from), "to": shown(to), "rows": rows, "tables": tables }),
+        )?;
+    } else {
+        let stats = target.stats()?;
+        println!(
+            "copied {rows} rows into {}: {} articles, {} events, {} duplicate relations (counts verified)",
+            shown(to),
+            stats.articles,
+            stats.events,
+            stats.duplicates
+        );
+    }
+    Ok(())
+}
+
+impl Cli {
+    /// Where the store is: `--store`, else `--db`.
+    fn location(&self) -> String {
+        self.store.clone().unwrap_or_else(|| self.db.display().to_string())
+    }
+
+    /// The store's location as messages show it (no password).
+    fn shown(&self) -> String {
+        storyline_store::redacted_location(&self.location())
+    }
+}
+
 fn run(cli: Cli) -> Result<()> {
+    let (location, shown) = (cli.location(), cli.shown());
     // Commands that do not read the store.
     let command = match cli.command {
         Command::Eval(command) => return storyline_harness::eval(command, cli.json),
@@ -252,11 +330,12 @@ fn run(cli: Cli) -> Result<()> {
         Command::Bench(command) => return storyline_harness::bench(command, cli.json),
         Command::Dedup(args) => return dedup_cmd::run(&args, cli.json),
         Command::TrainNer(args) => return storyline_harness::ner::train_ner(&args, cli.json),
-        Command::Serve(args) => return serve_cmd::serve(&cli.db, args),
-        Command::Reindex { from_scratch } => return serve_cmd::reindex(&cli.db, from_scratch, cli.json),
+        Command::Migrate { from, to, replace } => return migrate(&from, &to, replace, cli.json),
+        Command::Serve(args) => return serve_cmd::serve(Path::new(&location), args),
+        Command::Reindex { from_scratch } => return serve_cmd::reindex(Path::new(&location), from_scratch, cli.json),
         command => command,
     };
-    let mut store = Store::open(&cli.db).with_context(|| format!("opening the store {}", cli.db.display()))?;
+    let mut store = Store::open_location(&location).with_context(|| format!("opening the store {shown}"))?;
     match command {
         Command::Ingest { paths, batch_files, models_dir, model, follow_symlinks } => {
             let embedding_model = (model != "none").then_some(model);
@@ -271,7 +350,7 @@ fn run(cli: Cli) -> Result<()> {
             let report = ingest_paths(&mut store, &paths, &options, &|p| {
                 if let Some(waited) = p.waiting_for_writer {
                     // Shown with or without the bar, so a waiting ingest never looks hung.
-                    let db = cli.db.display();
+                    let db = &shown;
                     bar.suspend(|| eprintln!("waiting for another writer of {db} ({} s so far)", waited.as_secs()));
                     return;
                 }
@@ -285,25 +364,25 @@ fn run(cli: Cli) -> Result<()> {
         Command::Stories { limit } => render::stories(&store.events(limit)?, cli.json),
         Command::Show { event } => match store.event_detail(event)? {
             Some(detail) => entities_cmd::event(&store, &detail, cli.json),
-            None => bail!("no event {event} in {} (see `storyline stories`)", cli.db.display()),
+            None => bail!("no event {event} in {} (see `storyline stories`)", shown),
         },
         Command::Article { id } => match store.article(&id)? {
             Some(detail) => entities_cmd::article(&store, &detail, cli.json),
-            None => bail!("no article with id {id:?} in {}", cli.db.display()),
+            None => bail!("no article with id {id:?} in {}", shown),
         },
         Command::Dupes { kind } => render::duplicates(&store.duplicates(kind.map(Into::into))?, cli.json),
         Command::Storylines { limit } => render::storylines(&store.storylines(limit)?, cli.json),
         Command::Timeline { storyline, days, per_day } => {
             match storyline_pipeline::storyline_timeline(&store, storyline, days, per_day)? {
                 Some(found) => render::timeline(&found, cli.json),
-                None => bail!("no storyline {storyline} in {} (see `storyline storylines`)", cli.db.display()),
+                None => bail!("no storyline {storyline} in {} (see `storyline storylines`)", shown),
             }
         }
         Command::Coverage { event } => match storyline_pipeline::event_coverage(&store, event)? {
             Some(coverage) => render::coverage(&coverage, cli.json),
-            None => bail!("no event {event} in {} (see `storyline stories`)", cli.db.display()),
+            None => bail!("no event {event} in {} (see `storyline stories`)", shown),
         },
-        Command::Feeds(command) => feeds_cmd::feeds(&mut store, command, &cli.db, cli.json),
+        Command::Feeds(command) => feeds_cmd::feeds(&mut store, command, &shown, cli.json),
         Command::Watch(args) => feeds_cmd::watch(&mut store, args, cli.json),
         Command::Events(args) => events_cmd::list(&store, &args, cli.json),
         Command::Check => {
@@ -326,7 +405,7 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Eval(_) | Command::Geocode { .. } => unreachable!("handled above"),
         Command::Models { .. } | Command::Bench(_) | Command::Dedup(_) => unreachable!("handled above"),
-        Command::Serve(_) | Command::Reindex { .. } => unreachable!("handled above"),
+        Command::Serve(_) | Command::Reindex { .. } | Command::Migrate { .. } => unreachable!("handled above"),
         Command::TrainNer(_) => unreachable!("handled above"),
         Command::Entities { kind, event, limit } => entities_cmd::list(&store, kind, event, limit, cli.json),
         Command::Entity { name } => entities_cmd::show(&store, &name, cli.json),

@@ -47,7 +47,9 @@ pub fn serve(db: &Path, args: ServeArgs) -> Result<()> {
     if let Some(dir) = args.watch {
         // The watcher writes through its own connection; the server finds the new articles in
         // the store (and indexes them for search) at its next look.
-        let mut store = Store::open(db).with_context(|| format!("opening the store {}", db.display()))?;
+        let location = db.to_string_lossy();
+        let mut store = Store::open_location(&location)
+            .with_context(|| format!("opening the store {}", storyline_store::redacted_location(&location)))?;
         anyhow::ensure!(dir.is_dir(), "{} is not a folder", dir.display());
         std::thread::spawn(move || {
             // Stops with the process: an interrupted batch rolls back whole.
