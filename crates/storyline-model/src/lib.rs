@@ -1,8 +1,8 @@
 //! The data types that cross storyline's pipeline stages.
 //!
-//! Every stage speaks these types and nothing else: ingest produces [`Article`]s, dedup produces
-//! [`DuplicateRelation`]s, clustering produces [`EventAssignment`]s, and the store persists all
-//! three. Keeping them in one small crate is what lets the stages stay independent of each other.
+//! Every stage speaks these types and nothing else: ingest produces [`Article`]s (or a
+//! [`Skipped`] with its reason), dedup produces [`DuplicateRelation`]s, clustering decides an
+//! [`EventId`] for each article, and the store persists them. Keeping them in one small crate is what lets the stages stay independent of each other.
 //!
 //! ```
 //! use storyline_model::{Article, SourceFormat};
@@ -281,13 +281,4 @@ pub struct AlignedSentence {
     pub original: String,
     pub copy: String,
     pub similarity: f32,
-}
-
-/// Where clustering put an article.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EventAssignment {
-    pub article: ArticleId,
-    pub event: EventId,
-    /// Similarity to the event it joined; `None` when it opened a new event.
-    pub similarity: Option<f32>,
 }

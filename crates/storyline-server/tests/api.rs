@@ -8,8 +8,8 @@ use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
 use axum::Router;
 use serde_json::{json, Value};
-use storyline::{ingest_paths, IngestOptions};
 use storyline_model::{Article, EventId};
+use storyline_pipeline::{ingest_paths, IngestOptions};
 use storyline_server::{
     openapi_document, router, AppState, Backend, BoxError, IngestCounts, ServeOptions, ServerError,
 };
@@ -22,7 +22,7 @@ struct ServerBackend;
 
 impl Backend for ServerBackend {
     fn ingest(&self, store: &mut Store, articles: Vec<Article>) -> Result<IngestCounts, BoxError> {
-        let report = storyline::ingest_articles(store, articles, &IngestOptions::default())?;
+        let report = storyline_pipeline::ingest_articles(store, articles, &IngestOptions::default())?;
         Ok(IngestCounts { new: report.new, unchanged: report.unchanged, skipped: report.skipped })
     }
 
@@ -31,7 +31,7 @@ impl Backend for ServerBackend {
     }
 
     fn coverage(&self, store: &Store, event: EventId) -> Result<Option<Value>, BoxError> {
-        Ok(storyline::event_coverage(store, event)?.map(serde_json::to_value).transpose()?)
+        Ok(storyline_pipeline::event_coverage(store, event)?.map(serde_json::to_value).transpose()?)
     }
 
     fn has_coverage(&self) -> bool {

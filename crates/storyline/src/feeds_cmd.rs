@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
-use storyline::{poll_feeds, watch_folder, IngestOptions, WatchOptions};
 use storyline_feeds::{check_url, parse_url, FetchConfig, Fetcher};
+use storyline_pipeline::{poll_feeds, watch_folder, IngestOptions, WatchOptions};
 use storyline_store::Store;
 
 use crate::render;

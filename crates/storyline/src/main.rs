@@ -1,27 +1,23 @@
-//! The `storyline` command-line tool: a thin layer over the storyline library.
+//! The `storyline` command-line tool: a thin layer over the pipeline library
+//! (`storyline-pipeline`), the store, the server and the measurement harnesses
+//! (`storyline-harness`).
 
-mod bench_cmd;
 mod dedup_cmd;
 mod embed_cmd;
 mod entities_cmd;
-mod eval;
-mod eval_pairs;
-mod eval_pipeline;
 mod events_cmd;
 mod export_cmd;
 mod feeds_cmd;
-mod geo;
 mod render;
 mod serve_cmd;
-mod synthetic;
 
 use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use storyline::{ingest_paths, IngestOptions};
 use storyline_model::DuplicateKind;
+use storyline_pipeline::{ingest_paths, IngestOptions};
 use storyline_store::Store;
 use tracing_subscriber::filter::LevelFilter;
 
@@ -151,7 +147,7 @@ enum Command {
         name: String,
     },
     /// Train the named-entity tagger on a CoNLL-2003 file.
-    TrainNer(entities_cmd::TrainNerArgs),
+    TrainNer(storyline_harness::ner::TrainNerArgs),
     /// Subscribe to RSS and Atom feeds and poll them for new articles.
     #[command(subcommand)]
     Feeds(feeds_cmd::FeedsCommand),
@@ -165,11 +161,11 @@ enum Command {
         #[arg(long, num_args = 1..)]
         context: Vec<String>,
         #[command(flatten)]
-        gazetteer: geo::GazetteerArg,
+        gazetteer: storyline_harness::GazetteerArg,
     },
     /// Measure storyline against public gold data (see ../shared/eval/README.md).
     #[command(subcommand)]
-    Eval(eval::EvalCommand),
+    Eval(storyline_harness::EvalCommand),
     /// List the sentence-embedding models and whether they are installed.
     Models {
         /// The models folder (filled by scripts/setup.d/20-models.sh).
@@ -183,14 +179,14 @@ enum Command {
         a: String,
         b: String,
         #[command(flatten)]
-        model: embed_cmd::ModelArgs,
+        model: storyline_harness::ModelArgs,
     },
     /// Report copies among files (exact copies, near-duplicates, republications) without a
     /// store or events: duplicate detection alone, one line per pair (kind, original, copy, score).
     Dedup(dedup_cmd::DedupArgs),
     /// Measure speed and quality on real data.
     #[command(subcommand)]
-    Bench(bench_cmd::BenchCommand),
+    Bench(storyline_harness::BenchCommand),
     /// Write the store's tables (articles, events, storylines, entities, mentions, quotes, coded
     /// events) to files for analysts: Parquet, JSON Lines or TSV, one file per table.
     Export(export_cmd::ExportArgs),
@@ -237,7 +233,8 @@ fn main() {
         )
         .with_writer(std::io::stderr)
         .init();
-    let _ = rayon::ThreadPoolBuilder::new().start_handler(|_| storyline::lower_thread_priority()).build_global();
+    let _ =
+        rayon::ThreadPoolBuilder::new().start_handler(|_| storyline_pipeline::lower_thread_priority()).build_global();
     if let Err(error) = run(cli) {
         eprintln!("error: {error:#}");
         std::process::exit(1);
@@ -247,12 +244,14 @@ fn main() {
 fn run(cli: Cli) -> Result<()> {
     // Commands that do not read the store.
     let command = match cli.command {
-        Command::Eval(command) => return eval::run(command, cli.json),
-        Command::Geocode { name, context, gazetteer } => return geo::geocode(&name, &context, &gazetteer, cli.json),
+        Command::Eval(command) => return storyline_harness::eval(command, cli.json),
+        Command::Geocode { name, context, gazetteer } => {
+            return storyline_harness::geo::geocode(&name, &context, &gazetteer, cli.json)
+        }
         Command::Models { models_dir } => return embed_cmd::models(&models_dir, cli.json),
-        Command::Bench(command) => return bench_cmd::run(command, cli.json),
+        Command::Bench(command) => return storyline_harness::bench(command, cli.json),
         Command::Dedup(args) => return dedup_cmd::run(&args, cli.json),
-        Command::TrainNer(args) => return entities_cmd::train_ner(&args, cli.json),
+        Command::TrainNer(args) => return storyline_harness::ner::train_ner(&args, cli.json),
         Command::Serve(args) => return serve_cmd::serve(&cli.db, args),
         Command::Reindex { from_scratch } => return serve_cmd::reindex(&cli.db, from_scratch, cli.json),
         command => command,
@@ -295,12 +294,12 @@ fn run(cli: Cli) -> Result<()> {
         Command::Dupes { kind } => render::duplicates(&store.duplicates(kind.map(Into::into))?, cli.json),
         Command::Storylines { limit } => render::storylines(&store.storylines(limit)?, cli.json),
         Command::Timeline { storyline, days, per_day } => {
-            match storyline::storyline_timeline(&store, storyline, days, per_day)? {
+            match storyline_pipeline::storyline_timeline(&store, storyline, days, per_day)? {
                 Some(found) => render::timeline(&found, cli.json),
                 None => bail!("no storyline {storyline} in {} (see `storyline storylines`)", cli.db.display()),
             }
         }
-        Command::Coverage { event } => match storyline::event_coverage(&store, event)? {
+        Command::Coverage { event } => match storyline_pipeline::event_coverage(&store, event)? {
             Some(coverage) => render::coverage(&coverage, cli.json),
             None => bail!("no event {event} in {} (see `storyline stories`)", cli.db.display()),
         },

@@ -1,19 +1,11 @@
 //! Human and JSON output of the CLI. JSON shapes are the serde forms of the library's types.
 
-use std::io::Write;
-
 use anyhow::Result;
-use serde::Serialize;
-use storyline::{EventCoverage, IngestReport, StorylineTimeline};
 use storyline_model::{DuplicateRelation, Evidence};
+use storyline_pipeline::{EventCoverage, IngestReport, StorylineTimeline};
 use storyline_store::{ArticleDetail, EventDetail, EventSummary, StorylineSummary};
 
-pub fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, value)?;
-    writeln!(out)?;
-    Ok(())
-}
+pub use storyline_harness::print_json;
 
 fn date(value: &Option<String>) -> &str {
     value.as_deref().and_then(|d| d.get(..10)).unwrap_or("undated")

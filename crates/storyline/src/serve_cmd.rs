@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::Args;
-use storyline::{watch_folder, IngestOptions, ServerBackend, WatchOptions};
+use storyline_pipeline::{watch_folder, IngestOptions, ServerBackend, WatchOptions};
 use storyline_server::ServeOptions;
 use storyline_store::Store;
 

@@ -132,10 +132,14 @@ fn ingest_without_a_model_still_works_and_says_so_once() {
 fn resolution_beside_the_writer_decides_as_resolution_on_it() {
     let Some((seeds, models)) = inputs() else { return };
     // One file per batch: each batch's resolution reads what the ones before committed.
-    let options =
-        storyline::IngestOptions { models_dir: models, embedding_model: None, batch_files: 1, ..Default::default() };
+    let options = storyline_pipeline::IngestOptions {
+        models_dir: models,
+        embedding_model: None,
+        batch_files: 1,
+        ..Default::default()
+    };
     let entities_after_ingest = |store: &mut storyline_store::Store| {
-        storyline::ingest_paths(store, std::slice::from_ref(&seeds), &options, &|_| {}).unwrap();
+        storyline_pipeline::ingest_paths(store, std::slice::from_ref(&seeds), &options, &|_| {}).unwrap();
         store.entities(&Default::default()).unwrap()
     };
     let dir = tempfile::tempdir().unwrap();

@@ -5,7 +5,7 @@
 //! only decides the order in which they run and what crosses between them.
 //!
 //! ```no_run
-//! use storyline::{ingest_paths, IngestOptions};
+//! use storyline_pipeline::{ingest_paths, IngestOptions};
 //! let mut store = storyline_store::Store::open("storyline.db".as_ref())?;
 //! let report = ingest_paths(&mut store, &["../shared/seeds".into()], &IngestOptions::default(), &|_| {})?;
 //! println!("{} new articles", report.new);

@@ -11,8 +11,8 @@ use storyline_eval::{bcubed, pairwise, ClusterScores, Counts};
 use storyline_model::DuplicateKind;
 use storyline_store::Store;
 
-use crate::render::print_json;
-use storyline::{ingest_articles, ingest_paths, IngestOptions};
+use crate::print_json;
+use storyline_pipeline::{ingest_articles, ingest_paths, IngestOptions};
 
 #[derive(Args)]
 pub struct ClustersArgs {

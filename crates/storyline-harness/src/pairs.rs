@@ -15,14 +15,14 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use serde::Serialize;
-use storyline::{ingest_articles, IngestOptions};
 use storyline_model::{Article, Language, SourceFormat};
+use storyline_pipeline::{ingest_articles, IngestOptions};
 use storyline_similarity::sts::{read_pairs, split_title, StsPair};
 use storyline_similarity::{language_key, similarity, ArticleEmbedding, Combiner, JoinThresholds, Weights};
 use storyline_store::Store;
 
-use crate::embed_cmd::ModelArgs;
-use crate::render::print_json;
+use crate::print_json;
+use crate::ModelArgs;
 
 /// Overall at or below this: reports of one happening ("very similar" to half way to
 /// "somewhat similar").
@@ -328,7 +328,7 @@ pub fn eval_pairs(args: &PairsArgs, json: bool) -> Result<()> {
     if let (Some(path), Some(fitted)) = (&args.write_weights, &report.fitted) {
         let mut weights = Weights::for_model(&args.model.model);
         weights.join_thresholds = fitted.clone();
-        crate::embed_cmd::write_weights(path, &weights)?;
+        crate::sts::write_weights(path, &weights)?;
         eprintln!("wrote the join thresholds for {} to {}", args.model.model, path.display());
     }
     if json {

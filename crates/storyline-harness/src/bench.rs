@@ -7,10 +7,10 @@ use std::time::Instant;
 use anyhow::{bail, Result};
 use clap::{Args, Subcommand};
 use serde::Serialize;
-use storyline::{ingest_paths, IngestOptions};
+use storyline_pipeline::{ingest_paths, IngestOptions};
 use storyline_store::Store;
 
-use crate::embed_cmd::{self, BenchEmbedArgs};
+use crate::sts::{self, BenchEmbedArgs};
 
 #[derive(Subcommand)]
 pub enum BenchCommand {
@@ -30,7 +30,7 @@ pub enum BenchCommand {
 
 pub fn run(command: BenchCommand, json: bool) -> Result<()> {
     match command {
-        BenchCommand::Embed(args) => embed_cmd::bench(&args, json),
+        BenchCommand::Embed(args) => sts::bench(&args, json),
         BenchCommand::Ingest(args) => ingest(&args, json),
         BenchCommand::Growth(args) => growth(&args, json),
         BenchCommand::Corpus(args) => corpus(&args),
@@ -379,7 +379,7 @@ fn growth(args: &BenchGrowthArgs, json: bool) -> Result<()> {
         windows: Vec::new(),
     });
     let window = args.window.max(1);
-    let progress = |p: storyline::IngestProgress| {
+    let progress = |p: storyline_pipeline::IngestProgress| {
         if p.waiting_for_writer.is_some() {
             return;
         }
@@ -437,7 +437,8 @@ fn growth(args: &BenchGrowthArgs, json: bool) -> Result<()> {
         c.window_started = now;
     };
     let started = Instant::now();
-    let report = storyline::ingest_article_batches(&mut store, batches, args.articles as usize, &options, &progress)?;
+    let report =
+        storyline_pipeline::ingest_article_batches(&mut store, batches, args.articles as usize, &options, &progress)?;
     let seconds = started.elapsed().as_secs_f64();
     drop(store);
     let windows = clock.into_inner().unwrap_or_else(|e| e.into_inner()).windows;
