@@ -248,6 +248,17 @@ fn a_restarted_decision_consumer_loses_and_doubles_nothing() {
 }
 
 #[test]
+fn connecting_with_another_ack_wait_updates_the_workers_consumer() {
+    let Some(url) = nats_url("connecting_with_another_ack_wait_updates_the_workers_consumer") else { return };
+    let short = options("ackwait");
+    let stream = connect(&url, short.clone());
+    // A publisher with the default options, then a worker with its own ack wait, as the CLI does.
+    connect(&url, StreamOptions { ack_wait: Duration::from_secs(30), ..short.clone() });
+    connect(&url, short);
+    stream.delete_streams().unwrap();
+}
+
+#[test]
 fn nats_unreachable_is_a_clear_error() {
     let options = StreamOptions { connect_timeout: Duration::from_secs(1), ..StreamOptions::default() };
     // Port 4399 is in this crate's range and nothing listens there.
