@@ -62,7 +62,7 @@ impl Default for DedupConfig {
 }
 
 /// What dedup needs to know about an article, computed once when it arrives.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Fingerprint {
     /// Hash of the normalised full text (title and body).
     pub text_hash: u64,

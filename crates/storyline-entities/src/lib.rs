@@ -39,7 +39,7 @@ mod words;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use storyline_model::{Article, EntityType, Location};
 use storyline_ner::{Tagger, Taggers};
 
@@ -57,7 +57,7 @@ pub enum EntitiesError {
 }
 
 /// A mention in one article, pointing at one of the article's entities.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DocMention {
     pub text: String,
     pub kind: EntityType,
@@ -70,7 +70,7 @@ pub struct DocMention {
 }
 
 /// An entity as one article knows it: all the names it goes by there.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DocEntity {
     pub kind: EntityType,
     pub name: String,
@@ -85,7 +85,7 @@ pub struct DocEntity {
 }
 
 /// A quote in one article; `speaker` indexes [`Extraction::entities`].
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DocQuote {
     pub text: String,
     pub byte_start: usize,
@@ -97,7 +97,7 @@ pub struct DocQuote {
 }
 
 /// Everything found in one article, before resolution against other articles.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Extraction {
     pub mentions: Vec<DocMention>,
     pub entities: Vec<DocEntity>,

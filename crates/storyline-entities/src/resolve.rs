@@ -501,7 +501,8 @@ fn record_disagreement(stored: &mut Entity, field: &str, values: Vec<(String, Ve
 /// What resolving an article needs that no other article decides, worked out where the article
 /// is prepared (in parallel), so that resolution, which goes in arrival order, only looks up
 /// and decides.
-#[derive(Debug, Clone, Default)]
+// Serialisable: a stream worker prepares it, the decision consumer resolves with it.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct ResolutionPlan {
     /// The order the entities are resolved in: places, organisations and full names first, as
     /// they are the evidence for the harder cases.
@@ -511,7 +512,7 @@ pub struct ResolutionPlan {
 }
 
 /// One entity's keys and names, as resolution compares them.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 struct Planned {
     /// The keys it is looked up under.
     keys: Vec<String>,

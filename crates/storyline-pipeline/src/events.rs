@@ -14,6 +14,7 @@ use storyline_store::{Batch, NewCodedEvent, NewDateMention};
 use crate::loaded::LoadOnce;
 
 /// What event coding found in one article.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct ArticleEvents {
     pub events: Vec<CodedEvent>,
     pub dates: Vec<DateMention>,

@@ -27,8 +27,8 @@ mod watch;
 pub use coverage::{event_coverage, EventCoverage};
 pub use feeds::{poll_feeds, FeedPollReport, PollReport};
 pub use pipeline::{
-    ingest_article_batches, ingest_articles, ingest_paths, lower_thread_priority, IngestOptions, IngestProgress,
-    IngestReport,
+    ingest_article_batches, ingest_articles, ingest_paths, lower_thread_priority, Decider, IngestOptions,
+    IngestProgress, IngestReport, PreparedArticle, Preparer,
 };
 pub use server::ServerBackend;
 pub use timeline::{storyline_timeline, StorylineTimeline, SummaryDay, SummarySentence};

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use storyline_cluster::{add_to_centroid, choose_event, tfidf, ClusterConfig, EventCandidate, TermVector};
 use storyline_dedup::{fingerprint_of_words, judge, Candidate, DedupConfig, Fingerprint};
 use storyline_model::{Article, DuplicateKind, DuplicateRelation, EventId, Skipped};
@@ -132,6 +132,7 @@ impl Arrival {
 }
 
 /// An article with everything computed before it meets the store.
+#[derive(Serialize, Deserialize)]
 struct Prepared {
     article: Article,
     fingerprint: Fingerprint,
@@ -307,7 +308,7 @@ where
             let before = *done;
             let waiting = |waited| progress(IngestProgress { waiting_for_writer: Some(waited), ..before });
             let semantic = models.semantic.as_deref();
-            store_batch(store, resolution, &mut prepared, semantic, options, report, &waiting)?;
+            store_batch(store, resolution, &mut prepared, semantic, options, report, &waiting, &|_| Ok(()))?;
             // Where a run's time goes: waiting on preparation (above), or storing (the one writer).
             tracing::debug!(
                 articles = prepared.len(),
@@ -494,8 +495,91 @@ pub fn ingest_articles(store: &mut Store, articles: Vec<Article>, options: &Inge
     let models = Models::load(options);
     let mut prepared = models.prepare(articles.into_iter().map(Arrival::new).collect(), options);
     let resolution = Resolution { reader: None, memory: &mut ResolutionMemory::default() };
-    store_batch(store, resolution, &mut prepared, models.semantic.as_deref(), options, &mut report, &|_| {})?;
+    let semantic = models.semantic.as_deref();
+    store_batch(store, resolution, &mut prepared, semantic, options, &mut report, &|_| {}, &|_| Ok(()))?;
     Ok(report)
+}
+
+/// An article prepared away from the store (`storyline worker`): everything ingest computes
+/// before the store, in a form that crosses processes. The decisions that need the store are
+/// made by [`Decider::store`], in the order the articles arrived.
+#[derive(Serialize, Deserialize)]
+pub struct PreparedArticle(Prepared);
+
+impl PreparedArticle {
+    pub fn id(&self) -> &str {
+        &self.0.article.id
+    }
+}
+
+/// Prepares articles without a store, the models loaded once (a stream worker).
+pub struct Preparer {
+    models: Models,
+    options: IngestOptions,
+}
+
+impl Preparer {
+    pub fn new(options: IngestOptions) -> Preparer {
+        Preparer { models: Models::load(&options), options }
+    }
+
+    /// Prepares articles as ingest does, less screening against the store: ids are settled
+    /// when they are stored ([`settle_arrivals`] renames an article from a file whose id
+    /// another text took, as screening would have).
+    pub fn prepare(&self, articles: Vec<Article>) -> Vec<PreparedArticle> {
+        let arrivals = articles
+            .into_iter()
+            .map(|article| {
+                let mut arrival = Arrival::new(article);
+                arrival.renamable = arrival.article.source.path.is_some();
+                arrival
+            })
+            .collect();
+        self.models.prepare(arrivals, &self.options).into_iter().map(PreparedArticle).collect()
+    }
+}
+
+/// Stores prepared articles batch by batch, as ingest stores its batches (the one writer of a
+/// stream: `storyline consume`).
+pub struct Decider {
+    semantic: Option<Arc<Semantic>>,
+    memory: ResolutionMemory,
+    options: IngestOptions,
+}
+
+impl Decider {
+    pub fn new(options: IngestOptions) -> Decider {
+        let semantic = options.embedding_model.as_deref().and_then(|name| semantic::load(&options.models_dir, name));
+        Decider { semantic, memory: ResolutionMemory::default(), options }
+    }
+
+    /// Stores `prepared` in order as one transaction, and moves the store's stream position
+    /// from `position.0` to `position.1` in it. The position is checked under the write lock:
+    /// if another decision process moved it meanwhile, nothing is stored (an error), so two
+    /// consumers of one stream never apply a run twice.
+    pub fn store(
+        &mut self,
+        store: &mut Store,
+        mut prepared: Vec<PreparedArticle>,
+        position: (u64, u64),
+        report: &mut IngestReport,
+    ) -> Result<()> {
+        let (from, to) = position;
+        let mut items: Vec<Prepared> = prepared.drain(..).map(|p| p.0).collect();
+        report.articles += items.len();
+        let resolution = Resolution { reader: None, memory: &mut self.memory };
+        let record = |batch: &Batch| -> Result<()> {
+            let found = batch.stream_position()?;
+            anyhow::ensure!(
+                found == from,
+                "the store's stream position is {found}, not {from}: another consumer applied"
+            );
+            batch.set_stream_position(to)?;
+            Ok(())
+        };
+        let semantic = self.semantic.as_deref();
+        store_batch(store, resolution, &mut items, semantic, &self.options, report, &|_| {}, &record)
+    }
 }
 
 /// Where a batch's entities are resolved: through a reader of the store file, or on the
@@ -521,6 +605,7 @@ fn store_batch(
     options: &IngestOptions,
     report: &mut IngestReport,
     waiting: &dyn Fn(Duration),
+    before_commit: &dyn Fn(&Batch) -> Result<()>,
 ) -> Result<()> {
     let with_entities = prepared.iter().any(|item| item.entities.is_some());
     let batch = store.batch_noting_waits(waiting).context("starting a batch of writes")?;
@@ -564,6 +649,7 @@ fn store_batch(
     };
     entities.apply(&batch).context("storing entities")?;
     link_storylines(&batch, &touched, options).context("linking events into storylines")?;
+    before_commit(&batch)?;
     batch.commit().context("committing a batch of articles")?;
     Ok(())
 }

@@ -16,7 +16,7 @@ const CHUNK_SENTENCES: usize = 6;
 const MAX_SENTENCES: usize = 12;
 
 /// Everything [`crate::similarity`] needs about one article.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ArticleEmbedding {
     /// The embedding model that made the vectors; articles of different models do not compare.
     pub model: String,

@@ -235,6 +235,25 @@ impl<'a> Batch<'a> {
         Ok(())
     }
 
+    /// The last raw-stream sequence applied to this store (`storyline consume`); 0 for none.
+    pub fn stream_position(&self) -> Result<u64> {
+        let n: Option<i64> = self
+            .tx
+            .query_row("SELECT value FROM meta WHERE key = 'stream_position'", params![], |r| r.get::<i64>(0))
+            .optional()?;
+        Ok(n.unwrap_or(0) as u64)
+    }
+
+    /// Records the last raw-stream sequence applied, in this batch: it commits with the
+    /// articles it covers, or not at all.
+    pub fn set_stream_position(&self, sequence: u64) -> Result<()> {
+        self.tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('stream_position', ?1) ON CONFLICT(key) DO UPDATE SET value = ?1",
+            [sequence as i64],
+        )?;
+        Ok(())
+    }
+
     /// Documents counted so far.
     pub fn documents(&self) -> Result<u64> {
         let n: i64 = self.tx.query_row("SELECT value FROM meta WHERE key = 'documents'", params![], |r| r.get(0))?;

@@ -10,6 +10,7 @@ mod export_cmd;
 mod feeds_cmd;
 mod render;
 mod serve_cmd;
+mod stream_cmd;
 
 use std::path::{Path, PathBuf};
 
@@ -74,7 +75,22 @@ enum Command {
         /// with a reason).
         #[arg(long)]
         follow_symlinks: bool,
+        /// Publish the articles read to this NATS server's article stream instead of storing
+        /// them (`storyline worker` prepares them, `storyline consume` stores them).
+        #[arg(long, value_name = "URL")]
+        publish_to: Option<String>,
+        /// The name of the article stream published to (with --publish-to).
+        #[arg(long, default_value = storyline_stream::DEFAULT_NAME)]
+        stream: String,
     },
+    /// Prepare raw articles from the article stream (NATS JetStream) and publish them prepared:
+    /// parsing is done, this does entities, places, coded events, dates and embeddings. Run any
+    /// number of them, on any machine; none needs the store.
+    Worker(stream_cmd::StreamArgs),
+    /// Store prepared articles from the article stream, in the order their raw articles were
+    /// published, exactly as `ingest` stores them: the one writer of the store (`--db`).
+    /// Started again, it goes on after the last article it stored.
+    Consume(stream_cmd::StreamArgs),
     /// List events (stories), most recent first.
     Stories {
         /// Show at most this many.
@@ -333,11 +349,17 @@ fn run(cli: Cli) -> Result<()> {
         Command::Migrate { from, to, replace } => return migrate(&from, &to, replace, cli.json),
         Command::Serve(args) => return serve_cmd::serve(Path::new(&location), args),
         Command::Reindex { from_scratch } => return serve_cmd::reindex(Path::new(&location), from_scratch, cli.json),
+        Command::Worker(args) => return stream_cmd::worker(&args),
+        Command::Consume(args) => return render::ingest_report(&stream_cmd::consume(&location, &args)?, cli.json),
+        Command::Ingest { paths, follow_symlinks, publish_to: Some(nats), stream, .. } => {
+            let discovery = storyline_ingest::Discovery { follow_symlinks, within: None };
+            return render::ingest_report(&stream_cmd::publish(&nats, &stream, &paths, &discovery)?, cli.json);
+        }
         command => command,
     };
     let mut store = Store::open_location(&location).with_context(|| format!("opening the store {shown}"))?;
     match command {
-        Command::Ingest { paths, batch_files, models_dir, model, follow_symlinks } => {
+        Command::Ingest { paths, batch_files, models_dir, model, follow_symlinks, .. } => {
             let embedding_model = (model != "none").then_some(model);
             let discovery = storyline_ingest::Discovery { follow_symlinks, within: None };
             let options = IngestOptions { batch_files, models_dir, embedding_model, discovery, ..Default::default() };
@@ -406,6 +428,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Eval(_) | Command::Geocode { .. } => unreachable!("handled above"),
         Command::Models { .. } | Command::Bench(_) | Command::Dedup(_) => unreachable!("handled above"),
         Command::Serve(_) | Command::Reindex { .. } | Command::Migrate { .. } => unreachable!("handled above"),
+        Command::Worker(_) | Command::Consume(_) => unreachable!("handled above"),
         Command::TrainNer(_) => unreachable!("handled above"),
         Command::Entities { kind, event, limit } => entities_cmd::list(&store, kind, event, limit, cli.json),
         Command::Entity { name } => entities_cmd::show(&store, &name, cli.json),
