@@ -200,7 +200,8 @@ async function eventPage(id) {
         event.storyline && event.storyline.timeline.length ? timelineSection(event.storyline, event.id) : null,
         h('div', { id: 'extra-side' }))));
   show(article);
-  extraSections(id);
+  // Shown before the extras arrive; ready (for tests and scripts) once they are in.
+  await extraSections(id);
 }
 
 /** Originals in arrival order, each with the articles that copy it nested beneath. */
