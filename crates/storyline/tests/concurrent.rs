@@ -5,41 +5,19 @@
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command as Process, Output, Stdio};
+use std::process::{Child, Output, Stdio};
 
 use serde_json::Value;
 use storyline_store::Store;
 
+mod common;
+
 fn timelines() -> Option<PathBuf> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/eval/timelines");
-    if path.is_dir() {
-        Some(path)
-    } else {
-        eprintln!("skipping: {} not found", path.display());
-        None
-    }
-}
-
-/// A models folder with the entity tagger when this checkout has one (so entity resolution
-/// runs beside the writers too) and no embedding model, which would make the test slow.
-fn models(dir: &Path) -> PathBuf {
-    let models = dir.join("models");
-    std::fs::create_dir_all(&models).unwrap();
-    let tagger = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/ner.bin");
-    if tagger.is_file() {
-        std::os::unix::fs::symlink(tagger.canonicalize().unwrap(), models.join("ner.bin")).unwrap();
-    }
-    models
-}
-
-fn storyline(db: &Path, models: &Path) -> Process {
-    let mut cmd = Process::new(assert_cmd::cargo::cargo_bin("storyline"));
-    cmd.arg("--db").arg(db).env_remove("STORYLINE_DB").env("STORYLINE_MODELS", models);
-    cmd
+    common::shared("eval/timelines", &[])
 }
 
 fn ingest(db: &Path, models: &Path, paths: &[PathBuf]) -> Child {
-    storyline(db, models)
+    common::storyline_process(db, models)
         .args(["ingest", "--json", "--batch-files", "8", "--model", "none"])
         .args(paths)
         .stdout(Stdio::piped())
@@ -62,7 +40,7 @@ struct Server {
 
 impl Server {
     fn start(db: &Path, models: &Path) -> Server {
-        let mut child = storyline(db, models)
+        let mut child = common::storyline_process(db, models)
             .args(["serve", "--addr", "127.0.0.1:0"])
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -127,7 +105,7 @@ fn articles(db: &Path) -> Vec<(String, u64)> {
 fn two_ingests_and_a_server_lose_nothing() {
     let Some(timelines) = timelines() else { return };
     let dir = tempfile::tempdir().unwrap();
-    let models = models(dir.path());
+    let models = common::tagger_only_models(dir.path());
     let shared = timelines.join("fr/libya");
     let only_a = timelines.join("es/yemen");
     let only_b = timelines.join("it/libya");
@@ -177,7 +155,7 @@ fn two_ingests_and_a_server_lose_nothing() {
         let skipped = run["skipped"].as_array().unwrap();
         assert!(skipped.is_empty(), "nothing is skipped, least of all as an id conflict: {skipped:#?}");
     }
-    let check = storyline(&db, &models).arg("check").output().unwrap();
+    let check = common::storyline_process(&db, &models).arg("check").output().unwrap();
     assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
 
     let single = dir.path().join("single.db");

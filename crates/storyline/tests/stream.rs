@@ -21,24 +21,6 @@ fn nats() -> Option<String> {
     }
 }
 
-/// A models folder with the entity tagger when this checkout has one (so extractions cross the
-/// stream too) and no embedding model (slow).
-fn models(dir: &Path) -> PathBuf {
-    let models = dir.join("models");
-    std::fs::create_dir_all(&models).unwrap();
-    let tagger = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/ner.bin");
-    if tagger.is_file() {
-        std::os::unix::fs::symlink(tagger.canonicalize().unwrap(), models.join("ner.bin")).unwrap();
-    }
-    models
-}
-
-fn storyline(db: &Path, models: &Path) -> Process {
-    let mut cmd = Process::new(assert_cmd::cargo::cargo_bin("storyline"));
-    cmd.arg("--db").arg(db).env_remove("STORYLINE_DB").env("STORYLINE_MODELS", models);
-    cmd
-}
-
 /// A stream name of its own per test, so tests share the server.
 fn stream_name(test: &str) -> String {
     format!("S{}_{}", std::process::id(), test.to_uppercase())
@@ -50,11 +32,13 @@ fn run_ok(cmd: &mut Process) {
 }
 
 fn publish(db: &Path, models: &Path, nats: &str, stream: &str, paths: &[PathBuf]) {
-    run_ok(storyline(db, models).args(["ingest", "--publish-to", nats, "--stream", stream]).args(paths));
+    run_ok(
+        common::storyline_process(db, models).args(["ingest", "--publish-to", nats, "--stream", stream]).args(paths),
+    );
 }
 
 fn spawn(db: &Path, models: &Path, command: &str, nats: &str, stream: &str, extra: &[&str]) -> Child {
-    storyline(db, models)
+    common::storyline_process(db, models)
         .args([command, "--nats", nats, "--stream", stream, "--model", "none", "--ack-wait", "2"])
         .args(extra)
         .stdout(Stdio::null())
@@ -76,7 +60,7 @@ fn decided(db: &Path) -> (Vec<storyline_store::EventSummary>, Vec<storyline_mode
 
 fn ingested(dir: &Path, models: &Path, paths: &[PathBuf]) -> PathBuf {
     let db = dir.join("ingest.db");
-    run_ok(storyline(&db, models).args(["ingest", "--model", "none"]).args(paths));
+    run_ok(common::storyline_process(&db, models).args(["ingest", "--model", "none"]).args(paths));
     db
 }
 
@@ -96,7 +80,7 @@ fn through_stream(dir: &Path, models: &Path, nats: &str, test: &str, paths: &[Pa
 fn the_seeds_through_the_stream_with_one_and_three_workers_are_stored_as_ingest_stores_them() {
     let (Some(nats), Some(seeds)) = (nats(), common::seeds()) else { return };
     let dir = tempfile::tempdir().unwrap();
-    let models = models(dir.path());
+    let models = common::tagger_only_models(dir.path());
     let expected = decided(&ingested(dir.path(), &models, std::slice::from_ref(&seeds)));
     assert!(!expected.0.is_empty());
     for workers in [1, 3] {
@@ -114,7 +98,7 @@ fn timelines() -> Option<PathBuf> {
 fn a_worker_killed_mid_run_loses_nothing() {
     let (Some(nats), Some(folder)) = (nats(), timelines()) else { return };
     let dir = tempfile::tempdir().unwrap();
-    let models = models(dir.path());
+    let models = common::tagger_only_models(dir.path());
     let paths = vec![folder];
     let expected = decided(&ingested(dir.path(), &models, &paths));
     let db = dir.path().join("killed.db");
@@ -135,7 +119,7 @@ fn a_worker_killed_mid_run_loses_nothing() {
 fn the_consumer_killed_and_restarted_loses_and_doubles_nothing() {
     let (Some(nats), Some(folder)) = (nats(), timelines()) else { return };
     let dir = tempfile::tempdir().unwrap();
-    let models = models(dir.path());
+    let models = common::tagger_only_models(dir.path());
     let paths = vec![folder];
     let expected = decided(&ingested(dir.path(), &models, &paths));
     let db = dir.path().join("restarted.db");

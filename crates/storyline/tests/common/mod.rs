@@ -51,3 +51,22 @@ pub fn json(cmd: &mut Command) -> Value {
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     serde_json::from_slice(&output.stdout).unwrap()
 }
+
+/// A models folder in `dir` with the entity tagger when this checkout has one (so entities are
+/// extracted and resolved too) and no embedding model, which would make a test slow.
+pub fn tagger_only_models(dir: &Path) -> PathBuf {
+    let models = dir.join("models");
+    std::fs::create_dir_all(&models).unwrap();
+    let tagger = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/ner.bin");
+    if tagger.is_file() {
+        std::os::unix::fs::symlink(tagger.canonicalize().unwrap(), models.join("ner.bin")).unwrap();
+    }
+    models
+}
+
+/// The real binary on the store file `db` with the models in `models`, as a process to spawn.
+pub fn storyline_process(db: &Path, models: &Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("storyline"));
+    cmd.arg("--db").arg(db).env_remove("STORYLINE_DB").env("STORYLINE_MODELS", models);
+    cmd
+}
