@@ -11,36 +11,6 @@ use std::path::Path;
 use assert_cmd::Command;
 use serde_json::Value;
 
-/// A fresh database on the test server, dropped at the end.
-struct Database {
-    admin: String,
-    name: String,
-    url: String,
-}
-
-impl Database {
-    fn create(tag: &str) -> Option<Database> {
-        let Ok(admin) = std::env::var("STORYLINE_TEST_POSTGRES") else {
-            eprintln!("skipped: STORYLINE_TEST_POSTGRES not set");
-            return None;
-        };
-        let name = format!("storyline_{tag}_{}", std::process::id());
-        let mut client = postgres::Client::connect(&admin, postgres::NoTls).expect("the test server answers");
-        client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).unwrap();
-        client.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
-        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(base, _)| base);
-        Some(Database { url: format!("{base}/{name}"), admin, name })
-    }
-}
-
-impl Drop for Database {
-    fn drop(&mut self) {
-        if let Ok(mut client) = postgres::Client::connect(&self.admin, postgres::NoTls) {
-            let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
-        }
-    }
-}
-
 fn storyline(store: &str, models: &Path) -> Command {
     let mut cmd = Command::cargo_bin("storyline").unwrap();
     cmd.arg("--store").arg(store).env_remove("STORYLINE_DB").env_remove("STORYLINE_STORE");
@@ -108,7 +78,7 @@ fn check_clean(store: &str, models: &Path) {
 
 #[test]
 fn postgres_and_sqlite_give_the_same_events_duplicates_and_entities() {
-    let Some(database) = Database::create("equivalence") else { return };
+    let Some(database) = common::Database::create("equivalence") else { return };
     let Some(seeds) = common::seeds() else { return };
     let Some(libya) = common::shared("eval/timelines/es/libya", &[]) else { return };
     let Some(models) = common::tagger_models() else { return };
@@ -134,7 +104,7 @@ fn postgres_and_sqlite_give_the_same_events_duplicates_and_entities() {
     assert_eq!(outcome(&database.url, &models), expected);
 
     // A copy of the SQLite store, into a database of its own, and back into a new file.
-    let Some(copy) = Database::create("migrated") else { return };
+    let Some(copy) = common::Database::create("migrated") else { return };
     let migrate = |from: &str, to: &str| {
         let mut cmd = Command::cargo_bin("storyline").unwrap();
         cmd.args(["migrate", "--from", from, "--to", to]).assert().success();

@@ -52,9 +52,15 @@ fn wait_ok(child: Child) {
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
 }
 
+type Decided = (Vec<storyline_store::EventSummary>, Vec<storyline_model::DuplicateRelation>);
+
 /// What the store decided: events (with their articles) and duplicate relations.
-fn decided(db: &Path) -> (Vec<storyline_store::EventSummary>, Vec<storyline_model::DuplicateRelation>) {
-    let store = Store::open(db).unwrap();
+fn decided(db: &Path) -> Decided {
+    decided_at(&db.display().to_string())
+}
+
+fn decided_at(location: &str) -> Decided {
+    let store = Store::open_location(location).unwrap();
     (store.events(100_000).unwrap(), store.duplicates(None).unwrap())
 }
 
@@ -88,6 +94,28 @@ fn the_seeds_through_the_stream_with_one_and_three_workers_are_stored_as_ingest_
         let db = through_stream(dir.path(), &models, &nats, &test, std::slice::from_ref(&seeds), workers);
         assert_eq!(decided(&db), expected, "{workers} workers");
     }
+}
+
+#[test]
+fn the_seeds_through_the_stream_into_postgresql_are_stored_as_ingest_stores_them() {
+    let (Some(nats), Some(seeds)) = (nats(), common::seeds()) else { return };
+    let Some(database) = common::Database::create("stream") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let models = common::tagger_only_models(dir.path());
+    let paths = std::slice::from_ref(&seeds);
+    let expected = decided(&ingested(dir.path(), &models, paths));
+    // Publishing and preparing touch no store; the consumer writes PostgreSQL.
+    let unused = dir.path().join("unused.db");
+    let stream = stream_name("postgres");
+    publish(&unused, &models, &nats, &stream, paths);
+    let workers: Vec<Child> =
+        (0..2).map(|_| spawn(&unused, &models, "worker", &nats, &stream, &["--exit-when-idle", "3"])).collect();
+    let consumer =
+        spawn(&unused, &models, "consume", &nats, &stream, &["--exit-when-idle", "5", "--store", &database.url]);
+    workers.into_iter().for_each(wait_ok);
+    wait_ok(consumer);
+    assert!(!unused.exists(), "only PostgreSQL was written");
+    assert_eq!(decided_at(&database.url), expected);
 }
 
 fn timelines() -> Option<PathBuf> {
