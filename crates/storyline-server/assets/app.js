@@ -219,7 +219,7 @@ function articlesSection(members, excerpts) {
   const item = (m, isCopy) => {
     const listed = excerpts.get(m.id);
     return h('li', { class: isCopy ? 'copy' : 'original', 'data-testid': isCopy ? 'copy-item' : 'article-item', 'data-article': m.id },
-      h('h3', {}, link(`/article/${encodeURIComponent(m.id)}`, m.title || (listed && listed.excerpt.slice(0, 90)) || m.id)),
+      h('h3', {}, link(`/article/${encodeURIComponent(m.id)}`, m.title || (listed && clipWords(listed.excerpt, 90)) || m.id)),
       isCopy ? h('p', { class: 'badge' }, m.copy_of[1] === 'republication' ? 'Republication' : m.copy_of[1] === 'exact' ? 'Exact copy' : 'Near-duplicate') : null,
       meta(m.outlet || 'unknown outlet', language(m.language), date(m.published) || 'undated'),
       listed && !isCopy ? h('p', { class: 'excerpt' }, listed.excerpt) : null,
@@ -443,6 +443,15 @@ async function searchPage(params) {
       h('p', { class: 'snippet' }, highlighted(hit.snippet), '…'),
       meta(hit.outlet || 'unknown outlet', language(hit.language), date(hit.published) || 'undated', link(`/event/${hit.event}`, `event ${hit.event}`))))),
     more));
+}
+
+/** At most `max` characters of `text`, ending on a whole word, with "…" when cut. */
+function clipWords(text, max) {
+  if (text.length <= max) return text;
+  const cut = text.slice(0, max + 1);
+  const space = cut.lastIndexOf(' ');
+  const kept = space > max / 2 ? cut.slice(0, space) : text.slice(0, max);
+  return `${kept.replace(/[\s,;:.\u2013\u2014-]+$/, '')}…`;
 }
 
 /** A name for an article without a headline: its opening words. */
