@@ -8,7 +8,7 @@ use anyhow::{bail, Result};
 use clap::{Args, Subcommand};
 use serde::Serialize;
 use storyline_pipeline::{ingest_paths, IngestOptions};
-use storyline_store::Store;
+use storyline_store::{ScratchDatabase, Store};
 
 use crate::sts::{self, BenchEmbedArgs};
 
@@ -66,16 +66,24 @@ pub struct BenchIngestArgs {
     /// Leave out the pipeline with embeddings, the slowest, e.g. to compare the other two often.
     #[arg(long)]
     pub no_embeddings: bool,
+    /// Also run each pipeline into a fresh database on this PostgreSQL server (a URL of a
+    /// database there from which the user may create databases, e.g.
+    /// `postgres://me@127.0.0.1/postgres`), beside the SQLite file; each run's database is
+    /// dropped after it.
+    #[arg(long, value_name = "POSTGRES_URL")]
+    pub store: Option<String>,
 }
 
 #[derive(Serialize)]
 struct IngestRow {
     pipeline: &'static str,
+    /// `sqlite` or `postgresql`.
+    store: &'static str,
     articles: usize,
     words_per_article: f64,
     seconds: f64,
     articles_per_second: f64,
-    /// Time relative to the words-only pipeline of the same run.
+    /// Time relative to the words-only pipeline into SQLite, in the same run.
     relative_time: f64,
     /// Processor time of the fastest run over its wall time: how many cores it kept busy.
     cores_busy: f64,
@@ -118,51 +126,76 @@ fn ingest(args: &BenchIngestArgs, json: bool) -> Result<()> {
         ("+ embeddings (default)", &args.models_dir, Some(storyline_embed::DEFAULT_MODEL.to_string())),
     ];
     let configurations = &configurations[..if args.no_embeddings { 2 } else { 3 }];
-    let mut fastest = [f64::INFINITY; 3];
-    let mut cores_busy = [0.0; 3];
+    if let Some(server) = &args.store {
+        if !storyline_store::is_postgres_location(server) {
+            bail!("--store takes a PostgreSQL server's URL (postgres://…), not {server:?}: the SQLite file is measured anyway");
+        }
+    }
+    let stores: Vec<&'static str> =
+        std::iter::once("sqlite").chain(args.store.as_ref().map(|_| "postgresql")).collect();
+    // Indexed by configuration, then store.
+    let mut fastest = vec![vec![f64::INFINITY; stores.len()]; configurations.len()];
+    let mut cores_busy = vec![vec![0.0; stores.len()]; configurations.len()];
     let mut articles = 0;
     for round in 0..args.repeat.max(1) {
         for (i, (pipeline, models_dir, embedding_model)) in configurations.iter().enumerate() {
-            let mut store = Store::open(&work.path().join(format!("bench-{round}-{i}.db")))?;
-            let options = IngestOptions {
-                models_dir: models_dir.to_path_buf(),
-                embedding_model: embedding_model.clone(),
-                batch_files: args.batch_files,
-                ..IngestOptions::default()
-            };
-            eprintln!("{pipeline} (run {}): ingesting {} files…", round + 1, files.len());
-            let (started, cpu_before) = (Instant::now(), cpu_seconds());
-            articles = ingest_paths(&mut store, &files, &options, &|_| {})?.articles;
-            let seconds = started.elapsed().as_secs_f64();
-            if seconds < fastest[i] {
-                fastest[i] = seconds;
-                cores_busy[i] = (cpu_seconds() - cpu_before) / seconds;
+            for (j, backend) in stores.iter().enumerate() {
+                // Kept until the run ends; dropping it drops the database.
+                let mut scratch = None;
+                let mut store = match (*backend, &args.store) {
+                    ("postgresql", Some(server)) => {
+                        let database = scratch.insert(ScratchDatabase::create(server, "bench")?);
+                        Store::open_location(database.url())?
+                    }
+                    _ => Store::open(&work.path().join(format!("bench-{round}-{i}.db")))?,
+                };
+                let options = IngestOptions {
+                    models_dir: models_dir.to_path_buf(),
+                    embedding_model: embedding_model.clone(),
+                    batch_files: args.batch_files,
+                    ..IngestOptions::default()
+                };
+                eprintln!("{pipeline} into {backend} (run {}): ingesting {} files…", round + 1, files.len());
+                let (started, cpu_before) = (Instant::now(), cpu_seconds());
+                articles = ingest_paths(&mut store, &files, &options, &|_| {})?.articles;
+                let seconds = started.elapsed().as_secs_f64();
+                if seconds < fastest[i][j] {
+                    fastest[i][j] = seconds;
+                    cores_busy[i][j] = (cpu_seconds() - cpu_before) / seconds;
+                }
+                drop(store);
+                drop(scratch);
             }
         }
     }
     let rows: Vec<IngestRow> = configurations
         .iter()
-        .zip(fastest.into_iter().zip(cores_busy))
-        .map(|((pipeline, _, _), (seconds, cores_busy))| IngestRow {
+        .enumerate()
+        .flat_map(|(i, (pipeline, _, _))| stores.iter().enumerate().map(move |(j, store)| (i, j, *pipeline, *store)))
+        .map(|(i, j, pipeline, store)| IngestRow {
             pipeline,
+            store,
             articles,
             words_per_article: words as f64 / articles.max(1) as f64,
-            seconds,
-            articles_per_second: articles as f64 / seconds,
-            relative_time: seconds / fastest[0],
-            cores_busy,
+            seconds: fastest[i][j],
+            articles_per_second: articles as f64 / fastest[i][j],
+            relative_time: fastest[i][j] / fastest[0][0],
+            cores_busy: cores_busy[i][j],
         })
         .collect();
     if json {
         println!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(());
     }
-    println!("| pipeline | articles | words/article | seconds | articles/s | time vs words only | cores busy |");
-    println!("|---|---:|---:|---:|---:|---:|---:|");
+    println!(
+        "| pipeline | store | articles | words/article | seconds | articles/s | time vs words only | cores busy |"
+    );
+    println!("|---|---|---:|---:|---:|---:|---:|---:|");
     for r in &rows {
         println!(
-            "| {} | {} | {:.0} | {:.2} | {:.1} | {:.2}× | {:.2} |",
+            "| {} | {} | {} | {:.0} | {:.2} | {:.1} | {:.2}× | {:.2} |",
             r.pipeline,
+            r.store,
             r.articles,
             r.words_per_article,
             r.seconds,

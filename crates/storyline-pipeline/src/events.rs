@@ -117,8 +117,10 @@ fn date_columns(value: Option<DateValue>) -> Option<(String, String, String)> {
 }
 
 pub fn store_events(batch: &Batch, found: &ArticleEvents) -> Result<()> {
-    for e in &found.events {
-        batch.insert_coded_event(&NewCodedEvent {
+    let events: Vec<NewCodedEvent> = found
+        .events
+        .iter()
+        .map(|e| NewCodedEvent {
             article: &e.article,
             sentence_index: e.sentence_index,
             sentence_start: e.sentence_start,
@@ -130,9 +132,9 @@ pub fn store_events(batch: &Batch, found: &ArticleEvents) -> Result<()> {
             location: e.event.location.as_ref().map(stored),
             date: date_columns(e.date),
             date_text: e.date_text.as_deref(),
-        })?;
-    }
-    Ok(())
+        })
+        .collect();
+    Ok(batch.insert_coded_events(&events)?)
 }
 
 /// Stores the article's date expressions and, when it has no publication date, the earliest
@@ -145,15 +147,17 @@ pub fn store_dates(batch: &Batch, article: &Article, found: &ArticleEvents) -> R
             batch.set_not_before(&article.id, day.and_utc())?;
         }
     }
-    for m in &found.dates {
-        batch.insert_date_mention(&NewDateMention {
+    let mentions: Vec<NewDateMention> = found
+        .dates
+        .iter()
+        .map(|m| NewDateMention {
             article: &article.id,
             text: &m.text,
             start: m.start,
             end: m.end,
             relative: m.relative,
             date: date_columns(m.value),
-        })?;
-    }
-    Ok(())
+        })
+        .collect();
+    Ok(batch.insert_date_mentions(&mentions)?)
 }

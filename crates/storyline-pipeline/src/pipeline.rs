@@ -711,12 +711,8 @@ fn store_article(
         ArticleStatus::New => {}
     }
 
-    batch.count_document(item.term_counts.keys())?;
+    let frequencies = batch.count_document(item.term_counts.keys().map(String::as_str))?;
     let documents = batch.documents()?;
-    let mut frequencies = HashMap::new();
-    for term in item.term_counts.keys() {
-        frequencies.insert(term.as_str(), batch.document_frequency(term)?);
-    }
     let vector = tfidf(&item.term_counts, documents, |t| frequencies.get(t).copied().unwrap_or(1), &options.cluster);
 
     let relations = find_duplicates(batch, item, &vector, &options.dedup)?;

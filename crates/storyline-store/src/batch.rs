@@ -90,20 +90,20 @@ pub const EVENT_POSTINGS_READ: usize = 400;
 /// COUNT(*) DESC, id LIMIT limit` gives over the lists read.
 fn most_shared<K: crate::db::ToValue>(
     tx: &Tx,
-    sql: &str,
+    postings: &str,
     keys: &[K],
     cap: usize,
     min_shared: usize,
     limit: usize,
 ) -> Result<Vec<i64>> {
     let mut counts: HashMap<i64, usize> = HashMap::new();
-    let mut stmt = tx.prepare_cached(sql)?;
-    for key in keys {
-        let mut rows = stmt.query(params![key, cap as i64])?;
-        while let Some(row) = rows.next()? {
-            *counts.entry(row.get(0)?).or_default() += 1;
-        }
-    }
+    // Each key's list is its own bounded query; a statement holds many of them (UNION ALL), as
+    // each statement is a round trip to a PostgreSQL server.
+    let rows: Vec<(&K, i64)> = keys.iter().map(|key| (key, cap as i64)).collect();
+    tx.select_rows(postings, &rows, |row| {
+        *counts.entry(row.get(0)?).or_default() += 1;
+        Ok(())
+    })?;
     let mut shared: Vec<(i64, usize)> = counts.into_iter().filter(|&(_, n)| n >= min_shared).collect();
     shared.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     Ok(shared.into_iter().take(limit).map(|(id, _)| id).collect())
@@ -174,7 +174,7 @@ impl<'a> Batch<'a> {
         let keys: Vec<i64> = band_keys.iter().map(|k| as_sql(*k)).collect();
         let seqs = most_shared(
             &self.tx,
-            "SELECT article_seq FROM lsh_bands WHERE band_key = ?1 ORDER BY article_seq DESC LIMIT ?2",
+            "SELECT article_seq FROM lsh_bands WHERE band_key = ? ORDER BY article_seq DESC LIMIT ?",
             &keys,
             POSTINGS_READ,
             1,
@@ -185,8 +185,13 @@ impl<'a> Batch<'a> {
 
     /// The ids of articles by arrival number, in the order given.
     fn ids_of(&self, seqs: &[i64]) -> Result<Vec<ArticleId>> {
-        let mut stmt = self.tx.prepare_cached("SELECT id FROM articles WHERE seq = ?1")?;
-        seqs.iter().map(|seq| stmt.query_row([seq], |r| r.get(0))).collect()
+        let mut ids: HashMap<i64, ArticleId> = HashMap::with_capacity(seqs.len());
+        let rows: Vec<[i64; 1]> = seqs.iter().map(|seq| [*seq]).collect();
+        self.tx.select_rows("SELECT seq, id FROM articles WHERE seq = ?", &rows, |r| {
+            ids.insert(r.get(0)?, r.get(1)?);
+            Ok(())
+        })?;
+        seqs.iter().map(|seq| ids.remove(seq).ok_or(StoreError::NoRow)).collect()
     }
 
     /// Articles sharing at least `min_shared` of these indexed terms, most shared first:
@@ -194,7 +199,7 @@ impl<'a> Batch<'a> {
     pub fn sharing_terms(&self, terms: &[String], min_shared: usize, limit: usize) -> Result<Vec<ArticleId>> {
         let seqs = most_shared(
             &self.tx,
-            "SELECT article_seq FROM article_terms WHERE term = ?1 ORDER BY article_seq DESC LIMIT ?2",
+            "SELECT article_seq FROM article_terms WHERE term = ? ORDER BY article_seq DESC LIMIT ?",
             terms,
             POSTINGS_READ,
             min_shared,
@@ -223,16 +228,25 @@ impl<'a> Batch<'a> {
         Ok(Some(StoredArticle { article: article?, text_hash: text_hash as u64, minhash, event }))
     }
 
-    /// Counts one more document containing each of `terms` (distinct) for incremental IDF.
-    pub fn count_document(&self, terms: impl IntoIterator<Item = impl AsRef<str>>) -> Result<()> {
-        let mut stmt = self.tx.prepare_cached(
-            "INSERT INTO term_df (term, df) VALUES (?1, 1) ON CONFLICT(term) DO UPDATE SET df = term_df.df + 1",
+    /// Counts one more document containing each of `terms` (distinct) for incremental IDF, and
+    /// gives each term's document frequency, this document counted.
+    pub fn count_document<'t>(&self, terms: impl IntoIterator<Item = &'t str>) -> Result<HashMap<String, u64>> {
+        let terms: Vec<[&str; 1]> = terms.into_iter().map(|t| [t]).collect();
+        let mut frequencies = HashMap::with_capacity(terms.len());
+        self.tx.execute_rows(
+            (
+                "INSERT INTO term_df (term, df)",
+                "(?, 1)",
+                " ON CONFLICT(term) DO UPDATE SET df = term_df.df + 1 RETURNING term, df",
+            ),
+            &terms,
+            |r| {
+                frequencies.insert(r.get::<String>(0)?, r.get::<i64>(1)? as u64);
+                Ok(())
+            },
         )?;
-        for term in terms {
-            stmt.execute([term.as_ref()])?;
-        }
         self.tx.execute("UPDATE meta SET value = value + 1 WHERE key = 'documents'", params![])?;
-        Ok(())
+        Ok(frequencies)
     }
 
     /// The last raw-stream sequence applied to this store (`storyline consume`); 0 for none.
@@ -260,49 +274,47 @@ impl<'a> Batch<'a> {
         Ok(n as u64)
     }
 
-    pub fn document_frequency(&self, term: &str) -> Result<u64> {
-        let df: Option<i64> = self
-            .tx
-            .prepare_cached("SELECT df FROM term_df WHERE term = ?1")?
-            .query_row([term], |r| r.get(0))
-            .optional()?;
-        Ok(df.unwrap_or(0) as u64)
-    }
-
     /// Events whose strongest terms include at least `min_shared` of `terms`, most shared first.
     pub fn candidate_events(&self, terms: &[String], min_shared: usize, limit: usize) -> Result<Vec<StoredEvent>> {
         let ids = most_shared(
             &self.tx,
-            "SELECT event_id FROM event_terms WHERE term = ?1 ORDER BY event_id DESC LIMIT ?2",
+            "SELECT event_id FROM event_terms WHERE term = ? ORDER BY event_id DESC LIMIT ?",
             terms,
             EVENT_POSTINGS_READ,
             min_shared,
             limit,
         )?;
-        ids.into_iter().map(|id| self.event(id)).collect()
+        self.events(&ids)
     }
 
     /// An event as clustering needs it: one row (its members, dates and centroid are kept on
     /// it as articles join).
     pub fn event(&self, id: EventId) -> Result<StoredEvent> {
-        let mut stmt = self
-            .tx
-            .prepare_cached("SELECT centroid, members, first_published, last_published FROM events WHERE id = ?1")?;
-        let (centroid, members, first, last) = stmt.query_row([id], |r| {
-            Ok((
-                crate::terms_blob::read(r.get_ref(0)?),
-                r.get::<i64>(1)?,
-                r.get::<Option<String>>(2)?,
-                r.get::<Option<String>>(3)?,
-            ))
-        })?;
-        Ok(StoredEvent {
-            id,
-            centroid: centroid?,
-            members: members as usize,
-            first: first.as_deref().and_then(parse_date),
-            last: last.as_deref().and_then(parse_date),
-        })
+        self.events(&[id])?.pop().ok_or(StoreError::NoRow)
+    }
+
+    /// Events as clustering needs them, in the order of `ids`.
+    fn events(&self, ids: &[EventId]) -> Result<Vec<StoredEvent>> {
+        let mut found: HashMap<EventId, StoredEvent> = HashMap::with_capacity(ids.len());
+        let rows: Vec<[EventId; 1]> = ids.iter().map(|id| [*id]).collect();
+        self.tx.select_rows(
+            "SELECT id, centroid, members, first_published, last_published FROM events WHERE id = ?",
+            &rows,
+            |r| {
+                let first = r.get::<Option<String>>(3)?;
+                let last = r.get::<Option<String>>(4)?;
+                let event = StoredEvent {
+                    id: r.get(0)?,
+                    centroid: crate::terms_blob::read(r.get_ref(1)?)?,
+                    members: r.get::<i64>(2)? as usize,
+                    first: first.as_deref().and_then(parse_date),
+                    last: last.as_deref().and_then(parse_date),
+                };
+                found.insert(event.id, event);
+                Ok(())
+            },
+        )?;
+        ids.iter().map(|id| found.remove(id).ok_or(StoreError::NoRow)).collect()
     }
 
     /// Opens a new event and returns its id.
@@ -349,12 +361,8 @@ impl<'a> Batch<'a> {
         for term in before.difference(&after) {
             delete.execute(params![term, id])?;
         }
-        let mut insert =
-            self.tx.prepare_cached("INSERT OR IGNORE INTO event_terms (term, event_id) VALUES (?1, ?2)")?;
-        for term in after.difference(&before) {
-            insert.execute(params![term, id])?;
-        }
-        Ok(())
+        let added: Vec<(&String, EventId)> = after.difference(&before).map(|term| (term, id)).collect();
+        self.tx.execute_rows(("INSERT OR IGNORE INTO event_terms (term, event_id)", "(?, ?)", ""), &added, |_| Ok(()))
     }
 
     pub fn insert_article(&self, new: &NewArticle) -> Result<()> {
@@ -401,17 +409,16 @@ impl<'a> Batch<'a> {
                  WHERE id = ?1",
             )?
             .execute(params![new.event, a.published.map(|d| d.to_rfc3339()), seq])?;
-        let mut bands =
-            self.tx.prepare_cached("INSERT OR IGNORE INTO lsh_bands (band_key, article_seq) VALUES (?1, ?2)")?;
-        for key in new.band_keys {
-            bands.execute(params![as_sql(*key), seq])?;
-        }
-        let mut terms =
-            self.tx.prepare_cached("INSERT OR IGNORE INTO article_terms (term, article_seq) VALUES (?1, ?2)")?;
-        for (term, _) in new.terms.iter().take(new.indexed_terms) {
-            terms.execute(params![term, seq])?;
-        }
-        Ok(())
+        let bands: Vec<[i64; 2]> = new.band_keys.iter().map(|key| [as_sql(*key), seq]).collect();
+        self.tx.execute_rows(
+            ("INSERT OR IGNORE INTO lsh_bands (band_key, article_seq)", "(?, ?)", ""),
+            &bands,
+            |_| Ok(()),
+        )?;
+        let terms: Vec<(&String, i64)> =
+            new.terms.iter().take(new.indexed_terms).map(|(term, _)| (term, seq)).collect();
+        self.tx
+            .execute_rows(("INSERT OR IGNORE INTO article_terms (term, article_seq)", "(?, ?)", ""), &terms, |_| Ok(()))
     }
 
     pub fn insert_duplicate(&self, relation: &DuplicateRelation) -> Result<()> {

@@ -132,6 +132,11 @@ impl ToValue for Value {
         self.as_ref()
     }
 }
+impl ToValue for ValueRef<'_> {
+    fn to_value(&self) -> ValueRef<'_> {
+        *self
+    }
+}
 impl<T: ToValue> ToValue for Option<T> {
     fn to_value(&self) -> ValueRef<'_> {
         self.as_ref().map_or(ValueRef::Null, ToValue::to_value)
@@ -163,6 +168,22 @@ impl<T: ToValue> Params for Vec<T> {
         self.iter().map(ToValue::to_value).collect()
     }
 }
+
+/// Parameters of differing types as one owned row, for [`Conn::execute_rows`].
+macro_rules! tuple_params {
+    ($($name:ident),+) => {
+        impl<$($name: ToValue),+> Params for ($($name,)+) {
+            #[allow(non_snake_case)]
+            fn values(&self) -> Vec<ValueRef<'_>> {
+                let ($($name,)+) = self;
+                vec![$($name.to_value()),+]
+            }
+        }
+    };
+}
+tuple_params!(A, B);
+tuple_params!(A, B, C, D, E, F, G, H);
+tuple_params!(A, B, C, D, E, F, G, H, I, J, K, L, M);
 
 /// Parameters of differing types: `params![id, name]`.
 macro_rules! params {
@@ -368,6 +389,9 @@ pub(crate) struct PgConn {
     own_commits: Cell<i64>,
 }
 
+/// Rows per statement of [`Conn::execute_rows`], at most.
+const ROWS_PER_STATEMENT: usize = 64;
+
 /// A connection to either database.
 pub(crate) enum Conn {
     Sqlite(rusqlite::Connection),
@@ -529,6 +553,61 @@ impl Conn {
 
     pub(crate) fn execute(&self, sql: &str, params: impl Params) -> Result<usize> {
         self.prepare_cached(sql)?.execute(params)
+    }
+
+    /// Runs `{head} VALUES {row}, {row}, … {tail}` over `rows` (`row` written with bare `?`,
+    /// each row's parameters in order) in a few statements rather than one per row: on
+    /// PostgreSQL every statement is a round trip to the server, and the writer's statements
+    /// per article (a posting per term and band, a count per term) made ingest wait on the
+    /// network far more than work. `each` reads the rows a `RETURNING` tail gives back.
+    /// Runs the one-row query `select` (written with bare `?`) for each of `rows`' parameters,
+    /// many in one statement (`UNION ALL`), for the reason [`Conn::execute_rows`] gives; `each`
+    /// reads every row returned, in no particular order.
+    pub(crate) fn select_rows<P: Params>(
+        &self,
+        select: &str,
+        rows: &[P],
+        each: impl FnMut(&Row) -> Result<()>,
+    ) -> Result<()> {
+        // Each query a subquery, so that its own ORDER BY and LIMIT apply to it alone.
+        self.in_chunks(
+            rows,
+            |n| (0..n).map(|i| format!("SELECT * FROM ({select}) AS q{i}")).collect::<Vec<_>>().join(" UNION ALL "),
+            each,
+        )
+    }
+
+    pub(crate) fn execute_rows<P: Params>(
+        &self,
+        (head, row, tail): (&str, &str, &str),
+        rows: &[P],
+        each: impl FnMut(&Row) -> Result<()>,
+    ) -> Result<()> {
+        self.in_chunks(rows, |n| format!("{head} VALUES {}{tail}", vec![row; n].join(", ")), each)
+    }
+
+    /// Runs the statement `sql(n)` made for `n` rows' parameters over `rows`, in chunks.
+    fn in_chunks<P: Params>(
+        &self,
+        rows: &[P],
+        sql: impl Fn(usize) -> String,
+        mut each: impl FnMut(&Row) -> Result<()>,
+    ) -> Result<()> {
+        let mut rest = rows;
+        while !rest.is_empty() {
+            // Chunks of a power of two rows, so a call site prepares (and caches) few statements.
+            let take = 1 << rest.len().min(ROWS_PER_STATEMENT).ilog2();
+            let (chunk, after) = rest.split_at(take);
+            rest = after;
+            let sql = sql(take);
+            let values: Vec<Vec<ValueRef>> = chunk.iter().map(Params::values).collect();
+            let mut stmt = self.prepare_cached(&sql)?;
+            let mut returned = stmt.query(values.into_iter().flatten().collect::<Vec<_>>())?;
+            while let Some(r) = returned.next()? {
+                each(&r)?;
+            }
+        }
+        Ok(())
     }
 
     pub(crate) fn query_row<T>(&self, sql: &str, params: impl Params, f: impl FnOnce(&Row) -> Result<T>) -> Result<T> {

@@ -286,12 +286,8 @@ impl Batch<'_> {
     }
 
     fn file_entity(&self, id: EntityId, keys: &[String]) -> Result<()> {
-        let mut stmt =
-            self.tx().prepare_cached("INSERT OR IGNORE INTO entity_keys (key, entity_id) VALUES (?1, ?2)")?;
-        for key in keys {
-            stmt.execute(params![key, id])?;
-        }
-        Ok(())
+        let rows: Vec<(&String, EntityId)> = keys.iter().map(|key| (key, id)).collect();
+        self.tx().execute_rows(("INSERT OR IGNORE INTO entity_keys (key, entity_id)", "(?, ?)", ""), &rows, |_| Ok(()))
     }
 
     /// How many of `among`, other than `id` itself, are mentioned in the articles of the latest
@@ -398,41 +394,21 @@ impl Batch<'_> {
 
     pub fn insert_mentions(&self, mentions: &[Mention]) -> Result<()> {
         self.remember_mentions(mentions);
-        let mut stmt = self.tx().prepare_cached(&format!(
-            "INSERT INTO mentions ({MENTION_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
-        ))?;
-        for m in mentions {
-            stmt.execute(params![
-                m.article,
-                m.entity,
-                m.text,
-                m.kind.as_str(),
-                m.byte_start as i64,
-                m.byte_end as i64,
-                m.sentence as i64,
-                m.role
-            ])?;
-        }
-        Ok(())
+        let rows: Vec<_> = mentions
+            .iter()
+            .map(|m| (&m.article, m.entity, &m.text, m.kind.as_str(), m.byte_start, m.byte_end, m.sentence, &m.role))
+            .collect();
+        let head = format!("INSERT INTO mentions ({MENTION_COLUMNS})");
+        self.tx().execute_rows((&head, "(?, ?, ?, ?, ?, ?, ?, ?)", ""), &rows, |_| Ok(()))
     }
 
     pub fn insert_quotes(&self, quotes: &[Quote]) -> Result<()> {
-        let mut stmt = self
-            .tx()
-            .prepare_cached(&format!("INSERT INTO quotes ({QUOTE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"))?;
-        for q in quotes {
-            stmt.execute(params![
-                q.article,
-                q.text,
-                q.byte_start as i64,
-                q.byte_end as i64,
-                q.sentence as i64,
-                q.speaker,
-                q.speaker_text,
-                q.cue
-            ])?;
-        }
-        Ok(())
+        let rows: Vec<_> = quotes
+            .iter()
+            .map(|q| (&q.article, &q.text, q.byte_start, q.byte_end, q.sentence, q.speaker, &q.speaker_text, &q.cue))
+            .collect();
+        let head = format!("INSERT INTO quotes ({QUOTE_COLUMNS})");
+        self.tx().execute_rows((&head, "(?, ?, ?, ?, ?, ?, ?, ?)", ""), &rows, |_| Ok(()))
     }
 }
 

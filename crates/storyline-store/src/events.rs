@@ -3,7 +3,7 @@
 //! The store keeps them as plain text and JSON; what they mean is the events and dates crates'
 //! business.
 
-use crate::db::{params, Value};
+use crate::db::Value;
 use serde::{Deserialize, Serialize};
 
 use crate::{from_json, to_json, Batch, Result, Store};
@@ -76,47 +76,66 @@ pub struct CodedEventFilter {
 }
 
 impl Batch<'_> {
-    pub fn insert_coded_event(&self, e: &NewCodedEvent) -> Result<()> {
-        let (start, end, granularity) = match &e.date {
-            Some((s, t, g)) => (Some(s.as_str()), Some(t.as_str()), Some(g.as_str())),
-            None => (None, None, None),
-        };
-        self.tx()
-            .prepare_cached(
+    pub fn insert_coded_events(&self, events: &[NewCodedEvent]) -> Result<()> {
+        let rows: Vec<_> = events
+            .iter()
+            .map(|e| {
+                let (start, end, granularity) = date_parts(&e.date);
+                (
+                    e.article,
+                    e.sentence_index,
+                    e.sentence_start,
+                    e.sentence,
+                    e.event_type,
+                    e.trigger,
+                    to_json(&e.actors),
+                    to_json(&e.targets),
+                    e.location.as_ref().map(to_json),
+                    start,
+                    end,
+                    granularity,
+                    e.date_text,
+                )
+            })
+            .collect();
+        self.tx().execute_rows(
+            (
                 "INSERT INTO coded_events (article_id, sentence_index, sentence_start, sentence, event_type,
-                 trigger_text, actors, targets, location, date_start, date_end, date_granularity, date_text)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-            )?
-            .execute(params![
-                e.article,
-                e.sentence_index as i64,
-                e.sentence_start as i64,
-                e.sentence,
-                e.event_type,
-                e.trigger,
-                to_json(&e.actors),
-                to_json(&e.targets),
-                e.location.as_ref().map(to_json),
-                start,
-                end,
-                granularity,
-                e.date_text,
-            ])?;
-        Ok(())
+                 trigger_text, actors, targets, location, date_start, date_end, date_granularity, date_text)",
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "",
+            ),
+            &rows,
+            |_| Ok(()),
+        )
     }
 
-    pub fn insert_date_mention(&self, m: &NewDateMention) -> Result<()> {
-        let (start, end, granularity) = match &m.date {
-            Some((s, t, g)) => (Some(s.as_str()), Some(t.as_str()), Some(g.as_str())),
-            None => (None, None, None),
-        };
-        self.tx()
-            .prepare_cached(
+    pub fn insert_date_mentions(&self, mentions: &[NewDateMention]) -> Result<()> {
+        let rows: Vec<_> = mentions
+            .iter()
+            .map(|m| {
+                let (start, end, granularity) = date_parts(&m.date);
+                (m.article, m.text, m.start, m.end, m.relative, start, end, granularity)
+            })
+            .collect();
+        self.tx().execute_rows(
+            (
                 "INSERT INTO date_mentions (article_id, text, byte_start, byte_end, relative, date_start, date_end,
-                 date_granularity) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )?
-            .execute(params![m.article, m.text, m.start as i64, m.end as i64, m.relative, start, end, granularity])?;
-        Ok(())
+                 date_granularity)",
+                "(?, ?, ?, ?, ?, ?, ?, ?)",
+                "",
+            ),
+            &rows,
+            |_| Ok(()),
+        )
+    }
+}
+
+/// A date's first day, last day and granularity as stored, each `None` for no date.
+fn date_parts(date: &Option<(String, String, String)>) -> (Option<&str>, Option<&str>, Option<&str>) {
+    match date {
+        Some((s, t, g)) => (Some(s.as_str()), Some(t.as_str()), Some(g.as_str())),
+        None => (None, None, None),
     }
 }
 
@@ -213,7 +232,7 @@ mod tests {
                 })
                 .unwrap();
             batch
-                .insert_coded_event(&NewCodedEvent {
+                .insert_coded_events(&[NewCodedEvent {
                     article: "a1",
                     sentence_index: 0,
                     sentence_start: 0,
@@ -225,7 +244,7 @@ mod tests {
                     location: None,
                     date: Some(("2020-08-17".into(), "2020-08-17".into(), "day".into())),
                     date_text: Some("yesterday"),
-                })
+                }])
                 .unwrap();
             batch.commit().unwrap();
             let all = store.coded_events(&CodedEventFilter::default()).unwrap();

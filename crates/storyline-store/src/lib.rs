@@ -28,6 +28,7 @@ mod listing;
 mod migrate;
 mod queries;
 mod schema;
+mod scratch;
 mod storylines;
 mod terms_blob;
 
@@ -43,6 +44,7 @@ pub use storylines::{EventArticle, StorylineSummary, TimelineEntry};
 
 pub use db::Backend;
 pub use migrate::{copy_store, table_counts, CopyProgress};
+pub use scratch::ScratchDatabase;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -428,9 +430,9 @@ mod tests {
 
     #[test]
     fn postgres_writers_take_turns_whole_batch_by_whole_batch() {
-        let Some(database) = testing::PostgresDatabase::create() else { return };
-        let mut first = Store::open_postgres(&database.url).unwrap();
-        let mut second = Store::open_postgres(&database.url).unwrap();
+        let Some(database) = testing::postgres_database() else { return };
+        let mut first = Store::open_postgres(database.url()).unwrap();
+        let mut second = Store::open_postgres(database.url()).unwrap();
         let holding = first.batch().unwrap();
         open_event(&holding);
         // The other writer waits for the lock, says so, and gives up after its bound.
@@ -485,44 +487,22 @@ mod tests {
 pub(crate) mod testing {
     use super::Store;
 
-    /// A database made for one test on the server at `STORYLINE_TEST_POSTGRES`, dropped when
-    /// this is dropped.
-    pub(crate) struct PostgresDatabase {
-        admin: String,
-        name: String,
-        pub(crate) url: String,
-    }
-
-    impl PostgresDatabase {
-        pub(crate) fn create() -> Option<PostgresDatabase> {
-            let Ok(admin) = std::env::var("STORYLINE_TEST_POSTGRES") else {
-                eprintln!("skipped on PostgreSQL: STORYLINE_TEST_POSTGRES not set");
-                return None;
-            };
-            static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-            let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let name = format!("storyline_unit_{}_{n}", std::process::id());
-            let mut client = postgres::Client::connect(&admin, postgres::NoTls).expect("the test server answers");
-            client.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
-            let base = admin.rsplit_once('/').map_or(admin.as_str(), |(base, _)| base);
-            Some(PostgresDatabase { url: format!("{base}/{name}"), admin, name })
-        }
-    }
-
-    impl Drop for PostgresDatabase {
-        fn drop(&mut self) {
-            if let Ok(mut client) = postgres::Client::connect(&self.admin, postgres::NoTls) {
-                let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
-            }
-        }
+    /// A database for one test on the server at `STORYLINE_TEST_POSTGRES`; `None`, saying so,
+    /// without one.
+    pub(crate) fn postgres_database() -> Option<crate::ScratchDatabase> {
+        let Ok(server) = std::env::var("STORYLINE_TEST_POSTGRES") else {
+            eprintln!("skipped on PostgreSQL: STORYLINE_TEST_POSTGRES not set");
+            return None;
+        };
+        Some(crate::ScratchDatabase::create(&server, "unit").expect("the test server answers"))
     }
 
     /// Runs `test` on a new SQLite store in memory, then on a new PostgreSQL store if there is
     /// a server to test on.
     pub(crate) fn each_backend(test: impl Fn(Store)) {
         test(Store::open_in_memory().unwrap());
-        if let Some(database) = PostgresDatabase::create() {
-            test(Store::open_postgres(&database.url).unwrap());
+        if let Some(database) = postgres_database() {
+            test(Store::open_postgres(database.url()).unwrap());
         }
     }
 }

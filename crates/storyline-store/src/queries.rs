@@ -393,6 +393,28 @@ mod tests {
     }
 
     #[test]
+    fn many_rows_in_few_statements_read_and_write_as_one_by_one() {
+        // 100 = 64 + 32 + 4: rows in chunks of several sizes, counts returned for each.
+        let terms: Vec<String> = (0..100).map(|i| format!("term{i}")).collect();
+        crate::testing::each_backend(|mut store| {
+            let batch = store.batch().unwrap();
+            batch.count_document(terms.iter().map(String::as_str)).unwrap();
+            let counted = batch.count_document(terms.iter().take(70).map(String::as_str)).unwrap();
+            assert_eq!(counted.len(), 70);
+            assert!(counted.values().all(|&df| df == 2), "{counted:?}");
+            // Candidate events read through many keys' lists at once, in the order asked.
+            let centroid = |from: usize| -> Vec<(String, f32)> {
+                terms[from..from + 70].iter().map(|t| (t.clone(), 1.0)).collect()
+            };
+            let (a, b) =
+                (batch.create_event(&centroid(0), 70).unwrap(), batch.create_event(&centroid(30), 70).unwrap());
+            let found: Vec<_> = batch.candidate_events(&terms, 50, 10).unwrap().into_iter().map(|e| e.id).collect();
+            assert_eq!(found, vec![a, b]);
+            assert_eq!(batch.candidate_events(&terms[..40], 35, 10).unwrap()[0].centroid.len(), 70);
+        });
+    }
+
+    #[test]
     fn untitled_events_are_named_by_their_opening_words() {
         assert_eq!(opening_words("Short line.\nMore", 100), "Short line.");
         assert_eq!(opening_words("one two three four", 10), "one two…");

@@ -78,7 +78,7 @@ fn check_clean(store: &str, models: &Path) {
 
 #[test]
 fn postgres_and_sqlite_give_the_same_events_duplicates_and_entities() {
-    let Some(database) = common::Database::create("equivalence") else { return };
+    let Some(database) = common::postgres_database("equivalence") else { return };
     let Some(seeds) = common::seeds() else { return };
     let Some(libya) = common::shared("eval/timelines/es/libya", &[]) else { return };
     let Some(models) = common::tagger_models() else { return };
@@ -86,39 +86,39 @@ fn postgres_and_sqlite_give_the_same_events_duplicates_and_entities() {
     let sqlite = dir.path().join("s.db").display().to_string();
     let folders = [seeds.as_path(), libya.as_path()];
     ingest(&sqlite, &models, &folders);
-    ingest(&database.url, &models, &folders);
+    ingest(database.url(), &models, &folders);
     let expected = outcome(&sqlite, &models);
     assert!(
         expected.0.len() > 20 && !expected.1.is_empty() && expected.2.len() > 100,
         "a real ingest: {:?}",
         (expected.0.len(), expected.1.len(), expected.2.len())
     );
-    let found = outcome(&database.url, &models);
+    let found = outcome(database.url(), &models);
     assert_eq!(found.0, expected.0, "events");
     assert_eq!(found.1, expected.1, "duplicates");
     assert_eq!(found.2, expected.2, "entities");
     check_clean(&sqlite, &models);
-    check_clean(&database.url, &models);
+    check_clean(database.url(), &models);
     // Ingesting again changes nothing on either.
-    ingest(&database.url, &models, &[seeds.as_path()]);
-    assert_eq!(outcome(&database.url, &models), expected);
+    ingest(database.url(), &models, &[seeds.as_path()]);
+    assert_eq!(outcome(database.url(), &models), expected);
 
     // A copy of the SQLite store, into a database of its own, and back into a new file.
-    let Some(copy) = common::Database::create("migrated") else { return };
+    let Some(copy) = common::postgres_database("migrated") else { return };
     let migrate = |from: &str, to: &str| {
         let mut cmd = Command::cargo_bin("storyline").unwrap();
         cmd.args(["migrate", "--from", from, "--to", to]).assert().success();
     };
-    migrate(&sqlite, &copy.url);
-    assert_eq!(outcome(&copy.url, &models), expected);
-    check_clean(&copy.url, &models);
+    migrate(&sqlite, copy.url());
+    assert_eq!(outcome(copy.url(), &models), expected);
+    check_clean(copy.url(), &models);
     // A non-empty target is refused.
     let mut again = Command::cargo_bin("storyline").unwrap();
-    let refused = again.args(["migrate", "--from", &sqlite, "--to", &copy.url]).output().unwrap();
+    let refused = again.args(["migrate", "--from", &sqlite, "--to", copy.url()]).output().unwrap();
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("not empty"));
     let back = dir.path().join("back.db").display().to_string();
-    migrate(&copy.url, &back);
+    migrate(copy.url(), &back);
     assert_eq!(outcome(&back, &models), expected);
     check_clean(&back, &models);
 }

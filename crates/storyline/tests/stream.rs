@@ -99,7 +99,7 @@ fn the_seeds_through_the_stream_with_one_and_three_workers_are_stored_as_ingest_
 #[test]
 fn the_seeds_through_the_stream_into_postgresql_are_stored_as_ingest_stores_them() {
     let (Some(nats), Some(seeds)) = (nats(), common::seeds()) else { return };
-    let Some(database) = common::Database::create("stream") else { return };
+    let Some(database) = common::postgres_database("stream") else { return };
     let dir = tempfile::tempdir().unwrap();
     let models = common::tagger_only_models(dir.path());
     let paths = std::slice::from_ref(&seeds);
@@ -111,11 +111,11 @@ fn the_seeds_through_the_stream_into_postgresql_are_stored_as_ingest_stores_them
     let workers: Vec<Child> =
         (0..2).map(|_| spawn(&unused, &models, "worker", &nats, &stream, &["--exit-when-idle", "3"])).collect();
     let consumer =
-        spawn(&unused, &models, "consume", &nats, &stream, &["--exit-when-idle", "5", "--store", &database.url]);
+        spawn(&unused, &models, "consume", &nats, &stream, &["--exit-when-idle", "5", "--store", database.url()]);
     workers.into_iter().for_each(wait_ok);
     wait_ok(consumer);
     assert!(!unused.exists(), "only PostgreSQL was written");
-    assert_eq!(decided_at(&database.url), expected);
+    assert_eq!(decided_at(database.url()), expected);
 }
 
 fn timelines() -> Option<PathBuf> {

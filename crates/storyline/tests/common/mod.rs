@@ -73,31 +73,10 @@ pub fn storyline_process(db: &Path, models: &Path) -> std::process::Command {
 
 /// A fresh database on the PostgreSQL test server (`STORYLINE_TEST_POSTGRES`), dropped at the
 /// end; `None`, saying so, without one.
-pub struct Database {
-    admin: String,
-    name: String,
-    pub url: String,
-}
-
-impl Database {
-    pub fn create(tag: &str) -> Option<Database> {
-        let Ok(admin) = std::env::var("STORYLINE_TEST_POSTGRES") else {
-            eprintln!("skipped: STORYLINE_TEST_POSTGRES not set");
-            return None;
-        };
-        let name = format!("storyline_{tag}_{}", std::process::id());
-        let mut client = postgres::Client::connect(&admin, postgres::NoTls).expect("the test server answers");
-        client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).unwrap();
-        client.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
-        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(base, _)| base);
-        Some(Database { url: format!("{base}/{name}"), admin, name })
-    }
-}
-
-impl Drop for Database {
-    fn drop(&mut self) {
-        if let Ok(mut client) = postgres::Client::connect(&self.admin, postgres::NoTls) {
-            let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
-        }
-    }
+pub fn postgres_database(tag: &str) -> Option<storyline_store::ScratchDatabase> {
+    let Ok(server) = std::env::var("STORYLINE_TEST_POSTGRES") else {
+        eprintln!("skipped: STORYLINE_TEST_POSTGRES not set");
+        return None;
+    };
+    Some(storyline_store::ScratchDatabase::create(&server, tag).expect("the test server answers"))
 }
