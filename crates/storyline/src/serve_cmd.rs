@@ -33,8 +33,8 @@ pub struct ServeArgs {
     /// Stop a request still running after this many seconds (answered 503).
     #[arg(long, env = "STORYLINE_REQUEST_TIMEOUT", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     request_timeout: u64,
-    /// `POST /api/articles` (and --watch) publish to the article stream; the server answers
-    /// 202 Accepted, and serves what `storyline consume` has stored.
+    // With --publish-to, `POST /api/articles` (and --watch) publish to the article stream: the
+    // server answers 202 Accepted, and serves what `storyline consume` has stored.
     #[command(flatten)]
     publish: PublishArgs,
 }
