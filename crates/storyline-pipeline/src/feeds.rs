@@ -1,10 +1,13 @@
 //! Polling subscribed feeds: fetch each feed (conditionally), fetch each new item's page
-//! politely, and store the articles through the same pipeline as files.
+//! politely, and send the articles to their sink: the same pipeline as files, or the article
+//! stream.
 //!
-//! An item is remembered as seen once it is stored or has failed for good (a 404, robots.txt, a
-//! page without text); items that failed for a reason that may pass (a server error, a timeout)
-//! are tried again at the next poll. Articles are stored before their items are marked seen, so
-//! an interrupted poll fetches at most a few pages twice and never loses an article.
+//! The feed list and which items were seen live in the store polling is given, whichever way
+//! the articles go. An item is remembered as seen once its article is safe (committed to the
+//! store, or acknowledged by the stream) or it has failed for good (a 404, robots.txt, a page
+//! without text); items that failed for a reason that may pass (a server error, a timeout) are
+//! tried again at the next poll. Articles are sent before their items are marked seen, so an
+//! interrupted poll fetches at most a few pages twice and never loses an article.
 
 use anyhow::{Context, Result};
 use serde::Serialize;
@@ -14,7 +17,7 @@ use storyline_feeds::{
 use storyline_model::{Article, Skipped};
 use storyline_store::{FeedPoll, Store};
 
-use crate::{ingest_articles, IngestOptions, IngestReport};
+use crate::{ArticlePublisher, ArticleSink, IngestOptions, IngestReport};
 
 /// What one poll did, per feed and in total.
 #[derive(Debug, Default, Clone, Serialize)]
@@ -46,10 +49,13 @@ struct Pending {
     article: Article,
 }
 
-/// Polls every subscribed feed once. `progress` gets a line per feed for people watching.
+/// Polls every feed subscribed in `store` once, and stores the new articles there, or publishes
+/// them to the article stream when given a publisher. `progress` gets a line per feed for
+/// people watching.
 pub fn poll_feeds(
     store: &mut Store,
     fetcher: &mut Fetcher,
+    publisher: Option<&ArticlePublisher>,
     options: &IngestOptions,
     progress: &dyn Fn(&FeedPollReport),
 ) -> Result<PollReport> {
@@ -113,9 +119,11 @@ pub fn poll_feeds(
     }
 
     let articles: Vec<Article> = pending.iter().map(|p| p.article.clone()).collect();
-    let mut ingest = ingest_articles(store, articles, options).context("storing fetched articles")?;
+    let mut sink = ArticleSink::choose(store, publisher);
+    let (sent, what) = if sink.publishes() { ("published", "publishing") } else { ("stored", "storing") };
+    let mut ingest = sink.send_articles(articles, options).with_context(|| format!("{what} the fetched articles"))?;
     for p in &pending {
-        store.mark_feed_item_seen(&p.feed, &p.item.key, p.item.link.as_deref(), "stored", Some(&p.article.id))?;
+        store.mark_feed_item_seen(&p.feed, &p.item.key, p.item.link.as_deref(), sent, Some(&p.article.id))?;
     }
     ingest.files = 0;
     // Fetch failures first, then what the pipeline skipped.

@@ -21,6 +21,7 @@ mod pipeline;
 pub mod places;
 mod semantic;
 mod server;
+mod sink;
 mod timeline;
 mod watch;
 
@@ -31,5 +32,6 @@ pub use pipeline::{
     IngestProgress, IngestReport, PreparedArticle, Preparer,
 };
 pub use server::ServerBackend;
+pub use sink::{ArticlePublisher, ArticleSink};
 pub use timeline::{storyline_timeline, StorylineTimeline, SummaryDay, SummarySentence};
 pub use watch::{watch_folder, WatchBatch, WatchOptions};

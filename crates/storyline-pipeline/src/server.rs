@@ -1,27 +1,47 @@
-//! The storyline library as the HTTP server's backend: the server ingests and computes
-//! coverage through these functions, exactly as the command line does.
+//! The storyline library as the HTTP server's backend: the server ingests (or publishes to the
+//! article stream) and computes coverage through these functions, exactly as the command line
+//! does.
 
 use storyline_model::{Article, EventId};
 use storyline_server::{Backend, BoxError, IngestCounts};
 use storyline_store::Store;
 
-use crate::{event_coverage, ingest_articles, IngestOptions};
+use crate::{event_coverage, ArticlePublisher, ArticleSink, IngestOptions};
 
 /// The pipeline behind `storyline serve`.
 #[derive(Debug, Clone, Default)]
 pub struct ServerBackend {
     pub options: IngestOptions,
+    /// Posted articles go to the article stream through this, instead of into the store.
+    pub publisher: Option<ArticlePublisher>,
+}
+
+impl ServerBackend {
+    fn send(&self, mut sink: ArticleSink, articles: Vec<Article>) -> Result<IngestCounts, BoxError> {
+        // The server logs a failure by its message alone: give it every cause.
+        let report = sink.send_articles(articles, &self.options).map_err(|error| format!("{error:#}"))?;
+        Ok(IngestCounts { new: report.new, unchanged: report.unchanged, skipped: report.skipped })
+    }
 }
 
 impl Backend for ServerBackend {
     fn ingest(&self, store: &mut Store, articles: Vec<Article>) -> Result<IngestCounts, BoxError> {
-        // The server logs a failure by its message alone: give it every cause.
-        let report = ingest_articles(store, articles, &self.options).map_err(|error| format!("{error:#}"))?;
-        Ok(IngestCounts { new: report.new, unchanged: report.unchanged, skipped: report.skipped })
+        self.send(ArticleSink::Store(store), articles)
     }
 
     fn can_ingest(&self) -> bool {
-        true
+        self.publisher.is_none()
+    }
+
+    fn publish(&self, articles: Vec<Article>) -> Result<IngestCounts, BoxError> {
+        match &self.publisher {
+            Some(publisher) => self.send(ArticleSink::Stream(publisher), articles),
+            None => Err("this server stores articles; it does not publish them".into()),
+        }
+    }
+
+    fn publishes(&self) -> bool {
+        self.publisher.is_some()
     }
 
     fn coverage(&self, store: &Store, event: EventId) -> Result<Option<serde_json::Value>, BoxError> {

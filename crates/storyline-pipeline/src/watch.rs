@@ -1,4 +1,5 @@
-//! Watching a folder: files that appear (or change) in it are ingested once they are whole.
+//! Watching a folder: files that appear (or change) in it are ingested (or published to the
+//! article stream) once they are whole.
 //!
 //! File-system events arrive while a file is still being written, so a file is read only after
 //! its size and modification time have stayed the same for a settling period. Files ingest
@@ -11,12 +12,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime};
 
+use crate::{ArticleSink, IngestOptions, IngestReport};
 use anyhow::{Context, Result};
 use notify::{EventKind, RecursiveMode, Watcher};
 use serde::Serialize;
-use storyline_store::Store;
-
-use crate::{ingest_paths, IngestOptions, IngestReport};
 
 /// How the watcher waits.
 #[derive(Debug, Clone)]
@@ -50,10 +49,10 @@ struct PendingFile {
     changed_at: Instant,
 }
 
-/// Watches `dir` (recursively) and ingests files as they appear, until `stop` is set. Each
-/// ingest is reported to `on_batch` after it commits.
+/// Watches `dir` (recursively) and sends files' articles to `sink` as they appear, until `stop`
+/// is set. Each batch is reported to `on_batch` once it is safe (committed, or published).
 pub fn watch_folder(
-    store: &mut Store,
+    sink: &mut ArticleSink,
     dir: &Path,
     options: &IngestOptions,
     watch: &WatchOptions,
@@ -75,7 +74,7 @@ pub fn watch_folder(
     watcher.watch(dir, RecursiveMode::Recursive).with_context(|| format!("watching {}", dir.display()))?;
 
     if watch.initial_scan {
-        let report = ingest_paths(store, &[dir.to_path_buf()], options, &|_| {})?;
+        let report = sink.send_files(&[dir.to_path_buf()], options, &|_| {})?;
         on_batch(&WatchBatch { paths: vec![dir.to_path_buf()], report });
     }
 
@@ -98,7 +97,7 @@ pub fn watch_folder(
         }
         let ready = settled(&mut pending, watch.settle);
         if !ready.is_empty() {
-            let report = ingest_paths(store, &ready, options, &|_| {})?;
+            let report = sink.send_files(&ready, options, &|_| {})?;
             on_batch(&WatchBatch { paths: ready, report });
         }
     }

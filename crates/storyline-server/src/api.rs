@@ -153,7 +153,8 @@ async fn stats(State(state): State<AppState>) -> ApiResult<Json<Value>> {
                 "search_indexed_through": inner.search.watermark(),
                 // Which optional parts this server offers, for the web page.
                 "features": {
-                    "ingest": inner.backend.can_ingest(),
+                    "ingest": inner.backend.can_ingest() || inner.backend.publishes(),
+                    "publishes": inner.backend.publishes(),
                     "coverage": inner.backend.has_coverage(),
                     "entities": true,
                 },
@@ -504,7 +505,8 @@ pub struct IngestQuery {
 }
 
 /// `POST /api/articles`: a JSON object with the JSON Lines fields, or a raw HTML page
-/// (`Content-Type: text/html`, `?url=`), or plain text; stored with the CLI's rules.
+/// (`Content-Type: text/html`, `?url=`), or plain text; stored with the CLI's rules, or
+/// published to the article stream when the server was started with one.
 async fn post_article(
     State(state): State<AppState>,
     q: Result<Query<IngestQuery>, QueryRejection>,
@@ -525,13 +527,31 @@ async fn post_article(
         };
         ApiError::new(status, code_for(status), message)
     })?;
-    if !state.inner.backend.can_ingest() {
+    let publishes = state.inner.backend.publishes();
+    if !publishes && !state.inner.backend.can_ingest() {
         return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "read_only", "this server does not ingest"));
     }
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     // Parsing a page is CPU work that hostile input can make long: never on an async worker.
     let article = state.compute(move || parse_body(&body, &content_type, &q)).await?;
     let id = article.id.clone();
+
+    if publishes {
+        // To the article stream: stored later by its consumer, so nothing to say yet about the
+        // article's event or duplicates. Publishing waits for the NATS server: off the async
+        // workers too.
+        let inner = state.inner.clone();
+        let counts = state
+            .compute(move || {
+                inner.backend.publish(vec![article]).map_err(|error| ApiError::stream_unavailable(&*error))
+            })
+            .await?;
+        let body = json!({
+            "ids": [id],
+            "status": if counts.new > 0 { "published" } else { "already published" },
+        });
+        return Ok((StatusCode::ACCEPTED, Json(body)).into_response());
+    }
 
     state
         .write(move |inner, store| {

@@ -35,6 +35,17 @@ impl ApiError {
         ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the server could not answer; see its log")
     }
 
+    /// The article stream (NATS) failed to take articles: logged in full, answered
+    /// without internals, as something to try again later.
+    pub fn stream_unavailable(error: &(dyn std::error::Error + 'static)) -> Self {
+        tracing::error!(error = %chain(error), "publishing to the article stream failed");
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "the article stream did not take the article; try again later",
+        )
+    }
+
     /// The request took longer than the server allows.
     pub fn timeout(limit: std::time::Duration) -> Self {
         let message =

@@ -70,6 +70,19 @@ pub trait Backend: Send + Sync + 'static {
         false
     }
 
+    /// Publishes parsed articles, in order, to be stored later by another process (the article
+    /// stream's consumer); returns once they are safe there. `new` counts the articles
+    /// published, `unchanged` those published before.
+    fn publish(&self, _articles: Vec<Article>) -> Result<IngestCounts, BoxError> {
+        Err("this server was started without an article stream".into())
+    }
+
+    /// Whether [`Backend::publish`] is implemented: `POST /api/articles` then publishes instead
+    /// of storing, and answers 202 Accepted.
+    fn publishes(&self) -> bool {
+        false
+    }
+
     /// How outlets covered an event (shared facts, disagreements, summary); `Ok(None)` for an
     /// unknown event. The server keeps each answer until an article joins the event, so it must
     /// depend on the event's articles alone.

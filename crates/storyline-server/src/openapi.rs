@@ -84,7 +84,7 @@ fn get_op(summary: &str, params: Vec<Value>, response: Value, errors: &[(&str, &
 /// the deadline (503).
 fn with_guard_errors(mut responses: Value) -> Value {
     responses["403"] = error("Refused: a host name this server does not answer to, or a write from another site.");
-    responses["503"] = error("The request ran past the server's deadline, or the server does not ingest.");
+    responses["503"] = error("The request ran past the server's deadline, the server does not ingest, or the article stream did not take the article.");
     responses
 }
 
@@ -123,7 +123,7 @@ pub fn openapi_document(coverage: bool) -> Value {
         "/api/articles": {
             "get": get_op("Articles, newest first, with filters.", article_params, ok("A page of articles.", paged("ArticleSummary")), &[("400", "Bad query parameters.")]),
             "post": {
-                "summary": "Ingest one article with the command line's rules (dedup, events).",
+                "summary": "Ingest one article with the command line's rules (dedup, events); on a server started with `--publish-to`, publish it to the article stream instead (202).",
                 "parameters": [
                     param("url", "query", json!({"type": "string"}), "The page's address, for HTML or plain text bodies.", false),
                     param("id", "query", json!({"type": "string", "maxLength": MAX_ID_CHARS}), "An explicit id, for HTML or plain text bodies.", false)
@@ -141,6 +141,7 @@ pub fn openapi_document(coverage: bool) -> Value {
                 "responses": with_guard_errors(json!({
                     "201": ok("Stored.", schema_ref("IngestOutcome")),
                     "200": ok("Already stored with the same text.", schema_ref("IngestOutcome")),
+                    "202": ok("Published to the article stream (a server started with `--publish-to`): stored later by `storyline consume`.", schema_ref("PublishOutcome")),
                     "400": error("Malformed JSON or bad query parameters."),
                     "409": error("An article with this id and another text is stored."),
                     "413": error("The body is larger than 5 MB."),
@@ -222,6 +223,7 @@ pub fn openapi_document(coverage: bool) -> Value {
                 "url": nullable_string.clone(), "title": nullable_string.clone(),
                 "text": {"type": "string", "minLength": 1, "pattern": "\\S", "description": "The article's text; refused (422) when nothing but web clutter is left."},
                 "published": nullable_string.clone(), "source": { "type": ["string", "null"], "description": "The outlet." }, "lang": nullable_string.clone(), "author": nullable_string.clone() } },
+            "PublishOutcome": { "type": "object", "properties": { "ids": {"type": "array", "items": {"type": "string"}}, "status": {"type": "string", "enum": ["published", "already published"]} } },
             "IngestOutcome": { "type": "object", "properties": { "id": {"type": "string"}, "status": {"type": "string", "enum": ["created", "unchanged"]}, "event": {"type": "integer"}, "duplicate_of": { "type": ["object", "null"], "properties": { "original": {"type": "string"}, "kind": {"type": "string"} } }, "duplicates": {"type": "array", "items": schema_ref("DuplicateRelation")}, "url": {"type": "string"} } },
             "ArticleSummary": { "type": "object", "properties": { "id": {"type": "string"}, "title": nullable_string, "url": nullable_string, "outlet": nullable_string, "published": nullable_string, "language": nullable_string, "event": {"type": "integer"}, "excerpt": {"type": "string"} } },
             "ArticleDetail": { "type": "object", "properties": { "id": {"type": "string"}, "url": nullable_string, "title": nullable_string, "text": {"type": "string"}, "outlet": nullable_string, "author": nullable_string, "published": nullable_string, "language": { "type": ["object", "null"] }, "source": {"type": "object"}, "removed": {"type": "array", "items": {"type": "object"}}, "event": {"type": "integer"}, "ingested_at": {"type": "string"}, "duplicates": {"type": "array", "items": schema_ref("DuplicateRelation")} } },

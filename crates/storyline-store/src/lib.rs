@@ -349,13 +349,20 @@ impl Store {
 /// holds one store).
 const WRITERS_LOCK: i64 = 0x5354_4f52_594c_494e; // "STORYLIN"
 
+/// How long connecting to PostgreSQL may take when the URL says nothing (`connect_timeout=`).
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// A connection to the PostgreSQL database at `url`, with a message that says what went wrong
 /// (and never the password) when there is none.
 fn connect_postgres(url: &str) -> Result<Conn> {
     let location = redacted_location(url);
-    let config: postgres::Config = url
+    let mut config: postgres::Config = url
         .parse()
         .map_err(|e: postgres::Error| StoreError::Connect { location: location.clone(), reason: e.to_string() })?;
+    // A host that drops packets would otherwise hold the first command for minutes.
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(CONNECT_TIMEOUT);
+    }
     let client = config.connect(postgres::NoTls).map_err(|e| {
         let reason = match std::error::Error::source(&e) {
             Some(source) => source.to_string(),

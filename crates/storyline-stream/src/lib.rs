@@ -82,18 +82,12 @@ pub const RETRY_FOR: Duration = Duration::from_secs(30);
 /// What went wrong talking to NATS.
 #[derive(Debug, thiserror::Error)]
 pub enum StreamError {
-    #[error("cannot reach NATS at {url}: {source} (is nats-server running, with -js?)")]
-    Unreachable {
-        url: String,
-        #[source]
-        source: async_nats::ConnectError,
-    },
-    #[error("the NATS server at {url} has no JetStream (start nats-server with -js): {source}")]
-    NoJetStream {
-        url: String,
-        #[source]
-        source: async_nats::Error,
-    },
+    /// `reason` is no `#[source]`: the client's message holds its cause already, and a chain
+    /// printed whole would repeat it.
+    #[error("cannot reach NATS at {url}: {reason}; is nats-server running there, with -js?")]
+    Unreachable { url: String, reason: async_nats::ConnectError },
+    #[error("the NATS server at {url} has no JetStream (start nats-server with -js): {reason}")]
+    NoJetStream { url: String, reason: async_nats::Error },
     #[error("setting up {what}: {source}")]
     Setup {
         what: String,
@@ -221,7 +215,7 @@ impl ArticleStream {
                 .connection_timeout(options.connect_timeout)
                 .connect(addresses),
         );
-        let client = client.map_err(|source| StreamError::Unreachable { url: urls.to_string(), source })?;
+        let client = client.map_err(|reason| StreamError::Unreachable { url: urls.to_string(), reason })?;
         // The context spawns its acknowledgement task on the runtime it is made in.
         let jetstream = {
             let _inside = runtime.enter();
@@ -235,7 +229,7 @@ impl ArticleStream {
         };
         stream.set_up().map_err(|error| match error {
             StreamError::Setup { source, .. } if unavailable(&source) => {
-                StreamError::NoJetStream { url: urls.to_string(), source }
+                StreamError::NoJetStream { url: urls.to_string(), reason: source }
             }
             error => error,
         })?;

@@ -13,6 +13,7 @@ use storyline_pipeline::{poll_feeds, watch_folder, IngestOptions, WatchOptions};
 use storyline_store::Store;
 
 use crate::render;
+use crate::stream_cmd::PublishArgs;
 
 #[derive(Subcommand)]
 pub enum FeedsCommand {
@@ -27,7 +28,8 @@ pub enum FeedsCommand {
     List,
     /// Unsubscribe from a feed (and forget which of its items were seen).
     Remove { url: String },
-    /// Fetch every feed and store the articles its new items link to.
+    /// Fetch every feed and store the articles its new items link to (or publish them, with
+    /// --publish-to; the feed list and the items seen stay in the store either way).
     ///
     /// Fetching is polite: robots.txt is respected, each host is asked at most once per
     /// `--delay-ms` (or its Crawl-delay), failures are retried with backoff, and unchanged feeds
@@ -75,6 +77,8 @@ pub struct PollArgs {
     backoff_ms: u64,
     #[command(flatten)]
     addresses: AddressArgs,
+    #[command(flatten)]
+    publish: PublishArgs,
 }
 
 #[derive(Args)]
@@ -94,6 +98,8 @@ pub struct WatchArgs {
     /// reason: whoever can write to the folder could otherwise have any readable file stored).
     #[arg(long)]
     follow_symlinks: bool,
+    #[command(flatten)]
+    publish: PublishArgs,
 }
 
 pub fn feeds(store: &mut Store, command: FeedsCommand, db: &str, json: bool) -> Result<()> {
@@ -150,8 +156,9 @@ pub fn feeds(store: &mut Store, command: FeedsCommand, db: &str, json: bool) -> 
                 backoff: Duration::from_millis(args.backoff_ms),
                 ..FetchConfig::default()
             });
+            let publisher = args.publish.connect()?;
             let mut fetcher = Fetcher::new(config);
-            let report = poll_feeds(store, &mut fetcher, &IngestOptions::default(), &|feed| {
+            let report = poll_feeds(store, &mut fetcher, publisher.as_ref(), &IngestOptions::default(), &|feed| {
                 eprintln!(
                     "{}: {} ({} items, {} new, {} fetched{})",
                     feed.url,
@@ -169,6 +176,18 @@ pub fn feeds(store: &mut Store, command: FeedsCommand, db: &str, json: bool) -> 
             for skip in &ingest.skipped {
                 println!("skipped {}: {}", skip.origin, skip.reason);
             }
+            if let Some(publisher) = &publisher {
+                println!(
+                    "polled {} feeds, {} articles: {} published to {}, {} published before, {} skipped",
+                    report.feeds.len(),
+                    ingest.articles,
+                    ingest.new,
+                    publisher.url(),
+                    ingest.unchanged,
+                    ingest.skipped.len()
+                );
+                return Ok(());
+            }
             let duplicates: usize = ingest.duplicates.values().sum();
             println!(
                 "polled {} feeds, {} articles: {} new, {} unchanged, {} duplicates, {} skipped; {} new events",
@@ -185,7 +204,8 @@ pub fn feeds(store: &mut Store, command: FeedsCommand, db: &str, json: bool) -> 
     }
 }
 
-pub fn watch(store: &mut Store, args: WatchArgs, json: bool) -> Result<()> {
+/// `storyline watch`: into the store at `location`, or to the article stream.
+pub fn watch(location: &str, args: WatchArgs, json: bool) -> Result<()> {
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
     ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed)).context("installing the Ctrl-C handler")?;
@@ -196,22 +216,25 @@ pub fn watch(store: &mut Store, args: WatchArgs, json: bool) -> Result<()> {
         initial_scan: !args.no_initial_scan,
         ..WatchOptions::default()
     };
-    eprintln!("watching {} (Ctrl-C to stop)", args.dir.display());
-    watch_folder(store, &args.dir, &options, &watch, &stop, &mut |batch| {
-        if json {
-            // One JSON object per line: the output is a stream.
-            match serde_json::to_string(batch) {
-                Ok(line) => println!("{line}"),
-                Err(error) => eprintln!("error: {error}"),
+    let dir = &args.dir;
+    args.publish.with_sink(location, |mut sink| {
+        eprintln!("watching {} (Ctrl-C to stop)", dir.display());
+        watch_folder(&mut sink, dir, &options, &watch, &stop, &mut |batch| {
+            if json {
+                // One JSON object per line: the output is a stream.
+                match serde_json::to_string(batch) {
+                    Ok(line) => println!("{line}"),
+                    Err(error) => eprintln!("error: {error}"),
+                }
+                return;
             }
-            return;
-        }
-        let time = chrono::Local::now().format("%H:%M:%S");
-        let names: Vec<String> = batch.paths.iter().map(|p| p.display().to_string()).collect();
-        println!("{time} {}", names.join(", "));
-        if let Err(error) = render::ingest_report(&batch.report, false) {
-            eprintln!("error: {error}");
-        }
+            let time = chrono::Local::now().format("%H:%M:%S");
+            let names: Vec<String> = batch.paths.iter().map(|p| p.display().to_string()).collect();
+            println!("{time} {}", names.join(", "));
+            if let Err(error) = render::ingest_report(&batch.report, false) {
+                eprintln!("error: {error}");
+            }
+        })
     })?;
     eprintln!("stopped");
     Ok(())

@@ -18,7 +18,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use storyline_model::DuplicateKind;
-use storyline_pipeline::{ingest_paths, IngestOptions};
+use storyline_pipeline::{ArticleSink, IngestOptions};
 use storyline_store::Store;
 use tracing_subscriber::filter::LevelFilter;
 
@@ -75,13 +75,8 @@ enum Command {
         /// with a reason).
         #[arg(long)]
         follow_symlinks: bool,
-        /// Publish the articles read to this NATS server's article stream instead of storing
-        /// them (`storyline worker` prepares them, `storyline consume` stores them).
-        #[arg(long, value_name = "URL")]
-        publish_to: Option<String>,
-        /// The name of the article stream published to (with --publish-to).
-        #[arg(long, default_value = storyline_stream::DEFAULT_NAME)]
-        stream: String,
+        #[command(flatten)]
+        publish: stream_cmd::PublishArgs,
     },
     /// Prepare raw articles from the article stream (NATS JetStream) and publish them prepared:
     /// parsing is done, this does entities, places, coded events, dates and embeddings. Run any
@@ -334,9 +329,46 @@ impl Cli {
     }
 }
 
+/// The store at `location` (a file or a PostgreSQL URL), opened for reading and writing.
+pub(crate) fn open_store(location: &str) -> Result<Store> {
+    Store::open_location(location).map_err(|error| match error {
+        // Names the store and what to do already.
+        storyline_store::StoreError::Connect { .. } => error.into(),
+        error => {
+            let shown = storyline_store::redacted_location(location);
+            anyhow::Error::from(error).context(format!("opening the store {shown}"))
+        }
+    })
+}
+
+/// `storyline ingest`: reads the files into `sink`, with a progress bar on stderr.
+fn ingest_files(
+    mut sink: ArticleSink,
+    paths: &[PathBuf],
+    options: &IngestOptions,
+    shown: &str,
+) -> Result<storyline_pipeline::IngestReport> {
+    let bar = ProgressBar::new(0).with_style(
+        ProgressStyle::with_template("{spinner} {bar:40} {pos}/{len} files, {msg} [{elapsed_precise}, eta {eta}]")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let report = sink.send_files(paths, options, &|p| {
+        if let Some(waited) = p.waiting_for_writer {
+            // Shown with or without the bar, so a waiting ingest never looks hung.
+            bar.suspend(|| eprintln!("waiting for another writer of {shown} ({} s so far)", waited.as_secs()));
+            return;
+        }
+        bar.set_length(p.files_total as u64);
+        bar.set_position(p.files_done as u64);
+        bar.set_message(format!("{} articles", p.articles_done));
+    })?;
+    bar.finish_and_clear();
+    Ok(report)
+}
+
 fn run(cli: Cli) -> Result<()> {
     let (location, shown) = (cli.location(), cli.shown());
-    // Commands that do not read the store.
+    // Commands that read no store, or open it themselves (only when they store).
     let command = match cli.command {
         Command::Eval(command) => return storyline_harness::eval(command, cli.json),
         Command::Geocode { name, context, gazetteer } => {
@@ -351,38 +383,18 @@ fn run(cli: Cli) -> Result<()> {
         Command::Reindex { from_scratch } => return serve_cmd::reindex(Path::new(&location), from_scratch, cli.json),
         Command::Worker(args) => return stream_cmd::worker(&args),
         Command::Consume(args) => return render::ingest_report(&stream_cmd::consume(&location, &args)?, cli.json),
-        Command::Ingest { paths, follow_symlinks, publish_to: Some(nats), stream, .. } => {
-            let discovery = storyline_ingest::Discovery { follow_symlinks, within: None };
-            return render::ingest_report(&stream_cmd::publish(&nats, &stream, &paths, &discovery)?, cli.json);
-        }
-        command => command,
-    };
-    let mut store = Store::open_location(&location).with_context(|| format!("opening the store {shown}"))?;
-    match command {
-        Command::Ingest { paths, batch_files, models_dir, model, follow_symlinks, .. } => {
+        Command::Ingest { paths, batch_files, models_dir, model, follow_symlinks, publish } => {
             let embedding_model = (model != "none").then_some(model);
             let discovery = storyline_ingest::Discovery { follow_symlinks, within: None };
             let options = IngestOptions { batch_files, models_dir, embedding_model, discovery, ..Default::default() };
-            let bar = ProgressBar::new(0).with_style(
-                ProgressStyle::with_template(
-                    "{spinner} {bar:40} {pos}/{len} files, {msg} [{elapsed_precise}, eta {eta}]",
-                )
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-            );
-            let report = ingest_paths(&mut store, &paths, &options, &|p| {
-                if let Some(waited) = p.waiting_for_writer {
-                    // Shown with or without the bar, so a waiting ingest never looks hung.
-                    let db = &shown;
-                    bar.suspend(|| eprintln!("waiting for another writer of {db} ({} s so far)", waited.as_secs()));
-                    return;
-                }
-                bar.set_length(p.files_total as u64);
-                bar.set_position(p.files_done as u64);
-                bar.set_message(format!("{} articles", p.articles_done));
-            })?;
-            bar.finish_and_clear();
-            render::ingest_report(&report, cli.json)
+            let report = publish.with_sink(&location, |sink| ingest_files(sink, &paths, &options, &shown))?;
+            return render::ingest_report(&report, cli.json);
         }
+        Command::Watch(args) => return feeds_cmd::watch(&location, args, cli.json),
+        command => command,
+    };
+    let mut store = open_store(&location)?;
+    match command {
         Command::Stories { limit } => render::stories(&store.events(limit)?, cli.json),
         Command::Show { event } => match store.event_detail(event)? {
             Some(detail) => entities_cmd::event(&store, &detail, cli.json),
@@ -405,7 +417,6 @@ fn run(cli: Cli) -> Result<()> {
             None => bail!("no event {event} in {} (see `storyline stories`)", shown),
         },
         Command::Feeds(command) => feeds_cmd::feeds(&mut store, command, &shown, cli.json),
-        Command::Watch(args) => feeds_cmd::watch(&mut store, args, cli.json),
         Command::Events(args) => events_cmd::list(&store, &args, cli.json),
         Command::Check => {
             let problems = store.integrity_problems()?;
@@ -429,6 +440,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Models { .. } | Command::Bench(_) | Command::Dedup(_) => unreachable!("handled above"),
         Command::Serve(_) | Command::Reindex { .. } | Command::Migrate { .. } => unreachable!("handled above"),
         Command::Worker(_) | Command::Consume(_) => unreachable!("handled above"),
+        Command::Ingest { .. } | Command::Watch(_) => unreachable!("handled above"),
         Command::TrainNer(_) => unreachable!("handled above"),
         Command::Entities { kind, event, limit } => entities_cmd::list(&store, kind, event, limit, cli.json),
         Command::Entity { name } => entities_cmd::show(&store, &name, cli.json),

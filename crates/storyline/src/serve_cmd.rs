@@ -6,11 +6,12 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Args;
-use storyline_pipeline::{watch_folder, IngestOptions, ServerBackend, WatchOptions};
+use storyline_pipeline::{watch_folder, ArticleSink, IngestOptions, ServerBackend, WatchOptions};
 use storyline_server::ServeOptions;
-use storyline_store::Store;
+
+use crate::stream_cmd::PublishArgs;
 
 #[derive(Args)]
 pub struct ServeArgs {
@@ -32,6 +33,10 @@ pub struct ServeArgs {
     /// Stop a request still running after this many seconds (answered 503).
     #[arg(long, env = "STORYLINE_REQUEST_TIMEOUT", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     request_timeout: u64,
+    // With --publish-to, `POST /api/articles` (and --watch) publish to the article stream: the
+    // server answers 202 Accepted, and serves what `storyline consume` has stored.
+    #[command(flatten)]
+    publish: PublishArgs,
 }
 
 pub fn serve(db: &Path, args: ServeArgs) -> Result<()> {
@@ -44,18 +49,26 @@ pub fn serve(db: &Path, args: ServeArgs) -> Result<()> {
     };
     // Before the watcher starts: an unsafe address is refused with nothing begun.
     options.check()?;
+    let publisher = args.publish.connect()?;
     if let Some(dir) = args.watch {
-        // The watcher writes through its own connection; the server finds the new articles in
-        // the store (and indexes them for search) at its next look.
-        let location = db.to_string_lossy();
-        let mut store = Store::open_location(&location)
-            .with_context(|| format!("opening the store {}", storyline_store::redacted_location(&location)))?;
+        // The watcher writes through its own connection (or publishes); the server finds the
+        // new articles in the store (and indexes them for search) at its next look.
+        let mut store = match publisher {
+            Some(_) => None,
+            None => Some(crate::open_store(&db.to_string_lossy())?),
+        };
+        let publisher = publisher.clone();
         anyhow::ensure!(dir.is_dir(), "{} is not a folder", dir.display());
         std::thread::spawn(move || {
+            let mut sink = match (&publisher, &mut store) {
+                (Some(publisher), _) => ArticleSink::Stream(publisher),
+                (None, Some(store)) => ArticleSink::Store(store),
+                (None, None) => unreachable!("the store is opened when not publishing"),
+            };
             // Stops with the process: an interrupted batch rolls back whole.
             let stop = AtomicBool::new(false);
             let result = watch_folder(
-                &mut store,
+                &mut sink,
                 &dir,
                 &IngestOptions::default(),
                 &WatchOptions::default(),
@@ -69,7 +82,8 @@ pub fn serve(db: &Path, args: ServeArgs) -> Result<()> {
             }
         });
     }
-    storyline_server::run(db, Arc::new(ServerBackend::default()), options)?;
+    let backend = ServerBackend { publisher, ..ServerBackend::default() };
+    storyline_server::run(db, Arc::new(backend), options)?;
     Ok(())
 }
 

@@ -1,14 +1,15 @@
-//! The pipeline as a stream (storyline-stream on NATS JetStream): `ingest --publish-to`
-//! publishes raw articles, `worker` prepares them (any number, anywhere), `consume` is the one
+//! The pipeline as a stream (storyline-stream on NATS JetStream): `--publish-to` on `ingest`,
+//! `feeds poll`, `watch` and `serve` publishes raw articles (storyline-pipeline's article sink), `worker` prepares them (any number, anywhere), `consume` is the one
 //! writer that applies them to the store in the order they were published.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use storyline_model::{Article, Skipped};
-use storyline_pipeline::{Decider, IngestOptions, IngestReport, PreparedArticle, Preparer};
-use storyline_store::Store;
+use storyline_pipeline::{
+    ArticlePublisher, ArticleSink, Decider, IngestOptions, IngestReport, PreparedArticle, Preparer,
+};
 use storyline_stream::{ArticleStream, Outcome, StreamOptions};
 
 /// Where the stream is and how its loops run (shared by `worker` and `consume`).
@@ -44,7 +45,8 @@ impl StreamArgs {
             ack_wait: Duration::from_secs(self.ack_wait.max(1)),
             ..StreamOptions::default()
         };
-        ArticleStream::connect(&self.nats, options).with_context(|| format!("connecting to {}", self.nats))
+        // The stream's own errors name the URL and what to do.
+        Ok(ArticleStream::connect(&self.nats, options)?)
     }
 
     fn ingest_options(&self) -> IngestOptions {
@@ -57,43 +59,33 @@ impl StreamArgs {
     }
 }
 
-/// The message id of a raw article: its id and its text, so publishing the same files again
-/// stores nothing new, and a changed text under the same id is a new message.
-fn message_id(article: &Article) -> String {
-    let words = storyline_text::words(&article.text);
-    format!("{}:{:016x}", article.id, storyline_text::words_hash(&words))
+/// Where sources publish raw articles instead of storing them (`ingest`, `feeds poll`,
+/// `watch`, `serve`).
+#[derive(clap::Args)]
+pub struct PublishArgs {
+    /// Publish the articles to this NATS server's article stream instead of storing them
+    /// (`storyline worker` prepares them, `storyline consume` stores them).
+    #[arg(long, value_name = "URL")]
+    pub publish_to: Option<String>,
+    /// The name of the article stream published to (with --publish-to).
+    #[arg(long, default_value = storyline_stream::DEFAULT_NAME)]
+    pub stream: String,
 }
 
-/// `storyline ingest --publish-to URL PATHS`: reads the files and publishes their articles.
-pub fn publish(
-    nats: &str,
-    stream: &str,
-    paths: &[PathBuf],
-    discovery: &storyline_ingest::Discovery,
-) -> Result<IngestReport> {
-    let options = StreamOptions { name: stream.to_string(), ..StreamOptions::default() };
-    let stream = ArticleStream::connect(nats, options).with_context(|| format!("connecting to {nats}"))?;
-    let (files, skipped) = storyline_ingest::discover_with(paths, discovery);
-    let mut report = IngestReport { files: files.len(), skipped, ..Default::default() };
-    for chunk in files.chunks(256) {
-        let mut articles = Vec::new();
-        for item in chunk.iter().flat_map(storyline_ingest::read_file) {
-            match item {
-                Ok(article) => articles.push((message_id(&article), article)),
-                Err(skip) => report.skipped.push(skip),
-            }
-        }
-        report.articles += articles.len();
-        for published in stream.publish_raw(articles).context("publishing raw articles")? {
-            // Published before (within the server's duplicate window): counted as unchanged.
-            if published.duplicate {
-                report.unchanged += 1;
-            } else {
-                report.new += 1;
-            }
+impl PublishArgs {
+    /// The publisher, connected, when --publish-to is given.
+    pub fn connect(&self) -> Result<Option<ArticlePublisher>> {
+        self.publish_to.as_deref().map(|url| ArticlePublisher::connect(url, &self.stream)).transpose()
+    }
+
+    /// Runs `send` with the sink these arguments choose: the article stream, or else the store
+    /// at `location` (opened only then: publishing needs no store).
+    pub fn with_sink<T>(&self, location: &str, send: impl FnOnce(ArticleSink) -> Result<T>) -> Result<T> {
+        match self.connect()? {
+            Some(publisher) => send(ArticleSink::Stream(&publisher)),
+            None => send(ArticleSink::Store(&mut crate::open_store(location)?)),
         }
     }
-    Ok(report)
 }
 
 /// `storyline worker`: prepares raw articles from the stream and publishes them prepared.
@@ -127,8 +119,7 @@ pub fn worker(args: &StreamArgs) -> Result<()> {
 /// their raw articles were published, recording in each transaction the last raw sequence it
 /// covers; started again (here or elsewhere), it goes on from the one after.
 pub fn consume(location: &str, args: &StreamArgs) -> Result<IngestReport> {
-    let shown = storyline_store::redacted_location(location);
-    let mut store = Store::open_location(location).with_context(|| format!("opening the store {shown}"))?;
+    let mut store = crate::open_store(location)?;
     let mut applied = store.snapshot()?.stream_position()?;
     let stream = args.connect()?;
     let mut decisions = stream.decisions::<PreparedArticle>(applied)?;

@@ -3,7 +3,6 @@
 //! files (timeline articles in three languages, whose file names recur across folders).
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Output, Stdio};
 
@@ -30,39 +29,6 @@ fn report(output: Output) -> Value {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "ingest failed: {stderr}");
     serde_json::from_slice(&output.stdout).unwrap()
-}
-
-/// The server, killed when dropped.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    fn start(db: &Path, models: &Path) -> Server {
-        let mut child = common::storyline_process(db, models)
-            .args(["serve", "--addr", "127.0.0.1:0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        // "storyline: serving DB on http://127.0.0.1:PORT/ (…)"
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let base = line
-            .split_whitespace()
-            .find(|word| word.starts_with("http://"))
-            .expect("the address the server prints")
-            .trim_end_matches('/');
-        Server { base: base.to_string(), child }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// Every stored article as (its id without a rename suffix, its text hash), sorted. Which of
@@ -123,7 +89,7 @@ fn two_ingests_and_a_server_lose_nothing() {
     std::fs::write(&jsonl, posts.join("\n")).unwrap();
 
     let db = dir.path().join("shared.db");
-    let server = Server::start(&db, &models);
+    let server = common::Server::start(&db, &models, &[]);
     let a = ingest(&db, &models, &[only_a.clone(), shared.clone()]);
     let b = ingest(&db, &models, &[only_b.clone(), shared.clone()]);
     let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();

@@ -168,3 +168,153 @@ fn the_consumer_killed_and_restarted_loses_and_doubles_nothing() {
     wait_ok(consumer);
     assert_eq!(decided(&db), expected);
 }
+
+/// Workers and the consumer, until the stream has been idle a while: into `db`.
+fn work_and_consume(db: &Path, models: &Path, nats: &str, stream: &str) {
+    let worker = spawn(db, models, "worker", nats, stream, &["--exit-when-idle", "3"]);
+    let consumer = spawn(db, models, "consume", nats, stream, &["--exit-when-idle", "5"]);
+    wait_ok(worker);
+    wait_ok(consumer);
+}
+
+fn json_of(cmd: &mut Process) -> serde_json::Value {
+    let output = cmd.arg("--json").output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+#[test]
+fn feeds_poll_publishing_stores_through_the_stream_what_polling_stores() {
+    let Some(nats) = nats() else { return };
+    let site = common::site::Site::start();
+    let feed = site.url("/feed.xml");
+    let dir = tempfile::tempdir().unwrap();
+    let models = common::tagger_only_models(dir.path());
+    let poll = |db: &Path, extra: &[&str]| {
+        let mut poll = common::storyline_process(db, &models);
+        poll.args(["feeds", "poll", "--delay-ms", "0", "--backoff-ms", "10", "--allow-private-addresses"]).args(extra);
+        json_of(&mut poll)
+    };
+    let subscribed = |db: &Path| {
+        run_ok(common::storyline_process(db, &models).args(["feeds", "add", &feed, "--allow-private-addresses"]));
+    };
+
+    let direct = dir.path().join("direct.db");
+    subscribed(&direct);
+    let stored = poll(&direct, &[]);
+    assert_eq!(stored["ingest"]["new"], 2, "{stored:#}");
+
+    // The feed list and the items seen stay in feeds.db; the articles go to the stream, and
+    // from there into consumed.db.
+    let feeds = dir.path().join("feeds.db");
+    let consumed = dir.path().join("consumed.db");
+    let stream = stream_name("feeds");
+    subscribed(&feeds);
+    let published = poll(&feeds, &["--publish-to", &nats, "--stream", &stream]);
+    assert_eq!(published["ingest"]["new"], 2, "{published:#}");
+    let listed = json_of(common::storyline_process(&feeds, &models).args(["feeds", "list"]));
+    assert_eq!(listed[0]["items_seen"], 3, "published items are seen, as is the disallowed one: {listed:#}");
+    assert!(Store::open(&feeds).unwrap().events(10).unwrap().is_empty(), "nothing stored where the feeds are");
+    let again = poll(&feeds, &["--publish-to", &nats, "--stream", &stream]);
+    assert_eq!(again["feeds"][0]["status"], "not modified", "{again:#}");
+
+    work_and_consume(&consumed, &models, &nats, &stream);
+    let expected = decided(&direct);
+    assert_eq!(expected.0.len(), 2, "two events: a deal in Tripoli, floods in Venice");
+    assert_eq!(decided(&consumed), expected);
+}
+
+#[test]
+fn posted_articles_published_by_the_server_are_stored_as_ingest_stores_them() {
+    let (Some(nats), Some(seeds)) = (nats(), common::seeds()) else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let models = common::tagger_only_models(dir.path());
+    // The seeds as JSON objects: POSTed one by one, and as one JSON Lines file for ingest.
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&seeds)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+        .collect();
+    files.sort();
+    let posts: Vec<String> = files
+        .iter()
+        .map(|file| {
+            let id = file.file_stem().unwrap().to_string_lossy();
+            serde_json::json!({ "id": id, "text": std::fs::read_to_string(file).unwrap() }).to_string()
+        })
+        .collect();
+    let lines = dir.path().join("seeds.jsonl");
+    std::fs::write(&lines, posts.join("\n")).unwrap();
+    let expected = decided(&ingested(dir.path(), &models, &[lines]));
+    assert!(!expected.0.is_empty());
+
+    let stream = stream_name("posted");
+    let served = dir.path().join("served.db");
+    let server = common::Server::start(&served, &models, &["--publish-to", &nats, "--stream", &stream]);
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let url = format!("{}/api/articles", server.base);
+    let post = |body: &str| {
+        let mut response = agent.post(&url).header("Content-Type", "application/json").send(body).unwrap();
+        let status = response.status().as_u16();
+        let answer: serde_json::Value = serde_json::from_str(&response.body_mut().read_to_string().unwrap()).unwrap();
+        (status, answer)
+    };
+    for (body, file) in posts.iter().zip(&files) {
+        let (status, answer) = post(body);
+        assert_eq!(status, 202, "{answer:#}");
+        assert_eq!(answer["ids"], serde_json::json!([file.file_stem().unwrap().to_string_lossy()]));
+        assert_eq!(answer["status"], "published");
+    }
+    let (status, answer) = post(&posts[0]);
+    assert_eq!((status, &answer["status"]), (202, &serde_json::json!("already published")), "{answer:#}");
+    drop(server);
+    assert_eq!(decided(&served), (Vec::new(), Vec::new()), "the server stored nothing itself");
+
+    let consumed = dir.path().join("consumed.db");
+    work_and_consume(&consumed, &models, &nats, &stream);
+    assert_eq!(decided(&consumed), expected);
+}
+
+#[test]
+fn a_watched_folder_published_is_stored_as_ingest_stores_it() {
+    let (Some(nats), Some(seeds)) = (nats(), common::seeds()) else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let models = common::tagger_only_models(dir.path());
+    let inbox = dir.path().join("inbox");
+    std::fs::create_dir(&inbox).unwrap();
+    let mut files = 0;
+    for entry in std::fs::read_dir(&seeds).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "txt") {
+            std::fs::copy(&path, inbox.join(path.file_name().unwrap())).unwrap();
+            files += 1;
+        }
+    }
+    let expected = decided(&ingested(dir.path(), &models, std::slice::from_ref(&inbox)));
+    assert!(!expected.0.is_empty());
+
+    // The initial scan publishes the folder; no store is opened for it.
+    let unused = dir.path().join("unused.db");
+    let stream = stream_name("watched");
+    let mut watcher = common::storyline_process(&unused, &models)
+        .arg("watch")
+        .arg(&inbox)
+        .args(["--publish-to", &nats, "--stream", &stream])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // "HH:MM:SS inbox", then the report: "read 5 files, 5 articles: 5 new, …".
+    let report = std::io::BufRead::lines(std::io::BufReader::new(watcher.stdout.take().unwrap()))
+        .map(Result::unwrap)
+        .find(|line| line.starts_with("read "));
+    watcher.kill().unwrap();
+    watcher.wait().unwrap();
+    let report = report.expect("the initial scan's report");
+    assert!(report.starts_with(&format!("read {files} files, {files} articles: {files} new")), "{report}");
+    assert!(!unused.exists(), "publishing opens no store");
+
+    let consumed = dir.path().join("consumed.db");
+    work_and_consume(&consumed, &models, &nats, &stream);
+    assert_eq!(decided(&consumed), expected);
+}

@@ -2,7 +2,11 @@
 //! and skipped with a note when absent, and the real `storyline` binary.
 #![allow(dead_code)] // each test file uses some of these
 
+pub mod site;
+
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
 
 use assert_cmd::Command;
 use serde_json::Value;
@@ -69,6 +73,42 @@ pub fn storyline_process(db: &Path, models: &Path) -> std::process::Command {
     let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("storyline"));
     cmd.arg("--db").arg(db).env_remove("STORYLINE_DB").env("STORYLINE_MODELS", models);
     cmd
+}
+
+/// `storyline serve` on a free loopback port, killed when dropped.
+pub struct Server {
+    child: Child,
+    /// `http://127.0.0.1:PORT`
+    pub base: String,
+}
+
+impl Server {
+    /// Serves the store `db`, with `extra` arguments to `serve`.
+    pub fn start(db: &Path, models: &Path, extra: &[&str]) -> Server {
+        let mut child = storyline_process(db, models)
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        // "storyline: serving DB on http://127.0.0.1:PORT/ (…)"
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let base = line
+            .split_whitespace()
+            .find(|word| word.starts_with("http://"))
+            .expect("the address the server prints")
+            .trim_end_matches('/');
+        Server { base: base.to_string(), child }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 /// A fresh database on the PostgreSQL test server (`STORYLINE_TEST_POSTGRES`), dropped at the
