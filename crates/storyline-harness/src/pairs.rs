@@ -239,6 +239,8 @@ pub fn eval_pairs(args: &PairsArgs, json: bool) -> Result<()> {
     let mut options = IngestOptions {
         models_dir: storyline_embed::models_dir(Some(&args.model.models_dir)),
         embedding_model: (!words_only).then(|| args.model.model.clone()),
+        // Each pair is scored directly from its two stored articles below.
+        keep_all_embeddings: true,
         ..Default::default()
     };
     if let Some(path) = &args.thresholds {

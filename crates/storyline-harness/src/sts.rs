@@ -45,6 +45,10 @@ pub struct StsArgs {
     /// gold target, signal values), for analysis outside storyline.
     #[arg(long, value_name = "FILE.jsonl")]
     pub signals_out: Option<PathBuf>,
+    /// Score the articles as the store keeps them (each read back from its stored form: one
+    /// byte per dimension), as event clustering reads an event's members.
+    #[arg(long)]
+    pub stored: bool,
 }
 
 /// The pairs and their signals (embedding every text: the slow part).
@@ -61,7 +65,7 @@ fn sts_signals(args: &StsArgs, model: &dyn Embedder) -> Result<(Vec<StsPair>, Ve
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let started = Instant::now();
-    let signals = pair_signals(model, &pairs, &|done, _| bar.set_position(done as u64))?;
+    let signals = pair_signals(model, &pairs, args.stored, &|done, _| bar.set_position(done as u64))?;
     bar.finish_and_clear();
     if let Some(path) = &args.signals_out {
         write_signals(path, &pairs, &signals)?;
@@ -309,6 +313,7 @@ pub fn bench(args: &BenchEmbedArgs, json: bool) -> Result<()> {
                 grid: false,
                 limit: None,
                 signals_out: None,
+                stored: false,
             };
             Some(sts_report(&sts, model.as_ref())?.overall)
         };

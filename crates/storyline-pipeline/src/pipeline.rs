@@ -46,6 +46,9 @@ pub struct IngestOptions {
     /// Event-join thresholds per pair of languages in place of the model's committed ones
     /// (`weights.json`): for measuring them before they are committed.
     pub join_thresholds: Option<storyline_similarity::JoinThresholds>,
+    /// Keep every article's embedding, not only those of each event's most recent members (all
+    /// that assignment reads): for scoring stored articles afterwards (`eval pairs`).
+    pub keep_all_embeddings: bool,
 }
 
 impl Default for IngestOptions {
@@ -59,6 +62,7 @@ impl Default for IngestOptions {
             embedding_model: Some(storyline_embed::DEFAULT_MODEL.to_string()),
             discovery: storyline_ingest::Discovery::default(),
             join_thresholds: None,
+            keep_all_embeddings: false,
         }
     }
 }
@@ -743,7 +747,9 @@ fn store_article(
         batch.insert_duplicate(relation)?;
     }
     if let (Some(semantic), Some(embedding)) = (semantic, &item.embedding) {
-        semantic.store(batch, &article.id, event, embedding).context("storing the article's embedding")?;
+        semantic
+            .store(batch, &article.id, event, embedding, options.keep_all_embeddings)
+            .context("storing the article's embedding")?;
     }
     crate::events::store_events(batch, &item.events).context("storing coded events")?;
     crate::events::store_dates(batch, article, &item.events).context("storing date expressions")?;

@@ -17,7 +17,8 @@ use storyline_store::{Batch, EventVector};
 use crate::loaded::{LoadOnce, OnceNote};
 
 /// Members of a candidate event compared with a newcomer: the most recent ones, enough to
-/// represent an event whose reports drift, few enough to keep assignment cheap.
+/// represent an event whose reports drift, few enough to keep assignment cheap. Only their
+/// embeddings are kept (older members' are dropped as new ones arrive).
 const MEMBERS_COMPARED: usize = 8;
 /// Candidate events given the full similarity: the closest by centroid. The centroid cosine
 /// is cheap (one dot product); the full similarity aligns sentences with every compared member.
@@ -165,9 +166,21 @@ impl Semantic {
         Ok((best, cohesion))
     }
 
-    /// Stores the article's embedding and moves its event's centroid (and index entries).
-    pub fn store(&self, batch: &Batch, article: &str, event: EventId, embedding: &ArticleEmbedding) -> Result<()> {
+    /// Stores the article's embedding and moves its event's centroid (and index entries). Unless
+    /// `keep_all`, the member that this arrival pushes out of the `MEMBERS_COMPARED` most recent
+    /// loses its embedding: nothing reads it again.
+    pub fn store(
+        &self,
+        batch: &Batch,
+        article: &str,
+        event: EventId,
+        embedding: &ArticleEmbedding,
+        keep_all: bool,
+    ) -> Result<()> {
         batch.insert_article_embedding(article, self.model.name(), &embedding.to_bytes())?;
+        if !keep_all {
+            batch.drop_member_embedding_beyond(event, self.model.name(), MEMBERS_COMPARED)?;
+        }
         let Some(document) = embedding.document() else { return Ok(()) };
         let (vector, members) = match batch.event_vector(event)? {
             Some(old) if old.model == self.model.name() => {

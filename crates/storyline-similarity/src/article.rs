@@ -4,6 +4,7 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
 use storyline_embed::Embedder;
+use storyline_model::Int8Vector;
 use storyline_text::{fold_word, sentences};
 
 use crate::{Result, SimilarityError};
@@ -24,7 +25,9 @@ pub struct ArticleEmbedding {
     pub lead: Option<Vec<f32>>,
     /// One vector per chunk of consecutive body sentences.
     pub chunks: Vec<Vec<f32>>,
-    /// The first sentences, each with its vector, for alignment and explanations.
+    /// The first sentences, each with its vector, for alignment and explanations. Read back from
+    /// the stored form (version 3) the texts are empty: what reads it scores, and the article's
+    /// text has them.
     pub sentences: Vec<(String, Vec<f32>)>,
     /// Capitalised names not at a sentence start, folded (a stand-in for real entities).
     pub names: BTreeSet<String>,
@@ -146,19 +149,19 @@ impl ArticleEmbedding {
     }
 
     /// A compact binary form for storage: little-endian, versioned, self-describing lengths.
-    /// Version 2 adds the language after the publication time; version 1 still reads.
+    /// Version 3 keeps each vector as bytes with a scale ([`Int8Vector`], a quarter of f32's
+    /// size) and drops the sentences' texts, which only explanations show; version 2 (f32
+    /// vectors, texts, the language after the publication time) and version 1 (no language)
+    /// still read.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Writer(b"SLAE\x02".to_vec());
+        let mut out = Writer(b"SLAE\x03".to_vec());
         out.str(&self.model);
         out.opt_vec(self.title.as_deref());
         out.opt_vec(self.lead.as_deref());
         out.u32(self.chunks.len() as u32);
         self.chunks.iter().for_each(|c| out.vec(c));
         out.u32(self.sentences.len() as u32);
-        for (text, v) in &self.sentences {
-            out.str(text);
-            out.vec(v);
-        }
+        self.sentences.iter().for_each(|(_, v)| out.vec(v));
         for set in [&self.names, &self.numbers] {
             out.u32(set.len() as u32);
             set.iter().for_each(|s| out.str(s));
@@ -169,17 +172,24 @@ impl ArticleEmbedding {
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Result<ArticleEmbedding> {
-        let mut r = Reader { bytes, pos: 0 };
+        let mut r = Reader { bytes, pos: 0, int8: false };
         let version = match r.take(5)? {
             b"SLAE\x01" => 1,
             b"SLAE\x02" => 2,
+            b"SLAE\x03" => 3,
             _ => return Err(SimilarityError::BadEmbedding("unknown header".into())),
         };
+        r.int8 = version >= 3;
         let model = r.str()?;
         let title = r.opt_vec()?;
         let lead = r.opt_vec()?;
         let chunks = (0..r.u32()?).map(|_| r.vec()).collect::<Result<_>>()?;
-        let sentences = (0..r.u32()?).map(|_| Ok((r.str()?, r.vec()?))).collect::<Result<_>>()?;
+        let sentences = (0..r.u32()?)
+            .map(|_| {
+                let text = if version >= 3 { String::new() } else { r.str()? };
+                Ok((text, r.vec()?))
+            })
+            .collect::<Result<_>>()?;
         let names = (0..r.u32()?).map(|_| r.str()).collect::<Result<_>>()?;
         let numbers = (0..r.u32()?).map(|_| r.str()).collect::<Result<_>>()?;
         let published = match r.i64()? {
@@ -233,7 +243,7 @@ impl Writer {
     }
     fn vec(&mut self, v: &[f32]) {
         self.u32(v.len() as u32);
-        v.iter().for_each(|x| self.0.extend_from_slice(&x.to_le_bytes()));
+        Int8Vector::quantise(v).write(&mut self.0);
     }
     fn opt_vec(&mut self, v: Option<&[f32]>) {
         match v {
@@ -249,6 +259,8 @@ impl Writer {
 struct Reader<'a> {
     bytes: &'a [u8],
     pos: usize,
+    /// Vectors are [`Int8Vector`]s (version 3), not f32s.
+    int8: bool,
 }
 
 impl Reader<'_> {
@@ -272,6 +284,10 @@ impl Reader<'_> {
     }
     fn vec(&mut self) -> Result<Vec<f32>> {
         let n = self.u32()? as usize;
+        if self.int8 {
+            let stored = Int8Vector::read(self.take(Int8Vector::stored_len(n))?, n).expect("length taken");
+            return Ok(stored.to_f32());
+        }
         Ok(self.take(n * 4)?.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
     }
     fn opt_vec(&mut self) -> Result<Option<Vec<f32>>> {
@@ -295,40 +311,113 @@ mod tests {
         assert_eq!(numbers.into_iter().collect::<Vec<_>>(), vec!["1234", "17", "2020", "35"]);
     }
 
-    #[test]
-    fn round_trips_through_bytes() {
-        let article = ArticleEmbedding {
+    fn example() -> ArticleEmbedding {
+        ArticleEmbedding {
             model: "m".into(),
-            title: Some(vec![0.5, -1.0]),
+            title: Some(vec![0.5, -1.0, 0.013]),
             lead: None,
-            chunks: vec![vec![1.0, 2.0]],
-            sentences: vec![("Hi there.".into(), vec![0.1, 0.2])],
+            chunks: vec![vec![1.0, 2.0, -0.7]],
+            sentences: vec![("Hi there.".into(), vec![0.1, 0.2, 0.3]), ("Bye.".into(), vec![0.0, 0.0, 0.0])],
             names: ["maas".to_string()].into(),
-            numbers: BTreeSet::new(),
+            numbers: ["7".to_string()].into(),
             published: DateTime::from_timestamp(1_600_000_000, 0),
             language: Some("de".into()),
+        }
+    }
+
+    /// Every vector of `read` within half a quantisation step of `written`'s.
+    fn assert_vectors_close(read: &ArticleEmbedding, written: &ArticleEmbedding) {
+        let pairs = read
+            .title
+            .iter()
+            .zip(&written.title)
+            .chain(read.lead.iter().zip(&written.lead))
+            .chain(read.chunks.iter().zip(&written.chunks))
+            .chain(read.sentences.iter().map(|s| &s.1).zip(written.sentences.iter().map(|s| &s.1)));
+        let mut compared = 0;
+        for (r, w) in pairs {
+            let half_step = w.iter().fold(0.0f32, |m, x| m.max(x.abs())) / 127.0 / 2.0;
+            assert_eq!(r.len(), w.len());
+            assert!(r.iter().zip(w).all(|(a, b)| (a - b).abs() <= half_step * 1.0001), "{r:?} against {w:?}");
+            compared += 1;
+        }
+        assert_eq!(
+            compared,
+            [written.title.is_some(), written.lead.is_some()].iter().filter(|&&x| x).count()
+                + written.chunks.len()
+                + written.sentences.len()
+        );
+    }
+
+    /// The form stores wrote before version 3: f32 vectors, sentences with their texts.
+    fn version_2_bytes(article: &ArticleEmbedding) -> Vec<u8> {
+        let mut out = Writer(b"SLAE\x02".to_vec());
+        let f32s = |out: &mut Writer, v: &[f32]| {
+            out.u32(v.len() as u32);
+            v.iter().for_each(|x| out.0.extend_from_slice(&x.to_le_bytes()));
         };
-        assert_eq!(ArticleEmbedding::from_bytes(&article.to_bytes()).unwrap(), article);
+        out.str(&article.model);
+        for v in [&article.title, &article.lead] {
+            out.0.push(u8::from(v.is_some()));
+            if let Some(v) = v {
+                f32s(&mut out, v);
+            }
+        }
+        out.u32(article.chunks.len() as u32);
+        article.chunks.iter().for_each(|c| f32s(&mut out, c));
+        out.u32(article.sentences.len() as u32);
+        for (text, v) in &article.sentences {
+            out.str(text);
+            f32s(&mut out, v);
+        }
+        for set in [&article.names, &article.numbers] {
+            out.u32(set.len() as u32);
+            set.iter().for_each(|s| out.str(s));
+        }
+        out.i64(article.published.map_or(i64::MIN, |p| p.timestamp()));
+        out.str(article.language.as_deref().unwrap_or(""));
+        out.0
+    }
+
+    #[test]
+    fn round_trips_through_bytes_within_a_quantisation_step() {
+        let article = example();
+        let read = ArticleEmbedding::from_bytes(&article.to_bytes()).unwrap();
+        assert_vectors_close(&read, &article);
+        let texts_dropped = read.sentences.iter().map(|s| (String::new(), s.1.clone())).collect();
+        let vectors_as_read =
+            ArticleEmbedding { title: read.title.clone(), chunks: read.chunks.clone(), ..article.clone() };
+        assert_eq!(read, ArticleEmbedding { sentences: texts_dropped, ..vectors_as_read });
         assert!(ArticleEmbedding::from_bytes(&article.to_bytes()[..20]).is_err());
-        let unknown = ArticleEmbedding { language: None, ..article.clone() };
-        assert_eq!(ArticleEmbedding::from_bytes(&unknown.to_bytes()).unwrap(), unknown);
+        let unknown = ArticleEmbedding { language: None, published: None, ..article };
+        assert_eq!(ArticleEmbedding::from_bytes(&unknown.to_bytes()).unwrap().language, None);
+    }
+
+    #[test]
+    fn stored_form_is_a_quarter_of_f32() {
+        let vector: Vec<f32> = (0..512).map(|i| (i as f32 * 0.37).sin()).collect();
+        let article = ArticleEmbedding {
+            title: Some(vector.clone()),
+            lead: Some(vector.clone()),
+            chunks: vec![vector.clone(); 2],
+            sentences: vec![("A sentence of about this length.".into(), vector); 12],
+            ..example()
+        };
+        let (now, before) = (article.to_bytes().len(), version_2_bytes(&article).len());
+        assert!(now * 4 < before + 16 * 100, "{now} bytes against {before}");
+    }
+
+    #[test]
+    fn reads_version_2_bytes_exactly() {
+        let article = example();
+        assert_eq!(ArticleEmbedding::from_bytes(&version_2_bytes(&article)).unwrap(), article);
     }
 
     #[test]
     fn reads_version_1_bytes() {
         // Version 1 ended at the publication time: no language.
-        let article = ArticleEmbedding {
-            model: "m".into(),
-            title: None,
-            lead: Some(vec![1.0]),
-            chunks: vec![],
-            sentences: vec![],
-            names: BTreeSet::new(),
-            numbers: ["7".to_string()].into(),
-            published: None,
-            language: Some("en".into()),
-        };
-        let mut old = article.to_bytes();
+        let article = example();
+        let mut old = version_2_bytes(&article);
         old.truncate(old.len() - (4 + 2));
         old[4] = 1;
         let read = ArticleEmbedding::from_bytes(&old).unwrap();

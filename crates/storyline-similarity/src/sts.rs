@@ -153,14 +153,23 @@ const BATCH_ARTICLES: usize = 32;
 
 /// The signals of every pair (the expensive part: embedding every text).
 /// Each article carries its pair's language label, as a stored article carries its detected one.
-pub fn pair_signals(model: &dyn Embedder, pairs: &[StsPair], progress: &dyn Fn(usize, usize)) -> Result<Vec<Signals>> {
+/// With `stored_form`, both articles are read back from the form the store keeps
+/// ([`ArticleEmbedding::to_bytes`]: bytes per vector), as clustering reads an event's members.
+pub fn pair_signals(
+    model: &dyn Embedder,
+    pairs: &[StsPair],
+    stored_form: bool,
+    progress: &dyn Fn(usize, usize),
+) -> Result<Vec<Signals>> {
     let texts: Vec<(Option<&str>, &str)> =
         pairs.iter().flat_map(|p| [split_title(&p.text1), split_title(&p.text2)]).collect();
     let languages: Vec<&str> = pairs.iter().flat_map(|p| [p.lang1.as_str(), p.lang2.as_str()]).collect();
     let mut embedded: Vec<ArticleEmbedding> = Vec::with_capacity(texts.len());
     for (batch, languages) in texts.chunks(BATCH_ARTICLES).zip(languages.chunks(BATCH_ARTICLES)) {
-        let batch = ArticleEmbedding::compute_many(model, batch)?;
-        embedded.extend(batch.into_iter().zip(languages).map(|(e, l)| e.with_language(Some(l.to_string()))));
+        for (embedding, language) in ArticleEmbedding::compute_many(model, batch)?.into_iter().zip(languages) {
+            let embedding = embedding.with_language(Some(language.to_string()));
+            embedded.push(if stored_form { ArticleEmbedding::from_bytes(&embedding.to_bytes())? } else { embedding });
+        }
         progress(embedded.len() / 2, pairs.len());
     }
     Ok(embedded.chunks_exact(2).map(|ab| signals(&ab[0], &ab[1])).collect())

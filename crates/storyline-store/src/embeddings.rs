@@ -1,5 +1,6 @@
-//! Sentence embeddings: each article's (an opaque blob that `storyline-similarity` reads) and
-//! each event's centroid in embedding space with its ANN band keys.
+//! Sentence embeddings: each article's (an opaque blob that `storyline-similarity` reads, kept
+//! for an event's most recent members only) and each event's centroid in embedding space (f32)
+//! with its ANN band keys.
 
 use crate::db::{params, params_from_iter, OptionalExtension};
 use storyline_model::{ArticleId, EventId};
@@ -47,6 +48,20 @@ impl Batch<'_> {
             .query_map(params![event, model, limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<crate::Result<_>>()?;
         Ok(rows)
+    }
+
+    /// Deletes the embedding of the event's member that is `kept` places behind its most recent
+    /// one with an embedding of `model` (counting from 0), if any: called as each member arrives,
+    /// it keeps only the embeddings [`Batch::event_member_embeddings`] with `limit` = `kept` reads.
+    pub fn drop_member_embedding_beyond(&self, event: EventId, model: &str, kept: usize) -> Result<()> {
+        self.tx()
+            .prepare_cached(
+                "DELETE FROM article_embeddings WHERE article_id =
+                 (SELECT a.id FROM articles a JOIN article_embeddings e ON e.article_id = a.id
+                  WHERE a.event_id = ?1 AND e.model = ?2 ORDER BY a.seq DESC LIMIT 1 OFFSET ?3)",
+            )?
+            .execute(params![event, model, kept as i64])?;
+        Ok(())
     }
 
     pub fn event_vector(&self, event: EventId) -> Result<Option<EventVector>> {
@@ -101,5 +116,46 @@ impl Store {
             .prepare_cached("SELECT data FROM article_embeddings WHERE article_id = ?1 AND model = ?2")?
             .query_row([article, model], |r| r.get(0))
             .optional()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{NewArticle, Store};
+    use storyline_model::{Article, SourceFormat};
+
+    /// Only the members the next read takes keep their embeddings; other models' and other
+    /// events' are left alone.
+    #[test]
+    fn members_beyond_those_read_lose_their_embeddings() {
+        let mut store = Store::open_in_memory().unwrap();
+        let batch = store.batch().unwrap();
+        let (event, other) = (batch.create_event(&[], 0).unwrap(), batch.create_event(&[], 0).unwrap());
+        let add = |id: &str, event: i64, model: &str| {
+            let article = Article::new(id, format!("Text of {id}."), SourceFormat::Text);
+            let new = NewArticle {
+                article: &article,
+                text_hash: 0,
+                minhash: &[],
+                band_keys: &[],
+                terms: &[],
+                indexed_terms: 0,
+                event,
+            };
+            batch.insert_article(&new).unwrap();
+            batch.insert_article_embedding(id, model, id.as_bytes()).unwrap();
+            batch.drop_member_embedding_beyond(event, model, 2).unwrap();
+        };
+        add("a", event, "m");
+        add("x", other, "m");
+        add("b", event, "m");
+        add("c", event, "other model");
+        add("d", event, "m");
+        let kept = |event| -> Vec<String> {
+            batch.event_member_embeddings(event, "m", 10).unwrap().into_iter().map(|(id, _)| id).collect()
+        };
+        assert_eq!(kept(event), ["d", "b"]);
+        assert_eq!(kept(other), ["x"]);
+        assert_eq!(batch.event_member_embeddings(event, "other model", 10).unwrap().len(), 1);
     }
 }
