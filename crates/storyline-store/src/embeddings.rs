@@ -53,14 +53,17 @@ impl Batch<'_> {
     /// Deletes the embedding of the event's member that is `kept` places behind its most recent
     /// one with an embedding of `model` (counting from 0), if any: called as each member arrives,
     /// it keeps only the embeddings [`Batch::event_member_embeddings`] with `limit` = `kept` reads.
+    /// Only the event's `2 × kept` most recent members are looked at, so that the look-up does not
+    /// grow with the event (members without an embedding there may leave one unread behind).
     pub fn drop_member_embedding_beyond(&self, event: EventId, model: &str, kept: usize) -> Result<()> {
         self.tx()
             .prepare_cached(
                 "DELETE FROM article_embeddings WHERE article_id =
-                 (SELECT a.id FROM articles a JOIN article_embeddings e ON e.article_id = a.id
-                  WHERE a.event_id = ?1 AND e.model = ?2 ORDER BY a.seq DESC LIMIT 1 OFFSET ?3)",
+                 (SELECT a.id FROM (SELECT id, seq FROM articles WHERE event_id = ?1 ORDER BY seq DESC LIMIT ?4) a
+                  JOIN article_embeddings e ON e.article_id = a.id
+                  WHERE e.model = ?2 ORDER BY a.seq DESC LIMIT 1 OFFSET ?3)",
             )?
-            .execute(params![event, model, kept as i64])?;
+            .execute(params![event, model, kept as i64, 2 * kept as i64])?;
         Ok(())
     }
 
