@@ -31,5 +31,5 @@ pub use pipeline::{
     IngestProgress, IngestReport, PreparedArticle, Preparer,
 };
 pub use server::ServerBackend;
-pub use timeline::{storyline_timeline, StorylineTimeline, SummaryDay, SummarySentence};
+pub use timeline::{storyline_summary, storyline_timeline, StorylineTimeline, SummaryDay, SummarySentence};
 pub use watch::{watch_folder, WatchBatch, WatchOptions};
