@@ -384,7 +384,7 @@ async function entityPage(id) {
   show(h('article', { class: 'reader' },
     h('p', { class: 'kicker' }, link('/', 'Events'), ` / ${e.kind}`),
     h('h1', {}, e.name),
-    meta(plural(e.mentions, 'mention'), plural(e.articles.length, 'article'),
+    meta(plural(e.mentions, 'mention'), plural(e.article_count, 'article'),
       e.country ? `country ${e.country}` : null,
       e.location ? `${e.location.name}${e.location.country && e.location.feature !== 'country' ? `, ${e.location.country}` : ''} (${e.location.lat.toFixed(2)}, ${e.location.lon.toFixed(2)})` : null),
     e.aliases.length > 1 ? h('section', { class: 'block' }, h('h2', {}, 'Also written'), chips(e.aliases.map((a) => h('span', {}, a)))) : null,
@@ -394,7 +394,7 @@ async function entityPage(id) {
     e.quotes.length ? h('section', { class: 'block quotes' }, h('h2', {}, 'Quotes'),
       e.quotes.map((q) => h('figure', {}, h('blockquote', {}, q.text),
         h('figcaption', {}, '— ', q.speaker_text || e.name, ', in ', link(`/article/${encodeURIComponent(q.article)}`, q.article))))) : null,
-    h('section', { class: 'block' }, h('h2', {}, 'Articles'),
+    h('section', { class: 'block' }, h('h2', {}, 'Articles', e.article_count > e.articles.length ? h('span', { class: 'count' }, ` the first ${e.articles.length} of ${e.article_count}`) : null),
       h('ul', { class: 'plain' }, e.articles.map((a) => h('li', { 'data-testid': 'entity-article' },
         link(`/article/${encodeURIComponent(a.id)}`, a.title || a.id)))))));
 }

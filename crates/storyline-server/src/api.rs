@@ -353,7 +353,8 @@ async fn list_entities(
     state.read(move |_, store| Ok(Json(json!({ "items": store.entities(&filter)? })))).await
 }
 
-/// One entity: aliases, roles, disputed facts, articles, mentions, quotes, places for a map.
+/// One entity: aliases, roles, disputed facts, its first articles with their mentions, quotes,
+/// places for a map (bounded by the store: `Store::entity_detail`).
 async fn get_entity(State(state): State<AppState>, id: Result<Path<String>, PathRejection>) -> ApiResult<Response> {
     let id = event_id(id)?;
     state
