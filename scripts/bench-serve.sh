@@ -8,7 +8,9 @@
 # about 330 articles, so listings and search work on more than a handful of documents. With
 # STORE=PATH, an existing store is served instead (e.g. one `storyline bench growth --keep-store`
 # made: the server at scale); its search index is built beside it first if missing. QUERY sets the
-# search term (default Misrata).
+# search term (default Misrata); EVENT the event page measured (default the most recent event).
+# The event's storyline page, the storylines listing, and (where the store has entities) the
+# entity listing and the most mentioned entity's page are measured too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -35,18 +37,24 @@ db=${STORE:-$work/storyline.db}
 query=${QUERY:-Misrata}
 start_server "$bin" "$db"
 articles=$(curl -s "$url/api/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["articles"])')
-event=$(curl -s "$url/api/events?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["id"])')
+event=${EVENT:-$(curl -s "$url/api/events?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["id"])')}
+storyline=$(curl -s "$url/api/events/$event" | python3 -c 'import json,sys; s=json.load(sys.stdin)["storyline"]; print(s["id"] if s else "")')
 echo "store: $articles articles; server: $url; $duration s per run, $connections connections, 2 threads"
 # Warm the search index and caches once.
 curl -s "$url/api/search?q=$query" >/dev/null
 entity=$(curl -s "$url/api/entities?limit=1" | python3 -c 'import json,sys; items=json.load(sys.stdin).get("items", []); print(items[0]["id"] if items else "")' 2>/dev/null || true)
-paths=("/" "/api/events?limit=40" "/api/events/$event" "/api/search?q=$query" "/api/search?q=Tripoli%20accord")
-[ -z "$entity" ] || paths+=("/api/entities/$entity")
+paths=("/" "/api/events?limit=40" "/api/events/$event" "/api/storylines?limit=8")
+[ -z "$storyline" ] || paths+=("/api/storylines/$storyline")
+paths+=("/api/search?q=$query" "/api/search?q=Tripoli%20accord")
+[ -z "$entity" ] || paths+=("/api/entities?limit=40" "/api/entities/$entity")
 for path in "${paths[@]}"; do
+    # Requests wrk gave up on (its timeout is 2 s) still run in the server: let them end before
+    # the next path is measured.
+    sleep 2
     out=$(wrk -t2 -c"$connections" -d"${duration}s" --latency "$url$path")
     rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
     p50=$(echo "$out" | awk '$1 == "50%" {print $2}')
     p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
     errors=$(echo "$out" | awk '/Non-2xx|Socket errors/ {print}' | tr '\n' ' ')
-    printf '%-28s %10s req/s   p50 %-9s p99 %-9s %s\n' "$path" "$rps" "$p50" "$p99" "$errors"
+    printf '%-32s %10s req/s   p50 %-9s p99 %-9s %s\n' "$path" "$rps" "$p50" "$p99" "$errors"
 done

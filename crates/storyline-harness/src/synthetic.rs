@@ -8,7 +8,10 @@
 //!
 //! - **Stories.** Articles come in stories of about [`ARTICLES_PER_STORY`] reports, each story
 //!   drawing most of its sentences from a few source articles of one language (so its reports
-//!   share words and form events), the rest from anywhere in that language.
+//!   share words and form events), the rest from anywhere in that language. Only languages with
+//!   at least [`MIN_LANGUAGE_SOURCES`] sources are drawn: ML-Crisis has four English texts (its
+//!   reference timelines), and every fourth story recombining the same four made all English
+//!   reports one storyline.
 //! - **Time.** Stories start in order over [`YEARS`] years; a report is published within four days of
 //!   its story's start, and several stories run at once.
 //! - **Copies.** A known share of articles are exact copies ([`COPY_SHARE`]) or republications
@@ -31,6 +34,8 @@ pub const YEARS: i64 = 6;
 pub const COPY_SHARE: f64 = 0.03;
 /// The share of articles that republish an earlier one with small edits.
 pub const REPUBLICATION_SHARE: f64 = 0.02;
+/// The fewest source articles a language needs for stories to be drawn from it.
+pub const MIN_LANGUAGE_SOURCES: usize = 10;
 /// Outlets the articles are spread over.
 const OUTLETS: u64 = 60;
 
@@ -84,7 +89,7 @@ impl Mix {
 impl Corpus {
     /// Sources from real articles: each with a language and at least a few sentences.
     pub fn new(articles: &[Article], total: u64) -> Option<Corpus> {
-        let mut sources = Vec::new();
+        let mut sources: Vec<Source> = Vec::new();
         for article in articles {
             let Some(language) = article.language_code() else { continue };
             let sentences: Vec<String> = storyline_text::sentences(&article.text)
@@ -96,6 +101,11 @@ impl Corpus {
                 sources.push(Source { language: language.to_string(), sentences });
             }
         }
+        let mut per_language: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        for source in &sources {
+            *per_language.entry(source.language.clone()).or_default() += 1;
+        }
+        sources.retain(|source| per_language[&source.language] >= MIN_LANGUAGE_SOURCES);
         let mut by_language: Vec<(String, Vec<usize>)> = Vec::new();
         for (i, source) in sources.iter().enumerate() {
             match by_language.iter_mut().find(|(l, _)| *l == source.language) {
@@ -258,6 +268,21 @@ mod tests {
         let originals: Vec<u64> = (0..2000).filter(|&i| a.origin(i) == Origin::Original).collect();
         let distinct: std::collections::HashSet<&String> = originals.iter().map(|&i| &texts[i as usize]).collect();
         assert_eq!(distinct.len(), originals.len());
+    }
+
+    #[test]
+    fn a_language_with_few_sources_is_not_drawn() {
+        let article = |n: usize, code: &str| {
+            let text: Vec<String> = (0..12).map(|s| format!("Sentence {s} of text {n} says something here.")).collect();
+            let mut a = Article::new(format!("s{n}"), text.join(" "), SourceFormat::Text);
+            a.language = Some(Language { code: code.into(), confidence: 1.0 });
+            a
+        };
+        let articles: Vec<Article> =
+            (0..20).map(|n| article(n, "es")).chain((20..23).map(|n| article(n, "en"))).collect();
+        let c = Corpus::new(&articles, 1000).unwrap();
+        assert_eq!(c.sources(), 20);
+        assert!((0..300).all(|i| c.article(i).language_code() == Some("es")));
     }
 
     #[test]

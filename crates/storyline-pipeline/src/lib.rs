@@ -33,5 +33,5 @@ pub use pipeline::{
 };
 pub use server::ServerBackend;
 pub use sink::{ArticlePublisher, ArticleSink};
-pub use timeline::{storyline_timeline, StorylineTimeline, SummaryDay, SummarySentence};
+pub use timeline::{storyline_summary, storyline_timeline, StorylineTimeline, SummaryDay, SummarySentence};
 pub use watch::{watch_folder, WatchBatch, WatchOptions};

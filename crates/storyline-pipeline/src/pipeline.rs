@@ -23,7 +23,7 @@ use storyline_dedup::{fingerprint_of_words, judge, Candidate, DedupConfig, Finge
 use storyline_model::{Article, DuplicateKind, DuplicateRelation, EventId, Skipped};
 use storyline_similarity::ArticleEmbedding;
 use storyline_store::{ArticleStatus, Batch, NewArticle, Store, StoreReader};
-use storyline_story::{link_score, EventProfile, StorylineConfig};
+use storyline_story::{fits_storyline, link_score, EventProfile, StorylineConfig};
 
 use crate::entities::{BatchEntities, EntityWrites, ResolutionMemory};
 use crate::semantic::{self, Semantic};
@@ -113,6 +113,8 @@ const INDEXED_EVENT_TERMS: usize = 60;
 const EVENT_QUERY_TERMS: usize = 40;
 const MIN_SHARED_EVENT_TERMS: usize = 2;
 const EVENT_CANDIDATE_LIMIT: usize = 50;
+/// How many of a storyline's latest events an event that would join it is compared with.
+const STORYLINE_EVENTS_COMPARED: usize = 5;
 /// Candidate events from the ANN index over event centroids.
 const SEMANTIC_CANDIDATE_LIMIT: usize = 10;
 
@@ -840,34 +842,62 @@ fn assign_event(
     }
 }
 
-/// Links each touched event to the events of other storylines it continues: candidates share
-/// centroid terms (the event-term index), and the link score decays with the time between them.
+/// Links each touched event to the storylines it continues: candidates share centroid terms
+/// (the event-term index), and the link score decays with the time between them. A candidate's
+/// storyline and the event's own are merged only when each side fits the other as a whole (see
+/// [`fits_storyline`]), not on one pair of events alone.
 fn link_storylines(
     batch: &Batch,
     touched: &std::collections::BTreeSet<EventId>,
     options: &IngestOptions,
 ) -> Result<()> {
-    let profile = |e: storyline_store::StoredEvent| EventProfile {
-        id: e.id,
-        centroid: TermVector(e.centroid),
-        first: e.first,
-        last: e.last,
-    };
+    let config = &options.storyline;
     for &event in touched {
-        batch.storyline_of(event)?;
-        let this = profile(batch.event(event)?);
+        let mut own = batch.storyline_of(event)?;
+        let this = event_profile(batch.event(event)?);
         let candidates = batch.candidate_events(
             &this.centroid.top_terms(INDEXED_EVENT_TERMS),
             MIN_SHARED_EVENT_TERMS,
             EVENT_CANDIDATE_LIMIT,
         )?;
-        for other in candidates.into_iter().filter(|e| e.id != event).map(profile) {
-            if link_score(&this, &other, &options.storyline) >= options.storyline.link_similarity {
+        // Each other storyline is judged once for this event, on its best-linked candidate first.
+        let mut judged = std::collections::HashSet::new();
+        let mut linked: Vec<(f32, EventProfile)> = candidates
+            .into_iter()
+            .filter(|e| e.id != event)
+            .map(event_profile)
+            .map(|other| (link_score(&this, &other, config), other))
+            .filter(|(score, _)| *score >= config.link_similarity)
+            .collect();
+        linked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.id.cmp(&b.1.id)));
+        for (_, other) in linked {
+            let theirs = batch.storyline_of(other.id)?;
+            if theirs == own || !judged.insert(theirs) {
+                continue;
+            }
+            if fits_storyline(&this, &latest_of_storyline(batch, theirs)?, config)
+                && fits_storyline(&other, &latest_of_storyline(batch, own)?, config)
+            {
                 batch.link_storylines(event, other.id)?;
+                own = own.min(theirs);
             }
         }
     }
     Ok(())
+}
+
+/// The events of a storyline an event that would join it is compared with: its latest few,
+/// each read from its row (so the cost does not grow with the storyline).
+fn latest_of_storyline(batch: &Batch, storyline: i64) -> Result<Vec<EventProfile>> {
+    batch
+        .latest_storyline_events(storyline, STORYLINE_EVENTS_COMPARED)?
+        .into_iter()
+        .map(|id| Ok(event_profile(batch.event(id)?)))
+        .collect()
+}
+
+fn event_profile(e: storyline_store::StoredEvent) -> EventProfile {
+    EventProfile { id: e.id, centroid: TermVector(e.centroid), first: e.first, last: e.last }
 }
 
 fn join_event(batch: &Batch, event: EventId, vector: &TermVector, options: &IngestOptions) -> Result<()> {

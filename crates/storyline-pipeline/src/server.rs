@@ -55,9 +55,9 @@ impl Backend for ServerBackend {
         true
     }
 
-    fn storyline_timeline(&self, store: &Store, storyline: i64) -> Result<Option<serde_json::Value>, BoxError> {
-        match crate::storyline_timeline(store, storyline, SUMMARY_DAYS, SENTENCES_PER_DAY)? {
-            Some(timeline) => Ok(Some(serde_json::to_value(timeline)?)),
+    fn storyline_summary(&self, store: &Store, storyline: i64) -> Result<Option<serde_json::Value>, BoxError> {
+        match crate::storyline_summary(store, storyline, SUMMARY_DAYS, SENTENCES_PER_DAY, SUMMARY_ARTICLES)? {
+            Some(summary) => Ok(Some(serde_json::to_value(summary)?)),
             None => Ok(None),
         }
     }
@@ -67,3 +67,6 @@ impl Backend for ServerBackend {
 /// timeline` by default).
 const SUMMARY_DAYS: usize = 10;
 const SENTENCES_PER_DAY: usize = 2;
+/// The most articles a storyline page's summary reads (from the storyline's largest events):
+/// every storyline of the evaluation corpora is smaller, a chained one on a large store is not.
+const SUMMARY_ARTICLES: usize = 500;

@@ -35,22 +35,47 @@ pub struct SummarySentence {
 }
 
 /// The storyline `id` with a summary of at most `days` days and `per_day` sentences a day;
-/// `None` if there is no such storyline. Copies are left out (their original speaks for them),
-/// and so are undated articles: a timeline needs a day for each.
+/// `None` if there is no such storyline.
 pub fn storyline_timeline(store: &Store, id: i64, days: usize, per_day: usize) -> Result<Option<StorylineTimeline>> {
     let Some(storyline) = store.storyline(id)? else { return Ok(None) };
+    let events: Vec<EventId> = storyline.timeline.iter().map(|entry| entry.event.id).collect();
+    let summary = summarise_events(store, &events, days, per_day)?;
+    Ok(Some(StorylineTimeline { storyline, summary }))
+}
+
+/// The summary alone of storyline `id` (what the server adds to a page of its timeline), read
+/// from its most reported events up to `max_articles` articles (a long storyline's most reported
+/// days are theirs); `None` if there is no such storyline.
+pub fn storyline_summary(
+    store: &Store,
+    id: i64,
+    days: usize,
+    per_day: usize,
+    max_articles: usize,
+) -> Result<Option<Vec<SummaryDay>>> {
+    let events = store.storyline_most_reported(id, max_articles)?;
+    if events.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(summarise_events(store, &events, days, per_day)?))
+}
+
+/// What happened on the most reported days of these events' articles. Copies are left out
+/// (their original speaks for them), and so are undated articles: a timeline needs a day for
+/// each.
+fn summarise_events(store: &Store, events: &[EventId], days: usize, per_day: usize) -> Result<Vec<SummaryDay>> {
     // Built side by side: a summary sentence's index into `dated` is its article's in `sources`.
     let mut sources: Vec<(Article, EventId)> = Vec::new();
     let mut dated: Vec<DatedArticle> = Vec::new();
-    for entry in &storyline.timeline {
-        for member in store.event_articles(entry.event.id)? {
+    for &event in events {
+        for member in store.event_articles(event)? {
             let Some(day) = member.article.publication_day().filter(|_| member.copy_of.is_none()) else { continue };
             dated.push(DatedArticle {
                 published: day,
                 title: member.article.title.clone().unwrap_or_default(),
                 text: member.article.text.clone(),
             });
-            sources.push((member.article, entry.event.id));
+            sources.push((member.article, event));
         }
     }
     let language = most_common_language(sources.iter().map(|(article, _)| article));
@@ -67,7 +92,7 @@ pub fn storyline_timeline(store: &Store, id: i64, days: usize, per_day: usize) -
                 .collect(),
         })
         .collect();
-    Ok(Some(StorylineTimeline { storyline, summary }))
+    Ok(summary)
 }
 
 /// The language most of the articles are in: the summariser's stop words and date expressions.

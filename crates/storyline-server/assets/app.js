@@ -130,7 +130,7 @@ async function frontPage() {
     return;
   }
   const cards = events.items.map(eventCard);
-  const lines = storylines.items.filter((s) => s.timeline.length > 1);
+  const lines = storylines.items.filter((s) => s.event_count > 1);
   show(
     h('div', { class: 'front' },
       h('section', { class: 'events', 'aria-labelledby': 'events-h' },
@@ -142,7 +142,7 @@ async function frontPage() {
         h('h2', { id: 'lines-h' }, 'Storylines'),
         h('ol', { class: 'storyline-list' }, lines.map((s) => h('li', {},
           link(`/storyline/${s.id}`, s.title),
-          h('p', { class: 'meta' }, `${plural(s.timeline.length, 'event')}, ${dateRange(s.timeline[0].first_published, s.timeline[s.timeline.length - 1].last_published)}`))))) : null));
+          h('p', { class: 'meta' }, `${plural(s.event_count, 'event')}, ${dateRange(s.first_published, s.last_published)}`))))) : null));
   if (features.coverage) fillSummaries(cards.slice(0, 12));
 }
 
@@ -230,14 +230,24 @@ function articlesSection(members, excerpts) {
     h('ol', { class: 'article-groups' }, originals.map((m) => h('li', { class: 'group', 'data-testid': 'article-group' }, h('ul', {}, item(m, false))))));
 }
 
+/** A part of a storyline's timeline (the API sends a bounded part of a long one), with how many
+ * events come before and after it, linked to the storyline's page at that place. */
 function timelineSection(storyline, current) {
+  const before = storyline.timeline_offset;
+  const after = storyline.event_count - before - storyline.timeline.length;
+  const pageAt = (offset) => `/storyline/${storyline.id}${offset > 0 ? `?offset=${offset}` : ''}`;
+  const more = (n, offset, word) => n > 0
+    ? h('p', { class: 'meta', 'data-testid': `timeline-${word}` }, link(pageAt(offset), `${plural(n, `${word} event`)}`))
+    : null;
   return h('section', { class: 'block timeline', 'data-testid': 'timeline', 'aria-labelledby': 'timeline-h' },
     h('h2', { id: 'timeline-h' }, 'Storyline'),
-    h('p', { class: 'meta' }, link(`/storyline/${storyline.id}`, storyline.title)),
+    h('p', { class: 'meta' }, link(`/storyline/${storyline.id}`, storyline.title), ' ', plural(storyline.event_count, 'event')),
+    more(before, Math.max(0, before - TIMELINE_PAGE), 'earlier'),
     h('ol', {}, storyline.timeline.map((e) => h('li', { class: e.id === current ? 'current' : null, 'data-testid': 'timeline-event', 'aria-current': e.id === current ? 'page' : null },
       h('time', {}, dateRange(e.first_published, e.last_published)),
       e.id === current ? h('strong', {}, e.title) : link(`/event/${e.id}`, e.title),
-      h('span', { class: 'meta' }, plural(e.article_count, 'article'))))));
+      h('span', { class: 'meta' }, plural(e.article_count, 'article'))))),
+    more(after, before + storyline.timeline.length, 'later'));
 }
 
 function coverageSection(coverage) {
@@ -374,7 +384,7 @@ async function entityPage(id) {
   show(h('article', { class: 'reader' },
     h('p', { class: 'kicker' }, link('/', 'Events'), ` / ${e.kind}`),
     h('h1', {}, e.name),
-    meta(plural(e.mentions, 'mention'), plural(e.articles.length, 'article'),
+    meta(plural(e.mentions, 'mention'), plural(e.article_count, 'article'),
       e.country ? `country ${e.country}` : null,
       e.location ? `${e.location.name}${e.location.country && e.location.feature !== 'country' ? `, ${e.location.country}` : ''} (${e.location.lat.toFixed(2)}, ${e.location.lon.toFixed(2)})` : null),
     e.aliases.length > 1 ? h('section', { class: 'block' }, h('h2', {}, 'Also written'), chips(e.aliases.map((a) => h('span', {}, a)))) : null,
@@ -384,7 +394,7 @@ async function entityPage(id) {
     e.quotes.length ? h('section', { class: 'block quotes' }, h('h2', {}, 'Quotes'),
       e.quotes.map((q) => h('figure', {}, h('blockquote', {}, q.text),
         h('figcaption', {}, '— ', q.speaker_text || e.name, ', in ', link(`/article/${encodeURIComponent(q.article)}`, q.article))))) : null,
-    h('section', { class: 'block' }, h('h2', {}, 'Articles'),
+    h('section', { class: 'block' }, h('h2', {}, 'Articles', e.article_count > e.articles.length ? h('span', { class: 'count' }, ` the first ${e.articles.length} of ${e.article_count}`) : null),
       h('ul', { class: 'plain' }, e.articles.map((a) => h('li', { 'data-testid': 'entity-article' },
         link(`/article/${encodeURIComponent(a.id)}`, a.title || a.id)))))));
 }
@@ -400,13 +410,17 @@ function entityPlaces(e) {
 
 // ---------------------------------------------------------------- storyline page
 
-async function storylinePage(id) {
-  const s = await api(`/api/storylines/${id}`);
+// Events per page of a storyline's timeline (the API's largest page).
+const TIMELINE_PAGE = 100;
+
+async function storylinePage(id, params) {
+  const offset = Math.max(0, parseInt(params.get('offset') || '0', 10) || 0);
+  const s = await api(`/api/storylines/${id}?limit=${TIMELINE_PAGE}&offset=${offset}`);
   document.title = `${s.title} — storyline`;
   show(h('article', { class: 'event' },
     h('p', { class: 'kicker' }, link('/', 'Events'), ` / Storyline ${s.id}`),
     h('h1', {}, s.title),
-    meta(plural(s.timeline.length, 'event')),
+    meta(plural(s.event_count, 'event'), dateRange(s.first_published, s.last_published)),
     s.summary && s.summary.length ? summarySection(s.summary) : null,
     h('div', { class: 'narrow' }, timelineSection(s, null))));
 }
@@ -470,7 +484,7 @@ async function route() {
     let m;
     if (path === '/') await frontPage();
     else if ((m = path.match(/^\/event\/(\d+)$/))) await eventPage(m[1]);
-    else if ((m = path.match(/^\/storyline\/(\d+)$/))) await storylinePage(m[1]);
+    else if ((m = path.match(/^\/storyline\/(\d+)$/))) await storylinePage(m[1], params);
     else if ((m = path.match(/^\/entity\/(\d+)$/))) await entityPage(m[1]);
     else if ((m = location.pathname.match(/^\/article\/(.+)$/))) await articlePage(decodeURIComponent(m[1]));
     else if (path === '/search') await searchPage(params);

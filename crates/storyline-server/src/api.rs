@@ -24,6 +24,12 @@ pub(crate) const MAX_LIMIT: usize = 100;
 /// The furthest a listing may be paged: no store holds this many items, and with it every
 /// `offset + limit` sum (and its conversion to SQLite's signed integers) stays exact.
 pub(crate) const MAX_OFFSET: usize = 1_000_000_000;
+/// An event's page shows this many events of its storyline either side of it (the storyline
+/// itself is paged): a storyline can hold thousands.
+pub(crate) const EVENT_TIMELINE_RADIUS: usize = 5;
+/// A storyline listing shows this many events of each storyline's timeline (the first ones),
+/// beside its counts and dates.
+pub(crate) const LISTED_TIMELINE_EVENTS: usize = 5;
 /// Longest search query accepted.
 pub(crate) const MAX_QUERY_CHARS: usize = 500;
 /// Longest article id accepted.
@@ -273,10 +279,7 @@ async fn get_event(State(state): State<AppState>, id: Result<Path<String>, PathR
             let Some(detail) = store.event_detail(id)? else {
                 return Err(ApiError::not_found(format!("no event {id}")));
             };
-            let storyline = match store.storyline_of_event(id)? {
-                Some(storyline) => store.storyline(storyline)?,
-                None => None,
-            };
+            let storyline = store.storyline_around(id, EVENT_TIMELINE_RADIUS)?;
             let mut body = serde_json::to_value(&detail).map_err(ApiError::internal)?;
             body["storyline"] = serde_json::to_value(&storyline).map_err(ApiError::internal)?;
             Ok(Json(body).into_response())
@@ -351,7 +354,8 @@ async fn list_entities(
     state.read(move |_, store| Ok(Json(json!({ "items": store.entities(&filter)? })))).await
 }
 
-/// One entity: aliases, roles, disputed facts, articles, mentions, quotes, places for a map.
+/// One entity: aliases, roles, disputed facts, its first articles with their mentions, quotes,
+/// places for a map (bounded by the store: `Store::entity_detail`).
 async fn get_entity(State(state): State<AppState>, id: Result<Path<String>, PathRejection>) -> ApiResult<Response> {
     let id = event_id(id)?;
     state
@@ -426,30 +430,42 @@ async fn list_storylines(
     let (limit, offset) = page_bounds(q.limit, q.offset)?;
     state
         .read(move |_, store| {
-            // The store lists the newest first; a page is a slice of the first offset+limit+1,
-            // the extra one telling whether another page follows (page_bounds keeps the sum
-            // far from overflowing).
-            let mut all = store.storylines(offset + limit + 1)?;
-            let more = all.len() > offset + limit;
-            all.truncate(offset + limit);
-            let items: Vec<_> = all.into_iter().skip(offset).collect();
+            // One more than asked tells whether another page follows.
+            let mut ids = store.recent_storylines(offset, limit + 1)?;
+            let more = ids.len() > limit;
+            ids.truncate(limit);
+            let mut items = Vec::with_capacity(ids.len());
+            for id in ids {
+                items.extend(store.storyline_page(id, 0, LISTED_TIMELINE_EVENTS)?);
+            }
             let next = more.then_some(offset + items.len());
             Ok(Json(json!({ "items": items, "limit": limit, "offset": offset, "next_offset": next })))
         })
         .await
 }
 
-async fn get_storyline(State(state): State<AppState>, id: Result<Path<String>, PathRejection>) -> ApiResult<Response> {
+/// One storyline with a page of its timeline (`limit` events from the `offset`-th in time
+/// order), and the backend's summary of the whole storyline where it has one.
+async fn get_storyline(
+    State(state): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+    q: Result<Query<PageQuery>, QueryRejection>,
+) -> ApiResult<Response> {
     let id = event_id(id)?;
+    let q = query(q)?;
+    let (limit, offset) = page_bounds(q.limit, q.offset)?;
     state
         .read(move |inner, store| {
-            if let Some(timeline) = inner.backend.storyline_timeline(store, id).map_err(ApiError::internal)? {
-                return Ok(Json(timeline).into_response());
+            let Some(storyline) = store.storyline_page(id, offset, limit)? else {
+                return Err(ApiError::not_found(format!("no storyline {id}")));
+            };
+            let mut body = serde_json::to_value(&storyline).map_err(ApiError::internal)?;
+            let next = storyline.timeline_offset + storyline.timeline.len();
+            body["next_offset"] = json!((next < storyline.event_count).then_some(next));
+            if let Some(summary) = inner.backend.storyline_summary(store, id).map_err(ApiError::internal)? {
+                body["summary"] = summary;
             }
-            match store.storyline(id)? {
-                Some(storyline) => Ok(Json(storyline).into_response()),
-                None => Err(ApiError::not_found(format!("no storyline {id}"))),
-            }
+            Ok(Json(body).into_response())
         })
         .await
 }

@@ -95,10 +95,10 @@ pub trait Backend: Send + Sync + 'static {
         false
     }
 
-    /// A storyline with its dated summary (what happened on its most reported days); `Ok(None)`
-    /// for an unknown storyline, or when this backend has no summariser (the API then serves the
-    /// storyline's events alone).
-    fn storyline_timeline(&self, _store: &Store, _storyline: i64) -> Result<Option<serde_json::Value>, BoxError> {
+    /// A storyline's dated summary (what happened on its most reported days, as an array of
+    /// days); `Ok(None)` for an unknown storyline, or when this backend has no summariser (the
+    /// API then serves the storyline's events alone).
+    fn storyline_summary(&self, _store: &Store, _storyline: i64) -> Result<Option<serde_json::Value>, BoxError> {
         Ok(None)
     }
 }

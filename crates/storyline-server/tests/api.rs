@@ -302,6 +302,12 @@ async fn events_list_detail_storyline_and_coverage() {
     assert!(detail["storyline"]["timeline"].as_array().is_some_and(|t| !t.is_empty()));
     let storyline = detail["storyline"]["id"].as_i64().unwrap();
     assert_eq!(get(&app, &format!("/api/storylines/{storyline}")).await.status, StatusCode::OK);
+    // A storyline's timeline is paged; the counts are the whole storyline's.
+    let count = detail["storyline"]["event_count"].as_u64().unwrap();
+    let page = get(&app, &format!("/api/storylines/{storyline}?limit=1")).await.json();
+    assert_eq!(page["timeline"].as_array().unwrap().len(), 1);
+    assert_eq!((page["event_count"].as_u64(), page["timeline_offset"].as_u64()), (Some(count), Some(0)));
+    assert_eq!(page["next_offset"], if count > 1 { json!(1) } else { json!(null) });
     assert!(!get(&app, "/api/storylines").await.json()["items"].as_array().unwrap().is_empty());
     let coverage = get(&app, &format!("/api/events/{event}/coverage")).await;
     assert_eq!(coverage.status, StatusCode::OK, "{}", coverage.text());

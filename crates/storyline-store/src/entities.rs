@@ -54,15 +54,22 @@ pub struct MapPlace {
     pub mentions: u64,
 }
 
-/// Everything the store knows about one entity.
+/// Articles an entity page shows (its first in arrival order), and quotes.
+pub const ENTITY_PAGE_ARTICLES: usize = 100;
+pub const ENTITY_PAGE_QUOTES: usize = 50;
+
+/// What the store knows about one entity, its articles bounded (see [`Store::entity_detail`]).
 #[derive(Debug, Clone, Serialize)]
 pub struct EntityDetail {
     #[serde(flatten)]
     pub summary: EntitySummary,
+    /// How many articles mention the entity (`articles` lists the first of them).
+    pub article_count: u64,
     pub articles: Vec<EntityArticle>,
-    /// Every mention with its span (the summary's `mentions` is their count).
+    /// The mentions in the articles listed, with their spans (the summary's `mentions` counts
+    /// them all).
     pub mention_spans: Vec<Mention>,
-    /// Quotes the entity said.
+    /// Quotes the entity said (the first of them).
     pub quotes: Vec<Quote>,
     /// The entity itself when it is a place, else the places mentioned alongside it.
     pub places: Vec<MapPlace>,
@@ -480,73 +487,79 @@ impl Store {
             .collect())
     }
 
-    /// Everything about one entity; `None` if there is no such entity.
+    /// Everything about one entity, its articles bounded: the first [`ENTITY_PAGE_ARTICLES`] in
+    /// arrival order with their mentions of it, its first [`ENTITY_PAGE_QUOTES`] quotes, and the
+    /// places mentioned in those articles (the counts are the entity's own, over every article).
+    /// `None` if there is no such entity.
     pub fn entity_detail(&self, id: EntityId) -> Result<Option<EntityDetail>> {
         let Some(entity) = self.entity_by_id(id)? else { return Ok(None) };
         let summary = self.summaries(vec![entity])?.remove(0);
-        let rows = self
+        let shown: Vec<(String, Option<String>, i64)> = self
             .conn
-            .prepare(&format!(
-                "SELECT {} FROM mentions m JOIN articles a ON a.id = m.article_id
-                 WHERE m.entity_id = ?1 ORDER BY a.seq, m.byte_start",
-                MENTION_COLUMNS.split(", ").map(|c| format!("m.{c}")).collect::<Vec<_>>().join(", ")
-            ))?
-            .query_map([id], read_mention)?
-            .collect();
-        let mentions: Vec<Mention> = collect(rows)?;
-        let mut articles: Vec<EntityArticle> = Vec::new();
-        for m in &mentions {
-            match articles.iter_mut().find(|a| a.id == m.article) {
-                Some(a) => {
-                    a.mentions += 1;
-                    if !a.forms.contains(&m.text) {
-                        a.forms.push(m.text.clone());
-                    }
-                }
-                None => {
-                    let (title, event): (Option<String>, i64) = self.conn.query_row(
-                        "SELECT title, event_id FROM articles WHERE id = ?1",
-                        [&m.article],
-                        |r| Ok((r.get(0)?, r.get(1)?)),
-                    )?;
-                    articles.push(EntityArticle {
-                        id: m.article.clone(),
-                        title,
-                        event,
-                        mentions: 1,
-                        forms: vec![m.text.clone()],
-                    });
+            .prepare_cached(
+                "SELECT a.id, a.title, a.event_id FROM articles a
+                 WHERE a.id IN (SELECT DISTINCT article_id FROM mentions WHERE entity_id = ?1)
+                 ORDER BY a.seq LIMIT ?2",
+            )?
+            .query_map(params![id, ENTITY_PAGE_ARTICLES as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<crate::Result<_>>()?;
+        let mut mention_stmt = self.conn.prepare_cached(&format!(
+            "SELECT {MENTION_COLUMNS} FROM mentions WHERE entity_id = ?1 AND article_id = ?2 ORDER BY byte_start"
+        ))?;
+        let mut mentions: Vec<Mention> = Vec::new();
+        let mut articles: Vec<EntityArticle> = Vec::with_capacity(shown.len());
+        for (article, title, event) in shown {
+            let rows = mention_stmt.query_map(params![id, article.as_str()], read_mention)?.collect();
+            let of_article: Vec<Mention> = collect(rows)?;
+            let mut forms: Vec<String> = Vec::new();
+            for m in &of_article {
+                if !forms.contains(&m.text) {
+                    forms.push(m.text.clone());
                 }
             }
+            articles.push(EntityArticle { id: article, title, event, mentions: of_article.len() as u64, forms });
+            mentions.extend(of_article);
         }
         let quotes = self
             .conn
             .prepare(&format!(
                 "SELECT {} FROM quotes q JOIN articles a ON a.id = q.article_id
-                 WHERE q.speaker_entity = ?1 ORDER BY a.seq, q.byte_start",
+                 WHERE q.speaker_entity = ?1 ORDER BY a.seq, q.byte_start LIMIT ?2",
                 QUOTE_COLUMNS.split(", ").map(|c| format!("q.{c}")).collect::<Vec<_>>().join(", ")
             ))?
-            .query_map([id], read_quote)?
+            .query_map(params![id, ENTITY_PAGE_QUOTES as i64], read_quote)?
             .collect::<crate::Result<Vec<_>>>()?;
         let places = if summary.entity.kind.is_place() {
             vec![map_place(&summary.entity, summary.mentions)]
         } else {
-            self.places_alongside(id)?
+            let shown: Vec<&str> = articles.iter().map(|a| a.id.as_str()).collect();
+            self.places_alongside(&shown)?
         };
-        Ok(Some(EntityDetail { summary, articles, mention_spans: mentions, quotes, places }))
+        Ok(Some(EntityDetail {
+            article_count: summary.articles,
+            summary,
+            articles,
+            mention_spans: mentions,
+            quotes,
+            places,
+        }))
     }
 
-    /// Places mentioned in the articles that mention `id`, most mentioned first.
-    fn places_alongside(&self, id: EntityId) -> Result<Vec<MapPlace>> {
+    /// Places mentioned in these articles, most mentioned first.
+    fn places_alongside(&self, articles: &[&str]) -> Result<Vec<MapPlace>> {
+        if articles.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT m.entity_id, COUNT(*) FROM mentions m JOIN entities e ON e.id = m.entity_id
+             WHERE e.kind IN ('LOC', 'GPE') AND m.article_id IN ({})
+             GROUP BY m.entity_id ORDER BY COUNT(*) DESC, m.entity_id",
+            placeholders(articles.len())
+        );
         let counts: Vec<(i64, i64)> = self
             .conn
-            .prepare(
-                "SELECT m.entity_id, COUNT(*) FROM mentions m JOIN entities e ON e.id = m.entity_id
-                 WHERE e.kind IN ('LOC', 'GPE') AND m.article_id IN
-                   (SELECT article_id FROM mentions WHERE entity_id = ?1)
-                 GROUP BY m.entity_id ORDER BY COUNT(*) DESC, m.entity_id",
-            )?
-            .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .prepare(&sql)?
+            .query_map(params_from_iter(articles), |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<crate::Result<_>>()?;
         let mut places = Vec::new();
         for (place, n) in counts {

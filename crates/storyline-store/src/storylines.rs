@@ -7,12 +7,22 @@ use storyline_model::{Article, EventId};
 use crate::batch::{read_article, ARTICLE_COLUMNS, ARTICLE_COLUMN_COUNT};
 use crate::{Batch, EventSummary, Result, Store};
 
-/// A storyline with its events in time order.
+/// A storyline and a part of its events in time order: all of them (`storyline`), a page
+/// (`storyline_page`) or those nearest one event (`storyline_around`). A storyline can hold
+/// thousands of events, so what a page shows is bounded; the counts and dates are the whole
+/// storyline's.
 #[derive(Debug, Clone, Serialize)]
 pub struct StorylineSummary {
     pub id: i64,
     /// The title of its largest event.
     pub title: String,
+    /// How many events the whole storyline has.
+    pub event_count: usize,
+    /// The earliest and latest publication dates of all its events.
+    pub first_published: Option<String>,
+    pub last_published: Option<String>,
+    /// The place of `timeline`'s first event in the whole storyline's time order (0: its first).
+    pub timeline_offset: usize,
     pub timeline: Vec<TimelineEntry>,
 }
 
@@ -47,6 +57,15 @@ impl Batch<'_> {
         }
     }
 
+    /// The `limit` events of a storyline created last (event ids grow with arrival), newest
+    /// first: what an event that would join the storyline is compared with.
+    pub fn latest_storyline_events(&self, storyline: i64, limit: usize) -> Result<Vec<EventId>> {
+        self.tx()
+            .prepare_cached("SELECT event_id FROM storylines WHERE storyline_id = ?1 ORDER BY event_id DESC LIMIT ?2")?
+            .query_map(params![storyline, limit as i64], |r| r.get(0))?
+            .collect()
+    }
+
     /// Records the earliest publication date an undated article's text allows.
     pub fn set_not_before(&self, article: &str, not_before: chrono::DateTime<chrono::Utc>) -> Result<()> {
         self.tx().execute(
@@ -68,42 +87,131 @@ impl Batch<'_> {
     }
 }
 
+/// An event of a storyline as its time order needs it.
+struct OrderedEvent {
+    id: EventId,
+    members: i64,
+    first: Option<String>,
+    last: Option<String>,
+}
+
 impl Store {
-    /// Storylines, the most recently active first, each with its timeline.
+    /// Storylines, the most recently active first, each with its whole timeline.
     pub fn storylines(&self, limit: usize) -> Result<Vec<StorylineSummary>> {
-        let ids: Vec<i64> = self
-            .conn
-            .prepare(
-                "SELECT s.storyline_id FROM storylines s JOIN articles a ON a.event_id = s.event_id
-                 GROUP BY s.storyline_id
-                 ORDER BY MAX(a.published) IS NULL, MAX(a.published) DESC, MAX(a.seq) DESC LIMIT ?1",
-            )?
-            .query_map([limit as i64], |r| r.get(0))?
-            .collect::<crate::Result<_>>()?;
-        ids.into_iter().filter_map(|id| self.storyline(id).transpose()).collect()
+        self.recent_storylines(0, limit)?.into_iter().filter_map(|id| self.storyline(id).transpose()).collect()
     }
 
-    /// One storyline with its events ordered by time: known publication dates first, then
-    /// (for undated events) the earliest date their articles' text allows, then arrival.
+    /// The ids of storylines, the most recently active first: `limit` of them after `offset`.
+    /// Read from the events' own columns (an event's latest publication date and arrival are
+    /// kept there), so the cost follows the number of events, not of articles.
+    pub fn recent_storylines(&self, offset: usize, limit: usize) -> Result<Vec<i64>> {
+        self.conn
+            .prepare_cached(
+                "SELECT s.storyline_id FROM storylines s JOIN events e ON e.id = s.event_id
+                 WHERE e.members > 0 GROUP BY s.storyline_id
+                 ORDER BY MAX(e.last_published) IS NULL, MAX(e.last_published) DESC, MAX(e.last_seq) DESC,
+                          s.storyline_id
+                 LIMIT ?1 OFFSET ?2",
+            )?
+            .query_map(params![limit as i64, offset as i64], |r| r.get(0))?
+            .collect()
+    }
+
+    /// One storyline with all its events ordered by time.
     pub fn storyline(&self, id: i64) -> Result<Option<StorylineSummary>> {
-        let events: Vec<i64> = self
+        self.storyline_page(id, 0, usize::MAX)
+    }
+
+    /// One storyline with `limit` of its events in time order, from the `offset`-th.
+    pub fn storyline_page(&self, id: i64, offset: usize, limit: usize) -> Result<Option<StorylineSummary>> {
+        let order = self.storyline_order(id)?;
+        self.storyline_part(id, &order, offset, limit)
+    }
+
+    /// The storyline of `event` with the events nearest it in time: up to `radius` before and
+    /// after it (more on one side where the other runs out). What an event's page shows.
+    pub fn storyline_around(&self, event: EventId, radius: usize) -> Result<Option<StorylineSummary>> {
+        let Some(id) = self.storyline_of_event(event)? else { return Ok(None) };
+        let order = self.storyline_order(id)?;
+        let Some(position) = order.iter().position(|e| e.id == event) else {
+            return self.storyline_part(id, &order, 0, 2 * radius + 1);
+        };
+        let width = 2 * radius + 1;
+        let offset = position.saturating_sub(radius).min(order.len().saturating_sub(width));
+        self.storyline_part(id, &order, offset, width)
+    }
+
+    /// The ids of a storyline's most reported events, in time order, whose articles number at
+    /// most `max_articles` together (always at least its largest event); empty for an unknown
+    /// storyline. A bound on what a summary of a long storyline reads.
+    pub fn storyline_most_reported(&self, id: i64, max_articles: usize) -> Result<Vec<EventId>> {
+        let order = self.storyline_order(id)?;
+        let mut by_size: Vec<(usize, &OrderedEvent)> = order.iter().enumerate().collect();
+        by_size.sort_by_key(|(place, e)| (std::cmp::Reverse(e.members), *place));
+        let mut articles = 0;
+        let mut kept: Vec<usize> = Vec::new();
+        for (place, e) in by_size {
+            articles += e.members.max(0) as usize;
+            if articles > max_articles && !kept.is_empty() {
+                break;
+            }
+            kept.push(place);
+        }
+        kept.sort_unstable();
+        Ok(kept.into_iter().map(|place| order[place].id).collect())
+    }
+
+    /// The events of a storyline in time order: known publication dates first, then (for
+    /// undated events) the earliest date their articles' text allows, then arrival (event ids
+    /// grow with the arrival of an event's first article). Read from the event rows, the
+    /// articles only for undated events.
+    fn storyline_order(&self, id: i64) -> Result<Vec<OrderedEvent>> {
+        let mut rows: Vec<(OrderedEvent, Option<String>)> = self
             .conn
             .prepare_cached(
-                "SELECT s.event_id FROM storylines s JOIN articles a ON a.event_id = s.event_id
-                 LEFT JOIN article_not_before n ON n.article_id = a.id
-                 WHERE s.storyline_id = ?1 GROUP BY s.event_id
-                 ORDER BY COALESCE(MIN(a.published), MAX(n.not_before)) IS NULL,
-                          COALESCE(MIN(a.published), MAX(n.not_before)), MIN(a.seq)",
+                "SELECT e.id, e.members, e.first_published, e.last_published,
+                        CASE WHEN e.first_published IS NULL THEN
+                            (SELECT MAX(n.not_before) FROM articles a
+                             JOIN article_not_before n ON n.article_id = a.id WHERE a.event_id = e.id)
+                        END
+                 FROM storylines s JOIN events e ON e.id = s.event_id
+                 WHERE s.storyline_id = ?1 AND e.members > 0",
             )?
-            .query_map([id], |r| r.get(0))?
-            .collect::<crate::Result<_>>()?;
-        if events.is_empty() {
-            return Ok(None);
-        }
-        let timeline: Vec<TimelineEntry> =
-            self.event_summaries(&events)?.into_iter().map(|event| TimelineEntry { event }).collect();
-        let title = timeline.iter().max_by_key(|t| (t.event.article_count, -t.event.id)).map(|t| t.event.title.clone());
-        Ok(Some(StorylineSummary { id, title: title.unwrap_or_default(), timeline }))
+            .query_map([id], |r| {
+                Ok((OrderedEvent { id: r.get(0)?, members: r.get(1)?, first: r.get(2)?, last: r.get(3)? }, r.get(4)?))
+            })?
+            .collect::<Result<_>>()?;
+        rows.sort_by(|(a, a_not_before), (b, b_not_before)| {
+            let a_day = a.first.as_ref().or(a_not_before.as_ref());
+            let b_day = b.first.as_ref().or(b_not_before.as_ref());
+            (a_day.is_none(), a_day, a.id).cmp(&(b_day.is_none(), b_day, b.id))
+        });
+        Ok(rows.into_iter().map(|(event, _)| event).collect())
+    }
+
+    /// A storyline's counts and dates from its whole order, with the summaries of `limit`
+    /// events from `offset`.
+    fn storyline_part(
+        &self,
+        id: i64,
+        order: &[OrderedEvent],
+        offset: usize,
+        limit: usize,
+    ) -> Result<Option<StorylineSummary>> {
+        let Some(largest) = order.iter().max_by_key(|e| (e.members, -e.id)) else { return Ok(None) };
+        let title = self.event_summaries(&[largest.id])?.pop().map(|e| e.title).unwrap_or_default();
+        let offset = offset.min(order.len());
+        let shown: Vec<EventId> = order[offset..].iter().take(limit).map(|e| e.id).collect();
+        let timeline = self.event_summaries(&shown)?.into_iter().map(|event| TimelineEntry { event }).collect();
+        Ok(Some(StorylineSummary {
+            id,
+            title,
+            event_count: order.len(),
+            first_published: order.iter().filter_map(|e| e.first.clone()).min(),
+            last_published: order.iter().filter_map(|e| e.last.clone()).max(),
+            timeline_offset: offset,
+            timeline,
+        }))
     }
 
     /// The storyline an event belongs to.

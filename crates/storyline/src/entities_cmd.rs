@@ -106,7 +106,11 @@ fn print_detail(d: &EntityDetail) {
     if !d.summary.entity.roles.is_empty() {
         println!("roles: {}", d.summary.entity.roles.join(" · "));
     }
-    println!("Articles:");
+    if d.article_count as usize > d.articles.len() {
+        println!("Articles (the first {} of {}):", d.articles.len(), d.article_count);
+    } else {
+        println!("Articles:");
+    }
     for a in &d.articles {
         println!(
             "  {}  {}  [event #{}; {} mentions: {}]",

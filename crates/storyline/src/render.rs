@@ -167,7 +167,7 @@ pub fn storylines(storylines: &[StorylineSummary], json: bool) -> Result<()> {
         println!("No storylines yet: ingest some articles with `storyline ingest PATH`.");
     }
     for storyline in storylines {
-        println!("Storyline {}: {} ({} events)", storyline.id, storyline.title, storyline.timeline.len());
+        println!("Storyline {}: {} ({} events)", storyline.id, storyline.title, storyline.event_count);
         for entry in &storyline.timeline {
             let event = &entry.event;
             println!(
