@@ -257,8 +257,17 @@ fn word_count(line: &str) -> usize {
 
 fn is_title_like(line: &str) -> bool {
     let words = word_count(line);
-    let ends_like_sentence = line.ends_with(['.', ',', ';', ':']) && !line.ends_with("...");
+    let ends_like_sentence =
+        line.ends_with(['.', ',', ';', ':']) && !line.ends_with("...") && !ends_with_initialism(line);
     (1..=MAX_TITLE_WORDS).contains(&words) && line.chars().count() <= MAX_TITLE_CHARS && !ends_like_sentence
+}
+
+/// Whether the line's last word is an initialism whose own dot ends the line ("… de EE. UU.",
+/// "… in the U.S."): headlines end so, sentences rarely.
+fn ends_with_initialism(line: &str) -> bool {
+    let last = line.split_whitespace().last().unwrap_or_default();
+    let letters = last.chars().filter(|c| *c != '.').count();
+    last.ends_with('.') && (1..=4).contains(&letters) && last.chars().all(|c| c == '.' || c.is_uppercase())
 }
 
 /// Characters that end a sentence (or a lead-in such as "Al-Sarraj comments:").
@@ -444,6 +453,21 @@ mod tests {
             .expect("article");
         assert_eq!(article.text, "First line here.\n\nSecond paragraph here.");
         assert_eq!(article.title, None);
+    }
+
+    #[test]
+    fn a_headline_may_end_with_an_initialism() {
+        let text = "Turquía insiste en pronta operación contra kurdosirios tras retirada de EE. UU.\n\n\
+                    El ministro de RR. EE. de Turquía insistió en que su Ejército lanzará una operación.";
+        let article = parse_text("x", text).expect("article");
+        assert_eq!(
+            article.title.as_deref(),
+            Some("Turquía insiste en pronta operación contra kurdosirios tras retirada de EE. UU.")
+        );
+        assert!(article.text.starts_with("El ministro"));
+        // A sentence's own dot still ends it.
+        let text = "The deal was signed in Ankara on Friday.\n\nSecond paragraph here.";
+        assert_eq!(parse_text("x", text).expect("article").title, None);
     }
 
     #[test]
