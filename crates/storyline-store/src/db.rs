@@ -555,11 +555,6 @@ impl Conn {
         self.prepare_cached(sql)?.execute(params)
     }
 
-    /// Runs `{head} VALUES {row}, {row}, … {tail}` over `rows` (`row` written with bare `?`,
-    /// each row's parameters in order) in a few statements rather than one per row: on
-    /// PostgreSQL every statement is a round trip to the server, and the writer's statements
-    /// per article (a posting per term and band, a count per term) made ingest wait on the
-    /// network far more than work. `each` reads the rows a `RETURNING` tail gives back.
     /// Runs the one-row query `select` (written with bare `?`) for each of `rows`' parameters,
     /// many in one statement (`UNION ALL`), for the reason [`Conn::execute_rows`] gives; `each`
     /// reads every row returned, in no particular order.
@@ -577,6 +572,11 @@ impl Conn {
         )
     }
 
+    /// Runs `{head} VALUES {row}, {row}, … {tail}` over `rows` (`row` written with bare `?`,
+    /// each row's parameters in order) in a few statements rather than one per row: on
+    /// PostgreSQL every statement is a round trip to the server, and the writer's statements
+    /// per article (a posting per term and band, a count per term) made ingest wait on the
+    /// network far more than work. `each` reads the rows a `RETURNING` tail gives back.
     pub(crate) fn execute_rows<P: Params>(
         &self,
         (head, row, tail): (&str, &str, &str),
