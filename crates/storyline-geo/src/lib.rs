@@ -31,11 +31,13 @@
 //! ```
 //!
 //! Where is what: `normalize` makes name keys; `load` reads the data files; this file holds the
-//! index and the scoring; `eval` reads the GeoWebNews and LGL corpora and measures accuracy.
+//! index and the scoring; `eval` reads the GeoWebNews and LGL corpora and measures accuracy;
+//! `outlines` turns the country outlines into paths for maps drawn without tiles.
 
 pub mod eval;
 mod load;
 pub mod normalize;
+pub mod outlines;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -59,6 +61,8 @@ pub enum GeoError {
     Missing { path: PathBuf, source: std::io::Error },
     #[error("gazetteer file {file} is not valid JSON of the expected shape: {source}")]
     Json { file: String, source: serde_json::Error },
+    #[error("map file {file} is not what was expected: {problem}")]
+    Shape { file: String, problem: String },
 }
 
 /// What kind of place a [`Place`] is.

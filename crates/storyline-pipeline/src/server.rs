@@ -2,6 +2,8 @@
 //! article stream) and computes coverage through these functions, exactly as the command line
 //! does.
 
+use std::sync::{Arc, OnceLock};
+
 use storyline_model::{Article, EventId};
 use storyline_server::{Backend, BoxError, IngestCounts};
 use storyline_store::Store;
@@ -14,6 +16,8 @@ pub struct ServerBackend {
     pub options: IngestOptions,
     /// Posted articles go to the article stream through this, instead of into the store.
     pub publisher: Option<ArticlePublisher>,
+    /// The country outlines, read from the models folder at their first request.
+    pub outlines: Arc<OnceLock<Option<Arc<String>>>>,
 }
 
 impl ServerBackend {
@@ -55,6 +59,20 @@ impl Backend for ServerBackend {
         true
     }
 
+    fn country_outlines(&self) -> Option<Arc<String>> {
+        let load = || {
+            let dir = self.options.models_dir.join("geonames");
+            match storyline_geo::outlines::load_outlines(&dir) {
+                Ok(outlines) => serde_json::to_string(&outlines).ok().map(Arc::new),
+                Err(error) => {
+                    tracing::warn!("maps without country outlines: {error}");
+                    None
+                }
+            }
+        };
+        self.outlines.get_or_init(load).clone()
+    }
+
     fn storyline_summary(&self, store: &Store, storyline: i64) -> Result<Option<serde_json::Value>, BoxError> {
         match crate::storyline_summary(store, storyline, SUMMARY_DAYS, SENTENCES_PER_DAY, SUMMARY_ARTICLES)? {
             Some(summary) => Ok(Some(serde_json::to_value(summary)?)),
@@ -70,3 +88,29 @@ const SENTENCES_PER_DAY: usize = 2;
 /// The most articles a storyline page's summary reads (from the storyline's largest events):
 /// every storyline of the evaluation corpora is smaller, a chained one on a large store is not.
 const SUMMARY_ARTICLES: usize = 500;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn country_outlines_come_from_the_models_folder_once_installed() {
+        let models = tempfile::tempdir().unwrap();
+        let backend = |models: &std::path::Path| ServerBackend {
+            options: IngestOptions { models_dir: models.to_path_buf(), ..Default::default() },
+            ..Default::default()
+        };
+        assert_eq!(backend(models.path()).country_outlines(), None, "not installed: the page draws a bare graticule");
+
+        std::fs::create_dir(models.path().join("geonames")).unwrap();
+        std::fs::write(
+            models.path().join("geonames").join(storyline_geo::outlines::OUTLINES_FILE),
+            r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"Libya"},
+                "geometry":{"type":"Polygon","coordinates":[[[9,33],[25,33],[25,20],[9,20],[9,33]]]}}]}"#,
+        )
+        .unwrap();
+        let outlines = backend(models.path()).country_outlines().expect("installed");
+        let outlines: serde_json::Value = serde_json::from_str(&outlines).unwrap();
+        assert_eq!(outlines, serde_json::json!([{ "name": "Libya", "path": "M189 57l16 0 0 13 -16 0Z" }]));
+    }
+}

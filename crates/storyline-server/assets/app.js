@@ -289,13 +289,15 @@ function coverageSection(coverage) {
 async function extraSections(id) {
   const side = document.getElementById('extra-side');
   const mainCol = document.getElementById('extra-main');
-  if (features.places) {
-    const places = await api(`/api/events/${id}/places`).catch(() => null);
-    if (places && places.items && places.items.length) side.append(placesSection(places.items));
-  }
   if (features.entities) {
     const entities = await api(`/api/events/${id}/entities`).catch(() => null);
-    if (entities && entities.items && entities.items.length) side.append(entitiesSection(entities.items));
+    const items = (entities && entities.items) || [];
+    // The event's geocoded places, most mentioned first, on the offline map.
+    const places = items.filter((e) => e.location).slice(0, 60)
+      .map((e) => ({ name: e.name, lat: e.location.lat, lon: e.location.lon }));
+    // Named in the entity list just below, so not listed twice.
+    if (places.length) side.append(placesSection(places, { listed: false }));
+    if (items.length) side.append(entitiesSection(items));
   }
   if (features.quotes) {
     const quotes = await api(`/api/events/${id}/quotes`).catch(() => null);
@@ -332,21 +334,46 @@ function codedSection(items) {
     h('ul', { class: 'plain' }, items.map((c) => h('li', {}, [c.source, c.action || c.code, c.target].filter(Boolean).join(' → '), c.date ? h('span', { class: 'meta' }, ` ${date(c.date)}`) : null))));
 }
 
-/** Places on an equirectangular graticule: local data only, no tiles. */
-function placesSection(places) {
-  const W = 360, H = 180;
-  const x = (lon) => lon + 180;
-  const y = (lat) => 90 - lat;
-  const lines = [];
-  for (let lon = -150; lon <= 150; lon += 30) lines.push(h('line', { x1: x(lon), y1: 0, x2: x(lon), y2: H }));
-  for (let lat = -60; lat <= 60; lat += 30) lines.push(h('line', { x1: 0, y1: y(lat), x2: W, y2: y(lat) }));
+let countryOutlines = null;
+
+/** The country outlines, fetched once per page load; none when the server has not got them. */
+function outlines() {
+  countryOutlines ||= fetch('/api/map/countries').then((r) => (r.ok ? r.json() : [])).catch(() => []);
+  return countryOutlines;
+}
+
+/**
+ * Places on an equirectangular map (x = lon + 180, y = 90 - lat, in degrees), framed on the
+ * places with some land around them: local data only, no tiles. The country outlines arrive
+ * after the section is drawn and slide in beneath the dots.
+ */
+function placesSection(places, { listed = true } = {}) {
   const located = places.filter((p) => Number.isFinite(p.lat) && Number.isFinite(p.lon));
-  const dots = located.map((p) => h('g', {}, h('circle', { cx: x(p.lon), cy: y(p.lat), r: 2.4 }), h('title', {}, p.name)));
+  const xs = located.map((p) => p.lon + 180);
+  const ys = located.map((p) => 90 - p.lat);
+  // Frame: the places plus 6 degrees around them, at least 36 by 18 degrees, two wide for one
+  // high, within the world.
+  let w = Math.max(36, (Math.max(...xs, 0) - Math.min(...xs, 360)) + 12);
+  let hgt = Math.max(18, (Math.max(...ys, 0) - Math.min(...ys, 180)) + 12);
+  if (!located.length) { w = 360; hgt = 180; }
+  w = Math.min(360, Math.max(w, 2 * hgt));
+  hgt = w / 2;
+  const cx = located.length ? (Math.max(...xs) + Math.min(...xs)) / 2 : 180;
+  const cy = located.length ? (Math.max(...ys) + Math.min(...ys)) / 2 : 90;
+  const x0 = Math.min(Math.max(cx - w / 2, 0), 360 - w);
+  const y0 = Math.min(Math.max(cy - hgt / 2, 0), 180 - hgt);
+  const scale = w / 360;
+  const lines = [];
+  for (let lon = -150; lon <= 150; lon += 30) lines.push(h('line', { x1: lon + 180, y1: 0, x2: lon + 180, y2: 180 }));
+  for (let lat = -60; lat <= 60; lat += 30) lines.push(h('line', { x1: 0, y1: 90 - lat, x2: 360, y2: 90 - lat }));
+  const land = h('g', { class: 'land' });
+  outlines().then((countries) => countries.forEach((c) => land.append(h('path', { d: c.path }, h('title', {}, c.name)))));
+  const dots = located.map((p) => h('g', {}, h('circle', { cx: p.lon + 180, cy: 90 - p.lat, r: Math.max(0.35, 2.4 * scale) }), h('title', {}, p.name)));
   return h('section', { class: 'block places', 'aria-labelledby': 'places-h' },
     h('h2', { id: 'places-h' }, 'Places'),
-    h('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': `Map of ${located.map((p) => p.name).join(', ')}` },
-      h('rect', { width: W, height: H, class: 'sea' }), h('g', { class: 'graticule' }, lines), h('g', { class: 'dots' }, dots)),
-    chips(places.map((p) => p.name)));
+    h('svg', { viewBox: `${x0} ${y0} ${w} ${hgt}`, role: 'img', 'aria-label': `Map of ${located.map((p) => p.name).join(', ')}` },
+      h('rect', { width: 360, height: 180, class: 'sea' }), land, h('g', { class: 'graticule' }, lines), h('g', { class: 'dots' }, dots)),
+    listed ? chips(places.map((p) => p.name)) : null);
 }
 
 // ---------------------------------------------------------------- article page

@@ -83,6 +83,20 @@ test('the main event has four articles: 000 (with 001 nested), 002 and 004', asy
   assert.equal(await page.locator(`[data-article="${SEED_004}"]`).count(), 1, 'the Arabic translation 004 is in the event');
 });
 
+test('the event page maps its places over country outlines, offline', async () => {
+  await open(`/event/${await seedEvent()}`);
+  const map = page.locator('.places svg');
+  assert.equal(await map.count(), 1, 'the event has a map');
+  assert.match(await map.getAttribute('aria-label'), /Libya/);
+  assert.ok((await map.locator('.dots circle').count()) >= 3, 'Libya, Turkey and Qatar at least');
+  // The outlines come from the server's own data (scripts/setup.d/15-world-map.sh), no tiles.
+  await page.waitForFunction(() => document.querySelectorAll('.places .land path').length > 100);
+  const libya = map.locator('.land path', { has: page.locator('title', { hasText: /^Libya$/ }) });
+  assert.equal(await libya.count(), 1, 'Libya is drawn');
+  await map.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(ARTIFACTS, 'event-map.png') });
+});
+
 test('the storyline timeline shows two events, 003\'s first', async () => {
   await open(`/event/${await seedEvent()}`);
   const entries = page.getByTestId('timeline-event');

@@ -4,7 +4,7 @@
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode, Uri};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -55,6 +55,7 @@ pub fn api_routes(backend: &dyn crate::Backend) -> Vec<(&'static str, &'static s
         ("get", "/api/events/{id}/entities"),
         ("get", "/api/articles/{id}/entities"),
         ("get", "/api/coded-events"),
+        ("get", "/api/map/countries"),
     ];
     if backend.has_coverage() {
         routes.push(("get", "/api/events/{id}/coverage"));
@@ -78,7 +79,8 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/api/entities/{id}", get(get_entity))
         .route("/api/events/{id}/entities", get(event_entities))
         .route("/api/articles/{id}/entities", get(article_entities))
-        .route("/api/coded-events", get(list_coded_events));
+        .route("/api/coded-events", get(list_coded_events))
+        .route("/api/map/countries", get(country_outlines));
     if state.inner.backend.has_coverage() {
         router = router.route("/api/events/{id}/coverage", get(event_coverage));
     }
@@ -146,6 +148,19 @@ fn paged<T>(page: Page<T>, limit: usize, offset: usize) -> Paged<T> {
         limit,
         offset,
     }
+}
+
+/// The country outlines the page draws maps on; the same bytes every time, so clients keep them
+/// by their ETag.
+async fn country_outlines(State(state): State<AppState>) -> ApiResult<Response> {
+    let Some(outlines) = state.inner.backend.country_outlines() else {
+        return Err(ApiError::not_found(
+            "country outlines are not installed: run scripts/setup.sh (its step 15-world-map.sh)",
+        ));
+    };
+    let mut response = outlines.as_str().to_owned().into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    Ok(response)
 }
 
 async fn stats(State(state): State<AppState>) -> ApiResult<Json<Value>> {

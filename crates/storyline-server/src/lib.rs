@@ -95,6 +95,13 @@ pub trait Backend: Send + Sync + 'static {
         false
     }
 
+    /// Country outlines for the web page's maps, as a JSON array of `{name, path}` (SVG path
+    /// data, x = longitude + 180 and y = 90 − latitude, in degrees); `None` when not installed
+    /// (the page then draws a bare graticule).
+    fn country_outlines(&self) -> Option<Arc<String>> {
+        None
+    }
+
     /// A storyline's dated summary (what happened on its most reported days, as an array of
     /// days); `Ok(None)` for an unknown storyline, or when this backend has no summariser (the
     /// API then serves the storyline's events alone).

@@ -166,6 +166,11 @@ async fn openapi_document_describes_exactly_the_served_routes() {
             assert!(reply.text().contains("no entity 1"), "{uri}: {}", reply.text());
             continue;
         }
+        if path == "/api/map/countries" && reply.status == StatusCode::NOT_FOUND {
+            // This test backend has no country outlines; the route says how to install them.
+            assert!(reply.text().contains("scripts/setup.sh"), "{uri}: {}", reply.text());
+            continue;
+        }
         assert!(reply.status.is_success(), "{method} {uri}: {} {}", reply.status, reply.text());
     }
 }

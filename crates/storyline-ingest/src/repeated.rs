@@ -1,0 +1,178 @@
+//! Lines that open many files of one run above different articles: a site's promoted headline
+//! ("España exigirá una PCR negativa…" atop 47 of one outlet's pages about 2011), its section
+//! name, a series' disclaimer. Read alone, such a line looks like the article's headline; only
+//! other files show that it is the site's. Before a run reads its plain-text files,
+//! [`RepeatedOpenings::census`] reads the first lines of all of them; then each file's opening
+//! lines that the census found over [`MIN_ARTICLES`] different texts are cut as furniture.
+//!
+//! Different articles, not files: copies of one article repeat its headline above the same first
+//! line, and that headline stays. A line counts once per distinct line below it.
+
+use std::collections::{HashMap, HashSet};
+use std::io::Read;
+
+use rayon::prelude::*;
+use storyline_model::{RemovedText, SourceFormat};
+use xxhash_rust::xxh3::xxh3_64;
+
+use crate::discover::InputFile;
+
+/// How many of a file's first non-empty lines can be site furniture.
+pub const OPENING_LINES: usize = 4;
+/// A line above this many different texts is the site's, not an article's.
+pub const MIN_ARTICLES: usize = 3;
+/// Longer lines are prose, never furniture of this kind.
+const MAX_LINE_CHARS: usize = 300;
+/// What the census reads of each file: enough for the opening lines and the one below.
+const HEAD_BYTES: usize = 8 * 1024;
+
+pub(crate) const REPEATED_OPENING: &str = "repeated-opening";
+
+/// The opening lines a run's files share above different texts.
+#[derive(Debug, Default, Clone)]
+pub struct RepeatedOpenings {
+    lines: HashSet<u64>,
+}
+
+impl RepeatedOpenings {
+    /// Reads the head of every plain-text file in `files` (in parallel; unreadable files are left
+    /// to the reader, which reports them) and keeps the opening lines found above at least
+    /// [`MIN_ARTICLES`] different lines.
+    pub fn census(files: &[InputFile]) -> RepeatedOpenings {
+        let openings: Vec<Vec<(u64, u64)>> = files
+            .par_iter()
+            .filter(|file| file.format == SourceFormat::Text)
+            .filter_map(|file| read_head(file).map(|head| opening_of(&head)))
+            .collect();
+        let mut below: HashMap<u64, HashSet<u64>> = HashMap::new();
+        for (line, next) in openings.into_iter().flatten() {
+            let seen = below.entry(line).or_default();
+            if seen.len() < MIN_ARTICLES {
+                seen.insert(next);
+            }
+        }
+        let lines = below.into_iter().filter(|(_, seen)| seen.len() >= MIN_ARTICLES).map(|(line, _)| line).collect();
+        RepeatedOpenings { lines }
+    }
+
+    /// How many distinct lines the census found repeated.
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
+    /// `text` without its repeated opening lines, and those lines as removed text; `None` when
+    /// it opens with none.
+    pub(crate) fn cut(&self, text: &str) -> Option<(String, Vec<RemovedText>)> {
+        if self.lines.is_empty() {
+            return None;
+        }
+        let mut removed = Vec::new();
+        let mut kept = String::with_capacity(text.len());
+        let mut opening_seen = 0;
+        for line in text.split_inclusive('\n') {
+            let trimmed = line.trim();
+            if opening_seen < OPENING_LINES && !trimmed.is_empty() {
+                opening_seen += 1;
+                if line_key(trimmed).is_some_and(|key| self.lines.contains(&key)) {
+                    removed.push(RemovedText { text: trimmed.to_string(), reason: REPEATED_OPENING.to_string() });
+                    continue;
+                }
+            }
+            kept.push_str(line);
+        }
+        (!removed.is_empty()).then_some((kept, removed))
+    }
+}
+
+/// The first [`HEAD_BYTES`] of a file as text, cut at its last whole line.
+fn read_head(file: &InputFile) -> Option<String> {
+    let mut head = Vec::with_capacity(HEAD_BYTES);
+    std::fs::File::open(&file.path).ok()?.take(HEAD_BYTES as u64).read_to_end(&mut head).ok()?;
+    if head.len() == HEAD_BYTES {
+        let end = head.iter().rposition(|&b| b == b'\n')?;
+        head.truncate(end + 1);
+    }
+    crate::decode(&head).ok().map(|decoded| decoded.text)
+}
+
+/// The keys of a text's opening lines, each with the hash of the line below it (0 for none).
+fn opening_of(text: &str) -> Vec<(u64, u64)> {
+    let lines: Vec<&str> =
+        text.lines().map(str::trim).filter(|line| !line.is_empty()).take(OPENING_LINES + 1).collect();
+    (0..lines.len().min(OPENING_LINES))
+        .filter_map(|i| Some((line_key(lines[i])?, lines.get(i + 1).map_or(0, |next| words_hash(next)))))
+        .collect()
+}
+
+/// A line's key, [`words_hash`]; `None` for lines too long to be furniture.
+fn line_key(trimmed: &str) -> Option<u64> {
+    (trimmed.chars().count() <= MAX_LINE_CHARS).then(|| words_hash(trimmed))
+}
+
+/// A line's words joined by single spaces, hashed (never 0).
+fn words_hash(line: &str) -> u64 {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    xxh3_64(words.join(" ").as_bytes()).max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files(texts: &[&str]) -> (tempfile::TempDir, Vec<InputFile>) {
+        let dir = tempfile::tempdir().unwrap();
+        let files = texts
+            .iter()
+            .enumerate()
+            .map(|(i, text)| {
+                let path = dir.path().join(format!("{i}.txt"));
+                std::fs::write(&path, text).unwrap();
+                InputFile { path, format: SourceFormat::Text, size: text.len() as u64 }
+            })
+            .collect();
+        (dir, files)
+    }
+
+    const PROMOTED: &str = "España exigirá una PCR negativa en origen a todos los viajeros";
+
+    fn page(headline: &str, body: &str) -> String {
+        format!("{PROMOTED}\n{headline}\n\n{body}\n")
+    }
+
+    #[test]
+    fn a_line_above_three_different_articles_is_cut_and_their_headlines_stay() {
+        let texts = [
+            page("Mubarak hace caer al Gobierno", "Texto uno sobre El Cairo."),
+            page("Mubarak nombra vicepresidente a Suleiman", "Texto dos sobre Suleiman."),
+            page("El petróleo supera los 100 dólares", "Texto tres sobre el crudo."),
+        ];
+        let (_dir, files) = files(&texts.iter().map(String::as_str).collect::<Vec<_>>());
+        let openings = RepeatedOpenings::census(&files);
+        assert_eq!(openings.len(), 1, "only the promoted line repeats above different texts");
+        let (kept, removed) = openings.cut(&texts[0]).unwrap();
+        assert!(kept.starts_with("Mubarak hace caer al Gobierno\n"));
+        assert_eq!(removed, [RemovedText { text: PROMOTED.to_string(), reason: REPEATED_OPENING.to_string() }]);
+    }
+
+    #[test]
+    fn copies_of_one_article_keep_their_headline() {
+        let text = page("Mubarak hace caer al Gobierno", "El mismo texto.");
+        let other = "Otra noticia\nCon su propio texto.\n";
+        let (_dir, files) = files(&[&text, &text, &text, other]);
+        assert!(RepeatedOpenings::census(&files).is_empty(), "three copies are one article");
+    }
+
+    #[test]
+    fn only_opening_lines_are_cut() {
+        let texts = [page("Uno", "Texto uno."), page("Dos", "Texto dos."), page("Tres", "Texto tres.")];
+        let (_dir, files) = files(&texts.iter().map(String::as_str).collect::<Vec<_>>());
+        let openings = RepeatedOpenings::census(&files);
+        // The same line further down an article is the article's own.
+        let later = format!("Titular\nUno\nDos\nTres\n{PROMOTED}\n");
+        assert!(openings.cut(&later).is_none());
+    }
+}
