@@ -43,7 +43,7 @@ mod jsonl;
 mod language;
 mod limits;
 mod page_kind;
-mod repeated;
+pub mod repeated;
 mod text;
 mod warc;
 

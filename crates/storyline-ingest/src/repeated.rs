@@ -64,6 +64,11 @@ impl RepeatedOpenings {
         self.lines.is_empty()
     }
 
+    /// Whether `line`, when among a file's first [`OPENING_LINES`] non-empty lines, is cut.
+    pub fn is_repeated(&self, line: &str) -> bool {
+        line_key(line.trim()).is_some_and(|key| self.lines.contains(&key))
+    }
+
     /// `text` without its repeated opening lines, and those lines as removed text; `None` when
     /// it opens with none.
     pub(crate) fn cut(&self, text: &str) -> Option<(String, Vec<RemovedText>)> {
@@ -77,7 +82,7 @@ impl RepeatedOpenings {
             let trimmed = line.trim();
             if opening_seen < OPENING_LINES && !trimmed.is_empty() {
                 opening_seen += 1;
-                if line_key(trimmed).is_some_and(|key| self.lines.contains(&key)) {
+                if self.is_repeated(trimmed) {
                     removed.push(RemovedText { text: trimmed.to_string(), reason: REPEATED_OPENING.to_string() });
                     continue;
                 }

@@ -7,7 +7,8 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use storyline_ingest::{classify_line, parse_text};
+use storyline_ingest::repeated::OPENING_LINES;
+use storyline_ingest::{classify_line, parse_text, RepeatedOpenings};
 
 mod common;
 
@@ -87,16 +88,29 @@ fn ratio(part: usize, whole: usize) -> f64 {
 #[test]
 fn furniture_lines_on_the_labelled_sample() {
     let Some(dir) = common::shared("eval", &["sts22/train.csv", "timelines"]) else { return };
-    let corpus = Corpus::open(dir);
+    let corpus = Corpus::open(dir.clone());
+    // As `storyline ingest` of all these texts at once would: the census of their opening lines.
+    let sts = tempfile::tempdir().unwrap();
+    for (key, text) in &corpus.sts {
+        std::fs::write(sts.path().join(format!("{}.txt", key.replace(':', "_"))), text).unwrap();
+    }
+    let (files, _) = storyline_ingest::discover(&[dir.join("timelines"), sts.path().to_path_buf()]);
+    let openings = RepeatedOpenings::census(&files);
     let mut by_split: HashMap<String, Confusion> = HashMap::new();
     for row in rows("lines.tsv") {
         let [key, line, furniture, split] = &row[..] else { panic!("bad row {row:?}") };
         let number: usize = line.parse().expect("line number");
         let text = corpus.text(key);
-        let line = text.split('\n').nth(number - 1).expect("labelled line exists");
-        let predicted = classify_line(line).is_some();
+        let lines: Vec<&str> = text.split('\n').collect();
+        let line = lines[number - 1];
+        let opening = lines[..number].iter().filter(|l| !l.trim().is_empty()).count() <= OPENING_LINES;
+        let repeated = opening && openings.is_repeated(line);
+        let predicted = classify_line(line).is_some() || repeated;
         if predicted != (furniture == "1") {
-            eprintln!("{split} {key}:{number} labelled {furniture}, judged {:?}", classify_line(line));
+            eprintln!(
+                "{split} {key}:{number} labelled {furniture}, judged {:?} repeated {repeated}",
+                classify_line(line)
+            );
         }
         by_split.entry(split.clone()).or_default().add(predicted, furniture == "1");
     }
@@ -106,7 +120,7 @@ fn furniture_lines_on_the_labelled_sample() {
     let check = &by_split["check"];
     // Cutting article text is worse than keeping furniture: precision must stay perfect.
     assert_eq!(check.false_positive, 0, "{check:?}");
-    assert!(check.recall() >= 0.4, "{check:?}");
+    assert!(check.recall() >= 0.55, "{check:?}");
 }
 
 #[test]
