@@ -39,19 +39,36 @@ impl RepeatedOpenings {
     /// to the reader, which reports them) and keeps the opening lines found above at least
     /// [`MIN_ARTICLES`] different lines.
     pub fn census(files: &[InputFile]) -> RepeatedOpenings {
-        let openings: Vec<Vec<(u64, u64)>> = files
+        let heads: Vec<Vec<u64>> = files
             .par_iter()
             .filter(|file| file.format == SourceFormat::Text)
-            .filter_map(|file| read_head(file).map(|head| opening_of(&head)))
+            .filter_map(|file| read_head(file).map(|head| head_lines(&head)))
             .collect();
-        let mut below: HashMap<u64, HashSet<u64>> = HashMap::new();
-        for (line, next) in openings.into_iter().flatten() {
-            let seen = below.entry(line).or_default();
-            if seen.len() < MIN_ARTICLES {
-                seen.insert(next);
+        // A site's chrome often comes in a run of lines ("Stay in Tune", "Seguimi su Twitter",
+        // then the headline): each is above the same line but the last. Once the last is known
+        // to repeat, the line below each other one is the first not known to, so the run is
+        // found from the bottom up, one line per round.
+        let mut lines = HashSet::new();
+        for _ in 0..OPENING_LINES {
+            let mut below: HashMap<u64, HashSet<u64>> = HashMap::new();
+            for head in &heads {
+                for (i, &line) in head.iter().enumerate().take(OPENING_LINES) {
+                    if line_is_candidate(line) {
+                        let next = head[i + 1..].iter().copied().find(|next| !lines.contains(next)).unwrap_or(0);
+                        let seen = below.entry(line).or_default();
+                        if seen.len() < MIN_ARTICLES {
+                            seen.insert(next & !CANDIDATE_BIT);
+                        }
+                    }
+                }
             }
+            let found: HashSet<u64> =
+                below.into_iter().filter(|(_, seen)| seen.len() >= MIN_ARTICLES).map(|(line, _)| line).collect();
+            if found.len() == lines.len() {
+                break;
+            }
+            lines = found;
         }
-        let lines = below.into_iter().filter(|(_, seen)| seen.len() >= MIN_ARTICLES).map(|(line, _)| line).collect();
         RepeatedOpenings { lines }
     }
 
@@ -104,24 +121,34 @@ fn read_head(file: &InputFile) -> Option<String> {
     crate::decode(&head).ok().map(|decoded| decoded.text)
 }
 
-/// The keys of a text's opening lines, each with the hash of the line below it (0 for none).
-fn opening_of(text: &str) -> Vec<(u64, u64)> {
-    let lines: Vec<&str> =
-        text.lines().map(str::trim).filter(|line| !line.is_empty()).take(OPENING_LINES + 1).collect();
-    (0..lines.len().min(OPENING_LINES))
-        .filter_map(|i| Some((line_key(lines[i])?, lines.get(i + 1).map_or(0, |next| words_hash(next)))))
+/// The first non-empty lines of a text, enough to look past a run of chrome: each its words'
+/// hash, with [`CANDIDATE_BIT`] set when the line is short enough to be furniture.
+fn head_lines(text: &str) -> Vec<u64> {
+    text.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .take(2 * OPENING_LINES + 1)
+        .map(|line| line_key(line).unwrap_or_else(|| words_hash(line) & !CANDIDATE_BIT))
         .collect()
 }
 
-/// A line's key, [`words_hash`]; `None` for lines too long to be furniture.
-fn line_key(trimmed: &str) -> Option<u64> {
-    (trimmed.chars().count() <= MAX_LINE_CHARS).then(|| words_hash(trimmed))
+/// Marks the hash of a line short enough to be furniture; the key of a line is its hash with the
+/// bit set, so a long line never matches one.
+const CANDIDATE_BIT: u64 = 1;
+
+fn line_is_candidate(key: u64) -> bool {
+    key & CANDIDATE_BIT != 0
 }
 
-/// A line's words joined by single spaces, hashed (never 0).
+/// A line's key; `None` for lines too long to be furniture.
+fn line_key(trimmed: &str) -> Option<u64> {
+    (trimmed.chars().count() <= MAX_LINE_CHARS).then(|| words_hash(trimmed) | CANDIDATE_BIT)
+}
+
+/// A line's words joined by single spaces, hashed.
 fn words_hash(line: &str) -> u64 {
     let words: Vec<&str> = line.split_whitespace().collect();
-    xxh3_64(words.join(" ").as_bytes()).max(1)
+    xxh3_64(words.join(" ").as_bytes())
 }
 
 #[cfg(test)]
@@ -161,6 +188,21 @@ mod tests {
         let (kept, removed) = openings.cut(&texts[0]).unwrap();
         assert!(kept.starts_with("Mubarak hace caer al Gobierno\n"));
         assert_eq!(removed, [RemovedText { text: PROMOTED.to_string(), reason: REPEATED_OPENING.to_string() }]);
+    }
+
+    #[test]
+    fn a_run_of_chrome_lines_is_cut_from_the_bottom_up() {
+        let chrome = "Sei un appassionato di sicurezza?\nStay in Tune\nSeguimi su Twitter\n";
+        let texts: Vec<String> = ["Servizi segreti", "Elezioni in Egitto", "Il Cairo in piazza"]
+            .iter()
+            .map(|h| format!("{chrome}{h}\nTesto di {h}.\n"))
+            .collect();
+        let (_dir, files) = files(&texts.iter().map(String::as_str).collect::<Vec<_>>());
+        let openings = RepeatedOpenings::census(&files);
+        assert_eq!(openings.len(), 3);
+        let (kept, removed) = openings.cut(&texts[1]).unwrap();
+        assert_eq!(removed.len(), 3);
+        assert!(kept.starts_with("Elezioni in Egitto\n"));
     }
 
     #[test]
