@@ -43,7 +43,7 @@ mod jsonl;
 mod language;
 mod limits;
 mod page_kind;
-pub mod repeated;
+mod repeated;
 mod text;
 mod warc;
 

@@ -2,8 +2,9 @@
 //! ("España exigirá una PCR negativa…" atop 47 of one outlet's pages about 2011), its section
 //! name, a series' disclaimer. Read alone, such a line looks like the article's headline; only
 //! other files show that it is the site's. Before a run reads its plain-text files,
-//! [`RepeatedOpenings::census`] reads the first lines of all of them; then each file's opening
-//! lines that the census found over [`MIN_ARTICLES`] different texts are cut as furniture.
+//! [`RepeatedOpenings::census`] reads the first lines of all of them; then the lines of each
+//! file's opening that the census found above [`MIN_ARTICLES`] different lines are cut as
+//! furniture. The opening ends with the file's [`OPENING_LINES`]th line that does not repeat.
 //!
 //! Different articles, not files: copies of one article repeat its headline above the same first
 //! line, and that headline stays. A line counts once per distinct line below it.
@@ -17,8 +18,11 @@ use xxhash_rust::xxh3::xxh3_64;
 
 use crate::discover::InputFile;
 
-/// How many of a file's first non-empty lines can be site furniture.
+/// A file's opening: its lines until this many that are not known to repeat have been seen.
 pub const OPENING_LINES: usize = 4;
+/// How far down a file a block of the site's lines (a list of promoted headlines above every
+/// page of one outlet) is looked for.
+const BLOCK_LINES: usize = 32;
 /// A line above this many different texts is the site's, not an article's.
 pub const MIN_ARTICLES: usize = 3;
 /// Longer lines are prose, never furniture of this kind.
@@ -45,14 +49,14 @@ impl RepeatedOpenings {
             .filter_map(|file| read_head(file).map(|head| head_lines(&head)))
             .collect();
         // A site's chrome often comes in a run of lines ("Stay in Tune", "Seguimi su Twitter",
-        // then the headline): each is above the same line but the last. Once the last is known
-        // to repeat, the line below each other one is the first not known to, so the run is
-        // found from the bottom up, one line per round.
+        // then the headline; or twenty promoted headlines): each is above the same line but the
+        // last. Once the last is known to repeat, the line below each other one is the first not
+        // known to, so a run is found from the bottom up, one line per round.
         let mut lines = HashSet::new();
-        for _ in 0..OPENING_LINES {
+        for _ in 0..BLOCK_LINES {
             let mut below: HashMap<u64, HashSet<u64>> = HashMap::new();
             for head in &heads {
-                for (i, &line) in head.iter().enumerate().take(OPENING_LINES) {
+                for (i, &line) in head.iter().enumerate().take(BLOCK_LINES) {
                     if line_is_candidate(line) {
                         let next = head[i + 1..].iter().copied().find(|next| !lines.contains(next)).unwrap_or(0);
                         let seen = below.entry(line).or_default();
@@ -69,6 +73,23 @@ impl RepeatedOpenings {
             }
             lines = found;
         }
+        // Only lines that open files count: a short line of prose ("Elle ajoute :") can sit above
+        // different lines deep in many articles, and must not be cut from the one it opens.
+        let mut in_openings: HashMap<u64, usize> = HashMap::new();
+        for head in &heads {
+            let mut article_lines = 0;
+            for line in head {
+                if article_lines == OPENING_LINES {
+                    break;
+                }
+                if lines.contains(line) {
+                    *in_openings.entry(*line).or_default() += 1;
+                } else {
+                    article_lines += 1;
+                }
+            }
+        }
+        lines.retain(|line| in_openings.get(line).is_some_and(|&files| files >= MIN_ARTICLES));
         RepeatedOpenings { lines }
     }
 
@@ -81,28 +102,28 @@ impl RepeatedOpenings {
         self.lines.is_empty()
     }
 
-    /// Whether `line`, when among a file's first [`OPENING_LINES`] non-empty lines, is cut.
+    /// Whether `line`, when in a file's opening, is cut.
     pub fn is_repeated(&self, line: &str) -> bool {
         line_key(line.trim()).is_some_and(|key| self.lines.contains(&key))
     }
 
     /// `text` without its repeated opening lines, and those lines as removed text; `None` when
     /// it opens with none.
-    pub(crate) fn cut(&self, text: &str) -> Option<(String, Vec<RemovedText>)> {
+    pub fn cut(&self, text: &str) -> Option<(String, Vec<RemovedText>)> {
         if self.lines.is_empty() {
             return None;
         }
         let mut removed = Vec::new();
         let mut kept = String::with_capacity(text.len());
-        let mut opening_seen = 0;
+        let mut article_lines = 0;
         for line in text.split_inclusive('\n') {
             let trimmed = line.trim();
-            if opening_seen < OPENING_LINES && !trimmed.is_empty() {
-                opening_seen += 1;
+            if article_lines < OPENING_LINES && !trimmed.is_empty() {
                 if self.is_repeated(trimmed) {
                     removed.push(RemovedText { text: trimmed.to_string(), reason: REPEATED_OPENING.to_string() });
                     continue;
                 }
+                article_lines += 1;
             }
             kept.push_str(line);
         }
@@ -127,7 +148,7 @@ fn head_lines(text: &str) -> Vec<u64> {
     text.lines()
         .map(str::trim)
         .filter(|line| !line.is_empty())
-        .take(2 * OPENING_LINES + 1)
+        .take(BLOCK_LINES + OPENING_LINES)
         .map(|line| line_key(line).unwrap_or_else(|| words_hash(line) & !CANDIDATE_BIT))
         .collect()
 }
@@ -203,6 +224,31 @@ mod tests {
         let (kept, removed) = openings.cut(&texts[1]).unwrap();
         assert_eq!(removed.len(), 3);
         assert!(kept.starts_with("Elezioni in Egitto\n"));
+    }
+
+    #[test]
+    fn a_block_of_promoted_headlines_is_cut_whole() {
+        let block: String = (1..=20).map(|i| format!("Titular promocionado número {i}\n")).collect();
+        let texts: Vec<String> = ["Kadhafi huye", "Cae Trípoli", "Elecciones en Túnez"]
+            .iter()
+            .map(|h| format!("{block}{h}\nTexto de {h}.\n"))
+            .collect();
+        let (_dir, files) = files(&texts.iter().map(String::as_str).collect::<Vec<_>>());
+        let openings = RepeatedOpenings::census(&files);
+        let (kept, removed) = openings.cut(&texts[2]).unwrap();
+        assert_eq!(removed.len(), 20);
+        assert_eq!(kept, "Elecciones en Túnez\nTexto de Elecciones en Túnez.\n");
+    }
+
+    #[test]
+    fn a_short_line_of_prose_repeated_deeper_in_articles_stays_where_it_opens_one() {
+        let deep = |i: usize| {
+            format!("Titre {i}\nChapeau {i}.\nPremier paragraphe {i}.\nSecond {i}.\nElle ajoute :\nCitation {i}.\n")
+        };
+        let opening = "Titre court\nElle ajoute :\nCitation.\n".to_string();
+        let texts = [deep(1), deep(2), deep(3), opening.clone()];
+        let (_dir, files) = files(&texts.iter().map(String::as_str).collect::<Vec<_>>());
+        assert!(RepeatedOpenings::census(&files).cut(&opening).is_none());
     }
 
     #[test]

@@ -7,7 +7,6 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use storyline_ingest::repeated::OPENING_LINES;
 use storyline_ingest::{classify_line, parse_text, RepeatedOpenings};
 
 mod common;
@@ -101,10 +100,8 @@ fn furniture_lines_on_the_labelled_sample() {
         let [key, line, furniture, split] = &row[..] else { panic!("bad row {row:?}") };
         let number: usize = line.parse().expect("line number");
         let text = corpus.text(key);
-        let lines: Vec<&str> = text.split('\n').collect();
-        let line = lines[number - 1];
-        let opening = lines[..number].iter().filter(|l| !l.trim().is_empty()).count() <= OPENING_LINES;
-        let repeated = opening && openings.is_repeated(line);
+        let line = text.split('\n').nth(number - 1).expect("labelled line exists");
+        let repeated = openings.cut(&text).is_some_and(|(_, cut)| cut.iter().any(|r| r.text == line.trim()));
         let predicted = classify_line(line).is_some() || repeated;
         if predicted != (furniture == "1") {
             eprintln!(
