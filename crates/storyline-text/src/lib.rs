@@ -21,7 +21,79 @@ use unicode_segmentation::UnicodeSegmentation;
 /// Lowercase words with diacritics removed and typographic apostrophes unified: the tokens every
 /// similarity measure in storyline is built on.
 pub fn words(text: &str) -> Vec<String> {
-    text.unicode_words().map(fold_word).filter(|w| !w.is_empty()).collect()
+    let mut out = Vec::new();
+    for_each_word(text, |_, word| {
+        let folded = fold_word(word);
+        if !folded.is_empty() {
+            out.push(folded);
+        }
+    });
+    out
+}
+
+/// Calls `f(offset, word)` for each word of `text` in order, unfolded: exactly the words (UAX #29)
+/// of `text.unicode_word_indices()`.
+///
+/// Most news text is ASCII, where the UAX #29 rules come down to a few byte classes, and a word
+/// boundary always falls between ASCII whitespace and a following ASCII non-space. So the text is
+/// cut at those places; the stretches made only of ASCII are segmented by [`ascii_words`], the
+/// others by the full algorithm, and the words are the same as the whole text's.
+pub fn for_each_word<'a>(text: &'a str, mut f: impl FnMut(usize, &'a str)) {
+    let bytes = text.as_bytes();
+    // A place where the text can be cut without changing its segmentation.
+    let cut_at =
+        |i: usize| bytes[i - 1].is_ascii_whitespace() && bytes[i].is_ascii() && !bytes[i].is_ascii_whitespace();
+    let mut ascii_from = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i].is_ascii() {
+            i += 1;
+            continue;
+        }
+        let piece_start = (ascii_from + 1..=i).rev().find(|&k| cut_at(k)).unwrap_or(ascii_from);
+        let piece_end = (i + 1..bytes.len()).find(|&k| cut_at(k)).unwrap_or(bytes.len());
+        ascii_words(&text[ascii_from..piece_start], |offset, word| f(ascii_from + offset, word));
+        for (offset, word) in text[piece_start..piece_end].unicode_word_indices() {
+            f(piece_start + offset, word);
+        }
+        ascii_from = piece_end;
+        i = piece_end;
+    }
+    ascii_words(&text[ascii_from..], |offset, word| f(ascii_from + offset, word));
+}
+
+/// The UAX #29 words of ASCII `text`. Letters, digits and `_` always hold together; `: . '`
+/// join two letters and `, ; . '` two digits; every other character separates; a segment is a
+/// word when it has a letter or digit.
+fn ascii_words<'a>(text: &'a str, mut f: impl FnMut(usize, &'a str)) {
+    debug_assert!(text.is_ascii());
+    let bytes = text.as_bytes();
+    let joins = |before: u8, middle: u8, after: u8| {
+        (before.is_ascii_alphabetic() && matches!(middle, b':' | b'.' | b'\'') && after.is_ascii_alphabetic())
+            || (before.is_ascii_digit() && matches!(middle, b',' | b';' | b'.' | b'\'') && after.is_ascii_digit())
+    };
+    let word_byte = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let mut i = 0;
+    while i < bytes.len() {
+        if !word_byte(bytes[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut alphanumeric = false;
+        loop {
+            alphanumeric |= bytes[i].is_ascii_alphanumeric();
+            match bytes.get(i + 1) {
+                Some(&next) if word_byte(next) => i += 1,
+                Some(&middle) if bytes.get(i + 2).is_some_and(|&after| joins(bytes[i], middle, after)) => i += 2,
+                _ => break,
+            }
+        }
+        i += 1;
+        if alphanumeric {
+            f(start, &text[start..i]);
+        }
+    }
 }
 
 /// Lowercases, strips combining marks (é → e) and unifies apostrophes, so that spelling variants
@@ -58,16 +130,68 @@ pub fn content_terms(text: &str, language: Option<&str>) -> Vec<String> {
 
 /// [`content_terms`] of a text whose [`words`] are already at hand.
 pub fn content_terms_of(words: &[String], language: Option<&str>) -> Vec<String> {
-    let stop = stop_words_for(language);
-    let kept: Vec<&str> = words
-        .iter()
-        .map(String::as_str)
-        .filter(|w| w.chars().count() > 1 && !w.chars().all(|c| c.is_numeric()))
-        .filter(|w| !stop.contains(*w))
-        .collect();
-    let stemmed =
-        language.and_then(|code| with_stems(code, |stems| stems.of(&kept).iter().map(|s| s.to_string()).collect()));
-    stemmed.unwrap_or_else(|| kept.iter().map(|w| w.to_string()).collect())
+    let mut terms = Vec::with_capacity(words.len());
+    for_each_content_term(words.iter().map(String::as_str), language, |term| terms.push(term.to_string()));
+    terms
+}
+
+/// Calls `f` with the content term of each of `words` ([`words`], folded) that has one, in order:
+/// [`content_terms_of`] without a string per term.
+pub fn for_each_content_term<'w>(
+    words: impl IntoIterator<Item = &'w str>,
+    language: Option<&str>,
+    mut f: impl FnMut(&str),
+) {
+    // Deciding a word's term (its length, the stop words, the stemmer) costs far more than
+    // looking it up, and news repeats its words: each thread keeps the terms it has made.
+    thread_local! {
+        static TERMS: std::cell::RefCell<Vec<(Option<String>, TermsOfWords)>> = Default::default();
+    }
+    TERMS.with_borrow_mut(|languages| {
+        let at = match languages.iter().position(|(code, _)| code.as_deref() == language) {
+            Some(at) => at,
+            None => {
+                languages.push((language.map(str::to_string), TermsOfWords::default()));
+                languages.len() - 1
+            }
+        };
+        let cache = &mut languages[at].1;
+        if cache.terms.len() >= STEMS_CACHED {
+            *cache = TermsOfWords::default();
+        }
+        for word in words {
+            let index = match cache.index.get(word) {
+                Some(&index) => index,
+                None => {
+                    cache.terms.push(content_term(word, language).map(String::into_boxed_str));
+                    let index = (cache.terms.len() - 1) as u32;
+                    cache.index.insert(word.into(), index);
+                    index
+                }
+            };
+            if let Some(term) = &cache.terms[index as usize] {
+                f(term);
+            }
+        }
+    })
+}
+
+/// A thread's content terms of one language: each word's place in `terms`, which holds its term
+/// or `None` for a word that has none.
+#[derive(Default)]
+struct TermsOfWords {
+    index: FxHashMap<Box<str>, u32>,
+    terms: Vec<Option<Box<str>>>,
+}
+
+/// The content term of one folded word: none for a one-character word, a number or a stop word;
+/// the word's stem when the language has a stemmer, else the word.
+fn content_term(word: &str, language: Option<&str>) -> Option<String> {
+    if word.chars().count() <= 1 || word.chars().all(char::is_numeric) || stop_words_for(language).contains(word) {
+        return None;
+    }
+    let stem = language.and_then(|code| with_stems(code, |stems| stems.of(&[word])[0].to_string()));
+    Some(stem.unwrap_or_else(|| word.to_string()))
 }
 
 /// Words whose stems a thread keeps, per language, before it starts over.
@@ -221,7 +345,67 @@ mod tests {
         assert_eq!(content_terms("Xyz Qwerty", Some("zz")), vec!["xyz", "qwerty"]);
     }
 
+    fn reference_words(text: &str) -> Vec<(usize, &str)> {
+        text.unicode_word_indices().collect()
+    }
+
+    fn fast_words(text: &str) -> Vec<(usize, &str)> {
+        let mut out = Vec::new();
+        for_each_word(text, |offset, word| out.push((offset, word)));
+        out
+    }
+
+    /// Every string of up to four characters from those that UAX #29 treats apart in ASCII
+    /// (and a few others), segmented as the full algorithm segments it.
+    #[test]
+    fn ascii_segmentation_is_the_full_algorithm_on_short_strings() {
+        let alphabet: Vec<char> = "aZ09_.:',;\" -\n\t\r!é\u{301}’".chars().collect();
+        let mut text = String::new();
+        let check = |text: &str| assert_eq!(fast_words(text), reference_words(text), "{text:?}");
+        for a in &alphabet {
+            for b in &alphabet {
+                for c in &alphabet {
+                    for d in &alphabet {
+                        text.clear();
+                        text.extend([a, b, c, d]);
+                        check(&text);
+                        check(&text[..text.char_indices().nth(3).map_or(text.len(), |(i, _)| i)]);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Content terms as they were made before each thread kept them: word by word, every time.
+    fn content_terms_unkept(words: &[String], language: Option<&str>) -> Vec<String> {
+        let stop = stop_words_for(language);
+        let kept: Vec<&str> = words
+            .iter()
+            .map(String::as_str)
+            .filter(|w| w.chars().count() > 1 && !w.chars().all(|c| c.is_numeric()))
+            .filter(|w| !stop.contains(*w))
+            .collect();
+        let stemmed =
+            language.and_then(|code| with_stems(code, |stems| stems.of(&kept).iter().map(|s| s.to_string()).collect()));
+        stemmed.unwrap_or_else(|| kept.iter().map(|w| w.to_string()).collect())
+    }
+
     proptest! {
+        #[test]
+        fn kept_content_terms_are_the_terms(text in "([a-zA-Z0-9 ]|[éüñçÉ’']|\\PC){0,80}", language in 0usize..5) {
+            let language = [None, Some("en"), Some("es"), Some("fr"), Some("zz")][language];
+            let words = words(&text);
+            // Twice: the second time from what the thread kept.
+            for _ in 0..2 {
+                prop_assert_eq!(content_terms_of(&words, language), content_terms_unkept(&words, language));
+            }
+        }
+
+        #[test]
+        fn word_segmentation_is_the_full_algorithm(text in "([a-zA-Z0-9_.:',; \n\t\"()-]|[éüñç’«»\u{301}\u{200d}\u{a0}\u{3000}]|\\PC){0,60}") {
+            prop_assert_eq!(fast_words(&text), reference_words(&text));
+        }
+
         #[test]
         fn ascii_words_fold_as_any_other(word in "[ -~]{0,20}") {
             let general: String = word.nfkd().flat_map(char::to_lowercase).collect();
