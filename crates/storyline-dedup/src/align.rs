@@ -93,7 +93,9 @@ fn word_token(word: &str) -> Option<u64> {
 /// comparing).
 #[derive(Debug, Clone, Default)]
 pub struct AlignableText {
-    sentences: Vec<(String, Vec<u64>)>,
+    /// The text, which the sentences' byte ranges point into.
+    text: String,
+    sentences: Vec<(std::ops::Range<usize>, Vec<u64>)>,
     /// Every (token, sentence index), by token: the sentences a token occurs in. Most sentence
     /// pairs of two articles share no token, so the shared tokens are counted from here rather
     /// than by comparing every pair.
@@ -102,9 +104,9 @@ pub struct AlignableText {
 
 impl AlignableText {
     pub fn new(text: &str) -> AlignableText {
-        let sentences: Vec<(String, Vec<u64>)> = storyline_text::sentences(text)
+        let sentences: Vec<(std::ops::Range<usize>, Vec<u64>)> = storyline_text::sentences(text)
             .into_iter()
-            .map(|s| (s.text.to_string(), sorted_tokens(s.text)))
+            .map(|s| (s.start..s.start + s.text.len(), sorted_tokens(s.text)))
             .filter(|(_, tokens)| tokens.len() >= MIN_SENTENCE_TOKENS)
             .collect();
         let mut postings: Vec<(u64, u32)> = sentences
@@ -113,7 +115,11 @@ impl AlignableText {
             .flat_map(|(i, (_, tokens))| tokens.iter().map(move |&t| (t, i as u32)))
             .collect();
         postings.sort_unstable();
-        AlignableText { sentences, postings }
+        AlignableText { text: text.to_string(), sentences, postings }
+    }
+
+    fn sentence(&self, index: usize) -> String {
+        self.text[self.sentences[index].0.clone()].to_string()
     }
 
     /// The sentence pairs (left index, right index, Dice similarity of their token sets) of
@@ -216,8 +222,8 @@ pub fn align_texts_at_least(
             pairs.push(AlignedSentence {
                 original_index: i,
                 copy_index: j,
-                original: left[i].0.clone(),
-                copy: right[j].0.clone(),
+                original: original.sentence(i),
+                copy: copy.sentence(j),
                 similarity: s,
             });
             i += 1;

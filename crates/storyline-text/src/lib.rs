@@ -151,19 +151,20 @@ pub fn for_each_content_term<'w>(
         let at = match languages.iter().position(|(code, _)| code.as_deref() == language) {
             Some(at) => at,
             None => {
-                languages.push((language.map(str::to_string), TermsOfWords::default()));
+                languages.push((language.map(str::to_string), TermsOfWords::new(language)));
                 languages.len() - 1
             }
         };
         let cache = &mut languages[at].1;
         if cache.terms.len() >= STEMS_CACHED {
-            *cache = TermsOfWords::default();
+            *cache = TermsOfWords::new(language);
         }
         for word in words {
             let index = match cache.index.get(word) {
                 Some(&index) => index,
                 None => {
-                    cache.terms.push(content_term(word, language).map(String::into_boxed_str));
+                    let term = cache.term_of(word).map(String::into_boxed_str);
+                    cache.terms.push(term);
                     let index = (cache.terms.len() - 1) as u32;
                     cache.index.insert(word.into(), index);
                     index
@@ -178,20 +179,34 @@ pub fn for_each_content_term<'w>(
 
 /// A thread's content terms of one language: each word's place in `terms`, which holds its term
 /// or `None` for a word that has none.
-#[derive(Default)]
 struct TermsOfWords {
+    stop: &'static FxHashSet<String>,
+    stemmer: Option<Stemmer>,
     index: FxHashMap<Box<str>, u32>,
     terms: Vec<Option<Box<str>>>,
 }
 
-/// The content term of one folded word: none for a one-character word, a number or a stop word;
-/// the word's stem when the language has a stemmer, else the word.
-fn content_term(word: &str, language: Option<&str>) -> Option<String> {
-    if word.chars().count() <= 1 || word.chars().all(char::is_numeric) || stop_words_for(language).contains(word) {
-        return None;
+impl TermsOfWords {
+    fn new(language: Option<&str>) -> TermsOfWords {
+        TermsOfWords {
+            stop: stop_words_for(language),
+            stemmer: language.and_then(stemmer_for),
+            index: FxHashMap::default(),
+            terms: Vec::new(),
+        }
     }
-    let stem = language.and_then(|code| with_stems(code, |stems| stems.of(&[word])[0].to_string()));
-    Some(stem.unwrap_or_else(|| word.to_string()))
+
+    /// The content term of one word: none for a one-character word, a number or a stop word;
+    /// the word's stem (as [`Stems::of`] makes it) when the language has a stemmer, else the word.
+    fn term_of(&self, word: &str) -> Option<String> {
+        if word.chars().count() <= 1 || word.chars().all(char::is_numeric) || self.stop.contains(word) {
+            return None;
+        }
+        Some(match &self.stemmer {
+            Some(stemmer) => stemmer.stem(&word.to_lowercase().replace('’', "'")).into_owned(),
+            None => word.to_string(),
+        })
+    }
 }
 
 /// Words whose stems a thread keeps, per language, before it starts over.

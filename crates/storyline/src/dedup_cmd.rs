@@ -134,12 +134,21 @@ pub fn find_copies(articles: &[Article], dedup: &DedupConfig, cluster: &ClusterC
         .collect();
     tracing::info!("fingerprinted");
     // The collection's document frequencies, for the strongest terms.
-    let mut df: FxHashMap<&str, u64> = FxHashMap::default();
-    for p in &prepared {
-        for term in p.counts.keys() {
-            *df.entry(term.as_str()).or_default() += 1;
-        }
-    }
+    let df: FxHashMap<&str, u64> = prepared
+        .par_iter()
+        .fold(FxHashMap::default, |mut df, p| {
+            for term in p.counts.keys() {
+                *df.entry(term.as_str()).or_default() += 1;
+            }
+            df
+        })
+        .reduce(FxHashMap::default, |a, b| {
+            let (small, mut large) = if a.len() < b.len() { (a, b) } else { (b, a) };
+            for (term, n) in small {
+                *large.entry(term).or_default() += n;
+            }
+            large
+        });
     let documents = prepared.len() as u64;
     let top_terms: Vec<Vec<String>> = prepared
         .par_iter()
