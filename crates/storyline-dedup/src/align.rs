@@ -10,6 +10,7 @@ use std::cell::RefCell;
 use std::collections::HashSet;
 
 use rustc_hash::FxHashMap;
+use xxhash_rust::xxh3::xxh3_64;
 
 use storyline_model::AlignedSentence;
 
@@ -40,9 +41,11 @@ pub fn sentence_tokens(sentence: &str) -> HashSet<String> {
 /// alignments, are the same.
 fn sorted_tokens(sentence: &str) -> Vec<u64> {
     // A word's token depends on the word alone, and folding, stop words and stemming cost far
-    // more than a look-up: each thread keeps the token of each word (as written) it has seen.
+    // more than a look-up: each thread keeps the token of each word (as written) it has seen,
+    // by a 64-bit hash of the word (no string to compare; two of a thread's words share one
+    // with odds of about 2⁻⁶⁴ per pair, as tokens do).
     thread_local! {
-        static TOKENS: RefCell<FxHashMap<Box<str>, Option<u64>>> = Default::default();
+        static TOKENS: RefCell<FxHashMap<u64, Option<u64>>> = Default::default();
     }
     let mut tokens: Vec<u64> = TOKENS.with_borrow_mut(|kept| {
         if kept.len() >= TOKENS_KEPT {
@@ -50,14 +53,7 @@ fn sorted_tokens(sentence: &str) -> Vec<u64> {
         }
         let mut tokens = Vec::new();
         storyline_text::for_each_word(sentence, |_, word| {
-            let token = match kept.get(word) {
-                Some(&token) => token,
-                None => {
-                    let token = word_token(word);
-                    kept.insert(word.into(), token);
-                    token
-                }
-            };
+            let token = *kept.entry(xxh3_64(word.as_bytes())).or_insert_with(|| word_token(word));
             tokens.extend(token);
         });
         tokens

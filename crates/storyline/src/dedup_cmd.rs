@@ -56,9 +56,16 @@ pub fn run(args: &DedupArgs, json: bool) -> Result<()> {
     for skip in &skipped {
         eprintln!("skipped {}: {}", skip.origin, skip.reason);
     }
-    let articles: Vec<Article> = storyline_ingest::read_files(&files).into_iter().flatten().collect();
-    tracing::info!(seconds = started.elapsed().as_secs_f64(), "read");
-    let relations = find_copies(&articles, &DedupConfig::default(), &ClusterConfig::default());
+    // The process's own worker pool runs at the lowest priority, for ingest's writer to keep up
+    // (`storyline_pipeline::lower_thread_priority`); `dedup` stores nothing, and its workers run
+    // at the priority it was started with, so that on a busy machine it is not left the crumbs.
+    let pool = rayon::ThreadPoolBuilder::new().build()?;
+    let (articles, relations) = pool.install(|| {
+        let articles: Vec<Article> = storyline_ingest::read_files(&files).into_iter().flatten().collect();
+        tracing::info!(seconds = started.elapsed().as_secs_f64(), "read");
+        let relations = find_copies(&articles, &DedupConfig::default(), &ClusterConfig::default());
+        (articles, relations)
+    });
     let wanted = args.kind.map(DuplicateKind::from);
     let relations: Vec<DuplicateRelation> =
         relations.into_iter().filter(|r| wanted.is_none_or(|k| r.kind == k)).collect();
