@@ -161,13 +161,19 @@ pub(crate) fn split_blocks(text: &str) -> Vec<Vec<String>> {
 /// One space between words, no control characters, no invisible characters that only get in the
 /// way of comparing texts (zero-width space, BOM, soft hyphen).
 pub(crate) fn normalise_line(line: &str) -> String {
-    // Most lines are ASCII words with single spaces between them, already normal.
+    // Most lines are words with single spaces between them, already normal.
     let bytes = line.as_bytes();
-    let printable_or_space = |b: &u8| b.is_ascii_graphic() || *b == b' ';
-    if bytes.iter().all(printable_or_space)
-        && bytes.first() != Some(&b' ')
+    let kept_as_is = |c: char| {
+        if c.is_ascii() {
+            c.is_ascii_graphic() || c == ' '
+        } else {
+            !(c.is_whitespace() || c.is_control() || matches!(c, '\u{200b}' | '\u{feff}' | '\u{ad}'))
+        }
+    };
+    if bytes.first() != Some(&b' ')
         && bytes.last() != Some(&b' ')
         && !line.contains("  ")
+        && (bytes.iter().all(|b| b.is_ascii_graphic() || *b == b' ') || line.chars().all(kept_as_is))
     {
         return line.to_string();
     }
@@ -509,7 +515,7 @@ mod tests {
 
     proptest! {
         #[test]
-        fn normal_lines_are_kept_as_they_are(line in "[ -~\t\u{a0}\u{200b}é]{0,40}") {
+        fn normal_lines_are_kept_as_they_are(line in "[ -~\t\u{a0}\u{200b}\u{feff}\u{ad}\u{85}\u{2028}\u{3000}é’]{0,40}") {
             prop_assert_eq!(normalise_line(&line), normalise_any_line(&line));
         }
 
