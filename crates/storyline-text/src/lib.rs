@@ -34,64 +34,106 @@ pub fn words(text: &str) -> Vec<String> {
 /// Calls `f(offset, word)` for each word of `text` in order, unfolded: exactly the words (UAX #29)
 /// of `text.unicode_word_indices()`.
 ///
-/// Most news text is ASCII, where the UAX #29 rules come down to a few byte classes, and a word
-/// boundary always falls between ASCII whitespace and a following ASCII non-space. So the text is
-/// cut at those places; the stretches made only of ASCII are segmented by [`ascii_words`], the
-/// others by the full algorithm, and the words are the same as the whole text's.
+/// Most news text is ASCII and Latin letters, where the UAX #29 rules come down to a few classes
+/// of characters ([`word_class`]), and a word boundary always falls between ASCII whitespace and
+/// a following ASCII non-space. So the text is cut at those places; the stretches made only of
+/// such characters are segmented by [`simple_words`], the others by the full algorithm, and the
+/// words are the same as the whole text's.
 pub fn for_each_word<'a>(text: &'a str, mut f: impl FnMut(usize, &'a str)) {
     let bytes = text.as_bytes();
     // A place where the text can be cut without changing its segmentation.
     let cut_at =
         |i: usize| bytes[i - 1].is_ascii_whitespace() && bytes[i].is_ascii() && !bytes[i].is_ascii_whitespace();
-    let mut ascii_from = 0;
+    let mut simple_from = 0;
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i].is_ascii() {
             i += 1;
             continue;
         }
-        let piece_start = (ascii_from + 1..=i).rev().find(|&k| cut_at(k)).unwrap_or(ascii_from);
+        let c = text[i..].chars().next().expect("a character starts here");
+        if word_class(c).is_some() {
+            i += c.len_utf8();
+            continue;
+        }
+        let piece_start = (simple_from + 1..=i).rev().find(|&k| cut_at(k)).unwrap_or(simple_from);
         let piece_end = (i + 1..bytes.len()).find(|&k| cut_at(k)).unwrap_or(bytes.len());
-        ascii_words(&text[ascii_from..piece_start], |offset, word| f(ascii_from + offset, word));
+        simple_words(&text[simple_from..piece_start], |offset, word| f(simple_from + offset, word));
         for (offset, word) in text[piece_start..piece_end].unicode_word_indices() {
             f(piece_start + offset, word);
         }
-        ascii_from = piece_end;
+        simple_from = piece_end;
         i = piece_end;
     }
-    ascii_words(&text[ascii_from..], |offset, word| f(ascii_from + offset, word));
+    simple_words(&text[simple_from..], |offset, word| f(simple_from + offset, word));
 }
 
-/// The UAX #29 words of ASCII `text`. Letters, digits and `_` always hold together; `: . '`
-/// join two letters and `, ; . '` two digits; every other character separates; a segment is a
-/// word when it has a letter or digit.
-fn ascii_words<'a>(text: &'a str, mut f: impl FnMut(usize, &'a str)) {
-    debug_assert!(text.is_ascii());
-    let bytes = text.as_bytes();
-    let joins = |before: u8, middle: u8, after: u8| {
-        (before.is_ascii_alphabetic() && matches!(middle, b':' | b'.' | b'\'') && after.is_ascii_alphabetic())
-            || (before.is_ascii_digit() && matches!(middle, b',' | b';' | b'.' | b'\'') && after.is_ascii_digit())
+/// The UAX #29 word-break class of the characters [`simple_words`] segments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum WordClass {
+    Letter,
+    Digit,
+    /// `_` (ExtendNumLet).
+    Connector,
+    /// `:` (MidLetter): joins two letters.
+    MidLetter,
+    /// `.` `‘` `’` (MidNumLet) and `'` (Single_Quote): join two letters or two digits.
+    MidNumLet,
+    /// `,` `;` (MidNum): join two digits.
+    MidNum,
+    /// Spaces, line breaks and other punctuation: never part of a word here.
+    Other,
+}
+
+/// The class of `c` when it is ASCII, a Latin letter (Latin-1 and Latin Extended-A), a
+/// typographic quote or a dash; `None` for any other character, which the full algorithm handles.
+fn word_class(c: char) -> Option<WordClass> {
+    Some(match c {
+        'a'..='z' | 'A'..='Z' | '\u{c0}'..='\u{d6}' | '\u{d8}'..='\u{f6}' | '\u{f8}'..='\u{17f}' => WordClass::Letter,
+        '0'..='9' => WordClass::Digit,
+        '_' => WordClass::Connector,
+        ':' => WordClass::MidLetter,
+        '.' | '\'' | '‘' | '’' => WordClass::MidNumLet,
+        ',' | ';' => WordClass::MidNum,
+        '«' | '»' | '“' | '”' | '–' | '—' => WordClass::Other,
+        c if c.is_ascii() => WordClass::Other,
+        _ => return None,
+    })
+}
+
+/// The UAX #29 words of `text`, whose characters all have a [`word_class`]. Letters, digits and
+/// `_` always hold together; `: . ' ’` join two letters and `, ; . ' ’` two digits; every other
+/// character separates; a segment is a word when it has a letter or digit.
+fn simple_words<'a>(text: &'a str, mut f: impl FnMut(usize, &'a str)) {
+    use WordClass::*;
+    let classes: Vec<(usize, WordClass)> =
+        text.char_indices().map(|(i, c)| (i, word_class(c).expect("a simple character"))).collect();
+    let class = |k: usize| classes.get(k).map(|&(_, class)| class);
+    let holds = |class: WordClass| matches!(class, Letter | Digit | Connector);
+    let joins = |before: WordClass, middle: WordClass, after: WordClass| {
+        (before == Letter && matches!(middle, MidLetter | MidNumLet) && after == Letter)
+            || (before == Digit && matches!(middle, MidNum | MidNumLet) && after == Digit)
     };
-    let word_byte = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
-    let mut i = 0;
-    while i < bytes.len() {
-        if !word_byte(bytes[i]) {
-            i += 1;
+    let mut k = 0;
+    while k < classes.len() {
+        if !holds(classes[k].1) {
+            k += 1;
             continue;
         }
-        let start = i;
+        let start = classes[k].0;
         let mut alphanumeric = false;
         loop {
-            alphanumeric |= bytes[i].is_ascii_alphanumeric();
-            match bytes.get(i + 1) {
-                Some(&next) if word_byte(next) => i += 1,
-                Some(&middle) if bytes.get(i + 2).is_some_and(|&after| joins(bytes[i], middle, after)) => i += 2,
+            alphanumeric |= matches!(classes[k].1, Letter | Digit);
+            match class(k + 1) {
+                Some(next) if holds(next) => k += 1,
+                Some(middle) if class(k + 2).is_some_and(|after| joins(classes[k].1, middle, after)) => k += 2,
                 _ => break,
             }
         }
-        i += 1;
+        k += 1;
+        let end = classes.get(k).map_or(text.len(), |&(i, _)| i);
         if alphanumeric {
-            f(start, &text[start..i]);
+            f(start, &text[start..end]);
         }
     }
 }
@@ -370,11 +412,11 @@ mod tests {
         out
     }
 
-    /// Every string of up to four characters from those that UAX #29 treats apart in ASCII
+    /// Every string of up to four characters from those that UAX #29 treats apart in ASCII and Latin
     /// (and a few others), segmented as the full algorithm segments it.
     #[test]
-    fn ascii_segmentation_is_the_full_algorithm_on_short_strings() {
-        let alphabet: Vec<char> = "aZ09_.:',;\" -\n\t\r!é\u{301}’".chars().collect();
+    fn simple_segmentation_is_the_full_algorithm_on_short_strings() {
+        let alphabet: Vec<char> = "aZ09_.:',;\" -\n\t\r!é\u{301}’«—·".chars().collect();
         let mut text = String::new();
         let check = |text: &str| assert_eq!(fast_words(text), reference_words(text), "{text:?}");
         for a in &alphabet {
@@ -405,6 +447,21 @@ mod tests {
         stemmed.unwrap_or_else(|| kept.iter().map(|w| w.to_string()).collect())
     }
 
+    /// Each character with a class, in the places where its class decides.
+    #[test]
+    fn word_classes_are_those_of_uax_29() {
+        let simple: Vec<char> =
+            ('\0'..='\u{17f}').chain("‘’“”«»–—".chars()).filter(|&c| word_class(c).is_some()).collect();
+        let mut text = String::new();
+        for &c in &simple {
+            for context in ["aXa", "1X1", "aX", "X1", "a.X", "X.a", "1,X", "X’a", "_X_", " X ", "a’X’1"] {
+                text.clear();
+                text.extend(context.chars().map(|k| if k == 'X' { c } else { k }));
+                assert_eq!(fast_words(&text), reference_words(&text), "{text:?}");
+            }
+        }
+    }
+
     proptest! {
         #[test]
         fn kept_content_terms_are_the_terms(text in "([a-zA-Z0-9 ]|[éüñçÉ’']|\\PC){0,80}", language in 0usize..5) {
@@ -417,7 +474,7 @@ mod tests {
         }
 
         #[test]
-        fn word_segmentation_is_the_full_algorithm(text in "([a-zA-Z0-9_.:',; \n\t\"()-]|[éüñç’«»\u{301}\u{200d}\u{a0}\u{3000}]|\\PC){0,60}") {
+        fn word_segmentation_is_the_full_algorithm(text in "([a-zA-Z0-9_.:',; \n\t\"()-]|[éüñçÀÿĀſ‘’“”«»–—·\u{301}\u{200d}\u{ad}\u{a0}\u{3000}]|\\PC){0,60}") {
             prop_assert_eq!(fast_words(&text), reference_words(&text));
         }
 
