@@ -35,9 +35,9 @@ pub fn words(text: &str) -> Vec<String> {
 /// of `text.unicode_word_indices()`.
 ///
 /// Most news text is ASCII and Latin letters, where the UAX #29 rules come down to a few classes
-/// of characters ([`word_class`]), and a word boundary always falls between ASCII whitespace and
+/// of characters (`word_class`), and a word boundary always falls between ASCII whitespace and
 /// a following ASCII non-space. So the text is cut at those places; the stretches made only of
-/// such characters are segmented by [`simple_words`], the others by the full algorithm, and the
+/// such characters are segmented by `simple_words`, the others by the full algorithm, and the
 /// words are the same as the whole text's.
 pub fn for_each_word<'a>(text: &'a str, mut f: impl FnMut(usize, &'a str)) {
     let bytes = text.as_bytes();
