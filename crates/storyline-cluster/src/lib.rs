@@ -110,10 +110,16 @@ impl TermVector {
 /// the input to [`tfidf`] and to the store's document-frequency table.
 pub fn term_counts(article: &Article, words: &[String], config: &ClusterConfig) -> FxHashMap<String, f32> {
     let language = article.language_code();
-    let mut counts = FxHashMap::default();
-    for term in storyline_text::content_terms_of(words, language) {
-        *counts.entry(term).or_insert(0.0) += 1.0;
-    }
+    let mut counts: FxHashMap<String, f32> = FxHashMap::default();
+    // A string per distinct term, not per occurrence.
+    storyline_text::for_each_content_term(words.iter().map(String::as_str), language, |term| {
+        match counts.get_mut(term) {
+            Some(count) => *count += 1.0,
+            None => {
+                counts.insert(term.to_string(), 1.0);
+            }
+        }
+    });
     if let Some(title) = &article.title {
         for term in storyline_text::content_terms(title, language) {
             *counts.entry(term).or_insert(0.0) += config.title_weight;

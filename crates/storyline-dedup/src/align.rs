@@ -6,7 +6,11 @@
 //! variants, and keeping the best in-order matching (a weighted longest common subsequence) finds
 //! the rewritten pairs while ignoring sentences that merely share a topic.
 
+use std::cell::RefCell;
 use std::collections::HashSet;
+
+use rustc_hash::FxHashMap;
+use xxhash_rust::xxh3::xxh3_64;
 
 use storyline_model::AlignedSentence;
 
@@ -36,17 +40,48 @@ pub fn sentence_tokens(sentence: &str) -> HashSet<String> {
 /// of two sentences share a hash with odds of about 2⁻⁶⁴ per pair, so the counts, and the
 /// alignments, are the same.
 fn sorted_tokens(sentence: &str) -> Vec<u64> {
-    // The prefixes of `sentence_tokens`, hashed straight from the terms (no set of strings).
-    let mut tokens: Vec<u64> = storyline_text::content_terms(sentence, Some("en"))
-        .iter()
-        .map(|t| {
-            let prefix = t.char_indices().nth(TOKEN_PREFIX).map_or(t.as_str(), |(end, _)| &t[..end]);
-            prefix.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3))
-        })
-        .collect();
+    // A word's token depends on the word alone, and folding, stop words and stemming cost far
+    // more than a look-up: each thread keeps the token of each word (as written) it has seen,
+    // by a 64-bit hash of the word (no string to compare; two of a thread's words share one
+    // with odds of about 2⁻⁶⁴ per pair, as tokens do).
+    thread_local! {
+        static TOKENS: RefCell<FxHashMap<u64, Option<u64>>> = Default::default();
+    }
+    let mut tokens: Vec<u64> = TOKENS.with_borrow_mut(|kept| {
+        if kept.len() >= TOKENS_KEPT {
+            kept.clear();
+        }
+        let mut tokens = Vec::new();
+        storyline_text::for_each_word(sentence, |_, word| {
+            let token = *kept.entry(xxh3_64(word.as_bytes())).or_insert_with(|| word_token(word));
+            tokens.extend(token);
+        });
+        tokens
+    });
     tokens.sort_unstable();
     tokens.dedup();
     tokens
+}
+
+/// Words whose tokens a thread keeps before it starts over.
+const TOKENS_KEPT: usize = 100_000;
+
+/// The token a word of a sentence ([`storyline_text::for_each_word`], as written) contributes
+/// to [`sentence_tokens`], hashed: its content term's prefix, if it has a content term.
+fn word_token(word: &str) -> Option<u64> {
+    let folded = storyline_text::fold_word(word);
+    let mut token = None;
+    storyline_text::for_each_content_term(
+        [folded.as_str()].into_iter().filter(|w| !w.is_empty()),
+        Some("en"),
+        |term| {
+            let prefix = term.char_indices().nth(TOKEN_PREFIX).map_or(term, |(end, _)| &term[..end]);
+            token = Some(
+                prefix.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)),
+            );
+        },
+    );
+    token
 }
 
 /// A text's sentences with their comparable tokens: what alignment reads of a text. Made once
@@ -54,7 +89,9 @@ fn sorted_tokens(sentence: &str) -> Vec<u64> {
 /// comparing).
 #[derive(Debug, Clone, Default)]
 pub struct AlignableText {
-    sentences: Vec<(String, Vec<u64>)>,
+    /// The text, which the sentences' byte ranges point into.
+    text: String,
+    sentences: Vec<(std::ops::Range<usize>, Vec<u64>)>,
     /// Every (token, sentence index), by token: the sentences a token occurs in. Most sentence
     /// pairs of two articles share no token, so the shared tokens are counted from here rather
     /// than by comparing every pair.
@@ -63,9 +100,9 @@ pub struct AlignableText {
 
 impl AlignableText {
     pub fn new(text: &str) -> AlignableText {
-        let sentences: Vec<(String, Vec<u64>)> = storyline_text::sentences(text)
+        let sentences: Vec<(std::ops::Range<usize>, Vec<u64>)> = storyline_text::sentences(text)
             .into_iter()
-            .map(|s| (s.text.to_string(), sorted_tokens(s.text)))
+            .map(|s| (s.start..s.start + s.text.len(), sorted_tokens(s.text)))
             .filter(|(_, tokens)| tokens.len() >= MIN_SENTENCE_TOKENS)
             .collect();
         let mut postings: Vec<(u64, u32)> = sentences
@@ -74,7 +111,11 @@ impl AlignableText {
             .flat_map(|(i, (_, tokens))| tokens.iter().map(move |&t| (t, i as u32)))
             .collect();
         postings.sort_unstable();
-        AlignableText { sentences, postings }
+        AlignableText { text: text.to_string(), sentences, postings }
+    }
+
+    fn sentence(&self, index: usize) -> String {
+        self.text[self.sentences[index].0.clone()].to_string()
     }
 
     /// The sentence pairs (left index, right index, Dice similarity of their token sets) of
@@ -177,8 +218,8 @@ pub fn align_texts_at_least(
             pairs.push(AlignedSentence {
                 original_index: i,
                 copy_index: j,
-                original: left[i].0.clone(),
-                copy: right[j].0.clone(),
+                original: original.sentence(i),
+                copy: copy.sentence(j),
                 similarity: s,
             });
             i += 1;
@@ -238,6 +279,26 @@ mod tests {
         assert!(full.pairs.len() >= 2, "{full:?}");
         assert_eq!(align_texts_at_least(&a, &b, 0.5, |_, _| full.pairs.len()), full);
         assert!(align_texts_at_least(&a, &b, 0.5, |n, m| n.min(m) + 1).pairs.is_empty());
+    }
+
+    /// The kept tokens of each word are those of the sentence's content terms.
+    #[test]
+    fn sorted_tokens_are_the_hashed_sentence_tokens() {
+        let hash = |token: &str| {
+            token.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3))
+        };
+        let sentences = [
+            "The Ministers' agreements, signed in Tripoli on 3.5.2020, cover 1,200 troops.",
+            "Erdoğan’s ministers met Çavuşoğlu: the deal’s terms were not disclosed. Él dijo que sí.",
+            "Los ministros firmaron el acuerdo; the defence ministers signed it again",
+        ];
+        for _ in 0..2 {
+            for sentence in sentences {
+                let mut expected: Vec<u64> = sentence_tokens(sentence).iter().map(|t| hash(t)).collect();
+                expected.sort_unstable();
+                assert_eq!(sorted_tokens(sentence), expected, "{sentence}");
+            }
+        }
     }
 
     #[test]

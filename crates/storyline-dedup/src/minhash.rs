@@ -10,10 +10,15 @@ use xxhash_rust::xxh3::xxh3_64;
 /// shingle hash, keeping the high 32 bits. The coefficients come from a fixed-seed generator so
 /// every run and every machine computes the same signatures.
 pub struct MinHasher {
-    /// The `a_i` and the `b_i`, each list contiguous for the per-shingle loop over them.
-    multipliers: Vec<u64>,
-    offsets: Vec<u64>,
+    /// The `a_i` and the `b_i` in groups of [`LANES`] (the last group padded with unused
+    /// functions), for a loop the compiler turns into vector instructions.
+    multipliers: Vec<[u64; LANES]>,
+    offsets: Vec<[u64; LANES]>,
+    num_hashes: usize,
 }
+
+/// Hash functions computed side by side.
+const LANES: usize = 8;
 
 impl MinHasher {
     pub fn new(num_hashes: usize) -> Self {
@@ -26,31 +31,64 @@ impl MinHasher {
             z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
             z ^ (z >> 31)
         };
-        let (multipliers, offsets) = (0..num_hashes).map(|_| (next() | 1, next())).unzip();
-        MinHasher { multipliers, offsets }
+        let groups = num_hashes.div_ceil(LANES);
+        let (mut multipliers, mut offsets) = (vec![[1u64; LANES]; groups], vec![[0u64; LANES]; groups]);
+        for i in 0..num_hashes {
+            multipliers[i / LANES][i % LANES] = next() | 1;
+            offsets[i / LANES][i % LANES] = next();
+        }
+        MinHasher { multipliers, offsets, num_hashes }
     }
 
     /// The signature of the word `shingle_size`-shingles of `words`. A text shorter than one
     /// shingle is a single shingle of all its words; an empty text has an all-max signature.
     pub fn signature(&self, words: &[String], shingle_size: usize) -> Vec<u32> {
-        let mut signature = vec![u32::MAX; self.multipliers.len()];
         let window = shingle_size.max(1).min(words.len().max(1));
         // One buffer for every shingle's text (the words joined by spaces, the bytes hashed).
         let mut text = String::new();
-        for shingle in words.windows(window) {
-            text.clear();
-            for (i, word) in shingle.iter().enumerate() {
-                if i > 0 {
-                    text.push(' ');
+        let shingles: Vec<u64> = words
+            .windows(window)
+            .map(|shingle| {
+                text.clear();
+                for (i, word) in shingle.iter().enumerate() {
+                    if i > 0 {
+                        text.push(' ');
+                    }
+                    text.push_str(word);
                 }
-                text.push_str(word);
-            }
-            let hash = xxh3_64(text.as_bytes());
-            for ((slot, a), b) in signature.iter_mut().zip(&self.multipliers).zip(&self.offsets) {
-                let value = (a.wrapping_mul(hash).wrapping_add(*b) >> 32) as u32;
-                *slot = (*slot).min(value);
-            }
+                xxh3_64(text.as_bytes())
+            })
+            .collect();
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the processor has AVX2, as just checked.
+            return unsafe { self.minima_avx2(&shingles) };
         }
+        self.minima(&shingles)
+    }
+
+    /// [`Self::minima`] compiled for AVX2: the same integer arithmetic, four 64-bit lanes at a time.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn minima_avx2(&self, shingles: &[u64]) -> Vec<u32> {
+        self.minima(shingles)
+    }
+
+    /// Each hash function's least value over the shingle hashes.
+    #[inline(always)]
+    fn minima(&self, shingles: &[u64]) -> Vec<u32> {
+        let mut signature = Vec::with_capacity(self.multipliers.len() * LANES);
+        for (a, b) in self.multipliers.iter().zip(&self.offsets) {
+            let mut least = [u32::MAX; LANES];
+            for &hash in shingles {
+                for lane in 0..LANES {
+                    let value = (a[lane].wrapping_mul(hash).wrapping_add(b[lane]) >> 32) as u32;
+                    least[lane] = least[lane].min(value);
+                }
+            }
+            signature.extend_from_slice(&least);
+        }
+        signature.truncate(self.num_hashes);
         signature
     }
 }
@@ -98,6 +136,30 @@ mod tests {
         // 10 shared 3-shingles of 11 distinct in the union: true Jaccard 9/11 ≈ 0.82.
         let estimate = estimated_jaccard(&hasher.signature(&a, 3), &hasher.signature(&b, 3));
         assert!((estimate - 9.0 / 11.0).abs() < 0.12, "estimate {estimate}");
+    }
+
+    /// The store keeps signatures and band keys: they must not change from one version to the
+    /// next (these values were computed by the first implementation).
+    #[test]
+    fn signatures_and_band_keys_stay_the_same() {
+        let text = "Turkey and Qatar have signed a tripartite deal with the Libyan government for \
+                    military cooperation, the deputy defence minister announced on Monday in Tripoli";
+        let signature = MinHasher::new(100).signature(&words(&text.to_lowercase()), 5);
+        let bytes: Vec<u8> = signature.iter().flat_map(|v| v.to_le_bytes()).collect();
+        assert_eq!(xxh3_64(&bytes), 12640105251150250749);
+        assert_eq!(band_keys(&signature, 5)[..3], [7591556744393379015, 1974024589920385469, 2147024247493743507]);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn vector_instructions_compute_the_same_minima() {
+        if !std::arch::is_x86_feature_detected!("avx2") {
+            return;
+        }
+        let hasher = MinHasher::new(100);
+        let shingles: Vec<u64> = (0..500u64).map(|i| xxh3_64(&i.to_le_bytes())).collect();
+        // SAFETY: the processor has AVX2, as checked above.
+        assert_eq!(unsafe { hasher.minima_avx2(&shingles) }, hasher.minima(&shingles));
     }
 
     #[test]

@@ -375,7 +375,7 @@ pub fn classify_line(line: &str) -> Option<&'static str> {
         return Some(CODE);
     }
     let short = chars <= MAX_PREFIX_LINE_CHARS;
-    let lower = line.to_lowercase();
+    let lower = if line.is_ascii() { line.to_ascii_lowercase() } else { line.to_lowercase() };
     let bare = lower.trim_end_matches(IGNORED_TRAILING);
     let few_words = lower.split_whitespace().count() <= MAX_CHROME_WORDS;
     let from_table = PATTERNS.iter().find_map(|pattern| {
@@ -602,15 +602,17 @@ const DATE_WORDS: &[&str] = &[
 
 /// A line that is only a date stamp ("31 jul 2020", "Jueves 17/02/2011. Actualizado 10:23h.").
 fn is_dateline(lower: &str) -> bool {
+    // A date stamp needs a year or a time: the cheaper test first, for the lines of prose.
+    if !has_year_or_time(lower) {
+        return false;
+    }
     let tokens: Vec<&str> = lower
         .split(|c: char| c.is_whitespace() || matches!(c, '•' | '|' | ',' | '-' | '–' | '·'))
         .map(|token| token.trim_matches(|c: char| matches!(c, '.' | ':' | '(' | ')')))
         .filter(|token| !token.is_empty())
         .collect();
     let is_number = |token: &&str| token.starts_with(|c: char| c.is_ascii_digit());
-    (2..=10).contains(&tokens.len())
-        && has_year_or_time(lower)
-        && tokens.iter().all(|token| is_number(token) || DATE_WORDS.contains(token))
+    (2..=10).contains(&tokens.len()) && tokens.iter().all(|token| is_number(token) || DATE_WORDS.contains(token))
 }
 
 /// Four digits in a row (a year) or a clock time ("10:23", "10h16"): what makes a stamp a date

@@ -133,7 +133,13 @@ pub(crate) fn apply_outlet_suffix(
 
 /// Blocks of normalised, non-empty lines; blank lines separate blocks.
 pub(crate) fn split_blocks(text: &str) -> Vec<Vec<String>> {
-    let text = text.replace("\r\n", "\n").replace('\u{2029}', "\n\n");
+    let mut text = std::borrow::Cow::Borrowed(text);
+    if text.contains("\r\n") {
+        text = text.replace("\r\n", "\n").into();
+    }
+    if text.contains('\u{2029}') {
+        text = text.replace('\u{2029}', "\n\n").into();
+    }
     let mut blocks = Vec::new();
     let mut current: Vec<String> = Vec::new();
     for line in text.split(['\n', '\r', '\u{2028}', '\u{0b}', '\u{0c}']) {
@@ -155,6 +161,27 @@ pub(crate) fn split_blocks(text: &str) -> Vec<Vec<String>> {
 /// One space between words, no control characters, no invisible characters that only get in the
 /// way of comparing texts (zero-width space, BOM, soft hyphen).
 pub(crate) fn normalise_line(line: &str) -> String {
+    // Most lines are words with single spaces between them, already normal.
+    let bytes = line.as_bytes();
+    let kept_as_is = |c: char| {
+        if c.is_ascii() {
+            c.is_ascii_graphic() || c == ' '
+        } else {
+            !(c.is_whitespace() || c.is_control() || matches!(c, '\u{200b}' | '\u{feff}' | '\u{ad}'))
+        }
+    };
+    if bytes.first() != Some(&b' ')
+        && bytes.last() != Some(&b' ')
+        && !line.contains("  ")
+        && (bytes.iter().all(|b| b.is_ascii_graphic() || *b == b' ') || line.chars().all(kept_as_is))
+    {
+        return line.to_string();
+    }
+    normalise_any_line(line)
+}
+
+/// [`normalise_line`] character by character.
+fn normalise_any_line(line: &str) -> String {
     let mut out = String::with_capacity(line.len());
     let mut pending_space = false;
     for c in line.chars() {
@@ -487,6 +514,11 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn normal_lines_are_kept_as_they_are(line in "[ -~\t\u{a0}\u{200b}\u{feff}\u{ad}\u{85}\u{2028}\u{3000}é’]{0,40}") {
+            prop_assert_eq!(normalise_line(&line), normalise_any_line(&line));
+        }
+
         #[test]
         fn decode_then_parse_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
             if let Ok(decoded) = crate::decode(&bytes) {

@@ -21,7 +21,121 @@ use unicode_segmentation::UnicodeSegmentation;
 /// Lowercase words with diacritics removed and typographic apostrophes unified: the tokens every
 /// similarity measure in storyline is built on.
 pub fn words(text: &str) -> Vec<String> {
-    text.unicode_words().map(fold_word).filter(|w| !w.is_empty()).collect()
+    let mut out = Vec::new();
+    for_each_word(text, |_, word| {
+        let folded = fold_word(word);
+        if !folded.is_empty() {
+            out.push(folded);
+        }
+    });
+    out
+}
+
+/// Calls `f(offset, word)` for each word of `text` in order, unfolded: exactly the words (UAX #29)
+/// of `text.unicode_word_indices()`.
+///
+/// Most news text is ASCII and Latin letters, where the UAX #29 rules come down to a few classes
+/// of characters (`word_class`), and a word boundary always falls between ASCII whitespace and
+/// a following ASCII non-space. So the text is cut at those places; the stretches made only of
+/// such characters are segmented by `simple_words`, the others by the full algorithm, and the
+/// words are the same as the whole text's.
+pub fn for_each_word<'a>(text: &'a str, mut f: impl FnMut(usize, &'a str)) {
+    let bytes = text.as_bytes();
+    // A place where the text can be cut without changing its segmentation.
+    let cut_at =
+        |i: usize| bytes[i - 1].is_ascii_whitespace() && bytes[i].is_ascii() && !bytes[i].is_ascii_whitespace();
+    let mut simple_from = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i].is_ascii() {
+            i += 1;
+            continue;
+        }
+        let c = text[i..].chars().next().expect("a character starts here");
+        if word_class(c).is_some() {
+            i += c.len_utf8();
+            continue;
+        }
+        let piece_start = (simple_from + 1..=i).rev().find(|&k| cut_at(k)).unwrap_or(simple_from);
+        let piece_end = (i + 1..bytes.len()).find(|&k| cut_at(k)).unwrap_or(bytes.len());
+        simple_words(&text[simple_from..piece_start], |offset, word| f(simple_from + offset, word));
+        for (offset, word) in text[piece_start..piece_end].unicode_word_indices() {
+            f(piece_start + offset, word);
+        }
+        simple_from = piece_end;
+        i = piece_end;
+    }
+    simple_words(&text[simple_from..], |offset, word| f(simple_from + offset, word));
+}
+
+/// The UAX #29 word-break class of the characters [`simple_words`] segments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum WordClass {
+    Letter,
+    Digit,
+    /// `_` (ExtendNumLet).
+    Connector,
+    /// `:` (MidLetter): joins two letters.
+    MidLetter,
+    /// `.` `‘` `’` (MidNumLet) and `'` (Single_Quote): join two letters or two digits.
+    MidNumLet,
+    /// `,` `;` (MidNum): join two digits.
+    MidNum,
+    /// Spaces, line breaks and other punctuation: never part of a word here.
+    Other,
+}
+
+/// The class of `c` when it is ASCII, a Latin letter (Latin-1 and Latin Extended-A), a
+/// typographic quote or a dash; `None` for any other character, which the full algorithm handles.
+fn word_class(c: char) -> Option<WordClass> {
+    Some(match c {
+        'a'..='z' | 'A'..='Z' | '\u{c0}'..='\u{d6}' | '\u{d8}'..='\u{f6}' | '\u{f8}'..='\u{17f}' => WordClass::Letter,
+        '0'..='9' => WordClass::Digit,
+        '_' => WordClass::Connector,
+        ':' => WordClass::MidLetter,
+        '.' | '\'' | '‘' | '’' => WordClass::MidNumLet,
+        ',' | ';' => WordClass::MidNum,
+        '«' | '»' | '“' | '”' | '–' | '—' => WordClass::Other,
+        c if c.is_ascii() => WordClass::Other,
+        _ => return None,
+    })
+}
+
+/// The UAX #29 words of `text`, whose characters all have a [`word_class`]. Letters, digits and
+/// `_` always hold together; `: . ' ’` join two letters and `, ; . ' ’` two digits; every other
+/// character separates; a segment is a word when it has a letter or digit.
+fn simple_words<'a>(text: &'a str, mut f: impl FnMut(usize, &'a str)) {
+    use WordClass::*;
+    let classes: Vec<(usize, WordClass)> =
+        text.char_indices().map(|(i, c)| (i, word_class(c).expect("a simple character"))).collect();
+    let class = |k: usize| classes.get(k).map(|&(_, class)| class);
+    let holds = |class: WordClass| matches!(class, Letter | Digit | Connector);
+    let joins = |before: WordClass, middle: WordClass, after: WordClass| {
+        (before == Letter && matches!(middle, MidLetter | MidNumLet) && after == Letter)
+            || (before == Digit && matches!(middle, MidNum | MidNumLet) && after == Digit)
+    };
+    let mut k = 0;
+    while k < classes.len() {
+        if !holds(classes[k].1) {
+            k += 1;
+            continue;
+        }
+        let start = classes[k].0;
+        let mut alphanumeric = false;
+        loop {
+            alphanumeric |= matches!(classes[k].1, Letter | Digit);
+            match class(k + 1) {
+                Some(next) if holds(next) => k += 1,
+                Some(middle) if class(k + 2).is_some_and(|after| joins(classes[k].1, middle, after)) => k += 2,
+                _ => break,
+            }
+        }
+        k += 1;
+        let end = classes.get(k).map_or(text.len(), |&(i, _)| i);
+        if alphanumeric {
+            f(start, &text[start..end]);
+        }
+    }
 }
 
 /// Lowercases, strips combining marks (é → e) and unifies apostrophes, so that spelling variants
@@ -58,16 +172,83 @@ pub fn content_terms(text: &str, language: Option<&str>) -> Vec<String> {
 
 /// [`content_terms`] of a text whose [`words`] are already at hand.
 pub fn content_terms_of(words: &[String], language: Option<&str>) -> Vec<String> {
-    let stop = stop_words_for(language);
-    let kept: Vec<&str> = words
-        .iter()
-        .map(String::as_str)
-        .filter(|w| w.chars().count() > 1 && !w.chars().all(|c| c.is_numeric()))
-        .filter(|w| !stop.contains(*w))
-        .collect();
-    let stemmed =
-        language.and_then(|code| with_stems(code, |stems| stems.of(&kept).iter().map(|s| s.to_string()).collect()));
-    stemmed.unwrap_or_else(|| kept.iter().map(|w| w.to_string()).collect())
+    let mut terms = Vec::with_capacity(words.len());
+    for_each_content_term(words.iter().map(String::as_str), language, |term| terms.push(term.to_string()));
+    terms
+}
+
+/// Calls `f` with the content term of each of `words` ([`words`], folded) that has one, in order:
+/// [`content_terms_of`] without a string per term.
+pub fn for_each_content_term<'w>(
+    words: impl IntoIterator<Item = &'w str>,
+    language: Option<&str>,
+    mut f: impl FnMut(&str),
+) {
+    // Deciding a word's term (its length, the stop words, the stemmer) costs far more than
+    // looking it up, and news repeats its words: each thread keeps the terms it has made.
+    thread_local! {
+        static TERMS: std::cell::RefCell<Vec<(Option<String>, TermsOfWords)>> = Default::default();
+    }
+    TERMS.with_borrow_mut(|languages| {
+        let at = match languages.iter().position(|(code, _)| code.as_deref() == language) {
+            Some(at) => at,
+            None => {
+                languages.push((language.map(str::to_string), TermsOfWords::new(language)));
+                languages.len() - 1
+            }
+        };
+        let cache = &mut languages[at].1;
+        if cache.terms.len() >= STEMS_CACHED {
+            *cache = TermsOfWords::new(language);
+        }
+        for word in words {
+            let index = match cache.index.get(word) {
+                Some(&index) => index,
+                None => {
+                    let term = cache.term_of(word).map(String::into_boxed_str);
+                    cache.terms.push(term);
+                    let index = (cache.terms.len() - 1) as u32;
+                    cache.index.insert(word.into(), index);
+                    index
+                }
+            };
+            if let Some(term) = &cache.terms[index as usize] {
+                f(term);
+            }
+        }
+    })
+}
+
+/// A thread's content terms of one language: each word's place in `terms`, which holds its term
+/// or `None` for a word that has none.
+struct TermsOfWords {
+    stop: &'static FxHashSet<String>,
+    stemmer: Option<Stemmer>,
+    index: FxHashMap<Box<str>, u32>,
+    terms: Vec<Option<Box<str>>>,
+}
+
+impl TermsOfWords {
+    fn new(language: Option<&str>) -> TermsOfWords {
+        TermsOfWords {
+            stop: stop_words_for(language),
+            stemmer: language.and_then(stemmer_for),
+            index: FxHashMap::default(),
+            terms: Vec::new(),
+        }
+    }
+
+    /// The content term of one word: none for a one-character word, a number or a stop word;
+    /// the word's stem (as [`Stems::of`] makes it) when the language has a stemmer, else the word.
+    fn term_of(&self, word: &str) -> Option<String> {
+        if word.chars().count() <= 1 || word.chars().all(char::is_numeric) || self.stop.contains(word) {
+            return None;
+        }
+        Some(match &self.stemmer {
+            Some(stemmer) => stemmer.stem(&word.to_lowercase().replace('’', "'")).into_owned(),
+            None => word.to_string(),
+        })
+    }
 }
 
 /// Words whose stems a thread keeps, per language, before it starts over.
@@ -221,7 +402,82 @@ mod tests {
         assert_eq!(content_terms("Xyz Qwerty", Some("zz")), vec!["xyz", "qwerty"]);
     }
 
+    fn reference_words(text: &str) -> Vec<(usize, &str)> {
+        text.unicode_word_indices().collect()
+    }
+
+    fn fast_words(text: &str) -> Vec<(usize, &str)> {
+        let mut out = Vec::new();
+        for_each_word(text, |offset, word| out.push((offset, word)));
+        out
+    }
+
+    /// Every string of up to four characters from those that UAX #29 treats apart in ASCII and Latin
+    /// (and a few others), segmented as the full algorithm segments it.
+    #[test]
+    fn simple_segmentation_is_the_full_algorithm_on_short_strings() {
+        let alphabet: Vec<char> = "aZ09_.:',;\" -\n\t\r!é\u{301}’«—·".chars().collect();
+        let mut text = String::new();
+        let check = |text: &str| assert_eq!(fast_words(text), reference_words(text), "{text:?}");
+        for a in &alphabet {
+            for b in &alphabet {
+                for c in &alphabet {
+                    for d in &alphabet {
+                        text.clear();
+                        text.extend([a, b, c, d]);
+                        check(&text);
+                        check(&text[..text.char_indices().nth(3).map_or(text.len(), |(i, _)| i)]);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Content terms as they were made before each thread kept them: word by word, every time.
+    fn content_terms_unkept(words: &[String], language: Option<&str>) -> Vec<String> {
+        let stop = stop_words_for(language);
+        let kept: Vec<&str> = words
+            .iter()
+            .map(String::as_str)
+            .filter(|w| w.chars().count() > 1 && !w.chars().all(|c| c.is_numeric()))
+            .filter(|w| !stop.contains(*w))
+            .collect();
+        let stemmed =
+            language.and_then(|code| with_stems(code, |stems| stems.of(&kept).iter().map(|s| s.to_string()).collect()));
+        stemmed.unwrap_or_else(|| kept.iter().map(|w| w.to_string()).collect())
+    }
+
+    /// Each character with a class, in the places where its class decides.
+    #[test]
+    fn word_classes_are_those_of_uax_29() {
+        let simple: Vec<char> =
+            ('\0'..='\u{17f}').chain("‘’“”«»–—".chars()).filter(|&c| word_class(c).is_some()).collect();
+        let mut text = String::new();
+        for &c in &simple {
+            for context in ["aXa", "1X1", "aX", "X1", "a.X", "X.a", "1,X", "X’a", "_X_", " X ", "a’X’1"] {
+                text.clear();
+                text.extend(context.chars().map(|k| if k == 'X' { c } else { k }));
+                assert_eq!(fast_words(&text), reference_words(&text), "{text:?}");
+            }
+        }
+    }
+
     proptest! {
+        #[test]
+        fn kept_content_terms_are_the_terms(text in "([a-zA-Z0-9 ]|[éüñçÉ’']|\\PC){0,80}", language in 0usize..5) {
+            let language = [None, Some("en"), Some("es"), Some("fr"), Some("zz")][language];
+            let words = words(&text);
+            // Twice: the second time from what the thread kept.
+            for _ in 0..2 {
+                prop_assert_eq!(content_terms_of(&words, language), content_terms_unkept(&words, language));
+            }
+        }
+
+        #[test]
+        fn word_segmentation_is_the_full_algorithm(text in "([a-zA-Z0-9_.:',; \n\t\"()-]|[éüñçÀÿĀſ‘’“”«»–—·\u{301}\u{200d}\u{ad}\u{a0}\u{3000}]|\\PC){0,60}") {
+            prop_assert_eq!(fast_words(&text), reference_words(&text));
+        }
+
         #[test]
         fn ascii_words_fold_as_any_other(word in "[ -~]{0,20}") {
             let general: String = word.nfkd().flat_map(char::to_lowercase).collect();

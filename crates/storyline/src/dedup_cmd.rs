@@ -50,14 +50,22 @@ struct Summary {
 }
 
 pub fn run(args: &DedupArgs, json: bool) -> Result<()> {
+    keep_pages_small();
     let started = Instant::now();
     let (files, skipped) = storyline_ingest::discover(&args.paths);
     for skip in &skipped {
         eprintln!("skipped {}: {}", skip.origin, skip.reason);
     }
-    let articles: Vec<Article> = storyline_ingest::read_files(&files).into_iter().flatten().collect();
-    tracing::info!(seconds = started.elapsed().as_secs_f64(), "read");
-    let relations = find_copies(&articles, &DedupConfig::default(), &ClusterConfig::default());
+    // The process's own worker pool runs at the lowest priority, for ingest's writer to keep up
+    // (`storyline_pipeline::lower_thread_priority`); `dedup` stores nothing, and its workers run
+    // at the priority it was started with, so that on a busy machine it is not left the crumbs.
+    let pool = rayon::ThreadPoolBuilder::new().build()?;
+    let (articles, relations) = pool.install(|| {
+        let articles: Vec<Article> = storyline_ingest::read_files(&files).into_iter().flatten().collect();
+        tracing::info!(seconds = started.elapsed().as_secs_f64(), "read");
+        let relations = find_copies(&articles, &DedupConfig::default(), &ClusterConfig::default());
+        (articles, relations)
+    });
     let wanted = args.kind.map(DuplicateKind::from);
     let relations: Vec<DuplicateRelation> =
         relations.into_iter().filter(|r| wanted.is_none_or(|k| r.kind == k)).collect();
@@ -102,46 +110,62 @@ pub fn run(args: &DedupArgs, json: bool) -> Result<()> {
     Ok(())
 }
 
+/// Turns transparent huge pages off for this process. The allocator (mimalloc) asks for them,
+/// and the kernel then zeroes 2 MiB at the first touch of each: in `dedup`, whose memory is
+/// many small, short-lived strings and lists, that zeroing was a quarter of the processor time.
+fn keep_pages_small() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: PR_SET_THP_DISABLE only sets a flag of this process; failing leaves huge pages on.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
+}
+
 /// Every duplicate relation among `articles`, each article judged against the earlier ones its
 /// indexes name, strongest relation first per article.
 pub fn find_copies(articles: &[Article], dedup: &DedupConfig, cluster: &ClusterConfig) -> Vec<DuplicateRelation> {
-    struct Prepared {
-        fingerprint: Fingerprint,
-        counts: FxHashMap<String, f32>,
-    }
-    let prepared: Vec<Prepared> = articles
+    let (fingerprints, counts): (Vec<Fingerprint>, Vec<FxHashMap<String, f32>>) = articles
         .par_iter()
         .map(|article| {
             let words = storyline_text::words(&article.text);
             let hash = storyline_text::words_hash(&words);
-            Prepared {
-                fingerprint: fingerprint_of_words(&words, hash, dedup),
-                counts: storyline_cluster::term_counts(article, &words, cluster),
-            }
+            (fingerprint_of_words(&words, hash, dedup), storyline_cluster::term_counts(article, &words, cluster))
         })
-        .collect();
+        .unzip();
     tracing::info!("fingerprinted");
     // The collection's document frequencies, for the strongest terms.
-    let mut df: FxHashMap<&str, u64> = FxHashMap::default();
-    for p in &prepared {
-        for term in p.counts.keys() {
-            *df.entry(term.as_str()).or_default() += 1;
-        }
-    }
-    let documents = prepared.len() as u64;
-    let top_terms: Vec<Vec<String>> = prepared
+    let df: FxHashMap<&str, u64> = counts
         .par_iter()
-        .map(|p| {
-            storyline_cluster::tfidf(&p.counts, documents, |t| df.get(t).copied().unwrap_or(1), cluster)
+        .fold(FxHashMap::default, |mut df, counts| {
+            for term in counts.keys() {
+                *df.entry(term.as_str()).or_default() += 1;
+            }
+            df
+        })
+        .reduce(FxHashMap::default, |a, b| {
+            let (small, mut large) = if a.len() < b.len() { (a, b) } else { (b, a) };
+            for (term, n) in small {
+                *large.entry(term).or_default() += n;
+            }
+            large
+        });
+    let documents = counts.len() as u64;
+    let top_terms: Vec<Vec<String>> = counts
+        .par_iter()
+        .map(|counts| {
+            storyline_cluster::tfidf(counts, documents, |t| df.get(t).copied().unwrap_or(1), cluster)
                 .top_terms(TOP_TERMS)
         })
         .collect();
+    // The term counts are done with: their memory goes to the sentences aligned below.
+    drop(df);
+    drop(counts);
     let mut by_hash: FxHashMap<u64, Vec<u32>> = FxHashMap::default();
     let mut by_band: FxHashMap<u64, Vec<u32>> = FxHashMap::default();
     let mut by_term: FxHashMap<&str, Vec<u32>> = FxHashMap::default();
-    for (i, p) in prepared.iter().enumerate() {
-        by_hash.entry(p.fingerprint.text_hash).or_default().push(i as u32);
-        for key in &p.fingerprint.band_keys {
+    for (i, fingerprint) in fingerprints.iter().enumerate() {
+        by_hash.entry(fingerprint.text_hash).or_default().push(i as u32);
+        for key in &fingerprint.band_keys {
             by_band.entry(*key).or_default().push(i as u32);
         }
         for term in &top_terms[i] {
@@ -164,13 +188,12 @@ pub fn find_copies(articles: &[Article], dedup: &DedupConfig, cluster: &ClusterC
     // Each article's sentences, split and tokenised once, when it is first aligned.
     let alignable: Vec<std::sync::OnceLock<AlignableText>> = articles.iter().map(|_| Default::default()).collect();
     let sentences_of = |i: u32| alignable[i as usize].get_or_init(|| AlignableText::new(&articles[i as usize].text));
-    let per_article: Vec<Vec<DuplicateRelation>> = (0..prepared.len() as u32)
+    let per_article: Vec<Vec<DuplicateRelation>> = (0..fingerprints.len() as u32)
         .into_par_iter()
         .map(|i| {
-            let p = &prepared[i as usize];
-            let mut candidates: Vec<u32> =
-                by_hash[&p.fingerprint.text_hash].iter().copied().filter(|&j| j < i).collect();
-            candidates.extend(earlier(&mut p.fingerprint.band_keys.iter().filter_map(|k| by_band.get(k)), i, 1));
+            let fingerprint = &fingerprints[i as usize];
+            let mut candidates: Vec<u32> = by_hash[&fingerprint.text_hash].iter().copied().filter(|&j| j < i).collect();
+            candidates.extend(earlier(&mut fingerprint.band_keys.iter().filter_map(|k| by_band.get(k)), i, 1));
             candidates.extend(earlier(
                 &mut top_terms[i as usize].iter().filter_map(|t| by_term.get(t.as_str())),
                 i,
@@ -178,12 +201,11 @@ pub fn find_copies(articles: &[Article], dedup: &DedupConfig, cluster: &ClusterC
             ));
             let mut seen = FxHashSet::default();
             candidates.retain(|j| seen.insert(*j));
-            let incoming = Candidate { article: &articles[i as usize], fingerprint: &p.fingerprint };
+            let incoming = Candidate { article: &articles[i as usize], fingerprint };
             let mut found: Vec<DuplicateRelation> = candidates
                 .into_iter()
                 .filter_map(|j| {
-                    let stored =
-                        Candidate { article: &articles[j as usize], fingerprint: &prepared[j as usize].fingerprint };
+                    let stored = Candidate { article: &articles[j as usize], fingerprint: &fingerprints[j as usize] };
                     judge_with(&stored, &incoming, dedup, |original, copy| {
                         let of = |a: &Article| sentences_of(if std::ptr::eq(a, &articles[j as usize]) { j } else { i });
                         // Pairs that cannot reach a republication's share of aligned sentences
