@@ -96,7 +96,10 @@ fn most_shared<K: crate::db::ToValue>(
     min_shared: usize,
     limit: usize,
 ) -> Result<Vec<i64>> {
-    let mut counts: HashMap<i64, usize> = HashMap::new();
+    // Tens of thousands of postings per look-up on a large store: a fast hash (the ids are
+    // the store's own numbers, not an attacker's) and room for the lists read.
+    let mut counts: rustc_hash::FxHashMap<i64, usize> =
+        rustc_hash::FxHashMap::with_capacity_and_hasher(keys.len() * cap.min(64), Default::default());
     // Each key's list is its own bounded query; a statement holds many of them (UNION ALL), as
     // each statement is a round trip to a PostgreSQL server.
     let rows: Vec<(&K, i64)> = keys.iter().map(|key| (key, cap as i64)).collect();
