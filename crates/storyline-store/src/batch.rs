@@ -26,6 +26,12 @@ pub struct Batch<'a> {
     /// Mentions noted but not (yet) written, per entity, in order: the windows read from SQLite
     /// afterwards must still see them ([`Batch::note_mentions`]).
     pub(crate) noted_unwritten: RefCell<HashMap<EntityId, Vec<ArticleId>>>,
+    /// The event-term posting lists this batch has read (newest first, at most
+    /// [`EVENT_POSTINGS_READ`]), kept as it writes them. Each arriving article and each event it
+    /// touches looks up 40 to 60 terms, the common ones in nearly every look-up; read from SQLite
+    /// each time, the lists' postings were most of the writer's time on a large store, and grew
+    /// with it as more lists filled. The batch holds the write lock, so no one else changes them.
+    event_postings: RefCell<HashMap<String, Vec<EventId>>>,
 }
 
 /// Whether an arriving article is already stored.
@@ -96,17 +102,36 @@ fn most_shared<K: crate::db::ToValue>(
     min_shared: usize,
     limit: usize,
 ) -> Result<Vec<i64>> {
-    let mut counts: HashMap<i64, usize> = HashMap::new();
+    let mut counts = SharedCounts::with_capacity(keys.len() * cap.min(64));
     // Each key's list is its own bounded query; a statement holds many of them (UNION ALL), as
     // each statement is a round trip to a PostgreSQL server.
     let rows: Vec<(&K, i64)> = keys.iter().map(|key| (key, cap as i64)).collect();
     tx.select_rows(postings, &rows, |row| {
-        *counts.entry(row.get(0)?).or_default() += 1;
+        counts.add(row.get(0)?);
         Ok(())
     })?;
-    let mut shared: Vec<(i64, usize)> = counts.into_iter().filter(|&(_, n)| n >= min_shared).collect();
-    shared.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    Ok(shared.into_iter().take(limit).map(|(id, _)| id).collect())
+    Ok(counts.most_shared(min_shared, limit))
+}
+
+/// How many of the posting lists read hold each id. Tens of thousands of postings per look-up
+/// on a large store: a fast hash (the ids are the store's own numbers, not an attacker's).
+struct SharedCounts(rustc_hash::FxHashMap<i64, usize>);
+
+impl SharedCounts {
+    fn with_capacity(capacity: usize) -> Self {
+        SharedCounts(rustc_hash::FxHashMap::with_capacity_and_hasher(capacity, Default::default()))
+    }
+
+    fn add(&mut self, id: i64) {
+        *self.0.entry(id).or_default() += 1;
+    }
+
+    /// The ids counted at least `min_shared` times, most counted first, then oldest first.
+    fn most_shared(self, min_shared: usize, limit: usize) -> Vec<i64> {
+        let mut shared: Vec<(i64, usize)> = self.0.into_iter().filter(|&(_, n)| n >= min_shared).collect();
+        shared.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        shared.into_iter().take(limit).map(|(id, _)| id).collect()
+    }
 }
 
 pub(crate) fn placeholders(n: usize) -> String {
@@ -121,6 +146,7 @@ impl<'a> Batch<'a> {
             mentioned_here: RefCell::default(),
             neighbour_articles: RefCell::default(),
             noted_unwritten: RefCell::default(),
+            event_postings: RefCell::default(),
         }
     }
 
@@ -276,15 +302,40 @@ impl<'a> Batch<'a> {
 
     /// Events whose strongest terms include at least `min_shared` of `terms`, most shared first.
     pub fn candidate_events(&self, terms: &[String], min_shared: usize, limit: usize) -> Result<Vec<StoredEvent>> {
-        let ids = most_shared(
-            &self.tx,
-            "SELECT event_id FROM event_terms WHERE term = ? ORDER BY event_id DESC LIMIT ?",
-            terms,
-            EVENT_POSTINGS_READ,
-            min_shared,
-            limit,
+        let mut known = self.event_postings.borrow_mut();
+        let unread: Vec<(&String, i64)> = terms
+            .iter()
+            .filter(|term| !known.contains_key(term.as_str()))
+            .map(|term| (term, EVENT_POSTINGS_READ as i64))
+            .collect();
+        for term in &unread {
+            known.insert(term.0.clone(), Vec::new());
+        }
+        self.tx.select_rows(
+            "SELECT term, event_id FROM event_terms WHERE term = ? ORDER BY event_id DESC LIMIT ?",
+            &unread,
+            |row| {
+                if let crate::db::ValueRef::Text(term) = row.get_ref(0)? {
+                    if let Some(list) = known.get_mut(term) {
+                        list.push(row.get(1)?);
+                    }
+                }
+                Ok(())
+            },
         )?;
-        self.events(&ids)
+        for (term, _) in &unread {
+            if let Some(list) = known.get_mut(term.as_str()) {
+                list.sort_unstable_by(|a, b| b.cmp(a));
+            }
+        }
+        let mut counts = SharedCounts::with_capacity(terms.len() * 64);
+        for term in terms {
+            for &id in &known[term.as_str()] {
+                counts.add(id);
+            }
+        }
+        drop(known);
+        self.events(&counts.most_shared(min_shared, limit))
     }
 
     /// An event as clustering needs it: one row (its members, dates and centroid are kept on
@@ -358,10 +409,28 @@ impl<'a> Batch<'a> {
         };
         let (before, after) = (strongest(previous), strongest(centroid));
         let mut delete = self.tx.prepare_cached("DELETE FROM event_terms WHERE term = ?1 AND event_id = ?2")?;
+        let mut known = self.event_postings.borrow_mut();
         for term in before.difference(&after) {
             delete.execute(params![term, id])?;
+            // A full list would now end with an entry it has not read: read it again if asked.
+            if known.get(term.as_str()).is_some_and(|list| list.len() >= EVENT_POSTINGS_READ) {
+                known.remove(term.as_str());
+            } else if let Some(list) = known.get_mut(term.as_str()) {
+                list.retain(|&e| e != id);
+            }
         }
         let added: Vec<(&String, EventId)> = after.difference(&before).map(|term| (term, id)).collect();
+        for (term, id) in &added {
+            if let Some(list) = known.get_mut(term.as_str()) {
+                // Newest first, at most EVENT_POSTINGS_READ: where the store's list would have it.
+                let at = list.partition_point(|&e| e > *id);
+                if at < EVENT_POSTINGS_READ && list.get(at) != Some(id) {
+                    list.insert(at, *id);
+                    list.truncate(EVENT_POSTINGS_READ);
+                }
+            }
+        }
+        drop(known);
         self.tx.execute_rows(("INSERT OR IGNORE INTO event_terms (term, event_id)", "(?, ?)", ""), &added, |_| Ok(()))
     }
 
