@@ -66,8 +66,9 @@ CREATE TABLE IF NOT EXISTS event_terms (
 ) WITHOUT ROWID;
 
 -- Sentence embeddings of each article (storyline-similarity's binary form, self-describing:
--- one byte per dimension since its version 3, f32 before), by model. Ingest keeps them for each
--- event's most recent members only, the ones event assignment reads (unless told to keep all).
+-- one byte per dimension since its version 3, four bits for sentence vectors since version 4,
+-- f32 before), by model. Ingest keeps them for each event's most recent members only, the ones
+-- event assignment reads (unless told to keep all).
 CREATE TABLE IF NOT EXISTS article_embeddings (article_id TEXT PRIMARY KEY, model TEXT NOT NULL, data BLOB NOT NULL);
 -- Each event's centroid in embedding space (little-endian f32) and, for the ANN index, its
 -- random-hyperplane band keys: candidate events for an arriving article in any language.
