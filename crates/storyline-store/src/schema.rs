@@ -136,6 +136,8 @@ CREATE INDEX IF NOT EXISTS quotes_article ON quotes(article_id);
 CREATE INDEX IF NOT EXISTS quotes_speaker ON quotes(speaker_entity);
 -- Coded events: actor – action – target triples (PLOVER types) from article sentences.
 -- actors/targets/location are JSON ({text, code}); date is a label (2020-08-17, 2020-08, 2020).
+-- sentence is empty in rows written since 2026-12-05: the sentence is the article text's at
+-- byte sentence_start (as storyline_text::sentences cuts it), not copied.
 CREATE TABLE IF NOT EXISTS coded_events (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     article_id TEXT NOT NULL, sentence_index INTEGER NOT NULL, sentence_start INTEGER NOT NULL,
