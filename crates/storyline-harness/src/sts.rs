@@ -46,7 +46,7 @@ pub struct StsArgs {
     #[arg(long, value_name = "FILE.jsonl")]
     pub signals_out: Option<PathBuf>,
     /// Score the articles as the store keeps them (each read back from its stored form: one
-    /// byte per dimension), as event clustering reads an event's members.
+    /// byte per dimension, four bits for sentences), as event clustering reads an event's members.
     #[arg(long)]
     pub stored: bool,
 }

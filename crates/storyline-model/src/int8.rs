@@ -1,5 +1,6 @@
-//! Dense vectors as the store keeps them: one signed byte per dimension and one f32 scale per
-//! vector (symmetric: `value ≈ byte × scale`, the scale being the largest magnitude / 127).
+//! Dense vectors as the store keeps most of them: one signed byte per dimension and one f32
+//! scale per vector (symmetric: `value ≈ byte × scale`, the scale being the largest magnitude /
+//! 127).
 //!
 //! A quarter of f32's bytes. Each component comes back within half a step (`scale / 2`) of what
 //! was stored, so a cosine between two read-back vectors of a few hundred dimensions moves by
@@ -19,12 +20,7 @@ impl Int8Vector {
     /// The nearest stored form of `vector`: each component rounded to a multiple of the scale.
     /// An all-zero (or non-finite) vector is stored as zeros.
     pub fn quantise(vector: &[f32]) -> Int8Vector {
-        let largest = vector.iter().fold(0.0f32, |m, x| m.max(x.abs()));
-        if largest == 0.0 || !largest.is_finite() {
-            return Int8Vector { scale: 0.0, values: vec![0; vector.len()] };
-        }
-        let scale = largest / LEVELS;
-        let values = vector.iter().map(|x| (x / scale).round().clamp(-LEVELS, LEVELS) as i8).collect();
+        let (scale, values) = quantise_symmetric(vector, LEVELS);
         Int8Vector { scale, values }
     }
 
@@ -52,12 +48,24 @@ impl Int8Vector {
     }
 }
 
+/// Each component of `vector` as the nearest multiple of a scale, the largest magnitude taking
+/// `levels` (±`levels` in all, 0 exact): the scale and the multiples. An all-zero (or
+/// non-finite) vector gives a zero scale and zeros.
+pub(crate) fn quantise_symmetric(vector: &[f32], levels: f32) -> (f32, Vec<i8>) {
+    let largest = vector.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+    if largest == 0.0 || !largest.is_finite() {
+        return (0.0, vec![0; vector.len()]);
+    }
+    let scale = largest / levels;
+    (scale, vector.iter().map(|x| (x / scale).round().clamp(-levels, levels) as i8).collect())
+}
+
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// A deterministic vector with components spread over about [-1, 1].
-    fn pseudo_random(seed: u64, dimensions: usize) -> Vec<f32> {
+    pub(crate) fn pseudo_random(seed: u64, dimensions: usize) -> Vec<f32> {
         let mut state = seed;
         (0..dimensions)
             .map(|_| {
@@ -67,7 +75,7 @@ mod tests {
             .collect()
     }
 
-    fn cosine(a: &[f32], b: &[f32]) -> f32 {
+    pub(crate) fn cosine(a: &[f32], b: &[f32]) -> f32 {
         let dot: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
         let norm = |v: &[f32]| v.iter().map(|x| x * x).sum::<f32>().sqrt();
         dot / (norm(a) * norm(b))

@@ -124,7 +124,6 @@ pub fn store_events(batch: &Batch, found: &ArticleEvents) -> Result<()> {
             article: &e.article,
             sentence_index: e.sentence_index,
             sentence_start: e.sentence_start,
-            sentence: &e.sentence,
             event_type: e.event.event_type.as_str(),
             trigger: &e.event.trigger,
             actors: e.event.actors.iter().map(stored).collect(),

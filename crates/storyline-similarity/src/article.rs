@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
 use storyline_embed::Embedder;
-use storyline_model::Int8Vector;
+use storyline_model::{Int4Vector, Int8Vector};
 use storyline_text::{fold_word, sentences};
 
 use crate::{Result, SimilarityError};
@@ -149,19 +149,21 @@ impl ArticleEmbedding {
     }
 
     /// A compact binary form for storage: little-endian, versioned, self-describing lengths.
-    /// Version 3 keeps each vector as bytes with a scale ([`Int8Vector`], a quarter of f32's
-    /// size) and drops the sentences' texts, which only explanations show; version 2 (f32
-    /// vectors, texts, the language after the publication time) and version 1 (no language)
-    /// still read.
+    /// Version 4 keeps the title, lead and chunk vectors as bytes with a scale ([`Int8Vector`],
+    /// a quarter of f32's size) and the sentence vectors in four bits ([`Int4Vector`], half
+    /// that): there are up to 12 of them, and the alignment signals average their cosines. The
+    /// sentences' texts, which only explanations show, are not kept. Version 3 (every vector in
+    /// bytes), version 2 (f32 vectors, texts, the language after the publication time) and
+    /// version 1 (no language) still read.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Writer(b"SLAE\x03".to_vec());
+        let mut out = Writer(b"SLAE\x04".to_vec());
         out.str(&self.model);
         out.opt_vec(self.title.as_deref());
         out.opt_vec(self.lead.as_deref());
         out.u32(self.chunks.len() as u32);
         self.chunks.iter().for_each(|c| out.vec(c));
         out.u32(self.sentences.len() as u32);
-        self.sentences.iter().for_each(|(_, v)| out.vec(v));
+        self.sentences.iter().for_each(|(_, v)| out.int4_vec(v));
         for set in [&self.names, &self.numbers] {
             out.u32(set.len() as u32);
             set.iter().for_each(|s| out.str(s));
@@ -172,18 +174,24 @@ impl ArticleEmbedding {
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Result<ArticleEmbedding> {
-        let mut r = Reader { bytes, pos: 0, int8: false };
+        let mut r = Reader { bytes, pos: 0, form: VectorForm::F32 };
         let version = match r.take(5)? {
             b"SLAE\x01" => 1,
             b"SLAE\x02" => 2,
             b"SLAE\x03" => 3,
+            b"SLAE\x04" => 4,
             _ => return Err(SimilarityError::BadEmbedding("unknown header".into())),
         };
-        r.int8 = version >= 3;
+        if version >= 3 {
+            r.form = VectorForm::Int8;
+        }
         let model = r.str()?;
         let title = r.opt_vec()?;
         let lead = r.opt_vec()?;
         let chunks = (0..r.u32()?).map(|_| r.vec()).collect::<Result<_>>()?;
+        if version >= 4 {
+            r.form = VectorForm::Int4;
+        }
         let sentences = (0..r.u32()?)
             .map(|_| {
                 let text = if version >= 3 { String::new() } else { r.str()? };
@@ -245,6 +253,10 @@ impl Writer {
         self.u32(v.len() as u32);
         Int8Vector::quantise(v).write(&mut self.0);
     }
+    fn int4_vec(&mut self, v: &[f32]) {
+        self.u32(v.len() as u32);
+        Int4Vector::quantise(v).write(&mut self.0);
+    }
     fn opt_vec(&mut self, v: Option<&[f32]>) {
         match v {
             Some(v) => {
@@ -259,8 +271,19 @@ impl Writer {
 struct Reader<'a> {
     bytes: &'a [u8],
     pos: usize,
-    /// Vectors are [`Int8Vector`]s (version 3), not f32s.
-    int8: bool,
+    /// How the vectors read next are stored.
+    form: VectorForm,
+}
+
+/// The stored forms of a vector, by blob version and part.
+#[derive(Clone, Copy)]
+enum VectorForm {
+    /// Versions 1 and 2.
+    F32,
+    /// Version 3, and the title, lead and chunks of version 4.
+    Int8,
+    /// The sentences of version 4.
+    Int4,
 }
 
 impl Reader<'_> {
@@ -284,11 +307,17 @@ impl Reader<'_> {
     }
     fn vec(&mut self) -> Result<Vec<f32>> {
         let n = self.u32()? as usize;
-        if self.int8 {
-            let stored = Int8Vector::read(self.take(Int8Vector::stored_len(n))?, n).expect("length taken");
-            return Ok(stored.to_f32());
-        }
-        Ok(self.take(n * 4)?.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
+        Ok(match self.form {
+            VectorForm::F32 => {
+                self.take(n * 4)?.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
+            }
+            VectorForm::Int8 => {
+                Int8Vector::read(self.take(Int8Vector::stored_len(n))?, n).expect("length taken").to_f32()
+            }
+            VectorForm::Int4 => {
+                Int4Vector::read(self.take(Int4Vector::stored_len(n))?, n).expect("length taken").to_f32()
+            }
+        })
     }
     fn opt_vec(&mut self) -> Result<Option<Vec<f32>>> {
         Ok(match self.take(1)?[0] {
@@ -325,18 +354,26 @@ mod tests {
         }
     }
 
-    /// Every vector of `read` within half a quantisation step of `written`'s.
-    fn assert_vectors_close(read: &ArticleEmbedding, written: &ArticleEmbedding) {
+    /// Every vector of `read` within half a quantisation step of `written`'s: steps of 1/127 of
+    /// the largest magnitude, and of `sentence_levels` for the sentences.
+    fn assert_vectors_close(read: &ArticleEmbedding, written: &ArticleEmbedding, sentence_levels: f32) {
         let pairs = read
             .title
             .iter()
             .zip(&written.title)
             .chain(read.lead.iter().zip(&written.lead))
             .chain(read.chunks.iter().zip(&written.chunks))
-            .chain(read.sentences.iter().map(|s| &s.1).zip(written.sentences.iter().map(|s| &s.1)));
+            .map(|pair| (pair, 127.0))
+            .chain(
+                read.sentences
+                    .iter()
+                    .map(|s| &s.1)
+                    .zip(written.sentences.iter().map(|s| &s.1))
+                    .map(|pair| (pair, sentence_levels)),
+            );
         let mut compared = 0;
-        for (r, w) in pairs {
-            let half_step = w.iter().fold(0.0f32, |m, x| m.max(x.abs())) / 127.0 / 2.0;
+        for ((r, w), levels) in pairs {
+            let half_step = w.iter().fold(0.0f32, |m, x| m.max(x.abs())) / levels / 2.0;
             assert_eq!(r.len(), w.len());
             assert!(r.iter().zip(w).all(|(a, b)| (a - b).abs() <= half_step * 1.0001), "{r:?} against {w:?}");
             compared += 1;
@@ -379,11 +416,30 @@ mod tests {
         out.0
     }
 
+    /// The form stores wrote in version 3: every vector as [`Int8Vector`], no sentence texts.
+    fn version_3_bytes(article: &ArticleEmbedding) -> Vec<u8> {
+        let mut out = Writer(b"SLAE\x03".to_vec());
+        out.str(&article.model);
+        out.opt_vec(article.title.as_deref());
+        out.opt_vec(article.lead.as_deref());
+        out.u32(article.chunks.len() as u32);
+        article.chunks.iter().for_each(|c| out.vec(c));
+        out.u32(article.sentences.len() as u32);
+        article.sentences.iter().for_each(|(_, v)| out.vec(v));
+        for set in [&article.names, &article.numbers] {
+            out.u32(set.len() as u32);
+            set.iter().for_each(|s| out.str(s));
+        }
+        out.i64(article.published.map_or(i64::MIN, |p| p.timestamp()));
+        out.str(article.language.as_deref().unwrap_or(""));
+        out.0
+    }
+
     #[test]
     fn round_trips_through_bytes_within_a_quantisation_step() {
         let article = example();
         let read = ArticleEmbedding::from_bytes(&article.to_bytes()).unwrap();
-        assert_vectors_close(&read, &article);
+        assert_vectors_close(&read, &article, 7.0);
         let texts_dropped = read.sentences.iter().map(|s| (String::new(), s.1.clone())).collect();
         let vectors_as_read =
             ArticleEmbedding { title: read.title.clone(), chunks: read.chunks.clone(), ..article.clone() };
@@ -394,7 +450,16 @@ mod tests {
     }
 
     #[test]
-    fn stored_form_is_a_quarter_of_f32() {
+    fn reads_version_3_bytes_within_a_byte_step() {
+        let article = example();
+        let read = ArticleEmbedding::from_bytes(&version_3_bytes(&article)).unwrap();
+        assert_vectors_close(&read, &article, 127.0);
+        assert_eq!(read.names, article.names);
+        assert_eq!(read.language, article.language);
+    }
+
+    #[test]
+    fn stored_form_is_a_quarter_of_f32_and_sentences_an_eighth() {
         let vector: Vec<f32> = (0..512).map(|i| (i as f32 * 0.37).sin()).collect();
         let article = ArticleEmbedding {
             title: Some(vector.clone()),
@@ -405,6 +470,8 @@ mod tests {
         };
         let (now, before) = (article.to_bytes().len(), version_2_bytes(&article).len());
         assert!(now * 4 < before + 16 * 100, "{now} bytes against {before}");
+        let vectors = 4 * Int8Vector::stored_len(512) + 12 * Int4Vector::stored_len(512);
+        assert!(now < vectors + 16 * 8 + 100, "{now} bytes for {vectors} of vectors");
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! Coded events (actor – action – target, PLOVER types) and resolved date expressions.
 //!
 //! The store keeps them as plain text and JSON; what they mean is the events and dates crates'
-//! business.
+//! business. A coded event's sentence is not copied: the event keeps where the sentence starts
+//! in its article's text, and readers take the sentence from there (rows written before kept
+//! the text, and still show it).
 
 use crate::db::Value;
 use serde::{Deserialize, Serialize};
@@ -20,8 +22,9 @@ pub struct StoredActor {
 pub struct NewCodedEvent<'a> {
     pub article: &'a str,
     pub sentence_index: usize,
+    /// Byte offset in the article's text (the body) of the sentence, as
+    /// `storyline_text::sentences` cuts it: readers take the sentence from there.
     pub sentence_start: usize,
-    pub sentence: &'a str,
     pub event_type: &'a str,
     pub trigger: &'a str,
     pub actors: Vec<StoredActor>,
@@ -85,7 +88,8 @@ impl Batch<'_> {
                     e.article,
                     e.sentence_index,
                     e.sentence_start,
-                    e.sentence,
+                    // The sentence is in the article's text already (see `sentence_at`).
+                    "",
                     e.event_type,
                     e.trigger,
                     to_json(&e.actors),
@@ -181,7 +185,13 @@ impl Store {
 /// The columns [`read_coded_event`] reads, from `coded_events c JOIN articles a`.
 pub(crate) const CODED_EVENT_COLUMNS: &str = "c.id, c.article_id, a.url, c.sentence_index, c.sentence, \
      c.event_type, c.trigger_text, c.actors, c.targets, c.location, c.date_start, c.date_end, c.date_granularity, \
-     c.date_text, a.published, a.published_offset";
+     c.date_text, a.published, a.published_offset, c.sentence_start, a.text";
+
+/// The sentence of `text` that starts at byte `start`, as `storyline_text::sentences` cut it
+/// when the event was coded; empty when none does (the text is not the one coded).
+fn sentence_at(text: &str, start: usize) -> String {
+    storyline_text::sentences(text).into_iter().find(|s| s.start == start).map_or_else(String::new, |s| s.text.into())
+}
 
 /// Reads the [`CODED_EVENT_COLUMNS`] of a row. The outer result is SQLite's; the inner one is ours
 /// (a stored JSON field that no longer parses).
@@ -193,7 +203,11 @@ pub(crate) fn read_coded_event(r: &crate::db::Row) -> crate::Result<Result<Store
             article: r.get(1)?,
             url: r.get(2)?,
             sentence_index: r.get::<i64>(3)? as usize,
-            sentence: r.get(4)?,
+            sentence: match r.get::<String>(4)? {
+                // Written since the sentence is no longer copied.
+                stored if stored.is_empty() => sentence_at(&r.get::<String>(17)?, r.get::<i64>(16)? as usize),
+                stored => stored,
+            },
             event_type: r.get(5)?,
             trigger: r.get(6)?,
             actors: from_json("coded event actors", &actors)?,
@@ -217,7 +231,7 @@ mod tests {
     #[test]
     fn coded_events_round_trip_and_filter() {
         crate::testing::each_backend(|mut store| {
-            let article = Article::new("a1", "Turkey backed Libya.", SourceFormat::Text);
+            let article = Article::new("a1", "Talks began. Turkey backed Libya.", SourceFormat::Text);
             let batch = store.batch().unwrap();
             let event = batch.create_event(&[], 0).unwrap();
             batch
@@ -234,9 +248,8 @@ mod tests {
             batch
                 .insert_coded_events(&[NewCodedEvent {
                     article: "a1",
-                    sentence_index: 0,
-                    sentence_start: 0,
-                    sentence: "Turkey backed Libya.",
+                    sentence_index: 1,
+                    sentence_start: 13,
                     event_type: "SUPPORT",
                     trigger: "backed",
                     actors: vec![StoredActor { text: "Turkey".into(), code: Some("TUR".into()) }],
@@ -249,6 +262,7 @@ mod tests {
             batch.commit().unwrap();
             let all = store.coded_events(&CodedEventFilter::default()).unwrap();
             assert_eq!(all.len(), 1);
+            assert_eq!(all[0].sentence, "Turkey backed Libya.", "taken from the article's text");
             assert_eq!(all[0].targets[0].code.as_deref(), Some("LBY"));
             let by_code = CodedEventFilter { actor: Some("tur".into()), ..Default::default() };
             assert_eq!(store.coded_events(&by_code).unwrap().len(), 1);
@@ -256,6 +270,9 @@ mod tests {
             assert!(store.coded_events(&other).unwrap().is_empty());
             let later = CodedEventFilter { since: Some("2020-09-01".into()), ..Default::default() };
             assert!(store.coded_events(&later).unwrap().is_empty());
+            // A row written when the sentence was copied shows its copy.
+            store.conn.execute("UPDATE coded_events SET sentence = 'As coded.'", crate::db::params![]).unwrap();
+            assert_eq!(store.coded_events(&CodedEventFilter::default()).unwrap()[0].sentence, "As coded.");
         });
     }
 }

@@ -66,8 +66,9 @@ CREATE TABLE IF NOT EXISTS event_terms (
 ) WITHOUT ROWID;
 
 -- Sentence embeddings of each article (storyline-similarity's binary form, self-describing:
--- one byte per dimension since its version 3, f32 before), by model. Ingest keeps them for each
--- event's most recent members only, the ones event assignment reads (unless told to keep all).
+-- one byte per dimension since its version 3, four bits for sentence vectors since version 4,
+-- f32 before), by model. Ingest keeps them for each event's most recent members only, the ones
+-- event assignment reads (unless told to keep all).
 CREATE TABLE IF NOT EXISTS article_embeddings (article_id TEXT PRIMARY KEY, model TEXT NOT NULL, data BLOB NOT NULL);
 -- Each event's centroid in embedding space (little-endian f32) and, for the ANN index, its
 -- random-hyperplane band keys: candidate events for an arriving article in any language.
@@ -135,6 +136,8 @@ CREATE INDEX IF NOT EXISTS quotes_article ON quotes(article_id);
 CREATE INDEX IF NOT EXISTS quotes_speaker ON quotes(speaker_entity);
 -- Coded events: actor – action – target triples (PLOVER types) from article sentences.
 -- actors/targets/location are JSON ({text, code}); date is a label (2020-08-17, 2020-08, 2020).
+-- sentence is empty in rows written since 2026-12-05: the sentence is the article text's at
+-- byte sentence_start (as storyline_text::sentences cuts it), not copied.
 CREATE TABLE IF NOT EXISTS coded_events (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     article_id TEXT NOT NULL, sentence_index INTEGER NOT NULL, sentence_start INTEGER NOT NULL,
