@@ -34,6 +34,10 @@ pub struct Batch<'a> {
     event_postings: RefCell<HashMap<String, Vec<EventId>>>,
 }
 
+/// The most posting lists a batch keeps ([`Batch::candidate_events`]): at most 400 entries each,
+/// about 64 MB at worst; a batch of the default 64 articles reads a few thousand.
+const EVENT_POSTINGS_KEPT: usize = 20_000;
+
 /// Whether an arriving article is already stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ArticleStatus {
@@ -303,6 +307,11 @@ impl<'a> Batch<'a> {
     /// Events whose strongest terms include at least `min_shared` of `terms`, most shared first.
     pub fn candidate_events(&self, terms: &[String], min_shared: usize, limit: usize) -> Result<Vec<StoredEvent>> {
         let mut known = self.event_postings.borrow_mut();
+        if known.len() > EVENT_POSTINGS_KEPT {
+            // A batch of thousands of articles (`--batch-files`) would otherwise hold lists of
+            // most of the store's terms; dropping them only means reading them again.
+            known.clear();
+        }
         let unread: Vec<(&String, i64)> = terms
             .iter()
             .filter(|term| !known.contains_key(term.as_str()))
