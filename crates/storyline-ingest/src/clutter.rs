@@ -231,6 +231,8 @@ const PATTERNS: &[Pattern] = &[
     prefix("regístrate a nuestro newsletter", SUBSCRIBE_PROMPT),
     prefix("recibe nuestra newsletter", SUBSCRIBE_PROMPT),
     prefix("abonnez-vous", SUBSCRIBE_PROMPT),
+    prefix("s'abonner, c'est", SUBSCRIBE_PROMPT),
+    prefix("s’abonner, c’est", SUBSCRIBE_PROMPT),
     prefix("inscrivez-vous à notre newsletter", SUBSCRIBE_PROMPT),
     prefix("web + tablette + mobile", SUBSCRIBE_PROMPT),
     prefix("abbonati ", SUBSCRIBE_PROMPT),
@@ -243,6 +245,7 @@ const PATTERNS: &[Pattern] = &[
     contains("suscríbete", SUBSCRIBE_PROMPT),
     contains("abonnez-vous", SUBSCRIBE_PROMPT),
     contains("subscribe now", SUBSCRIBE_PROMPT),
+    contains("découvrir les offres", SUBSCRIBE_PROMPT),
     exact("abonnez-vous", SUBSCRIBE_PROMPT),
     exact("abbonati", SUBSCRIBE_PROMPT),
     exact("abonnieren", SUBSCRIBE_PROMPT),
@@ -250,6 +253,9 @@ const PATTERNS: &[Pattern] = &[
     mentions("abbonati", &["euro", "€"], SUBSCRIBE_PROMPT),
     // Browser notification prompts.
     prefix("reciba notificaciones", NOTIFICATION_PROMPT),
+    // Privacy notices that do not say "cookie".
+    prefix("le respect de votre vie privée est important", COOKIE_NOTICE),
+    prefix("your privacy is important to us", COOKIE_NOTICE),
     prefix("recibe notificaciones", NOTIFICATION_PROMPT),
     prefix("¿desea activar las notificaciones", NOTIFICATION_PROMPT),
     prefix("activa las notificaciones", NOTIFICATION_PROMPT),
@@ -763,6 +769,11 @@ mod tests {
             ("¿Ya eres suscriptor/a? Inicia sesión", LOGIN_PROMPT),
             ("Esta es tu última noticia por ver este mes", SUBSCRIBE_PROMPT),
             ("Ahora y solo aquí suscríbete por solo 3€ el primer mes", SUBSCRIBE_PROMPT),
+            ("S'abonner, c'est soutenir un journalisme de qualitéDécouvrir les offres", SUBSCRIBE_PROMPT),
+            (
+                "Le respect de votre vie privée est important pour nous. Si vous n'êtes pas à l'aise avec l'utilisation de ces informations,",
+                COOKIE_NOTICE,
+            ),
             ("Como desbloquear las notificaciones.", NOTIFICATION_PROMPT),
             ("No Cookies To use this website, cookies must be enabled in your browser.", COOKIE_NOTICE),
             ("ABBONATI 1 EURO AL MESE!", SUBSCRIBE_PROMPT),

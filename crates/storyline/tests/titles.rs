@@ -11,14 +11,14 @@ use common::{json, storyline};
 const FORBIDDEN: &[(&str, &[&str])] = &[
     ("CSS", &["{", "}", "px;", "display:", "transition:", "padding", "margin:"]),
     ("script", &["==", "&&", "||", "function(", "typeof", "document.", "window.", "javascript"]),
-    ("cookie notice", &["cookie", "témoins de navigation"]),
+    ("cookie notice", &["cookie", "témoins de navigation", "votre vie privée"]),
     (
         "log-in prompt",
         &["contraseña", "password", "mot de passe", "iniciar sesión", "cuenta de usuario", "recordar mi usuario"],
     ),
     (
         "subscription",
-        &["suscríbete", "suscriptor", "subscribe", "abonnez", "abbonati", "noticia por ver", "newsletter"],
+        &["suscríbete", "suscriptor", "subscribe", "abonnez", "s'abonner", "abbonati", "noticia por ver", "newsletter"],
     ),
     ("notification prompt", &["notificaciones", "notifications", "notifiche"]),
     ("site navigation", &["navegación", "navigazione", "función de búsqueda", "form di ricerca", " > "]),
