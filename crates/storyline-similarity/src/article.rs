@@ -156,14 +156,20 @@ impl ArticleEmbedding {
     /// bytes), version 2 (f32 vectors, texts, the language after the publication time) and
     /// version 1 (no language) still read.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Writer(b"SLAE\x04".to_vec());
+        self.bytes_as(b"SLAE\x04", Writer::int4_vec)
+    }
+
+    /// The blob under `magic`, with the sentence vectors written by `sentence` (versions 3 and 4
+    /// differ only there).
+    fn bytes_as(&self, magic: &[u8], sentence: fn(&mut Writer, &[f32])) -> Vec<u8> {
+        let mut out = Writer(magic.to_vec());
         out.str(&self.model);
         out.opt_vec(self.title.as_deref());
         out.opt_vec(self.lead.as_deref());
         out.u32(self.chunks.len() as u32);
         self.chunks.iter().for_each(|c| out.vec(c));
         out.u32(self.sentences.len() as u32);
-        self.sentences.iter().for_each(|(_, v)| out.int4_vec(v));
+        self.sentences.iter().for_each(|(_, v)| sentence(&mut out, v));
         for set in [&self.names, &self.numbers] {
             out.u32(set.len() as u32);
             set.iter().for_each(|s| out.str(s));
@@ -418,21 +424,7 @@ mod tests {
 
     /// The form stores wrote in version 3: every vector as [`Int8Vector`], no sentence texts.
     fn version_3_bytes(article: &ArticleEmbedding) -> Vec<u8> {
-        let mut out = Writer(b"SLAE\x03".to_vec());
-        out.str(&article.model);
-        out.opt_vec(article.title.as_deref());
-        out.opt_vec(article.lead.as_deref());
-        out.u32(article.chunks.len() as u32);
-        article.chunks.iter().for_each(|c| out.vec(c));
-        out.u32(article.sentences.len() as u32);
-        article.sentences.iter().for_each(|(_, v)| out.vec(v));
-        for set in [&article.names, &article.numbers] {
-            out.u32(set.len() as u32);
-            set.iter().for_each(|s| out.str(s));
-        }
-        out.i64(article.published.map_or(i64::MIN, |p| p.timestamp()));
-        out.str(article.language.as_deref().unwrap_or(""));
-        out.0
+        article.bytes_as(b"SLAE\x03", Writer::vec)
     }
 
     #[test]
