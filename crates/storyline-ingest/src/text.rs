@@ -286,7 +286,17 @@ fn is_title_like(line: &str) -> bool {
     let words = word_count(line);
     let ends_like_sentence =
         line.ends_with(['.', ',', ';', ':']) && !line.ends_with("...") && !ends_with_initialism(line);
-    (1..=MAX_TITLE_WORDS).contains(&words) && line.chars().count() <= MAX_TITLE_CHARS && !ends_like_sentence
+    (1..=MAX_TITLE_WORDS).contains(&words)
+        && line.chars().count() <= MAX_TITLE_CHARS
+        && !ends_like_sentence
+        && !credits_under_licence(line)
+}
+
+/// A picture's caption or credit naming its licence ("Imágen por Antonio Ordóñez Forero CC By"):
+/// article text, but never the headline.
+fn credits_under_licence(line: &str) -> bool {
+    let lower = line.to_lowercase();
+    ["cc by", "cc-by", "creative commons"].iter().any(|licence| lower.contains(licence))
 }
 
 /// Whether the line's last word is an initialism whose own dot ends the line ("… de EE. UU.",
@@ -424,6 +434,14 @@ mod tests {
         assert!(article.text.starts_with("Turkey recalls that the mass graves"));
         // The quoted subheading is content and stays its own paragraph.
         assert!(article.text.contains("\n\n“Turkey is on the right side in the Libyan conflict”\n\n"));
+    }
+
+    #[test]
+    fn a_credited_picture_is_not_the_headline_and_stays_in_the_text() {
+        let text = "Imágen por Antonio Ordóñez Forero CC By\n\nTwitter ha jugado un papel fundamental en las protestas de Egipto.\n\nOtro párrafo.";
+        let article = parse_text("gv_22", text).expect("article");
+        assert_eq!(article.title, None);
+        assert!(article.text.starts_with("Imágen por Antonio Ordóñez Forero CC By"));
     }
 
     #[test]
