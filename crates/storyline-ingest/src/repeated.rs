@@ -103,7 +103,7 @@ impl RepeatedOpenings {
     }
 
     /// Whether `line`, when in a file's opening, is cut.
-    pub fn is_repeated(&self, line: &str) -> bool {
+    fn is_repeated(&self, line: &str) -> bool {
         line_key(line.trim()).is_some_and(|key| self.lines.contains(&key))
     }
 
