@@ -176,12 +176,13 @@ fn words_hash(line: &str) -> u64 {
 mod tests {
     use super::*;
 
-    fn files(texts: &[&str]) -> (tempfile::TempDir, Vec<InputFile>) {
+    fn files(texts: &[impl AsRef<str>]) -> (tempfile::TempDir, Vec<InputFile>) {
         let dir = tempfile::tempdir().unwrap();
         let files = texts
             .iter()
             .enumerate()
             .map(|(i, text)| {
+                let text = text.as_ref();
                 let path = dir.path().join(format!("{i}.txt"));
                 std::fs::write(&path, text).unwrap();
                 InputFile { path, format: SourceFormat::Text, size: text.len() as u64 }
@@ -203,7 +204,7 @@ mod tests {
             page("Mubarak nombra vicepresidente a Suleiman", "Texto dos sobre Suleiman."),
             page("El petróleo supera los 100 dólares", "Texto tres sobre el crudo."),
         ];
-        let (_dir, files) = files(&texts.iter().map(String::as_str).collect::<Vec<_>>());
+        let (_dir, files) = files(&texts);
         let openings = RepeatedOpenings::census(&files);
         assert_eq!(openings.len(), 1, "only the promoted line repeats above different texts");
         let (kept, removed) = openings.cut(&texts[0]).unwrap();
@@ -218,7 +219,7 @@ mod tests {
             .iter()
             .map(|h| format!("{chrome}{h}\nTesto di {h}.\n"))
             .collect();
-        let (_dir, files) = files(&texts.iter().map(String::as_str).collect::<Vec<_>>());
+        let (_dir, files) = files(&texts);
         let openings = RepeatedOpenings::census(&files);
         assert_eq!(openings.len(), 3);
         let (kept, removed) = openings.cut(&texts[1]).unwrap();
@@ -233,7 +234,7 @@ mod tests {
             .iter()
             .map(|h| format!("{block}{h}\nTexto de {h}.\n"))
             .collect();
-        let (_dir, files) = files(&texts.iter().map(String::as_str).collect::<Vec<_>>());
+        let (_dir, files) = files(&texts);
         let openings = RepeatedOpenings::census(&files);
         let (kept, removed) = openings.cut(&texts[2]).unwrap();
         assert_eq!(removed.len(), 20);
@@ -247,7 +248,7 @@ mod tests {
         };
         let opening = "Titre court\nElle ajoute :\nCitation.\n".to_string();
         let texts = [deep(1), deep(2), deep(3), opening.clone()];
-        let (_dir, files) = files(&texts.iter().map(String::as_str).collect::<Vec<_>>());
+        let (_dir, files) = files(&texts);
         assert!(RepeatedOpenings::census(&files).cut(&opening).is_none());
     }
 
@@ -262,7 +263,7 @@ mod tests {
     #[test]
     fn only_opening_lines_are_cut() {
         let texts = [page("Uno", "Texto uno."), page("Dos", "Texto dos."), page("Tres", "Texto tres.")];
-        let (_dir, files) = files(&texts.iter().map(String::as_str).collect::<Vec<_>>());
+        let (_dir, files) = files(&texts);
         let openings = RepeatedOpenings::census(&files);
         // The same line further down an article is the article's own.
         let later = format!("Titular\nUno\nDos\nTres\n{PROMOTED}\n");
