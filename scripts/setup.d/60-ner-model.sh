@@ -7,6 +7,8 @@
 #     parts of ../shared/eval/ner/{conll2002,wikiann,wikineural} (`storyline train-ner --lang`;
 #     which corpora per language: docs/EVALUATION.md). Those trained on WikiNEuRal are for
 #     non-commercial use only (CC BY-NC-SA 4.0), as each model file says (`train-ner --check`);
+#   - models/entities/given-names.tsv: words that open person names and hardly any others, counted
+#     on the fit parts of the same corpora (`storyline train-ner --given-names`);
 #   - models/entities/places.tsv: country names and adjectives, and the names of cities of at
 #     least 15,000 people in Latin, Arabic and Cyrillic script, derived from the GeoNames data
 #     that 10-geonames.sh installs in models/geonames/ (skipped when that data is absent).
@@ -59,6 +61,16 @@ else
     }
     echo "ner: trained ${todo[*]} in $((SECONDS - started)) s"
   fi
+fi
+
+# Given names (words that open person names and hardly any others), learnt from the same
+# corpora's fit parts: entity extraction reads a name that opens with one as a person's.
+given="$models/entities/given-names.tsv"
+if [[ -s "$given" ]]; then
+  echo "entities: given names already in $given"
+elif [[ -d "$data" ]]; then
+  "$bin" train-ner --given-names --data "$data" --out "$given.part"
+  mv "$given.part" "$given"
 fi
 
 places="$models/entities/places.tsv"

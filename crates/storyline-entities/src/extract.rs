@@ -136,6 +136,26 @@ fn particle_names_are_persons(toks: &[Tok], text: &str, g: &Gazetteer, cands: &m
     }
 }
 
+/// A name of two to four words that opens with a given name ("Bashar al Asad", "Vladimir
+/// Putin") is a person's, whatever the tagger called it: taggers read "el régimen de Bashar al
+/// Asad" as a place. Organisations keep their type ("George Washington University" is one),
+/// and so does a place the gazetteer knows by the whole name.
+fn given_names_open_persons(toks: &[Tok], text: &str, g: &Gazetteer, cands: &mut [Cand]) {
+    for c in cands.iter_mut() {
+        let words = c.end - c.start;
+        let misread = matches!(c.kind, EntityType::Loc | EntityType::Misc) && (2..=4).contains(&words);
+        if misread
+            && g.is_given_name(&toks[c.start].text)
+            && toks[c.end - 1].capitalized()
+            && g.city(c.text(text)).is_none()
+            && g.country(c.text(text)).is_none()
+        {
+            c.kind = EntityType::Person;
+            c.weight = c.weight.max(RULE);
+        }
+    }
+}
+
 fn is_particle_token(lower: &str) -> bool {
     matches!(lower, "bin" | "ibn" | "bint" | "al" | "el" | "abu" | "ben")
 }
@@ -180,6 +200,7 @@ impl Extractor {
         particle_names_are_persons(toks, text, g, &mut cands);
         cands.iter_mut().for_each(|c| strip_titles(toks, text, c));
         cands.retain(|c| c.start < c.end);
+        given_names_open_persons(toks, text, g, &mut cands);
         clean::repair(toks, text, g, &vocabulary, &mut cands);
         split_compounds(toks, text, g, &mut cands);
         cands.retain(|c| !is_part_of_role(toks, c));
@@ -454,6 +475,57 @@ fn join_country_names(toks: &[Tok], text: &str, g: &Gazetteer, cands: &mut Vec<C
         out.push(c);
     }
     *cands = out;
+    join_abbreviated_countries(toks, text, g, cands);
+}
+
+/// Country abbreviations the tokeniser cut at their dots, of which the tagger kept a part:
+/// Spanish "EE. UU.", "EE.UU.", "EE UU" (Estados Unidos) became "EE" and "UU", two
+/// organisations, and of "EE.UU" the tagger took "UU". A short capitalised name grows over the capitalised pieces and dots beside
+/// it while the whole, without dots and spaces, is a country's name (the dots' sentence breaks
+/// notwithstanding).
+fn join_abbreviated_countries(toks: &[Tok], text: &str, g: &Gazetteer, cands: &mut Vec<Cand>) {
+    let piece = |i: usize| {
+        let t = &toks[i].text;
+        let letters = t.chars().filter(|c| *c != '.').count();
+        letters <= 4 && t.chars().all(|c| c == '.' || c.is_uppercase())
+    };
+    let compact = |start: usize, end: usize| -> String {
+        text[toks[start].start..toks[end - 1].end].chars().filter(|c| *c != '.' && !c.is_whitespace()).collect()
+    };
+    let mut joined: Vec<(usize, usize)> = Vec::new();
+    for c in cands.iter_mut() {
+        if c.country.is_some() || !(c.start..c.end).all(piece) || c.end - c.start > 3 {
+            continue;
+        }
+        let mut found = None;
+        'grow: for before in (0..=c.start.min(3)).rev() {
+            for after in (0..=(toks.len() - c.end).min(3)).rev() {
+                let (start, end) = (c.start - before, c.end + after);
+                let ends_on_letters = toks[start].text != "." && toks[end - 1].text != ".";
+                // Pieces a space apart at most (the sentence splitter may cut at "EE.").
+                let close = (start..end - 1).all(|i| toks[i + 1].start - toks[i].end <= 1);
+                if !ends_on_letters || !close || !(start..end).all(piece) {
+                    continue;
+                }
+                if let Some(code) = g.country(&compact(start, end)) {
+                    found = Some((start, end, code.to_string()));
+                    break 'grow;
+                }
+            }
+        }
+        if let Some((start, end, code)) = found {
+            c.set_span(toks, start, end);
+            c.kind = EntityType::Gpe;
+            c.country = Some(code);
+            c.weight = GAZETTEER;
+            joined.push((start, end));
+        }
+    }
+    // The pieces now inside a joined name go.
+    cands.retain(|c| {
+        !joined.iter().any(|&(start, end)| start <= c.start && c.end <= end && (c.start, c.end) != (start, end))
+    });
+    cands.dedup_by_key(|c| (c.start, c.end));
 }
 
 /// Countries and their adjectives are GPEs; cities get their GeoNames id; context words make
@@ -494,7 +566,9 @@ fn type_places(toks: &[Tok], text: &str, g: &Gazetteer, cands: &mut [Cand]) {
             let retype = (matches!(c.kind, EntityType::Org | EntityType::Misc) || person_city)
                 && single
                 && *population >= 100_000;
-            if c.kind == EntityType::Loc || retype {
+            // Nor is a place-tagged surname ("the forces of Asad" after "Bashar al-Asad").
+            let surname = name_words(&name).last().is_some_and(|last| surnames.contains(last));
+            if (c.kind == EntityType::Loc && !surname) || retype {
                 c.kind = EntityType::Loc;
                 c.geonameid = Some(*geonameid);
                 c.weight = c.weight.max(if retype { RULE } else { TAGGER });
@@ -664,6 +738,18 @@ fn link_acronyms(toks: &[Tok], text: &str, cands: &mut Vec<Cand>) {
         let at = c.end + 1;
         let kind = if c.kind == EntityType::Misc { EntityType::Org } else { c.kind };
         added.push((one_token.get(&at).copied(), i, kind, at));
+    }
+    // An acronym the article spells out is that name's, whatever country or city it also
+    // spells ("Royal United Services Institute (RUSI)" is not Russia's "Rusi"), here and
+    // wherever the article uses it again.
+    let defined: HashMap<String, EntityType> =
+        added.iter().map(|&(_, _, kind, at)| (toks[at].text.clone(), kind)).collect();
+    for c in cands.iter_mut().filter(|c| c.end == c.start + 1) {
+        if let Some(&kind) = defined.get(&toks[c.start].text) {
+            c.country = None;
+            c.geonameid = None;
+            c.kind = kind;
+        }
     }
     for (existing, target, kind, at) in added {
         let byte_start = cands[target].byte_start;
@@ -953,6 +1039,18 @@ fn group(text: &str, g: &Gazetteer, cands: &mut [Cand]) -> (Vec<DocEntity>, Vec<
     (members.iter().map(|m| doc_entity(text, g, cands, m)).collect(), assignment)
 }
 
+/// Names of one word after the Arabic article and nothing fuller ("Al Yazira", "Al Qaeda",
+/// "Al-Shabab"): the taggers read them as persons, but alone, without a given name anywhere in
+/// the article, they name organisations far more often than persons. A person so named ("Al
+/// Asad") is named in full in the same article, and the surname then joins the full name.
+fn is_article_opened_name(forms: &[String]) -> bool {
+    let opens_with_article = |form: &str| {
+        let first = form.split(|c: char| c.is_whitespace() || c == '-').next().unwrap_or_default();
+        first.chars().next().is_some_and(char::is_uppercase) && matches!(fold(first).as_str(), "al" | "el")
+    };
+    forms.iter().any(|f| opens_with_article(f)) && forms.iter().all(|f| name_words(f).len() == 1)
+}
+
 /// Sums up one group of candidates as an entity of the article.
 fn doc_entity(text: &str, g: &Gazetteer, cands: &[Cand], members: &[usize]) -> DocEntity {
     let mut votes: BTreeMap<EntityType, u32> = BTreeMap::new();
@@ -988,11 +1086,14 @@ fn doc_entity(text: &str, g: &Gazetteer, cands: &[Cand], members: &[usize]) -> D
             }
         }
     }
-    let kind = if country.is_some() {
+    let mut kind = if country.is_some() {
         EntityType::Gpe
     } else {
         votes.iter().max_by_key(|(k, v)| (**v, std::cmp::Reverse(**k))).map(|(k, _)| *k).unwrap_or(EntityType::Misc)
     };
+    if kind == EntityType::Person && is_article_opened_name(&forms) {
+        kind = EntityType::Org;
+    }
     let name = canonical_name(kind, &forms, country.as_deref(), g, cands, members, text);
     forms.extend(descriptions);
     DocEntity { kind, name, forms, roles, country, geonameid, acronyms, kind_votes, location: None }
@@ -1011,10 +1112,17 @@ fn canonical_name(
         return name.to_string();
     }
     let count = |form: &str| members.iter().filter(|&&i| cands[i].text(text).trim() == form).count();
+    // A form read as another kind is a poor name for the entity: "Mohammed Douma", a person,
+    // for the town of Douma; "Gobierno de Bachar Al Asad", a place, for the president.
+    let read_as_kind =
+        |form: &str| members.iter().any(|&i| cands[i].kind == kind && cands[i].text(text).trim() == form);
+    let typed: Vec<&String> = forms.iter().filter(|f| read_as_kind(f)).collect();
+    let forms: Vec<&String> = if typed.is_empty() { forms.iter().collect() } else { typed };
     let best = match kind {
         // The fullest name: "Khalid bin Mohammad Al Attiyah" over "Al-Attiyah".
         EntityType::Person => forms
             .iter()
+            .copied()
             .fold(None::<&String>, |best, f| match best {
                 Some(b) if name_words(b).len() >= name_words(f).len() => Some(b),
                 _ => Some(f),
@@ -1023,11 +1131,12 @@ fn canonical_name(
         // The most used name that is neither an acronym nor qualified by a country.
         _ => forms
             .iter()
+            .copied()
             .filter(|f| !is_acronym(f))
             .max_by_key(|f| (org_key(f) == name_key(f), f.contains(' '), count(f), f.len()))
             .cloned(),
     };
-    best.or_else(|| forms.first().cloned()).unwrap_or_default()
+    best.or_else(|| forms.first().map(|f| (*f).clone())).unwrap_or_default()
 }
 
 impl Gazetteer {
@@ -1052,5 +1161,59 @@ mod tests {
         assert_eq!(cands[0].kind, EntityType::Person);
         // A capitalised "Bin" opening a name is no patronymic in between.
         assert_eq!(cands[1].kind, EntityType::Loc);
+    }
+
+    #[test]
+    fn a_name_opening_with_a_given_name_is_a_person() {
+        let text = "El régimen de Bashar al Asad y la George Washington University en San Antonio.";
+        let (toks, _) = tokens(text);
+        let at = |word: &str| toks.iter().position(|t| t.text == word).unwrap();
+        let mut cands = vec![
+            Cand::new(&toks, at("Bashar"), at("y"), EntityType::Loc, TAGGER),
+            Cand::new(&toks, at("George"), at("en"), EntityType::Org, TAGGER),
+            Cand::new(&toks, at("San"), at("."), EntityType::Loc, TAGGER),
+        ];
+        let mut g = Gazetteer::default();
+        g.add_given_names_tsv("# word\tpersons\tothers\nbashar\t3\t0\ngeorge\t509\t18\n");
+        given_names_open_persons(&toks, text, &g, &mut cands);
+        let kinds: Vec<EntityType> = cands.iter().map(|c| c.kind).collect();
+        assert_eq!(kinds, [EntityType::Person, EntityType::Org, EntityType::Loc]);
+    }
+
+    #[test]
+    fn a_country_abbreviation_cut_at_its_dots_is_joined() {
+        let text = "Los EE UU y los EE. UU. lo dicen.";
+        let (toks, _) = tokens(text);
+        let all =
+            |word: &str| toks.iter().enumerate().filter(|(_, t)| t.text == word).map(|(i, _)| i).collect::<Vec<_>>();
+        // What the tagger gave: each piece an organisation of its own.
+        let mut cands: Vec<Cand> = all("EE")
+            .into_iter()
+            .chain(all("UU"))
+            .map(|i| Cand::new(&toks, i, i + 1, EntityType::Org, TAGGER))
+            .collect();
+        join_country_names(&toks, text, &Gazetteer::built_in(), &mut cands);
+        let names: Vec<(&str, Option<&str>)> = cands.iter().map(|c| (c.text(text), c.country.as_deref())).collect();
+        assert_eq!(names, [("EE UU", Some("US")), ("EE. UU", Some("US"))]);
+    }
+
+    #[test]
+    fn an_acronym_the_article_spells_out_is_no_country() {
+        let text = "The Royal United Services Institute (RUSI) said so. RUSI added more.";
+        let (toks, _) = tokens(text);
+        let at = |word: &str| toks.iter().position(|t| t.text == word).unwrap();
+        let (first, again) = (at("RUSI"), toks.iter().rposition(|t| t.text == "RUSI").unwrap());
+        let mut cands = vec![Cand::new(&toks, at("Royal"), at("("), EntityType::Org, TAGGER)];
+        // Both uses typed as Russia by a gazetteer that knows "Rusi".
+        for start in [first, again] {
+            let mut c = Cand::new(&toks, start, start + 1, EntityType::Gpe, GAZETTEER);
+            c.country = Some("RU".into());
+            cands.push(c);
+        }
+        link_acronyms(&toks, text, &mut cands);
+        let acronyms: Vec<&Cand> = cands.iter().filter(|c| c.text(text) == "RUSI").collect();
+        assert_eq!(acronyms.len(), 2);
+        assert!(acronyms.iter().all(|c| c.country.is_none() && c.kind == EntityType::Org));
+        assert!(acronyms.iter().any(|c| c.refers_to.is_some()));
     }
 }

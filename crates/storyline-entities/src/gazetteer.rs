@@ -13,6 +13,8 @@ use crate::normalize::{fold, inflection_key, is_non_latin};
 use crate::EntitiesError;
 
 const BUILT_IN: &str = include_str!("countries.txt");
+/// The given names' file in the models' `entities/` folder.
+pub const GIVEN_NAMES_FILE: &str = "given-names.tsv";
 
 /// A place the gazetteer knows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +39,9 @@ pub struct Gazetteer {
     cities: FxHashMap<String, Place>,
     /// Non-Latin names by [`inflection_key`] → place.
     non_latin: FxHashMap<String, Place>,
+    /// Lower-cased words that open person names and hardly any others
+    /// (`entities/given-names.tsv`, learnt from the NER corpora by `train-ner --given-names`).
+    given_names: FxHashSet<String>,
 }
 
 impl Gazetteer {
@@ -82,6 +87,12 @@ impl Gazetteer {
                 .map_err(|source| EntitiesError::Io { path: path.display().to_string(), source })?;
             g.add_tsv(&text);
         }
+        let path = dir.join("entities").join(GIVEN_NAMES_FILE);
+        if path.exists() {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|source| EntitiesError::Io { path: path.display().to_string(), source })?;
+            g.add_given_names_tsv(&text);
+        }
         // Country names in the languages of the news ("Libia", "Libye", "Libyen"): GeoNames'
         // list of country names, when installed, in Latin script (places.tsv has the others).
         let names = dir.join("geonames").join("countrynames.yaml");
@@ -91,6 +102,17 @@ impl Gazetteer {
             g.add_country_names_yaml(&text);
         }
         Ok(g)
+    }
+
+    /// Adds the first column of a given-names TSV file (`#` lines are comments).
+    pub fn add_given_names_tsv(&mut self, text: &str) {
+        let words = text.lines().filter(|l| !l.starts_with('#')).filter_map(|l| l.split('\t').next());
+        self.given_names.extend(words.filter(|w| !w.is_empty()).map(str::to_lowercase));
+    }
+
+    /// Whether `word` opens person names and hardly any others ("Bashar", "Vladimir").
+    pub fn is_given_name(&self, word: &str) -> bool {
+        !self.given_names.is_empty() && self.given_names.contains(&word.to_lowercase())
     }
 
     /// Adds the Latin-script names of `CODE:` / `  - name` lines for countries already known.

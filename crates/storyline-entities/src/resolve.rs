@@ -451,6 +451,7 @@ fn merge(stored: &mut Entity, doc: &DocEntity) {
     if stored.location.is_none() && matches!(doc.kind, EntityType::Loc | EntityType::Gpe) {
         stored.location.clone_from(&doc.location);
     }
+    let kind_before = stored.kind;
     stored.kind = if stored.country.is_some() {
         EntityType::Gpe
     } else {
@@ -466,11 +467,17 @@ fn merge(stored: &mut Entity, doc: &DocEntity) {
     if !matches!(stored.kind, EntityType::Loc | EntityType::Gpe) {
         stored.location = None;
     }
-    // A fuller person name becomes the canonical one; an acronym gives way to a name; a typo
-    // gives way to any other form.
+    // A fuller person name becomes the canonical one, if its article read it as a person's
+    // ("Gobierno de Bachar Al Asad", read as a place, is no fuller name of Bashar al-Assad); an
+    // acronym gives way to a name; a typo gives way to any other form.
+    // An entity that changes kind takes the name of an article that read it as its new kind:
+    // the town of Douma, once read as a person of that surname, is not "Mohammed Douma".
     let better = (is_shift_typo(&stored.name) && !is_shift_typo(&doc.name))
+        || (stored.kind != kind_before && doc.kind == stored.kind)
         || match stored.kind {
-            EntityType::Person => name_words(&doc.name).len() > name_words(&stored.name).len(),
+            EntityType::Person => {
+                doc.kind == EntityType::Person && name_words(&doc.name).len() > name_words(&stored.name).len()
+            }
             EntityType::Gpe if doc.country.is_some() => false,
             _ => is_acronym(&stored.name) && !is_acronym(&doc.name),
         };

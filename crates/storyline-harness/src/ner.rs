@@ -16,7 +16,7 @@ use crate::print_json;
 #[derive(Args)]
 pub struct TrainNerArgs {
     /// Training file, CoNLL-2003 or `.conllu` (read whole).
-    #[arg(long, required_unless_present_any = ["check", "lang"], conflicts_with = "lang")]
+    #[arg(long, required_unless_present_any = ["check", "lang", "given_names"], conflicts_with = "lang")]
     pub train: Option<PathBuf>,
     /// A corpus file to score after each epoch (optional).
     #[arg(long)]
@@ -53,6 +53,11 @@ pub struct TrainNerArgs {
     /// Passes over the training data.
     #[arg(long, default_value_t = TrainConfig::default().epochs)]
     pub epochs: usize,
+    /// Train no tagger: write the given names learnt from the fit parts of the corpora under
+    /// --data (words that open person names and hardly any others) to --out, a TSV file that
+    /// entity extraction reads from the models' `entities/` folder.
+    #[arg(long, conflicts_with_all = ["train", "lang", "check"])]
+    pub given_names: bool,
     /// Train nothing: only check that the model at --out loads with this build's features
     /// (it fails for a model an older build trained with other features) and, with --lang, was
     /// trained on what the language's recipe names.
@@ -105,6 +110,13 @@ impl From<PartArg> for Part {
 
 /// Trains the tagger and saves it.
 pub fn train_ner(args: &TrainNerArgs, json: bool) -> Result<()> {
+    if args.given_names {
+        let counts = storyline_ner::given_names::count_openings(&args.data)?;
+        let written = storyline_ner::given_names::write_given_names(&counts, &args.out)
+            .with_context(|| format!("writing {}", args.out.display()))?;
+        println!("{written} given names (of {} words opening names) in {}", counts.len(), args.out.display());
+        return Ok(());
+    }
     if args.check {
         let tagger = Tagger::load(&args.out)?;
         if let Some(lang) = &args.lang {

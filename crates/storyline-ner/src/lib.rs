@@ -41,6 +41,7 @@ mod entity;
 mod error;
 mod features;
 mod gazetteer;
+pub mod given_names;
 mod model_file;
 mod perceptron;
 mod tagger;
