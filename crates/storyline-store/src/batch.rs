@@ -456,7 +456,7 @@ impl<'a> Batch<'a> {
                 a.id,
                 a.url,
                 a.title,
-                a.text,
+                crate::stored_text::value(&a.text, self.tx.backend()),
                 a.outlet,
                 a.author,
                 a.published.map(|d| d.to_rfc3339()),
@@ -532,6 +532,10 @@ pub(crate) fn read_article(r: &crate::db::Row) -> Result<Result<Article>> {
         Ok(removed) => removed,
         Err(e) => return Ok(Err(e)),
     };
+    let text = match crate::stored_text::read(r.get_ref(3)?) {
+        Ok(text) => text,
+        Err(e) => return Ok(Err(e)),
+    };
     let format = match format.as_str() {
         "html" => SourceFormat::Html,
         "jsonl" => SourceFormat::Jsonl,
@@ -543,7 +547,7 @@ pub(crate) fn read_article(r: &crate::db::Row) -> Result<Result<Article>> {
         id: r.get(0)?,
         url: r.get(1)?,
         title: r.get(2)?,
-        text: r.get(3)?,
+        text,
         outlet: r.get(4)?,
         author: r.get(5)?,
         published: published.as_deref().and_then(parse_date),

@@ -70,7 +70,7 @@ impl ValueRef<'_> {
         }
     }
 
-    fn kind(&self) -> &'static str {
+    pub(crate) fn kind(&self) -> &'static str {
         match self {
             ValueRef::Null => "null",
             ValueRef::Integer(_) => "integer",

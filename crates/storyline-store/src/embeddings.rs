@@ -1,6 +1,6 @@
 //! Sentence embeddings: each article's (an opaque blob that `storyline-similarity` reads, kept
-//! for an event's most recent members only) and each event's centroid in embedding space (f32)
-//! with its ANN band keys.
+//! for an event's most recent members only) and each event's centroid in embedding space (half
+//! precision since 2026-12-05, f32 before) with its ANN band keys.
 
 use crate::db::{params, params_from_iter, OptionalExtension};
 use storyline_model::{ArticleId, EventId};
@@ -16,12 +16,26 @@ pub struct EventVector {
     pub vector: Vec<f32>,
 }
 
+/// What opens a centroid stored in half precision. Centroids written before are bare
+/// little-endian f32 values, and a unit vector's first component never reads as these four
+/// bytes (about 5.4e13).
+const HALF_PRECISION_CENTROID: &[u8] = b"SLEV\x02";
+
+/// A centroid's stored form: each component in half precision (IEEE binary16), half of f32's
+/// bytes, so that an event's row shares its page with two others. The centroid is a unit vector
+/// (components of a few hundredths) moved by each arrival; binary16 keeps each component within
+/// 2^-11 of itself, and an older rounding weighs less with every arrival, so it does not drift.
 fn to_bytes(vector: &[f32]) -> Vec<u8> {
-    vector.iter().flat_map(|v| v.to_le_bytes()).collect()
+    let mut out = HALF_PRECISION_CENTROID.to_vec();
+    out.extend(vector.iter().flat_map(|v| half::f16::from_f32(*v).to_le_bytes()));
+    out
 }
 
 fn from_bytes(bytes: &[u8]) -> Vec<f32> {
-    bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
+    match bytes.strip_prefix(HALF_PRECISION_CENTROID) {
+        Some(halves) => halves.chunks_exact(2).map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32()).collect(),
+        None => bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect(),
+    }
 }
 
 impl Batch<'_> {
@@ -126,6 +140,19 @@ impl Store {
 mod tests {
     use crate::{NewArticle, Store};
     use storyline_model::{Article, SourceFormat};
+
+    /// Centroids come back within binary16's rounding; those stored as f32 before still read.
+    #[test]
+    fn centroids_are_stored_in_half_precision_and_f32_ones_still_read() {
+        let vector: Vec<f32> = (0..512).map(|i| ((i as f32) * 0.37).sin() / 16.0).collect();
+        let stored = super::to_bytes(&vector);
+        assert_eq!(stored.len(), super::HALF_PRECISION_CENTROID.len() + 2 * vector.len());
+        let read = super::from_bytes(&stored);
+        assert_eq!(read.len(), vector.len());
+        assert!(read.iter().zip(&vector).all(|(r, v)| (r - v).abs() <= v.abs() / 2048.0 + 1e-7));
+        let f32_bytes: Vec<u8> = vector.iter().flat_map(|v| v.to_le_bytes()).collect();
+        assert_eq!(super::from_bytes(&f32_bytes), vector);
+    }
 
     /// Only the members the next read takes keep their embeddings; other models' and other
     /// events' are left alone.

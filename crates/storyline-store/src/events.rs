@@ -205,7 +205,9 @@ pub(crate) fn read_coded_event(r: &crate::db::Row) -> crate::Result<Result<Store
             sentence_index: r.get::<i64>(3)? as usize,
             sentence: match r.get::<String>(4)? {
                 // Written since the sentence is no longer copied.
-                stored if stored.is_empty() => sentence_at(&r.get::<String>(17)?, r.get::<i64>(16)? as usize),
+                stored if stored.is_empty() => {
+                    sentence_at(&crate::stored_text::read(r.get_ref(17)?)?, r.get::<i64>(16)? as usize)
+                }
                 stored => stored,
             },
             event_type: r.get(5)?,

@@ -168,9 +168,15 @@ impl Batch<'_> {
             .tx()
             .prepare_cached(
                 "SELECT (SELECT title FROM articles WHERE event_id = ?1 AND title IS NOT NULL ORDER BY seq LIMIT 1),
-                        (SELECT substr(text, 1, 1000) FROM articles WHERE event_id = ?1 ORDER BY seq LIMIT 1)",
+                        (SELECT text FROM articles WHERE event_id = ?1 ORDER BY seq LIMIT 1)",
             )?
-            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row([id], |r| {
+                let opening = match r.get_ref(1)? {
+                    crate::db::ValueRef::Null => None,
+                    text => Some(crate::stored_text::read_opening(text, 1000)?),
+                };
+                Ok((r.get(0)?, opening))
+            })
             .optional()?
             .unwrap_or_default();
         Ok(title.unwrap_or_else(|| opening_words(opening.as_deref().unwrap_or_default(), TITLE_FALLBACK_CHARS)))

@@ -29,6 +29,7 @@ mod migrate;
 mod queries;
 mod schema;
 mod scratch;
+mod stored_text;
 mod storylines;
 mod terms_blob;
 

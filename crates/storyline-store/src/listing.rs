@@ -91,9 +91,8 @@ impl Store {
         values.push(Value::Integer(limit as i64));
         values.push(Value::Integer(offset as i64));
         let sql = format!(
-            "SELECT id, title, url, outlet, published, language, event_id, substr(text, 1, {}), published_offset FROM articles
+            "SELECT id, title, url, outlet, published, language, event_id, text, published_offset FROM articles
              WHERE {condition} ORDER BY published IS NULL, published DESC, seq DESC LIMIT ?{} OFFSET ?{}",
-            EXCERPT_CHARS * 2,
             n + 1,
             n + 2
         );
@@ -101,7 +100,7 @@ impl Store {
             .conn
             .prepare_cached(&sql)?
             .query_map(crate::db::params_from_iter(values.iter()), |r| {
-                let text: String = r.get(7)?;
+                let text = crate::stored_text::read_opening(r.get_ref(7)?, EXCERPT_CHARS * 2)?;
                 Ok(ArticleSummary {
                     id: r.get(0)?,
                     title: r.get(1)?,

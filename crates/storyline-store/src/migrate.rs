@@ -151,12 +151,23 @@ fn copy_table(
     progress: &dyn CopyProgress,
 ) -> Result<()> {
     let width = columns.split(',').count();
+    // An article's text goes in the target's form (compressed on SQLite, plain on PostgreSQL).
+    let text_column = if table == "articles" { columns.split(',').position(|c| c.trim() == "text") } else { None };
     let select = format!("SELECT {columns} FROM {table} ORDER BY {order} LIMIT ?1 OFFSET ?2");
     let mut offset = 0;
     loop {
         let rows: Vec<Vec<Value>> = source
             .prepare_cached(&select)?
-            .query_map([PAGE, offset], |r| (0..width).map(|i| Ok(r.get_ref(i)?.to_owned())).collect())?
+            .query_map([PAGE, offset], |r| {
+                (0..width)
+                    .map(|i| match text_column {
+                        Some(text) if text == i => {
+                            Ok(crate::stored_text::value(&crate::stored_text::read(r.get_ref(i)?)?, target.backend()))
+                        }
+                        _ => Ok(r.get_ref(i)?.to_owned()),
+                    })
+                    .collect()
+            })?
             .collect::<Result<_>>()?;
         for chunk in rows.chunks(ROWS_PER_INSERT) {
             let tuples: Vec<String> = (0..chunk.len())

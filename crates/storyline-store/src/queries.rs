@@ -150,10 +150,10 @@ impl Store {
         let title = match rows.iter().find_map(|r| r.1.clone()) {
             Some(title) => title,
             None => {
-                let text: String = self
+                let text = self
                     .conn
                     .prepare_cached("SELECT text FROM articles WHERE id = ?1")?
-                    .query_row([&rows[0].0], |r| r.get(0))?;
+                    .query_row([&rows[0].0], |r| crate::stored_text::read(r.get_ref(0)?))?;
                 opening_words(&text, TITLE_FALLBACK_CHARS)
             }
         };

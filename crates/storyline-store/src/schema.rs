@@ -10,7 +10,8 @@ const VERSION: i64 = 4;
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 
--- seq is the arrival order; id is the article's stable id.
+-- seq is the arrival order; id is the article's stable id. text is a compressed blob
+-- (crate::stored_text) in rows written since 2026-12-05, plain text before.
 CREATE TABLE IF NOT EXISTS articles (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     id TEXT NOT NULL UNIQUE,
@@ -70,7 +71,8 @@ CREATE TABLE IF NOT EXISTS event_terms (
 -- f32 before), by model. Ingest keeps them for each event's most recent members only, the ones
 -- event assignment reads (unless told to keep all).
 CREATE TABLE IF NOT EXISTS article_embeddings (article_id TEXT PRIMARY KEY, model TEXT NOT NULL, data BLOB NOT NULL);
--- Each event's centroid in embedding space (little-endian f32) and, for the ANN index, its
+-- Each event's centroid in embedding space (binary16 after a 5-byte header since 2026-12-05,
+-- bare little-endian f32 before) and, for the ANN index, its
 -- random-hyperplane band keys: candidate events for an arriving article in any language.
 CREATE TABLE IF NOT EXISTS event_vectors (
     event_id INTEGER PRIMARY KEY, model TEXT NOT NULL, members INTEGER NOT NULL, vector BLOB NOT NULL
