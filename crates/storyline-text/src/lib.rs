@@ -68,6 +68,15 @@ pub fn for_each_word<'a>(text: &'a str, mut f: impl FnMut(usize, &'a str)) {
     simple_words(&text[simple_from..], |offset, word| f(simple_from + offset, word));
 }
 
+/// Whether every word of `text` ([`for_each_word`]) lies inside one of its [`sentences`], and each
+/// sentence's words are the text's words in its range: so for text made only of the characters
+/// the table path segments (ASCII, Latin letters, typographic quotes and dashes), where a sentence
+/// boundary never falls inside a word and a word's ends depend on its neighbours alone. Callers
+/// that have the text's words may then give each sentence its words without segmenting it again.
+pub fn sentences_keep_their_words(text: &str) -> bool {
+    text.chars().all(|c| c.is_ascii() || word_class(c).is_some())
+}
+
 /// The UAX #29 word-break class of the characters [`simple_words`] segments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum WordClass {
@@ -86,7 +95,8 @@ enum WordClass {
 }
 
 /// The class of `c` when it is ASCII, a Latin letter (Latin-1 and Latin Extended-A), a
-/// typographic quote or a dash; `None` for any other character, which the full algorithm handles.
+/// typographic quote, a dash, an ellipsis or Spanish opening marks; `None` for any other
+/// character, which the full algorithm handles.
 fn word_class(c: char) -> Option<WordClass> {
     Some(match c {
         'a'..='z' | 'A'..='Z' | '\u{c0}'..='\u{d6}' | '\u{d8}'..='\u{f6}' | '\u{f8}'..='\u{17f}' => WordClass::Letter,
@@ -95,7 +105,7 @@ fn word_class(c: char) -> Option<WordClass> {
         ':' => WordClass::MidLetter,
         '.' | '\'' | '‘' | '’' => WordClass::MidNumLet,
         ',' | ';' => WordClass::MidNum,
-        '«' | '»' | '“' | '”' | '–' | '—' => WordClass::Other,
+        '«' | '»' | '“' | '”' | '–' | '—' | '¡' | '¿' | '…' => WordClass::Other,
         c if c.is_ascii() => WordClass::Other,
         _ => return None,
     })
@@ -160,8 +170,15 @@ pub fn normalized_hash(text: &str) -> u64 {
 }
 
 /// [`normalized_hash`] of a text whose [`words`] are already at hand.
-pub fn words_hash(words: &[String]) -> u64 {
-    xxhash_rust::xxh3::xxh3_64(words.join(" ").as_bytes())
+pub fn words_hash<S: AsRef<str>>(words: &[S]) -> u64 {
+    let mut joined = String::with_capacity(words.iter().map(|w| w.as_ref().len() + 1).sum());
+    for (i, word) in words.iter().enumerate() {
+        if i > 0 {
+            joined.push(' ');
+        }
+        joined.push_str(word.as_ref());
+    }
+    xxhash_rust::xxh3::xxh3_64(joined.as_bytes())
 }
 
 /// Content terms for lexical similarity: words without stop words and numbers-only tokens,
@@ -416,7 +433,7 @@ mod tests {
     /// (and a few others), segmented as the full algorithm segments it.
     #[test]
     fn simple_segmentation_is_the_full_algorithm_on_short_strings() {
-        let alphabet: Vec<char> = "aZ09_.:',;\" -\n\t\r!é\u{301}’«—·".chars().collect();
+        let alphabet: Vec<char> = "aZ09_.:',;\" -\n\t\r!é\u{301}’«—·¿…".chars().collect();
         let mut text = String::new();
         let check = |text: &str| assert_eq!(fast_words(text), reference_words(text), "{text:?}");
         for a in &alphabet {
@@ -427,6 +444,44 @@ mod tests {
                         text.extend([a, b, c, d]);
                         check(&text);
                         check(&text[..text.char_indices().nth(3).map_or(text.len(), |(i, _)| i)]);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Where [`sentences_keep_their_words`] says so, each sentence's own words are the text's
+    /// words in its range, and no word of the text lies outside every sentence.
+    fn assert_sentences_keep_their_words(text: &str) {
+        if !sentences_keep_their_words(text) {
+            return;
+        }
+        let words = fast_words(text);
+        let mut in_sentences = Vec::new();
+        for sentence in sentences(text) {
+            let end = sentence.start + sentence.text.len();
+            let own: Vec<(usize, &str)> =
+                fast_words(sentence.text).into_iter().map(|(offset, word)| (sentence.start + offset, word)).collect();
+            let of_text: Vec<(usize, &str)> =
+                words.iter().copied().filter(|&(offset, _)| offset >= sentence.start && offset < end).collect();
+            assert_eq!(own, of_text, "{text:?}, sentence {:?}", sentence.text);
+            in_sentences.extend(own);
+        }
+        assert_eq!(in_sentences, words, "{text:?}");
+    }
+
+    /// Every string of up to four characters of those that decide sentence and word boundaries.
+    #[test]
+    fn sentences_keep_their_words_on_short_strings() {
+        let alphabet: Vec<char> = "aZ19_.:',;\"? !\n\r\t)é’«»“”—…¿ß".chars().collect();
+        let mut text = String::new();
+        for a in &alphabet {
+            for b in &alphabet {
+                for c in &alphabet {
+                    for d in &alphabet {
+                        text.clear();
+                        text.extend([a, b, c, d]);
+                        assert_sentences_keep_their_words(&text);
                     }
                 }
             }
@@ -451,7 +506,7 @@ mod tests {
     #[test]
     fn word_classes_are_those_of_uax_29() {
         let simple: Vec<char> =
-            ('\0'..='\u{17f}').chain("‘’“”«»–—".chars()).filter(|&c| word_class(c).is_some()).collect();
+            ('\0'..='\u{17f}').chain("‘’“”«»–—…".chars()).filter(|&c| word_class(c).is_some()).collect();
         let mut text = String::new();
         for &c in &simple {
             for context in ["aXa", "1X1", "aX", "X1", "a.X", "X.a", "1,X", "X’a", "_X_", " X ", "a’X’1"] {
@@ -476,6 +531,11 @@ mod tests {
         #[test]
         fn word_segmentation_is_the_full_algorithm(text in "([a-zA-Z0-9_.:',; \n\t\"()-]|[éüñçÀÿĀſ‘’“”«»–—·\u{301}\u{200d}\u{ad}\u{a0}\u{3000}]|\\PC){0,60}") {
             prop_assert_eq!(fast_words(&text), reference_words(&text));
+        }
+
+        #[test]
+        fn sentences_keep_their_words_in_news_like_text(text in "([a-zA-Z0-9_.:',;!? \n\t\r\"()-]|[éüñçÀÿĀſ‘’“”«»–—…¿¡]|[A-Z][a-z]{1,5}[.!?][’”»)]?[ ]?){0,60}") {
+            assert_sentences_keep_their_words(&text);
         }
 
         #[test]
