@@ -259,8 +259,9 @@ fn prepare(
         if vocabulary.words.len() >= WORDS_KEPT {
             *vocabulary = WordsOfLanguage::default();
         }
-        let mut words: Vec<u32> = Vec::new();
-        let mut word_tokens = Vec::new();
+        // About one word in six bytes of news text, and a sentence token for most words.
+        let mut words: Vec<u32> = Vec::with_capacity(article.text.len() / 6);
+        let mut word_tokens = Vec::with_capacity(article.text.len() / 8);
         let mut counts: FxHashMap<u32, f32> = FxHashMap::default();
         storyline_text::for_each_word(&article.text, |offset, written| {
             let index = vocabulary.word(written, language, shared);
