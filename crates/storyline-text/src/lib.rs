@@ -236,6 +236,13 @@ pub fn for_each_content_term<'w>(
     })
 }
 
+/// The content term of one word ([`words`], folded), if it has one: the term
+/// [`for_each_content_term`] gives it, made afresh, for callers that keep each word's term
+/// themselves (a second cache in front of theirs would only cost).
+pub fn content_term(word: &str, language: Option<&str>) -> Option<String> {
+    TermsOfWords::new(language).term_of(word)
+}
+
 /// A thread's content terms of one language: each word's place in `terms`, which holds its term
 /// or `None` for a word that has none.
 struct TermsOfWords {
@@ -714,6 +721,8 @@ mod tests {
             for _ in 0..2 {
                 prop_assert_eq!(content_terms_of(&words, language), content_terms_unkept(&words, language));
             }
+            let afresh: Vec<String> = words.iter().filter_map(|w| content_term(w, language)).collect();
+            prop_assert_eq!(afresh, content_terms_unkept(&words, language));
         }
 
         #[test]

@@ -213,9 +213,7 @@ impl WordsOfLanguage {
         let word = known.unwrap_or_else(|| {
             // Made outside the lock, for the other threads to go on meanwhile.
             let folded = storyline_text::fold_word(written);
-            let mut term = None;
-            let nonempty = [folded.as_str()].into_iter().filter(|w| !w.is_empty());
-            storyline_text::for_each_content_term(nonempty, language, |t| term = Some(t.to_string()));
+            let term = storyline_text::content_term(&folded, language);
             let token = sentence_token_of_word(written);
             let mut shared = RunWords::lock(shared);
             let term = term.map(|term| shared.term_index(&term));
