@@ -138,7 +138,8 @@ struct Prepared {
 
 /// What the threads of one run have learnt of words, shared: every content term met, each once,
 /// named by its index, and every word met, by language and hash (as in [`WordsOfLanguage`]), so
-/// that no two threads fold and stem the same word.
+/// that no two threads fold and stem the same word. It lives as long as the run, as the
+/// articles do.
 #[derive(Default)]
 struct RunWords {
     term_index: FxHashMap<Box<str>, u32>,
@@ -162,15 +163,21 @@ impl RunWords {
     }
 
     fn words_of(&mut self, language: Option<&str>) -> &mut FxHashMap<u64, Word> {
-        let at = match self.languages.iter().position(|(code, _)| code.as_deref() == language) {
-            Some(at) => at,
-            None => {
-                self.languages.push((language.map(str::to_string), FxHashMap::default()));
-                self.languages.len() - 1
-            }
-        };
-        &mut self.languages[at].1
+        of_language(&mut self.languages, language)
     }
+}
+
+/// The entry of `language` (a language code) in a short list kept per language, made empty
+/// the first time.
+fn of_language<'a, T: Default>(languages: &'a mut Vec<(Option<String>, T)>, language: Option<&str>) -> &'a mut T {
+    let at = match languages.iter().position(|(code, _)| code.as_deref() == language) {
+        Some(at) => at,
+        None => {
+            languages.push((language.map(str::to_string), T::default()));
+            languages.len() - 1
+        }
+    };
+    &mut languages[at].1
 }
 
 /// What a word, as written, is to dedup: folded (empty for a word `storyline_text::words`
@@ -246,14 +253,7 @@ fn prepare(
             *seen = WordsSeen { run, languages: Vec::new() };
         }
         let language = article.language_code();
-        let at = match seen.languages.iter().position(|(code, _)| code.as_deref() == language) {
-            Some(at) => at,
-            None => {
-                seen.languages.push((language.map(str::to_string), WordsOfLanguage::default()));
-                seen.languages.len() - 1
-            }
-        };
-        let vocabulary = &mut seen.languages[at].1;
+        let vocabulary = of_language(&mut seen.languages, language);
         if vocabulary.words.len() >= WORDS_KEPT {
             *vocabulary = WordsOfLanguage::default();
         }
