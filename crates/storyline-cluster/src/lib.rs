@@ -78,12 +78,7 @@ pub struct TermVector(pub Vec<(String, f32)>);
 impl TermVector {
     /// Sorts by weight (ties by term, for determinism) and normalises to unit length.
     pub fn from_weights(mut weights: Vec<(String, f32)>) -> Self {
-        weights.retain(|(_, w)| *w > 0.0);
-        weights.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        let norm = weights.iter().map(|(_, w)| w * w).sum::<f32>().sqrt();
-        if norm > 0.0 {
-            weights.iter_mut().for_each(|(_, w)| *w /= norm);
-        }
+        rank_and_normalise(&mut weights, Ord::cmp);
         TermVector(weights)
     }
 
@@ -103,6 +98,17 @@ impl TermVector {
         // with FxHash: SipHash made up most of the time of comparing.
         let lookup: FxHashMap<&str, f32> = large.0.iter().map(|(t, w)| (t.as_str(), *w)).collect();
         small.0.iter().filter_map(|(t, w)| lookup.get(t.as_str()).map(|v| v * w)).sum()
+    }
+}
+
+/// [`TermVector::from_weights`] for terms of any kind, `term_order` ordering them as their
+/// strings order.
+fn rank_and_normalise<T>(weights: &mut Vec<(T, f32)>, term_order: impl Fn(&T, &T) -> std::cmp::Ordering) {
+    weights.retain(|(_, w)| *w > 0.0);
+    weights.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| term_order(&a.0, &b.0)));
+    let norm = weights.iter().map(|(_, w)| w * w).sum::<f32>().sqrt();
+    if norm > 0.0 {
+        weights.iter_mut().for_each(|(_, w)| *w /= norm);
     }
 }
 
@@ -136,14 +142,48 @@ pub fn tfidf(
     document_frequency: impl Fn(&str) -> u64,
     config: &ClusterConfig,
 ) -> TermVector {
-    let weights = counts
-        .iter()
-        .map(|(term, count)| {
-            let idf = ((1.0 + documents as f32) / (1.0 + document_frequency(term) as f32)).ln() + 1.0;
-            (term.clone(), (1.0 + count.ln()) * idf)
-        })
-        .collect();
-    TermVector::from_weights(weights).truncated(config.article_terms)
+    let weights =
+        counts.iter().map(|(term, count)| (term.clone(), tfidf_weight(*count, documents, document_frequency(term))));
+    TermVector(ranked_tfidf(weights.collect(), config, Ord::cmp))
+}
+
+/// The strongest `n` terms of the vector [`tfidf`] makes, `tfidf(..).top_terms(n)`, for terms
+/// named by keys of any kind (such as the indexes of interned terms) that `term_order` orders as
+/// their strings order: the same terms, in the same order, without a string per term.
+pub fn tfidf_top_terms<T>(
+    counts: impl IntoIterator<Item = (T, f32)>,
+    documents: u64,
+    document_frequency: impl Fn(&T) -> u64,
+    term_order: impl Fn(&T, &T) -> std::cmp::Ordering + Copy,
+    config: &ClusterConfig,
+    n: usize,
+) -> Vec<T> {
+    let weights = counts.into_iter().map(|(term, count)| {
+        let weight = tfidf_weight(count, documents, document_frequency(&term));
+        (term, weight)
+    });
+    let mut ranked = ranked_tfidf(weights.collect(), config, term_order);
+    ranked.truncate(n);
+    ranked.into_iter().map(|(term, _)| term).collect()
+}
+
+/// A term's TF-IDF weight: sublinear term frequency times smoothed IDF.
+fn tfidf_weight(count: f32, documents: u64, document_frequency: u64) -> f32 {
+    let idf = ((1.0 + documents as f32) / (1.0 + document_frequency as f32)).ln() + 1.0;
+    (1.0 + count.ln()) * idf
+}
+
+/// Weights ranked and normalised, the strongest [`ClusterConfig::article_terms`] kept and
+/// normalised again: [`TermVector::from_weights`], then [`TermVector::truncated`].
+fn ranked_tfidf<T>(
+    mut weights: Vec<(T, f32)>,
+    config: &ClusterConfig,
+    term_order: impl Fn(&T, &T) -> std::cmp::Ordering + Copy,
+) -> Vec<(T, f32)> {
+    rank_and_normalise(&mut weights, term_order);
+    weights.truncate(config.article_terms);
+    rank_and_normalise(&mut weights, term_order);
+    weights
 }
 
 /// An existing event as clustering sees it.
@@ -220,6 +260,31 @@ mod tests {
     /// A candidate event without dates or a semantic score.
     fn undated(id: EventId, terms: &[(&str, f32)]) -> EventCandidate {
         EventCandidate { id, centroid: vector(terms), first: None, last: None, semantic: None, cohesion: None }
+    }
+
+    /// Terms named by their indexes rank as the terms themselves do, ties (equal counts and
+    /// document frequencies) and the cut at `article_terms` included.
+    #[test]
+    fn top_terms_by_index_are_the_vector_top_terms() {
+        let config = ClusterConfig { article_terms: 40, ..ClusterConfig::default() };
+        // Terms in an order that is not the strings' order, with many equal weights.
+        let terms: Vec<String> = (0..120).map(|i| format!("t{}", (i * 37) % 120)).collect();
+        let counts: FxHashMap<String, f32> =
+            terms.iter().enumerate().map(|(i, t)| (t.clone(), [1.0, 2.0, 3.0, 5.0][i % 4])).collect();
+        let df = |term: &str| (term.len() as u64 * 7 + term.as_bytes()[1] as u64) % 5 + 1;
+        for n in [1, 12, 40, 60] {
+            let expected = tfidf(&counts, 1000, df, &config).top_terms(n);
+            let by_index = tfidf_top_terms(
+                counts.iter().map(|(t, c)| (terms.iter().position(|x| x == t).unwrap(), *c)),
+                1000,
+                |&i| df(&terms[i]),
+                |&a, &b| terms[a].cmp(&terms[b]),
+                &config,
+                n,
+            );
+            let by_index: Vec<String> = by_index.into_iter().map(|i| terms[i].clone()).collect();
+            assert_eq!(by_index, expected, "n = {n}");
+        }
     }
 
     #[test]

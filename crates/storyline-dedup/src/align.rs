@@ -53,7 +53,7 @@ fn sorted_tokens(sentence: &str) -> Vec<u64> {
         }
         let mut tokens = Vec::new();
         storyline_text::for_each_word(sentence, |_, word| {
-            let token = *kept.entry(xxh3_64(word.as_bytes())).or_insert_with(|| word_token(word));
+            let token = *kept.entry(xxh3_64(word.as_bytes())).or_insert_with(|| sentence_token_of_word(word));
             tokens.extend(token);
         });
         tokens
@@ -68,29 +68,20 @@ const TOKENS_KEPT: usize = 100_000;
 
 /// The token a word of a sentence ([`storyline_text::for_each_word`], as written) contributes
 /// to [`sentence_tokens`], hashed: its content term's prefix, if it has a content term.
-fn word_token(word: &str) -> Option<u64> {
-    let folded = storyline_text::fold_word(word);
-    let mut token = None;
-    storyline_text::for_each_content_term(
-        [folded.as_str()].into_iter().filter(|w| !w.is_empty()),
-        Some("en"),
-        |term| {
-            let prefix = term.char_indices().nth(TOKEN_PREFIX).map_or(term, |(end, _)| &term[..end]);
-            token = Some(
-                prefix.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)),
-            );
-        },
-    );
-    token
+pub fn sentence_token_of_word(word: &str) -> Option<u64> {
+    // Made afresh: every caller keeps each word's token.
+    let term = storyline_text::content_term(&storyline_text::fold_word(word), Some("en"))?;
+    let prefix = term.char_indices().nth(TOKEN_PREFIX).map_or(term.as_str(), |(end, _)| &term[..end]);
+    Some(prefix.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)))
 }
 
 /// A text's sentences with their comparable tokens: what alignment reads of a text. Made once
 /// per article when it is aligned with several others (splitting and stemming cost more than
 /// comparing).
 #[derive(Debug, Clone, Default)]
-pub struct AlignableText {
+pub struct AlignableText<'a> {
     /// The text, which the sentences' byte ranges point into.
-    text: String,
+    text: &'a str,
     sentences: Vec<(std::ops::Range<usize>, Vec<u64>)>,
     /// Every (token, sentence index), by token: the sentences a token occurs in. Most sentence
     /// pairs of two articles share no token, so the shared tokens are counted from here rather
@@ -98,20 +89,51 @@ pub struct AlignableText {
     postings: Vec<(u64, u32)>,
 }
 
-impl AlignableText {
-    pub fn new(text: &str) -> AlignableText {
-        let sentences: Vec<(std::ops::Range<usize>, Vec<u64>)> = storyline_text::sentences(text)
+impl<'a> AlignableText<'a> {
+    pub fn new(text: &'a str) -> AlignableText<'a> {
+        let sentences = storyline_text::sentences(text)
             .into_iter()
             .map(|s| (s.start..s.start + s.text.len(), sorted_tokens(s.text)))
-            .filter(|(_, tokens)| tokens.len() >= MIN_SENTENCE_TOKENS)
             .collect();
+        AlignableText::of_sentences(text, sentences)
+    }
+
+    /// [`AlignableText::new`], from the tokens ([`sentence_token_of_word`]) of the text's words
+    /// ([`storyline_text::for_each_word`]) that have one, each with its word's offset, in order:
+    /// where the sentences keep their words ([`storyline_text::sentences_keep_their_words`]), the
+    /// same sentences and tokens without segmenting and looking up each sentence's words again;
+    /// elsewhere made as `new` makes it.
+    pub fn from_word_tokens(text: &'a str, word_tokens: &[(usize, u64)]) -> AlignableText<'a> {
+        if !storyline_text::sentences_keep_their_words(text) {
+            return AlignableText::new(text);
+        }
+        let mut rest = word_tokens;
+        let sentences = storyline_text::sentences(text)
+            .into_iter()
+            .map(|s| {
+                let end = s.start + s.text.len();
+                rest = &rest[rest.partition_point(|&(offset, _)| offset < s.start)..];
+                let inside = rest.partition_point(|&(offset, _)| offset < end);
+                let mut tokens: Vec<u64> = rest[..inside].iter().map(|&(_, token)| token).collect();
+                rest = &rest[inside..];
+                tokens.sort_unstable();
+                tokens.dedup();
+                (s.start..end, tokens)
+            })
+            .collect();
+        AlignableText::of_sentences(text, sentences)
+    }
+
+    /// The text's sentences (byte range, sorted distinct tokens), those long enough to align kept.
+    fn of_sentences(text: &'a str, mut sentences: Vec<(std::ops::Range<usize>, Vec<u64>)>) -> AlignableText<'a> {
+        sentences.retain(|(_, tokens)| tokens.len() >= MIN_SENTENCE_TOKENS);
         let mut postings: Vec<(u64, u32)> = sentences
             .iter()
             .enumerate()
             .flat_map(|(i, (_, tokens))| tokens.iter().map(move |&t| (t, i as u32)))
             .collect();
         postings.sort_unstable();
-        AlignableText { text: text.to_string(), sentences, postings }
+        AlignableText { text, sentences, postings }
     }
 
     fn sentence(&self, index: usize) -> String {
@@ -298,6 +320,38 @@ mod tests {
                 expected.sort_unstable();
                 assert_eq!(sorted_tokens(sentence), expected, "{sentence}");
             }
+        }
+    }
+
+    /// Made from the text's word tokens, the sentences and their tokens are those `new` makes.
+    fn assert_from_word_tokens_is_new(text: &str) {
+        let mut word_tokens = Vec::new();
+        storyline_text::for_each_word(text, |offset, word| {
+            word_tokens.extend(sentence_token_of_word(word).map(|token| (offset, token)));
+        });
+        let (made, expected) = (AlignableText::from_word_tokens(text, &word_tokens), AlignableText::new(text));
+        assert_eq!((&made.sentences, &made.postings), (&expected.sentences, &expected.postings), "{text:?}");
+    }
+
+    #[test]
+    fn alignable_text_from_word_tokens_is_new() {
+        for text in [
+            "Turkey and Qatar signed a military deal with Libya on Monday. Ministers met in Tripoli \
+             to discuss the training of troops.\n\nRain fell heavily across the northern provinces!",
+            "El ministro dijo: «¿Firmarán el acuerdo?» Los ministros firmaron… U.S. troops left at 3.5 p.m. \
+             on Monday.Then they met.’The end’ said Erdoğan’s aide",
+            "Les ministres ont signé l’accord à Tripoli. ما هو الاتفاق؟ Le texte n’a pas été publié.",
+        ] {
+            assert_from_word_tokens_is_new(text);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn alignable_text_from_word_tokens_is_new_on_any_text(
+            text in "([A-Z]?[a-z]{1,7}[ ,;:]{0,2}|[.!?…][’”»)]?[ \n]?|[0-9.,]{1,4} |[éñçß‘’“”«»–—¿¡_'\"()\t\r]|\\PC){0,80}"
+        ) {
+            assert_from_word_tokens_is_new(&text);
         }
     }
 

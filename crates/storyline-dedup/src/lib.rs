@@ -21,7 +21,10 @@
 mod align;
 mod minhash;
 
-pub use align::{align_sentences, align_texts, align_texts_at_least, sentence_tokens, AlignableText, Alignment};
+pub use align::{
+    align_sentences, align_texts, align_texts_at_least, sentence_token_of_word, sentence_tokens, AlignableText,
+    Alignment,
+};
 pub use minhash::{estimated_jaccard, MinHasher};
 
 use storyline_model::{Article, DuplicateKind, DuplicateRelation, Evidence};
@@ -79,7 +82,7 @@ pub fn fingerprint(article: &Article, config: &DedupConfig) -> Fingerprint {
 
 /// The fingerprint of an article whose text's [`storyline_text::words`] and their
 /// [`storyline_text::words_hash`] are at hand.
-pub fn fingerprint_of_words(words: &[String], text_hash: u64, config: &DedupConfig) -> Fingerprint {
+pub fn fingerprint_of_words<S: AsRef<str>>(words: &[S], text_hash: u64, config: &DedupConfig) -> Fingerprint {
     let hasher = MinHasher::new(config.bands * config.rows_per_band);
     let minhash = hasher.signature(words, config.shingle_size);
     let band_keys = minhash::band_keys(&minhash, config.rows_per_band);

@@ -42,7 +42,7 @@ impl MinHasher {
 
     /// The signature of the word `shingle_size`-shingles of `words`. A text shorter than one
     /// shingle is a single shingle of all its words; an empty text has an all-max signature.
-    pub fn signature(&self, words: &[String], shingle_size: usize) -> Vec<u32> {
+    pub fn signature<S: AsRef<str>>(&self, words: &[S], shingle_size: usize) -> Vec<u32> {
         let window = shingle_size.max(1).min(words.len().max(1));
         // One buffer for every shingle's text (the words joined by spaces, the bytes hashed).
         let mut text = String::new();
@@ -54,7 +54,7 @@ impl MinHasher {
                     if i > 0 {
                         text.push(' ');
                     }
-                    text.push_str(word);
+                    text.push_str(word.as_ref());
                 }
                 xxh3_64(text.as_bytes())
             })
@@ -173,7 +173,7 @@ mod tests {
     #[test]
     fn short_and_empty_texts_do_not_panic() {
         let hasher = MinHasher::new(10);
-        assert_eq!(hasher.signature(&[], 5), vec![u32::MAX; 10]);
+        assert_eq!(hasher.signature::<String>(&[], 5), vec![u32::MAX; 10]);
         assert_ne!(hasher.signature(&words("two words"), 5), vec![u32::MAX; 10]);
     }
 }

@@ -68,6 +68,15 @@ pub fn for_each_word<'a>(text: &'a str, mut f: impl FnMut(usize, &'a str)) {
     simple_words(&text[simple_from..], |offset, word| f(simple_from + offset, word));
 }
 
+/// Whether every word of `text` ([`for_each_word`]) lies inside one of its [`sentences`], and each
+/// sentence's words are the text's words in its range: so for text made only of the characters
+/// the table path segments (ASCII, Latin letters, typographic quotes and dashes), where a sentence
+/// boundary never falls inside a word and a word's ends depend on its neighbours alone. Callers
+/// that have the text's words may then give each sentence its words without segmenting it again.
+pub fn sentences_keep_their_words(text: &str) -> bool {
+    text.chars().all(|c| c.is_ascii() || word_class(c).is_some())
+}
+
 /// The UAX #29 word-break class of the characters [`simple_words`] segments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum WordClass {
@@ -86,7 +95,8 @@ enum WordClass {
 }
 
 /// The class of `c` when it is ASCII, a Latin letter (Latin-1 and Latin Extended-A), a
-/// typographic quote or a dash; `None` for any other character, which the full algorithm handles.
+/// typographic quote, a dash, an ellipsis or Spanish opening marks; `None` for any other
+/// character, which the full algorithm handles.
 fn word_class(c: char) -> Option<WordClass> {
     Some(match c {
         'a'..='z' | 'A'..='Z' | '\u{c0}'..='\u{d6}' | '\u{d8}'..='\u{f6}' | '\u{f8}'..='\u{17f}' => WordClass::Letter,
@@ -95,7 +105,7 @@ fn word_class(c: char) -> Option<WordClass> {
         ':' => WordClass::MidLetter,
         '.' | '\'' | '‘' | '’' => WordClass::MidNumLet,
         ',' | ';' => WordClass::MidNum,
-        '«' | '»' | '“' | '”' | '–' | '—' => WordClass::Other,
+        '«' | '»' | '“' | '”' | '–' | '—' | '¡' | '¿' | '…' => WordClass::Other,
         c if c.is_ascii() => WordClass::Other,
         _ => return None,
     })
@@ -160,8 +170,15 @@ pub fn normalized_hash(text: &str) -> u64 {
 }
 
 /// [`normalized_hash`] of a text whose [`words`] are already at hand.
-pub fn words_hash(words: &[String]) -> u64 {
-    xxhash_rust::xxh3::xxh3_64(words.join(" ").as_bytes())
+pub fn words_hash<S: AsRef<str>>(words: &[S]) -> u64 {
+    let mut joined = String::with_capacity(words.iter().map(|w| w.as_ref().len() + 1).sum());
+    for (i, word) in words.iter().enumerate() {
+        if i > 0 {
+            joined.push(' ');
+        }
+        joined.push_str(word.as_ref());
+    }
+    xxhash_rust::xxh3::xxh3_64(joined.as_bytes())
 }
 
 /// Content terms for lexical similarity: words without stop words and numbers-only tokens,
@@ -217,6 +234,13 @@ pub fn for_each_content_term<'w>(
             }
         }
     })
+}
+
+/// The content term of one word ([`words`], folded), if it has one: the term
+/// [`for_each_content_term`] gives it, made afresh, for callers that keep each word's term
+/// themselves (a second cache in front of theirs would only cost).
+pub fn content_term(word: &str, language: Option<&str>) -> Option<String> {
+    TermsOfWords::new(language).term_of(word)
 }
 
 /// A thread's content terms of one language: each word's place in `terms`, which holds its term
@@ -304,19 +328,150 @@ pub struct Sentence<'a> {
 /// Splits text into sentences: first at line breaks (news paragraphs and headings), then at the
 /// Unicode sentence boundaries (UAX #29). Empty pieces are dropped; text is trimmed.
 pub fn sentences(text: &str) -> Vec<Sentence<'_>> {
+    // A piece (starting at `start` in the text) is a sentence when it has a letter or digit.
+    fn keep<'a>(out: &mut Vec<Sentence<'a>>, piece: &'a str, start: usize) {
+        let trimmed = piece.trim();
+        if trimmed.chars().any(char::is_alphanumeric) {
+            let lead = piece.len() - piece.trim_start().len();
+            out.push(Sentence { text: trimmed, start: start + lead });
+        }
+    }
     let mut out = Vec::new();
     let mut line_start = 0;
+    let mut breaks = Vec::new();
     for line in text.split('\n') {
-        for (offset, piece) in line.split_sentence_bound_indices() {
-            let trimmed = piece.trim();
-            if trimmed.chars().any(char::is_alphanumeric) {
-                let lead = piece.len() - piece.trim_start().len();
-                out.push(Sentence { text: trimmed, start: line_start + offset + lead });
+        if simple_sentence_breaks(line, &mut breaks) {
+            for pair in breaks.windows(2) {
+                keep(&mut out, &line[pair[0]..pair[1]], line_start + pair[0]);
+            }
+        } else {
+            for (offset, piece) in line.split_sentence_bound_indices() {
+                keep(&mut out, piece, line_start + offset);
             }
         }
         line_start += line.len() + 1;
     }
     out
+}
+
+/// The UAX #29 sentence-break class of the characters [`simple_sentence_breaks`] handles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SentenceClass {
+    Upper,
+    Lower,
+    Numeric,
+    /// `.`
+    ATerm,
+    /// `!` `?`
+    STerm,
+    /// `,` `-` `:` `;` and dashes: a sentence goes on after them, even after a terminator.
+    SContinue,
+    /// Quotes and brackets.
+    Close,
+    /// Spaces and tabs.
+    Sp,
+    /// A carriage return (a paragraph separator).
+    Cr,
+    Other,
+}
+
+/// The sentence-break class of `c` when it is one of the characters the word table path handles
+/// ([`word_class`]) and the class is one of the few above; `None` for any other character.
+fn sentence_class(c: char) -> Option<SentenceClass> {
+    use SentenceClass::*;
+    Some(match c {
+        'a'..='z' => Lower,
+        'A'..='Z' => Upper,
+        '0'..='9' => Numeric,
+        '.' => ATerm,
+        '!' | '?' => STerm,
+        ',' | '-' | ':' | ';' | '–' | '—' => SContinue,
+        '"' | '\'' | '(' | ')' | '[' | ']' | '{' | '}' | '«' | '»' | '‘' | '’' | '“' | '”' => Close,
+        ' ' | '\t' => Sp,
+        '\r' => Cr,
+        '#' | '$' | '%' | '&' | '*' | '+' | '/' | '<' | '=' | '>' | '@' | '\\' | '^' | '_' | '`' | '|' | '~' => Other,
+        '¡' | '¿' | '…' => Other,
+        c if word_class(c) == Some(WordClass::Letter) && c.is_lowercase() => Lower,
+        c if word_class(c) == Some(WordClass::Letter) && c.is_uppercase() => Upper,
+        _ => return None,
+    })
+}
+
+/// The UAX #29 sentence boundaries of `line` (no line feed in it), from its start to its end,
+/// into `breaks`, when every character of it has a [`sentence_class`]; false (and `breaks`
+/// meaningless) otherwise. There, with no extending, format, separator or other-letter
+/// characters, the rules come down to what may follow a terminator (`.`, `!`, `?`), its closing
+/// quotes and brackets, and its spaces.
+fn simple_sentence_breaks(line: &str, breaks: &mut Vec<usize>) -> bool {
+    use SentenceClass::*;
+    breaks.clear();
+    if line.is_empty() {
+        return true;
+    }
+    breaks.push(0);
+    /// After a terminator (with its closing marks and spaces, SB8–SB11): what it was.
+    struct AfterTerminator {
+        full_stop: bool,
+        /// The full stop follows a letter, and nothing follows it yet (SB7).
+        after_letter: bool,
+        closed: bool,
+        spaced: bool,
+    }
+    let mut after: Option<AfterTerminator> = None;
+    let mut previous: Option<SentenceClass> = None;
+    for (at, c) in line.char_indices() {
+        let Some(class) = sentence_class(c) else {
+            return false;
+        };
+        if let Some(previous) = previous {
+            let breaks_here = if previous == Cr {
+                true // SB4
+            } else if let Some(term) = &after {
+                let bare = !term.closed && !term.spaced;
+                let continues = (term.full_stop && bare && class == Numeric) // SB6
+                    || (term.full_stop && term.after_letter && bare && class == Upper) // SB7
+                    || (term.full_stop && lower_comes_first(&line[at..])) // SB8
+                    || matches!(class, SContinue | STerm | ATerm) // SB8a
+                    || (!term.spaced && matches!(class, Close | Sp | Cr)) // SB9
+                    || matches!(class, Sp | Cr); // SB10
+                !continues // SB11
+            } else {
+                false // SB998
+            };
+            if breaks_here {
+                breaks.push(at);
+            }
+        }
+        after = match (after, class) {
+            (_, ATerm | STerm) => Some(AfterTerminator {
+                full_stop: class == ATerm,
+                after_letter: matches!(previous, Some(Upper | Lower)),
+                closed: false,
+                spaced: false,
+            }),
+            (Some(term), Close) if !term.spaced => Some(AfterTerminator { closed: true, after_letter: false, ..term }),
+            (Some(term), Sp) => Some(AfterTerminator { spaced: true, after_letter: false, ..term }),
+            _ => None,
+        };
+        previous = Some(class);
+    }
+    breaks.push(line.len());
+    true
+}
+
+/// SB8's look-ahead: whether a lowercase letter comes before any letter of another kind, a
+/// terminator or a paragraph separator.
+fn lower_comes_first(ahead: &str) -> bool {
+    for c in ahead.chars() {
+        match sentence_class(c) {
+            Some(SentenceClass::Lower) => return true,
+            Some(SentenceClass::Upper | SentenceClass::ATerm | SentenceClass::STerm | SentenceClass::Cr) | None => {
+                return false
+            }
+            _ => {}
+        }
+    }
+    false
 }
 
 /// Stop-word sets by language code, built once per language and kept for the process's life.
@@ -416,7 +571,7 @@ mod tests {
     /// (and a few others), segmented as the full algorithm segments it.
     #[test]
     fn simple_segmentation_is_the_full_algorithm_on_short_strings() {
-        let alphabet: Vec<char> = "aZ09_.:',;\" -\n\t\r!é\u{301}’«—·".chars().collect();
+        let alphabet: Vec<char> = "aZ09_.:',;\" -\n\t\r!é\u{301}’«—·¿…".chars().collect();
         let mut text = String::new();
         let check = |text: &str| assert_eq!(fast_words(text), reference_words(text), "{text:?}");
         for a in &alphabet {
@@ -429,6 +584,101 @@ mod tests {
                         check(&text[..text.char_indices().nth(3).map_or(text.len(), |(i, _)| i)]);
                     }
                 }
+            }
+        }
+    }
+
+    /// Where [`sentences_keep_their_words`] says so, each sentence's own words are the text's
+    /// words in its range, and no word of the text lies outside every sentence.
+    fn assert_sentences_keep_their_words(text: &str) {
+        if !sentences_keep_their_words(text) {
+            return;
+        }
+        let words = fast_words(text);
+        let mut in_sentences = Vec::new();
+        for sentence in sentences(text) {
+            let end = sentence.start + sentence.text.len();
+            let own: Vec<(usize, &str)> =
+                fast_words(sentence.text).into_iter().map(|(offset, word)| (sentence.start + offset, word)).collect();
+            let of_text: Vec<(usize, &str)> =
+                words.iter().copied().filter(|&(offset, _)| offset >= sentence.start && offset < end).collect();
+            assert_eq!(own, of_text, "{text:?}, sentence {:?}", sentence.text);
+            in_sentences.extend(own);
+        }
+        assert_eq!(in_sentences, words, "{text:?}");
+    }
+
+    /// Every string of up to four characters of those that decide sentence and word boundaries.
+    #[test]
+    fn sentences_keep_their_words_on_short_strings() {
+        let alphabet: Vec<char> = "aZ19_.:',;\"? !\n\r\t)é’«»“”—…¿ß".chars().collect();
+        let mut text = String::new();
+        for a in &alphabet {
+            for b in &alphabet {
+                for c in &alphabet {
+                    for d in &alphabet {
+                        text.clear();
+                        text.extend([a, b, c, d]);
+                        assert_sentences_keep_their_words(&text);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The sentences as the full algorithm alone splits each line.
+    fn reference_sentences(text: &str) -> Vec<Sentence<'_>> {
+        let mut out = Vec::new();
+        let mut line_start = 0;
+        for line in text.split('\n') {
+            for (offset, piece) in line.split_sentence_bound_indices() {
+                let trimmed = piece.trim();
+                if trimmed.chars().any(char::is_alphanumeric) {
+                    let lead = piece.len() - piece.trim_start().len();
+                    out.push(Sentence { text: trimmed, start: line_start + offset + lead });
+                }
+            }
+            line_start += line.len() + 1;
+        }
+        out
+    }
+
+    /// The table path's boundaries are the full algorithm's on every string of up to four
+    /// characters of those that decide sentence boundaries.
+    #[test]
+    fn simple_sentence_breaks_are_the_full_algorithm_on_short_strings() {
+        let alphabet: Vec<char> = "aZ1.!?,-:; \t\r\"')«»’“—…¿¡éÉß_#".chars().collect();
+        let mut text = String::new();
+        let mut breaks = Vec::new();
+        for a in &alphabet {
+            for b in &alphabet {
+                for c in &alphabet {
+                    for d in &alphabet {
+                        text.clear();
+                        text.extend([a, b, c, d]);
+                        assert!(simple_sentence_breaks(&text, &mut breaks), "{text:?}");
+                        let mut expected: Vec<usize> = text.split_sentence_bound_indices().map(|(i, _)| i).collect();
+                        expected.push(text.len());
+                        assert_eq!(breaks, expected, "{text:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// Each character with a sentence class, in the places where its class decides.
+    #[test]
+    fn sentence_classes_are_those_of_uax_29() {
+        let classed: Vec<char> =
+            ('\0'..='\u{17f}').chain("‘’“”«»–—…".chars()).filter(|&c| sentence_class(c).is_some()).collect();
+        let mut text = String::new();
+        for &c in &classed {
+            for context in [
+                "a. X", "a.X", "A.X", "1.X", "a? X", "a.’ X", "a.X b", "a. X. b", "a. X c", "Xa. b", "a.) X A", "a.\rX",
+            ] {
+                text.clear();
+                text.extend(context.chars().map(|k| if k == 'X' { c } else { k }));
+                assert_eq!(sentences(&text), reference_sentences(&text), "{text:?}");
             }
         }
     }
@@ -451,7 +701,7 @@ mod tests {
     #[test]
     fn word_classes_are_those_of_uax_29() {
         let simple: Vec<char> =
-            ('\0'..='\u{17f}').chain("‘’“”«»–—".chars()).filter(|&c| word_class(c).is_some()).collect();
+            ('\0'..='\u{17f}').chain("‘’“”«»–—…".chars()).filter(|&c| word_class(c).is_some()).collect();
         let mut text = String::new();
         for &c in &simple {
             for context in ["aXa", "1X1", "aX", "X1", "a.X", "X.a", "1,X", "X’a", "_X_", " X ", "a’X’1"] {
@@ -471,11 +721,23 @@ mod tests {
             for _ in 0..2 {
                 prop_assert_eq!(content_terms_of(&words, language), content_terms_unkept(&words, language));
             }
+            let afresh: Vec<String> = words.iter().filter_map(|w| content_term(w, language)).collect();
+            prop_assert_eq!(afresh, content_terms_unkept(&words, language));
         }
 
         #[test]
         fn word_segmentation_is_the_full_algorithm(text in "([a-zA-Z0-9_.:',; \n\t\"()-]|[éüñçÀÿĀſ‘’“”«»–—·\u{301}\u{200d}\u{ad}\u{a0}\u{3000}]|\\PC){0,60}") {
             prop_assert_eq!(fast_words(&text), reference_words(&text));
+        }
+
+        #[test]
+        fn sentences_keep_their_words_in_news_like_text(text in "([a-zA-Z0-9_.:',;!? \n\t\r\"()-]|[éüñçÀÿĀſ‘’“”«»–—…¿¡]|[A-Z][a-z]{1,5}[.!?][’”»)]?[ ]?){0,60}") {
+            assert_sentences_keep_their_words(&text);
+        }
+
+        #[test]
+        fn sentences_are_the_full_algorithm(text in "([A-Z]?[a-z]{1,7}[ ,;:]{0,2}|[.!?…][’”»)]?[ \n]?|[0-9.,]{1,4} |[éñçßÉ‘’“”«»–—¿¡_'\"()\t\r]|\\PC){0,80}") {
+            prop_assert_eq!(sentences(&text), reference_sentences(&text));
         }
 
         #[test]

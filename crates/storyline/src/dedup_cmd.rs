@@ -6,7 +6,10 @@
 //! [`MIN_SHARED_TERMS`] of its [`TOP_TERMS`] strongest TF-IDF terms; here the indexes are in
 //! memory and the IDF is the whole collection's.
 
+use std::cell::RefCell;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
 use std::time::Instant;
 
 use anyhow::Result;
@@ -15,10 +18,11 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 use storyline_cluster::ClusterConfig;
 use storyline_dedup::{
-    align_texts_at_least, fingerprint_of_words, judge_with, republication_needs, AlignableText, Candidate, DedupConfig,
-    Fingerprint,
+    align_texts_at_least, fingerprint_of_words, judge_with, republication_needs, sentence_token_of_word, AlignableText,
+    Candidate, DedupConfig, Fingerprint,
 };
 use storyline_model::{Article, DuplicateKind, DuplicateRelation};
+use xxhash_rust::xxh3::xxh3_64;
 
 /// As ingest's republication-candidate index: an article's strongest terms, and how many a
 /// candidate must share.
@@ -121,55 +125,212 @@ fn keep_pages_small() {
     }
 }
 
+/// What the first pass learns of an article.
+struct Prepared {
+    fingerprint: Fingerprint,
+    /// Its content terms (title terms weighted up, as `storyline_cluster::term_counts` counts
+    /// them), each by its index in [`RunWords::terms`], with its count.
+    term_counts: Vec<(u32, f32)>,
+    /// The offset and sentence token of each of its words that has one: its sentences' tokens,
+    /// should it be aligned ([`AlignableText::from_word_tokens`]).
+    word_tokens: Vec<(usize, u64)>,
+}
+
+/// What the threads of one run have learnt of words, shared: every content term met, each once,
+/// named by its index, and every word met, by language and hash (as in [`WordsOfLanguage`]), so
+/// that no two threads fold and stem the same word. It lives as long as the run, as the
+/// articles do.
+#[derive(Default)]
+struct RunWords {
+    term_index: FxHashMap<Box<str>, u32>,
+    terms: Vec<Box<str>>,
+    languages: Vec<(Option<String>, FxHashMap<u64, Word>)>,
+}
+
+impl RunWords {
+    fn lock(shared: &Mutex<RunWords>) -> std::sync::MutexGuard<'_, RunWords> {
+        shared.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn term_index(&mut self, term: &str) -> u32 {
+        if let Some(&index) = self.term_index.get(term) {
+            return index;
+        }
+        let index = self.terms.len() as u32;
+        self.terms.push(term.into());
+        self.term_index.insert(term.into(), index);
+        index
+    }
+
+    fn words_of(&mut self, language: Option<&str>) -> &mut FxHashMap<u64, Word> {
+        of_language(&mut self.languages, language)
+    }
+}
+
+/// The entry of `language` (a language code) in a short list kept per language, made empty
+/// the first time.
+fn of_language<'a, T: Default>(languages: &'a mut Vec<(Option<String>, T)>, language: Option<&str>) -> &'a mut T {
+    let at = match languages.iter().position(|(code, _)| code.as_deref() == language) {
+        Some(at) => at,
+        None => {
+            languages.push((language.map(str::to_string), T::default()));
+            languages.len() - 1
+        }
+    };
+    &mut languages[at].1
+}
+
+/// What a word, as written, is to dedup: folded (empty for a word `storyline_text::words`
+/// drops), its content term in the article's language (an index in [`RunWords::terms`]), and
+/// its sentence token.
+#[derive(Clone)]
+struct Word {
+    folded: Box<str>,
+    term: Option<u32>,
+    token: Option<u64>,
+}
+
+/// A thread's [`Word`]s of one language, by a 64-bit hash of the word as written: no string to
+/// compare or to reach through a pointer (two of a thread's words share a hash with odds of
+/// about 2⁻⁶⁴ per pair, as sentence tokens, themselves such hashes, do).
+#[derive(Default)]
+struct WordsOfLanguage {
+    index: FxHashMap<u64, u32>,
+    words: Vec<Word>,
+}
+
+/// The words a thread has met in one run of [`find_copies`] (the run's number): folding,
+/// stemming and hashing a word cost far more than looking it up, and news repeats its words.
+#[derive(Default)]
+struct WordsSeen {
+    run: u64,
+    languages: Vec<(Option<String>, WordsOfLanguage)>,
+}
+
+/// Words a thread keeps per language before it starts over.
+const WORDS_KEPT: usize = 200_000;
+
+impl WordsOfLanguage {
+    fn word(&mut self, written: &str, language: Option<&str>, shared: &Mutex<RunWords>) -> u32 {
+        let key = xxh3_64(written.as_bytes());
+        if let Some(&index) = self.index.get(&key) {
+            return index;
+        }
+        let known = RunWords::lock(shared).words_of(language).get(&key).cloned();
+        let word = known.unwrap_or_else(|| {
+            // Made outside the lock, for the other threads to go on meanwhile.
+            let folded = storyline_text::fold_word(written);
+            let term = storyline_text::content_term(&folded, language);
+            let token = sentence_token_of_word(written);
+            let mut shared = RunWords::lock(shared);
+            let term = term.map(|term| shared.term_index(&term));
+            let word = Word { folded: folded.into(), term, token };
+            shared.words_of(language).insert(key, word.clone());
+            word
+        });
+        self.words.push(word);
+        let index = (self.words.len() - 1) as u32;
+        self.index.insert(key, index);
+        index
+    }
+}
+
+/// Splits an article's text into words once, and from them makes its fingerprint, its term
+/// counts and its words' sentence tokens: the same as `storyline_text::words`,
+/// `fingerprint_of_words` and `storyline_cluster::term_counts` make.
+fn prepare(
+    article: &Article,
+    run: u64,
+    shared: &Mutex<RunWords>,
+    dedup: &DedupConfig,
+    cluster: &ClusterConfig,
+) -> Prepared {
+    thread_local! {
+        static SEEN: RefCell<WordsSeen> = Default::default();
+    }
+    SEEN.with_borrow_mut(|seen| {
+        if seen.run != run {
+            *seen = WordsSeen { run, languages: Vec::new() };
+        }
+        let language = article.language_code();
+        let vocabulary = of_language(&mut seen.languages, language);
+        if vocabulary.words.len() >= WORDS_KEPT {
+            *vocabulary = WordsOfLanguage::default();
+        }
+        // About one word in six bytes of news text, and a sentence token for most words.
+        let mut words: Vec<u32> = Vec::with_capacity(article.text.len() / 6);
+        let mut word_tokens = Vec::with_capacity(article.text.len() / 8);
+        let mut counts: FxHashMap<u32, f32> = FxHashMap::default();
+        storyline_text::for_each_word(&article.text, |offset, written| {
+            let index = vocabulary.word(written, language, shared);
+            let word = &vocabulary.words[index as usize];
+            if !word.folded.is_empty() {
+                words.push(index);
+            }
+            if let Some(term) = word.term {
+                *counts.entry(term).or_default() += 1.0;
+            }
+            if let Some(token) = word.token {
+                word_tokens.push((offset, token));
+            }
+        });
+        if let Some(title) = &article.title {
+            storyline_text::for_each_word(title, |_, written| {
+                let index = vocabulary.word(written, language, shared);
+                if let Some(term) = vocabulary.words[index as usize].term {
+                    *counts.entry(term).or_default() += cluster.title_weight;
+                }
+            });
+        }
+        let folded: Vec<&str> = words.iter().map(|&index| &*vocabulary.words[index as usize].folded).collect();
+        let fingerprint = fingerprint_of_words(&folded, storyline_text::words_hash(&folded), dedup);
+        Prepared { fingerprint, term_counts: counts.into_iter().collect(), word_tokens }
+    })
+}
+
 /// Every duplicate relation among `articles`, each article judged against the earlier ones its
 /// indexes name, strongest relation first per article.
 pub fn find_copies(articles: &[Article], dedup: &DedupConfig, cluster: &ClusterConfig) -> Vec<DuplicateRelation> {
-    let (fingerprints, counts): (Vec<Fingerprint>, Vec<FxHashMap<String, f32>>) = articles
-        .par_iter()
-        .map(|article| {
-            let words = storyline_text::words(&article.text);
-            let hash = storyline_text::words_hash(&words);
-            (fingerprint_of_words(&words, hash, dedup), storyline_cluster::term_counts(article, &words, cluster))
-        })
-        .unzip();
+    static RUNS: AtomicU64 = AtomicU64::new(1);
+    let run = RUNS.fetch_add(1, Ordering::Relaxed);
+    let shared = Mutex::new(RunWords::default());
+    let prepared: Vec<Prepared> =
+        articles.par_iter().map(|article| prepare(article, run, &shared, dedup, cluster)).collect();
+    let terms = shared.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner()).terms;
     tracing::info!("fingerprinted");
     // The collection's document frequencies, for the strongest terms.
-    let df: FxHashMap<&str, u64> = counts
+    let mut df = vec![0u64; terms.len()];
+    for article in &prepared {
+        for &(term, _) in &article.term_counts {
+            df[term as usize] += 1;
+        }
+    }
+    let documents = prepared.len() as u64;
+    let top_terms: Vec<Vec<u32>> = prepared
         .par_iter()
-        .fold(FxHashMap::default, |mut df, counts| {
-            for term in counts.keys() {
-                *df.entry(term.as_str()).or_default() += 1;
-            }
-            df
-        })
-        .reduce(FxHashMap::default, |a, b| {
-            let (small, mut large) = if a.len() < b.len() { (a, b) } else { (b, a) };
-            for (term, n) in small {
-                *large.entry(term).or_default() += n;
-            }
-            large
-        });
-    let documents = counts.len() as u64;
-    let top_terms: Vec<Vec<String>> = counts
-        .par_iter()
-        .map(|counts| {
-            storyline_cluster::tfidf(counts, documents, |t| df.get(t).copied().unwrap_or(1), cluster)
-                .top_terms(TOP_TERMS)
+        .map(|article| {
+            storyline_cluster::tfidf_top_terms(
+                article.term_counts.iter().copied(),
+                documents,
+                |&term| df[term as usize],
+                |&a, &b| terms[a as usize].cmp(&terms[b as usize]),
+                cluster,
+                TOP_TERMS,
+            )
         })
         .collect();
-    // The term counts are done with: their memory goes to the sentences aligned below.
-    drop(df);
-    drop(counts);
+    let (fingerprints, word_tokens): (Vec<Fingerprint>, Vec<Vec<(usize, u64)>>) =
+        prepared.into_iter().map(|article| (article.fingerprint, article.word_tokens)).unzip();
     let mut by_hash: FxHashMap<u64, Vec<u32>> = FxHashMap::default();
     let mut by_band: FxHashMap<u64, Vec<u32>> = FxHashMap::default();
-    let mut by_term: FxHashMap<&str, Vec<u32>> = FxHashMap::default();
+    let mut by_term: Vec<Vec<u32>> = vec![Vec::new(); terms.len()];
     for (i, fingerprint) in fingerprints.iter().enumerate() {
         by_hash.entry(fingerprint.text_hash).or_default().push(i as u32);
         for key in &fingerprint.band_keys {
             by_band.entry(*key).or_default().push(i as u32);
         }
-        for term in &top_terms[i] {
-            by_term.entry(term.as_str()).or_default().push(i as u32);
+        for &term in &top_terms[i] {
+            by_term[term as usize].push(i as u32);
         }
     }
     // The earlier articles (below `i`) in the lists, those in at least `min` of them, most first.
@@ -187,7 +348,10 @@ pub fn find_copies(articles: &[Article], dedup: &DedupConfig, cluster: &ClusterC
     tracing::info!("indexed");
     // Each article's sentences, split and tokenised once, when it is first aligned.
     let alignable: Vec<std::sync::OnceLock<AlignableText>> = articles.iter().map(|_| Default::default()).collect();
-    let sentences_of = |i: u32| alignable[i as usize].get_or_init(|| AlignableText::new(&articles[i as usize].text));
+    let sentences_of = |i: u32| {
+        let i = i as usize;
+        alignable[i].get_or_init(|| AlignableText::from_word_tokens(&articles[i].text, &word_tokens[i]))
+    };
     let per_article: Vec<Vec<DuplicateRelation>> = (0..fingerprints.len() as u32)
         .into_par_iter()
         .map(|i| {
@@ -195,7 +359,7 @@ pub fn find_copies(articles: &[Article], dedup: &DedupConfig, cluster: &ClusterC
             let mut candidates: Vec<u32> = by_hash[&fingerprint.text_hash].iter().copied().filter(|&j| j < i).collect();
             candidates.extend(earlier(&mut fingerprint.band_keys.iter().filter_map(|k| by_band.get(k)), i, 1));
             candidates.extend(earlier(
-                &mut top_terms[i as usize].iter().filter_map(|t| by_term.get(t.as_str())),
+                &mut top_terms[i as usize].iter().map(|&term| &by_term[term as usize]),
                 i,
                 MIN_SHARED_TERMS,
             ));
