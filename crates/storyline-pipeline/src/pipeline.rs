@@ -820,9 +820,7 @@ fn find_duplicates(
                 debug_assert!(std::ptr::eq(copy, &item.article));
                 (&stored_text, incoming_text)
             };
-            align_texts_at_least(original, copy, config.sentence_similarity, |n, m| {
-                republication_needs(config, n, m)
-            })
+            align_texts_at_least(original, copy, config.sentence_similarity, |n, m| republication_needs(config, n, m))
         }));
     }
     relations.sort_by(|a, b| a.kind.cmp(&b.kind).then(b.score.total_cmp(&a.score)));

@@ -34,8 +34,8 @@ pub struct Batch<'a> {
     event_postings: RefCell<HashMap<String, Vec<EventId>>>,
 }
 
-/// The most posting lists a batch keeps ([`Batch::candidate_events`]): at most 400 entries each,
-/// about 64 MB at worst; a batch of the default 64 articles reads a few thousand.
+/// The most posting lists a batch keeps ([`Batch::candidate_events`]): at most
+/// [`EVENT_POSTINGS_READ`] entries each; a batch of the default 64 articles reads a few thousand.
 const EVENT_POSTINGS_KEPT: usize = 20_000;
 
 /// Whether an arriving article is already stored.
@@ -90,24 +90,18 @@ fn as_sql(hash: u64) -> i64 {
 /// articles, and every list of a small store) are read whole, so decisions are those of an
 /// unbounded read.
 pub const POSTINGS_READ: usize = 1000;
-/// The same for the event-term index: events are fewer than articles, and each arriving
-/// article looks up more terms there, and each touched event more again when storylines link.
-pub const EVENT_POSTINGS_READ: usize = 400;
-/// How many event-term postings one event look-up counts ([`Batch::candidate_events`]): its
-/// terms' lists, strongest term first, until this many are counted. Bounding each list alone
-/// left the look-up's cost growing with the store for as long as more of its 40 to 60 lists
-/// filled towards their 400 entries (on the synthetic stream, 500 postings per look-up at 1,000
-/// events, 3,500 at 10,000, 14,500 at 63,000, still growing); bounded whole, it stops growing
-/// once the store holds a few thousand events. Why decisions keep: the strongest terms weigh
-/// most in the cosine that decides a join, so an event that could be joined shares them and is
-/// still counted, while the weak terms' lists (the common words') are mostly recent events
-/// sharing a word or two, which the count would rank below it anyway. A store whose look-ups
-/// read fewer postings than this (every look-up of a store of some 1,000 events, most of one of
-/// the evaluation's size) counts every list, as before.
-pub const EVENT_POSTINGS_COUNTED: usize = 1_500;
-/// Event-term lists read in one statement while a look-up counts: a few full lists make the
-/// budget, so reading all 60 at once would read lists that are not counted.
-const EVENT_TERMS_READ_TOGETHER: usize = 8;
+/// The same for the event-term index: each arriving article looks up 40 terms there, and each
+/// touched event 60 when storylines link. Bounded at 400, a look-up's cost still grew with the
+/// store for as long as its lists filled towards 400 (on the synthetic stream, 500 postings per
+/// look-up at 1,000 events, 3,500 at 10,000, 14,500 at 63,000); at 30 the lists fill while the
+/// store is young and the cost stops growing. Why decisions keep: the events an article can join
+/// are those of its last days (`ClusterConfig::time_window`), and a list is read newest first,
+/// so they head every list they are on; an event of the same story shares many of the terms
+/// and is counted on each of them, while the older entries a longer read reached were events
+/// sharing a common word or two, which crowded the 50 candidates (on 2,000 articles into a
+/// 100,000-article store the event an article joined ranked first of its candidates at 30 and
+/// third at 400).
+pub const EVENT_POSTINGS_READ: usize = 30;
 
 /// Counts how many of `keys`' posting lists (each read newest first, at most `cap` entries)
 /// hold each id; returns the ids held at least `min_shared` times, most held first, then
@@ -320,9 +314,6 @@ impl<'a> Batch<'a> {
     }
 
     /// Events whose strongest terms include at least `min_shared` of `terms`, most shared first.
-    /// `terms` come strongest first; their lists are counted in that order until
-    /// [`EVENT_POSTINGS_COUNTED`] postings have been, and the weaker terms' lists are then left
-    /// unread.
     pub fn candidate_events(&self, terms: &[String], min_shared: usize, limit: usize) -> Result<Vec<StoredEvent>> {
         let mut known = self.event_postings.borrow_mut();
         if known.len() > EVENT_POSTINGS_KEPT {
@@ -330,36 +321,11 @@ impl<'a> Batch<'a> {
             // most of the store's terms; dropping them only means reading them again.
             known.clear();
         }
-        let mut counts = SharedCounts::with_capacity(EVENT_POSTINGS_COUNTED + EVENT_POSTINGS_READ);
-        let mut counted = 0;
-        'terms: for group in terms.chunks(EVENT_TERMS_READ_TOGETHER) {
-            self.read_event_postings(&mut known, group)?;
-            for term in group {
-                if counted >= EVENT_POSTINGS_COUNTED {
-                    break 'terms;
-                }
-                let list = &known[term.as_str()];
-                counted += list.len();
-                for &id in list {
-                    counts.add(id);
-                }
-            }
-        }
-        drop(known);
-        self.events(&counts.most_shared(min_shared, limit))
-    }
-
-    /// Reads the event-term lists of `terms` this batch has not read yet into `known`, in one
-    /// statement.
-    fn read_event_postings(&self, known: &mut HashMap<String, Vec<EventId>>, terms: &[String]) -> Result<()> {
         let unread: Vec<(&String, i64)> = terms
             .iter()
             .filter(|term| !known.contains_key(term.as_str()))
             .map(|term| (term, EVENT_POSTINGS_READ as i64))
             .collect();
-        if unread.is_empty() {
-            return Ok(());
-        }
         for term in &unread {
             known.insert(term.0.clone(), Vec::new());
         }
@@ -380,7 +346,14 @@ impl<'a> Batch<'a> {
                 list.sort_unstable_by(|a, b| b.cmp(a));
             }
         }
-        Ok(())
+        let mut counts = SharedCounts::with_capacity(terms.len() * 64);
+        for term in terms {
+            for &id in &known[term.as_str()] {
+                counts.add(id);
+            }
+        }
+        drop(known);
+        self.events(&counts.most_shared(min_shared, limit))
     }
 
     /// An event as clustering needs it: one row (its members, dates and centroid are kept on
