@@ -95,12 +95,15 @@ pub const POSTINGS_READ: usize = 1000;
 /// store for as long as its lists filled towards 400 (on the synthetic stream, 500 postings per
 /// look-up at 1,000 events, 3,500 at 10,000, 14,500 at 63,000); at 30 the lists fill while the
 /// store is young and the cost stops growing. Why decisions keep: the events an article can join
-/// are those of its last days (`ClusterConfig::time_window`), and a list is read newest first,
-/// so they head every list they are on; an event of the same story shares many of the terms
-/// and is counted on each of them, while the older entries a longer read reached were events
-/// sharing a common word or two, which crowded the 50 candidates (on 2,000 articles into a
-/// 100,000-article store the event an article joined ranked first of its candidates at 30 and
-/// third at 400).
+/// are those of its last days (`ClusterConfig::time_window`; streams arrive roughly in date
+/// order), and a list is read newest first, so they come first on every list they are on; an
+/// event of the same story shares many terms, rarer ones among them, so it is still counted on
+/// several lists where a common word's 30 entries are all from the last day. The older entries
+/// a longer read reached were mostly events sharing a common word or two, which crowded the
+/// 50 candidates (an article checked on a
+/// 100,000-article store: the recent event it joined ranked first of its candidates read 30
+/// deep, third read 400 deep). Storyline linking reads the same lists, so it links an event
+/// to the recent events of its terms; see docs/PERFORMANCE.md, "Flat: …", for what changed.
 pub const EVENT_POSTINGS_READ: usize = 30;
 
 /// Counts how many of `keys`' posting lists (each read newest first, at most `cap` entries)
