@@ -19,7 +19,10 @@ use anyhow::{Context, Result};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use storyline_cluster::{add_to_centroid, choose_event, tfidf, ClusterConfig, EventCandidate, TermVector};
-use storyline_dedup::{fingerprint_of_words, judge, Candidate, DedupConfig, Fingerprint};
+use storyline_dedup::{
+    align_texts_at_least, fingerprint_of_words, judge_with, republication_needs, AlignableText, Candidate, DedupConfig,
+    Fingerprint,
+};
 use storyline_model::{Article, DuplicateKind, DuplicateRelation, EventId, Skipped};
 use storyline_similarity::ArticleEmbedding;
 use storyline_store::{ArticleStatus, Batch, NewArticle, Store, StoreReader};
@@ -798,13 +801,27 @@ fn find_duplicates(
     candidates.retain(|id| *id != item.article.id && seen.insert(id.clone()));
 
     let incoming = Candidate { article: &item.article, fingerprint: &item.fingerprint };
+    // The arriving article's sentences are split and hashed once, not once per candidate: on a
+    // large store up to 40 candidates reach the sentence alignment, and splitting both texts
+    // for each was the larger part of judging. The same alignment, so the same decisions.
+    let incoming_text = std::cell::OnceCell::new();
     let mut relations = Vec::new();
     for id in candidates {
         let Some(stored) = batch.stored_article(&id)? else { continue };
         let stored_fingerprint =
             Fingerprint { text_hash: stored.text_hash, minhash: stored.minhash, band_keys: Vec::new() };
         let stored = Candidate { article: &stored.article, fingerprint: &stored_fingerprint };
-        relations.extend(judge(&stored, &incoming, config));
+        relations.extend(judge_with(&stored, &incoming, config, |original, copy| {
+            let incoming_text = incoming_text.get_or_init(|| AlignableText::new(&item.article.text));
+            let stored_text = AlignableText::new(&stored.article.text);
+            let (original, copy) = if std::ptr::eq(original, &item.article) {
+                (incoming_text, &stored_text)
+            } else {
+                debug_assert!(std::ptr::eq(copy, &item.article));
+                (&stored_text, incoming_text)
+            };
+            align_texts_at_least(original, copy, config.sentence_similarity, |n, m| republication_needs(config, n, m))
+        }));
     }
     relations.sort_by(|a, b| a.kind.cmp(&b.kind).then(b.score.total_cmp(&a.score)));
     Ok(relations)

@@ -34,8 +34,8 @@ pub struct Batch<'a> {
     event_postings: RefCell<HashMap<String, Vec<EventId>>>,
 }
 
-/// The most posting lists a batch keeps ([`Batch::candidate_events`]): at most 400 entries each,
-/// about 64 MB at worst; a batch of the default 64 articles reads a few thousand.
+/// The most posting lists a batch keeps ([`Batch::candidate_events`]): at most
+/// [`EVENT_POSTINGS_READ`] entries each; a batch of the default 64 articles reads a few thousand.
 const EVENT_POSTINGS_KEPT: usize = 20_000;
 
 /// Whether an arriving article is already stored.
@@ -90,9 +90,21 @@ fn as_sql(hash: u64) -> i64 {
 /// articles, and every list of a small store) are read whole, so decisions are those of an
 /// unbounded read.
 pub const POSTINGS_READ: usize = 1000;
-/// The same for the event-term index: events are fewer than articles, and each arriving
-/// article looks up more terms there, and each touched event more again when storylines link.
-pub const EVENT_POSTINGS_READ: usize = 400;
+/// The same for the event-term index: each arriving article looks up 40 terms there, and each
+/// touched event 60 when storylines link. Bounded at 400, a look-up's cost still grew with the
+/// store for as long as its lists filled towards 400 (on the synthetic stream, 500 postings per
+/// look-up at 1,000 events, 3,500 at 10,000, 14,500 at 63,000); at 30 the lists fill while the
+/// store is young and the cost stops growing. Why decisions keep: the events an article can join
+/// are those of its last days (`ClusterConfig::time_window`; streams arrive roughly in date
+/// order), and a list is read newest first, so they come first on every list they are on; an
+/// event of the same story shares many terms, rarer ones among them, so it is still counted on
+/// several lists where a common word's 30 entries are all from the last day. The older entries
+/// a longer read reached were mostly events sharing a common word or two, which crowded the
+/// 50 candidates (an article checked on a
+/// 100,000-article store: the recent event it joined ranked first of its candidates read 30
+/// deep, third read 400 deep). Storyline linking reads the same lists, so it links an event
+/// to the recent events of its terms; see docs/PERFORMANCE.md, "Flat: …", for what changed.
+pub const EVENT_POSTINGS_READ: usize = 30;
 
 /// Counts how many of `keys`' posting lists (each read newest first, at most `cap` entries)
 /// hold each id; returns the ids held at least `min_shared` times, most held first, then
