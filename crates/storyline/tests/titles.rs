@@ -21,7 +21,10 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
         &["suscríbete", "suscriptor", "subscribe", "abonnez", "s'abonner", "abbonati", "noticia por ver", "newsletter"],
     ),
     ("notification prompt", &["notificaciones", "notifications", "notifiche"]),
-    ("site navigation", &["navegación", "navigazione", "función de búsqueda", "form di ricerca", " > "]),
+    (
+        "site navigation",
+        &["navegación", "navigazione", "función de búsqueda", "form di ricerca", " > ", "encontrarás tus noticias"],
+    ),
     (
         "error page",
         &[
