@@ -1123,6 +1123,7 @@ fn canonical_name(
         EntityType::Person => forms
             .iter()
             .copied()
+            .filter(|f| !crate::resolve::repeats_a_word(f))
             .fold(None::<&String>, |best, f| match best {
                 Some(b) if name_words(b).len() >= name_words(f).len() => Some(b),
                 _ => Some(f),
@@ -1178,6 +1179,8 @@ mod tests {
         given_names_open_persons(&toks, text, &g, &mut cands);
         let kinds: Vec<EntityType> = cands.iter().map(|c| c.kind).collect();
         assert_eq!(kinds, [EntityType::Person, EntityType::Org, EntityType::Loc]);
+        // In French transliteration too.
+        assert!(g.is_given_name("Bachar") && !g.is_given_name("Basora"));
     }
 
     #[test]

@@ -110,9 +110,16 @@ impl Gazetteer {
         self.given_names.extend(words.filter(|w| !w.is_empty()).map(str::to_lowercase));
     }
 
-    /// Whether `word` opens person names and hardly any others ("Bashar", "Vladimir").
+    /// Whether `word` opens person names and hardly any others ("Bashar", "Vladimir"), also in
+    /// French transliteration ("Bachar", "Mouammar": ch for sh, ou for u), which the corpora
+    /// rarely hold for Arabic and Russian names.
     pub fn is_given_name(&self, word: &str) -> bool {
-        !self.given_names.is_empty() && self.given_names.contains(&word.to_lowercase())
+        if self.given_names.is_empty() {
+            return false;
+        }
+        let lower = word.to_lowercase();
+        let english = lower.replace("ch", "sh").replace("ou", "u");
+        self.given_names.contains(&lower) || self.given_names.contains(&english)
     }
 
     /// Adds the Latin-script names of `CODE:` / `  - name` lines for countries already known.

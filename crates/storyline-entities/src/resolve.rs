@@ -247,11 +247,11 @@ fn person_fit(
                 // One list within the other: from the start ("Saif" in "Saif al-Islam"), or
                 // after a patronymic ("Mohammad" in "Khalid bin Mohammad"). "Muamar" at the end
                 // of "Hana Muamar" is the father's name, and Hana another person.
-                let prefix = short.iter().zip(long).all(|(s, l)| variant(s, l));
+                let prefix = short.iter().zip(long).all(|(s, l)| given_variant(s, l));
                 let patronymic = long_form
                     .split_whitespace()
                     .any(|w| matches!(fold(w).as_str(), "bin" | "ibn" | "ben" | "bint" | "ould" | "b."));
-                let within = short.iter().all(|s| long.iter().any(|l| variant(s, l)));
+                let within = short.iter().all(|s| long.iter().any(|l| given_variant(s, l)));
                 if prefix || (patronymic && within) {
                     NameFit::Full
                 } else if sa == sb && close_given_names(short, long) && !within {
@@ -267,6 +267,14 @@ fn person_fit(
         }
     }
     best
+}
+
+/// Given names that are spellings of one name, French transliteration included: "Bachar" is
+/// "Bashar", "Mouammar" "Muammar" (ch for sh, ou for u; the consonant skeleton alone keeps
+/// "ch" apart, as Spanish and English read it otherwise).
+fn given_variant(a: &str, b: &str) -> bool {
+    let english = |w: &str| w.replace("ch", "sh").replace("ou", "u");
+    variant(a, b) || variant(&english(a), &english(b))
 }
 
 /// Given names that may be one name misspelt ("Salam" / "Salah"), as opposed to a family's
@@ -296,6 +304,31 @@ fn shared_role_words(a: &[String], b: &[String]) -> usize {
         .count()
 }
 
+/// A name that repeats a word ("Wladimir Putin Putin", a caption run into the text) is a
+/// glitch, never a fuller name.
+pub(crate) fn repeats_a_word(name: &str) -> bool {
+    let words = name_words(name);
+    words.windows(2).any(|pair| pair[0] == pair[1])
+}
+
+/// Mentions a person needs before a lone surname read as another kind is taken for theirs.
+pub const PROMINENT_PERSON_MENTIONS: u32 = 20;
+
+/// A surname alone that the tagger read as a place or an organisation ("las tropas de Gadafi",
+/// "el régimen de Asad"), which no gazetteer knows as a place, borne by a prominent person
+/// named in full before: the person's surname.
+fn is_lone_surname_of(doc: &DocEntity, planned: &Planned, candidate: &Candidate) -> bool {
+    let c = &candidate.entity;
+    let [word] = planned.form_words.first().map(Vec::as_slice).unwrap_or_default() else { return false };
+    family(doc.kind) != 0
+        && family(c.kind) == 0
+        && doc.country.is_none()
+        && doc.geonameid.is_none()
+        && planned.form_words.iter().all(|w| w.as_slice() == [word.clone()])
+        && c.kind_votes.values().sum::<u32>() >= PROMINENT_PERSON_MENTIONS
+        && candidate.alias_words.iter().any(|w| w.len() > 1 && w.last() == Some(word))
+}
+
 /// What to do with one entity of an article.
 #[derive(Debug, Clone, PartialEq)]
 enum Decision {
@@ -313,6 +346,7 @@ fn decide(
     let mut strong = Vec::new();
     let mut conflicts = Vec::new();
     let mut surnames = Vec::new();
+    let mut bearers = Vec::new();
     for &candidate in candidates {
         let c = &candidate.entity;
         match (&doc.country, &c.country) {
@@ -342,6 +376,9 @@ fn decide(
             continue;
         }
         if !same_family {
+            if is_lone_surname_of(doc, planned, candidate) {
+                bearers.push(c);
+            }
             continue;
         }
         match family(doc.kind) {
@@ -381,6 +418,12 @@ fn decide(
         scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
         scored.first().map(|s| s.1)
     };
+    // The bearer wins over a place or organisation of the same one word that no gazetteer
+    // knows: that entity is the surname misread before.
+    let mentions = |c: &Entity| c.kind_votes.values().sum::<u32>();
+    if let Some(bearer) = bearers.iter().max_by_key(|c| (mentions(c), std::cmp::Reverse(c.id))) {
+        return Decision::Join { id: bearer.id, disagreement: None };
+    }
     if !strong.is_empty() {
         let id = pick(strong, shared_neighbours).unwrap_or_default();
         return Decision::Join { id, disagreement: None };
@@ -406,7 +449,6 @@ fn decide(
         0 => Decision::New,
         1 => Decision::Join { id: surnames[0].id, disagreement: None },
         _ => {
-            let mentions = |c: &Entity| c.kind_votes.values().sum::<u32>();
             let mut scored: Vec<(usize, u32, EntityId)> =
                 surnames.iter().map(|c| (shared_neighbours(c.id), mentions(c), c.id)).collect();
             scored.sort_by(|a, b| b.1.cmp(&a.1).then(b.0.cmp(&a.0)).then(a.2.cmp(&b.2)));
@@ -476,7 +518,9 @@ fn merge(stored: &mut Entity, doc: &DocEntity) {
         || (stored.kind != kind_before && doc.kind == stored.kind)
         || match stored.kind {
             EntityType::Person => {
-                doc.kind == EntityType::Person && name_words(&doc.name).len() > name_words(&stored.name).len()
+                doc.kind == EntityType::Person
+                    && !repeats_a_word(&doc.name)
+                    && name_words(&doc.name).len() > name_words(&stored.name).len()
             }
             EntityType::Gpe if doc.country.is_some() => false,
             _ => is_acronym(&stored.name) && !is_acronym(&doc.name),
@@ -721,6 +765,22 @@ mod tests {
         assert_eq!(merged.name, "Khalid bin Mohammad Al Attiyah");
         let c = person(&["Khaled Al-Attiyah"], &[]);
         assert_eq!(decide_for(&c, &[merged], &mut |_| 0), Decision::Join { id: 1, disagreement: None });
+        // French transliteration of the same given name.
+        let bashar = stored(2, &person(&["Bashar al-Assad"], &[]));
+        let bachar = person(&["Bachar el-Assad"], &[]);
+        assert_eq!(decide_for(&bachar, &[bashar], &mut |_| 0), Decision::Join { id: 2, disagreement: None });
+    }
+
+    #[test]
+    fn a_lone_surname_read_as_a_place_is_a_prominent_bearer_s() {
+        let mut muammar = stored(1, &person(&["Muammar Gadafi", "Gadafi"], &[]));
+        let place = DocEntity { kind: EntityType::Loc, ..person(&["Gadafi"], &[]) };
+        assert_eq!(decide_for(&place, &[muammar.clone()], &mut |_| 0), Decision::New, "not yet prominent");
+        muammar.kind_votes.insert(EntityType::Person, PROMINENT_PERSON_MENTIONS);
+        assert_eq!(decide_for(&place, &[muammar.clone()], &mut |_| 0), Decision::Join { id: 1, disagreement: None });
+        // A place a gazetteer knows stays a place.
+        let city = DocEntity { geonameid: Some(7), ..place };
+        assert_eq!(decide_for(&city, &[muammar], &mut |_| 0), Decision::New);
     }
 
     #[test]
