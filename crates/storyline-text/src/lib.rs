@@ -567,13 +567,10 @@ mod tests {
         out
     }
 
-    /// Every string of up to four characters from those that UAX #29 treats apart in ASCII and Latin
-    /// (and a few others), segmented as the full algorithm segments it.
-    #[test]
-    fn simple_segmentation_is_the_full_algorithm_on_short_strings() {
-        let alphabet: Vec<char> = "aZ09_.:',;\" -\n\t\r!é\u{301}’«—·¿…".chars().collect();
+    /// Calls `check` with every string of four characters of `alphabet`.
+    fn each_string_of_four(alphabet: &str, mut check: impl FnMut(&str)) {
+        let alphabet: Vec<char> = alphabet.chars().collect();
         let mut text = String::new();
-        let check = |text: &str| assert_eq!(fast_words(text), reference_words(text), "{text:?}");
         for a in &alphabet {
             for b in &alphabet {
                 for c in &alphabet {
@@ -581,11 +578,21 @@ mod tests {
                         text.clear();
                         text.extend([a, b, c, d]);
                         check(&text);
-                        check(&text[..text.char_indices().nth(3).map_or(text.len(), |(i, _)| i)]);
                     }
                 }
             }
         }
+    }
+
+    /// Every string of up to four characters from those that UAX #29 treats apart in ASCII and Latin
+    /// (and a few others), segmented as the full algorithm segments it.
+    #[test]
+    fn simple_segmentation_is_the_full_algorithm_on_short_strings() {
+        let check = |text: &str| assert_eq!(fast_words(text), reference_words(text), "{text:?}");
+        each_string_of_four("aZ09_.:',;\" -\n\t\r!é\u{301}’«—·¿…", |text| {
+            check(text);
+            check(&text[..text.char_indices().nth(3).map_or(text.len(), |(i, _)| i)]);
+        });
     }
 
     /// Where [`sentences_keep_their_words`] says so, each sentence's own words are the text's
@@ -611,19 +618,7 @@ mod tests {
     /// Every string of up to four characters of those that decide sentence and word boundaries.
     #[test]
     fn sentences_keep_their_words_on_short_strings() {
-        let alphabet: Vec<char> = "aZ19_.:',;\"? !\n\r\t)é’«»“”—…¿ß".chars().collect();
-        let mut text = String::new();
-        for a in &alphabet {
-            for b in &alphabet {
-                for c in &alphabet {
-                    for d in &alphabet {
-                        text.clear();
-                        text.extend([a, b, c, d]);
-                        assert_sentences_keep_their_words(&text);
-                    }
-                }
-            }
-        }
+        each_string_of_four("aZ19_.:',;\"? !\n\r\t)é’«»“”—…¿ß", assert_sentences_keep_their_words);
     }
 
     /// The sentences as the full algorithm alone splits each line.
@@ -647,23 +642,13 @@ mod tests {
     /// characters of those that decide sentence boundaries.
     #[test]
     fn simple_sentence_breaks_are_the_full_algorithm_on_short_strings() {
-        let alphabet: Vec<char> = "aZ1.!?,-:; \t\r\"')«»’“—…¿¡éÉß_#".chars().collect();
-        let mut text = String::new();
         let mut breaks = Vec::new();
-        for a in &alphabet {
-            for b in &alphabet {
-                for c in &alphabet {
-                    for d in &alphabet {
-                        text.clear();
-                        text.extend([a, b, c, d]);
-                        assert!(simple_sentence_breaks(&text, &mut breaks), "{text:?}");
-                        let mut expected: Vec<usize> = text.split_sentence_bound_indices().map(|(i, _)| i).collect();
-                        expected.push(text.len());
-                        assert_eq!(breaks, expected, "{text:?}");
-                    }
-                }
-            }
-        }
+        each_string_of_four("aZ1.!?,-:; \t\r\"')«»’“—…¿¡éÉß_#", |text| {
+            assert!(simple_sentence_breaks(text, &mut breaks), "{text:?}");
+            let mut expected: Vec<usize> = text.split_sentence_bound_indices().map(|(i, _)| i).collect();
+            expected.push(text.len());
+            assert_eq!(breaks, expected, "{text:?}");
+        });
     }
 
     /// Each character with a sentence class, in the places where its class decides.
