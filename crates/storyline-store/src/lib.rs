@@ -119,6 +119,8 @@ const STATEMENTS_CACHED: usize = 256;
 /// never wait for writers in WAL mode; this covers the short moments they do (a checkpoint
 /// resetting the log, recovery after a crash) and single-statement writes.
 const STATEMENT_WAIT: Duration = Duration::from_secs(60);
+/// Times a store is opened again when its file was busy being created (see [`Store::open`]).
+const OPEN_ATTEMPTS: u32 = 20;
 /// How long a batch waits for another writer to finish, unless told otherwise: a batch of an
 /// ingest with every model takes seconds, so this is generous, yet a writer stuck for good is
 /// reported rather than waited for forever.
@@ -186,6 +188,24 @@ fn plan_statements_once(conn: &Connection) -> rusqlite::Result<()> {
 impl Store {
     /// Opens (creating if needed) the store file at `path`.
     pub fn open(path: &Path) -> Result<Store> {
+        // Processes opening a new file at once can find it locked while one of them turns it to
+        // WAL or creates its tables, a moment in which SQLite answers "busy" without waiting:
+        // open again shortly.
+        let mut attempt = 0;
+        loop {
+            match Store::open_once(path) {
+                Err(StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)))
+                    if e.code == rusqlite::ErrorCode::DatabaseBusy && attempt < OPEN_ATTEMPTS =>
+                {
+                    attempt += 1;
+                    std::thread::sleep(Duration::from_millis(20 * attempt as u64));
+                }
+                opened => return opened,
+            }
+        }
+    }
+
+    fn open_once(path: &Path) -> Result<Store> {
         let display = path.display().to_string();
         let conn = Connection::open(path).map_err(|source| StoreError::Open { path: display.clone(), source })?;
         // First: another process may be creating or writing the file.
