@@ -9,7 +9,7 @@
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::path::Path;
 
-use crate::normalize::{fold, inflection_key, is_non_latin};
+use crate::normalize::{english_transliteration, fold, inflection_key, is_non_latin};
 use crate::EntitiesError;
 
 const BUILT_IN: &str = include_str!("countries.txt");
@@ -118,8 +118,7 @@ impl Gazetteer {
             return false;
         }
         let lower = word.to_lowercase();
-        let english = lower.replace("ch", "sh").replace("ou", "u");
-        self.given_names.contains(&lower) || self.given_names.contains(&english)
+        self.given_names.contains(&lower) || self.given_names.contains(&english_transliteration(&lower))
     }
 
     /// Adds the Latin-script names of `CODE:` / `  - name` lines for countries already known.

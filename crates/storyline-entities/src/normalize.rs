@@ -172,6 +172,13 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
+/// A lower-cased name word as English transliterates it where French writes "ch" for "sh" and
+/// "ou" for "u" ("bachar" → "bashar", "mouammar" → "muammar"): the consonant skeleton keeps
+/// "ch" apart, as Spanish and English read it otherwise, so given names compare this way too.
+pub fn english_transliteration(word: &str) -> String {
+    word.replace("ch", "sh").replace("ou", "u")
+}
+
 /// Whether two folded name words are spellings of one name: equal, or of at least four letters
 /// each (short names collide too easily) with the same consonant skeleton and an edit distance
 /// of at most a third of the longer word.

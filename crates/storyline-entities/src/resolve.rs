@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, HashSet};
 use storyline_model::{ArticleId, Disagreement, Entity, EntityId, EntityType, Mention, Quote};
 
 use crate::extract::org_key;
-use crate::normalize::{edit_distance, fold, name_words, skeleton, variant};
+use crate::normalize::{edit_distance, english_transliteration, fold, name_words, skeleton, variant};
 use crate::{DocEntity, Extraction};
 
 /// Entities mentioned alongside in both articles that make two persons with the same surname
@@ -269,12 +269,10 @@ fn person_fit(
     best
 }
 
-/// Given names that are spellings of one name, French transliteration included: "Bachar" is
-/// "Bashar", "Mouammar" "Muammar" (ch for sh, ou for u; the consonant skeleton alone keeps
-/// "ch" apart, as Spanish and English read it otherwise).
+/// Given names that are spellings of one name, French transliteration included ("Bachar" is
+/// "Bashar").
 fn given_variant(a: &str, b: &str) -> bool {
-    let english = |w: &str| w.replace("ch", "sh").replace("ou", "u");
-    variant(a, b) || variant(&english(a), &english(b))
+    variant(a, b) || variant(&english_transliteration(a), &english_transliteration(b))
 }
 
 /// Given names that may be one name misspelt ("Salam" / "Salah"), as opposed to a family's
@@ -324,7 +322,7 @@ fn is_lone_surname_of(doc: &DocEntity, planned: &Planned, candidate: &Candidate)
         && family(c.kind) == 0
         && doc.country.is_none()
         && doc.geonameid.is_none()
-        && planned.form_words.iter().all(|w| w.as_slice() == [word.clone()])
+        && planned.form_words.iter().all(|w| w.len() == 1 && w[0] == *word)
         && c.kind_votes.values().sum::<u32>() >= PROMINENT_PERSON_MENTIONS
         && candidate.alias_words.iter().any(|w| w.len() > 1 && w.last() == Some(word))
 }
