@@ -74,6 +74,8 @@ const ERROR_PHRASES: &[&str] = &[
     "votre adresse ip",
     "il tuo indirizzo ip",
     "enable javascript and cookies to continue",
+    "cookies must be enabled",
+    "to enable cookies",
 ];
 
 /// Phrases of walls: what a page says instead of the article.
@@ -188,6 +190,12 @@ mod tests {
                       Jeśli chcesz połączyć się z nami zaznacz \"NIE JESTEM ROBOTEM\".";
         assert_eq!(kind(polish), Some(PageKind::Error));
         assert_eq!(kind("404 Not Found\n\nThe requested URL was not found on this server."), Some(PageKind::Error));
+        let cookies_blocked = format!(
+            "The Courier Mail No Cookies To use this website, cookies must be enabled in your browser. To enable cookies, \
+             follow the instructions for your browser below. {}",
+            "Open the settings of your browser, find the privacy section and allow sites to save data. ".repeat(8)
+        );
+        assert_eq!(kind(&cookies_blocked), Some(PageKind::Error));
     }
 
     #[test]

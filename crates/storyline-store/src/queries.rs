@@ -310,7 +310,7 @@ impl Store {
 }
 
 pub(crate) fn opening_words(text: &str, max_chars: usize) -> String {
-    let first_line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
+    let first_line = before_furniture(text.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim());
     if first_line.chars().count() <= max_chars {
         return first_line.to_string();
     }
@@ -318,6 +318,22 @@ pub(crate) fn opening_words(text: &str, max_chars: usize) -> String {
     match cut.rfind(' ') {
         Some(space) => format!("{}…", &cut[..space]),
         None => format!("{cut}…"),
+    }
+}
+
+/// The line up to a photo credit ("… ganz nah Esa-Mission + © picture alliance") or a breadcrumb
+/// ("… de las empresas Sección > Una comunidad …"), which pages without a headline run into
+/// from their opening words; the whole line when too little would be left.
+fn before_furniture(line: &str) -> &str {
+    let credit = line.find('©');
+    let breadcrumb = line.find(" > ").map(|at| line[..at].rfind(' ').unwrap_or(0));
+    let Some(end) = [credit, breadcrumb].into_iter().flatten().min() else { return line };
+    let kept =
+        line[..end].trim_end_matches(|c: char| c.is_whitespace() || matches!(c, '+' | '|' | '-' | '–' | '·' | ':'));
+    if kept.split_whitespace().count() >= 3 {
+        kept
+    } else {
+        line
     }
 }
 
@@ -418,6 +434,15 @@ mod tests {
     fn untitled_events_are_named_by_their_opening_words() {
         assert_eq!(opening_words("Short line.\nMore", 100), "Short line.");
         assert_eq!(opening_words("one two three four", 10), "one two…");
+        assert_eq!(
+            opening_words("Merkur-Sonde kam der Erde ganz nah Esa-Mission + © picture alliance/dpa Die Sonde", 100),
+            "Merkur-Sonde kam der Erde ganz nah Esa-Mission"
+        );
+        assert_eq!(
+            opening_words("Una comunidad portuaria unida Sección > Una comunidad portuaria unida", 100),
+            "Una comunidad portuaria unida"
+        );
+        assert_eq!(opening_words("© AFP. Photo of the day", 100), "© AFP. Photo of the day");
     }
 
     #[test]
