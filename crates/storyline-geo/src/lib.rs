@@ -627,19 +627,21 @@ impl Gazetteer {
     /// Places named inside a longer name that the gazetteer does not know: an institution, a
     /// team or a division named after its place ("Dubai World Cup", "University of Alberta",
     /// "Birmingham City", "Eastern Ghouta"). The longest run of words that names a place wins,
-    /// provided every word left out is a generic word ([`GENERIC_WORDS`]): "Royal Street" is a
+    /// provided every word left out is a generic word ([`GENERIC_WORDS`], at least one) or a function word: "Royal Street" is a
     /// street, not the village of Royal.
     fn within_longer_name(&self, key: &str) -> Vec<(u32, f64)> {
         let words: Vec<&str> = key.split(' ').collect();
         if words.len() < 2 {
             return Vec::new();
         }
-        let generic = |w: &&str| GENERIC_WORDS.contains(w);
+        let generic = |w: &&str| GENERIC_WORDS.contains(w) || FUNCTION_WORDS.contains(w);
         for len in (1..words.len()).rev() {
             let mut hits = Vec::new();
             for start in 0..=words.len() - len {
                 let span = &words[start..start + len];
-                let outside_generic = words[..start].iter().chain(&words[start + len..]).all(generic);
+                let mut outside = words[..start].iter().chain(&words[start + len..]);
+                // An article alone does not make a place's name ("Le Point" is a magazine).
+                let outside_generic = outside.clone().all(generic) && outside.any(|w| GENERIC_WORDS.contains(w));
                 if !outside_generic || span.iter().all(generic) {
                     continue;
                 }
@@ -678,8 +680,9 @@ impl Gazetteer {
         if context.countries.is_empty() || !is_latin(key) || key.chars().count() < 4 {
             return Vec::new();
         }
+        // Two consonants are too little to go by: "Tahrir" and "Thuir" are both "tr".
         let skel = skeleton(key);
-        if skel.len() < 2 {
+        if skel.len() < 3 {
             return Vec::new();
         }
         let bare_key = strip_article(key).unwrap_or(key);
@@ -774,7 +777,7 @@ impl Gazetteer {
 /// words are not among them: a street's name says nothing about which town it is in.
 #[rustfmt::skip] // a word list reads better packed than one word a line
 const GENERIC_WORDS: &[&str] = &[
-    "the", "of", "and", "at", "in", "for", "de", "la", "le", "university", "college", "school", "institute", "academy",
+    "university", "college", "school", "institute", "academy",
     "hospital", "medical", "centre", "center", "council", "city", "county", "municipal", "district", "court", "high",
     "federal", "state", "fc", "afc", "united", "airport", "international", "embassy", "consulate", "bank", "national",
     "regional", "general", "government", "local", "area", "police", "department", "office", "world", "cup", "trade",
@@ -783,6 +786,9 @@ const GENERIC_WORDS: &[&str] = &[
     "lga", "metro", "north", "south", "east", "west", "northern", "southern", "eastern", "western", "central",
     "greater", "upper", "lower", "downtown", "metropolitan", "port",
 ];
+
+/// Words a longer name may add around a place's name that say nothing of what it names.
+const FUNCTION_WORDS: &[&str] = &["the", "of", "and", "at", "in", "for", "de", "la", "le"];
 
 /// Words that make a name one of a street, building or site within a town (as name keys).
 /// Natural features (rivers, lakes, mountains) are not among them: they may lie far from any

@@ -237,6 +237,8 @@ fn a_place_inside_an_unknown_longer_name_resolves() {
     // Left-out words must be generic: a street is not its namesake town.
     assert_eq!(gaz.geocode("Cairo Street", &none), None);
     assert_eq!(gaz.geocode("Atlanta Braves", &none), None);
+    // An article alone is not enough ("Le Point" is a magazine, not a town called Point).
+    assert_eq!(gaz.geocode("Le Cairo", &none), None);
 }
 
 #[test]
@@ -244,6 +246,8 @@ fn without_a_country_in_view_there_is_no_fuzzy_match() {
     let (_dir, gaz) = fixture();
     assert_eq!(gaz.geocode("Misuratah", &GeoContext::default()), None);
     assert_eq!(id(gaz.geocode("Misuratah", &GeoContext::with_countries(["LY"]))), Some(2214846));
+    // Two consonants are too few to go by ("Tahrir" is not Thuir, nor "Cayro" Cairo).
+    assert_eq!(gaz.geocode("Cayro", &GeoContext::with_countries(["EG"])), None);
 }
 
 #[test]
