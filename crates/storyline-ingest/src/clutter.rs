@@ -255,6 +255,7 @@ const PATTERNS: &[Pattern] = &[
     prefix("tus temas favoritos", SITE_CHROME),
     // Subscriptions, metered paywalls, newsletters and donations.
     prefix("suscríbete", SUBSCRIBE_PROMPT),
+    prefix("suscribite", SUBSCRIBE_PROMPT),
     prefix("suscribete", SUBSCRIBE_PROMPT),
     prefix("esta es tu última noticia", SUBSCRIBE_PROMPT),
     prefix("te quedan ", SUBSCRIBE_PROMPT),
@@ -814,6 +815,7 @@ mod tests {
             ("¿Ya eres suscriptor/a? Inicia sesión", LOGIN_PROMPT),
             ("Esta es tu última noticia por ver este mes", SUBSCRIBE_PROMPT),
             ("Ahora y solo aquí suscríbete por solo 3€ el primer mes", SUBSCRIBE_PROMPT),
+            ("Suscribite por $70", SUBSCRIBE_PROMPT),
             ("S'abonner, c'est soutenir un journalisme de qualitéDécouvrir les offres", SUBSCRIBE_PROMPT),
             (
                 "Le respect de votre vie privée est important pour nous. Si vous n'êtes pas à l'aise avec l'utilisation de ces informations,",

@@ -91,6 +91,7 @@ const WALL_PHRASES: &[&str] = &[
     "contenido exclusivo para suscriptores",
     "esta es tu última noticia",
     "suscríbete",
+    "suscribite",
     "réservé aux abonnés",
     "pour lire la suite",
     "abonnez-vous",
