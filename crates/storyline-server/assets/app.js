@@ -380,7 +380,9 @@ function placesSection(places, { listed = true } = {}) {
 
 async function articlePage(id) {
   const a = await api(`/api/articles/${encodeURIComponent(id)}`);
-  document.title = `${a.title || a.id} — storyline`;
+  // An article without a headline is named by its opening words, as its event is.
+  const headline = a.title || clipWords(a.text.trim().split('\n')[0], 90) || a.id;
+  document.title = `${headline} — storyline`;
   const relations = a.duplicates.map((d) => {
     const other = d.copy === a.id ? d.original : d.copy;
     const role = d.copy === a.id ? `This article is a ${d.kind.replace('_', '-')} of` : `${d.kind === 'republication' ? 'Republished' : 'Copied'} by`;
@@ -392,7 +394,7 @@ async function articlePage(id) {
   });
   show(h('article', { class: 'reader' },
     h('p', { class: 'kicker' }, link(`/event/${a.event}`, `Event ${a.event}`)),
-    h('h1', {}, a.title || a.id),
+    h('h1', {}, headline),
     meta(a.outlet || 'unknown outlet', a.author, language(a.language && a.language.code), date(statedDate(a)) || 'undated',
       a.url ? outLink(a.url, 'original page') : null),
     relations.length ? h('section', { class: 'block relations' }, h('h2', {}, 'Duplicates'), h('ul', { class: 'plain' }, relations)) : null,
