@@ -195,6 +195,27 @@ impl Ctx<'_> {
 }
 
 /// Splits spans at line breaks: a headline, a menu entry or a caption ends a name.
+/// Drops the tagger's spans that cannot be names here: every word in lowercase (in a script
+/// with capitals: "года", "по", years and prepositions the Russian tagger took for places), or a
+/// span in another script inside a Latin-script article (an Arabic tweet quoted in a Spanish
+/// post, read by the Spanish tagger: "ان", "that", was a place of 192 mentions).
+pub(crate) fn drop_impossible_spans(toks: &[Tok], text: &str, cands: &mut Vec<Cand>) {
+    let (latin, other) = text.chars().filter(|c| c.is_alphabetic()).take(4000).fold((0, 0), |(l, o), c| {
+        if crate::normalize::is_non_latin(c.encode_utf8(&mut [0; 4])) {
+            (l, o + 1)
+        } else {
+            (l + 1, o)
+        }
+    });
+    let latin_article = latin > other;
+    cands.retain(|c| {
+        let span = &toks[c.start..c.end];
+        let all_lowercase = span.iter().filter(|t| has_letters(t)).all(is_lowercase_word);
+        let foreign_script = latin_article && crate::normalize::is_non_latin(&text[c.byte_start..c.byte_end]);
+        !all_lowercase && !foreign_script
+    });
+}
+
 pub(crate) fn split_at_line_breaks(toks: &[Tok], text: &str, cands: &mut Vec<Cand>) {
     let mut out = Vec::with_capacity(cands.len());
     for c in cands.drain(..) {
@@ -475,9 +496,21 @@ mod tests {
                 Cand::new(&toks, start, end, *kind, 1)
             })
             .collect();
+        drop_impossible_spans(&toks, text, &mut cands);
         split_at_line_breaks(&toks, text, &mut cands);
         repair(&toks, text, &g, &v, &mut cands);
         cands.iter().map(|c| (c.text(text).to_string(), c.kind)).collect()
+    }
+
+    #[test]
+    fn lowercase_spans_and_foreign_scripts_are_no_names() {
+        let text = "Un tuit de Alaa dice: قال ان الشرطة. En Trípoli, el 5 de mayo de 2020 года.";
+        let got = repaired(text, "es", &[("Alaa", Person), ("ان", Loc), ("Trípoli", Loc), ("года", Loc)]);
+        assert_eq!(got, vec![("Alaa".to_string(), Person), ("Trípoli".to_string(), Loc)]);
+        // In a text in another script its own names stay; a lowercase word there is none.
+        let text = "В Триполи 5 мая 2020 года прошли протесты.";
+        let got = repaired(text, "ru", &[("Триполи", Loc), ("года", Loc)]);
+        assert_eq!(got, vec![("Триполи".to_string(), Loc)]);
     }
 
     use EntityType::{Loc, Misc, Org, Person};

@@ -195,6 +195,7 @@ impl Extractor {
         }
         let g = &self.gazetteer;
         let vocabulary = clean::Vocabulary::of(toks, language);
+        clean::drop_impossible_spans(toks, text, &mut cands);
         clean::split_at_line_breaks(toks, text, &mut cands);
         join_particles(toks, &mut cands);
         particle_names_are_persons(toks, text, g, &mut cands);
