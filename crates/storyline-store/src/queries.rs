@@ -323,14 +323,15 @@ pub(crate) fn opening_words(text: &str, max_chars: usize) -> String {
 
 /// The line up to a photo credit ("… ganz nah Esa-Mission + © picture alliance") or a breadcrumb
 /// ("… de las empresas Sección > Una comunidad …"), which pages without a headline run into
-/// from their opening words; the whole line when too little would be left.
+/// from their opening words; the whole line when too little would be left (three words, or
+/// twelve characters in scripts written without spaces).
 fn before_furniture(line: &str) -> &str {
     let credit = line.find('©');
     let breadcrumb = line.find(" > ").map(|at| line[..at].rfind(' ').unwrap_or(0));
     let Some(end) = [credit, breadcrumb].into_iter().flatten().min() else { return line };
     let kept =
         line[..end].trim_end_matches(|c: char| c.is_whitespace() || matches!(c, '+' | '|' | '-' | '–' | '·' | ':'));
-    if kept.split_whitespace().count() >= 3 {
+    if kept.split_whitespace().count() >= 3 || kept.chars().count() >= 12 {
         kept
     } else {
         line
@@ -443,6 +444,10 @@ mod tests {
             "Una comunidad portuaria unida"
         );
         assert_eq!(opening_words("© AFP. Photo of the day", 100), "© AFP. Photo of the day");
+        assert_eq!(
+            opening_words("生态焦虑正在上升。这是您需要知道的 © Getty MSN 的特别信息", 100),
+            "生态焦虑正在上升。这是您需要知道的"
+        );
     }
 
     #[test]
