@@ -40,6 +40,49 @@ pub(crate) fn collapse_doubled(title: &str) -> Option<String> {
         .then(|| words[..half].join(" "))
 }
 
+/// A headline run together with its kicker or subhead by a scraper that dropped the space
+/// between them: "Guerra SiriaLos dos grandes ejes…", "…sulla LibiaGheddafi minaccia…",
+/// "…"pronto o no tan pronto"Rusia afirma…". Returns the two parts, split where a lowercase
+/// letter (or a quote) meets a capital inside a word that the body never writes: names written
+/// so ("WhatsApp", "McCain", "ElBaradei") recur in the text of their article.
+pub(crate) fn split_glued(title: &str, body: &str) -> Option<(String, String)> {
+    let mut quotes_before = 0;
+    let chars: Vec<(usize, char)> = title.char_indices().collect();
+    for i in 1..chars.len() {
+        let (left, right) = (chars[i - 1].1, chars[i].1);
+        if left == '"' {
+            quotes_before += 1;
+        }
+        let next_is_capital = || chars.get(i + 1).is_some_and(|&(_, c)| c.is_uppercase());
+        // Where the glue falls: between the letters, after a closing quote, before an opening one.
+        let split = if left.is_lowercase() && right.is_uppercase() {
+            chars[i].0
+        } else if (matches!(left, '”' | '»') || (left == '"' && quotes_before % 2 == 0)) && right.is_uppercase() {
+            chars[i].0
+        } else if left.is_lowercase()
+            && (matches!(right, '“' | '«') || (right == '"' && quotes_before % 2 == 0))
+            && next_is_capital()
+        {
+            chars[i].0
+        } else {
+            continue;
+        };
+        let word_start = title[..split].rfind(char::is_whitespace).map_or(0, |at| at + 1);
+        let word_end = title[split..].find(char::is_whitespace).map_or(title.len(), |at| split + at);
+        let (before, after) = (title[..split].trim(), title[split..].trim());
+        let letters = |part: &str| part.chars().filter(|c| c.is_alphabetic()).count();
+        if letters(&title[word_start..split]) >= 2
+            && letters(&title[split..word_end]) >= 2
+            && !body.contains(&title[word_start..word_end])
+            && before.split_whitespace().count() >= 2
+            && after.split_whitespace().count() >= 2
+        {
+            return Some((before.to_string(), after.to_string()));
+        }
+    }
+    None
+}
+
 /// Cut body lines that only repeat the headline, recording each; blocks left empty disappear.
 pub(crate) fn drop_repeats(title: &str, body: Vec<Vec<String>>, removed: &mut Vec<RemovedText>) -> Vec<Vec<String>> {
     let key = comparable(title);
@@ -96,6 +139,27 @@ mod tests {
         assert_eq!(collapse_doubled("Yes we can yes we can"), None);
         assert_eq!(collapse_doubled("New York New York"), None);
         assert_eq!(collapse_doubled("Libya talks resume"), None);
+    }
+
+    #[test]
+    fn glued_headlines_come_apart() {
+        let split = |title: &str| split_glued(title, "El cuerpo habla de WhatsApp, de John McCain y de ElBaradei.");
+        let pair = |a: &str, b: &str| Some((a.to_string(), b.to_string()));
+        assert_eq!(
+            split("Guerra SiriaLos dos grandes ejes mundiales miden fuerzas"),
+            pair("Guerra Siria", "Los dos grandes ejes mundiales miden fuerzas")
+        );
+        assert_eq!(
+            split("Trump dice que el ataque será \"pronto o no tan pronto\"Rusia afirma que mantiene contacto"),
+            pair("Trump dice que el ataque será \"pronto o no tan pronto\"", "Rusia afirma que mantiene contacto")
+        );
+        assert_eq!(
+            split("Siria, le registrazioni dei servizi israeliani\"Ufficiali di Assad dietro il lancio\""),
+            pair("Siria, le registrazioni dei servizi israeliani", "\"Ufficiali di Assad dietro il lancio\"")
+        );
+        assert_eq!(split("Nueva función de WhatsApp para grupos"), None);
+        assert_eq!(split("Los salafistas retirarán su apoyo si ElBaradei es primer ministro"), None);
+        assert_eq!(split("Libia, Cnt: \"Ucciso Gheddafi\" e la festa"), None);
     }
 
     #[test]

@@ -61,6 +61,9 @@ pub(crate) fn parse_text_within(id: &str, text: &str, limits: &Limits) -> Result
     let mut site_outlet = None;
     let blocks = strip_clutter(headline::lines_as_paragraphs(split_blocks(text)), &mut removed, &mut site_outlet);
     let mut heading = take_heading(blocks, &mut removed);
+    if let Some(title) = heading.title.take() {
+        heading.title = Some(unglue_heading(title, &mut heading.body, &mut removed));
+    }
     if let Some(title) = &heading.title {
         heading.body = headline::drop_repeats(title, std::mem::take(&mut heading.body), &mut removed);
     }
@@ -226,6 +229,20 @@ pub(crate) fn strip_clutter(
         })
         .filter(|lines| !lines.is_empty())
         .collect()
+}
+
+/// A headline glued to its kicker or subhead ([`headline::split_glued`]): a kicker of a few
+/// words is cut as one; a subhead opens the body.
+fn unglue_heading(title: String, body: &mut Vec<Vec<String>>, removed: &mut Vec<RemovedText>) -> String {
+    let text: String = body.iter().flatten().map(String::as_str).collect::<Vec<_>>().join("\n");
+    let Some((before, after)) = headline::split_glued(&title, &text) else { return title };
+    if word_count(&before) <= 3 {
+        removed.push(RemovedText { text: before, reason: KICKER.to_string() });
+        after
+    } else {
+        body.insert(0, vec![after]);
+        before
+    }
 }
 
 struct Heading {
