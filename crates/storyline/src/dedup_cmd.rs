@@ -18,8 +18,8 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 use storyline_cluster::ClusterConfig;
 use storyline_dedup::{
-    align_texts_at_least, fingerprint_of_words, judge_with, republication_needs, sentence_token_of_word, AlignableText,
-    Candidate, DedupConfig, Fingerprint,
+    align_texts_at_least, fingerprint_of_joined_words, judge_with, republication_needs, sentence_token_of_word,
+    AlignableText, Candidate, DedupConfig, Fingerprint,
 };
 use storyline_model::{Article, DuplicateKind, DuplicateRelation};
 use xxhash_rust::xxh3::xxh3_64;
@@ -163,21 +163,21 @@ impl RunWords {
     }
 
     fn words_of(&mut self, language: Option<&str>) -> &mut FxHashMap<u64, Word> {
-        of_language(&mut self.languages, language)
+        let at = language_entry(&mut self.languages, language);
+        &mut self.languages[at].1
     }
 }
 
-/// The entry of `language` (a language code) in a short list kept per language, made empty
+/// The place of `language` (a language code) in a short list kept per language, made empty
 /// the first time.
-fn of_language<'a, T: Default>(languages: &'a mut Vec<(Option<String>, T)>, language: Option<&str>) -> &'a mut T {
-    let at = match languages.iter().position(|(code, _)| code.as_deref() == language) {
+fn language_entry<T: Default>(languages: &mut Vec<(Option<String>, T)>, language: Option<&str>) -> usize {
+    match languages.iter().position(|(code, _)| code.as_deref() == language) {
         Some(at) => at,
         None => {
             languages.push((language.map(str::to_string), T::default()));
             languages.len() - 1
         }
-    };
-    &mut languages[at].1
+    }
 }
 
 /// What a word, as written, is to dedup: folded (empty for a word `storyline_text::words`
@@ -190,13 +190,25 @@ struct Word {
     token: Option<u64>,
 }
 
-/// A thread's [`Word`]s of one language, by a 64-bit hash of the word as written: no string to
+/// A [`Word`] as a thread keeps it: its folded form as a range of the thread's
+/// [`WordsOfLanguage::folded`], all of it inline in the thread's table, so that looking a word
+/// up reaches one entry and no string.
+#[derive(Clone, Copy)]
+struct ThreadWord {
+    token: Option<u64>,
+    term: Option<u32>,
+    folded_at: u32,
+    folded_len: u32,
+}
+
+/// A thread's words of one language, by a 64-bit hash of the word as written: no string to
 /// compare or to reach through a pointer (two of a thread's words share a hash with odds of
 /// about 2⁻⁶⁴ per pair, as sentence tokens, themselves such hashes, do).
 #[derive(Default)]
 struct WordsOfLanguage {
-    index: FxHashMap<u64, u32>,
-    words: Vec<Word>,
+    words: FxHashMap<u64, ThreadWord>,
+    /// The folded forms of `words`, one after the other.
+    folded: String,
 }
 
 /// The words a thread has met in one run of [`find_copies`] (the run's number): folding,
@@ -205,16 +217,20 @@ struct WordsOfLanguage {
 struct WordsSeen {
     run: u64,
     languages: Vec<(Option<String>, WordsOfLanguage)>,
+    /// An article's count of each term, by term index (zero for the terms it lacks), and the
+    /// terms it has: counting needs no hashing.
+    term_counts: Vec<f32>,
+    terms_counted: Vec<u32>,
 }
 
 /// Words a thread keeps per language before it starts over.
 const WORDS_KEPT: usize = 200_000;
 
 impl WordsOfLanguage {
-    fn word(&mut self, written: &str, language: Option<&str>, shared: &Mutex<RunWords>) -> u32 {
+    fn word(&mut self, written: &str, language: Option<&str>, shared: &Mutex<RunWords>) -> ThreadWord {
         let key = xxh3_64(written.as_bytes());
-        if let Some(&index) = self.index.get(&key) {
-            return index;
+        if let Some(&word) = self.words.get(&key) {
+            return word;
         }
         let known = RunWords::lock(shared).words_of(language).get(&key).cloned();
         let word = known.unwrap_or_else(|| {
@@ -228,16 +244,44 @@ impl WordsOfLanguage {
             shared.words_of(language).insert(key, word.clone());
             word
         });
-        self.words.push(word);
-        let index = (self.words.len() - 1) as u32;
-        self.index.insert(key, index);
-        index
+        let kept = ThreadWord {
+            token: word.token,
+            term: word.term,
+            folded_at: self.folded.len() as u32,
+            folded_len: word.folded.len() as u32,
+        };
+        self.folded.push_str(&word.folded);
+        self.words.insert(key, kept);
+        kept
+    }
+
+    fn folded(&self, word: &ThreadWord) -> &str {
+        &self.folded[word.folded_at as usize..(word.folded_at + word.folded_len) as usize]
+    }
+}
+
+impl WordsSeen {
+    fn count_term(&mut self, term: u32, weight: f32) {
+        let at = term as usize;
+        if at >= self.term_counts.len() {
+            self.term_counts.resize(at + 1, 0.0);
+        }
+        if self.term_counts[at] == 0.0 {
+            self.terms_counted.push(term);
+        }
+        self.term_counts[at] += weight;
+    }
+
+    /// The counts made since the last call, each term once, and the table left at zero.
+    fn take_term_counts(&mut self) -> Vec<(u32, f32)> {
+        let counts = &mut self.term_counts;
+        self.terms_counted.drain(..).map(|term| (term, std::mem::take(&mut counts[term as usize]))).collect()
     }
 }
 
 /// Splits an article's text into words once, and from them makes its fingerprint, its term
 /// counts and its words' sentence tokens: the same as `storyline_text::words`,
-/// `fingerprint_of_words` and `storyline_cluster::term_counts` make.
+/// `storyline_dedup::fingerprint` and `storyline_cluster::term_counts` make.
 fn prepare(
     article: &Article,
     run: u64,
@@ -250,41 +294,44 @@ fn prepare(
     }
     SEEN.with_borrow_mut(|seen| {
         if seen.run != run {
-            *seen = WordsSeen { run, languages: Vec::new() };
+            *seen = WordsSeen { run, ..Default::default() };
         }
         let language = article.language_code();
-        let vocabulary = of_language(&mut seen.languages, language);
-        if vocabulary.words.len() >= WORDS_KEPT {
-            *vocabulary = WordsOfLanguage::default();
+        let at = language_entry(&mut seen.languages, language);
+        if seen.languages[at].1.words.len() >= WORDS_KEPT {
+            seen.languages[at].1 = WordsOfLanguage::default();
         }
-        // About one word in six bytes of news text, and a sentence token for most words.
-        let mut words: Vec<u32> = Vec::with_capacity(article.text.len() / 6);
-        let mut word_tokens = Vec::with_capacity(article.text.len() / 8);
-        let mut counts: FxHashMap<u32, f32> = FxHashMap::default();
+        // The folded words joined by spaces, as the fingerprint hashes them. About one word in
+        // six bytes of news text, and a sentence token for most words.
+        let mut joined = String::with_capacity(article.text.len());
+        let mut word_starts = Vec::with_capacity(article.text.len() / 6);
+        let mut word_tokens = Vec::with_capacity(article.text.len() / 7);
         storyline_text::for_each_word(&article.text, |offset, written| {
-            let index = vocabulary.word(written, language, shared);
-            let word = &vocabulary.words[index as usize];
-            if !word.folded.is_empty() {
-                words.push(index);
-            }
-            if let Some(term) = word.term {
-                *counts.entry(term).or_default() += 1.0;
+            let vocabulary = &mut seen.languages[at].1;
+            let word = vocabulary.word(written, language, shared);
+            if word.folded_len > 0 {
+                if !word_starts.is_empty() {
+                    joined.push(' ');
+                }
+                word_starts.push(joined.len());
+                joined.push_str(vocabulary.folded(&word));
             }
             if let Some(token) = word.token {
                 word_tokens.push((offset, token));
             }
+            if let Some(term) = word.term {
+                seen.count_term(term, 1.0);
+            }
         });
         if let Some(title) = &article.title {
             storyline_text::for_each_word(title, |_, written| {
-                let index = vocabulary.word(written, language, shared);
-                if let Some(term) = vocabulary.words[index as usize].term {
-                    *counts.entry(term).or_default() += cluster.title_weight;
+                if let Some(term) = seen.languages[at].1.word(written, language, shared).term {
+                    seen.count_term(term, cluster.title_weight);
                 }
             });
         }
-        let folded: Vec<&str> = words.iter().map(|&index| &*vocabulary.words[index as usize].folded).collect();
-        let fingerprint = fingerprint_of_words(&folded, storyline_text::words_hash(&folded), dedup);
-        Prepared { fingerprint, term_counts: counts.into_iter().collect(), word_tokens }
+        let fingerprint = fingerprint_of_joined_words(&joined, &word_starts, dedup);
+        Prepared { fingerprint, term_counts: seen.take_term_counts(), word_tokens }
     })
 }
 
@@ -305,6 +352,14 @@ pub fn find_copies(articles: &[Article], dedup: &DedupConfig, cluster: &ClusterC
             df[term as usize] += 1;
         }
     }
+    // Each term's place in the order of the terms' strings: ties in weight are broken by it as
+    // by the strings, without reading them.
+    let mut in_string_order: Vec<u32> = (0..terms.len() as u32).collect();
+    in_string_order.par_sort_unstable_by(|&a, &b| terms[a as usize].cmp(&terms[b as usize]));
+    let mut string_rank = vec![0u32; terms.len()];
+    for (rank, &term) in in_string_order.iter().enumerate() {
+        string_rank[term as usize] = rank as u32;
+    }
     let documents = prepared.len() as u64;
     let top_terms: Vec<Vec<u32>> = prepared
         .par_iter()
@@ -313,7 +368,7 @@ pub fn find_copies(articles: &[Article], dedup: &DedupConfig, cluster: &ClusterC
                 article.term_counts.iter().copied(),
                 documents,
                 |&term| df[term as usize],
-                |&a, &b| terms[a as usize].cmp(&terms[b as usize]),
+                |&a, &b| string_rank[a as usize].cmp(&string_rank[b as usize]),
                 cluster,
                 TOP_TERMS,
             )
