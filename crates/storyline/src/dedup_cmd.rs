@@ -24,6 +24,8 @@ use storyline_dedup::{
 use storyline_model::{Article, DuplicateKind, DuplicateRelation};
 use xxhash_rust::xxh3::xxh3_64;
 
+use crate::hashed_table::HashedTable;
+
 /// As ingest's republication-candidate index: an article's strongest terms, and how many a
 /// candidate must share.
 const TOP_TERMS: usize = 12;
@@ -190,23 +192,27 @@ struct Word {
     token: Option<u64>,
 }
 
-/// A [`Word`] as a thread keeps it: its folded form as a range of the thread's
-/// [`WordsOfLanguage::folded`], all of it inline in the thread's table, so that looking a word
-/// up reaches one entry and no string.
+/// A [`Word`] as a thread keeps it, in 24 bytes inline in the thread's table (two entries to a
+/// cache line): its folded form as a range of the thread's [`WordsOfLanguage::folded`], its term
+/// ([`NO_TERM`] for none) and its token, if `has_token`.
 #[derive(Clone, Copy)]
 struct ThreadWord {
-    token: Option<u64>,
-    term: Option<u32>,
+    token: u64,
+    term: u32,
     folded_at: u32,
     folded_len: u32,
+    has_token: bool,
 }
+
+/// [`ThreadWord::term`] of a word without a content term.
+const NO_TERM: u32 = u32::MAX;
 
 /// A thread's words of one language, by a 64-bit hash of the word as written: no string to
 /// compare or to reach through a pointer (two of a thread's words share a hash with odds of
 /// about 2⁻⁶⁴ per pair, as sentence tokens, themselves such hashes, do).
 #[derive(Default)]
 struct WordsOfLanguage {
-    words: FxHashMap<u64, ThreadWord>,
+    words: HashedTable<ThreadWord>,
     /// The folded forms of `words`, one after the other.
     folded: String,
 }
@@ -221,15 +227,26 @@ struct WordsSeen {
     /// terms it has: counting needs no hashing.
     term_counts: Vec<f32>,
     terms_counted: Vec<u32>,
+    /// An article's words (offset, length, key) before they are looked up.
+    pending: Vec<(usize, usize, u64)>,
 }
 
 /// Words a thread keeps per language before it starts over.
 const WORDS_KEPT: usize = 200_000;
 
+/// How many words ahead of the one looked up the next entries are fetched: enough to cover a
+/// trip to memory.
+const PREFETCH_AHEAD: usize = 8;
+
+/// The table key of a word as written: its 64-bit hash, never 0 (0 and 1 share a key, with the
+/// odds of any two hashes).
+fn word_key(written: &str) -> u64 {
+    xxh3_64(written.as_bytes()).max(1)
+}
+
 impl WordsOfLanguage {
-    fn word(&mut self, written: &str, language: Option<&str>, shared: &Mutex<RunWords>) -> ThreadWord {
-        let key = xxh3_64(written.as_bytes());
-        if let Some(&word) = self.words.get(&key) {
+    fn word(&mut self, written: &str, key: u64, language: Option<&str>, shared: &Mutex<RunWords>) -> ThreadWord {
+        if let Some(word) = self.words.get(key) {
             return word;
         }
         let known = RunWords::lock(shared).words_of(language).get(&key).cloned();
@@ -245,10 +262,11 @@ impl WordsOfLanguage {
             word
         });
         let kept = ThreadWord {
-            token: word.token,
-            term: word.term,
+            token: word.token.unwrap_or_default(),
+            term: word.term.unwrap_or(NO_TERM),
             folded_at: self.folded.len() as u32,
             folded_len: word.folded.len() as u32,
+            has_token: word.token.is_some(),
         };
         self.folded.push_str(&word.folded);
         self.words.insert(key, kept);
@@ -301,35 +319,52 @@ fn prepare(
         if seen.languages[at].1.words.len() >= WORDS_KEPT {
             seen.languages[at].1 = WordsOfLanguage::default();
         }
-        // The folded words joined by spaces, as the fingerprint hashes them. About one word in
-        // six bytes of news text, and a sentence token for most words.
-        let mut joined = String::with_capacity(article.text.len());
-        let mut word_starts = Vec::with_capacity(article.text.len() / 6);
-        let mut word_tokens = Vec::with_capacity(article.text.len() / 7);
-        storyline_text::for_each_word(&article.text, |offset, written| {
+        let text = &article.text;
+        let mut pending = std::mem::take(&mut seen.pending);
+        pending.clear();
+        storyline_text::for_each_word(text, |offset, written| pending.push((offset, written.len(), word_key(written))));
+        // The folded words joined by spaces, as the fingerprint hashes them (bytes of ASCII
+        // words and whole folded words pushed, so always UTF-8).
+        let mut joined: Vec<u8> = Vec::with_capacity(text.len());
+        let mut word_starts = Vec::with_capacity(pending.len());
+        let mut word_tokens = Vec::with_capacity(pending.len());
+        for (i, &(offset, len, key)) in pending.iter().enumerate() {
             let vocabulary = &mut seen.languages[at].1;
-            let word = vocabulary.word(written, language, shared);
+            if let Some(&(_, _, ahead)) = pending.get(i + PREFETCH_AHEAD) {
+                vocabulary.words.prefetch(ahead);
+            }
+            let written = &text[offset..offset + len];
+            let word = vocabulary.word(written, key, language, shared);
             if word.folded_len > 0 {
                 if !word_starts.is_empty() {
-                    joined.push(' ');
+                    joined.push(b' ');
                 }
                 word_starts.push(joined.len());
-                joined.push_str(vocabulary.folded(&word));
+                if written.is_ascii() {
+                    // An ASCII word folds to its lower case (`storyline_text::fold_word`): no
+                    // need to read the folded form kept elsewhere.
+                    joined.extend(written.bytes().map(|b| b.to_ascii_lowercase()));
+                } else {
+                    joined.extend_from_slice(vocabulary.folded(&word).as_bytes());
+                }
             }
-            if let Some(token) = word.token {
-                word_tokens.push((offset, token));
+            if word.has_token {
+                word_tokens.push((offset, word.token));
             }
-            if let Some(term) = word.term {
-                seen.count_term(term, 1.0);
+            if word.term != NO_TERM {
+                seen.count_term(word.term, 1.0);
             }
-        });
+        }
+        seen.pending = pending;
         if let Some(title) = &article.title {
             storyline_text::for_each_word(title, |_, written| {
-                if let Some(term) = seen.languages[at].1.word(written, language, shared).term {
-                    seen.count_term(term, cluster.title_weight);
+                let word = seen.languages[at].1.word(written, word_key(written), language, shared);
+                if word.term != NO_TERM {
+                    seen.count_term(word.term, cluster.title_weight);
                 }
             });
         }
+        let joined = String::from_utf8(joined).expect("folded words and ASCII bytes are UTF-8");
         let fingerprint = fingerprint_of_joined_words(&joined, &word_starts, dedup);
         Prepared { fingerprint, term_counts: seen.take_term_counts(), word_tokens }
     })
