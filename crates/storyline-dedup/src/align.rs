@@ -69,8 +69,14 @@ const TOKENS_KEPT: usize = 100_000;
 /// The token a word of a sentence ([`storyline_text::for_each_word`], as written) contributes
 /// to [`sentence_tokens`], hashed: its content term's prefix, if it has a content term.
 pub fn sentence_token_of_word(word: &str) -> Option<u64> {
+    sentence_token_of_folded(&storyline_text::fold_word(word))
+}
+
+/// [`sentence_token_of_word`] of a word already folded ([`storyline_text::fold_word`]): the token
+/// depends on the folded word alone.
+pub fn sentence_token_of_folded(folded: &str) -> Option<u64> {
     // Made afresh: every caller keeps each word's token.
-    let term = storyline_text::content_term(&storyline_text::fold_word(word), Some("en"))?;
+    let term = storyline_text::content_term(folded, Some("en"))?;
     let prefix = term.char_indices().nth(TOKEN_PREFIX).map_or(term.as_str(), |(end, _)| &term[..end]);
     Some(prefix.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)))
 }

@@ -22,8 +22,8 @@ mod align;
 mod minhash;
 
 pub use align::{
-    align_sentences, align_texts, align_texts_at_least, sentence_token_of_word, sentence_tokens, AlignableText,
-    Alignment,
+    align_sentences, align_texts, align_texts_at_least, sentence_token_of_folded, sentence_token_of_word,
+    sentence_tokens, AlignableText, Alignment,
 };
 pub use minhash::{estimated_jaccard, MinHasher};
 

@@ -18,7 +18,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 use storyline_cluster::ClusterConfig;
 use storyline_dedup::{
-    align_texts_at_least, fingerprint_of_joined_words, judge_with, republication_needs, sentence_token_of_word,
+    align_texts_at_least, fingerprint_of_joined_words, judge_with, republication_needs, sentence_token_of_folded,
     AlignableText, Candidate, DedupConfig, Fingerprint,
 };
 use storyline_model::{Article, DuplicateKind, DuplicateRelation};
@@ -140,13 +140,24 @@ struct Prepared {
 
 /// What the threads of one run have learnt of words, shared: every content term met, each once,
 /// named by its index, and every word met, by language and hash (as in [`WordsOfLanguage`]), so
-/// that no two threads fold and stem the same word. It lives as long as the run, as the
+/// that no two threads fold and stem the same word; and the stems of each folded word, so that
+/// the forms of one word ("The", "the") are stemmed once. It lives as long as the run, as the
 /// articles do.
 #[derive(Default)]
 struct RunWords {
     term_index: FxHashMap<Box<str>, u32>,
     terms: Vec<Box<str>>,
-    languages: Vec<(Option<String>, FxHashMap<u64, Word>)>,
+    languages: Vec<(Option<String>, LanguageWords)>,
+    /// The sentence token of each folded word (the same in every language).
+    tokens: FxHashMap<Box<str>, Option<u64>>,
+}
+
+/// [`RunWords`] of one language: each word as written by its hash, and the content term of
+/// each folded word.
+#[derive(Default)]
+struct LanguageWords {
+    written: FxHashMap<u64, Word>,
+    terms: FxHashMap<Box<str>, Option<u32>>,
 }
 
 impl RunWords {
@@ -164,9 +175,37 @@ impl RunWords {
         index
     }
 
-    fn words_of(&mut self, language: Option<&str>) -> &mut FxHashMap<u64, Word> {
+    fn words_of(&mut self, language: Option<&str>) -> &mut LanguageWords {
         let at = language_entry(&mut self.languages, language);
         &mut self.languages[at].1
+    }
+
+    /// What a word no thread had met (by `key`, its hash as written) is: made from the same
+    /// folded word met before, or else folded and stemmed outside the lock, for the other
+    /// threads to go on meanwhile.
+    fn new_word(shared: &Mutex<RunWords>, written: &str, key: u64, language: Option<&str>) -> Word {
+        if let Some(word) = RunWords::lock(shared).words_of(language).written.get(&key) {
+            return word.clone();
+        }
+        let folded = storyline_text::fold_word(written);
+        let (known_term, known_token) = {
+            let mut run = RunWords::lock(shared);
+            (run.words_of(language).terms.get(&*folded).copied(), run.tokens.get(&*folded).copied())
+        };
+        let stem = known_term.is_none().then(|| storyline_text::content_term(&folded, language));
+        let token = known_token.unwrap_or_else(|| sentence_token_of_folded(&folded));
+        let mut run = RunWords::lock(shared);
+        let term = match known_term {
+            Some(term) => term,
+            None => stem.flatten().map(|term| run.term_index(&term)),
+        };
+        let folded: Box<str> = folded.into();
+        run.tokens.insert(folded.clone(), token);
+        let words = run.words_of(language);
+        words.terms.insert(folded.clone(), term);
+        let word = Word { folded, term, token };
+        words.written.insert(key, word.clone());
+        word
     }
 }
 
@@ -249,18 +288,7 @@ impl WordsOfLanguage {
         if let Some(word) = self.words.get(key) {
             return word;
         }
-        let known = RunWords::lock(shared).words_of(language).get(&key).cloned();
-        let word = known.unwrap_or_else(|| {
-            // Made outside the lock, for the other threads to go on meanwhile.
-            let folded = storyline_text::fold_word(written);
-            let term = storyline_text::content_term(&folded, language);
-            let token = sentence_token_of_word(written);
-            let mut shared = RunWords::lock(shared);
-            let term = term.map(|term| shared.term_index(&term));
-            let word = Word { folded: folded.into(), term, token };
-            shared.words_of(language).insert(key, word.clone());
-            word
-        });
+        let word = RunWords::new_word(shared, written, key, language);
         let kept = ThreadWord {
             token: word.token.unwrap_or_default(),
             term: word.term.unwrap_or(NO_TERM),
@@ -474,5 +502,7 @@ pub fn find_copies(articles: &[Article], dedup: &DedupConfig, cluster: &ClusterC
             found
         })
         .collect();
+    let aligned = alignable.iter().filter(|text| text.get().is_some()).count();
+    tracing::info!(aligned, "judged");
     per_article.into_iter().flatten().collect()
 }
