@@ -293,6 +293,11 @@ impl TermsOfWords {
             return None;
         }
         Some(match &self.stemmer {
+            // A folded word is most often lower-case ASCII, which lower-casing and unifying
+            // apostrophes leave as it is.
+            Some(stemmer) if word.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) => {
+                stemmer.stem(word).into_owned()
+            }
             Some(stemmer) => stemmer.stem(&word.to_lowercase().replace('’', "'")).into_owned(),
             None => word.to_string(),
         })
@@ -509,15 +514,15 @@ pub fn stop_words(language: Option<&str>) -> &'static FxHashSet<String> {
 
 fn stop_words_for(language: Option<&str>) -> &'static FxHashSet<String> {
     static CACHE: OnceLock<StopWordCache> = OnceLock::new();
-    let code = language.unwrap_or("en").to_string();
+    let code = language.unwrap_or("en");
     let cache = CACHE.get_or_init(Default::default);
     let mut cache = cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some((_, set)) = cache.iter().find(|(c, _)| *c == code) {
+    if let Some((_, set)) = cache.iter().find(|(c, _)| c == code) {
         return set;
     }
-    let list = stop_words::lookup(&code).unwrap_or(&[]);
+    let list = stop_words::lookup(code).unwrap_or(&[]);
     let set: &'static FxHashSet<String> = Box::leak(Box::new(list.iter().map(|w| fold_word(w)).collect()));
-    cache.push((code, set));
+    cache.push((code.to_string(), set));
     set
 }
 
