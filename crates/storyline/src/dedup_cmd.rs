@@ -325,6 +325,24 @@ impl WordsSeen {
     }
 }
 
+thread_local! {
+    static SEEN: RefCell<WordsSeen> = Default::default();
+}
+
+/// The sentence token of a word as written ([`storyline_dedup::sentence_token_of_word`]), from
+/// this thread's words or the run's when either has met it (a word's token is the same in every
+/// language), else made afresh: for texts whose sentences are tokenised again.
+fn sentence_token(written: &str, language: Option<&str>, shared: &Mutex<RunWords>) -> Option<u64> {
+    let key = word_key(written);
+    let in_thread = SEEN.with_borrow(|seen| {
+        let (_, words) = seen.languages.iter().find(|(code, _)| code.as_deref() == language)?;
+        words.words.get(key).map(|word| word.has_token.then_some(word.token))
+    });
+    in_thread
+        .or_else(|| RunWords::lock(shared).words_of(language).written.get(&key).map(|word| word.token))
+        .unwrap_or_else(|| storyline_dedup::sentence_token_of_word(written))
+}
+
 /// Splits an article's text into words once, and from them makes its fingerprint, its term
 /// counts and its words' sentence tokens: the same as `storyline_text::words`,
 /// `storyline_dedup::fingerprint` and `storyline_cluster::term_counts` make.
@@ -335,9 +353,6 @@ fn prepare(
     dedup: &DedupConfig,
     cluster: &ClusterConfig,
 ) -> Prepared {
-    thread_local! {
-        static SEEN: RefCell<WordsSeen> = Default::default();
-    }
     SEEN.with_borrow_mut(|seen| {
         if seen.run != run {
             *seen = WordsSeen { run, ..Default::default() };
@@ -406,7 +421,8 @@ pub fn find_copies(articles: &[Article], dedup: &DedupConfig, cluster: &ClusterC
     let shared = Mutex::new(RunWords::default());
     let prepared: Vec<Prepared> =
         articles.par_iter().map(|article| prepare(article, run, &shared, dedup, cluster)).collect();
-    let terms = shared.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner()).terms;
+    // The words stay, for the texts whose sentences are tokenised again.
+    let terms = std::mem::take(&mut RunWords::lock(&shared).terms);
     tracing::info!("fingerprinted");
     // The collection's document frequencies, for the strongest terms.
     let mut df = vec![0u64; terms.len()];
@@ -468,7 +484,12 @@ pub fn find_copies(articles: &[Article], dedup: &DedupConfig, cluster: &ClusterC
     let alignable: Vec<std::sync::OnceLock<AlignableText>> = articles.iter().map(|_| Default::default()).collect();
     let sentences_of = |i: u32| {
         let i = i as usize;
-        alignable[i].get_or_init(|| AlignableText::from_word_tokens(&articles[i].text, &word_tokens[i]))
+        let article = &articles[i];
+        alignable[i].get_or_init(|| {
+            AlignableText::from_word_tokens_or(&article.text, &word_tokens[i], |word| {
+                sentence_token(word, article.language_code(), &shared)
+            })
+        })
     };
     let per_article: Vec<Vec<DuplicateRelation>> = (0..fingerprints.len() as u32)
         .into_par_iter()
