@@ -38,8 +38,18 @@ pub fn sentence_tokens(sentence: &str) -> HashSet<String> {
 /// [`sentence_tokens`] as a sorted list of 64-bit hashes (FNV-1a): counting the tokens sentences
 /// share by integers is many times cheaper than intersecting sets of strings. Two distinct tokens
 /// of two sentences share a hash with odds of about 2⁻⁶⁴ per pair, so the counts, and the
-/// alignments, are the same.
-fn sorted_tokens(sentence: &str) -> Vec<u64> {
+/// alignments, are the same. Each word's token ([`sentence_token_of_word`]) is given by
+/// `token_of`.
+fn sorted_tokens_with(sentence: &str, token_of: &mut impl FnMut(&str) -> Option<u64>) -> Vec<u64> {
+    let mut tokens = Vec::new();
+    storyline_text::for_each_word(sentence, |_, word| tokens.extend(token_of(word)));
+    tokens.sort_unstable();
+    tokens.dedup();
+    tokens
+}
+
+/// [`sentence_token_of_word`], kept by the thread.
+fn kept_sentence_token(word: &str) -> Option<u64> {
     // A word's token depends on the word alone, and folding, stop words and stemming cost far
     // more than a look-up: each thread keeps the token of each word (as written) it has seen,
     // by a 64-bit hash of the word (no string to compare; two of a thread's words share one
@@ -47,20 +57,12 @@ fn sorted_tokens(sentence: &str) -> Vec<u64> {
     thread_local! {
         static TOKENS: RefCell<FxHashMap<u64, Option<u64>>> = Default::default();
     }
-    let mut tokens: Vec<u64> = TOKENS.with_borrow_mut(|kept| {
+    TOKENS.with_borrow_mut(|kept| {
         if kept.len() >= TOKENS_KEPT {
             kept.clear();
         }
-        let mut tokens = Vec::new();
-        storyline_text::for_each_word(sentence, |_, word| {
-            let token = *kept.entry(xxh3_64(word.as_bytes())).or_insert_with(|| sentence_token_of_word(word));
-            tokens.extend(token);
-        });
-        tokens
-    });
-    tokens.sort_unstable();
-    tokens.dedup();
-    tokens
+        *kept.entry(xxh3_64(word.as_bytes())).or_insert_with(|| sentence_token_of_word(word))
+    })
 }
 
 /// Words whose tokens a thread keeps before it starts over.
@@ -69,8 +71,14 @@ const TOKENS_KEPT: usize = 100_000;
 /// The token a word of a sentence ([`storyline_text::for_each_word`], as written) contributes
 /// to [`sentence_tokens`], hashed: its content term's prefix, if it has a content term.
 pub fn sentence_token_of_word(word: &str) -> Option<u64> {
+    sentence_token_of_folded(&storyline_text::fold_word(word))
+}
+
+/// [`sentence_token_of_word`] of a word already folded ([`storyline_text::fold_word`]): the token
+/// depends on the folded word alone.
+pub fn sentence_token_of_folded(folded: &str) -> Option<u64> {
     // Made afresh: every caller keeps each word's token.
-    let term = storyline_text::content_term(&storyline_text::fold_word(word), Some("en"))?;
+    let term = storyline_text::content_term(folded, Some("en"))?;
     let prefix = term.char_indices().nth(TOKEN_PREFIX).map_or(term.as_str(), |(end, _)| &term[..end]);
     Some(prefix.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)))
 }
@@ -91,9 +99,15 @@ pub struct AlignableText<'a> {
 
 impl<'a> AlignableText<'a> {
     pub fn new(text: &'a str) -> AlignableText<'a> {
+        AlignableText::new_with(text, &mut kept_sentence_token)
+    }
+
+    /// [`AlignableText::new`], each word's token ([`sentence_token_of_word`]) given by
+    /// `token_of`: by a caller that keeps them.
+    fn new_with(text: &'a str, token_of: &mut impl FnMut(&str) -> Option<u64>) -> AlignableText<'a> {
         let sentences = storyline_text::sentences(text)
             .into_iter()
-            .map(|s| (s.start..s.start + s.text.len(), sorted_tokens(s.text)))
+            .map(|s| (s.start..s.start + s.text.len(), sorted_tokens_with(s.text, token_of)))
             .collect();
         AlignableText::of_sentences(text, sentences)
     }
@@ -104,8 +118,19 @@ impl<'a> AlignableText<'a> {
     /// same sentences and tokens without segmenting and looking up each sentence's words again;
     /// elsewhere made as `new` makes it.
     pub fn from_word_tokens(text: &'a str, word_tokens: &[(usize, u64)]) -> AlignableText<'a> {
+        AlignableText::from_word_tokens_or(text, word_tokens, kept_sentence_token)
+    }
+
+    /// [`AlignableText::from_word_tokens`], where a text whose sentences must be tokenised
+    /// again takes each word's token ([`sentence_token_of_word`]) from `token_of`: from a
+    /// caller that keeps every word's token already.
+    pub fn from_word_tokens_or(
+        text: &'a str,
+        word_tokens: &[(usize, u64)],
+        mut token_of: impl FnMut(&str) -> Option<u64>,
+    ) -> AlignableText<'a> {
         if !storyline_text::sentences_keep_their_words(text) {
-            return AlignableText::new(text);
+            return AlignableText::new_with(text, &mut token_of);
         }
         let mut rest = word_tokens;
         let sentences = storyline_text::sentences(text)
@@ -318,7 +343,7 @@ mod tests {
             for sentence in sentences {
                 let mut expected: Vec<u64> = sentence_tokens(sentence).iter().map(|t| hash(t)).collect();
                 expected.sort_unstable();
-                assert_eq!(sorted_tokens(sentence), expected, "{sentence}");
+                assert_eq!(sorted_tokens_with(sentence, &mut kept_sentence_token), expected, "{sentence}");
             }
         }
     }
@@ -330,6 +355,8 @@ mod tests {
             word_tokens.extend(sentence_token_of_word(word).map(|token| (offset, token)));
         });
         let (made, expected) = (AlignableText::from_word_tokens(text, &word_tokens), AlignableText::new(text));
+        assert_eq!((&made.sentences, &made.postings), (&expected.sentences, &expected.postings), "{text:?}");
+        let made = AlignableText::from_word_tokens_or(text, &word_tokens, sentence_token_of_word);
         assert_eq!((&made.sentences, &made.postings), (&expected.sentences, &expected.postings), "{text:?}");
     }
 

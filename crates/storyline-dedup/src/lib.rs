@@ -22,8 +22,8 @@ mod align;
 mod minhash;
 
 pub use align::{
-    align_sentences, align_texts, align_texts_at_least, sentence_token_of_word, sentence_tokens, AlignableText,
-    Alignment,
+    align_sentences, align_texts, align_texts_at_least, sentence_token_of_folded, sentence_token_of_word,
+    sentence_tokens, AlignableText, Alignment,
 };
 pub use minhash::{estimated_jaccard, MinHasher};
 
@@ -86,6 +86,18 @@ pub fn fingerprint_of_words<S: AsRef<str>>(words: &[S], text_hash: u64, config: 
     let hasher = MinHasher::new(config.bands * config.rows_per_band);
     let minhash = hasher.signature(words, config.shingle_size);
     let band_keys = minhash::band_keys(&minhash, config.rows_per_band);
+    Fingerprint { text_hash, minhash, band_keys }
+}
+
+/// The fingerprint of an article whose [`storyline_text::words`] are at hand joined by single
+/// spaces (`joined`, the `i`-th word starting at `word_starts[i]`): the text hash is then
+/// `joined`'s ([`storyline_text::words_hash`]) and each shingle a slice of it, so no word is
+/// copied again.
+pub fn fingerprint_of_joined_words(joined: &str, word_starts: &[usize], config: &DedupConfig) -> Fingerprint {
+    let hasher = MinHasher::new(config.bands * config.rows_per_band);
+    let minhash = hasher.signature_of_joined(joined, word_starts, config.shingle_size);
+    let band_keys = minhash::band_keys(&minhash, config.rows_per_band);
+    let text_hash = xxhash_rust::xxh3::xxh3_64(joined.as_bytes());
     Fingerprint { text_hash, minhash, band_keys }
 }
 
@@ -206,6 +218,25 @@ mod tests {
             Both countries will send advisers and military personnel to the African country.\n\n\
             The ministers stressed their support for a political solution.";
         assert_eq!(judge_texts(ORIGINAL, other), None);
+    }
+
+    #[test]
+    fn joined_words_give_the_same_fingerprint() {
+        let config = DedupConfig::default();
+        for text in [ORIGINAL, "", "One word", "Turkey and Qatar signed."] {
+            let words = storyline_text::words(text);
+            let mut word_starts = Vec::new();
+            let mut joined = String::new();
+            for word in &words {
+                if !word_starts.is_empty() {
+                    joined.push(' ');
+                }
+                word_starts.push(joined.len());
+                joined.push_str(word);
+            }
+            let expected = fingerprint_of_words(&words, storyline_text::words_hash(&words), &config);
+            assert_eq!(fingerprint_of_joined_words(&joined, &word_starts, &config), expected);
+        }
     }
 
     #[test]

@@ -43,28 +43,55 @@ impl MinHasher {
     /// The signature of the word `shingle_size`-shingles of `words`. A text shorter than one
     /// shingle is a single shingle of all its words; an empty text has an all-max signature.
     pub fn signature<S: AsRef<str>>(&self, words: &[S], shingle_size: usize) -> Vec<u32> {
-        let window = shingle_size.max(1).min(words.len().max(1));
-        // One buffer for every shingle's text (the words joined by spaces, the bytes hashed).
-        let mut text = String::new();
-        let shingles: Vec<u64> = words
-            .windows(window)
-            .map(|shingle| {
-                text.clear();
-                for (i, word) in shingle.iter().enumerate() {
-                    if i > 0 {
-                        text.push(' ');
-                    }
-                    text.push_str(word.as_ref());
-                }
-                xxh3_64(text.as_bytes())
-            })
-            .collect();
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the processor has AVX2, as just checked.
-            return unsafe { self.minima_avx2(&shingles) };
+        let mut joined = String::with_capacity(words.iter().map(|word| word.as_ref().len() + 1).sum());
+        let mut word_starts = Vec::with_capacity(words.len());
+        for word in words {
+            if !word_starts.is_empty() {
+                joined.push(' ');
+            }
+            word_starts.push(joined.len());
+            joined.push_str(word.as_ref());
         }
-        self.minima(&shingles)
+        self.signature_of_joined(&joined, &word_starts, shingle_size)
+    }
+
+    /// [`Self::signature`] of the words of `joined`, which holds them separated by single
+    /// spaces, the `i`-th starting at `word_starts[i]`. A shingle's hash is that of its words so
+    /// joined, which is a slice of `joined`: nothing is copied.
+    pub fn signature_of_joined(&self, joined: &str, word_starts: &[usize], shingle_size: usize) -> Vec<u32> {
+        let words = word_starts.len();
+        let window = shingle_size.max(1).min(words.max(1));
+        // Word `i` ends one byte (the space) before the next one starts.
+        let word_end = |i: usize| word_starts.get(i + 1).map_or(joined.len(), |&next| next - 1);
+        let shingles: Vec<u64> = (0..(words + 1).saturating_sub(window))
+            .map(|first| xxh3_64(&joined.as_bytes()[word_starts[first]..word_end(first + window - 1)]))
+            .collect();
+        self.minima_of_shingles(&shingles)
+    }
+
+    /// Each hash function's least value over the shingle hashes, by the fastest instructions
+    /// the processor has.
+    fn minima_of_shingles(&self, shingles: &[u64]) -> Vec<u32> {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx512f") && std::arch::is_x86_feature_detected!("avx512dq") {
+                // SAFETY: the processor has AVX-512 F and DQ, as just checked.
+                return unsafe { self.minima_avx512(shingles) };
+            }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the processor has AVX2, as just checked.
+                return unsafe { self.minima_avx2(shingles) };
+            }
+        }
+        self.minima(shingles)
+    }
+
+    /// [`Self::minima`] compiled for AVX-512: the same integer arithmetic, eight 64-bit lanes
+    /// at a time with a native 64-bit multiply (AVX2 builds it from three 32-bit ones).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx512dq")]
+    unsafe fn minima_avx512(&self, shingles: &[u64]) -> Vec<u32> {
+        self.minima(shingles)
     }
 
     /// [`Self::minima`] compiled for AVX2: the same integer arithmetic, four 64-bit lanes at a time.
@@ -160,6 +187,27 @@ mod tests {
         let shingles: Vec<u64> = (0..500u64).map(|i| xxh3_64(&i.to_le_bytes())).collect();
         // SAFETY: the processor has AVX2, as checked above.
         assert_eq!(unsafe { hasher.minima_avx2(&shingles) }, hasher.minima(&shingles));
+        if std::arch::is_x86_feature_detected!("avx512f") && std::arch::is_x86_feature_detected!("avx512dq") {
+            // SAFETY: the processor has AVX-512 F and DQ, as just checked.
+            assert_eq!(unsafe { hasher.minima_avx512(&shingles) }, hasher.minima(&shingles));
+        }
+    }
+
+    /// The shingles of joined words are the words' shingles, whatever the words hold (spaces
+    /// and empty words included).
+    #[test]
+    fn joined_words_give_the_words_signature() {
+        let hasher = MinHasher::new(100);
+        let texts = ["", "one", "one two", "a b c d e", "a b c d e f g h i j k", "x  y z", " lead and trail "];
+        for text in texts {
+            let words: Vec<&str> = text.split(' ').collect();
+            for shingle_size in [1, 3, 5] {
+                let window = shingle_size.min(words.len().max(1));
+                let expected: Vec<u64> = words.windows(window).map(|w| xxh3_64(w.join(" ").as_bytes())).collect();
+                assert_eq!(hasher.signature(&words, shingle_size), hasher.minima(&expected), "{text:?}");
+            }
+        }
+        assert_eq!(hasher.signature::<&str>(&[], 5), vec![u32::MAX; 100]);
     }
 
     #[test]

@@ -421,20 +421,11 @@ pub fn classify_line(line: &str) -> Option<&'static str> {
         return Some(CODE);
     }
     let short = chars <= MAX_PREFIX_LINE_CHARS;
-    let lower = if line.is_ascii() { line.to_ascii_lowercase() } else { line.to_lowercase() };
+    let lower = lowercase(line);
     let bare = lower.trim_end_matches(IGNORED_TRAILING);
-    let few_words = lower.split_whitespace().count() <= MAX_CHROME_WORDS;
-    let from_table = PATTERNS.iter().find_map(|pattern| {
-        let hit = match pattern.rule {
-            Rule::Mentions(word, others) => lower.contains(word) && others.iter().any(|other| lower.contains(other)),
-            _ if !short => false,
-            Rule::Exact(text) => bare == text,
-            Rule::Prefix(text) => lower.starts_with(text),
-            Rule::Contains(text) => lower.contains(text),
-            Rule::EndsWith(word) => few_words && bare.ends_with(word),
-        };
-        hit.then_some(pattern.reason)
-    });
+    // Words counted no further than needed: most lines are sentences.
+    let few_words = lower.split_whitespace().nth(MAX_CHROME_WORDS).is_none();
+    let from_table = PatternIndex::get().first_match(&lower, bare, short, few_words).map(|at| PATTERNS[at].reason);
     from_table.or_else(|| {
         if is_breadcrumb(line) {
             Some(BREADCRUMB)
@@ -448,6 +439,112 @@ pub fn classify_line(line: &str) -> Option<&'static str> {
             None
         }
     })
+}
+
+/// `text.to_lowercase()`, made faster for the text of the corpora's languages: ASCII and the
+/// Latin-1 letters are lower-cased by their code, any other character as `char::to_lowercase`
+/// does (as `str::to_lowercase` does, except for a final capital sigma, left to it).
+fn lowercase(text: &str) -> String {
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
+    if text.contains('Σ') {
+        return text.to_lowercase();
+    }
+    let mut lower = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            // The capitals of ASCII and Latin-1 ('×' is not one) are their small letters' codes less 32.
+            'A'..='Z' | 'À'..='Ö' | 'Ø'..='Þ' => {
+                lower.push(char::from_u32(c as u32 + 32).expect("a Latin-1 letter"))
+            }
+            '\0'..='\u{ff}' => lower.push(c),
+            _ => lower.extend(c.to_lowercase()),
+        }
+    }
+    lower
+}
+
+/// Whether `pattern` matches a line, `lower` (trimmed and lower-cased), whose `bare` form has no
+/// [`IGNORED_TRAILING`] characters; `short` when it has at most [`MAX_PREFIX_LINE_CHARS`]
+/// characters, `few_words` when at most [`MAX_CHROME_WORDS`] words.
+fn matches(pattern: &Pattern, lower: &str, bare: &str, short: bool, few_words: bool) -> bool {
+    match pattern.rule {
+        Rule::Mentions(word, others) => lower.contains(word) && others.iter().any(|other| lower.contains(other)),
+        _ if !short => false,
+        Rule::Exact(text) => bare == text,
+        Rule::Prefix(text) => lower.starts_with(text),
+        Rule::Contains(text) => lower.contains(text),
+        Rule::EndsWith(word) => few_words && bare.ends_with(word),
+    }
+}
+
+/// [`PATTERNS`] arranged for testing a line against all of them at once, rather than one after
+/// the other (every line of every article is tested): the exact texts by their text, the
+/// prefixes by their first byte, and the texts that may occur anywhere (`Contains`, and the first
+/// word of `Mentions`) searched for together by one automaton. The answer is still the first
+/// pattern of the table that the line matches.
+struct PatternIndex {
+    /// Each exact text, with the first pattern that has it, and the longest's length (most
+    /// lines are longer: no need to hash them).
+    exact: std::collections::HashMap<&'static str, usize>,
+    longest_exact: usize,
+    /// The prefix patterns by the first byte of their text, in table order.
+    prefixes: Vec<Vec<usize>>,
+    ends_with: Vec<usize>,
+    anywhere: aho_corasick::AhoCorasick,
+    /// The pattern of each of `anywhere`'s texts.
+    anywhere_patterns: Vec<usize>,
+}
+
+impl PatternIndex {
+    fn get() -> &'static PatternIndex {
+        static INDEX: std::sync::OnceLock<PatternIndex> = std::sync::OnceLock::new();
+        INDEX.get_or_init(|| {
+            let mut exact = std::collections::HashMap::new();
+            let mut prefixes = vec![Vec::new(); 256];
+            let (mut ends_with, mut anywhere, mut anywhere_patterns) = (Vec::new(), Vec::new(), Vec::new());
+            for (at, pattern) in PATTERNS.iter().enumerate() {
+                match pattern.rule {
+                    Rule::Exact(text) => {
+                        exact.entry(text).or_insert(at);
+                    }
+                    Rule::Prefix(text) => prefixes[text.as_bytes()[0] as usize].push(at),
+                    Rule::EndsWith(_) => ends_with.push(at),
+                    Rule::Contains(text) | Rule::Mentions(text, _) => {
+                        anywhere.push(text);
+                        anywhere_patterns.push(at);
+                    }
+                }
+            }
+            let anywhere = aho_corasick::AhoCorasick::new(anywhere).expect("a few short texts");
+            let longest_exact = exact.keys().map(|text| text.len()).max().unwrap_or(0);
+            PatternIndex { exact, longest_exact, prefixes, ends_with, anywhere, anywhere_patterns }
+        })
+    }
+
+    /// The first pattern of [`PATTERNS`] that [`matches`] the line.
+    fn first_match(&self, lower: &str, bare: &str, short: bool, few_words: bool) -> Option<usize> {
+        let mut first = usize::MAX;
+        let mut consider = |at: usize| {
+            if at < first && matches(&PATTERNS[at], lower, bare, short, few_words) {
+                first = at;
+            }
+        };
+        if short {
+            if let Some(&at) = (bare.len() <= self.longest_exact).then(|| self.exact.get(bare)).flatten() {
+                consider(at);
+            }
+            if let Some(&byte) = lower.as_bytes().first() {
+                self.prefixes[byte as usize].iter().for_each(|&at| consider(at));
+            }
+            self.ends_with.iter().for_each(|&at| consider(at));
+        }
+        for found in self.anywhere.find_overlapping_iter(lower) {
+            consider(self.anywhere_patterns[found.pattern().as_usize()]);
+        }
+        (first != usize::MAX).then_some(first)
+    }
 }
 
 /// A line of CSS or script: a rule (`.alogo{display: block;}`), a lone declaration
@@ -516,8 +613,8 @@ const COMPANY_SUFFIXES: &[&str] =
 
 /// A publisher's imprint: a few words ending in a company's legal form.
 fn is_company_line(lower: &str) -> bool {
-    lower.split_whitespace().count() <= 2 * MAX_CHROME_WORDS
-        && COMPANY_SUFFIXES.iter().any(|suffix| lower.ends_with(suffix))
+    COMPANY_SUFFIXES.iter().any(|suffix| lower.ends_with(suffix))
+        && lower.split_whitespace().count() <= 2 * MAX_CHROME_WORDS
 }
 
 /// Month and weekday names and the words around a date stamp, in the corpora's languages.
@@ -781,6 +878,62 @@ fn looks_like_outlet(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lowercase_is_str_to_lowercase() {
+        for code in 0..0x3_0000u32 {
+            let Some(c) = char::from_u32(code) else { continue };
+            for text in [format!("{c}"), format!("Ab{c}é"), format!("x {c}. Σ{c}")] {
+                assert_eq!(lowercase(&text), text.to_lowercase(), "{code:x}");
+            }
+        }
+        for text in ["ÀÉÎÕÜ ÇÑ ÆØÅ ÞÐ ×÷ ßÿµ", "«Dijo ÉL» — l’État", "ΟΔΟΣ ΟΔΟΣ. Σ", ""]
+        {
+            assert_eq!(lowercase(text), text.to_lowercase(), "{text}");
+        }
+    }
+
+    /// The index answers what testing the patterns one after the other answers, on lines made
+    /// from every pattern's text (alone, with trailing marks, inside longer lines, short and
+    /// long) and on ordinary prose.
+    #[test]
+    fn pattern_index_finds_the_first_matching_pattern() {
+        let mut texts: Vec<&str> = Vec::new();
+        for pattern in PATTERNS {
+            match pattern.rule {
+                Rule::Exact(text) | Rule::Prefix(text) | Rule::Contains(text) | Rule::EndsWith(text) => {
+                    texts.push(text)
+                }
+                Rule::Mentions(word, others) => {
+                    texts.push(word);
+                    texts.extend(others);
+                }
+            }
+        }
+        let long = "la situación en libia sigue siendo tensa según fuentes oficiales ".repeat(4);
+        let mut lines = vec!["".to_string(), "the minister spoke on monday.".to_string(), long.clone()];
+        for text in &texts {
+            for other in ["", "cookie", "privacy", "€", "navegador"] {
+                lines.push(text.to_string());
+                lines.push(format!("{text}:"));
+                lines.push(format!("{text} {other} »"));
+                lines.push(format!("news {text} {other}"));
+                lines.push(format!("a b c d e {text}"));
+                lines.push(format!("{long}{text} {other}"));
+                lines.push(format!("{text} {other} {long}"));
+            }
+        }
+        let index = PatternIndex::get();
+        for lower in &lines {
+            let bare = lower.trim_end_matches(IGNORED_TRAILING);
+            for short in [true, false] {
+                for few_words in [true, false] {
+                    let in_order = PATTERNS.iter().position(|pattern| matches(pattern, lower, bare, short, few_words));
+                    assert_eq!(index.first_match(lower, bare, short, few_words), in_order, "{lower:?}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn classifies_seed_clutter() {

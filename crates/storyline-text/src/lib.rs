@@ -97,7 +97,7 @@ enum WordClass {
 /// The class of `c` when it is ASCII, a Latin letter (Latin-1 and Latin Extended-A), a
 /// typographic quote, a dash, an ellipsis or Spanish opening marks; `None` for any other
 /// character, which the full algorithm handles.
-fn word_class(c: char) -> Option<WordClass> {
+const fn word_class(c: char) -> Option<WordClass> {
     Some(match c {
         'a'..='z' | 'A'..='Z' | '\u{c0}'..='\u{d6}' | '\u{d8}'..='\u{f6}' | '\u{f8}'..='\u{17f}' => WordClass::Letter,
         '0'..='9' => WordClass::Digit,
@@ -116,37 +116,61 @@ fn word_class(c: char) -> Option<WordClass> {
 /// character separates; a segment is a word when it has a letter or digit.
 fn simple_words<'a>(text: &'a str, mut f: impl FnMut(usize, &'a str)) {
     use WordClass::*;
-    let classes: Vec<(usize, WordClass)> =
-        text.char_indices().map(|(i, c)| (i, word_class(c).expect("a simple character"))).collect();
-    let class = |k: usize| classes.get(k).map(|&(_, class)| class);
+    let bytes = text.as_bytes();
+    // The class of the character at byte `i` and where the next one starts, none at the end:
+    // read as the words are walked, most often by a table of the ASCII classes.
+    let class_at = |i: usize| -> Option<(WordClass, usize)> {
+        let &byte = bytes.get(i)?;
+        if byte.is_ascii() {
+            return Some((ASCII_WORD_CLASSES[byte as usize], i + 1));
+        }
+        let c = text[i..].chars().next().expect("a character starts here");
+        Some((word_class(c).expect("a simple character"), i + c.len_utf8()))
+    };
     let holds = |class: WordClass| matches!(class, Letter | Digit | Connector);
     let joins = |before: WordClass, middle: WordClass, after: WordClass| {
         (before == Letter && matches!(middle, MidLetter | MidNumLet) && after == Letter)
             || (before == Digit && matches!(middle, MidNum | MidNumLet) && after == Digit)
     };
-    let mut k = 0;
-    while k < classes.len() {
-        if !holds(classes[k].1) {
-            k += 1;
+    let mut at = 0;
+    while let Some((class, next)) = class_at(at) {
+        if !holds(class) {
+            at = next;
             continue;
         }
-        let start = classes[k].0;
+        let start = at;
+        let (mut last, mut end) = (class, next);
         let mut alphanumeric = false;
         loop {
-            alphanumeric |= matches!(classes[k].1, Letter | Digit);
-            match class(k + 1) {
-                Some(next) if holds(next) => k += 1,
-                Some(middle) if class(k + 2).is_some_and(|after| joins(classes[k].1, middle, after)) => k += 2,
-                _ => break,
+            alphanumeric |= matches!(last, Letter | Digit);
+            match class_at(end) {
+                Some((following, after)) if holds(following) => (last, end) = (following, after),
+                Some((middle, after_middle)) => match class_at(after_middle) {
+                    Some((following, after)) if joins(last, middle, following) => (last, end) = (following, after),
+                    _ => break,
+                },
+                None => break,
             }
         }
-        k += 1;
-        let end = classes.get(k).map_or(text.len(), |&(i, _)| i);
         if alphanumeric {
             f(start, &text[start..end]);
         }
+        at = end;
     }
 }
+
+/// [`word_class`] of each ASCII character.
+const ASCII_WORD_CLASSES: [WordClass; 128] = {
+    let mut classes = [WordClass::Other; 128];
+    let mut byte = 0;
+    while byte < 128 {
+        if let Some(class) = word_class(byte as u8 as char) {
+            classes[byte] = class;
+        }
+        byte += 1;
+    }
+    classes
+};
 
 /// Lowercases, strips combining marks (é → e) and unifies apostrophes, so that spelling variants
 /// from different outlets and encodings meet.
@@ -269,6 +293,11 @@ impl TermsOfWords {
             return None;
         }
         Some(match &self.stemmer {
+            // A folded word is most often lower-case ASCII, which lower-casing and unifying
+            // apostrophes leave as it is.
+            Some(stemmer) if word.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) => {
+                stemmer.stem(word).into_owned()
+            }
             Some(stemmer) => stemmer.stem(&word.to_lowercase().replace('’', "'")).into_owned(),
             None => word.to_string(),
         })
@@ -485,15 +514,15 @@ pub fn stop_words(language: Option<&str>) -> &'static FxHashSet<String> {
 
 fn stop_words_for(language: Option<&str>) -> &'static FxHashSet<String> {
     static CACHE: OnceLock<StopWordCache> = OnceLock::new();
-    let code = language.unwrap_or("en").to_string();
+    let code = language.unwrap_or("en");
     let cache = CACHE.get_or_init(Default::default);
     let mut cache = cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some((_, set)) = cache.iter().find(|(c, _)| *c == code) {
+    if let Some((_, set)) = cache.iter().find(|(c, _)| c == code) {
         return set;
     }
-    let list = stop_words::lookup(&code).unwrap_or(&[]);
+    let list = stop_words::lookup(code).unwrap_or(&[]);
     let set: &'static FxHashSet<String> = Box::leak(Box::new(list.iter().map(|w| fold_word(w)).collect()));
-    cache.push((code, set));
+    cache.push((code.to_string(), set));
     set
 }
 

@@ -18,11 +18,13 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 use storyline_cluster::ClusterConfig;
 use storyline_dedup::{
-    align_texts_at_least, fingerprint_of_words, judge_with, republication_needs, sentence_token_of_word, AlignableText,
-    Candidate, DedupConfig, Fingerprint,
+    align_texts_at_least, fingerprint_of_joined_words, judge_with, republication_needs, sentence_token_of_folded,
+    AlignableText, Candidate, DedupConfig, Fingerprint,
 };
 use storyline_model::{Article, DuplicateKind, DuplicateRelation};
 use xxhash_rust::xxh3::xxh3_64;
+
+use crate::hashed_table::HashedTable;
 
 /// As ingest's republication-candidate index: an article's strongest terms, and how many a
 /// candidate must share.
@@ -138,13 +140,24 @@ struct Prepared {
 
 /// What the threads of one run have learnt of words, shared: every content term met, each once,
 /// named by its index, and every word met, by language and hash (as in [`WordsOfLanguage`]), so
-/// that no two threads fold and stem the same word. It lives as long as the run, as the
+/// that no two threads fold and stem the same word; and the stems of each folded word, so that
+/// the forms of one word ("The", "the") are stemmed once. It lives as long as the run, as the
 /// articles do.
 #[derive(Default)]
 struct RunWords {
     term_index: FxHashMap<Box<str>, u32>,
     terms: Vec<Box<str>>,
-    languages: Vec<(Option<String>, FxHashMap<u64, Word>)>,
+    languages: Vec<(Option<String>, LanguageWords)>,
+    /// The sentence token of each folded word (the same in every language).
+    tokens: FxHashMap<Box<str>, Option<u64>>,
+}
+
+/// [`RunWords`] of one language: each word as written by its hash, and the content term of
+/// each folded word.
+#[derive(Default)]
+struct LanguageWords {
+    written: FxHashMap<u64, Word>,
+    terms: FxHashMap<Box<str>, Option<u32>>,
 }
 
 impl RunWords {
@@ -162,22 +175,50 @@ impl RunWords {
         index
     }
 
-    fn words_of(&mut self, language: Option<&str>) -> &mut FxHashMap<u64, Word> {
-        of_language(&mut self.languages, language)
+    fn words_of(&mut self, language: Option<&str>) -> &mut LanguageWords {
+        let at = language_entry(&mut self.languages, language);
+        &mut self.languages[at].1
+    }
+
+    /// What a word no thread had met (by `key`, its hash as written) is: made from the same
+    /// folded word met before, or else folded and stemmed outside the lock, for the other
+    /// threads to go on meanwhile.
+    fn new_word(shared: &Mutex<RunWords>, written: &str, key: u64, language: Option<&str>) -> Word {
+        if let Some(word) = RunWords::lock(shared).words_of(language).written.get(&key) {
+            return word.clone();
+        }
+        let folded = storyline_text::fold_word(written);
+        let (known_term, known_token) = {
+            let mut run = RunWords::lock(shared);
+            (run.words_of(language).terms.get(&*folded).copied(), run.tokens.get(&*folded).copied())
+        };
+        let stem = known_term.is_none().then(|| storyline_text::content_term(&folded, language));
+        let token = known_token.unwrap_or_else(|| sentence_token_of_folded(&folded));
+        let mut run = RunWords::lock(shared);
+        let term = match known_term {
+            Some(term) => term,
+            None => stem.flatten().map(|term| run.term_index(&term)),
+        };
+        let folded: Box<str> = folded.into();
+        run.tokens.insert(folded.clone(), token);
+        let words = run.words_of(language);
+        words.terms.insert(folded.clone(), term);
+        let word = Word { folded, term, token };
+        words.written.insert(key, word.clone());
+        word
     }
 }
 
-/// The entry of `language` (a language code) in a short list kept per language, made empty
+/// The place of `language` (a language code) in a short list kept per language, made empty
 /// the first time.
-fn of_language<'a, T: Default>(languages: &'a mut Vec<(Option<String>, T)>, language: Option<&str>) -> &'a mut T {
-    let at = match languages.iter().position(|(code, _)| code.as_deref() == language) {
+fn language_entry<T: Default>(languages: &mut Vec<(Option<String>, T)>, language: Option<&str>) -> usize {
+    match languages.iter().position(|(code, _)| code.as_deref() == language) {
         Some(at) => at,
         None => {
             languages.push((language.map(str::to_string), T::default()));
             languages.len() - 1
         }
-    };
-    &mut languages[at].1
+    }
 }
 
 /// What a word, as written, is to dedup: folded (empty for a word `storyline_text::words`
@@ -190,13 +231,29 @@ struct Word {
     token: Option<u64>,
 }
 
-/// A thread's [`Word`]s of one language, by a 64-bit hash of the word as written: no string to
+/// A [`Word`] as a thread keeps it, in 24 bytes inline in the thread's table (two entries to a
+/// cache line): its folded form as a range of the thread's [`WordsOfLanguage::folded`], its term
+/// ([`NO_TERM`] for none) and its token, if `has_token`.
+#[derive(Clone, Copy)]
+struct ThreadWord {
+    token: u64,
+    term: u32,
+    folded_at: u32,
+    folded_len: u32,
+    has_token: bool,
+}
+
+/// [`ThreadWord::term`] of a word without a content term.
+const NO_TERM: u32 = u32::MAX;
+
+/// A thread's words of one language, by a 64-bit hash of the word as written: no string to
 /// compare or to reach through a pointer (two of a thread's words share a hash with odds of
 /// about 2⁻⁶⁴ per pair, as sentence tokens, themselves such hashes, do).
 #[derive(Default)]
 struct WordsOfLanguage {
-    index: FxHashMap<u64, u32>,
-    words: Vec<Word>,
+    words: HashedTable<ThreadWord>,
+    /// The folded forms of `words`, one after the other.
+    folded: String,
 }
 
 /// The words a thread has met in one run of [`find_copies`] (the run's number): folding,
@@ -205,39 +262,90 @@ struct WordsOfLanguage {
 struct WordsSeen {
     run: u64,
     languages: Vec<(Option<String>, WordsOfLanguage)>,
+    /// An article's count of each term, by term index (zero for the terms it lacks), and the
+    /// terms it has: counting needs no hashing.
+    term_counts: Vec<f32>,
+    terms_counted: Vec<u32>,
+    /// An article's words (offset, length, key) before they are looked up.
+    pending: Vec<(usize, usize, u64)>,
 }
 
 /// Words a thread keeps per language before it starts over.
 const WORDS_KEPT: usize = 200_000;
 
+/// How many words ahead of the one looked up the next entries are fetched: enough to cover a
+/// trip to memory.
+const PREFETCH_AHEAD: usize = 8;
+
+/// The table key of a word as written: its 64-bit hash, never 0 (0 and 1 share a key, with the
+/// odds of any two hashes).
+fn word_key(written: &str) -> u64 {
+    xxh3_64(written.as_bytes()).max(1)
+}
+
 impl WordsOfLanguage {
-    fn word(&mut self, written: &str, language: Option<&str>, shared: &Mutex<RunWords>) -> u32 {
-        let key = xxh3_64(written.as_bytes());
-        if let Some(&index) = self.index.get(&key) {
-            return index;
+    fn word(&mut self, written: &str, key: u64, language: Option<&str>, shared: &Mutex<RunWords>) -> ThreadWord {
+        if let Some(word) = self.words.get(key) {
+            return word;
         }
-        let known = RunWords::lock(shared).words_of(language).get(&key).cloned();
-        let word = known.unwrap_or_else(|| {
-            // Made outside the lock, for the other threads to go on meanwhile.
-            let folded = storyline_text::fold_word(written);
-            let term = storyline_text::content_term(&folded, language);
-            let token = sentence_token_of_word(written);
-            let mut shared = RunWords::lock(shared);
-            let term = term.map(|term| shared.term_index(&term));
-            let word = Word { folded: folded.into(), term, token };
-            shared.words_of(language).insert(key, word.clone());
-            word
-        });
-        self.words.push(word);
-        let index = (self.words.len() - 1) as u32;
-        self.index.insert(key, index);
-        index
+        let word = RunWords::new_word(shared, written, key, language);
+        let kept = ThreadWord {
+            token: word.token.unwrap_or_default(),
+            term: word.term.unwrap_or(NO_TERM),
+            folded_at: self.folded.len() as u32,
+            folded_len: word.folded.len() as u32,
+            has_token: word.token.is_some(),
+        };
+        self.folded.push_str(&word.folded);
+        self.words.insert(key, kept);
+        kept
     }
+
+    fn folded(&self, word: &ThreadWord) -> &str {
+        &self.folded[word.folded_at as usize..(word.folded_at + word.folded_len) as usize]
+    }
+}
+
+impl WordsSeen {
+    fn count_term(&mut self, term: u32, weight: f32) {
+        let at = term as usize;
+        if at >= self.term_counts.len() {
+            self.term_counts.resize(at + 1, 0.0);
+        }
+        if self.term_counts[at] == 0.0 {
+            self.terms_counted.push(term);
+        }
+        self.term_counts[at] += weight;
+    }
+
+    /// The counts made since the last call, each term once, and the table left at zero.
+    fn take_term_counts(&mut self) -> Vec<(u32, f32)> {
+        let counts = &mut self.term_counts;
+        self.terms_counted.drain(..).map(|term| (term, std::mem::take(&mut counts[term as usize]))).collect()
+    }
+}
+
+thread_local! {
+    static SEEN: RefCell<WordsSeen> = Default::default();
+}
+
+/// The sentence token of a word as written ([`storyline_dedup::sentence_token_of_word`]), from
+/// this thread's words or the run's when either has met it (a word's token is the same in every
+/// language), else made afresh: for texts whose sentences are tokenised again.
+fn sentence_token(written: &str, language: Option<&str>, shared: &Mutex<RunWords>) -> Option<u64> {
+    let key = word_key(written);
+    let in_thread = SEEN.with_borrow(|seen| {
+        let (_, words) = seen.languages.iter().find(|(code, _)| code.as_deref() == language)?;
+        words.words.get(key).map(|word| word.has_token.then_some(word.token))
+    });
+    in_thread
+        .or_else(|| RunWords::lock(shared).words_of(language).written.get(&key).map(|word| word.token))
+        .unwrap_or_else(|| storyline_dedup::sentence_token_of_word(written))
 }
 
 /// Splits an article's text into words once, and from them makes its fingerprint, its term
 /// counts and its words' sentence tokens: the same as `storyline_text::words`,
-/// `fingerprint_of_words` and `storyline_cluster::term_counts` make.
+/// `storyline_dedup::fingerprint` and `storyline_cluster::term_counts` make.
 fn prepare(
     article: &Article,
     run: u64,
@@ -245,46 +353,63 @@ fn prepare(
     dedup: &DedupConfig,
     cluster: &ClusterConfig,
 ) -> Prepared {
-    thread_local! {
-        static SEEN: RefCell<WordsSeen> = Default::default();
-    }
     SEEN.with_borrow_mut(|seen| {
         if seen.run != run {
-            *seen = WordsSeen { run, languages: Vec::new() };
+            *seen = WordsSeen { run, ..Default::default() };
         }
         let language = article.language_code();
-        let vocabulary = of_language(&mut seen.languages, language);
-        if vocabulary.words.len() >= WORDS_KEPT {
-            *vocabulary = WordsOfLanguage::default();
+        let at = language_entry(&mut seen.languages, language);
+        if seen.languages[at].1.words.len() >= WORDS_KEPT {
+            seen.languages[at].1 = WordsOfLanguage::default();
         }
-        // About one word in six bytes of news text, and a sentence token for most words.
-        let mut words: Vec<u32> = Vec::with_capacity(article.text.len() / 6);
-        let mut word_tokens = Vec::with_capacity(article.text.len() / 8);
-        let mut counts: FxHashMap<u32, f32> = FxHashMap::default();
-        storyline_text::for_each_word(&article.text, |offset, written| {
-            let index = vocabulary.word(written, language, shared);
-            let word = &vocabulary.words[index as usize];
-            if !word.folded.is_empty() {
-                words.push(index);
+        let text = &article.text;
+        let mut pending = std::mem::take(&mut seen.pending);
+        pending.clear();
+        storyline_text::for_each_word(text, |offset, written| pending.push((offset, written.len(), word_key(written))));
+        // The folded words joined by spaces, as the fingerprint hashes them (bytes of ASCII
+        // words and whole folded words pushed, so always UTF-8).
+        let mut joined: Vec<u8> = Vec::with_capacity(text.len());
+        let mut word_starts = Vec::with_capacity(pending.len());
+        let mut word_tokens = Vec::with_capacity(pending.len());
+        for (i, &(offset, len, key)) in pending.iter().enumerate() {
+            let vocabulary = &mut seen.languages[at].1;
+            if let Some(&(_, _, ahead)) = pending.get(i + PREFETCH_AHEAD) {
+                vocabulary.words.prefetch(ahead);
             }
-            if let Some(term) = word.term {
-                *counts.entry(term).or_default() += 1.0;
+            let written = &text[offset..offset + len];
+            let word = vocabulary.word(written, key, language, shared);
+            if word.folded_len > 0 {
+                if !word_starts.is_empty() {
+                    joined.push(b' ');
+                }
+                word_starts.push(joined.len());
+                if written.is_ascii() {
+                    // An ASCII word folds to its lower case (`storyline_text::fold_word`): no
+                    // need to read the folded form kept elsewhere.
+                    joined.extend(written.bytes().map(|b| b.to_ascii_lowercase()));
+                } else {
+                    joined.extend_from_slice(vocabulary.folded(&word).as_bytes());
+                }
             }
-            if let Some(token) = word.token {
-                word_tokens.push((offset, token));
+            if word.has_token {
+                word_tokens.push((offset, word.token));
             }
-        });
+            if word.term != NO_TERM {
+                seen.count_term(word.term, 1.0);
+            }
+        }
+        seen.pending = pending;
         if let Some(title) = &article.title {
             storyline_text::for_each_word(title, |_, written| {
-                let index = vocabulary.word(written, language, shared);
-                if let Some(term) = vocabulary.words[index as usize].term {
-                    *counts.entry(term).or_default() += cluster.title_weight;
+                let word = seen.languages[at].1.word(written, word_key(written), language, shared);
+                if word.term != NO_TERM {
+                    seen.count_term(word.term, cluster.title_weight);
                 }
             });
         }
-        let folded: Vec<&str> = words.iter().map(|&index| &*vocabulary.words[index as usize].folded).collect();
-        let fingerprint = fingerprint_of_words(&folded, storyline_text::words_hash(&folded), dedup);
-        Prepared { fingerprint, term_counts: counts.into_iter().collect(), word_tokens }
+        let joined = String::from_utf8(joined).expect("folded words and ASCII bytes are UTF-8");
+        let fingerprint = fingerprint_of_joined_words(&joined, &word_starts, dedup);
+        Prepared { fingerprint, term_counts: seen.take_term_counts(), word_tokens }
     })
 }
 
@@ -296,7 +421,8 @@ pub fn find_copies(articles: &[Article], dedup: &DedupConfig, cluster: &ClusterC
     let shared = Mutex::new(RunWords::default());
     let prepared: Vec<Prepared> =
         articles.par_iter().map(|article| prepare(article, run, &shared, dedup, cluster)).collect();
-    let terms = shared.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner()).terms;
+    // The words stay, for the texts whose sentences are tokenised again.
+    let terms = std::mem::take(&mut RunWords::lock(&shared).terms);
     tracing::info!("fingerprinted");
     // The collection's document frequencies, for the strongest terms.
     let mut df = vec![0u64; terms.len()];
@@ -304,6 +430,14 @@ pub fn find_copies(articles: &[Article], dedup: &DedupConfig, cluster: &ClusterC
         for &(term, _) in &article.term_counts {
             df[term as usize] += 1;
         }
+    }
+    // Each term's place in the order of the terms' strings: ties in weight are broken by it as
+    // by the strings, without reading them.
+    let mut in_string_order: Vec<u32> = (0..terms.len() as u32).collect();
+    in_string_order.par_sort_unstable_by(|&a, &b| terms[a as usize].cmp(&terms[b as usize]));
+    let mut string_rank = vec![0u32; terms.len()];
+    for (rank, &term) in in_string_order.iter().enumerate() {
+        string_rank[term as usize] = rank as u32;
     }
     let documents = prepared.len() as u64;
     let top_terms: Vec<Vec<u32>> = prepared
@@ -313,7 +447,7 @@ pub fn find_copies(articles: &[Article], dedup: &DedupConfig, cluster: &ClusterC
                 article.term_counts.iter().copied(),
                 documents,
                 |&term| df[term as usize],
-                |&a, &b| terms[a as usize].cmp(&terms[b as usize]),
+                |&a, &b| string_rank[a as usize].cmp(&string_rank[b as usize]),
                 cluster,
                 TOP_TERMS,
             )
@@ -350,7 +484,12 @@ pub fn find_copies(articles: &[Article], dedup: &DedupConfig, cluster: &ClusterC
     let alignable: Vec<std::sync::OnceLock<AlignableText>> = articles.iter().map(|_| Default::default()).collect();
     let sentences_of = |i: u32| {
         let i = i as usize;
-        alignable[i].get_or_init(|| AlignableText::from_word_tokens(&articles[i].text, &word_tokens[i]))
+        let article = &articles[i];
+        alignable[i].get_or_init(|| {
+            AlignableText::from_word_tokens_or(&article.text, &word_tokens[i], |word| {
+                sentence_token(word, article.language_code(), &shared)
+            })
+        })
     };
     let per_article: Vec<Vec<DuplicateRelation>> = (0..fingerprints.len() as u32)
         .into_par_iter()
@@ -384,5 +523,7 @@ pub fn find_copies(articles: &[Article], dedup: &DedupConfig, cluster: &ClusterC
             found
         })
         .collect();
+    let aligned = alignable.iter().filter(|text| text.get().is_some()).count();
+    tracing::info!(aligned, "judged");
     per_article.into_iter().flatten().collect()
 }

@@ -8,6 +8,7 @@ mod entities_cmd;
 mod events_cmd;
 mod export_cmd;
 mod feeds_cmd;
+mod hashed_table;
 mod render;
 mod serve_cmd;
 mod stream_cmd;
