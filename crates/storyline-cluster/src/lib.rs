@@ -225,9 +225,21 @@ pub fn choose_event(
         .max_by(|a, b| a.1.total_cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
 }
 
-/// Where either date is unknown, time cannot rule an event out.
 fn within_window(published: Option<DateTime<Utc>>, event: &EventCandidate, window: Duration) -> bool {
-    match (published, event.first, event.last) {
+    within_time_window(published, event.first, event.last, window)
+}
+
+/// Whether time alone lets an article published at `published` join an event whose articles
+/// were published from `first` to `last` ([`choose_event`]'s first test, which a caller can
+/// make before reading the event's centroid). Where either date is unknown, time cannot rule
+/// the event out.
+pub fn within_time_window(
+    published: Option<DateTime<Utc>>,
+    first: Option<DateTime<Utc>>,
+    last: Option<DateTime<Utc>>,
+    window: Duration,
+) -> bool {
+    match (published, first, last) {
         (Some(date), Some(first), Some(last)) => date >= first - window && date <= last + window,
         _ => true,
     }

@@ -88,8 +88,9 @@ pub fn sentence_token_of_folded(folded: &str) -> Option<u64> {
 /// comparing).
 #[derive(Debug, Clone, Default)]
 pub struct AlignableText<'a> {
-    /// The text, which the sentences' byte ranges point into.
-    text: &'a str,
+    /// The text, which the sentences' byte ranges point into: borrowed, or owned by one kept
+    /// beyond its text's life ([`AlignableText::into_owned`]).
+    text: std::borrow::Cow<'a, str>,
     sentences: Vec<(std::ops::Range<usize>, Vec<u64>)>,
     /// Every (token, sentence index), by token: the sentences a token occurs in. Most sentence
     /// pairs of two articles share no token, so the shared tokens are counted from here rather
@@ -158,7 +159,19 @@ impl<'a> AlignableText<'a> {
             .flat_map(|(i, (_, tokens))| tokens.iter().map(move |&t| (t, i as u32)))
             .collect();
         postings.sort_unstable();
-        AlignableText { text, sentences, postings }
+        AlignableText { text: std::borrow::Cow::Borrowed(text), sentences, postings }
+    }
+
+    /// The same, owning a copy of its text: for a caller that keeps the sentences of texts it
+    /// meets again (a stored article that is a duplicate candidate of many arriving ones).
+    pub fn into_owned(self) -> AlignableText<'static> {
+        let AlignableText { text, sentences, postings } = self;
+        AlignableText { text: std::borrow::Cow::Owned(text.into_owned()), sentences, postings }
+    }
+
+    /// The text it was made from.
+    pub fn text(&self) -> &str {
+        &self.text
     }
 
     fn sentence(&self, index: usize) -> String {

@@ -18,15 +18,17 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use storyline_cluster::{add_to_centroid, choose_event, tfidf, ClusterConfig, EventCandidate, TermVector};
+use storyline_cluster::{
+    add_to_centroid, choose_event, tfidf, within_time_window, ClusterConfig, EventCandidate, TermVector,
+};
 use storyline_dedup::{
     align_texts_at_least, fingerprint_of_words, judge_with, republication_needs, AlignableText, Candidate, DedupConfig,
     Fingerprint,
 };
-use storyline_model::{Article, DuplicateKind, DuplicateRelation, EventId, Skipped};
+use storyline_model::{Article, ArticleId, DuplicateKind, DuplicateRelation, EventId, Skipped};
 use storyline_similarity::ArticleEmbedding;
 use storyline_store::{ArticleStatus, Batch, NewArticle, Store, StoreReader};
-use storyline_story::{fits_storyline, link_score, EventProfile, StorylineConfig};
+use storyline_story::{fits_storyline, link_score, may_link, EventProfile, StorylineConfig};
 
 use crate::entities::{BatchEntities, EntityWrites, ResolutionMemory};
 use crate::semantic::{self, Semantic};
@@ -813,12 +815,12 @@ fn find_duplicates(
         let stored = Candidate { article: &stored.article, fingerprint: &stored_fingerprint };
         relations.extend(judge_with(&stored, &incoming, config, |original, copy| {
             let incoming_text = incoming_text.get_or_init(|| AlignableText::new(&item.article.text));
-            let stored_text = AlignableText::new(&stored.article.text);
+            let stored_text = stored_alignable_text(stored.article);
             let (original, copy) = if std::ptr::eq(original, &item.article) {
-                (incoming_text, &stored_text)
+                (incoming_text, &*stored_text)
             } else {
                 debug_assert!(std::ptr::eq(copy, &item.article));
-                (&stored_text, incoming_text)
+                (&*stored_text, incoming_text)
             };
             align_texts_at_least(original, copy, config.sentence_similarity, |n, m| republication_needs(config, n, m))
         }));
@@ -826,6 +828,40 @@ fn find_duplicates(
     relations.sort_by(|a, b| a.kind.cmp(&b.kind).then(b.score.total_cmp(&a.score)));
     Ok(relations)
 }
+
+/// A stored article's sentences as alignment reads them, made once and kept: the same stored
+/// articles are duplicate candidates of many arriving ones (the recent reports of a story, for
+/// each next report), and splitting and tokenising their sentences again for each was most of
+/// duplicate judging on a large store, growing with it as more candidates passed the
+/// shared-term test. Kept by the writer's thread, by article id, and used only for the very
+/// text it was made from (a stored text never changes, but a batch rolled back may leave one
+/// whose id is later stored with another), in two generations of at most
+/// [`ALIGNABLE_TEXTS_KEPT`]: a text met in either is moved to the newer; when the newer fills,
+/// the older is dropped.
+fn stored_alignable_text(article: &Article) -> std::rc::Rc<AlignableText<'static>> {
+    type Kept = HashMap<ArticleId, std::rc::Rc<AlignableText<'static>>>;
+    thread_local! {
+        static KEPT: std::cell::RefCell<(Kept, Kept)> = Default::default();
+    }
+    KEPT.with_borrow_mut(|(newer, older)| {
+        if let Some(text) = newer.get(&article.id).filter(|kept| kept.text() == article.text) {
+            return text.clone();
+        }
+        let text = older
+            .remove(&article.id)
+            .filter(|kept| kept.text() == article.text)
+            .unwrap_or_else(|| std::rc::Rc::new(AlignableText::new(&article.text).into_owned()));
+        if newer.len() >= ALIGNABLE_TEXTS_KEPT {
+            *older = std::mem::take(newer);
+        }
+        newer.insert(article.id.clone(), text.clone());
+        text
+    })
+}
+
+/// Stored articles' [`AlignableText`]s kept per generation ([`stored_alignable_text`]): about
+/// 8 KB each.
+const ALIGNABLE_TEXTS_KEPT: usize = 5_000;
 
 /// The event an article joins (or opens). Candidates come from the event-term index and, with
 /// embeddings, from the ANN index over event centroids.
@@ -845,8 +881,19 @@ fn assign_event(
         semantic: None,
         cohesion: None,
     };
+    // Words only, an event time rules out is never chosen (`choose_event`), so its centroid is
+    // not copied out; with embeddings every candidate stays, as the semantic scoring ranks them
+    // all.
+    let may_join = |e: &storyline_store::StoredEvent| {
+        meaning.is_some() || within_time_window(article.published, e.first, e.last, options.cluster.time_window)
+    };
     let mut candidates: Vec<EventCandidate> = batch
-        .candidate_events(&vector.top_terms(EVENT_QUERY_TERMS), MIN_SHARED_EVENT_TERMS, EVENT_CANDIDATE_LIMIT)?
+        .candidate_events_where(
+            &vector.top_terms(EVENT_QUERY_TERMS),
+            MIN_SHARED_EVENT_TERMS,
+            EVENT_CANDIDATE_LIMIT,
+            may_join,
+        )?
         .into_iter()
         .map(candidate)
         .collect();
@@ -892,10 +939,12 @@ fn link_storylines(
     for &event in touched {
         let mut own = batch.storyline_of(event)?;
         let this = event_profile(batch.event(event)?);
-        let candidates = batch.candidate_events(
+        // Events too far from this one in time to reach the link score are left out unread.
+        let candidates = batch.candidate_events_where(
             &this.centroid.top_terms(INDEXED_EVENT_TERMS),
             MIN_SHARED_EVENT_TERMS,
             EVENT_CANDIDATE_LIMIT,
+            |other| may_link((this.first, this.last), (other.first, other.last), config),
         )?;
         // Each other storyline is judged once for this event, on its best-linked candidate first.
         let mut judged = std::collections::HashSet::new();

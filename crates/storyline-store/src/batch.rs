@@ -1,7 +1,7 @@
 //! Writes, and the index look-ups the pipeline makes while writing, inside one transaction.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
 use crate::db::{params, OptionalExtension, Tx};
@@ -32,7 +32,31 @@ pub struct Batch<'a> {
     /// each time, the lists' postings were most of the writer's time on a large store, and grew
     /// with it as more lists filled. The batch holds the write lock, so no one else changes them.
     event_postings: RefCell<HashMap<String, Vec<EventId>>>,
+    /// Event rows this batch has read and decoded ([`Batch::events`]), by id, starting with
+    /// those earlier batches of the store kept ([`KeptEvents`]); an event this batch changes is
+    /// dropped from them, so the next read sees the change.
+    events_read: RefCell<BTreeMap<EventId, StoredEvent>>,
+    /// Where the events read go back when the batch commits, and the data version they hold
+    /// for; `None` for a reader's batches, which keep nothing.
+    kept_events: Option<(&'a Mutex<KeptEvents>, i64)>,
 }
+
+/// Decoded event rows kept between a store's batches. Each arriving article and each event it
+/// touches reads up to 50 candidate events, mostly the same recent ones batch after batch; read
+/// from SQLite and decoded each time (a 200-term centroid each), they were the largest part of
+/// storing an article into a large store, and grew with it as the rows spread over a file
+/// larger than SQLite's page cache. Valid only while no other connection commits (the data
+/// version they were read at) and only with the batches that read them committed: a batch takes
+/// them and gives them back when it commits, so one rolled back leaves none.
+#[derive(Default)]
+pub(crate) struct KeptEvents {
+    data_version: Option<i64>,
+    events: BTreeMap<EventId, StoredEvent>,
+}
+
+/// The most event rows kept between batches ([`KeptEvents`]), the oldest (lowest ids) dropped
+/// first: candidates are mostly recent events. About 10 KB each (200 terms).
+const EVENTS_KEPT: usize = 10_000;
 
 /// The most posting lists a batch keeps ([`Batch::candidate_events`]): at most
 /// [`EVENT_POSTINGS_READ`] entries each; a batch of the default 64 articles reads a few thousand.
@@ -70,6 +94,7 @@ pub struct StoredArticle {
 }
 
 /// A stored event as clustering needs it.
+#[derive(Clone)]
 pub struct StoredEvent {
     pub id: EventId,
     pub centroid: Vec<(String, f32)>,
@@ -163,7 +188,24 @@ impl<'a> Batch<'a> {
             neighbour_articles: RefCell::default(),
             noted_unwritten: RefCell::default(),
             event_postings: RefCell::default(),
+            events_read: RefCell::default(),
+            kept_events: None,
         }
+    }
+
+    /// This batch starts from the event rows `kept` holds when no other connection has
+    /// committed since they were read, and gives them back when it commits.
+    pub(crate) fn keeping_events(mut self, kept: &'a Mutex<KeptEvents>) -> Result<Self> {
+        let version = self.tx.data_version()?;
+        let mut home = kept.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if home.data_version == Some(version) {
+            *self.events_read.get_mut() = std::mem::take(&mut home.events);
+        } else {
+            home.events.clear();
+        }
+        drop(home);
+        self.kept_events = Some((kept, version));
+        Ok(self)
     }
 
     pub(crate) fn tx(&self) -> &Tx<'a> {
@@ -172,6 +214,14 @@ impl<'a> Batch<'a> {
 
     pub fn commit(self) -> Result<()> {
         self.tx.commit()?;
+        if let Some((kept, data_version)) = self.kept_events {
+            let mut events = self.events_read.into_inner();
+            while events.len() > EVENTS_KEPT {
+                events.pop_first();
+            }
+            *kept.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) =
+                KeptEvents { data_version: Some(data_version), events };
+        }
         let mut mentioned = self.mentioned.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         for (article, entities) in self.mentioned_here.into_inner() {
             mentioned.insert(article, entities);
@@ -318,6 +368,19 @@ impl<'a> Batch<'a> {
 
     /// Events whose strongest terms include at least `min_shared` of `terms`, most shared first.
     pub fn candidate_events(&self, terms: &[String], min_shared: usize, limit: usize) -> Result<Vec<StoredEvent>> {
+        self.candidate_events_where(terms, min_shared, limit, |_| true)
+    }
+
+    /// [`Batch::candidate_events`], less those `keep` rejects (by their dates or members, say:
+    /// events that cannot be chosen whatever their centroid), which are then not copied out.
+    /// The `limit` most shared are taken first, then filtered.
+    pub fn candidate_events_where(
+        &self,
+        terms: &[String],
+        min_shared: usize,
+        limit: usize,
+        keep: impl Fn(&StoredEvent) -> bool,
+    ) -> Result<Vec<StoredEvent>> {
         let mut known = self.event_postings.borrow_mut();
         if known.len() > EVENT_POSTINGS_KEPT {
             // A batch of thousands of articles (`--batch-files`) would otherwise hold lists of
@@ -356,22 +419,24 @@ impl<'a> Batch<'a> {
             }
         }
         drop(known);
-        self.events(&counts.most_shared(min_shared, limit))
+        self.events_where(&counts.most_shared(min_shared, limit), keep)
     }
 
     /// An event as clustering needs it: one row (its members, dates and centroid are kept on
     /// it as articles join).
     pub fn event(&self, id: EventId) -> Result<StoredEvent> {
-        self.events(&[id])?.pop().ok_or(StoreError::NoRow)
+        self.events_where(&[id], |_| true)?.pop().ok_or(StoreError::NoRow)
     }
 
-    /// Events as clustering needs them, in the order of `ids`.
-    fn events(&self, ids: &[EventId]) -> Result<Vec<StoredEvent>> {
-        let mut found: HashMap<EventId, StoredEvent> = HashMap::with_capacity(ids.len());
-        let rows: Vec<[EventId; 1]> = ids.iter().map(|id| [*id]).collect();
+    /// Events as clustering needs them, in the order of `ids`, those `keep` accepts: those this
+    /// batch (or an earlier one, [`KeptEvents`]) has read as they are, the others read from
+    /// their rows.
+    fn events_where(&self, ids: &[EventId], keep: impl Fn(&StoredEvent) -> bool) -> Result<Vec<StoredEvent>> {
+        let mut read = self.events_read.borrow_mut();
+        let unread: Vec<[EventId; 1]> = ids.iter().filter(|id| !read.contains_key(id)).map(|id| [*id]).collect();
         self.tx.select_rows(
             "SELECT id, centroid, members, first_published, last_published FROM events WHERE id = ?",
-            &rows,
+            &unread,
             |r| {
                 let first = r.get::<Option<String>>(3)?;
                 let last = r.get::<Option<String>>(4)?;
@@ -382,11 +447,21 @@ impl<'a> Batch<'a> {
                     first: first.as_deref().and_then(parse_date),
                     last: last.as_deref().and_then(parse_date),
                 };
-                found.insert(event.id, event);
+                read.insert(event.id, event);
                 Ok(())
             },
         )?;
-        ids.iter().map(|id| found.remove(id).ok_or(StoreError::NoRow)).collect()
+        ids.iter()
+            .filter_map(|id| match read.get(id) {
+                Some(event) => keep(event).then(|| Ok(event.clone())),
+                None => Some(Err(StoreError::NoRow)),
+            })
+            .collect()
+    }
+
+    /// Forgets what this batch read of an event it changes.
+    fn event_changed(&self, id: EventId) {
+        self.events_read.borrow_mut().remove(&id);
     }
 
     /// Opens a new event and returns its id.
@@ -412,6 +487,7 @@ impl<'a> Batch<'a> {
         self.tx
             .prepare_cached("UPDATE events SET centroid = ?2 WHERE id = ?1")?
             .execute(params![id, crate::terms_blob::encode(centroid)])?;
+        self.event_changed(id);
         self.index_event_terms(id, previous, centroid, indexed_terms)
     }
 
@@ -499,6 +575,7 @@ impl<'a> Batch<'a> {
                  WHERE id = ?1",
             )?
             .execute(params![new.event, a.published.map(|d| d.to_rfc3339()), seq])?;
+        self.event_changed(new.event);
         let bands: Vec<[i64; 2]> = new.band_keys.iter().map(|key| [as_sql(*key), seq]).collect();
         self.tx.execute_rows(
             ("INSERT OR IGNORE INTO lsh_bands (band_key, article_seq)", "(?, ?)", ""),

@@ -148,6 +148,8 @@ pub struct Store {
     mentioned: std::sync::Arc<std::sync::Mutex<entities::MentionedEntities>>,
     /// How long a batch waits for another writer before giving up.
     write_wait: Duration,
+    /// Event rows batches read, kept for the next batch.
+    kept_events: std::sync::Mutex<batch::KeptEvents>,
 }
 
 /// A second connection to a store file, for reading what is committed while the store writes
@@ -287,7 +289,14 @@ impl Store {
         if let Some(conn) = conn.sqlite() {
             conn.set_prepared_statement_cache_capacity(STATEMENTS_CACHED);
         }
-        Store { conn, path: None, url: None, mentioned: Default::default(), write_wait: WRITE_WAIT }
+        Store {
+            conn,
+            path: None,
+            url: None,
+            mentioned: Default::default(),
+            write_wait: WRITE_WAIT,
+            kept_events: Default::default(),
+        }
     }
 
     /// How long a batch waits for another writer to finish before giving up
@@ -325,7 +334,7 @@ impl Store {
             let begun = Tx::begin(&self.conn, Begin::Write);
             conn.busy_timeout(STATEMENT_WAIT)?;
             match begun {
-                Ok(tx) => return Ok(Batch::new(tx, &self.mentioned)),
+                Ok(tx) => return Batch::new(tx, &self.mentioned).keeping_events(&self.kept_events),
                 Err(StoreError::Sqlite(error)) if is_busy(&error) => {
                     let waited = started.elapsed();
                     if waited >= self.write_wait {
@@ -359,7 +368,7 @@ impl Store {
         loop {
             let taken: bool = tx.query_row("SELECT pg_try_advisory_xact_lock(?1)", [WRITERS_LOCK], |r| r.get(0))?;
             if taken {
-                return Ok(Batch::new(tx, &self.mentioned));
+                return Batch::new(tx, &self.mentioned).keeping_events(&self.kept_events);
             }
             let waited = started.elapsed();
             if waited >= self.write_wait {

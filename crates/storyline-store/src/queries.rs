@@ -431,6 +431,28 @@ mod tests {
         });
     }
 
+    /// Event rows kept between batches are the rows as stored: an event a batch changes is read
+    /// again, and what a batch that did not commit read or changed is not kept.
+    #[test]
+    fn events_kept_between_batches_are_the_stored_rows() {
+        let vector = |term: &str| vec![(term.to_string(), 1.0f32)];
+        crate::testing::each_backend(|mut store| {
+            let batch = store.batch().unwrap();
+            let event = batch.create_event(&vector("flood"), 1).unwrap();
+            assert_eq!(batch.event(event).unwrap().centroid, vector("flood"));
+            batch.update_event(event, &vector("flood"), &vector("storm"), 1).unwrap();
+            assert_eq!(batch.event(event).unwrap().centroid, vector("storm"));
+            batch.commit().unwrap();
+            let batch = store.batch().unwrap();
+            assert_eq!(batch.event(event).unwrap().centroid, vector("storm"));
+            batch.update_event(event, &vector("storm"), &vector("fire"), 1).unwrap();
+            assert_eq!(batch.event(event).unwrap().centroid, vector("fire"));
+            drop(batch);
+            let batch = store.batch().unwrap();
+            assert_eq!(batch.event(event).unwrap().centroid, vector("storm"));
+        });
+    }
+
     #[test]
     fn untitled_events_are_named_by_their_opening_words() {
         assert_eq!(opening_words("Short line.\nMore", 100), "Short line.");

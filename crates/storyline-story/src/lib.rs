@@ -58,9 +58,25 @@ pub struct EventProfile {
 /// How strongly two events belong to one storyline: the similarity of their content, decayed
 /// by the time between them (when both are dated).
 pub fn link_score(a: &EventProfile, b: &EventProfile, config: &StorylineConfig) -> f32 {
-    let similarity = a.centroid.cosine(&b.centroid);
-    let gap_days = match (a.first, a.last, b.first, b.last) {
-        (Some(a_first), Some(a_last), Some(b_first), Some(b_last)) => {
+    a.centroid.cosine(&b.centroid) * time_decay((a.first, a.last), (b.first, b.last), config)
+}
+
+/// Whether two events' dates (first, last) alone leave their [`link_score`] able to reach
+/// `link_similarity`: the score is their centroids' cosine, at most 1, times the time decay.
+/// Events too far apart to link need not have their centroids read (the margin covers a
+/// cosine that rounding puts a little above 1).
+pub fn may_link(a: EventDates, b: EventDates, config: &StorylineConfig) -> bool {
+    time_decay(a, b, config) * 1.001 >= config.link_similarity
+}
+
+/// An event's first and last publication dates, where known.
+pub type EventDates = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
+/// The factor [`link_score`] decays two events' similarity by: it halves with every
+/// `half_life_days` between them; 1 when they overlap or either is undated.
+fn time_decay(a: EventDates, b: EventDates, config: &StorylineConfig) -> f32 {
+    let gap_days = match (a, b) {
+        ((Some(a_first), Some(a_last)), (Some(b_first), Some(b_last))) => {
             if a_last < b_first {
                 (b_first - a_last).num_hours() as f32 / 24.0
             } else if b_last < a_first {
@@ -71,7 +87,7 @@ pub fn link_score(a: &EventProfile, b: &EventProfile, config: &StorylineConfig) 
         }
         _ => 0.0,
     };
-    similarity * 0.5f32.powf(gap_days / config.half_life_days.max(1.0))
+    0.5f32.powf(gap_days / config.half_life_days.max(1.0))
 }
 
 /// Whether an event belongs with a storyline as a whole: its mean link score with the storyline's
