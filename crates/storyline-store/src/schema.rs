@@ -23,7 +23,7 @@ CREATE TABLE IF NOT EXISTS articles (
     source_path TEXT, source_format TEXT NOT NULL,
     removed TEXT NOT NULL,   -- JSON array of {text, reason}
     text_hash INTEGER NOT NULL,
-    minhash BLOB NOT NULL,   -- little-endian u32 signature
+    minhash BLOB NOT NULL,   -- little-endian u32 signature; empty since 2026-12-05 (judging makes it from the text)
     terms TEXT NOT NULL,     -- unused since version 4 (empty): nothing read the JSON TF-IDF vector kept here
     event_id INTEGER NOT NULL REFERENCES events(id),
     ingested_at TEXT NOT NULL
