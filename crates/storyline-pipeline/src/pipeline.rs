@@ -27,7 +27,7 @@ use storyline_dedup::{
 };
 use storyline_model::{Article, ArticleId, DuplicateKind, DuplicateRelation, EventId, Skipped};
 use storyline_similarity::ArticleEmbedding;
-use storyline_store::{ArticleStatus, Batch, NewArticle, Store, StoreReader};
+use storyline_store::{ArticleStatus, Batch, NewArticle, Store, StoreReader, StoredArticle};
 use storyline_story::{fits_storyline, link_score, may_link, EventProfile, StorylineConfig};
 
 use crate::entities::{BatchEntities, EntityWrites, ResolutionMemory};
@@ -764,7 +764,8 @@ fn store_article(
     batch.insert_article(&NewArticle {
         article,
         text_hash: item.fingerprint.text_hash,
-        minhash: &item.fingerprint.minhash,
+        // Not stored (400 bytes an article): judging makes it again from the stored text.
+        minhash: &[],
         band_keys: &item.fingerprint.band_keys,
         terms: &vector.0,
         indexed_terms: INDEXED_ARTICLE_TERMS,
@@ -810,9 +811,8 @@ fn find_duplicates(
     let mut relations = Vec::new();
     for id in candidates {
         let Some(stored) = batch.stored_article(&id)? else { continue };
-        let stored_fingerprint =
-            Fingerprint { text_hash: stored.text_hash, minhash: stored.minhash, band_keys: Vec::new() };
-        let stored = Candidate { article: &stored.article, fingerprint: &stored_fingerprint };
+        let (stored_article, stored_fingerprint) = stored_signature(stored, item.fingerprint.text_hash, config);
+        let stored = Candidate { article: &stored_article, fingerprint: &stored_fingerprint };
         relations.extend(judge_with(&stored, &incoming, config, |original, copy| {
             let incoming_text = incoming_text.get_or_init(|| AlignableText::new(&item.article.text));
             let stored_text = stored_alignable_text(stored.article);
@@ -862,6 +862,20 @@ fn stored_alignable_text(article: &Article) -> std::rc::Rc<AlignableText<'static
 /// Stored articles' [`AlignableText`]s kept per generation ([`stored_alignable_text`]): about
 /// 8 KB each.
 const ALIGNABLE_TEXTS_KEPT: usize = 5_000;
+
+/// A stored article's MinHash signature for judging it against an arrival whose text hash is
+/// `arriving_hash`. Signatures are not stored since 2026-12-05 (400 bytes an article): the one
+/// made again from the stored text (the words it was made from) is the same. Rows written before
+/// keep theirs. Texts with the same hash are judged exact copies before signatures are compared,
+/// so none is made for those.
+fn stored_signature(stored: StoredArticle, arriving_hash: u64, config: &DedupConfig) -> (Article, Fingerprint) {
+    let minhash = if stored.minhash.is_empty() && stored.text_hash != arriving_hash {
+        storyline_dedup::fingerprint(&stored.article, config).minhash
+    } else {
+        stored.minhash
+    };
+    (stored.article, Fingerprint { text_hash: stored.text_hash, minhash, band_keys: Vec::new() })
+}
 
 /// The event an article joins (or opens). Candidates come from the event-term index and, with
 /// embeddings, from the ANN index over event centroids.

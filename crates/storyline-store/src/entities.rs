@@ -1,7 +1,7 @@
 //! Entities, their mentions, and quotes: written by the pipeline's entity resolution, read by
 //! `storyline entities`, `storyline entity` and the article and event views.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::db::{params, params_from_iter, OptionalExtension};
 use serde::Serialize;
@@ -128,7 +128,12 @@ pub(crate) fn read_mention(r: &crate::db::Row) -> crate::Result<Result<Mention>>
     }))
 }
 
-pub(crate) const MENTION_COLUMNS: &str = "article_id, entity_id, text, kind, byte_start, byte_end, sentence, role";
+/// A mention's columns as [`read_mention`] reads them, from [`MENTIONS_WITH_IDS`]: the article
+/// as its id (the table keeps its arrival number).
+pub(crate) const MENTION_COLUMNS: &str =
+    "a.id, m.entity_id, m.text, m.kind, m.byte_start, m.byte_end, m.sentence, m.role";
+/// The mentions (`m`) with their articles (`a`), whose ids they are read by.
+pub(crate) const MENTIONS_WITH_IDS: &str = "mentions m JOIN articles a ON a.seq = m.article_seq";
 pub(crate) const QUOTE_COLUMNS: &str =
     "article_id, text, byte_start, byte_end, sentence, speaker_entity, speaker_text, cue";
 
@@ -323,7 +328,12 @@ impl Batch<'_> {
         if !self.neighbour_articles.borrow().contains_key(&id) {
             let mut latest: Vec<ArticleId> = self
                 .tx()
-                .prepare_cached("SELECT article_id FROM mentions WHERE entity_id = ?1 ORDER BY rowid DESC LIMIT ?2")?
+                .prepare_cached(
+                    // An entity's mentions are stored in arrival order, so their latest are its
+                    // latest articles' (the index on entity and article answers in that order).
+                    "SELECT a.id FROM mentions m JOIN articles a ON a.seq = m.article_seq WHERE m.entity_id = ?1
+                     ORDER BY m.article_seq DESC, m.rowid DESC LIMIT ?2",
+                )?
                 .query_map(params![id, NEIGHBOUR_ARTICLES], |r| r.get(0))?
                 .collect::<crate::Result<_>>()?;
             latest.reverse();
@@ -347,7 +357,8 @@ impl Batch<'_> {
                     let entities: Vec<EntityId> = self
                         .tx()
                         .prepare_cached(
-                            "SELECT DISTINCT entity_id FROM mentions WHERE article_id = ?1 AND entity_id IS NOT NULL",
+                            "SELECT DISTINCT m.entity_id FROM mentions m JOIN articles a ON a.seq = m.article_seq
+                             WHERE a.id = ?1 AND m.entity_id IS NOT NULL",
                         )?
                         .query_map([article], |r| r.get(0))?
                         .collect::<crate::Result<_>>()?;
@@ -364,8 +375,8 @@ impl Batch<'_> {
     pub fn articles_with_form(&self, id: EntityId, form: &str) -> Result<Vec<ArticleId>> {
         let mut stmt = self.tx().prepare_cached(
             // Grouped rather than DISTINCT: PostgreSQL orders a DISTINCT list only by what it selects.
-            "SELECT m.article_id FROM mentions m JOIN articles a ON a.id = m.article_id
-             WHERE m.entity_id = ?1 AND m.text = ?2 GROUP BY m.article_id ORDER BY MIN(a.seq)",
+            "SELECT a.id FROM mentions m JOIN articles a ON a.seq = m.article_seq
+             WHERE m.entity_id = ?1 AND m.text = ?2 GROUP BY a.id ORDER BY MIN(a.seq)",
         )?;
         let ids = stmt.query_map(params![id, form], |r| r.get(0))?.collect::<crate::Result<_>>()?;
         Ok(ids)
@@ -399,14 +410,33 @@ impl Batch<'_> {
         }
     }
 
+    /// A stored article's arrival number, which keys its mentions.
+    fn article_seq(&self, article: &str) -> Result<i64> {
+        self.tx().query_row("SELECT seq FROM articles WHERE id = ?1", params![article], |r| r.get(0)).map_err(|error| {
+            match error {
+                StoreError::NoRow => StoreError::Corrupt { what: "mentioned article", detail: article.to_string() },
+                error => error,
+            }
+        })
+    }
+
+    /// Stores mentions of stored articles (the table keys each by its article's number).
     pub fn insert_mentions(&self, mentions: &[Mention]) -> Result<()> {
         self.remember_mentions(mentions);
-        let rows: Vec<_> = mentions
-            .iter()
-            .map(|m| (&m.article, m.entity, &m.text, m.kind.as_str(), m.byte_start, m.byte_end, m.sentence, &m.role))
-            .collect();
-        let head = format!("INSERT INTO mentions ({MENTION_COLUMNS})");
-        self.tx().execute_rows((&head, "(?, ?, ?, ?, ?, ?, ?, ?)", ""), &rows, |_| Ok(()))
+        let mut seqs: HashMap<&str, i64> = HashMap::new();
+        let mut rows = Vec::with_capacity(mentions.len());
+        for m in mentions {
+            let seq = match seqs.get(m.article.as_str()) {
+                Some(&seq) => seq,
+                None => {
+                    let seq = self.article_seq(&m.article)?;
+                    *seqs.entry(&m.article).or_insert(seq)
+                }
+            };
+            rows.push((seq, m.entity, &m.text, m.kind.as_str(), m.byte_start, m.byte_end, m.sentence, &m.role));
+        }
+        let head = "INSERT INTO mentions (article_seq, entity_id, text, kind, byte_start, byte_end, sentence, role)";
+        self.tx().execute_rows((head, "(?, ?, ?, ?, ?, ?, ?, ?)", ""), &rows, |_| Ok(()))
     }
 
     pub fn insert_quotes(&self, quotes: &[Quote]) -> Result<()> {
@@ -422,7 +452,7 @@ impl Batch<'_> {
 impl Store {
     fn summaries(&self, entities: Vec<Entity>) -> Result<Vec<EntitySummary>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT COUNT(*), COUNT(DISTINCT article_id),
+            "SELECT COUNT(*), COUNT(DISTINCT article_seq),
                     (SELECT COUNT(*) FROM quotes WHERE speaker_entity = ?1)
              FROM mentions WHERE entity_id = ?1",
         )?;
@@ -454,7 +484,7 @@ impl Store {
         }
         if let Some(event) = filter.event {
             sql.push_str(
-                " AND e.id IN (SELECT m.entity_id FROM mentions m JOIN articles a ON a.id = m.article_id
+                " AND e.id IN (SELECT m.entity_id FROM mentions m JOIN articles a ON a.seq = m.article_seq
                   WHERE a.event_id = ?)",
             );
             values.push(event.into());
@@ -498,13 +528,13 @@ impl Store {
             .conn
             .prepare_cached(
                 "SELECT a.id, a.title, a.event_id FROM articles a
-                 WHERE a.id IN (SELECT DISTINCT article_id FROM mentions WHERE entity_id = ?1)
+                 WHERE a.seq IN (SELECT DISTINCT article_seq FROM mentions WHERE entity_id = ?1)
                  ORDER BY a.seq LIMIT ?2",
             )?
             .query_map(params![id, ENTITY_PAGE_ARTICLES as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<crate::Result<_>>()?;
         let mut mention_stmt = self.conn.prepare_cached(&format!(
-            "SELECT {MENTION_COLUMNS} FROM mentions WHERE entity_id = ?1 AND article_id = ?2 ORDER BY byte_start"
+            "SELECT {MENTION_COLUMNS} FROM {MENTIONS_WITH_IDS} WHERE m.entity_id = ?1 AND a.id = ?2 ORDER BY m.byte_start"
         ))?;
         let mut mentions: Vec<Mention> = Vec::new();
         let mut articles: Vec<EntityArticle> = Vec::with_capacity(shown.len());
@@ -551,8 +581,8 @@ impl Store {
             return Ok(Vec::new());
         }
         let sql = format!(
-            "SELECT m.entity_id, COUNT(*) FROM mentions m JOIN entities e ON e.id = m.entity_id
-             WHERE e.kind IN ('LOC', 'GPE') AND m.article_id IN ({})
+            "SELECT m.entity_id, COUNT(*) FROM {MENTIONS_WITH_IDS} JOIN entities e ON e.id = m.entity_id
+             WHERE e.kind IN ('LOC', 'GPE') AND a.id IN ({})
              GROUP BY m.entity_id ORDER BY COUNT(*) DESC, m.entity_id",
             placeholders(articles.len())
         );
@@ -574,7 +604,9 @@ impl Store {
     pub fn article_entities(&self, article: &str) -> Result<ArticleEntities> {
         let rows = self
             .conn
-            .prepare(&format!("SELECT {MENTION_COLUMNS} FROM mentions WHERE article_id = ?1 ORDER BY byte_start"))?
+            .prepare(&format!(
+                "SELECT {MENTION_COLUMNS} FROM {MENTIONS_WITH_IDS} WHERE a.id = ?1 ORDER BY m.byte_start"
+            ))?
             .query_map([article], read_mention)?
             .collect();
         let mentions: Vec<Mention> = collect(rows)?;
@@ -632,6 +664,24 @@ mod tests {
         }
     }
 
+    /// Stores articles named `ids`: mentions are of stored articles.
+    fn store_articles(batch: &Batch, ids: &[&str]) {
+        let event = batch.create_event(&[], 0).unwrap();
+        for id in ids {
+            let article = storyline_model::Article::new(*id, "Text.", storyline_model::SourceFormat::Text);
+            let new = crate::NewArticle {
+                article: &article,
+                text_hash: 0,
+                minhash: &[],
+                band_keys: &[],
+                terms: &[],
+                indexed_terms: 0,
+                event,
+            };
+            batch.insert_article(&new).unwrap();
+        }
+    }
+
     fn mention(article: &str, entity: EntityId) -> Mention {
         Mention {
             article: article.into(),
@@ -651,11 +701,13 @@ mod tests {
             let batch = store.batch().unwrap();
             let [a, b, c] =
                 ["Akar", "Maas", "Siala"].map(|n| batch.insert_entity(&entity(n, EntityType::Person), &[]).unwrap());
+            store_articles(&batch, &["one"]);
             batch.insert_mentions(&[mention("one", a), mention("one", b), mention("one", a)]).unwrap();
             assert_eq!(batch.entity_neighbours(a).unwrap(), HashSet::from([a, b]));
             batch.commit().unwrap();
 
             let batch = store.batch().unwrap();
+            store_articles(&batch, &["two"]);
             batch.insert_mentions(&[mention("two", a), mention("two", c)]).unwrap();
             assert_eq!(batch.entity_neighbours(a).unwrap(), HashSet::from([a, b, c]));
             drop(batch); // rolled back
@@ -673,12 +725,14 @@ mod tests {
             let [x, y] = ["Akar", "Maas"].map(|n| batch.insert_entity(&entity(n, EntityType::Person), &[]).unwrap());
             let mut old = vec![mention("old", y)];
             old.extend((0..150).map(|_| mention("old", x)));
+            store_articles(&batch, &["old"]);
             batch.insert_mentions(&old).unwrap();
             batch.commit().unwrap();
 
             let batch = store.batch().unwrap();
             assert_eq!(batch.entity_neighbours(x).unwrap(), HashSet::from([x, y]));
             // 150 + 60 + 100 mentions: 40 of "old"'s are still among the latest 200.
+            store_articles(&batch, &["new", "newer", "newest"]);
             batch.insert_mentions(&vec![mention("new", x); 60]).unwrap();
             batch.insert_mentions(&vec![mention("newer", x); 100]).unwrap();
             assert_eq!(batch.entity_neighbours(x).unwrap(), HashSet::from([x, y]));
@@ -696,6 +750,7 @@ mod tests {
         let mut store = Store::open(&dir.path().join("store.db")).unwrap();
         let batch = store.batch().unwrap();
         let [x, y] = ["Akar", "Maas"].map(|n| batch.insert_entity(&entity(n, EntityType::Person), &[]).unwrap());
+        store_articles(&batch, &["old"]);
         batch.insert_mentions(&[mention("old", x), mention("old", y)]).unwrap();
         batch.commit().unwrap();
 
@@ -724,6 +779,7 @@ mod tests {
             batch.update_entity(&akar, Some(&["sur:akr".into(), "name:akar".into()])).unwrap();
             assert_eq!(batch.entity_ids_with_keys(&["name:akar"]).unwrap(), [("name:akar".to_string(), id)]);
             assert_eq!(batch.entities_by_id(&[id]).unwrap()[0].aliases, ["Hulusi Akar", "Akar"]);
+            store_articles(&batch, &["a"]);
             batch
                 .insert_mentions(&[Mention {
                     article: "a".into(),

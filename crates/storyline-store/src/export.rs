@@ -9,7 +9,9 @@ use storyline_model::{EventId, Mention, Quote};
 
 use crate::batch::{parse_date, read_article, ARTICLE_COLUMNS, ARTICLE_COLUMN_COUNT};
 use crate::db::params;
-use crate::entities::{read_entity, read_mention, read_quote, ENTITY_COLUMNS, MENTION_COLUMNS, QUOTE_COLUMNS};
+use crate::entities::{
+    read_entity, read_mention, read_quote, ENTITY_COLUMNS, MENTIONS_WITH_IDS, MENTION_COLUMNS, QUOTE_COLUMNS,
+};
 use crate::events::{read_coded_event, CODED_EVENT_COLUMNS};
 use crate::queries::{opening_words, TITLE_FALLBACK_CHARS};
 use crate::{ArrivedArticle, Batch, EntitySummary, Result, StoreError, StoredCodedEvent};
@@ -187,7 +189,7 @@ impl Batch<'_> {
         let sql = format!(
             "SELECT {ENTITY_COLUMNS},
                     (SELECT COUNT(*) FROM mentions m WHERE m.entity_id = e.id),
-                    (SELECT COUNT(DISTINCT m.article_id) FROM mentions m WHERE m.entity_id = e.id),
+                    (SELECT COUNT(DISTINCT m.article_seq) FROM mentions m WHERE m.entity_id = e.id),
                     (SELECT COUNT(*) FROM quotes q WHERE q.speaker_entity = e.id)
              FROM entities e ORDER BY e.id"
         );
@@ -204,7 +206,11 @@ impl Batch<'_> {
 
     /// Every mention of an entity, in the order they were stored.
     pub fn each_mention<E: From<StoreError>>(&self, each: impl FnMut(Mention) -> Each<E>) -> Each<E> {
-        self.each_row(&format!("SELECT {MENTION_COLUMNS} FROM mentions ORDER BY rowid"), each, read_mention)
+        self.each_row(
+            &format!("SELECT {MENTION_COLUMNS} FROM {MENTIONS_WITH_IDS} ORDER BY m.rowid"),
+            each,
+            read_mention,
+        )
     }
 
     /// Every quote, in the order they were stored.

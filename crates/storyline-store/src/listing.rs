@@ -258,6 +258,7 @@ mod tests {
                  UPDATE meta SET value = 1 WHERE key = 'schema_version';",
             )
             .unwrap();
+            conn.execute_batch(crate::schema::MENTIONS_BY_ID_TEXT).unwrap();
         }
         let mut store = Store::open(&path).unwrap();
         add(&mut store, "a", "en", "Alpha", "2020-01-01T10:00:00+02:00");
@@ -275,13 +276,14 @@ mod tests {
                 "ALTER TABLE entities DROP COLUMN location; UPDATE meta SET value = 2 WHERE key = 'schema_version';",
             )
             .unwrap();
+            conn.execute_batch(crate::schema::MENTIONS_BY_ID_TEXT).unwrap();
         }
         let store = Store::open(&path).unwrap();
         assert!(store.entities(&Default::default()).unwrap().is_empty());
         let conn = rusqlite::Connection::open(&path).unwrap();
         let version: i64 =
             conn.query_row("SELECT value FROM meta WHERE key = 'schema_version'", [], |r| r.get(0)).unwrap();
-        assert_eq!(version, 4);
+        assert_eq!(version, 5);
     }
 
     #[test]
