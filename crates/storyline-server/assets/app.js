@@ -425,7 +425,7 @@ async function entityPage(id) {
         h('figcaption', {}, '— ', q.speaker_text || e.name, ', in ', link(`/article/${encodeURIComponent(q.article)}`, q.article))))) : null,
     h('section', { class: 'block' }, h('h2', {}, 'Articles', e.article_count > e.articles.length ? h('span', { class: 'count' }, ` the first ${e.articles.length} of ${e.article_count}`) : null),
       h('ul', { class: 'plain' }, e.articles.map((a) => h('li', { 'data-testid': 'entity-article' },
-        link(`/article/${encodeURIComponent(a.id)}`, a.title || a.id)))))));
+        link(`/article/${encodeURIComponent(a.id)}`, a.headline || a.id)))))));
 }
 
 /** The entity's own point and the places mentioned alongside it, on the offline map. */

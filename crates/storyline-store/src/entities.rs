@@ -8,6 +8,7 @@ use serde::Serialize;
 use storyline_model::{ArticleId, Entity, EntityId, EntityType, EventId, Mention, Quote};
 
 use crate::batch::placeholders;
+use crate::queries::{opening_words, TITLE_FALLBACK_CHARS};
 use crate::{from_json, to_json, Batch, Result, Store, StoreError};
 
 /// An entity with how much the store has on it.
@@ -34,6 +35,8 @@ pub struct EntityFilter {
 pub struct EntityArticle {
     pub id: ArticleId,
     pub title: Option<String>,
+    /// What to call it: its title, or the opening words of an untitled article.
+    pub headline: String,
     pub event: EventId,
     pub mentions: u64,
     /// The names the article uses for the entity.
@@ -524,21 +527,28 @@ impl Store {
     pub fn entity_detail(&self, id: EntityId) -> Result<Option<EntityDetail>> {
         let Some(entity) = self.entity_by_id(id)? else { return Ok(None) };
         let summary = self.summaries(vec![entity])?.remove(0);
-        let shown: Vec<(String, Option<String>, i64)> = self
+        let shown: Vec<(String, Option<String>, String, i64)> = self
             .conn
             .prepare_cached(
-                "SELECT a.id, a.title, a.event_id FROM articles a
+                "SELECT a.id, a.title, a.event_id, CASE WHEN a.title IS NULL THEN a.text END FROM articles a
                  WHERE a.seq IN (SELECT DISTINCT article_seq FROM mentions WHERE entity_id = ?1)
                  ORDER BY a.seq LIMIT ?2",
             )?
-            .query_map(params![id, ENTITY_PAGE_ARTICLES as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .query_map(params![id, ENTITY_PAGE_ARTICLES as i64], |r| {
+                let title: Option<String> = r.get(1)?;
+                let headline = match &title {
+                    Some(title) => title.clone(),
+                    None => opening_words(&crate::stored_text::read_opening(r.get_ref(3)?, 400)?, TITLE_FALLBACK_CHARS),
+                };
+                Ok((r.get(0)?, title, headline, r.get(2)?))
+            })?
             .collect::<crate::Result<_>>()?;
         let mut mention_stmt = self.conn.prepare_cached(&format!(
             "SELECT {MENTION_COLUMNS} FROM {MENTIONS_WITH_IDS} WHERE m.entity_id = ?1 AND a.id = ?2 ORDER BY m.byte_start"
         ))?;
         let mut mentions: Vec<Mention> = Vec::new();
         let mut articles: Vec<EntityArticle> = Vec::with_capacity(shown.len());
-        for (article, title, event) in shown {
+        for (article, title, headline, event) in shown {
             let rows = mention_stmt.query_map(params![id, article.as_str()], read_mention)?.collect();
             let of_article: Vec<Mention> = collect(rows)?;
             let mut forms: Vec<String> = Vec::new();
@@ -547,7 +557,14 @@ impl Store {
                     forms.push(m.text.clone());
                 }
             }
-            articles.push(EntityArticle { id: article, title, event, mentions: of_article.len() as u64, forms });
+            articles.push(EntityArticle {
+                id: article,
+                title,
+                headline,
+                event,
+                mentions: of_article.len() as u64,
+                forms,
+            });
             mentions.extend(of_article);
         }
         let quotes = self

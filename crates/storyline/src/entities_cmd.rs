@@ -112,14 +112,7 @@ fn print_detail(d: &EntityDetail) {
         println!("Articles:");
     }
     for a in &d.articles {
-        println!(
-            "  {}  {}  [event #{}; {} mentions: {}]",
-            a.id,
-            a.title.as_deref().unwrap_or("(untitled)"),
-            a.event,
-            a.mentions,
-            a.forms.join(", ")
-        );
+        println!("  {}  {}  [event #{}; {} mentions: {}]", a.id, a.headline, a.event, a.mentions, a.forms.join(", "));
     }
     if !d.quotes.is_empty() {
         println!("Quotes:");
