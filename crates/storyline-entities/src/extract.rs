@@ -606,7 +606,9 @@ fn add_gazetteer_names(toks: &[Tok], g: &Gazetteer, cands: &mut Vec<Cand>) {
             continue;
         }
         let t = &toks[i];
-        if is_non_latin(&t.text) && g.has_non_latin() {
+        // A word in lowercase ("по", Russian "by") names no place, in any script with capitals.
+        let lowercase = t.text.chars().next().is_some_and(char::is_lowercase);
+        if is_non_latin(&t.text) && !lowercase && g.has_non_latin() {
             // The longest run of up to three words that names a place.
             let mut found = None;
             for n in (1..=3).rev() {

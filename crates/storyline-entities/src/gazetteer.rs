@@ -169,6 +169,9 @@ impl Gazetteer {
                 }
                 "city" => {
                     let Ok(geonameid) = id.parse::<i64>() else { continue };
+                    if is_short_alphabetic_word(name) {
+                        continue;
+                    }
                     let place = Place::City {
                         geonameid,
                         country: country.to_string(),
@@ -237,6 +240,14 @@ impl Gazetteer {
     }
 }
 
+/// A town's name of one or two letters in an alphabet other than Latin ("ان", Arabic for
+/// "that", is a name of Ans in Belgium; "По" is the Po): far more often a function word than
+/// the town. Two Chinese, Japanese or Korean characters are a name ("北京").
+fn is_short_alphabetic_word(name: &str) -> bool {
+    let syllabic = |c: char| matches!(c as u32, 0x3040..=0x30FF | 0x3400..=0x9FFF | 0xAC00..=0xD7AF);
+    is_non_latin(name) && name.chars().filter(|c| c.is_alphabetic()).count() < 3 && !name.chars().any(syllabic)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -261,8 +272,12 @@ mod tests {
              city\t2214846\tLY\t355657\tMisratah\tMisrata\n\
              city\t2210247\tLY\t1302947\tTripoli\tطرابلس\n\
              city\t266826\tLB\t229398\tTripoli\tطرابلس\n\
-             country\tLY\tLY\t0\tLibya\tЛивия\n",
+             country\tLY\tLY\t0\tLibya\tЛивия\n\
+             city\t2803160\tBE\t27297\tAns\tان\n\
+             city\t1816670\tCN\t11716620\tBeijing\t北京\n",
         );
+        assert_eq!(g.non_latin("ان"), None);
+        assert!(matches!(g.non_latin("北京"), Some(Place::City { geonameid: 1816670, .. })));
         assert_eq!(g.city("Misurata"), g.city("Misrata"));
         assert!(matches!(g.non_latin("وطرابلس"), Some(Place::City { geonameid: 2210247, .. })));
         assert_eq!(g.non_latin("Ливии"), Some(&Place::Country { code: "LY".into() }));
