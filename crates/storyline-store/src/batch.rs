@@ -85,6 +85,14 @@ pub struct NewArticle<'a> {
     pub event: EventId,
 }
 
+#[cfg(test)]
+impl<'a> NewArticle<'a> {
+    /// An article in `event` with no fingerprint or terms, for tests of what is stored beside it.
+    pub(crate) fn bare(article: &'a Article, event: EventId) -> Self {
+        NewArticle { article, text_hash: 0, minhash: &[], band_keys: &[], terms: &[], indexed_terms: 0, event }
+    }
+}
+
 /// A stored article with what dedup needs to compare against it.
 pub struct StoredArticle {
     pub article: Article,

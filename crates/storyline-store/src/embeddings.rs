@@ -163,16 +163,7 @@ mod tests {
         let (event, other) = (batch.create_event(&[], 0).unwrap(), batch.create_event(&[], 0).unwrap());
         let add = |id: &str, event: i64, model: &str| {
             let article = Article::new(id, format!("Text of {id}."), SourceFormat::Text);
-            let new = NewArticle {
-                article: &article,
-                text_hash: 0,
-                minhash: &[],
-                band_keys: &[],
-                terms: &[],
-                indexed_terms: 0,
-                event,
-            };
-            batch.insert_article(&new).unwrap();
+            batch.insert_article(&NewArticle::bare(&article, event)).unwrap();
             batch.insert_article_embedding(id, model, id.as_bytes()).unwrap();
             batch.drop_member_embedding_beyond(event, model, 2).unwrap();
         };

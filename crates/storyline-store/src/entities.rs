@@ -686,16 +686,7 @@ mod tests {
         let event = batch.create_event(&[], 0).unwrap();
         for id in ids {
             let article = storyline_model::Article::new(*id, "Text.", storyline_model::SourceFormat::Text);
-            let new = crate::NewArticle {
-                article: &article,
-                text_hash: 0,
-                minhash: &[],
-                band_keys: &[],
-                terms: &[],
-                indexed_terms: 0,
-                event,
-            };
-            batch.insert_article(&new).unwrap();
+            batch.insert_article(&crate::NewArticle::bare(&article, event)).unwrap();
         }
     }
 
