@@ -54,19 +54,16 @@ pub(crate) fn split_glued(title: &str, body: &str) -> Option<(String, String)> {
             quotes_before += 1;
         }
         let next_is_capital = || chars.get(i + 1).is_some_and(|&(_, c)| c.is_uppercase());
-        // Where the glue falls: between the letters, after a closing quote, before an opening one.
-        let split = if left.is_lowercase() && right.is_uppercase() {
-            chars[i].0
-        } else if (matches!(left, '”' | '»') || (left == '"' && quotes_before % 2 == 0)) && right.is_uppercase() {
-            chars[i].0
-        } else if left.is_lowercase()
-            && (matches!(right, '“' | '«') || (right == '"' && quotes_before % 2 == 0))
-            && next_is_capital()
-        {
-            chars[i].0
-        } else {
+        // The glue falls between the letters, after a closing quote, or before an opening one.
+        let closing = matches!(left, '”' | '»') || (left == '"' && quotes_before % 2 == 0);
+        let opening = matches!(right, '“' | '«') || (right == '"' && quotes_before % 2 == 0);
+        let glued = (left.is_lowercase() && right.is_uppercase())
+            || (closing && right.is_uppercase())
+            || (left.is_lowercase() && opening && next_is_capital());
+        if !glued {
             continue;
-        };
+        }
+        let split = chars[i].0;
         let word_start = title[..split].rfind(char::is_whitespace).map_or(0, |at| at + 1);
         let word_end = title[split..].find(char::is_whitespace).map_or(title.len(), |at| split + at);
         let (before, after) = (title[..split].trim(), title[split..].trim());
