@@ -200,13 +200,14 @@ impl Ctx<'_> {
 /// span in another script inside a Latin-script article (an Arabic tweet quoted in a Spanish
 /// post, read by the Spanish tagger: "ان", "that", was a place of 192 mentions).
 pub(crate) fn drop_impossible_spans(toks: &[Tok], text: &str, cands: &mut Vec<Cand>) {
-    let (latin, other) = text.chars().filter(|c| c.is_alphabetic()).take(4000).fold((0, 0), |(l, o), c| {
-        if crate::normalize::is_non_latin(c.encode_utf8(&mut [0; 4])) {
-            (l, o + 1)
+    let (mut latin, mut other) = (0usize, 0usize);
+    for c in text.chars().filter(|c| c.is_alphabetic()).take(4000) {
+        if crate::normalize::is_non_latin_letter(c) {
+            other += 1;
         } else {
-            (l + 1, o)
+            latin += 1;
         }
-    });
+    }
     let latin_article = latin > other;
     cands.retain(|c| {
         let span = &toks[c.start..c.end];

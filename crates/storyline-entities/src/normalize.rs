@@ -195,7 +195,12 @@ pub fn variant(a: &str, b: &str) -> bool {
 
 /// Whether `word` is written in a script other than Latin (Arabic, Cyrillic, Greek, …).
 pub fn is_non_latin(word: &str) -> bool {
-    word.chars().any(|c| c.is_alphabetic() && !matches!(c as u32, 0..=0x024F | 0x1E00..=0x1EFF))
+    word.chars().any(is_non_latin_letter)
+}
+
+/// A letter of a script other than Latin.
+pub fn is_non_latin_letter(c: char) -> bool {
+    c.is_alphabetic() && !matches!(c as u32, 0..=0x024F | 0x1E00..=0x1EFF)
 }
 
 /// A key for a non-Latin word that survives the commonest inflections: Russian case endings
