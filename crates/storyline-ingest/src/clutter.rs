@@ -269,6 +269,11 @@ const PATTERNS: &[Pattern] = &[
     prefix("s’abonner, c’est", SUBSCRIBE_PROMPT),
     prefix("inscrivez-vous à notre newsletter", SUBSCRIBE_PROMPT),
     prefix("web + tablette + mobile", SUBSCRIBE_PROMPT),
+    prefix("l'édition abonnés", SUBSCRIBE_PROMPT),
+    prefix("découvrez l'édition abonnés", SUBSCRIBE_PROMPT),
+    prefix("découvrezl'édition abonnés", SUBSCRIBE_PROMPT),
+    prefix("créez votre compte pour profiter", SUBSCRIBE_PROMPT),
+    prefix("accès illimité à tous les contenus", SUBSCRIBE_PROMPT),
     prefix("abbonati ", SUBSCRIBE_PROMPT),
     prefix("iscriviti alla newsletter", SUBSCRIBE_PROMPT),
     prefix("sostieni ", SUBSCRIBE_PROMPT),
@@ -345,6 +350,15 @@ const PATTERNS: &[Pattern] = &[
     exact("ir al contenido", SITE_CHROME),
     exact("aller au contenu", SITE_CHROME),
     exact("vai al contenuto", SITE_CHROME),
+    // The label before a navigation trail, and the skip links of screen readers.
+    exact("you are here", SITE_CHROME),
+    exact("vous êtes ici", SITE_CHROME),
+    exact("ti trovi qui", SITE_CHROME),
+    exact("sei qui", SITE_CHROME),
+    exact("usted está aquí", SITE_CHROME),
+    exact("sie sind hier", SITE_CHROME),
+    prefix("collegamenti ad aree di contenuto", SITE_CHROME),
+    prefix("links to content areas", SITE_CHROME),
     exact("zum inhalt springen", SITE_CHROME),
     exact("buscar", SITE_CHROME),
     exact("rechercher", SITE_CHROME),
@@ -553,14 +567,100 @@ impl PatternIndex {
 pub fn is_code(line: &str) -> bool {
     let line = line.trim();
     let braced = (line.contains('{') || line.contains('}')) && line.contains(':') && line.contains(';');
-    let operators = ["==", "!=", "&&", "||", "=>", "function(", "function (", "typeof", "document.", "window."];
+    let operators = [
+        "==",
+        "!=",
+        "&&",
+        "||",
+        "=>",
+        "){",
+        "function(",
+        "function (",
+        "typeof",
+        "document.",
+        "window.",
+        "$(",
+        "new Array(",
+        "new Date(",
+        "');",
+        "\");",
+    ];
     let statement = line.contains('(')
-        && line.ends_with(['{', '}', ';', ')'])
-        && operators.iter().filter(|operator| line.contains(*operator)).count() >= 1
+        && line.ends_with(['{', '}', ';', ')', ']', '+', ','])
+        && operators.iter().any(|operator| line.contains(*operator))
         && !line.contains(". ");
     // A page template's placeholder left unfilled ("Get email notifications on {{subject}}").
     let template = line.contains("{{") && line.contains("}}");
-    braced || statement || template || is_css_declaration(line)
+    // `if (response.ghettoize) {`, `} else {`: a block of script opening.
+    let block = line.ends_with('{')
+        && ["if (", "if(", "for (", "while (", "switch (", "} else", "else {", "try {", "} catch"]
+            .iter()
+            .any(|keyword| line.starts_with(keyword));
+    braced
+        || statement
+        || block
+        || template
+        || is_css_declaration(line)
+        || is_script_declaration(line)
+        || is_assignment(line)
+        || is_quoted_list(line)
+        || is_only_brackets(line)
+}
+
+/// `var names = new Array(…`, `let counter;`, `function send() {`: script opens so, prose never
+/// with a lower-case keyword followed by one identifier and `=`, `;` or `(`.
+fn is_script_declaration(line: &str) -> bool {
+    let line = line.strip_prefix('!').unwrap_or(line);
+    let Some((keyword, rest)) = line.split_once(' ') else { return false };
+    if !matches!(keyword, "var" | "let" | "const" | "function") {
+        return false;
+    }
+    let rest = rest.trim_start();
+    let name_end = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '$')).unwrap_or(rest.len());
+    let (name, after) = rest.split_at(name_end);
+    let opens = match keyword {
+        "function" => after.trim_start().starts_with('('),
+        _ => after.trim_start().starts_with(['=', ';']),
+    };
+    !name.is_empty() && !name.starts_with(|c: char| c.is_ascii_digit()) && opens
+}
+
+/// `attemptCounter = 0;`, `output += '<p class="error">…</p>' ;`: one identifier (dots and
+/// brackets allowed), an assignment, a closing semicolon. Prose has spaces before its `=`.
+fn is_assignment(line: &str) -> bool {
+    let Some(statement) = line.strip_suffix(';') else { return false };
+    let Some(at) = statement.find(" = ").or_else(|| statement.find(" += ")) else { return false };
+    let target = &statement[..at];
+    !target.is_empty()
+        && target.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '$' | '.' | '[' | ']' | '\'' | '"'))
+        && target.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_' || c == '$')
+}
+
+/// A line of an array's quoted items (`"Giovedì", "Venerdì", "Sabato");`): two or more items,
+/// each in straight quotes, and nothing else but commas and the closing brackets.
+fn is_quoted_list(line: &str) -> bool {
+    let body = line.trim_end_matches([')', ']', ';', ',']).trim_end();
+    if body.len() == line.len() {
+        return false;
+    }
+    let items: Vec<&str> = body.split(',').map(str::trim).collect();
+    items.len() >= 2
+        && items.iter().all(|item| {
+            item.len() >= 2
+                && ((item.starts_with('"') && item.ends_with('"')) || (item.starts_with('\'') && item.ends_with('\'')))
+        })
+}
+
+/// `}`, `});`, `})();`, `{`: what closes or opens a block of script or a style sheet.
+fn is_only_brackets(line: &str) -> bool {
+    line.contains(['{', '}']) && line.chars().all(|c| matches!(c, '{' | '}' | '(' | ')' | '[' | ']' | ';' | ',' | ' '))
+}
+
+/// A comment of script or style (`// Clear the captcha field`, `* Used to avoid bots…`): code
+/// only beside code, since a line of prose may open with an asterisk (a footnote) too.
+pub(crate) fn is_code_comment(line: &str) -> bool {
+    let line = line.trim_start();
+    line.starts_with("//") || line.starts_with("/*") || line.starts_with("*/") || line.starts_with("* ")
 }
 
 /// `property: value;` with a CSS property name (lower-case ASCII and hyphens) and a value that
@@ -967,6 +1067,9 @@ mod tests {
             ("Para recuperar tu contraseña ingresa a continuación los datos solicitados.", LOGIN_PROMPT),
             ("Consulta la edición digital y contenidos exclusivos. Sé parte de El Economista Club.", SUBSCRIBE_PROMPT),
             ("¿Ya eres suscriptor/a? Inicia sesión", LOGIN_PROMPT),
+            ("ti trovi qui:", SITE_CHROME),
+            ("L'édition abonnés 100% digital Accès illimité à tous les contenus payants sur tous vos écrans", SUBSCRIBE_PROMPT),
+            ("Collegamenti ad aree di contenuto della pagina", SITE_CHROME),
             ("Esta es tu última noticia por ver este mes", SUBSCRIBE_PROMPT),
             ("Ahora y solo aquí suscríbete por solo 3€ el primer mes", SUBSCRIBE_PROMPT),
             ("Suscribite por $70", SUBSCRIBE_PROMPT),
@@ -1011,11 +1114,36 @@ mod tests {
             "padding-bottom: 3px;} #boro:hover{background:#000;}",
             "Close Get email notifications on {{subject}} daily!",
             "if (utag_data.switchAdv2017 == false || typeof(utag_data.switchAdv2017) == \"undefined\") {",
+            "var d_names = new Array(\"Domenica\", \"Lunedì\", \"Martedì\", \"Mercoledì\",",
+            "\"Giovedì\", \"Venerdì\", \"Sabato\");",
+            "var d = new Date();",
+            "if (minutes < 10){minutes = \"0\"+minutes;}",
+            "document.write('<strong>' + d_names[d.getDay()] + ', ' + d.getDate() + ' ' + m_names[d.getMonth()]",
+            "+ ' ' + d.getFullYear() + '</strong>');",
+            "function gvAefGhettoize() {",
+            "var response = jsonResponse;",
+            "attemptCounter = 0;",
+            "output += '<p class=\"error\">ERRORE! Risposta sbagliata.</p>' ;",
+            "window.location = '?gv_email_ghetto=1&email_text=' + messageEscaped;",
+            "var offsettop = $('#email-share-wrapper').offset().top;",
+            "});",
+            "}",
         ] {
             assert_eq!(classify_line(line), Some(CODE), "{line}");
         }
         assert!(!is_code("Nota: el ministro habló; la oposición calló."));
         assert!(!is_code("The vote (held on Monday) was close; the result: 52 to 48."));
+        for prose in [
+            "Let me be clear: nobody won.",
+            "La variable clave = el precio del petróleo;",
+            "\"Sí\", dijo.",
+            "The answer (yes, no, maybe) was given,",
+            "El tipo de cambio subió (1 dólar = 20 pesos);",
+            "var i varijabla su riječi",
+            "Il governo ha detto: \"Non è vero\", e poi ha aggiunto \"mai\");",
+        ] {
+            assert!(!is_code(prose), "{prose}");
+        }
     }
 
     #[test]

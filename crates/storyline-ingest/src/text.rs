@@ -15,9 +15,10 @@
 //! 4. **Kicker.** When the first *two* blocks are both title-like and the first is shorter (at most
 //!    [`MAX_KICKER_WORDS`] words, fewer than the second), the first is a kicker, a section label
 //!    above the headline ("Libya, Turkey and Qatar" above "Turkey and Qatar to rebuild the Libyan
-//!    army"): the second is the title and the kicker is cut with reason "kicker". Kickers may
-//!    stack; a line of more than [`MAX_HEADLINE_AFTER_KICKER_WORDS`] words below a short one is a
-//!    standfirst, and the short line above it is the title. Body lines that only repeat the title
+//!    army"; one phrase, without ": " or ". " inside): the second is the title and the kicker is
+//!    cut with reason "kicker". Kickers may stack; a line of more than
+//!    [`MAX_HEADLINE_AFTER_KICKER_WORDS`] words below a short one is a standfirst, and the short
+//!    line above it is the title. Body lines that only repeat the title
 //!    are cut ("repeated-title"), and a title said twice in one line is said once.
 //! 5. **Byline.** A single "By Name" line ("Por", "Par", "Von" too) right after the title becomes
 //!    the author.
@@ -204,18 +205,36 @@ fn normalise_any_line(line: &str) -> String {
     out
 }
 
-/// Remove clutter lines, recording each; blocks left empty disappear.
+/// Remove clutter lines, recording each; blocks left empty disappear. A run of script comments
+/// goes with the code above or below it.
 pub(crate) fn strip_clutter(
     blocks: Vec<Vec<String>>,
     removed: &mut Vec<RemovedText>,
     site_outlet: &mut Option<String>,
 ) -> Vec<Vec<String>> {
+    let mut reasons: Vec<Option<&'static str>> =
+        blocks.iter().flatten().map(|line| clutter::classify_line(line)).collect();
+    let is_comment: Vec<bool> = blocks.iter().flatten().map(|line| clutter::is_code_comment(line)).collect();
+    let mut start = 0;
+    while start < reasons.len() {
+        if !is_comment[start] || reasons[start].is_some() {
+            start += 1;
+            continue;
+        }
+        let end = (start..reasons.len()).find(|&i| !is_comment[i] || reasons[i].is_some()).unwrap_or(reasons.len());
+        let code = |at: Option<usize>| at.is_some_and(|i| reasons[i] == Some(clutter::CODE));
+        if code(start.checked_sub(1)) || code((end < reasons.len()).then_some(end)) {
+            reasons[start..end].fill(Some(clutter::CODE));
+        }
+        start = end;
+    }
+    let mut reasons = reasons.into_iter();
     blocks
         .into_iter()
         .map(|lines| {
             lines
                 .into_iter()
-                .filter(|line| match clutter::classify_line(line) {
+                .filter(|line| match reasons.next().flatten() {
                     Some(reason) => {
                         if site_outlet.is_none() {
                             *site_outlet = clutter::outlet_from_site_icon(line).map(str::to_string);
@@ -262,9 +281,14 @@ fn take_heading(mut blocks: Vec<Vec<String>>, removed: &mut Vec<RemovedText>) ->
     if heading_at(&blocks, 0) {
         // Section labels may stack ("Boutique le Point" above "Guerra en Siria" above the headline).
         let is_kicker = |index: usize| {
-            let words = word_count(&blocks[index][0]);
+            let line = &blocks[index][0];
+            let words = word_count(line);
+            // A label is one phrase: "Egitto: deputata copta, voto urgente. Inutile
+            // boicottaggio" says something, so it is a headline with its standfirst below.
+            let one_phrase = !line.contains(". ") && !line.contains(": ");
             let next_words = blocks.get(index + 1).map_or(0, |next| word_count(&next[0]));
             heading_at(&blocks, index + 1)
+                && one_phrase
                 && clutter::byline_name(&blocks[index + 1][0]).is_none()
                 && words <= MAX_KICKER_WORDS
                 && words < next_words
@@ -459,6 +483,37 @@ mod tests {
         let article = parse_text("gv_22", text).expect("article");
         assert_eq!(article.title, None);
         assert!(article.text.starts_with("Imágen por Antonio Ordóñez Forero CC By"));
+    }
+
+    #[test]
+    fn script_and_its_comments_are_cut_but_a_footnote_stays() {
+        let text = "Egitto: deputata copta, voto urgente\n\n\
+            var d = new Date();\n\n\
+            // Ghettoize error\n\n\
+            if (response.ghettoize) {\n\n\
+            * Used to avoid bots retrying the form indefinitely.\n\n\
+            * Depends on gv_email_ghetto() php function to serve ghetto\n\n\
+            attemptCounter = 0;\n\n\
+            });\n\n\
+            La deputata Marianne Malak Kamal parla di elezioni e di Costituzione a Roma.\n\n\
+            * Dati del ministero dell'Interno, aggiornati a marzo.";
+        let article = parse_text("ansamed", text).expect("article");
+        assert_eq!(article.title.as_deref(), Some("Egitto: deputata copta, voto urgente"));
+        let code: Vec<&str> =
+            article.removed.iter().filter(|r| r.reason == clutter::CODE).map(|r| r.text.as_str()).collect();
+        assert_eq!(code.len(), 7, "{code:?}");
+        assert!(article.text.starts_with("La deputata"), "{}", article.text);
+        assert!(article.text.contains("* Dati del ministero"), "{}", article.text);
+    }
+
+    #[test]
+    fn a_headline_of_two_phrases_is_not_a_kicker() {
+        let text = "Egitto: deputata copta, voto urgente. Inutile boicottaggio\n\n\
+            Kamal, andare a urne unica via per stabilita' e modifica Carta\n\n\
+            (di Cristiana Missori) (ANSAmed) - ROMA - Boicottare le elezioni non ha senso, dice la deputata.";
+        let article = parse_text("ansamed", text).expect("article");
+        assert_eq!(article.title.as_deref(), Some("Egitto: deputata copta, voto urgente. Inutile boicottaggio"));
+        assert!(article.text.starts_with("Kamal, andare"), "{}", article.text);
     }
 
     #[test]

@@ -18,8 +18,17 @@ pub fn ingest_report(report: &IngestReport, json: bool) -> Result<()> {
     for skip in &report.skipped {
         println!("skipped {}: {}", skip.origin, skip.reason);
     }
-    for (file, id) in &report.renamed {
+    // A folder of dated subfolders repeats file names by the hundred: a few examples say what
+    // happened, and `--json` lists every one.
+    const RENAMES_SHOWN: usize = 5;
+    for (file, id) in report.renamed.iter().take(RENAMES_SHOWN) {
         println!("read {file} as {id}: its file name is the id of another article");
+    }
+    if report.renamed.len() > RENAMES_SHOWN {
+        println!(
+            "… and {} more files read under a new id, their file names being ids of other articles (`--json` lists them)",
+            report.renamed.len() - RENAMES_SHOWN
+        );
     }
     let duplicates: usize = report.duplicates.values().sum();
     let kinds: Vec<String> = report.duplicates.iter().map(|(k, n)| format!("{n} {}", k.as_str())).collect();
