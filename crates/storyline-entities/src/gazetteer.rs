@@ -132,20 +132,33 @@ impl Gazetteer {
             }
             let (Some(code), Some(name)) = (&code, line.trim_start().strip_prefix("- ")) else { continue };
             let name = name.trim().trim_matches(|c| c == '"' || c == '\'');
+            // Some names are written with spaces before their hyphen ("États  -Unis").
+            let name = name.split_whitespace().collect::<Vec<_>>().join(" ").replace(" -", "-");
+            let name = name.as_str();
             let latin = name.chars().all(|c| c.is_ascii() || ('\u{00C0}'..='\u{024F}').contains(&c));
             let shaped = name.chars().count() >= 4
                 && name.chars().next().is_some_and(char::is_uppercase)
                 && name.chars().any(char::is_lowercase)
                 && !name.chars().any(|c| c.is_ascii_digit() || matches!(c, '(' | ')' | ',' | '/'));
             // The list also maps a country's cities to it ("Barcelona" under ES): no city here.
-            if latin && shaped && !self.cities.contains_key(&fold(name)) {
+            // Nor a function word of the news' languages ("Here", listed under GB).
+            if latin && shaped && !self.cities.contains_key(&fold(name)) && !is_function_word(name) {
                 let folded = fold(name);
                 self.note_first_word(&folded);
                 self.countries.entry(folded).or_insert_with(|| code.clone());
             }
         }
     }
+}
 
+/// Whether `name` is one word that a news language uses as a function word.
+fn is_function_word(name: &str) -> bool {
+    const LANGUAGES: [&str; 9] = ["en", "es", "fr", "it", "de", "nl", "pt", "pl", "ru"];
+    let word = storyline_text::fold_word(name);
+    !name.contains(' ') && LANGUAGES.iter().any(|code| storyline_text::stop_words(Some(code)).contains(&word))
+}
+
+impl Gazetteer {
     /// Adds rows of `kind \t id \t country \t population \t canonical \t name`.
     pub fn add_tsv(&mut self, text: &str) {
         for line in text.lines().filter(|l| !l.starts_with('#')) {
@@ -287,8 +300,12 @@ mod tests {
     fn country_names_in_other_languages() {
         let mut g = Gazetteer::built_in();
         g.add_country_names_yaml(
-            "FAIL:\n  - Africa\nLY:\n  - Libia\n  - Libye\n  - LBY\n  - Ливия\nZZ:\n  - Nowhere\n",
+            "FAIL:\n  - Africa\nLY:\n  - Libia\n  - Libye\n  - LBY\n  - Ливия\nZZ:\n  - Nowhere\nUS:\n  - États  -Unis\n",
         );
+        assert_eq!(g.country("États-Unis"), Some("US"));
+        assert_eq!(g.country("Etats-Unis"), Some("US"));
+        g.add_country_names_yaml("GB:\n  - Here\n");
+        assert_eq!(g.country("Here"), None);
         assert_eq!(g.country("Libia"), Some("LY"));
         assert_eq!(g.country("Libye"), Some("LY"));
         assert_eq!(g.country("Africa"), None);

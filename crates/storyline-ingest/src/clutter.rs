@@ -380,6 +380,13 @@ const PATTERNS: &[Pattern] = &[
     prefix("credito foto", PHOTO_CREDIT),
     prefix("bildquelle:", PHOTO_CREDIT),
     // Footers.
+    // A page's reading-time stamp, often on one line with its date ("— 11 novembre 2020 —
+    // Temps de lecture : 2 min"): the scrape's date, not the article's.
+    contains("temps de lecture", DATELINE),
+    contains("tiempo de lectura", DATELINE),
+    contains("tempo di lettura", DATELINE),
+    contains("reading time:", DATELINE),
+    contains(" min read", DATELINE),
     contains("©", COPYRIGHT),
     contains("all rights reserved", COPYRIGHT),
     contains("derechos reservados", COPYRIGHT),
@@ -1096,6 +1103,8 @@ mod tests {
             ("El León de El Español Publicaciones S.A.", COPYRIGHT),
             ("Mundo > CONFLICTO", BREADCRUMB),
             ("31 jul 2020", DATELINE),
+            ("— 11 novembre 2020         — Temps de lecture : 2 min", DATELINE),
+            ("Temps de Lecture 3 min.", DATELINE),
             ("Jueves 17/02/2011. Actualizado 10:23h.", DATELINE),
             ("Giovedì • 10 Settembre 2015 • Aggiornato alle 14:54", DATELINE),
             ("First Name *", FORM_FIELD),

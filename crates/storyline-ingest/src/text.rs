@@ -15,11 +15,11 @@
 //! 4. **Kicker.** When the first *two* blocks are both title-like and the first is shorter (at most
 //!    [`MAX_KICKER_WORDS`] words, fewer than the second), the first is a kicker, a section label
 //!    above the headline ("Libya, Turkey and Qatar" above "Turkey and Qatar to rebuild the Libyan
-//!    army"; one phrase, without ": " or ". " inside): the second is the title and the kicker is
-//!    cut with reason "kicker". Kickers may stack; a line of more than
-//!    [`MAX_HEADLINE_AFTER_KICKER_WORDS`] words below a short one is a standfirst, and the short
-//!    line above it is the title. Body lines that only repeat the title
-//!    are cut ("repeated-title"), and a title said twice in one line is said once.
+//!    army"; one phrase, without ": " or ". " inside, unless of five words or fewer): the second
+//!    is the title and the kicker is cut with reason "kicker". Kickers may stack; a line of more
+//!    than [`MAX_HEADLINE_AFTER_KICKER_WORDS`] words below a short one is a standfirst, and the
+//!    short line above it is the title. Body lines that only repeat the title are cut
+//!    ("repeated-title"), and a title said twice in one line is said once.
 //! 5. **Byline.** A single "By Name" line ("Por", "Par", "Von" too) right after the title becomes
 //!    the author.
 //! 6. **Outlet suffix.** " – Outlet", " | Outlet", " - Outlet" at the end of the title becomes the
@@ -41,6 +41,8 @@ pub const MAX_TITLE_WORDS: usize = 25;
 const MAX_TITLE_CHARS: usize = 250;
 /// Kickers are a few words naming a topic or section.
 pub const MAX_KICKER_WORDS: usize = 8;
+/// A kicker of two phrases ("HOY en MARCA: Portada") is at most this long.
+const MAX_TWO_PHRASE_KICKER_WORDS: usize = 5;
 /// A title-like line of more words below a short one is a standfirst, not the headline the short
 /// line labels ("La Siria, Obama e le armi chimiche" above a 24-word summary is the headline).
 pub const MAX_HEADLINE_AFTER_KICKER_WORDS: usize = 16;
@@ -283,9 +285,9 @@ fn take_heading(mut blocks: Vec<Vec<String>>, removed: &mut Vec<RemovedText>) ->
         let is_kicker = |index: usize| {
             let line = &blocks[index][0];
             let words = word_count(line);
-            // A label is one phrase: "Egitto: deputata copta, voto urgente. Inutile
+            // A label is short or one phrase: "Egitto: deputata copta, voto urgente. Inutile
             // boicottaggio" says something, so it is a headline with its standfirst below.
-            let one_phrase = !line.contains(". ") && !line.contains(": ");
+            let one_phrase = words <= MAX_TWO_PHRASE_KICKER_WORDS || (!line.contains(". ") && !line.contains(": "));
             let next_words = blocks.get(index + 1).map_or(0, |next| word_count(&next[0]));
             heading_at(&blocks, index + 1)
                 && one_phrase

@@ -136,7 +136,7 @@ async function frontPage() {
       h('section', { class: 'events', 'aria-labelledby': 'events-h' },
         h('div', { class: 'section-head' },
           h('h1', { id: 'events-h' }, 'Current events'),
-          h('p', { class: 'meta' }, `${plural(stats.articles, 'article')} in ${plural(stats.events, 'event')}, ${plural(stats.duplicates, 'duplicate')} found`)),
+          h('p', { class: 'meta' }, `${plural(stats.articles, 'article')} in ${plural(stats.events, 'event')} · ${plural(stats.copies, 'copy', 'copies')} of other articles`)),
         h('ol', { class: 'cards' }, cards.map((c) => c.node))),
       lines.length ? h('aside', { class: 'rail', 'aria-labelledby': 'lines-h' },
         h('h2', { id: 'lines-h' }, 'Storylines'),

@@ -171,6 +171,7 @@ async fn stats(State(state): State<AppState>) -> ApiResult<Json<Value>> {
                 "articles": stats.articles,
                 "events": stats.events,
                 "duplicates": stats.duplicates,
+                "copies": stats.copies,
                 "search_indexed_through": inner.search.watermark(),
                 // Which optional parts this server offers, for the web page.
                 "features": {
@@ -359,7 +360,7 @@ fn entity_filter(kind: Option<&str>, event: Option<i64>, limit: Option<usize>) -
     Ok(EntityFilter { kind, event, limit: Some(limit) })
 }
 
-/// Entities (people, organisations, places), most mentioned first.
+/// Entities (people, organisations, places), named in the most articles first.
 async fn list_entities(
     State(state): State<AppState>,
     q: Result<Query<EntityQuery>, QueryRejection>,

@@ -474,7 +474,8 @@ impl Store {
             .collect()
     }
 
-    /// Entities, most mentioned first.
+    /// Entities named in the most articles first, then the most mentioned: a place a long local
+    /// chronicle names 400 times is not more prominent than one that 60 articles name.
     pub fn entities(&self, filter: &EntityFilter) -> Result<Vec<EntitySummary>> {
         let mut sql = format!(
             "SELECT {} FROM entities e WHERE 1",
@@ -492,7 +493,10 @@ impl Store {
             );
             values.push(event.into());
         }
-        sql.push_str(" ORDER BY (SELECT COUNT(*) FROM mentions m WHERE m.entity_id = e.id) DESC, e.id");
+        sql.push_str(
+            " ORDER BY (SELECT COUNT(DISTINCT m.article_seq) FROM mentions m WHERE m.entity_id = e.id) DESC,
+              (SELECT COUNT(*) FROM mentions m WHERE m.entity_id = e.id) DESC, e.id",
+        );
         if let Some(limit) = filter.limit {
             sql.push_str(&format!(" LIMIT {limit}"));
         }
@@ -508,7 +512,8 @@ impl Store {
         row.transpose()
     }
 
-    /// Entities whose name or one of whose aliases is `name` (ignoring case), most mentioned first.
+    /// Entities whose name or one of whose aliases is `name` (ignoring case), in the order of
+    /// [`Store::entities`].
     pub fn entities_named(&self, name: &str) -> Result<Vec<EntitySummary>> {
         let wanted = name.trim().to_lowercase();
         let all = self.entities(&EntityFilter::default())?;

@@ -11,7 +11,10 @@ use crate::{from_json, Result, Store, StoreError};
 pub struct Stats {
     pub articles: u64,
     pub events: u64,
+    /// Duplicate relations: a republication may name several originals.
     pub duplicates: u64,
+    /// Articles that are a copy of another (each counted once, however many originals it has).
+    pub copies: u64,
 }
 
 /// An event as a listing shows it.
@@ -67,6 +70,7 @@ impl Store {
             articles: count("SELECT COUNT(*) FROM articles")?,
             events: count("SELECT COUNT(*) FROM events")?,
             duplicates: count("SELECT COUNT(*) FROM duplicates")?,
+            copies: count("SELECT COUNT(DISTINCT copy) FROM duplicates")?,
         })
     }
 
@@ -404,7 +408,7 @@ mod tests {
                 batch.create_event(&[("x".to_string(), 1.0)], 5).unwrap();
                 batch.count_document(["x"]).unwrap();
             }
-            assert_eq!(store.stats().unwrap(), Stats { articles: 0, events: 0, duplicates: 0 });
+            assert_eq!(store.stats().unwrap(), Stats { articles: 0, events: 0, duplicates: 0, copies: 0 });
             assert_eq!(store.batch().unwrap().documents().unwrap(), 0);
         });
     }

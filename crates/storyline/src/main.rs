@@ -159,7 +159,8 @@ enum Command {
     },
     /// List coded events (who did what to whom, PLOVER types), or export them with --tsv.
     Events(events_cmd::EventsArgs),
-    /// List entities (people, organisations, places), most mentioned first, with their aliases.
+    /// List entities (people, organisations, places), named in the most articles first, with their
+    /// aliases.
     Entities {
         /// Only entities of this type.
         #[arg(long = "type", value_enum)]

@@ -5,7 +5,7 @@
 //!   surname-only mentions, page furniture, sentence-initial function words and the family
 //!   name's spellings (Gadafi, Gaddafi, Kadhafi, Gheddafi, Каддафи).
 //! - `../shared/eval/timelines/es/libya` (195 real articles), when present: no function word or
-//!   furniture among the 50 most mentioned entities, and no person entity holding two different
+//!   furniture among the first 50 entities listed, and no person entity holding two different
 //!   given names with one surname.
 //!
 //! Both need the trained tagger (models/ner.bin) and skip with a message without it.
@@ -209,7 +209,7 @@ fn libya_in_spanish_has_no_function_words_and_no_merged_family_among_its_top_ent
     assert!(top.len() >= 20, "too few entities: {}", top.len());
     for e in &top {
         let name = e["name"].as_str().unwrap_or_default();
-        assert!(!is_never_name(name), "{name:?} is among the 50 most mentioned entities");
+        assert!(!is_never_name(name), "{name:?} is among the first 50 entities listed");
         let first = name.split_whitespace().next().unwrap_or_default();
         assert!(
             e["kind"] != "PERSON" || !is_never_name(first) || name.split_whitespace().count() == 1,
@@ -229,10 +229,10 @@ fn libya_in_spanish_has_no_function_words_and_no_merged_family_among_its_top_ent
     }
     let merged = merged_family_members(&top);
     assert!(merged.is_empty(), "persons holding two given names with one surname: {merged:?}");
-    // The family is there, as separate people: at least two persons share the surname.
+    // The family is there, as separate people: at least two persons share the surname. (Each
+    // of the children is named in a few articles, so they are listed far below the father.)
     let gaddafis = entities
         .iter()
-        .take(200)
         .filter(|e| e["kind"] == "PERSON")
         .filter(|e| aliases(e).iter().any(|a| a.split_whitespace().count() > 1 && fold(a).ends_with("gadafi")))
         .count();
