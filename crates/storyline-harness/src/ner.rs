@@ -47,6 +47,10 @@ pub struct TrainNerArgs {
     /// recipe's for --lang).
     #[arg(long)]
     pub min_count: Option<u32>,
+    /// With --lang: whether the Snowball stems of each word and its neighbours are features
+    /// (true or false); default: the language's recipe.
+    #[arg(long)]
+    pub stems: Option<bool>,
     /// Where to write the model.
     #[arg(long, default_value = "models/ner.bin")]
     pub out: PathBuf,
@@ -126,6 +130,9 @@ pub fn train_ner(args: &TrainNerArgs, json: bool) -> Result<()> {
             if tagger.about() != wanted {
                 bail!("{} was trained on other data than {lang}'s recipe names", args.out.display());
             }
+            if tagger.stems().is_some() != recipe.stems {
+                bail!("{} was trained with other features than {lang}'s recipe names", args.out.display());
+            }
         }
         println!("{} is current ({} features)", args.out.display(), tagger.feature_count());
         if !tagger.about().is_empty() {
@@ -133,11 +140,11 @@ pub fn train_ner(args: &TrainNerArgs, json: bool) -> Result<()> {
         }
         return Ok(());
     }
-    let (docs, mut dev, about, min_feature_count) = match (&args.train, &args.lang) {
+    let (docs, mut dev, about, min_feature_count, stems) = match (&args.train, &args.lang) {
         (Some(train), _) => {
             let docs = storyline_ner::conll::read_corpus(train)?;
             let min_count = args.min_count.unwrap_or(TrainConfig::default().min_feature_count);
-            (docs, Vec::new(), String::new(), min_count)
+            (docs, Vec::new(), String::new(), min_count, None)
         }
         (None, Some(lang)) => {
             let mut recipe = Recipe::for_language(lang);
@@ -152,8 +159,9 @@ pub fn train_ner(args: &TrainNerArgs, json: bool) -> Result<()> {
             recipe.others = args.others.unwrap_or(recipe.others);
             recipe.limit = args.limit.or(recipe.limit);
             recipe.min_feature_count = args.min_count.unwrap_or(recipe.min_feature_count);
+            recipe.stems = args.stems.unwrap_or(recipe.stems);
             let set = corpora::training_set(&args.data, lang, &recipe, if args.tune { Use::Tune } else { Use::Fit })?;
-            (set.docs, set.dev, set.about, recipe.min_feature_count)
+            (set.docs, set.dev, set.about, recipe.min_feature_count, recipe.stems.then(|| lang.clone()))
         }
         (None, None) => bail!("give --train FILE or --lang LANG"),
     };
@@ -163,7 +171,7 @@ pub fn train_ner(args: &TrainNerArgs, json: bool) -> Result<()> {
     if let Some(path) = &args.dev {
         dev.push((path.display().to_string(), storyline_ner::conll::read_corpus(path)?));
     }
-    let config = TrainConfig { epochs: args.epochs, min_feature_count, ..TrainConfig::default() };
+    let config = TrainConfig { epochs: args.epochs, min_feature_count, stems, ..TrainConfig::default() };
     let mut epochs: Vec<(EpochProgress, Vec<f64>)> = Vec::new();
     let tagger = Tagger::train_with_progress(&docs, &config, |progress, snapshot| {
         let f1: Vec<f64> = dev.iter().map(|(_, d)| storyline_ner::evaluate_documents(snapshot, d).micro.f1).collect();

@@ -41,6 +41,7 @@ fn main() -> Result<()> {
         seed: args.seed,
         min_feature_count: args.min_feature_count,
         gazetteer_folds: args.gazetteer_folds,
+        stems: None,
     };
     let started = Instant::now();
     let train = conll::read_conll(&args.train).context("reading the training file")?;

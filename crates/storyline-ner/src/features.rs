@@ -7,13 +7,30 @@
 use crate::entity::{EntityKind, NUM_LABELS};
 use crate::gazetteer::Gazetteer;
 use crate::tagger::FeatureRows;
+use rust_stemmers::{Algorithm, Stemmer};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::borrow::Cow;
 use xxhash_rust::xxh3::xxh3_64;
 
 /// Bumped whenever the templates below change, so that a model trained with other features is
 /// refused instead of silently producing nonsense.
-pub(crate) const FEATURE_SCHEMA: u32 = 2;
+/// Schema 3 added the stem features of a tagger trained with a stemmer ([`stem_algorithm`]).
+pub(crate) const FEATURE_SCHEMA: u32 = 3;
+
+/// The Snowball stemmer of a language (ISO 639-1) whose tagger may take stem features.
+pub(crate) fn stem_algorithm(lang: &str) -> Option<Algorithm> {
+    Some(match lang {
+        "de" => Algorithm::German,
+        "en" => Algorithm::English,
+        "es" => Algorithm::Spanish,
+        "fr" => Algorithm::French,
+        "it" => Algorithm::Italian,
+        "nl" => Algorithm::Dutch,
+        "pt" => Algorithm::Portuguese,
+        "ru" => Algorithm::Russian,
+        _ => return None,
+    })
+}
 
 /// Maps typographic variants to the ASCII forms the CoNLL corpus uses, so that text pasted from
 /// the web (curly quotes, dashes) looks like the training data.
@@ -138,6 +155,8 @@ pub(crate) trait FeatureIds {
     /// the summed rows of the features a token takes from its own word.
     const WEIGHTED: bool;
     fn id(&self, hash: u64) -> Option<Self::Id>;
+    /// The stemmer whose stems are features, if any.
+    fn stems(&self) -> Option<Algorithm>;
     /// The weight of each label for feature `id`; only asked of [`FeatureIds::WEIGHTED`] ids.
     fn row(&self, id: Self::Id) -> &LabelScores;
     /// Runs `f` with this thread's cache of word features for these ids.
@@ -145,13 +164,18 @@ pub(crate) trait FeatureIds {
 }
 
 /// Feature ids that are the hashes themselves, as training needs them.
-pub(crate) struct Hashes;
+pub(crate) struct Hashes {
+    pub stems: Option<Algorithm>,
+}
 
 impl FeatureIds for Hashes {
     type Id = u64;
     const WEIGHTED: bool = false;
     fn id(&self, hash: u64) -> Option<u64> {
         Some(hash)
+    }
+    fn stems(&self) -> Option<Algorithm> {
+        self.stems
     }
     fn row(&self, _: u64) -> &LabelScores {
         unreachable!("feature hashes have no weights")
@@ -161,7 +185,7 @@ impl FeatureIds for Hashes {
             static CACHE: std::cell::RefCell<Option<WordCache<u64>>> = const { std::cell::RefCell::new(None) };
         }
         CACHE.with_borrow_mut(|cache| {
-            if cache.as_ref().is_none_or(WordCache::is_full) {
+            if cache.as_ref().is_none_or(|c| c.is_full() || c.stems != self.stems) {
                 *cache = Some(WordCache::new(self));
             }
             f(cache.as_mut().expect("just filled"))
@@ -176,6 +200,7 @@ pub(crate) struct Rows<'a> {
     /// `NUM_LABELS` weights per row.
     pub emit: &'a [f32],
     pub owner: u64,
+    pub stems: Option<Algorithm>,
 }
 
 impl FeatureIds for Rows<'_> {
@@ -183,6 +208,9 @@ impl FeatureIds for Rows<'_> {
     const WEIGHTED: bool = true;
     fn id(&self, hash: u64) -> Option<u32> {
         self.rows.get(&hash).copied()
+    }
+    fn stems(&self) -> Option<Algorithm> {
+        self.stems
     }
     fn row(&self, id: u32) -> &LabelScores {
         &self.emit.as_chunks().0[id as usize]
@@ -215,7 +243,7 @@ impl FeatureIds for Rows<'_> {
 }
 
 // The parts of a word's cached features, in the order a token lists them.
-/// `w=`, `W=`, `sh=`, `SH=`.
+/// `w=`, `W=`, `sh=`, `SH=`, and with a stemmer `st=` and `end=`.
 const OWN: usize = 0;
 /// `ctx=` and `ctxw=` in each of [`CONTEXTS`]: parts 1 to 3.
 const IN_CONTEXT: usize = 1;
@@ -223,7 +251,8 @@ const IN_CONTEXT: usize = 1;
 const NUMERIC: usize = 4;
 /// `p1=`, `s1=`, … `p4=`, `s4=` (as many as the word has letters), then `len=`.
 const AFFIXES: usize = 5;
-/// The word seen from the token at each of [`NEIGHBOURS`]: parts 6 to 9.
+/// The word seen from the token at each of [`NEIGHBOURS`] (its stem too, with a stemmer): parts
+/// 6 to 9.
 const AS_NEIGHBOUR: usize = 6;
 const PARTS: usize = 10;
 
@@ -320,6 +349,8 @@ pub(crate) struct WordCache<Id> {
     /// By template and shapes, packed in one number: a cheaper key than the tuple.
     trigrams: FxHashMap<u128, Option<Id>>,
     fixed: Fixed<Option<Id>>,
+    stems: Option<Algorithm>,
+    stemmer: Option<Stemmer>,
 }
 
 impl<Id: Copy> WordCache<Id> {
@@ -337,6 +368,8 @@ impl<Id: Copy> WordCache<Id> {
             shapes,
             trigrams: FxHashMap::default(),
             fixed: fixed_hashes().resolve(ids),
+            stems: ids.stems(),
+            stemmer: ids.stems().map(Stemmer::create),
         }
     }
 
@@ -368,7 +401,8 @@ impl<Id: Copy> WordCache<Id> {
         }
         let lw = w.to_lowercase();
         let sh = short_shape(w);
-        let (hashes, hash_ends) = word_feature_hashes(h, w, &lw, &sh);
+        let stem = self.stemmer.as_ref().map(|s| s.stem(&lw));
+        let (hashes, hash_ends) = word_feature_hashes(h, w, &lw, &sh, stem.as_deref());
         let start = self.ids.len();
         let mut ends = [0u8; PARTS];
         let mut from = 0;
@@ -430,7 +464,13 @@ fn add_row(sum: &mut LabelScores, row: &LabelScores) {
 }
 
 /// The hashes of every feature of one word alone, and where each of the [`PARTS`] ends.
-fn word_feature_hashes(h: &mut FeatureHasher, w: &str, lw: &str, sh: &str) -> (Vec<u64>, [usize; PARTS]) {
+fn word_feature_hashes(
+    h: &mut FeatureHasher,
+    w: &str,
+    lw: &str,
+    sh: &str,
+    stem: Option<&str>,
+) -> (Vec<u64>, [usize; PARTS]) {
     let mut hashes = Vec::with_capacity(48);
     let mut ends = [0; PARTS];
     let mut part = 0;
@@ -439,6 +479,12 @@ fn word_feature_hashes(h: &mut FeatureHasher, w: &str, lw: &str, sh: &str) -> (V
         part += 1;
     };
     hashes.extend([h.hash(&["w=", lw]), h.hash(&["W=", w]), h.hash(&["sh=", sh]), h.hash(&["SH=", &long_shape(w)])]);
+    if let Some(stem) = stem {
+        // An inflected name shares its stem with its other forms (Москвы, Москве: москв), and
+        // what the stemmer took off is the inflection (Snowball only strips suffixes).
+        let ending = lw.strip_prefix(stem).unwrap_or("?");
+        hashes.extend([h.hash(&["st=", stem]), h.hash(&["end=", ending])]);
+    }
     end_part(&hashes);
     for c in CONTEXTS {
         hashes.extend([h.hash(&["ctx=", c, "|", sh]), h.hash(&["ctxw=", c, "|", lw])]);
@@ -462,8 +508,11 @@ fn word_feature_hashes(h: &mut FeatureHasher, w: &str, lw: &str, sh: &str) -> (V
     hashes.push(h.hash(&["len=", len_bucket]));
     end_part(&hashes);
     let seen = as_neighbour(h, lw, sh);
-    for k in 0..NEIGHBOURS.len() {
+    for (k, (_, ds)) in NEIGHBOURS.iter().enumerate() {
         hashes.extend_from_slice(&seen[2 * k..2 * k + 2]);
+        if let Some(stem) = stem {
+            hashes.push(h.hash(&["st", ds, "=", stem]));
+        }
         end_part(&hashes);
     }
     debug_assert_eq!(part, PARTS);
@@ -861,6 +910,27 @@ mod tests {
         assert_eq!(long_shape("1996-08-22"), "dddd-dd-dd");
         assert_eq!(short_shape("U.S."), "X.X.");
         assert_eq!(short_shape("al-Sarraj"), "x-Xx");
+        // Cased scripts other than Latin take the same shapes.
+        assert_eq!(long_shape("Москвы"), "Xxxxx");
+        assert_eq!(short_shape("Санкт-Петербург"), "Xx-Xx");
+        assert_eq!(short_shape("МПЛА"), "X");
+    }
+
+    #[test]
+    fn inflected_forms_share_their_stem_feature() {
+        let stems = Some(Algorithm::Russian);
+        let ids = |word: &str| {
+            let doc = vec![vec![word.to_string()]];
+            let f = document_features(&doc, &Gazetteer::default(), &Hashes { stems }, TokenIds::default);
+            f[0].tokens.ids.clone()
+        };
+        let stem = hash_feature("st=москв");
+        assert!(ids("Москвы").contains(&stem) && ids("Москве").contains(&stem));
+        assert!(ids("Москве").contains(&hash_feature("end=е")));
+        // Without a stemmer, no stem features.
+        let doc = vec![vec!["Москвы".to_string()]];
+        let plain = document_features(&doc, &Gazetteer::default(), &Hashes { stems: None }, TokenIds::default);
+        assert!(!plain[0].tokens.ids.contains(&stem));
     }
 
     #[test]
@@ -875,7 +945,7 @@ mod tests {
             vec!["TURKEY".to_string(), "NEWS".to_string()],
             vec!["Turkey".to_string(), "and".to_string(), "Turkey".to_string()],
         ];
-        let f = document_features(&doc, &Gazetteer::default(), &Hashes, TokenIds::default);
+        let f = document_features(&doc, &Gazetteer::default(), &Hashes { stems: None }, TokenIds::default);
         assert_eq!(f.len(), 2);
         let tokens = &f[1].tokens;
         assert_eq!(tokens.offsets.len(), 4);

@@ -7,6 +7,8 @@
 //! labels   u32      number of labels (17)
 //! about    u32 byte length, UTF-8 bytes: what the model was trained on and under which terms
 //!          (version 2 on; version 1 files, which lack it, still load)
+//! stems    u32 byte length, UTF-8 bytes: the language whose stems are features, "" for none
+//!          (version 3 on)
 //! trans    f32 * (labels + 1) * labels
 //! names    u32 count, then per name: u32 byte length, UTF-8 bytes, u8 kind mask
 //! features u32 count, then per feature: u64 hash, u8 n, n * (u8 label, f32 weight)
@@ -16,7 +18,7 @@
 
 use crate::entity::NUM_LABELS;
 use crate::error::{NerError, Result};
-use crate::features::FEATURE_SCHEMA;
+use crate::features::{stem_algorithm, FEATURE_SCHEMA};
 use crate::gazetteer::Gazetteer;
 use crate::tagger::{FeatureRows, Tagger, TRANSITION_LEN};
 use std::collections::HashMap;
@@ -24,7 +26,7 @@ use std::path::Path;
 use xxhash_rust::xxh3::xxh3_64;
 
 const MAGIC: &[u8; 8] = b"SLNERMDL";
-const FORMAT_VERSION: u32 = 2;
+const FORMAT_VERSION: u32 = 3;
 /// The oldest version this build still reads.
 const OLDEST_VERSION: u32 = 1;
 
@@ -38,6 +40,9 @@ impl Tagger {
         out.extend_from_slice(&(NUM_LABELS as u32).to_le_bytes());
         out.extend_from_slice(&(self.about.len() as u32).to_le_bytes());
         out.extend_from_slice(self.about.as_bytes());
+        let stems = self.stems.as_deref().unwrap_or("");
+        out.extend_from_slice(&(stems.len() as u32).to_le_bytes());
+        out.extend_from_slice(stems.as_bytes());
         for w in &self.trans {
             out.extend_from_slice(&w.to_le_bytes());
         }
@@ -81,6 +86,17 @@ impl Tagger {
         } else {
             String::new()
         };
+        let stems = if version >= 3 {
+            let len = r.u32().map_err(&bad)? as usize;
+            let raw = r.take(len).map_err(&bad)?;
+            let lang = std::str::from_utf8(raw).map_err(|_| bad("the stems' language is not UTF-8".into()))?;
+            if !lang.is_empty() && stem_algorithm(lang).is_none() {
+                return Err(bad(format!("no stemmer for {lang:?}, whose stems the model takes")));
+            }
+            (!lang.is_empty()).then(|| lang.to_string())
+        } else {
+            None
+        };
         let mut trans = Vec::with_capacity(TRANSITION_LEN);
         for _ in 0..TRANSITION_LEN {
             trans.push(r.f32().map_err(&bad)?);
@@ -118,7 +134,7 @@ impl Tagger {
         if r.pos != body.len() {
             return Err(bad(format!("{} unexpected bytes after the features", body.len() - r.pos)));
         }
-        Ok(Tagger::new(rows, emit, trans, gazetteer).with_about(about))
+        Ok(Tagger::new(rows, emit, trans, gazetteer).with_about(about).with_stems(stems))
     }
 
     /// Writes the model to `path`.

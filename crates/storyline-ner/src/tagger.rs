@@ -4,7 +4,8 @@ use crate::conll::Document;
 use crate::entity::NUM_LABELS;
 use crate::entity::{labels_to_spans, spans_to_labels, EntityKind, Span};
 use crate::features::{
-    document_features, Emissions, Hashes, MemoryFeatures, Rows, SentenceFeatures, SentenceWords, StoryMemory, TokenIds,
+    document_features, stem_algorithm, Emissions, Hashes, MemoryFeatures, Rows, SentenceFeatures, SentenceWords,
+    StoryMemory, TokenIds,
 };
 use crate::gazetteer::Gazetteer;
 use crate::perceptron::{constrained_transitions, emission_scores, viterbi, Trainer, TRANSITION_ROWS};
@@ -48,11 +49,14 @@ pub struct TrainConfig {
     /// (jackknifing), so that the model learns how much a list match is worth on names it has
     /// not seen, as will be the case at run time. 0 or 1 disables that.
     pub gazetteer_folds: usize,
+    /// The language (ISO 639-1) whose Snowball stems of each word and its neighbours are
+    /// features too; `None`: no stem features. The model keeps it.
+    pub stems: Option<String>,
 }
 
 impl Default for TrainConfig {
     fn default() -> Self {
-        TrainConfig { epochs: 12, seed: 2003, min_feature_count: 1, gazetteer_folds: 5 }
+        TrainConfig { epochs: 12, seed: 2003, min_feature_count: 1, gazetteer_folds: 5, stems: None }
     }
 }
 
@@ -89,6 +93,8 @@ pub struct Tagger {
     pub(crate) gazetteer: Gazetteer,
     /// What the model was trained on and under which terms, as its file states it.
     pub(crate) about: String,
+    /// The language whose stems are features ([`TrainConfig::stems`]).
+    pub(crate) stems: Option<String>,
     /// Tells this tagger's rows apart from other taggers' in the per-thread word caches.
     owner: u64,
 }
@@ -139,7 +145,23 @@ impl Tagger {
     pub(crate) fn new(rows: FeatureRows, emit: Vec<f32>, trans: Vec<f32>, gazetteer: Gazetteer) -> Tagger {
         static TAGGERS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let owner = TAGGERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        Tagger { rows, emit, trans, gazetteer, about: String::new(), owner }
+        Tagger { rows, emit, trans, gazetteer, about: String::new(), stems: None, owner }
+    }
+
+    /// The same model, with the stem features of `lang` (as it was trained).
+    pub(crate) fn with_stems(mut self, lang: Option<String>) -> Tagger {
+        self.stems = lang;
+        self
+    }
+
+    /// The language whose stems the model takes as features, if any.
+    pub fn stems(&self) -> Option<&str> {
+        self.stems.as_deref()
+    }
+
+    fn weights(&self) -> Rows<'_> {
+        let stems = self.stems.as_deref().and_then(stem_algorithm);
+        Rows { rows: &self.rows, emit: &self.emit, owner: self.owner, stems }
     }
 
     /// The same model, described by `about` (training data and its terms; saved with it).
@@ -165,6 +187,9 @@ impl Tagger {
         config: &TrainConfig,
         mut on_epoch: impl FnMut(&EpochProgress, &Tagger),
     ) -> Tagger {
+        // A language without a Snowball stemmer takes no stem features, and its model says so.
+        let stem_lang = config.stems.clone().filter(|l| stem_algorithm(l).is_some());
+        let stems = stem_lang.as_deref().and_then(stem_algorithm);
         let full_gazetteer = gazetteer_from(docs.iter());
         let folds = config.gazetteer_folds;
         let fold_gazetteers: Vec<Gazetteer> = if folds > 1 {
@@ -181,7 +206,7 @@ impl Tagger {
             .enumerate()
             .map(|(i, d)| {
                 let gaz = if folds > 1 { &fold_gazetteers[i % folds] } else { &full_gazetteer };
-                document_features(&d.token_lists(), gaz, &Hashes, TokenIds::default)
+                document_features(&d.token_lists(), gaz, &Hashes { stems }, TokenIds::default)
             })
             .collect();
         drop(fold_gazetteers);
@@ -268,14 +293,14 @@ impl Tagger {
             }
             progress.seconds = started.elapsed().as_secs_f64();
             let (emit, trans) = trainer.averaged();
-            let snapshot = Tagger::new(rows.clone(), emit, trans, full_gazetteer.clone());
+            let snapshot = Tagger::new(rows.clone(), emit, trans, full_gazetteer.clone()).with_stems(stem_lang.clone());
             on_epoch(&progress, &snapshot);
             if epoch == config.epochs {
                 return snapshot.pruned();
             }
         }
         let (emit, trans) = trainer.averaged();
-        Tagger::new(rows, emit, trans, full_gazetteer).pruned()
+        Tagger::new(rows, emit, trans, full_gazetteer).with_stems(stem_lang.clone()).pruned()
     }
 
     /// Drops features whose averaged weights are all zero: they cannot change a decision.
@@ -291,7 +316,7 @@ impl Tagger {
                 emit.extend_from_slice(w);
             }
         }
-        Tagger::new(rows, emit, self.trans, self.gazetteer).with_about(self.about)
+        Tagger::new(rows, emit, self.trans, self.gazetteer).with_about(self.about).with_stems(self.stems)
     }
 
     /// Number of features with weights, a measure of model size.
@@ -302,7 +327,7 @@ impl Tagger {
     /// Tags the tokenised sentences of one story. Sentences are tagged in order and later ones
     /// see what was decided for earlier ones, so pass a whole story at once.
     pub fn tag_document<S: AsRef<str>>(&self, sentences: &[Vec<S>]) -> Vec<Vec<Span>> {
-        let weights = Rows { rows: &self.rows, emit: &self.emit, owner: self.owner };
+        let weights = self.weights();
         let features = document_features(sentences, &self.gazetteer, &weights, || Emissions::new(&weights));
         let memory_names = MemoryFeatures::new();
         let mut memory = StoryMemory::default();
@@ -385,8 +410,16 @@ mod tests {
     #[test]
     fn summed_word_features_score_as_their_rows() {
         let docs = parse_conll(TINY, "tiny").expect("parses");
-        let tagger = Tagger::train(&docs, &TrainConfig { gazetteer_folds: 0, ..TrainConfig::default() });
-        let weights = Rows { rows: &tagger.rows, emit: &tagger.emit, owner: tagger.owner };
+        for stems in [None, Some("en".to_string())] {
+            let config = TrainConfig { gazetteer_folds: 0, stems: stems.clone(), ..TrainConfig::default() };
+            let tagger = Tagger::train(&docs, &config);
+            assert_eq!(tagger.stems(), stems.as_deref());
+            summed_rows_match(&tagger);
+        }
+    }
+
+    fn summed_rows_match(tagger: &Tagger) {
+        let weights = tagger.weights();
         // An all-caps headline, unseen words, and a sentence mostly of numbers: every kind of
         // feature a token can have.
         let sentences = [
@@ -394,7 +427,8 @@ mod tests {
             vec!["Akar", "met", "al-Sarraj", "and", "Maas", "in", "Tripoli", "in", "2020", "."],
             vec!["2020", "1", "3", "Misrata"],
         ];
-        let hashed = document_features(&sentences, &tagger.gazetteer, &Hashes, TokenIds::default);
+        let stems = weights.stems;
+        let hashed = document_features(&sentences, &tagger.gazetteer, &Hashes { stems }, TokenIds::default);
         let summed = document_features(&sentences, &tagger.gazetteer, &weights, || Emissions::new(&weights));
         let (mut rows, mut offsets, mut scores) = (Vec::new(), Vec::new(), Vec::new());
         for (hashed, summed) in hashed.iter().zip(&summed) {

@@ -112,21 +112,34 @@ fn what_a_model_was_trained_on_is_saved_with_it() {
 }
 
 #[test]
-fn version_1_files_without_a_description_still_load() {
+fn older_files_without_a_description_or_stems_still_load() {
     let tagger = tiny_tagger();
-    let v2 = tagger.to_bytes();
-    // Version 1 is version 2 without the description (length 0 here) after the label count.
-    let mut v1 = Vec::new();
-    v1.extend_from_slice(&v2[..8]);
-    v1.extend_from_slice(&1u32.to_le_bytes());
-    v1.extend_from_slice(&v2[12..20]);
-    assert_eq!(&v2[20..24], &0u32.to_le_bytes());
-    v1.extend_from_slice(&v2[24..v2.len() - 8]);
-    let check = xxhash_rust::xxh3::xxh3_64(&v1);
-    v1.extend_from_slice(&check.to_le_bytes());
-    let loaded = Tagger::from_bytes(&v1, std::path::Path::new("v1.bin")).expect("a version 1 file loads");
-    assert_eq!(loaded.about(), "");
-    assert_eq!(loaded.to_bytes(), v2);
+    let v3 = tagger.to_bytes();
+    // Version 2 is version 3 without the stems' language after the description, version 1
+    // version 2 without the description after the label count (both of length 0 here).
+    assert_eq!(&v3[20..28], &[0; 8]);
+    for (version, cut) in [(2u32, 24..28), (1, 20..28)] {
+        let mut old = Vec::new();
+        old.extend_from_slice(&v3[..8]);
+        old.extend_from_slice(&version.to_le_bytes());
+        old.extend_from_slice(&v3[12..cut.start]);
+        old.extend_from_slice(&v3[cut.end..v3.len() - 8]);
+        let check = xxhash_rust::xxh3::xxh3_64(&old);
+        old.extend_from_slice(&check.to_le_bytes());
+        let loaded = Tagger::from_bytes(&old, std::path::Path::new("old.bin")).expect("an older file loads");
+        assert_eq!((loaded.about(), loaded.stems()), ("", None));
+        assert_eq!(loaded.to_bytes(), v3);
+    }
+}
+
+#[test]
+fn the_stems_a_model_takes_are_saved_with_it() {
+    let docs = storyline_ner::conll::parse_conll(TINY, "tiny").expect("parses");
+    let config = TrainConfig { gazetteer_folds: 0, stems: Some("en".into()), ..TrainConfig::default() };
+    let tagger = Tagger::train(&docs, &config);
+    let loaded = Tagger::from_bytes(&tagger.to_bytes(), std::path::Path::new("en.bin")).expect("loads");
+    assert_eq!(loaded.stems(), Some("en"));
+    assert_eq!(loaded.tag_text("Akar met Maas in Tripoli."), tagger.tag_text("Akar met Maas in Tripoli."));
 }
 
 #[test]
