@@ -197,6 +197,11 @@ mod tests {
         };
         assert_eq!(kept(event), ["d", "b"]);
         assert_eq!(kept(other), ["x"]);
+        // The member one behind the most recent, looked for among the 2 most recent members.
+        let at = |offset| batch.member_embedding_at(event, "m", offset).unwrap();
+        assert_eq!(at(1), None, "c, of the other model, is the other one of the 2");
+        add("e", event, "m");
+        assert_eq!(at(1), Some(("d".to_string(), b"d".to_vec())));
         assert_eq!(batch.event_member_embeddings(event, "other model", 10).unwrap().len(), 1);
     }
 }
