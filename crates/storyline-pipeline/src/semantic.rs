@@ -166,9 +166,26 @@ impl Semantic {
         Ok((best, cohesion))
     }
 
+    /// Rewrites the embedding of the event's member `COHESION_MEMBERS` places behind its most
+    /// recent one without its sentence vectors. Its other vectors are read and written again:
+    /// quantised once more they come back as they were (the largest component sets the scale).
+    fn drop_member_sentences(&self, batch: &Batch, event: EventId) -> Result<()> {
+        let Some((id, bytes)) = batch.member_embedding_at(event, self.model.name(), COHESION_MEMBERS)? else {
+            return Ok(());
+        };
+        let Ok(mut member) = ArticleEmbedding::from_bytes(&bytes) else { return Ok(()) };
+        if !member.sentences.is_empty() {
+            member.sentences.clear();
+            batch.insert_article_embedding(&id, self.model.name(), &member.to_bytes())?;
+        }
+        Ok(())
+    }
+
     /// Stores the article's embedding and moves its event's centroid (and index entries). Unless
     /// `keep_all`, the member that this arrival pushes out of the `MEMBERS_COMPARED` most recent
-    /// loses its embedding: nothing reads it again.
+    /// loses its embedding: nothing reads it again; and the one it pushes out of the
+    /// `COHESION_MEMBERS` most recent loses its sentence vectors (about half of its blob): an
+    /// older member is still compared by its title, lead and chunks, without the alignment signals.
     pub fn store(
         &self,
         batch: &Batch,
@@ -180,6 +197,7 @@ impl Semantic {
         batch.insert_article_embedding(article, self.model.name(), &embedding.to_bytes())?;
         if !keep_all {
             batch.drop_member_embedding_beyond(event, self.model.name(), MEMBERS_COMPARED)?;
+            self.drop_member_sentences(batch, event)?;
         }
         let Some(document) = embedding.document() else { return Ok(()) };
         let (vector, members) = match batch.event_vector(event)? {

@@ -64,6 +64,26 @@ impl Batch<'_> {
         Ok(rows)
     }
 
+    /// The embedding of the event's member that is `offset` places behind its most recent one
+    /// with an embedding of `model` (counting from 0), if any, with the member's id. Only the
+    /// event's `2 × offset` most recent members are looked at, as in
+    /// [`Batch::drop_member_embedding_beyond`].
+    pub fn member_embedding_at(
+        &self,
+        event: EventId,
+        model: &str,
+        offset: usize,
+    ) -> Result<Option<(ArticleId, Vec<u8>)>> {
+        self.tx()
+            .prepare_cached(
+                "SELECT a.id, e.data FROM (SELECT id, seq FROM articles WHERE event_id = ?1 ORDER BY seq DESC LIMIT ?4) a
+                 JOIN article_embeddings e ON e.article_id = a.id
+                 WHERE e.model = ?2 ORDER BY a.seq DESC LIMIT 1 OFFSET ?3",
+            )?
+            .query_row(params![event, model, offset as i64, 2 * offset as i64], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()
+    }
+
     /// Deletes the embedding of the event's member that is `kept` places behind its most recent
     /// one with an embedding of `model` (counting from 0), if any: called as each member arrives,
     /// it keeps only the embeddings [`Batch::event_member_embeddings`] with `limit` = `kept` reads.
@@ -177,6 +197,11 @@ mod tests {
         };
         assert_eq!(kept(event), ["d", "b"]);
         assert_eq!(kept(other), ["x"]);
+        // The member one behind the most recent, looked for among the 2 most recent members.
+        let at = |offset| batch.member_embedding_at(event, "m", offset).unwrap();
+        assert_eq!(at(1), None, "c, of the other model, is the other one of the 2");
+        add("e", event, "m");
+        assert_eq!(at(1), Some(("d".to_string(), b"d".to_vec())));
         assert_eq!(batch.event_member_embeddings(event, "other model", 10).unwrap().len(), 1);
     }
 }

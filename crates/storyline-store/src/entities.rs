@@ -137,8 +137,12 @@ pub(crate) const MENTION_COLUMNS: &str =
     "a.id, m.entity_id, m.text, m.kind, m.byte_start, m.byte_end, m.sentence, m.role";
 /// The mentions (`m`) with their articles (`a`), whose ids they are read by.
 pub(crate) const MENTIONS_WITH_IDS: &str = "mentions m JOIN articles a ON a.seq = m.article_seq";
+/// A quote's columns as [`read_quote`] reads them, from [`QUOTES_WITH_IDS`] (the table keeps the
+/// article's arrival number, since version 6).
 pub(crate) const QUOTE_COLUMNS: &str =
-    "article_id, text, byte_start, byte_end, sentence, speaker_entity, speaker_text, cue";
+    "a.id, q.text, q.byte_start, q.byte_end, q.sentence, q.speaker_entity, q.speaker_text, q.cue";
+/// The quotes (`q`) with their articles (`a`), whose ids they are read by.
+pub(crate) const QUOTES_WITH_IDS: &str = "quotes q JOIN articles a ON a.seq = q.article_seq";
 
 pub(crate) fn read_quote(r: &crate::db::Row) -> crate::Result<Quote> {
     Ok(Quote {
@@ -413,8 +417,9 @@ impl Batch<'_> {
         }
     }
 
-    /// A stored article's arrival number, which keys its mentions.
-    fn article_seq(&self, article: &str) -> Result<i64> {
+    /// A stored article's arrival number, which keys its mentions, quotes, coded events and date
+    /// expressions.
+    pub(crate) fn article_seq(&self, article: &str) -> Result<i64> {
         self.tx().query_row("SELECT seq FROM articles WHERE id = ?1", params![article], |r| r.get(0)).map_err(|error| {
             match error {
                 StoreError::NoRow => StoreError::Corrupt { what: "mentioned article", detail: article.to_string() },
@@ -442,13 +447,20 @@ impl Batch<'_> {
         self.tx().execute_rows((head, "(?, ?, ?, ?, ?, ?, ?, ?)", ""), &rows, |_| Ok(()))
     }
 
+    /// Stores quotes of stored articles (the table keys each by its article's number).
     pub fn insert_quotes(&self, quotes: &[Quote]) -> Result<()> {
-        let rows: Vec<_> = quotes
-            .iter()
-            .map(|q| (&q.article, &q.text, q.byte_start, q.byte_end, q.sentence, q.speaker, &q.speaker_text, &q.cue))
-            .collect();
-        let head = format!("INSERT INTO quotes ({QUOTE_COLUMNS})");
-        self.tx().execute_rows((&head, "(?, ?, ?, ?, ?, ?, ?, ?)", ""), &rows, |_| Ok(()))
+        let mut seq: Option<(&str, i64)> = None;
+        let mut rows = Vec::with_capacity(quotes.len());
+        for q in quotes {
+            let article = match seq {
+                Some((id, number)) if id == q.article => number,
+                _ => seq.insert((&q.article, self.article_seq(&q.article)?)).1,
+            };
+            rows.push((article, &q.text, q.byte_start, q.byte_end, q.sentence, q.speaker, &q.speaker_text, &q.cue));
+        }
+        let head = "INSERT INTO quotes (article_seq, text, byte_start, byte_end, sentence, speaker_entity, \
+                    speaker_text, cue)";
+        self.tx().execute_rows((head, "(?, ?, ?, ?, ?, ?, ?, ?)", ""), &rows, |_| Ok(()))
     }
 }
 
@@ -575,9 +587,8 @@ impl Store {
         let quotes = self
             .conn
             .prepare(&format!(
-                "SELECT {} FROM quotes q JOIN articles a ON a.id = q.article_id
-                 WHERE q.speaker_entity = ?1 ORDER BY a.seq, q.byte_start LIMIT ?2",
-                QUOTE_COLUMNS.split(", ").map(|c| format!("q.{c}")).collect::<Vec<_>>().join(", ")
+                "SELECT {QUOTE_COLUMNS} FROM {QUOTES_WITH_IDS}
+                 WHERE q.speaker_entity = ?1 ORDER BY q.article_seq, q.byte_start LIMIT ?2"
             ))?
             .query_map(params![id, ENTITY_PAGE_QUOTES as i64], read_quote)?
             .collect::<crate::Result<Vec<_>>>()?;
@@ -634,7 +645,7 @@ impl Store {
         let mentions: Vec<Mention> = collect(rows)?;
         let quotes = self
             .conn
-            .prepare(&format!("SELECT {QUOTE_COLUMNS} FROM quotes WHERE article_id = ?1 ORDER BY byte_start"))?
+            .prepare(&format!("SELECT {QUOTE_COLUMNS} FROM {QUOTES_WITH_IDS} WHERE a.id = ?1 ORDER BY q.byte_start"))?
             .query_map([article], read_quote)?
             .collect::<crate::Result<Vec<_>>>()?;
         let mut per_entity: BTreeMap<EntityId, u64> = BTreeMap::new();

@@ -80,12 +80,18 @@ pub struct CodedEventFilter {
 
 impl Batch<'_> {
     pub fn insert_coded_events(&self, events: &[NewCodedEvent]) -> Result<()> {
+        let Some(first) = events.first() else { return Ok(()) };
+        let article = self.article_seq(first.article)?;
         let rows: Vec<_> = events
             .iter()
             .map(|e| {
                 let (start, end, granularity) = date_parts(&e.date);
-                (
-                    e.article,
+                let article = match e.article == first.article {
+                    true => Ok(article),
+                    false => self.article_seq(e.article),
+                };
+                Ok((
+                    article?,
                     e.sentence_index,
                     e.sentence_start,
                     // The sentence is in the article's text already (see `sentence_at`).
@@ -99,12 +105,12 @@ impl Batch<'_> {
                     end,
                     granularity,
                     e.date_text,
-                )
+                ))
             })
-            .collect();
+            .collect::<Result<_>>()?;
         self.tx().execute_rows(
             (
-                "INSERT INTO coded_events (article_id, sentence_index, sentence_start, sentence, event_type,
+                "INSERT INTO coded_events (article_seq, sentence_index, sentence_start, sentence, event_type,
                  trigger_text, actors, targets, location, date_start, date_end, date_granularity, date_text)",
                 "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 "",
@@ -115,16 +121,22 @@ impl Batch<'_> {
     }
 
     pub fn insert_date_mentions(&self, mentions: &[NewDateMention]) -> Result<()> {
+        let Some(first) = mentions.first() else { return Ok(()) };
+        let article = self.article_seq(first.article)?;
         let rows: Vec<_> = mentions
             .iter()
             .map(|m| {
                 let (start, end, granularity) = date_parts(&m.date);
-                (m.article, m.text, m.start, m.end, m.relative, start, end, granularity)
+                let article = match m.article == first.article {
+                    true => Ok(article),
+                    false => self.article_seq(m.article),
+                };
+                Ok((article?, m.text, m.start, m.end, m.relative, start, end, granularity))
             })
-            .collect();
+            .collect::<Result<_>>()?;
         self.tx().execute_rows(
             (
-                "INSERT INTO date_mentions (article_id, text, byte_start, byte_end, relative, date_start, date_end,
+                "INSERT INTO date_mentions (article_seq, text, byte_start, byte_end, relative, date_start, date_end,
                  date_granularity)",
                 "(?, ?, ?, ?, ?, ?, ?, ?)",
                 "",
@@ -146,9 +158,7 @@ fn date_parts(date: &Option<(String, String, String)>) -> (Option<&str>, Option<
 impl Store {
     /// Coded events matching the filter, in article arrival then sentence order.
     pub fn coded_events(&self, filter: &CodedEventFilter) -> Result<Vec<StoredCodedEvent>> {
-        let mut sql = format!(
-            "SELECT {CODED_EVENT_COLUMNS} FROM coded_events c JOIN articles a ON a.id = c.article_id WHERE 1 = 1"
-        );
+        let mut sql = format!("SELECT {CODED_EVENT_COLUMNS} FROM {CODED_EVENTS_WITH_ARTICLES} WHERE 1 = 1");
         let mut values: Vec<Value> = Vec::new();
         if let Some(t) = &filter.event_type {
             sql.push_str(" AND c.event_type = ?");
@@ -158,7 +168,7 @@ impl Store {
             sql.push_str(" AND COALESCE(c.date_end, substr(a.published, 1, 10)) >= ?");
             values.push(Value::Text(since.clone()));
         }
-        sql.push_str(" ORDER BY a.seq, c.sentence_index, c.id");
+        sql.push_str(" ORDER BY c.article_seq, c.sentence_index, c.id");
         let mut stmt = self.conn.prepare(&sql)?;
         let rows = stmt
             .query_map(crate::db::params_from_iter(values), read_coded_event)?
@@ -182,8 +192,11 @@ impl Store {
     }
 }
 
-/// The columns [`read_coded_event`] reads, from `coded_events c JOIN articles a`.
-pub(crate) const CODED_EVENT_COLUMNS: &str = "c.id, c.article_id, a.url, c.sentence_index, c.sentence, \
+/// The coded events (`c`) with their articles (`a`): the table keeps the article's arrival number
+/// (since version 6), readers its id.
+pub(crate) const CODED_EVENTS_WITH_ARTICLES: &str = "coded_events c JOIN articles a ON a.seq = c.article_seq";
+/// The columns [`read_coded_event`] reads, from [`CODED_EVENTS_WITH_ARTICLES`].
+pub(crate) const CODED_EVENT_COLUMNS: &str = "c.id, a.id, a.url, c.sentence_index, c.sentence, \
      c.event_type, c.trigger_text, c.actors, c.targets, c.location, c.date_start, c.date_end, c.date_granularity, \
      c.date_text, a.published, a.published_offset, c.sentence_start, a.text";
 

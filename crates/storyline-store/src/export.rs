@@ -10,9 +10,10 @@ use storyline_model::{EventId, Mention, Quote};
 use crate::batch::{parse_date, read_article, ARTICLE_COLUMNS, ARTICLE_COLUMN_COUNT};
 use crate::db::params;
 use crate::entities::{
-    read_entity, read_mention, read_quote, ENTITY_COLUMNS, MENTIONS_WITH_IDS, MENTION_COLUMNS, QUOTE_COLUMNS,
+    read_entity, read_mention, read_quote, ENTITY_COLUMNS, MENTIONS_WITH_IDS, MENTION_COLUMNS, QUOTES_WITH_IDS,
+    QUOTE_COLUMNS,
 };
-use crate::events::{read_coded_event, CODED_EVENT_COLUMNS};
+use crate::events::{read_coded_event, CODED_EVENTS_WITH_ARTICLES, CODED_EVENT_COLUMNS};
 use crate::queries::{opening_words, TITLE_FALLBACK_CHARS};
 use crate::{ArrivedArticle, Batch, EntitySummary, Result, StoreError, StoredCodedEvent};
 
@@ -215,14 +216,14 @@ impl Batch<'_> {
 
     /// Every quote, in the order they were stored.
     pub fn each_quote<E: From<StoreError>>(&self, each: impl FnMut(Quote) -> Each<E>) -> Each<E> {
-        self.each_row(&format!("SELECT {QUOTE_COLUMNS} FROM quotes ORDER BY rowid"), each, |r| Ok(Ok(read_quote(r)?)))
+        self.each_row(&format!("SELECT {QUOTE_COLUMNS} FROM {QUOTES_WITH_IDS} ORDER BY q.rowid"), each, |r| {
+            Ok(Ok(read_quote(r)?))
+        })
     }
 
     /// Every coded event by id.
     pub fn each_coded_event<E: From<StoreError>>(&self, each: impl FnMut(StoredCodedEvent) -> Each<E>) -> Each<E> {
-        let sql = format!(
-            "SELECT {CODED_EVENT_COLUMNS} FROM coded_events c JOIN articles a ON a.id = c.article_id ORDER BY c.id"
-        );
+        let sql = format!("SELECT {CODED_EVENT_COLUMNS} FROM {CODED_EVENTS_WITH_ARTICLES} ORDER BY c.id");
         self.each_row(&sql, each, read_coded_event)
     }
 

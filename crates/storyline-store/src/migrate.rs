@@ -41,16 +41,16 @@ const TABLES: [(&str, &str, &str); 20] = [
     ("entities", "id, kind, name, aliases, roles, disagreements, country, geonameid, kind_votes, location", "id"),
     ("entity_keys", "key, entity_id", "entity_id, key"),
     ("mentions", "article_seq, entity_id, text, kind, byte_start, byte_end, sentence, role", "rowid"),
-    ("quotes", "article_id, text, byte_start, byte_end, sentence, speaker_entity, speaker_text, cue", "rowid"),
+    ("quotes", "article_seq, text, byte_start, byte_end, sentence, speaker_entity, speaker_text, cue", "rowid"),
     (
         "coded_events",
-        "id, article_id, sentence_index, sentence_start, sentence, event_type, trigger_text, actors, targets, \
+        "id, article_seq, sentence_index, sentence_start, sentence, event_type, trigger_text, actors, targets, \
          location, date_start, date_end, date_granularity, date_text",
         "id",
     ),
     (
         "date_mentions",
-        "article_id, text, byte_start, byte_end, relative, date_start, date_end, date_granularity",
+        "article_seq, text, byte_start, byte_end, relative, date_start, date_end, date_granularity",
         "rowid",
     ),
 ];

@@ -5,7 +5,7 @@ use rusqlite::Connection;
 use crate::db::{params, Conn};
 use crate::{Result, StoreError};
 
-const VERSION: i64 = 5;
+const VERSION: i64 = 6;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
@@ -69,7 +69,7 @@ CREATE TABLE IF NOT EXISTS event_terms (
 -- Sentence embeddings of each article (storyline-similarity's binary form, self-describing:
 -- one byte per dimension since its version 3, four bits for sentence vectors since version 4,
 -- f32 before), by model. Ingest keeps them for each event's most recent members only, the ones
--- event assignment reads (unless told to keep all).
+-- event assignment reads, and their sentence vectors for the 4 most recent (unless told to keep all).
 CREATE TABLE IF NOT EXISTS article_embeddings (article_id TEXT PRIMARY KEY, model TEXT NOT NULL, data BLOB NOT NULL);
 -- Each event's centroid in embedding space (binary16 after a 5-byte header since 2026-12-05,
 -- bare little-endian f32 before) and, for the ANN index, its
@@ -128,34 +128,35 @@ CREATE TABLE IF NOT EXISTS mentions (
     article_seq INTEGER NOT NULL, entity_id INTEGER, text TEXT NOT NULL, kind TEXT NOT NULL,
     byte_start INTEGER NOT NULL, byte_end INTEGER NOT NULL, sentence INTEGER NOT NULL, role TEXT
 );
+-- Quotes, coded events and date expressions name their article by its arrival number too since
+-- version 6 (its id text before).
 CREATE TABLE IF NOT EXISTS quotes (
-    article_id TEXT NOT NULL, text TEXT NOT NULL, byte_start INTEGER NOT NULL, byte_end INTEGER NOT NULL,
+    article_seq INTEGER NOT NULL, text TEXT NOT NULL, byte_start INTEGER NOT NULL, byte_end INTEGER NOT NULL,
     sentence INTEGER NOT NULL, speaker_entity INTEGER, speaker_text TEXT, cue TEXT
 );
-CREATE INDEX IF NOT EXISTS quotes_article ON quotes(article_id);
 CREATE INDEX IF NOT EXISTS quotes_speaker ON quotes(speaker_entity);
 -- Coded events: actor – action – target triples (PLOVER types) from article sentences.
 -- actors/targets/location are JSON ({text, code}); date is a label (2020-08-17, 2020-08, 2020).
 -- sentence is empty in rows written since 2026-12-05: the sentence is the article text's at
--- byte sentence_start (as storyline_text::sentences cuts it), not copied.
+-- byte sentence_start (as storyline_text::sentences cuts it), not copied. Nothing reads them by
+-- article, so no index on it since version 6.
 CREATE TABLE IF NOT EXISTS coded_events (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
-    article_id TEXT NOT NULL, sentence_index INTEGER NOT NULL, sentence_start INTEGER NOT NULL,
+    article_seq INTEGER NOT NULL, sentence_index INTEGER NOT NULL, sentence_start INTEGER NOT NULL,
     sentence TEXT NOT NULL, event_type TEXT NOT NULL, trigger_text TEXT NOT NULL,
     actors TEXT NOT NULL, targets TEXT NOT NULL, location TEXT,
     date_start TEXT, date_end TEXT, date_granularity TEXT, date_text TEXT
 );
-CREATE INDEX IF NOT EXISTS coded_events_article ON coded_events(article_id);
 CREATE INDEX IF NOT EXISTS coded_events_type ON coded_events(event_type);
 -- Date expressions found in article bodies, resolved against the publication date when known.
+-- Kept for export; nothing reads them by article, so no index on it since version 6.
 CREATE TABLE IF NOT EXISTS date_mentions (
-    article_id TEXT NOT NULL, text TEXT NOT NULL, byte_start INTEGER NOT NULL, byte_end INTEGER NOT NULL,
+    article_seq INTEGER NOT NULL, text TEXT NOT NULL, byte_start INTEGER NOT NULL, byte_end INTEGER NOT NULL,
     relative INTEGER NOT NULL, date_start TEXT, date_end TEXT, date_granularity TEXT
 );
-CREATE INDEX IF NOT EXISTS date_mentions_article ON date_mentions(article_id);
 ";
 
-/// Indexes on columns that versions 4 and 5 added: made once the store has them.
+/// Indexes on columns that versions 4 to 6 added: made once the store has them.
 const INDEXES: &str = "
 -- The events listing, most recently active first.
 CREATE INDEX IF NOT EXISTS events_recent ON events(last_published IS NULL, last_published DESC, last_seq DESC);
@@ -163,12 +164,14 @@ CREATE INDEX IF NOT EXISTS mentions_article ON mentions(article_seq);
 -- An entity's mentions newest first (its window of company), and its mention and article counts
 -- (listings, entity pages), from the index alone: its rows are ordered by article, then rowid.
 CREATE INDEX IF NOT EXISTS mentions_entity_article ON mentions(entity_id, article_seq);
+CREATE INDEX IF NOT EXISTS quotes_article ON quotes(article_seq);
 ";
 
 /// The same tables and columns on PostgreSQL, in its types: every integer a BIGINT (hashes are
 /// i64 bit patterns, as on SQLite), blobs BYTEA, reals DOUBLE PRECISION. Tables SQLite orders by
 /// `rowid` get a `rowid` identity column. Version 4 is PostgreSQL's first; version 5 keys mentions by
-/// article number ([`POSTGRES_MENTIONS_FROM_4`]).
+/// article number ([`POSTGRES_MENTIONS_FROM_4`]), version 6 quotes, coded events and date
+/// expressions ([`postgres_by_article_number_from_5`]).
 const POSTGRES_SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS events (
@@ -242,26 +245,24 @@ CREATE INDEX IF NOT EXISTS mentions_article ON mentions(article_seq);
 CREATE INDEX IF NOT EXISTS mentions_entity_article ON mentions(entity_id, article_seq, rowid);
 CREATE TABLE IF NOT EXISTS quotes (
     rowid BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
-    article_id TEXT NOT NULL, text TEXT NOT NULL, byte_start BIGINT NOT NULL, byte_end BIGINT NOT NULL,
+    article_seq BIGINT NOT NULL, text TEXT NOT NULL, byte_start BIGINT NOT NULL, byte_end BIGINT NOT NULL,
     sentence BIGINT NOT NULL, speaker_entity BIGINT, speaker_text TEXT, cue TEXT
 );
-CREATE INDEX IF NOT EXISTS quotes_article ON quotes(article_id);
+CREATE INDEX IF NOT EXISTS quotes_article ON quotes(article_seq);
 CREATE INDEX IF NOT EXISTS quotes_speaker ON quotes(speaker_entity);
 CREATE TABLE IF NOT EXISTS coded_events (
     id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
-    article_id TEXT NOT NULL, sentence_index BIGINT NOT NULL, sentence_start BIGINT NOT NULL,
+    article_seq BIGINT NOT NULL, sentence_index BIGINT NOT NULL, sentence_start BIGINT NOT NULL,
     sentence TEXT NOT NULL, event_type TEXT NOT NULL, trigger_text TEXT NOT NULL,
     actors TEXT NOT NULL, targets TEXT NOT NULL, location TEXT,
     date_start TEXT, date_end TEXT, date_granularity TEXT, date_text TEXT
 );
-CREATE INDEX IF NOT EXISTS coded_events_article ON coded_events(article_id);
 CREATE INDEX IF NOT EXISTS coded_events_type ON coded_events(event_type);
 CREATE TABLE IF NOT EXISTS date_mentions (
     rowid BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
-    article_id TEXT NOT NULL, text TEXT NOT NULL, byte_start BIGINT NOT NULL, byte_end BIGINT NOT NULL,
+    article_seq BIGINT NOT NULL, text TEXT NOT NULL, byte_start BIGINT NOT NULL, byte_end BIGINT NOT NULL,
     relative BIGINT NOT NULL, date_start TEXT, date_end TEXT, date_granularity TEXT
 );
-CREATE INDEX IF NOT EXISTS date_mentions_article ON date_mentions(article_id);
 CREATE INDEX IF NOT EXISTS events_recent ON events((last_published IS NULL), last_published DESC, last_seq DESC);
 ";
 
@@ -280,6 +281,41 @@ CREATE INDEX mentions_article ON mentions(article_seq);
 CREATE INDEX mentions_entity_article ON mentions(entity_id, article_seq, rowid);
 UPDATE meta SET value = 5 WHERE key = 'schema_version';
 ";
+
+/// The tables version 6 keys by the article's number, each with whether a query reads it by
+/// article (and so keeps an index on it).
+const BY_ARTICLE_NUMBER_FROM_5: [(&str, bool); 3] =
+    [("quotes", true), ("coded_events", false), ("date_mentions", false)];
+
+/// Version 6 on PostgreSQL, as on SQLite ([`migrate_by_article_number_from_5`]): each table of
+/// [`BY_ARTICLE_NUMBER_FROM_5`] that still has the article's id text gains its number instead,
+/// loses the index on the id, and gets one on the number where a query reads by article.
+fn postgres_by_article_number_from_5(conn: &Conn) -> Result<()> {
+    let mut sql = String::new();
+    for (table, indexed) in BY_ARTICLE_NUMBER_FROM_5 {
+        let old: bool = conn.query_row(
+            "SELECT COUNT(*) > 0 FROM information_schema.columns
+             WHERE table_schema = current_schema() AND table_name = ?1 AND column_name = 'article_id'",
+            [table],
+            |r| r.get(0),
+        )?;
+        if !old {
+            continue;
+        }
+        sql += &format!(
+            "ALTER TABLE {table} ADD COLUMN article_seq BIGINT;
+             UPDATE {table} t SET article_seq = a.seq FROM articles a WHERE a.id = t.article_id;
+             DELETE FROM {table} WHERE article_seq IS NULL;
+             ALTER TABLE {table} ALTER COLUMN article_seq SET NOT NULL;
+             DROP INDEX IF EXISTS {table}_article;
+             ALTER TABLE {table} DROP COLUMN article_id;\n"
+        );
+        if indexed {
+            sql += &format!("CREATE INDEX {table}_article ON {table}(article_seq);\n");
+        }
+    }
+    conn.execute_batch(&(sql + "UPDATE meta SET value = 6 WHERE key = 'schema_version';"))
+}
 
 /// The lock two processes creating one PostgreSQL store at once take in turn.
 const POSTGRES_SCHEMA_LOCK: i64 = 0x5354_4f52_5953_4348;
@@ -309,6 +345,9 @@ fn migrate_postgres(conn: &Conn, location: &str) -> Result<()> {
             conn.query_row("SELECT value FROM meta WHERE key = 'schema_version'", params![], |r| r.get::<i64>(0))?;
         if found == 4 {
             conn.execute_batch(POSTGRES_MENTIONS_FROM_4)?;
+        }
+        if found == 4 || found == 5 {
+            postgres_by_article_number_from_5(conn)?;
             return Ok(VERSION);
         }
         Ok(found)
@@ -338,22 +377,23 @@ fn migrate_tables(conn: &Connection, path: &str) -> Result<()> {
     };
     match found {
         VERSION => Ok(()),
-        1 => {
-            migrate_from_1(conn)?;
-            migrate_from_2_entity_locations(conn)?;
-            migrate_growth_from_3(conn)?;
-            migrate_mentions_from_4(conn)
+        1..=5 => {
+            // Each step reads the version again under the write lock and does nothing if
+            // another process took it first.
+            if found <= 1 {
+                migrate_from_1(conn)?;
+            }
+            if found <= 2 {
+                migrate_from_2_entity_locations(conn)?;
+            }
+            if found <= 3 {
+                migrate_growth_from_3(conn)?;
+            }
+            if found <= 4 {
+                migrate_mentions_from_4(conn)?;
+            }
+            migrate_by_article_number_from_5(conn)
         }
-        2 => {
-            migrate_from_2_entity_locations(conn)?;
-            migrate_growth_from_3(conn)?;
-            migrate_mentions_from_4(conn)
-        }
-        3 => {
-            migrate_growth_from_3(conn)?;
-            migrate_mentions_from_4(conn)
-        }
-        4 => migrate_mentions_from_4(conn),
         found => Err(StoreError::SchemaVersion { path: path.to_string(), found, expected: VERSION }),
     }
 }
@@ -465,6 +505,54 @@ fn migrate_mentions_from_4(conn: &Connection) -> Result<()> {
              ALTER TABLE mentions_v5 RENAME TO mentions;
              UPDATE meta SET value = 5 WHERE key = 'schema_version';",
         )?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// Version 6 keys quotes, coded events and date expressions by their article's arrival number
+/// (`articles.seq`), as version 5 did mentions, instead of the article's id text in each row and
+/// index entry; and keeps no index on the article for coded events and date expressions, which
+/// nothing reads by article. Each table is made again as [`SCHEMA`] has it, rows in their order
+/// (same rowids and ids); rows of no stored article go. `VACUUM` returns the space.
+fn migrate_by_article_number_from_5(conn: &Connection) -> Result<()> {
+    let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
+    let version: i64 = tx.query_row("SELECT value FROM meta WHERE key = 'schema_version'", [], |r| r.get(0))?;
+    if version == 5 {
+        let names = |sql: &str, table: &str| -> Result<Vec<String>> {
+            Ok(tx.prepare(sql)?.query_map([table], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?)
+        };
+        // A table made after the store (by SCHEMA, opening it) has the new form already.
+        let mut old_tables = Vec::new();
+        for (table, _) in BY_ARTICLE_NUMBER_FROM_5 {
+            if !names("SELECT name FROM pragma_table_info(?1) WHERE name = 'article_id'", table)?.is_empty() {
+                old_tables.push(table);
+            }
+        }
+        for table in &old_tables {
+            // Its indexes go with it (SCHEMA makes the new table's, under the same names).
+            let indexes = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?1 AND sql IS NOT NULL";
+            for index in names(indexes, table)? {
+                tx.execute_batch(&format!("DROP INDEX {index}"))?;
+            }
+            tx.execute_batch(&format!("ALTER TABLE {table} RENAME TO {table}_v5"))?;
+        }
+        tx.execute_batch(SCHEMA)?;
+        for table in &old_tables {
+            let mut columns = names("SELECT name FROM pragma_table_info(?1) WHERE name <> 'article_seq'", table)?;
+            if !columns.iter().any(|c| c == "id") {
+                columns.insert(0, "rowid".to_string());
+            }
+            let old: Vec<String> = columns.iter().map(|c| format!("t.{c}")).collect();
+            tx.execute_batch(&format!(
+                "INSERT INTO {table} (article_seq, {}) SELECT a.seq, {} FROM {table}_v5 t
+                     JOIN articles a ON a.id = t.article_id ORDER BY t.rowid;
+                 DROP TABLE {table}_v5;",
+                columns.join(", "),
+                old.join(", ")
+            ))?;
+        }
+        tx.execute_batch("UPDATE meta SET value = 6 WHERE key = 'schema_version';")?;
     }
     tx.commit()?;
     Ok(())
@@ -609,6 +697,141 @@ mod tests {
             ('a', 1, 'Hulusi Akar', 'PERSON', 7, 18, 1, NULL),
             ('a', 1, 'Akar', 'PERSON', 0, 4, 0, NULL);
         UPDATE meta SET value = 4 WHERE key = 'schema_version';";
+
+    /// A version 5 store's quotes, coded events and date expressions (by article id text) come
+    /// back keyed by article number, in their order, readable as before; rows of an article not
+    /// stored go, and so do the indexes on the article of coded events and date expressions.
+    #[test]
+    fn a_version_5_store_keys_quotes_and_events_by_article_number() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v5.db");
+        store_two_articles(&mut Store::open(&path).unwrap());
+        rusqlite::Connection::open(&path)
+            .unwrap()
+            .execute_batch(&format!("{BY_ID_TEXT_OF_VERSION_5}{ROWS_OF_VERSION_5}"))
+            .unwrap();
+        let mut store = Store::open(&path).unwrap();
+        rows_of_version_5_read_as_before(&mut store);
+        drop(store);
+        let indexes: Vec<String> = rusqlite::Connection::open(&path)
+            .unwrap()
+            .prepare(
+                "SELECT name FROM sqlite_master WHERE type = 'index'
+                 AND tbl_name IN ('quotes', 'coded_events', 'date_mentions') ORDER BY name",
+            )
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(indexes, ["coded_events_type", "quotes_article", "quotes_speaker"]);
+    }
+
+    /// The same on PostgreSQL.
+    #[test]
+    fn a_version_5_postgres_store_keys_quotes_and_events_by_article_number() {
+        let Some(database) = crate::testing::postgres_database() else { return };
+        {
+            let mut store = Store::open_postgres(database.url()).unwrap();
+            store_two_articles(&mut store);
+            let identity = "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY";
+            let old_tables = BY_ID_TEXT_OF_VERSION_5
+                .replace("INTEGER PRIMARY KEY AUTOINCREMENT", identity)
+                .replace("quotes (", &format!("quotes (rowid {identity},"))
+                .replace("date_mentions (", &format!("date_mentions (rowid {identity},"));
+            store.conn.execute_batch(&format!("{old_tables}{ROWS_OF_VERSION_5}")).unwrap();
+        }
+        let mut store = Store::open_postgres(database.url()).unwrap();
+        rows_of_version_5_read_as_before(&mut store);
+    }
+
+    /// What [`ROWS_OF_VERSION_5`] wrote, read from the store it became.
+    fn rows_of_version_5_read_as_before(store: &mut Store) {
+        let quotes = store.article_entities("a").unwrap().quotes;
+        assert_eq!(
+            quotes.iter().map(|q| (q.article.as_str(), q.text.as_str())).collect::<Vec<_>>(),
+            [("a", "We hold.")]
+        );
+        let mut exported = Vec::new();
+        store
+            .batch()
+            .unwrap()
+            .each_quote(|q| -> Result<(), crate::StoreError> {
+                exported.push((q.article, q.text));
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(exported, [("b", "No."), ("a", "We hold.")].map(|(a, t)| (a.to_string(), t.to_string())));
+        let coded = store.coded_events(&crate::CodedEventFilter::default()).unwrap();
+        assert_eq!(coded.iter().map(|e| (e.id, e.article.as_str())).collect::<Vec<_>>(), [(3, "a"), (2, "b")]);
+        let dates: Vec<(i64, String)> = store
+            .conn
+            .prepare("SELECT d.article_seq, d.text FROM date_mentions d ORDER BY d.rowid")
+            .unwrap()
+            .query_map(crate::db::params![], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<crate::Result<_>>()
+            .unwrap();
+        assert_eq!(dates, [(2, "yesterday".to_string())]);
+        // Ids go on after the largest kept.
+        let batch = store.batch().unwrap();
+        batch.insert_coded_events(&[coded_event("b")]).unwrap();
+        batch.commit().unwrap();
+        let ids: Vec<i64> = store.coded_events(&Default::default()).unwrap().iter().map(|e| e.id).collect();
+        assert_eq!(ids, [3, 2, 4]);
+    }
+
+    fn coded_event(article: &str) -> crate::NewCodedEvent<'_> {
+        crate::NewCodedEvent {
+            article,
+            sentence_index: 0,
+            sentence_start: 0,
+            event_type: "SUPPORT",
+            trigger: "backed",
+            actors: vec![],
+            targets: vec![],
+            location: None,
+            date: None,
+            date_text: None,
+        }
+    }
+
+    /// The three tables as versions 1 to 5 kept them (by the article's id text, each indexed on it).
+    const BY_ID_TEXT_OF_VERSION_5: &str = "
+        DROP TABLE quotes; DROP TABLE coded_events; DROP TABLE date_mentions;
+        CREATE TABLE quotes (
+            article_id TEXT NOT NULL, text TEXT NOT NULL, byte_start INTEGER NOT NULL, byte_end INTEGER NOT NULL,
+            sentence INTEGER NOT NULL, speaker_entity INTEGER, speaker_text TEXT, cue TEXT
+        );
+        CREATE INDEX quotes_article ON quotes(article_id);
+        CREATE INDEX quotes_speaker ON quotes(speaker_entity);
+        CREATE TABLE coded_events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            article_id TEXT NOT NULL, sentence_index INTEGER NOT NULL, sentence_start INTEGER NOT NULL,
+            sentence TEXT NOT NULL, event_type TEXT NOT NULL, trigger_text TEXT NOT NULL,
+            actors TEXT NOT NULL, targets TEXT NOT NULL, location TEXT,
+            date_start TEXT, date_end TEXT, date_granularity TEXT, date_text TEXT
+        );
+        CREATE INDEX coded_events_article ON coded_events(article_id);
+        CREATE INDEX coded_events_type ON coded_events(event_type);
+        CREATE TABLE date_mentions (
+            article_id TEXT NOT NULL, text TEXT NOT NULL, byte_start INTEGER NOT NULL, byte_end INTEGER NOT NULL,
+            relative INTEGER NOT NULL, date_start TEXT, date_end TEXT, date_granularity TEXT
+        );
+        CREATE INDEX date_mentions_article ON date_mentions(article_id);";
+
+    /// Rows of "a" and "b" (and of an article not stored), as version 5 wrote them.
+    const ROWS_OF_VERSION_5: &str = "
+        INSERT INTO quotes (article_id, text, byte_start, byte_end, sentence) VALUES
+            ('b', 'No.', 0, 3, 0), ('gone', 'Never.', 0, 6, 0), ('a', 'We hold.', 0, 8, 0);
+        INSERT INTO coded_events (article_id, sentence_index, sentence_start, sentence, event_type,
+            trigger_text, actors, targets) VALUES
+            ('gone', 0, 0, '', 'SUPPORT', 'backed', '[]', '[]'),
+            ('b', 0, 0, '', 'SUPPORT', 'backed', '[]', '[]'),
+            ('a', 0, 0, '', 'SUPPORT', 'backed', '[]', '[]');
+        INSERT INTO date_mentions (article_id, text, byte_start, byte_end, relative) VALUES
+            ('gone', 'today', 0, 5, 1), ('b', 'yesterday', 0, 9, 1);
+        UPDATE meta SET value = 5 WHERE key = 'schema_version';";
 
     fn store_two_articles(store: &mut Store) {
         let batch = store.batch().unwrap();
