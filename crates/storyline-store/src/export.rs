@@ -116,7 +116,8 @@ impl Batch<'_> {
 
     /// Every event (that has articles), by id.
     pub fn each_event<E: From<StoreError>>(&self, each: impl FnMut(EventRecord) -> Each<E>) -> Each<E> {
-        let sql = "SELECT a.event_id, COUNT(*), MIN(a.published), MAX(a.published), s.storyline_id
+        // An event is in at most one storyline; MAX picks it in a form PostgreSQL accepts too.
+        let sql = "SELECT a.event_id, COUNT(*), MIN(a.published), MAX(a.published), MAX(s.storyline_id)
                    FROM articles a LEFT JOIN storylines s ON s.event_id = a.event_id
                    GROUP BY a.event_id ORDER BY a.event_id";
         self.each_row(sql, each, |r| {

@@ -99,6 +99,15 @@ fn postgres_and_sqlite_give_the_same_events_duplicates_and_entities() {
     assert_eq!(found.2, expected.2, "entities");
     check_clean(&sqlite, &models);
     check_clean(database.url(), &models);
+    // Every table exports from both, row for row.
+    let rows = |store: &str, out: &Path| -> Vec<usize> {
+        storyline(store, &models).args(["export", "--format", "jsonl", "--out"]).arg(out).assert().success();
+        ["articles", "events", "storylines", "entities", "mentions", "quotes", "coded_events"]
+            .iter()
+            .map(|table| std::fs::read_to_string(out.join(format!("{table}.jsonl"))).unwrap().lines().count())
+            .collect()
+    };
+    assert_eq!(rows(database.url(), &dir.path().join("pg-export")), rows(&sqlite, &dir.path().join("sqlite-export")));
     // Ingesting again changes nothing on either.
     ingest(database.url(), &models, &[seeds.as_path()]);
     assert_eq!(outcome(database.url(), &models), expected);
