@@ -15,11 +15,11 @@
 //! 4. **Kicker.** When the first *two* blocks are both title-like and the first is shorter (at most
 //!    [`MAX_KICKER_WORDS`] words, fewer than the second), the first is a kicker, a section label
 //!    above the headline ("Libya, Turkey and Qatar" above "Turkey and Qatar to rebuild the Libyan
-//!    army"; one phrase, without ": " or ". " inside, unless of five words or fewer): the second
-//!    is the title and the kicker is cut with reason "kicker". Kickers may stack; a line of more
-//!    than [`MAX_HEADLINE_AFTER_KICKER_WORDS`] words below a short one is a standfirst, and the
-//!    short line above it is the title. Body lines that only repeat the title are cut
-//!    ("repeated-title"), and a title said twice in one line is said once.
+//!    army"; one phrase, without ": " or ". " inside, unless in capitals or of five words or
+//!    fewer): the second is the title and the kicker is cut with reason "kicker". Kickers may
+//!    stack; a line of more than [`MAX_HEADLINE_AFTER_KICKER_WORDS`] words below a short one is a
+//!    standfirst, and the short line above it is the title. Body lines that only repeat the title
+//!    are cut ("repeated-title"), and a title said twice in one line is said once.
 //! 5. **Byline.** A single "By Name" line ("Por", "Par", "Von" too) right after the title becomes
 //!    the author.
 //! 6. **Outlet suffix.** " – Outlet", " | Outlet", " - Outlet" at the end of the title becomes the
@@ -285,9 +285,12 @@ fn take_heading(mut blocks: Vec<Vec<String>>, removed: &mut Vec<RemovedText>) ->
         let is_kicker = |index: usize| {
             let line = &blocks[index][0];
             let words = word_count(line);
-            // A label is short or one phrase: "Egitto: deputata copta, voto urgente. Inutile
-            // boicottaggio" says something, so it is a headline with its standfirst below.
-            let one_phrase = words <= MAX_TWO_PHRASE_KICKER_WORDS || (!line.contains(". ") && !line.contains(": "));
+            // A label is short, in capitals, or one phrase: "Egitto: deputata copta, voto
+            // urgente. Inutile boicottaggio" says something, so it is a headline with its
+            // standfirst below; "I REGIMI: LA BATTAGLIA DI TRIPOLI" is an overline.
+            let capitals = !line.chars().any(char::is_lowercase);
+            let one_phrase =
+                words <= MAX_TWO_PHRASE_KICKER_WORDS || capitals || (!line.contains(". ") && !line.contains(": "));
             let next_words = blocks.get(index + 1).map_or(0, |next| word_count(&next[0]));
             heading_at(&blocks, index + 1)
                 && one_phrase
@@ -516,6 +519,11 @@ mod tests {
         let article = parse_text("ansamed", text).expect("article");
         assert_eq!(article.title.as_deref(), Some("Egitto: deputata copta, voto urgente. Inutile boicottaggio"));
         assert!(article.text.starts_with("Kamal, andare"), "{}", article.text);
+        let overline = "I REGIMI: LA BATTAGLIA DI TRIPOLI\n\n\
+            In fuga con «la cassa». L'ultima carta dei tiranni\n\n\
+            Gheddafi e i suoi figli hanno lasciato Tripoli con le riserve d'oro, dicono i ribelli.";
+        let article = parse_text("corriere", overline).expect("article");
+        assert_eq!(article.title.as_deref(), Some("In fuga con «la cassa». L'ultima carta dei tiranni"));
     }
 
     #[test]
