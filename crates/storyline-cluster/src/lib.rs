@@ -14,7 +14,7 @@
 //! ```
 //! use storyline_cluster::{choose_event, ClusterConfig, EventCandidate, TermVector};
 //! let a = TermVector::from_weights(vec![("libya".into(), 1.0), ("turkey".into(), 1.0)]);
-//! let event = EventCandidate { id: 7, centroid: a.clone(), first: None, last: None, semantic: None, cohesion: None };
+//! let event = EventCandidate { id: 7, centroid: a.0.clone().into(), first: None, last: None, semantic: None, cohesion: None };
 //! let choice = choose_event(&a, None, &[event], &ClusterConfig::default());
 //! assert_eq!(choice.map(|(id, _)| id), Some(7));
 //! ```
@@ -93,13 +93,24 @@ impl TermVector {
     }
 
     pub fn cosine(&self, other: &TermVector) -> f32 {
-        let (small, large) = if self.0.len() <= other.0.len() { (self, other) } else { (other, self) };
-        // Built for every pair of vectors compared (events against their candidates), so hashed
-        // with FxHash: SipHash made up most of the time of comparing.
-        let lookup: FxHashMap<&str, f32> = large.0.iter().map(|(t, w)| (t.as_str(), *w)).collect();
-        small.0.iter().filter_map(|(t, w)| lookup.get(t.as_str()).map(|v| v * w)).sum()
+        cosine(&self.0, &other.0)
     }
 }
+
+/// The cosine of two L2-normalised term vectors given as their (term, weight) entries, such as
+/// a [`TermVector`]'s or an [`EventCandidate`]'s shared centroid.
+pub fn cosine(a: &[(String, f32)], b: &[(String, f32)]) -> f32 {
+    let (small, large) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    // Built for every pair of vectors compared (events against their candidates), so hashed
+    // with FxHash: SipHash made up most of the time of comparing.
+    let lookup: FxHashMap<&str, f32> = large.iter().map(|(t, w)| (t.as_str(), *w)).collect();
+    small.iter().filter_map(|(t, w)| lookup.get(t.as_str()).map(|v| v * w)).sum()
+}
+
+/// An event's centroid as candidates carry it: its [`TermVector`]'s entries, shared with the
+/// store's decoded event rows rather than copied (up to 50 candidates of 200 terms for each
+/// arriving article and each event it touches, a string per term).
+pub type Centroid = std::sync::Arc<[(String, f32)]>;
 
 /// [`TermVector::from_weights`] for terms of any kind, `term_order` ordering them as their
 /// strings order.
@@ -190,7 +201,7 @@ fn ranked_tfidf<T>(
 #[derive(Debug, Clone)]
 pub struct EventCandidate {
     pub id: EventId,
-    pub centroid: TermVector,
+    pub centroid: Centroid,
     /// Earliest and latest known publication dates of its articles.
     pub first: Option<DateTime<Utc>>,
     pub last: Option<DateTime<Utc>>,
@@ -215,7 +226,7 @@ pub fn choose_event(
         .iter()
         .filter(|event| within_window(published, event, config.time_window))
         .filter_map(|event| {
-            let lexical = article.cosine(&event.centroid);
+            let lexical = cosine(&article.0, &event.centroid);
             let semantic = event.semantic.unwrap_or(0.0);
             let cohesive = event.cohesion.is_none_or(|c| semantic >= c - config.cohesion_margin);
             let joins = lexical >= config.join_similarity || (semantic >= config.semantic_join && cohesive);
@@ -271,7 +282,7 @@ mod tests {
 
     /// A candidate event without dates or a semantic score.
     fn undated(id: EventId, terms: &[(&str, f32)]) -> EventCandidate {
-        EventCandidate { id, centroid: vector(terms), first: None, last: None, semantic: None, cohesion: None }
+        EventCandidate { id, centroid: vector(terms).0.into(), first: None, last: None, semantic: None, cohesion: None }
     }
 
     /// Terms named by their indexes rank as the terms themselves do, ties (equal counts and
@@ -332,7 +343,7 @@ mod tests {
         let v = vector(&[("libya", 1.0)]);
         let event = EventCandidate {
             id: 1,
-            centroid: v.clone(),
+            centroid: v.0.clone().into(),
             first: Some(day(1)),
             last: Some(day(3)),
             semantic: None,

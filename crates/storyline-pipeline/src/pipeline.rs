@@ -889,7 +889,7 @@ fn assign_event(
 ) -> Result<EventId> {
     let candidate = |e: storyline_store::StoredEvent| EventCandidate {
         id: e.id,
-        centroid: TermVector(e.centroid),
+        centroid: e.centroid,
         first: e.first,
         last: e.last,
         semantic: None,
@@ -926,7 +926,7 @@ fn assign_event(
         )?;
     }
     for candidate in &candidates {
-        tracing::debug!(article = %article.id, event = candidate.id, lexical = vector.cosine(&candidate.centroid), semantic = ?candidate.semantic, cohesion = ?candidate.cohesion, "candidate event");
+        tracing::debug!(article = %article.id, event = candidate.id, lexical = storyline_cluster::cosine(&vector.0, &candidate.centroid), semantic = ?candidate.semantic, cohesion = ?candidate.cohesion, "candidate event");
     }
     match choose_event(vector, article.published, &candidates, &options.cluster) {
         Some((event, _similarity)) => {
@@ -955,7 +955,7 @@ fn link_storylines(
         let this = event_profile(batch.event(event)?);
         // Events too far from this one in time to reach the link score are left out unread.
         let candidates = batch.candidate_events_where(
-            &this.centroid.top_terms(INDEXED_EVENT_TERMS),
+            &this.centroid.iter().take(INDEXED_EVENT_TERMS).map(|(t, _)| t.clone()).collect::<Vec<_>>(),
             MIN_SHARED_EVENT_TERMS,
             EVENT_CANDIDATE_LIMIT,
             |other| may_link((this.first, this.last), (other.first, other.last), config),
@@ -997,12 +997,12 @@ fn latest_of_storyline(batch: &Batch, storyline: i64) -> Result<Vec<EventProfile
 }
 
 fn event_profile(e: storyline_store::StoredEvent) -> EventProfile {
-    EventProfile { id: e.id, centroid: TermVector(e.centroid), first: e.first, last: e.last }
+    EventProfile { id: e.id, centroid: e.centroid, first: e.first, last: e.last }
 }
 
 fn join_event(batch: &Batch, event: EventId, vector: &TermVector, options: &IngestOptions) -> Result<()> {
     let stored = batch.event(event)?;
-    let previous = TermVector(stored.centroid);
+    let previous = TermVector(stored.centroid.to_vec());
     let centroid = add_to_centroid(&previous, stored.members, vector, &options.cluster);
     batch.update_event(event, &previous.0, &centroid.0, INDEXED_EVENT_TERMS)?;
     Ok(())

@@ -105,7 +105,9 @@ pub struct StoredArticle {
 #[derive(Clone)]
 pub struct StoredEvent {
     pub id: EventId,
-    pub centroid: Vec<(String, f32)>,
+    /// Shared, not copied, with the rows a batch keeps ([`KeptEvents`]): each look-up hands out
+    /// up to 50 candidates of 200 terms, and copying a string per term was most of reading them.
+    pub centroid: std::sync::Arc<[(String, f32)]>,
     pub members: usize,
     pub first: Option<DateTime<Utc>>,
     pub last: Option<DateTime<Utc>>,
@@ -450,7 +452,7 @@ impl<'a> Batch<'a> {
                 let last = r.get::<Option<String>>(4)?;
                 let event = StoredEvent {
                     id: r.get(0)?,
-                    centroid: crate::terms_blob::read(r.get_ref(1)?)?,
+                    centroid: crate::terms_blob::read(r.get_ref(1)?)?.into(),
                     members: r.get::<i64>(2)? as usize,
                     first: first.as_deref().and_then(parse_date),
                     last: last.as_deref().and_then(parse_date),

@@ -170,9 +170,13 @@ impl StoreReader {
 /// Ingest touches index pages all over the store in every batch (terms, bands, entity keys,
 /// mentions); with SQLite's default 2 MiB page cache it read and wrote the same pages again
 /// and again. The temporary b-trees of its sorting and grouping queries (candidate events)
-/// went to temporary files: kept in memory, `bench ingest` is 6–10 % faster.
+/// went to temporary files: kept in memory, `bench ingest` is 6–10 % faster. 256 MiB (64 MiB
+/// until 2026-12-05): the index pages a batch touches (article terms, bands, event terms, the
+/// recent events' rows) spread over a file that passes 64 MiB before 10,000 articles, and each
+/// page read again from the file cost a system call and a copy, more of them as the store grew.
+/// A connection takes pages as it reads them, so a small store's stays small.
 fn keep_pages_in_memory(conn: &Connection) -> rusqlite::Result<()> {
-    conn.pragma_update(None, "cache_size", -64 * 1024)?; // KiB
+    conn.pragma_update(None, "cache_size", -256 * 1024)?; // KiB
     conn.pragma_update(None, "temp_store", "MEMORY")
 }
 

@@ -443,17 +443,17 @@ mod tests {
         crate::testing::each_backend(|mut store| {
             let batch = store.batch().unwrap();
             let event = batch.create_event(&vector("flood"), 1).unwrap();
-            assert_eq!(batch.event(event).unwrap().centroid, vector("flood"));
+            assert_eq!(*batch.event(event).unwrap().centroid, *vector("flood"));
             batch.update_event(event, &vector("flood"), &vector("storm"), 1).unwrap();
-            assert_eq!(batch.event(event).unwrap().centroid, vector("storm"));
+            assert_eq!(*batch.event(event).unwrap().centroid, *vector("storm"));
             batch.commit().unwrap();
             let batch = store.batch().unwrap();
-            assert_eq!(batch.event(event).unwrap().centroid, vector("storm"));
+            assert_eq!(*batch.event(event).unwrap().centroid, *vector("storm"));
             batch.update_event(event, &vector("storm"), &vector("fire"), 1).unwrap();
-            assert_eq!(batch.event(event).unwrap().centroid, vector("fire"));
+            assert_eq!(*batch.event(event).unwrap().centroid, *vector("fire"));
             drop(batch);
             let batch = store.batch().unwrap();
-            assert_eq!(batch.event(event).unwrap().centroid, vector("storm"));
+            assert_eq!(*batch.event(event).unwrap().centroid, *vector("storm"));
         });
     }
 

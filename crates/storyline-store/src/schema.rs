@@ -634,7 +634,7 @@ mod tests {
         let event = batch.event(1).unwrap();
         assert_eq!(event.members, 2);
         assert_eq!(event.first.unwrap().to_rfc3339(), "2020-01-01T00:00:00+00:00");
-        assert_eq!(event.centroid, vec![("flood".to_string(), 1.0)]);
+        assert_eq!(*event.centroid, [("flood".to_string(), 1.0)]);
         assert_eq!(batch.sharing_bands(&[7], 10).unwrap(), ["a", "b"]);
         assert_eq!(batch.candidate_events(&["flood".to_string()], 1, 10).unwrap()[0].id, 1);
         add(&batch, "c", "2020-01-03T00:00:00+00:00", 1);

@@ -8,8 +8,8 @@
 //! use storyline_story::{link_score, EventProfile, StorylineConfig};
 //! use storyline_cluster::TermVector;
 //! let v = TermVector::from_weights(vec![("libya".into(), 1.0), ("turkey".into(), 0.5)]);
-//! let a = EventProfile { id: 1, centroid: v.clone(), first: None, last: None };
-//! let b = EventProfile { id: 2, centroid: v, first: None, last: None };
+//! let a = EventProfile { id: 1, centroid: v.0.clone().into(), first: None, last: None };
+//! let b = EventProfile { id: 2, centroid: v.0.into(), first: None, last: None };
 //! assert!(link_score(&a, &b, &StorylineConfig::default()) > 0.99);
 //! ```
 
@@ -23,7 +23,7 @@ pub use coverage::{
 pub use summary::{summarize, EventSummaryText};
 
 use chrono::{DateTime, Utc};
-use storyline_cluster::TermVector;
+use storyline_cluster::{cosine, Centroid};
 use storyline_model::EventId;
 
 /// Tunable parameters of storyline linking.
@@ -50,7 +50,7 @@ impl Default for StorylineConfig {
 #[derive(Debug, Clone)]
 pub struct EventProfile {
     pub id: EventId,
-    pub centroid: TermVector,
+    pub centroid: Centroid,
     pub first: Option<DateTime<Utc>>,
     pub last: Option<DateTime<Utc>>,
 }
@@ -58,7 +58,7 @@ pub struct EventProfile {
 /// How strongly two events belong to one storyline: the similarity of their content, decayed
 /// by the time between them (when both are dated).
 pub fn link_score(a: &EventProfile, b: &EventProfile, config: &StorylineConfig) -> f32 {
-    a.centroid.cosine(&b.centroid) * time_decay((a.first, a.last), (b.first, b.last), config)
+    cosine(&a.centroid, &b.centroid) * time_decay((a.first, a.last), (b.first, b.last), config)
 }
 
 /// Whether two events' dates (first, last) alone leave their [`link_score`] able to reach
@@ -104,15 +104,16 @@ pub fn fits_storyline(event: &EventProfile, storyline: &[EventProfile], config: 
 mod tests {
     use super::*;
     use chrono::TimeZone;
+    use storyline_cluster::TermVector;
 
     #[test]
     fn time_apart_weakens_the_link() {
         let config = StorylineConfig::default();
         let v = TermVector::from_weights(vec![("libya".into(), 1.0)]);
         let day = |m, d| Some(Utc.with_ymd_and_hms(2020, m, d, 0, 0, 0).unwrap());
-        let a = EventProfile { id: 1, centroid: v.clone(), first: day(1, 1), last: day(1, 2) };
-        let near = EventProfile { id: 2, centroid: v.clone(), first: day(1, 3), last: day(1, 3) };
-        let far = EventProfile { id: 3, centroid: v, first: day(5, 2), last: day(5, 2) };
+        let a = EventProfile { id: 1, centroid: v.0.clone().into(), first: day(1, 1), last: day(1, 2) };
+        let near = EventProfile { id: 2, centroid: v.0.clone().into(), first: day(1, 3), last: day(1, 3) };
+        let far = EventProfile { id: 3, centroid: v.0.into(), first: day(5, 2), last: day(5, 2) };
         assert!((link_score(&a, &near, &config) - 0.994).abs() < 0.01);
         assert!((link_score(&a, &far, &config) - 0.5).abs() < 0.02);
     }
@@ -122,7 +123,7 @@ mod tests {
         let config = StorylineConfig::default();
         let event = |id, terms: &[(&str, f32)]| EventProfile {
             id,
-            centroid: TermVector::from_weights(terms.iter().map(|(t, w)| (t.to_string(), *w)).collect()),
+            centroid: TermVector::from_weights(terms.iter().map(|(t, w)| (t.to_string(), *w)).collect()).0.into(),
             first: None,
             last: None,
         };
