@@ -5,8 +5,6 @@
 //! and every text on PostgreSQL (a TEXT column, whose long values the server compresses itself),
 //! is plain and reads as it is: [`read`] takes both, so no store needs a migration.
 
-use std::io::Write;
-
 use crate::db::{Backend, Value, ValueRef};
 use crate::{Result, StoreError};
 
@@ -22,9 +20,32 @@ pub(crate) fn value(text: &str, backend: Backend) -> Value {
 }
 
 fn compress(text: &str) -> Vec<u8> {
-    let mut encoder = flate2::write::DeflateEncoder::new(vec![DEFLATE], flate2::Compression::default());
-    encoder.write_all(text.as_bytes()).expect("writing into memory does not fail");
-    encoder.finish().expect("writing into memory does not fail")
+    deflate(DEFLATE, text.as_bytes())
+}
+
+/// `format` and then `bytes` as raw DEFLATE, by this thread's one compressor: a new one
+/// allocates and clears a few hundred KB, and the writer compresses each article's text and each
+/// changed event centroid.
+pub(crate) fn deflate(format: u8, bytes: &[u8]) -> Vec<u8> {
+    thread_local! {
+        static COMPRESS: std::cell::RefCell<flate2::Compress> =
+            std::cell::RefCell::new(flate2::Compress::new(flate2::Compression::default(), false));
+    }
+    COMPRESS.with_borrow_mut(|compress| {
+        compress.reset();
+        let mut out = Vec::with_capacity(bytes.len() / 2 + 64);
+        out.push(format);
+        loop {
+            let read = compress.total_in() as usize;
+            let status = compress
+                .compress_vec(&bytes[read..], &mut out, flate2::FlushCompress::Finish)
+                .expect("compressing into memory does not fail");
+            if status == flate2::Status::StreamEnd {
+                return out;
+            }
+            out.reserve(out.capacity().max(256));
+        }
+    })
 }
 
 /// A stored text, compressed or plain.
@@ -43,7 +64,7 @@ pub(crate) fn read(value: ValueRef) -> Result<String> {
 /// Raw DEFLATE `compressed`, inflated by this thread's one decompressor: each new one allocates
 /// and clears its state (tens of KB), which was most of reading a short text, and duplicate
 /// judging reads the texts of up to 40 candidates for each arriving article.
-fn inflate(compressed: &[u8]) -> std::result::Result<Vec<u8>, String> {
+pub(crate) fn inflate(compressed: &[u8]) -> std::result::Result<Vec<u8>, String> {
     thread_local! {
         static DECOMPRESS: std::cell::RefCell<flate2::Decompress> = std::cell::RefCell::new(flate2::Decompress::new(false));
     }

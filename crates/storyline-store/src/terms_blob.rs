@@ -11,8 +11,6 @@
 //! it empty; compressed it is about half that and shares its page. A blob written before begins
 //! with its first term's length, never zero (terms are not empty), and reads as it is.
 
-use std::io::{Read, Write};
-
 use crate::{Result, StoreError};
 
 /// The first byte of a compressed blob: raw DEFLATE follows.
@@ -22,9 +20,7 @@ pub(crate) fn encode(terms: &[(String, f32)]) -> Vec<u8> {
     if terms.is_empty() {
         return Vec::new();
     }
-    let mut encoder = flate2::write::DeflateEncoder::new(vec![DEFLATE], flate2::Compression::default());
-    encoder.write_all(&encode_plain(terms)).expect("writing into memory does not fail");
-    encoder.finish().expect("writing into memory does not fail")
+    crate::stored_text::deflate(DEFLATE, &encode_plain(terms))
 }
 
 fn encode_plain(terms: &[(String, f32)]) -> Vec<u8> {
@@ -49,8 +45,7 @@ fn encode_plain(terms: &[(String, f32)]) -> Vec<u8> {
 pub(crate) fn decode(bytes: &[u8]) -> Result<Vec<(String, f32)>> {
     let corrupt = |detail: &str| StoreError::Corrupt { what: "term vector", detail: detail.to_string() };
     if let [DEFLATE, compressed @ ..] = bytes {
-        let mut plain = Vec::with_capacity(compressed.len() * 2);
-        flate2::read::DeflateDecoder::new(compressed).read_to_end(&mut plain).map_err(|e| corrupt(&e.to_string()))?;
+        let plain = crate::stored_text::inflate(compressed).map_err(|e| corrupt(&e))?;
         return decode_plain(&plain);
     }
     decode_plain(bytes)
