@@ -985,7 +985,9 @@ fn group(text: &str, g: &Gazetteer, cands: &mut [Cand]) -> (Vec<DocEntity>, Vec<
             .entry(single.as_str())
             .or_insert_with(|| by_surname.get(single.as_str()).and_then(|list| prominent(list)));
         let target = exact.or_else(|| {
-            if c.kind == EntityType::Gpe {
+            // A place the tagger and the gazetteer agree on is no misspelt surname: "Homs" is not
+            // "Omar Homsi" (a nisba, "of Homs") written short.
+            if c.kind == EntityType::Gpe || (c.kind == EntityType::Loc && c.geonameid.is_some()) {
                 return None;
             }
             *variant_bearer_of.entry(single.as_str()).or_insert_with(|| {
@@ -1154,6 +1156,27 @@ impl Gazetteer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_known_town_is_not_a_variant_of_a_persons_surname() {
+        let text = "L'attivista Omar Homsi vive a Homs. Secondo Homsi, a Homs si muore.";
+        let (toks, _) = tokens(text);
+        let all = |word: &str| -> Vec<usize> {
+            toks.iter().enumerate().filter(|(_, t)| t.text == word).map(|(i, _)| i).collect()
+        };
+        let person = toks.iter().position(|t| t.text == "Omar").unwrap();
+        let mut cands = vec![Cand::new(&toks, person, person + 2, EntityType::Person, TAGGER)];
+        cands.extend(all("Homsi").into_iter().skip(1).map(|i| Cand::new(&toks, i, i + 1, EntityType::Person, TAGGER)));
+        for i in all("Homs") {
+            let mut town = Cand::new(&toks, i, i + 1, EntityType::Loc, TAGGER);
+            town.geonameid = Some(169577);
+            cands.push(town);
+        }
+        let (entities, _) = group(text, &Gazetteer::default(), &mut cands);
+        let forms = |name: &str| entities.iter().find(|e| e.name == name).map(|e| e.forms.clone()).unwrap_or_default();
+        assert_eq!(forms("Omar Homsi"), vec!["Omar Homsi".to_string(), "Homsi".to_string()]);
+        assert_eq!(forms("Homs"), vec!["Homs".to_string()]);
+    }
 
     #[test]
     fn a_patronymic_names_a_person() {

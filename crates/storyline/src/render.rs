@@ -80,7 +80,12 @@ pub fn event(detail: &EventDetail, json: bool) -> Result<()> {
     }
     let summary = &detail.summary;
     println!("Event #{}: {}", summary.id, summary.title);
-    println!("{} articles · languages: {}", summary.article_count, summary.languages.join(", "));
+    println!(
+        "{} article{} · languages: {}",
+        summary.article_count,
+        if summary.article_count == 1 { "" } else { "s" },
+        summary.languages.join(", ")
+    );
     for member in &detail.members {
         let copy = match &member.copy_of {
             Some((original, kind)) => format!("  ({} of {original})", kind.as_str()),
