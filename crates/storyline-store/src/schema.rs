@@ -378,58 +378,56 @@ fn migrate_tables(conn: &Connection, path: &str) -> Result<()> {
     match found {
         VERSION => Ok(()),
         1..=5 => {
-            // Each step reads the version again under the write lock and does nothing if
-            // another process took it first.
-            if found <= 1 {
-                migrate_from_1(conn)?;
+            for (from, step) in MIGRATIONS.into_iter().filter(|(from, _)| *from >= found) {
+                migrate_step(conn, from, step)?;
             }
-            if found <= 2 {
-                migrate_from_2_entity_locations(conn)?;
-            }
-            if found <= 3 {
-                migrate_growth_from_3(conn)?;
-            }
-            if found <= 4 {
-                migrate_mentions_from_4(conn)?;
-            }
-            migrate_by_article_number_from_5(conn)
+            Ok(())
         }
         found => Err(StoreError::SchemaVersion { path: path.to_string(), found, expected: VERSION }),
     }
 }
 
-/// Version 3 keeps where a place entity is (geocoded at ingest).
-fn migrate_from_2_entity_locations(conn: &Connection) -> Result<()> {
+/// The step from each older version to the next, in order.
+const MIGRATIONS: [(i64, fn(&Connection) -> Result<()>); 5] = [
+    (1, migrate_from_1),
+    (2, migrate_from_2_entity_locations),
+    (3, migrate_growth_from_3),
+    (4, migrate_mentions_from_4),
+    (5, migrate_by_article_number_from_5),
+];
+
+/// Takes the store from version `from` to the next by `step`, in one transaction under the write
+/// lock. The version is read again under the lock, so two processes opening an old store at once
+/// migrate it once: the second finds the step done and does nothing.
+fn migrate_step(conn: &Connection, from: i64, step: fn(&Connection) -> Result<()>) -> Result<()> {
     let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
     let version: i64 = tx.query_row("SELECT value FROM meta WHERE key = 'schema_version'", [], |r| r.get(0))?;
-    if version == 2 {
-        let has_column: bool =
-            tx.query_row("SELECT COUNT(*) > 0 FROM pragma_table_info('entities') WHERE name = 'location'", [], |r| {
-                r.get(0)
-            })?;
-        if !has_column {
-            tx.execute_batch("ALTER TABLE entities ADD COLUMN location TEXT;")?;
-        }
-        tx.execute_batch("UPDATE meta SET value = 3 WHERE key = 'schema_version';")?;
+    if version == from {
+        step(&tx)?;
+        tx.execute("UPDATE meta SET value = ?1 WHERE key = 'schema_version'", [from + 1])?;
     }
     tx.commit()?;
     Ok(())
 }
 
-/// Version 2 keeps the offset a publication date was stated in, and where it came from. The write
-/// lock is taken first and the version read again under it, so two processes opening an old store
-/// at once migrate it once.
-fn migrate_from_1(conn: &Connection) -> Result<()> {
-    let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
-    let version: i64 = tx.query_row("SELECT value FROM meta WHERE key = 'schema_version'", [], |r| r.get(0))?;
-    if version == 1 {
-        tx.execute_batch(
-            "ALTER TABLE articles ADD COLUMN published_offset INTEGER;
-             ALTER TABLE articles ADD COLUMN date_source TEXT;
-             UPDATE meta SET value = 2 WHERE key = 'schema_version';",
-        )?;
+/// Version 2 keeps the offset a publication date was stated in, and where it came from.
+fn migrate_from_1(tx: &Connection) -> Result<()> {
+    tx.execute_batch(
+        "ALTER TABLE articles ADD COLUMN published_offset INTEGER;
+         ALTER TABLE articles ADD COLUMN date_source TEXT;",
+    )?;
+    Ok(())
+}
+
+/// Version 3 keeps where a place entity is (geocoded at ingest).
+fn migrate_from_2_entity_locations(tx: &Connection) -> Result<()> {
+    let has_column: bool =
+        tx.query_row("SELECT COUNT(*) > 0 FROM pragma_table_info('entities') WHERE name = 'location'", [], |r| {
+            r.get(0)
+        })?;
+    if !has_column {
+        tx.execute_batch("ALTER TABLE entities ADD COLUMN location TEXT;")?;
     }
-    tx.commit()?;
     Ok(())
 }
 
@@ -438,48 +436,42 @@ fn migrate_from_1(conn: &Connection) -> Result<()> {
 /// look-up (one b-tree instead of a table and an index); the unread TF-IDF JSON of each article
 /// is emptied (`VACUUM` returns the space). Centroids written from now on are blobs; JSON ones
 /// are still read.
-fn migrate_growth_from_3(conn: &Connection) -> Result<()> {
-    let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
-    let version: i64 = tx.query_row("SELECT value FROM meta WHERE key = 'schema_version'", [], |r| r.get(0))?;
-    if version == 3 {
-        let columns: Vec<String> = tx
-            .prepare("SELECT name FROM pragma_table_info('events')")?
-            .query_map([], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        for (column, declaration) in [
-            ("members", "INTEGER NOT NULL DEFAULT 0"),
-            ("first_published", "TEXT"),
-            ("last_published", "TEXT"),
-            ("last_seq", "INTEGER NOT NULL DEFAULT 0"),
-        ] {
-            if !columns.iter().any(|c| c == column) {
-                tx.execute_batch(&format!("ALTER TABLE events ADD COLUMN {column} {declaration}"))?;
-            }
+fn migrate_growth_from_3(tx: &Connection) -> Result<()> {
+    let columns: Vec<String> = tx
+        .prepare("SELECT name FROM pragma_table_info('events')")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (column, declaration) in [
+        ("members", "INTEGER NOT NULL DEFAULT 0"),
+        ("first_published", "TEXT"),
+        ("last_published", "TEXT"),
+        ("last_seq", "INTEGER NOT NULL DEFAULT 0"),
+    ] {
+        if !columns.iter().any(|c| c == column) {
+            tx.execute_batch(&format!("ALTER TABLE events ADD COLUMN {column} {declaration}"))?;
         }
-        // Each posting list again, as a table keyed by its look-up.
-        for (table, key, key_type, id) in [
-            ("lsh_bands", "band_key", "INTEGER", "article_seq"),
-            ("article_terms", "term", "TEXT", "article_seq"),
-            ("event_terms", "term", "TEXT", "event_id"),
-        ] {
-            tx.execute_batch(&format!(
-                "CREATE TABLE {table}_v4 (
-                     {key} {key_type} NOT NULL, {id} INTEGER NOT NULL, PRIMARY KEY ({key}, {id})
-                 ) WITHOUT ROWID;
-                 INSERT OR IGNORE INTO {table}_v4 SELECT {key}, {id} FROM {table};
-                 DROP TABLE {table};
-                 ALTER TABLE {table}_v4 RENAME TO {table};"
-            ))?;
-        }
-        tx.execute_batch(
-            "UPDATE events SET (members, first_published, last_published, last_seq) =
-                 (SELECT COUNT(*), MIN(published), MAX(published), COALESCE(MAX(seq), 0)
-                  FROM articles WHERE event_id = events.id);
-             UPDATE articles SET terms = '';
-             UPDATE meta SET value = 4 WHERE key = 'schema_version';",
-        )?;
     }
-    tx.commit()?;
+    // Each posting list again, as a table keyed by its look-up.
+    for (table, key, key_type, id) in [
+        ("lsh_bands", "band_key", "INTEGER", "article_seq"),
+        ("article_terms", "term", "TEXT", "article_seq"),
+        ("event_terms", "term", "TEXT", "event_id"),
+    ] {
+        tx.execute_batch(&format!(
+            "CREATE TABLE {table}_v4 (
+                 {key} {key_type} NOT NULL, {id} INTEGER NOT NULL, PRIMARY KEY ({key}, {id})
+             ) WITHOUT ROWID;
+             INSERT OR IGNORE INTO {table}_v4 SELECT {key}, {id} FROM {table};
+             DROP TABLE {table};
+             ALTER TABLE {table}_v4 RENAME TO {table};"
+        ))?;
+    }
+    tx.execute_batch(
+        "UPDATE events SET (members, first_published, last_published, last_seq) =
+             (SELECT COUNT(*), MIN(published), MAX(published), COALESCE(MAX(seq), 0)
+              FROM articles WHERE event_id = events.id);
+         UPDATE articles SET terms = '';",
+    )?;
     Ok(())
 }
 
@@ -489,24 +481,18 @@ fn migrate_growth_from_3(conn: &Connection) -> Result<()> {
 /// mentions) the index on entity and article now answers in the same order. The table is made
 /// again, rows in their order (same rowids); mentions of no stored article go. `VACUUM` returns
 /// the space.
-fn migrate_mentions_from_4(conn: &Connection) -> Result<()> {
-    let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
-    let version: i64 = tx.query_row("SELECT value FROM meta WHERE key = 'schema_version'", [], |r| r.get(0))?;
-    if version == 4 {
-        tx.execute_batch(
-            "CREATE TABLE mentions_v5 (
-                 article_seq INTEGER NOT NULL, entity_id INTEGER, text TEXT NOT NULL, kind TEXT NOT NULL,
-                 byte_start INTEGER NOT NULL, byte_end INTEGER NOT NULL, sentence INTEGER NOT NULL, role TEXT
-             );
-             INSERT INTO mentions_v5 (rowid, article_seq, entity_id, text, kind, byte_start, byte_end, sentence, role)
-                 SELECT m.rowid, a.seq, m.entity_id, m.text, m.kind, m.byte_start, m.byte_end, m.sentence, m.role
-                 FROM mentions m JOIN articles a ON a.id = m.article_id ORDER BY m.rowid;
-             DROP TABLE mentions;
-             ALTER TABLE mentions_v5 RENAME TO mentions;
-             UPDATE meta SET value = 5 WHERE key = 'schema_version';",
-        )?;
-    }
-    tx.commit()?;
+fn migrate_mentions_from_4(tx: &Connection) -> Result<()> {
+    tx.execute_batch(
+        "CREATE TABLE mentions_v5 (
+             article_seq INTEGER NOT NULL, entity_id INTEGER, text TEXT NOT NULL, kind TEXT NOT NULL,
+             byte_start INTEGER NOT NULL, byte_end INTEGER NOT NULL, sentence INTEGER NOT NULL, role TEXT
+         );
+         INSERT INTO mentions_v5 (rowid, article_seq, entity_id, text, kind, byte_start, byte_end, sentence, role)
+             SELECT m.rowid, a.seq, m.entity_id, m.text, m.kind, m.byte_start, m.byte_end, m.sentence, m.role
+             FROM mentions m JOIN articles a ON a.id = m.article_id ORDER BY m.rowid;
+         DROP TABLE mentions;
+         ALTER TABLE mentions_v5 RENAME TO mentions;",
+    )?;
     Ok(())
 }
 
@@ -515,46 +501,40 @@ fn migrate_mentions_from_4(conn: &Connection) -> Result<()> {
 /// index entry; and keeps no index on the article for coded events and date expressions, which
 /// nothing reads by article. Each table is made again as [`SCHEMA`] has it, rows in their order
 /// (same rowids and ids); rows of no stored article go. `VACUUM` returns the space.
-fn migrate_by_article_number_from_5(conn: &Connection) -> Result<()> {
-    let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
-    let version: i64 = tx.query_row("SELECT value FROM meta WHERE key = 'schema_version'", [], |r| r.get(0))?;
-    if version == 5 {
-        let names = |sql: &str, table: &str| -> Result<Vec<String>> {
-            Ok(tx.prepare(sql)?.query_map([table], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?)
-        };
-        // A table made after the store (by SCHEMA, opening it) has the new form already.
-        let mut old_tables = Vec::new();
-        for (table, _) in BY_ARTICLE_NUMBER_FROM_5 {
-            if !names("SELECT name FROM pragma_table_info(?1) WHERE name = 'article_id'", table)?.is_empty() {
-                old_tables.push(table);
-            }
+fn migrate_by_article_number_from_5(tx: &Connection) -> Result<()> {
+    let names = |sql: &str, table: &str| -> Result<Vec<String>> {
+        Ok(tx.prepare(sql)?.query_map([table], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?)
+    };
+    // A table made after the store (by SCHEMA, opening it) has the new form already.
+    let mut old_tables = Vec::new();
+    for (table, _) in BY_ARTICLE_NUMBER_FROM_5 {
+        if !names("SELECT name FROM pragma_table_info(?1) WHERE name = 'article_id'", table)?.is_empty() {
+            old_tables.push(table);
         }
-        for table in &old_tables {
-            // Its indexes go with it (SCHEMA makes the new table's, under the same names).
-            let indexes = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?1 AND sql IS NOT NULL";
-            for index in names(indexes, table)? {
-                tx.execute_batch(&format!("DROP INDEX {index}"))?;
-            }
-            tx.execute_batch(&format!("ALTER TABLE {table} RENAME TO {table}_v5"))?;
-        }
-        tx.execute_batch(SCHEMA)?;
-        for table in &old_tables {
-            let mut columns = names("SELECT name FROM pragma_table_info(?1) WHERE name <> 'article_seq'", table)?;
-            if !columns.iter().any(|c| c == "id") {
-                columns.insert(0, "rowid".to_string());
-            }
-            let old: Vec<String> = columns.iter().map(|c| format!("t.{c}")).collect();
-            tx.execute_batch(&format!(
-                "INSERT INTO {table} (article_seq, {}) SELECT a.seq, {} FROM {table}_v5 t
-                     JOIN articles a ON a.id = t.article_id ORDER BY t.rowid;
-                 DROP TABLE {table}_v5;",
-                columns.join(", "),
-                old.join(", ")
-            ))?;
-        }
-        tx.execute_batch("UPDATE meta SET value = 6 WHERE key = 'schema_version';")?;
     }
-    tx.commit()?;
+    for table in &old_tables {
+        // Its indexes go with it (SCHEMA makes the new table's, under the same names).
+        let indexes = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?1 AND sql IS NOT NULL";
+        for index in names(indexes, table)? {
+            tx.execute_batch(&format!("DROP INDEX {index}"))?;
+        }
+        tx.execute_batch(&format!("ALTER TABLE {table} RENAME TO {table}_v5"))?;
+    }
+    tx.execute_batch(SCHEMA)?;
+    for table in &old_tables {
+        let mut columns = names("SELECT name FROM pragma_table_info(?1) WHERE name <> 'article_seq'", table)?;
+        if !columns.iter().any(|c| c == "id") {
+            columns.insert(0, "rowid".to_string());
+        }
+        let old: Vec<String> = columns.iter().map(|c| format!("t.{c}")).collect();
+        tx.execute_batch(&format!(
+            "INSERT INTO {table} (article_seq, {}) SELECT a.seq, {} FROM {table}_v5 t
+                 JOIN articles a ON a.id = t.article_id ORDER BY t.rowid;
+             DROP TABLE {table}_v5;",
+            columns.join(", "),
+            old.join(", ")
+        ))?;
+    }
     Ok(())
 }
 
