@@ -428,36 +428,46 @@ impl Batch<'_> {
         })
     }
 
+    /// The arrival numbers of these stored articles, each looked up once (a batch's rows come
+    /// many to an article).
+    pub(crate) fn article_seqs<'a>(
+        &self,
+        articles: impl IntoIterator<Item = &'a str>,
+    ) -> Result<HashMap<&'a str, i64>> {
+        let mut seqs = HashMap::new();
+        for article in articles {
+            if !seqs.contains_key(article) {
+                seqs.insert(article, self.article_seq(article)?);
+            }
+        }
+        Ok(seqs)
+    }
+
     /// Stores mentions of stored articles (the table keys each by its article's number).
     pub fn insert_mentions(&self, mentions: &[Mention]) -> Result<()> {
         self.remember_mentions(mentions);
-        let mut seqs: HashMap<&str, i64> = HashMap::new();
-        let mut rows = Vec::with_capacity(mentions.len());
-        for m in mentions {
-            let seq = match seqs.get(m.article.as_str()) {
-                Some(&seq) => seq,
-                None => {
-                    let seq = self.article_seq(&m.article)?;
-                    *seqs.entry(&m.article).or_insert(seq)
-                }
-            };
-            rows.push((seq, m.entity, &m.text, m.kind.as_str(), m.byte_start, m.byte_end, m.sentence, &m.role));
-        }
+        let seqs = self.article_seqs(mentions.iter().map(|m| m.article.as_str()))?;
+        let rows: Vec<_> = mentions
+            .iter()
+            .map(|m| {
+                let seq = seqs[m.article.as_str()];
+                (seq, m.entity, &m.text, m.kind.as_str(), m.byte_start, m.byte_end, m.sentence, &m.role)
+            })
+            .collect();
         let head = "INSERT INTO mentions (article_seq, entity_id, text, kind, byte_start, byte_end, sentence, role)";
         self.tx().execute_rows((head, "(?, ?, ?, ?, ?, ?, ?, ?)", ""), &rows, |_| Ok(()))
     }
 
     /// Stores quotes of stored articles (the table keys each by its article's number).
     pub fn insert_quotes(&self, quotes: &[Quote]) -> Result<()> {
-        let mut seq: Option<(&str, i64)> = None;
-        let mut rows = Vec::with_capacity(quotes.len());
-        for q in quotes {
-            let article = match seq {
-                Some((id, number)) if id == q.article => number,
-                _ => seq.insert((&q.article, self.article_seq(&q.article)?)).1,
-            };
-            rows.push((article, &q.text, q.byte_start, q.byte_end, q.sentence, q.speaker, &q.speaker_text, &q.cue));
-        }
+        let seqs = self.article_seqs(quotes.iter().map(|q| q.article.as_str()))?;
+        let rows: Vec<_> = quotes
+            .iter()
+            .map(|q| {
+                let seq = seqs[q.article.as_str()];
+                (seq, &q.text, q.byte_start, q.byte_end, q.sentence, q.speaker, &q.speaker_text, &q.cue)
+            })
+            .collect();
         let head = "INSERT INTO quotes (article_seq, text, byte_start, byte_end, sentence, speaker_entity, \
                     speaker_text, cue)";
         self.tx().execute_rows((head, "(?, ?, ?, ?, ?, ?, ?, ?)", ""), &rows, |_| Ok(()))

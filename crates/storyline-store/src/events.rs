@@ -80,18 +80,13 @@ pub struct CodedEventFilter {
 
 impl Batch<'_> {
     pub fn insert_coded_events(&self, events: &[NewCodedEvent]) -> Result<()> {
-        let Some(first) = events.first() else { return Ok(()) };
-        let article = self.article_seq(first.article)?;
+        let seqs = self.article_seqs(events.iter().map(|e| e.article))?;
         let rows: Vec<_> = events
             .iter()
             .map(|e| {
                 let (start, end, granularity) = date_parts(&e.date);
-                let article = match e.article == first.article {
-                    true => Ok(article),
-                    false => self.article_seq(e.article),
-                };
-                Ok((
-                    article?,
+                (
+                    seqs[e.article],
                     e.sentence_index,
                     e.sentence_start,
                     // The sentence is in the article's text already (see `sentence_at`).
@@ -105,9 +100,9 @@ impl Batch<'_> {
                     end,
                     granularity,
                     e.date_text,
-                ))
+                )
             })
-            .collect::<Result<_>>()?;
+            .collect();
         self.tx().execute_rows(
             (
                 "INSERT INTO coded_events (article_seq, sentence_index, sentence_start, sentence, event_type,
@@ -121,19 +116,14 @@ impl Batch<'_> {
     }
 
     pub fn insert_date_mentions(&self, mentions: &[NewDateMention]) -> Result<()> {
-        let Some(first) = mentions.first() else { return Ok(()) };
-        let article = self.article_seq(first.article)?;
+        let seqs = self.article_seqs(mentions.iter().map(|m| m.article))?;
         let rows: Vec<_> = mentions
             .iter()
             .map(|m| {
                 let (start, end, granularity) = date_parts(&m.date);
-                let article = match m.article == first.article {
-                    true => Ok(article),
-                    false => self.article_seq(m.article),
-                };
-                Ok((article?, m.text, m.start, m.end, m.relative, start, end, granularity))
+                (seqs[m.article], m.text, m.start, m.end, m.relative, start, end, granularity)
             })
-            .collect::<Result<_>>()?;
+            .collect();
         self.tx().execute_rows(
             (
                 "INSERT INTO date_mentions (article_seq, text, byte_start, byte_end, relative, date_start, date_end,
