@@ -1124,11 +1124,17 @@ fn canonical_name(
     let typed: Vec<&String> = forms.iter().filter(|f| read_as_kind(f)).collect();
     let forms: Vec<&String> = if typed.is_empty() { forms.iter().collect() } else { typed };
     let best = match kind {
-        // The fullest name: "Khalid bin Mohammad Al Attiyah" over "Al-Attiyah".
+        // The fullest name: "Khalid bin Mohammad Al Attiyah" over "Al-Attiyah"; but not a
+        // genealogy ("Muamar Mohamed Abd As-Salam Abú Minyar al Gadafi") while a shorter full
+        // name is at hand.
         EntityType::Person => forms
             .iter()
             .copied()
             .filter(|f| !crate::resolve::repeats_a_word(f))
+            .filter(|f| {
+                name_words(f).len() <= crate::resolve::FULLEST_NAME_WORDS
+                    || forms.iter().all(|g| name_words(g).len() > crate::resolve::FULLEST_NAME_WORDS)
+            })
             .fold(None::<&String>, |best, f| match best {
                 Some(b) if name_words(b).len() >= name_words(f).len() => Some(b),
                 _ => Some(f),

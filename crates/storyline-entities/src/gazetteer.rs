@@ -42,7 +42,20 @@ pub struct Gazetteer {
     /// Lower-cased words that open person names and hardly any others
     /// (`entities/given-names.tsv`, learnt from the NER corpora by `train-ner --given-names`).
     given_names: FxHashSet<String>,
+    /// Lower-cased words among the [`COMMON_WORDS`] most frequent of a language written in a
+    /// script other than Latin (`wordfreq/small_LANG.msgpack.gz`, installed by set-up).
+    common_words: FxHashSet<String>,
 }
+
+/// How many of a language's most frequent words count as everyday words. Arabic كان ("was",
+/// a name of Cannes) ranks 19th, ثورة ("revolution", of Al-Thawra) 1,559th, Russian Полиция
+/// ("police", of Police in Poland) 1,153rd; the news' cities rank from 190 (Medina) to 9,000.
+pub const COMMON_WORDS: usize = 2_500;
+/// A town this populous keeps its name even when the name is an everyday word: Cairo (القاهرة,
+/// 578th), Moscow (Москва, 330th), Gaza (غزة, 847th, 410,000 people) are named more often than
+/// most words. Smaller towns whose names are everyday words are far more often the word: Cannes
+/// (74,000), Khobar (خبر, "news", 165,000), El Jadida (الجديدة, "the new", 194,000).
+pub const LARGE_TOWN: u64 = 300_000;
 
 impl Gazetteer {
     /// The built-in country list only.
@@ -93,6 +106,20 @@ impl Gazetteer {
                 .map_err(|source| EntitiesError::Io { path: path.display().to_string(), source })?;
             g.add_given_names_tsv(&text);
         }
+        let frequencies = dir.join("wordfreq");
+        if let Ok(entries) = std::fs::read_dir(&frequencies) {
+            let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+            paths.retain(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with(".msgpack.gz")));
+            paths.sort();
+            for path in paths {
+                let bytes = std::fs::read(&path)
+                    .map_err(|source| EntitiesError::Io { path: path.display().to_string(), source })?;
+                g.add_word_frequencies(&bytes).map_err(|source| EntitiesError::Io {
+                    path: path.display().to_string(),
+                    source: std::io::Error::new(std::io::ErrorKind::InvalidData, source),
+                })?;
+            }
+        }
         // Country names in the languages of the news ("Libia", "Libye", "Libyen"): GeoNames'
         // list of country names, when installed, in Latin script (places.tsv has the others).
         let names = dir.join("geonames").join("countrynames.yaml");
@@ -102,6 +129,31 @@ impl Gazetteer {
             g.add_country_names_yaml(&text);
         }
         Ok(g)
+    }
+
+    /// Adds the most frequent words of one of wordfreq's lists: gzip of MessagePack, a header
+    /// map, then lists of words, each list one frequency band, most frequent first.
+    pub fn add_word_frequencies(&mut self, gzipped: &[u8]) -> Result<(), String> {
+        #[derive(serde::Deserialize)]
+        #[serde(untagged)]
+        enum Entry {
+            Words(Vec<String>),
+            Header(serde::de::IgnoredAny),
+        }
+        let entries: Vec<Entry> = rmp_serde::from_read(flate2::read::GzDecoder::new(gzipped))
+            .map_err(|e| format!("not a wordfreq list: {e}"))?;
+        let words = entries.into_iter().filter_map(|e| match e {
+            Entry::Words(words) => Some(words),
+            Entry::Header(_) => None,
+        });
+        self.common_words.extend(words.flatten().take(COMMON_WORDS).map(|w| w.to_lowercase()));
+        Ok(())
+    }
+
+    /// Whether `word` is one of the everyday words of a language written in a script other
+    /// than Latin.
+    pub fn is_common_word(&self, word: &str) -> bool {
+        self.common_words.contains(&word.to_lowercase())
     }
 
     /// Adds the first column of a given-names TSV file (`#` lines are comments).
@@ -234,17 +286,24 @@ impl Gazetteer {
     }
 
     /// A place named in Arabic or Cyrillic script, allowing for common inflections.
+    /// An everyday word of one word ("كان", "was") names no small town that GeoNames spells so.
     pub fn non_latin(&self, name: &str) -> Option<&Place> {
         let key = inflection_key(name);
-        if let Some(place) = self.non_latin.get(&key) {
-            return Some(place);
-        }
-        // Arabic attaches "and", "by", "for", "so" to the next word: وطرابلس = "and Tripoli".
-        let mut chars = key.chars();
-        match chars.next() {
-            Some('و' | 'ب' | 'ل' | 'ف') => self.non_latin.get(chars.as_str()),
-            _ => None,
-        }
+        let (place, bare) = match self.non_latin.get(&key) {
+            Some(place) => (place, None),
+            None => {
+                // Arabic attaches "and", "by", "for", "so" to the next word: وطرابلس = "and Tripoli".
+                let mut chars = key.chars();
+                match chars.next() {
+                    Some('و' | 'ب' | 'ل' | 'ف') => (self.non_latin.get(chars.as_str())?, Some(chars.as_str())),
+                    _ => return None,
+                }
+            }
+        };
+        let small_town = matches!(place, Place::City { population, .. } if *population < LARGE_TOWN);
+        let everyday =
+            !name.contains(' ') && (self.is_common_word(name) || bare.is_some_and(|w| self.is_common_word(w)));
+        (!(small_town && everyday)).then_some(place)
     }
 
     /// Whether non-Latin names are known at all (only with `places.tsv`, or built-in ones).
@@ -294,6 +353,41 @@ mod tests {
         assert_eq!(g.city("Misurata"), g.city("Misrata"));
         assert!(matches!(g.non_latin("وطرابلس"), Some(Place::City { geonameid: 2210247, .. })));
         assert_eq!(g.non_latin("Ливии"), Some(&Place::Country { code: "LY".into() }));
+    }
+
+    /// wordfreq's format, made here: gzip of MessagePack, a header, then bands of words.
+    fn word_list(bands: &[&[&str]]) -> Vec<u8> {
+        use std::io::Write;
+        let mut entries = vec![serde_json::json!({"format": "cB", "version": 1})];
+        entries.extend(bands.iter().map(|band| serde_json::json!(band)));
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(&rmp_serde::to_vec(&entries).unwrap()).unwrap();
+        gz.finish().unwrap()
+    }
+
+    #[test]
+    fn an_everyday_word_names_no_small_town() {
+        let mut g = Gazetteer::built_in();
+        g.add_tsv(
+            "city\t3028808\tFR\t74545\tCannes\tكان\n\
+             city\t360630\tEG\t9606916\tCairo\tالقاهرة\n\
+             city\t3088171\tPL\t30000\tPolice\tПолиция\n\
+             city\t281133\tPS\t410000\tGaza\tغزة\n\
+             city\t170592\tSY\t110000\tDouma\tدوما\n",
+        );
+        assert!(g.non_latin("كان").is_some(), "without the lists every name is a place");
+        g.add_word_frequencies(&word_list(&[&["في", "كان"], &["القاهرة", "غزة"]])).unwrap();
+        g.add_word_frequencies(&word_list(&[&["и", "полиция"]])).unwrap();
+        assert_eq!(g.non_latin("كان"), None);
+        assert_eq!(g.non_latin("وكان"), None, "and with a clitic");
+        assert_eq!(g.non_latin("Полиция"), None);
+        assert!(matches!(g.non_latin("القاهرة"), Some(Place::City { geonameid: 360630, .. })));
+        assert!(matches!(g.non_latin("غزة"), Some(Place::City { geonameid: 281133, .. })), "a large town");
+        assert!(
+            matches!(g.non_latin("دوما"), Some(Place::City { geonameid: 170592, .. })),
+            "not an everyday word here"
+        );
+        assert!(g.add_word_frequencies(b"not gzip").is_err());
     }
 
     #[test]

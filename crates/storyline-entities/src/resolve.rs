@@ -26,6 +26,10 @@ use crate::{DocEntity, Extraction};
 pub const MIN_SHARED_NEIGHBOURS: usize = 3;
 /// Role words two persons must share for the same.
 pub const MIN_SHARED_ROLE_WORDS: usize = 2;
+/// The most name words a person's canonical name has: a longer one is a genealogy ("Muamar
+/// Mohamed Abd As-Salam Abú Minyar al Gadafi"), not the name the news goes by. Particles and
+/// articles do not count: "Khalid bin Mohammad Al Attiyah" has three.
+pub const FULLEST_NAME_WORDS: usize = 4;
 
 /// What resolution needs from the store.
 pub trait EntityIndex {
@@ -516,9 +520,11 @@ fn merge(stored: &mut Entity, doc: &DocEntity) {
         || (stored.kind != kind_before && doc.kind == stored.kind)
         || match stored.kind {
             EntityType::Person => {
+                let (words, stored_words) = (name_words(&doc.name).len(), name_words(&stored.name).len());
                 doc.kind == EntityType::Person
                     && !repeats_a_word(&doc.name)
-                    && name_words(&doc.name).len() > name_words(&stored.name).len()
+                    && words <= FULLEST_NAME_WORDS
+                    && (words > stored_words || (stored_words > FULLEST_NAME_WORDS && words > 1))
             }
             EntityType::Gpe if doc.country.is_some() => false,
             _ => is_acronym(&stored.name) && !is_acronym(&doc.name),
@@ -719,6 +725,15 @@ mod tests {
             kind_votes: BTreeMap::from([(EntityType::Person, forms.len() as u32)]),
             location: None,
         }
+    }
+
+    #[test]
+    fn a_genealogy_is_no_canonical_name() {
+        let mut stored = new_entity(&person(&["Muammar Gaddafi", "Gaddafi"], &[]));
+        merge(&mut stored, &person(&["Muamar Mohamed Abd As-Salam Abú Minyar al Gadafi"], &[]));
+        assert_eq!(stored.name, "Muammar Gaddafi");
+        merge(&mut stored, &person(&["Muammar Abu Minyar Gaddafi"], &[]));
+        assert_eq!(stored.name, "Muammar Abu Minyar Gaddafi", "a fuller name of four words still is");
     }
 
     fn decide_for(doc: &DocEntity, candidates: &[Entity], shared: &mut dyn FnMut(EntityId) -> usize) -> Decision {
