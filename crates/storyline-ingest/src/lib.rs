@@ -65,7 +65,7 @@ pub use jsonl::parse_jsonl_line;
 pub use language::{detect_language, iso639_1};
 pub use limits::Limits;
 pub use page_kind::PageKind;
-pub use repeated::RepeatedOpenings;
+pub use repeated::RepeatedLines;
 pub use text::parse_text;
 pub use warc::{
     open_warc, parse_http_response, read_warc, read_warc_with, HttpResponse, WarcError, WarcReader, WarcRecord,
@@ -84,17 +84,13 @@ pub fn read_file(file: &InputFile) -> Vec<Result<Article, Skipped>> {
 
 /// [`read_file`] within other limits than the defaults.
 pub fn read_file_with(file: &InputFile, limits: &Limits) -> Vec<Result<Article, Skipped>> {
-    read_file_among(file, limits, &RepeatedOpenings::default())
+    read_file_among(file, limits, &RepeatedLines::default())
 }
 
-/// [`read_file_with`] for a file read among others: a plain-text file's opening lines that
-/// `openings` (the census of the run's files) found above different articles are cut as the
-/// site's furniture before the headline is looked for.
-pub fn read_file_among(
-    file: &InputFile,
-    limits: &Limits,
-    openings: &RepeatedOpenings,
-) -> Vec<Result<Article, Skipped>> {
+/// [`read_file_with`] for a file read among others: a plain-text file's opening and closing
+/// lines that `repeated` (the census of the run's files) found beside different articles are cut
+/// as the site's furniture before the headline is looked for.
+pub fn read_file_among(file: &InputFile, limits: &Limits, repeated: &RepeatedLines) -> Vec<Result<Article, Skipped>> {
     // Archives are streamed record by record, so the file size limit does not apply to them.
     if file.format == SourceFormat::Warc {
         return read_warc_with(&file.path, limits);
@@ -128,7 +124,7 @@ pub fn read_file_among(
     };
     match file.format {
         SourceFormat::Text => {
-            let parsed = match openings.cut(&decoded.text) {
+            let parsed = match repeated.cut(&decoded.text) {
                 Some((kept, repeated)) => text::parse_text_within(&id, &kept, limits).map(|mut article| {
                     article.removed.splice(0..0, repeated);
                     article

@@ -242,31 +242,34 @@ pub fn ingest_paths(
     let (files, skipped) = storyline_ingest::discover_with(paths, &options.discovery);
     let report = IngestReport { files: files.len(), skipped, ..Default::default() };
     let files = &files;
-    let openings = &repeated_openings(files);
+    let repeated = &repeated_lines(files);
     let batches = batch_bounds(files.len(), options.batch_files).map(|range| {
         let chunk = &files[range];
-        (chunk.iter().flat_map(|file| read_among(file, openings)).collect(), chunk.len())
+        (chunk.iter().flat_map(|file| read_among(file, repeated)).collect(), chunk.len())
     });
     ingest_batches(store, batches, files.len(), report, options, progress)
 }
 
-/// The opening lines that a run's plain-text files share above different articles (a site's
-/// promoted headline, its section name): read before the run, cut from every file that opens
-/// with them.
-pub(crate) fn repeated_openings(files: &[storyline_ingest::InputFile]) -> storyline_ingest::RepeatedOpenings {
-    let openings = storyline_ingest::RepeatedOpenings::census(files);
-    if !openings.is_empty() {
-        tracing::info!(lines = openings.len(), "opening lines repeated across files, cut as site furniture");
+/// The opening and closing lines that a run's plain-text files share beside different articles
+/// (a site's promoted headline and section name; its links, forms and account prompts below the
+/// article): read before the run, cut from every file they open or close.
+pub(crate) fn repeated_lines(files: &[storyline_ingest::InputFile]) -> storyline_ingest::RepeatedLines {
+    let repeated = storyline_ingest::RepeatedLines::census(files);
+    if !repeated.is_empty() {
+        tracing::info!(
+            lines = repeated.len(),
+            "opening and closing lines repeated across files, cut as site furniture"
+        );
     }
-    openings
+    repeated
 }
 
-/// One file of a run, its repeated opening lines cut.
+/// One file of a run, its repeated opening and closing lines cut.
 pub(crate) fn read_among(
     file: &storyline_ingest::InputFile,
-    openings: &storyline_ingest::RepeatedOpenings,
+    repeated: &storyline_ingest::RepeatedLines,
 ) -> Vec<Result<Article, Skipped>> {
-    storyline_ingest::read_file_among(file, &storyline_ingest::Limits::DEFAULT, openings)
+    storyline_ingest::read_file_among(file, &storyline_ingest::Limits::DEFAULT, repeated)
 }
 
 /// Stores articles made elsewhere (a generator, another reader), batch by batch, as

@@ -124,10 +124,10 @@ impl<'a> ArticleSink<'a> {
         let mut done =
             IngestProgress { files_done: 0, files_total: files.len(), articles_done: 0, waiting_for_writer: None };
         progress(done);
-        let openings = crate::pipeline::repeated_openings(&files);
+        let repeated = crate::pipeline::repeated_lines(&files);
         for chunk in files.chunks(options.batch_files.max(1)) {
             let mut articles = Vec::new();
-            for item in chunk.iter().flat_map(|file| crate::pipeline::read_among(file, &openings)) {
+            for item in chunk.iter().flat_map(|file| crate::pipeline::read_among(file, &repeated)) {
                 match item {
                     Ok(article) => articles.push(article),
                     Err(skip) => report.skipped.push(skip),

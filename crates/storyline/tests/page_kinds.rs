@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use storyline_ingest::{classify_line, parse_text, RepeatedOpenings};
+use storyline_ingest::{classify_line, parse_text, RepeatedLines};
 
 mod common;
 
@@ -94,7 +94,7 @@ fn furniture_lines_on_the_labelled_sample() {
         std::fs::write(sts.path().join(format!("{}.txt", key.replace(':', "_"))), text).unwrap();
     }
     let (files, _) = storyline_ingest::discover(&[dir.join("timelines"), sts.path().to_path_buf()]);
-    let openings = RepeatedOpenings::census(&files);
+    let openings = RepeatedLines::census(&files);
     let mut by_split: HashMap<String, Confusion> = HashMap::new();
     for row in rows("lines.tsv") {
         let [key, line, furniture, split] = &row[..] else { panic!("bad row {row:?}") };
