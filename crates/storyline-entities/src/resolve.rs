@@ -527,11 +527,24 @@ fn merge(stored: &mut Entity, doc: &DocEntity) {
                     && (words > stored_words || (stored_words > FULLEST_NAME_WORDS && words > 1))
             }
             EntityType::Gpe if doc.country.is_some() => false,
-            _ => is_acronym(&stored.name) && !is_acronym(&doc.name),
+            _ => is_acronym(&stored.name) && !is_acronym(&doc.name) && doc.name.to_uppercase() != stored.name,
         };
     if better && !doc.name.is_empty() {
         stored.name = doc.name.clone();
     }
+    if let Some(acronym) = acronym_written_as_word(stored) {
+        stored.name = acronym;
+    }
+}
+
+/// Italian and some Spanish outlets write acronyms as words ("Onu", "Bbc", "Efe"); an
+/// organisation so named is shown as its acronym once another article writes it in capitals.
+fn acronym_written_as_word(entity: &Entity) -> Option<String> {
+    const LONGEST: usize = 4; // "Otan"; "Hamas" is a word
+    let name = &entity.name;
+    let upper = name.to_uppercase();
+    let word = entity.kind == EntityType::Org && name.chars().count() <= LONGEST && !is_acronym(name);
+    (word && is_acronym(&upper) && entity.aliases.contains(&upper)).then_some(upper)
 }
 
 fn record_disagreement(stored: &mut Entity, field: &str, values: Vec<(String, Vec<ArticleId>)>) {
@@ -725,6 +738,25 @@ mod tests {
             kind_votes: BTreeMap::from([(EntityType::Person, forms.len() as u32)]),
             location: None,
         }
+    }
+
+    #[test]
+    fn an_acronym_written_as_a_word_is_shown_in_capitals() {
+        let org = |forms: &[&str]| DocEntity {
+            kind: EntityType::Org,
+            kind_votes: BTreeMap::from([(EntityType::Org, 1)]),
+            ..person(forms, &[])
+        };
+        let mut stored = new_entity(&org(&["Onu"]));
+        merge(&mut stored, &org(&["Onu", "Risoluzione Onu"]));
+        assert_eq!(stored.name, "Onu", "until an article writes it in capitals");
+        merge(&mut stored, &org(&["ONU"]));
+        assert_eq!(stored.name, "ONU");
+        merge(&mut stored, &org(&["Onu"]));
+        assert_eq!(stored.name, "ONU");
+        let mut hamas = new_entity(&org(&["Hamas"]));
+        merge(&mut hamas, &org(&["HAMAS"]));
+        assert_eq!(hamas.name, "Hamas");
     }
 
     #[test]
