@@ -4,15 +4,15 @@
 //! Language-independent features: the class the lexicon gives the sentence's main trigger in
 //! context (`lex=`), and the class it gives without context (`raw=`), every class any trigger
 //! of the sentence names (`any=`), negation and modality before the main trigger, whether the
-//! trigger is passive, who stands before and after it (a country, another name, nobody), and
-//! the story's context (`ctx=`: the class most of the story's other sentences' main triggers
-//! have, the article's at ingest). The lexicon is a feature, not the decision: `lex=C` starts
-//! with a prior weight for class C, and `ctx=C` with half of it, which training can overrule,
-//! so that a type absent from the training data is still predicted where the lexicon sees it.
+//! trigger is passive, and who stands before and after it (a country, another name, nobody).
+//! The lexicon is a feature, not the decision: `lex=C` starts with a prior weight for class C,
+//! which training can overrule, so that a type absent from the training data is still
+//! predicted where the lexicon sees it.
 //! Language-specific features (word stems, stem bigrams, the trigger's stems, each prefixed
-//! with the language) add what a corpus in the same language teaches. Training weighs each
+//! with the language) add what a corpus in the same language teaches. Training may weigh each
 //! type's sentences alike ([`Training::balanced`]), so that a model does not carry its training
-//! file's type distribution into another corpus.
+//! file's type distribution into another corpus; [`choose_training`] decides that and the prior
+//! by cross-validation within the training files.
 
 use std::collections::HashMap;
 
@@ -25,7 +25,7 @@ use crate::PloverType;
 const CLASSES: usize = PloverType::ALL.len();
 
 /// The weight a lexicon class starts with for its own type, in units of one perceptron update,
-/// where no cross-validation chooses one ([`choose_prior`] picks among [`PRIORS`]). Chosen from
+/// where no cross-validation chooses one ([`choose_training`] picks among [`PRIORS`]). Chosen from
 /// those by 10-fold cross-validation within the English fit corpora (the PLOVER GSR and the
 /// Petrarch unit records; mean accuracy 0.853, 0.874, 0.859, 0.872, 0.855), never on a test
 /// corpus.
@@ -34,21 +34,19 @@ pub const PRIOR: f32 = 5.0;
 /// The lexicon priors cross-validation chooses from.
 pub const PRIORS: [f32; 5] = [2.0, 5.0, 10.0, 20.0, 40.0];
 
-/// One training or test sentence: its text, its language, (for training) its type, and the
-/// story context ([`story_contexts`]).
+/// One training or test sentence: its text, its language, and (for training) its type.
 #[derive(Debug, Clone)]
 pub struct Example {
     pub text: String,
     pub language: String,
     pub event_type: PloverType,
-    pub context: Option<PloverType>,
 }
 
 /// How a classifier is trained.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Training {
     pub epochs: usize,
-    /// The weight `lex=C` starts with for C (`ctx=C`: half of it).
+    /// The weight `lex=C` starts with for C.
     pub prior: f32,
     /// Each update weighed by n / (k · n_c) for a sentence of type c (n sentences, k types
     /// present, n_c of type c): every type's sentences weigh alike in total, so the training
@@ -63,53 +61,15 @@ impl Default for Training {
     }
 }
 
-/// The class of a sentence's first trigger in context (`None` without a trigger).
-pub fn main_class(sentence: &str, language: &str) -> Option<PloverType> {
-    triggers_in(sentence, language).first().map(|t| class_in_context(sentence, t))
-}
-
-/// For each sentence, the class most of the other sentences of its story give their main
-/// trigger (ties: the one found first); `None` where the story has no other sentence with a
-/// trigger, or the sentence no story. `classes` are the sentences' [`main_class`]es, `stories`
-/// their story names.
-pub fn story_contexts(classes: &[Option<PloverType>], stories: &[Option<&str>]) -> Vec<Option<PloverType>> {
-    let mut by_story: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, story) in stories.iter().enumerate() {
-        if let Some(story) = story {
-            by_story.entry(story).or_default().push(i);
-        }
-    }
-    (0..classes.len())
-        .map(|i| {
-            let members = by_story.get(stories[i]?)?;
-            most_common(members.iter().filter(|&&j| j != i).filter_map(|&j| classes[j]))
-        })
-        .collect()
-}
-
-/// The class that occurs most often (ties: the one seen first).
-pub(crate) fn most_common(classes: impl Iterator<Item = PloverType>) -> Option<PloverType> {
-    let mut counts: Vec<(PloverType, usize)> = Vec::new();
-    for c in classes {
-        match counts.iter_mut().find(|(k, _)| *k == c) {
-            Some((_, n)) => *n += 1,
-            None => counts.push((c, 1)),
-        }
-    }
-    // `max_by_key` keeps the last of equals: reversed, the first seen wins.
-    counts.into_iter().rev().max_by_key(|(_, n)| *n).map(|(c, _)| c)
-}
-
 /// The features of a sentence in `language`, its first trigger taken as the main one; see the
 /// module's documentation.
-pub fn features(sentence: &str, language: &str, context: Option<PloverType>) -> Vec<String> {
-    features_at(sentence, language, None, context)
+pub fn features(sentence: &str, language: &str) -> Vec<String> {
+    features_at(sentence, language, None)
 }
 
 /// The features of a sentence with the trigger that starts at byte `main_at` as the main one
-/// (the first trigger when `None` or when none starts there), in a story whose context is
-/// `context`.
-pub fn features_at(sentence: &str, language: &str, main_at: Option<usize>, context: Option<PloverType>) -> Vec<String> {
+/// (the first trigger when `None` or when none starts there).
+pub fn features_at(sentence: &str, language: &str, main_at: Option<usize>) -> Vec<String> {
     let ws = actors::words(sentence);
     let stems: Vec<String> = ws.iter().map(|w| stem_in(language, w.text)).collect();
     // Function words say nothing of the type, and long sentences have many: left out, so a
@@ -148,10 +108,6 @@ pub fn features_at(sentence: &str, language: &str, main_at: Option<usize>, conte
     }
     if let Some(longest) = found.iter().max_by_key(|t| (t.weight, std::cmp::Reverse(t.start))) {
         out.push(format!("longest={}", class_in_context(sentence, longest).as_str()));
-    }
-    // No feature without a context: one that fired everywhere would be a second bias.
-    if let Some(context) = context {
-        out.push(format!("ctx={}", context.as_str()));
     }
     out.push("bias".into());
     // Presence, not counts: a word said twice is no more of a clue.
@@ -210,7 +166,6 @@ impl Classifier {
         let mut weights: HashMap<String, [f32; CLASSES]> = HashMap::new();
         for t in PloverType::ALL {
             weights.entry(format!("lex={}", t.as_str())).or_insert([0.0; CLASSES])[index(t)] = training.prior;
-            weights.entry(format!("ctx={}", t.as_str())).or_insert([0.0; CLASSES])[index(t)] = training.prior / 2.0;
         }
         let mut per_class = [0usize; CLASSES];
         for (_, gold) in featured {
@@ -274,27 +229,20 @@ impl Classifier {
         Classifier { weights: averaged }
     }
 
-    /// The type of a sentence in `language` (of its first trigger's event) in a story whose
-    /// context is `context` ([`story_contexts`]).
-    pub fn predict(&self, sentence: &str, language: &str, context: Option<PloverType>) -> PloverType {
-        PloverType::ALL[argmax(&score(&self.weights, &features(sentence, language, context)))]
+    /// The type of a sentence in `language` (of its first trigger's event).
+    pub fn predict(&self, sentence: &str, language: &str) -> PloverType {
+        PloverType::ALL[argmax(&score(&self.weights, &features(sentence, language)))]
     }
 
     /// The type of the event whose trigger starts at byte `trigger_start` of the sentence.
-    pub fn predict_at(
-        &self,
-        sentence: &str,
-        language: &str,
-        trigger_start: usize,
-        context: Option<PloverType>,
-    ) -> PloverType {
-        PloverType::ALL[argmax(&score(&self.weights, &features_at(sentence, language, Some(trigger_start), context)))]
+    pub fn predict_at(&self, sentence: &str, language: &str, trigger_start: usize) -> PloverType {
+        PloverType::ALL[argmax(&score(&self.weights, &features_at(sentence, language, Some(trigger_start))))]
     }
 
     /// The features of a sentence that weigh most for `class`, heaviest first (to explain a
     /// decision).
     pub fn explain(&self, sentence: &str, language: &str, class: PloverType) -> Vec<(String, f32)> {
-        let mut out: Vec<(String, f32)> = features(sentence, language, None)
+        let mut out: Vec<(String, f32)> = features(sentence, language)
             .into_iter()
             .filter_map(|f| self.weights.get(&f).map(|w| (f, w[index(class)])))
             .filter(|(_, w)| *w != 0.0)
@@ -336,7 +284,7 @@ fn argmax(scores: &[f32; CLASSES]) -> usize {
 }
 
 fn featurise(examples: &[Example]) -> Vec<(Vec<String>, usize)> {
-    examples.iter().map(|e| (features(&e.text, &e.language, e.context), index(e.event_type))).collect()
+    examples.iter().map(|e| (features(&e.text, &e.language), index(e.event_type))).collect()
 }
 
 /// k-fold cross-validation: example `i` is tested in fold `i % k` by a classifier trained on
@@ -368,10 +316,8 @@ fn cross_validate_featured(featured: &[(Vec<String>, usize)], folds: usize, trai
 /// a direction is never among `sets`.
 pub fn choose_training(sets: &[&[Example]], folds: usize, base: Training) -> (Training, Vec<(Training, f64)>) {
     let featured: Vec<Vec<(Vec<String>, usize)>> = sets.iter().map(|s| featurise(s)).collect();
-    let candidates: Vec<Training> = PRIORS
-        .iter()
-        .flat_map(|&prior| [false, true].map(|balanced| Training { prior, balanced, ..base }))
-        .collect();
+    let candidates: Vec<Training> =
+        PRIORS.iter().flat_map(|&prior| [false, true].map(|balanced| Training { prior, balanced, ..base })).collect();
     let means: Vec<(Training, f64)> = candidates
         .into_iter()
         .map(|training| {
@@ -407,9 +353,7 @@ mod tests {
     use super::*;
 
     fn examples(list: &[(&str, &str, PloverType)]) -> Vec<Example> {
-        list.iter()
-            .map(|(s, l, t)| Example { text: s.to_string(), language: l.to_string(), event_type: *t, context: None })
-            .collect()
+        list.iter().map(|(s, l, t)| Example { text: s.to_string(), language: l.to_string(), event_type: *t }).collect()
     }
 
     #[test]
@@ -422,7 +366,7 @@ mod tests {
         ]);
         let model = Classifier::train(&examples, Training { epochs: 10, ..Training::default() });
         for e in &examples {
-            assert_eq!(model.predict(&e.text, &e.language, None), e.event_type, "{}", e.text);
+            assert_eq!(model.predict(&e.text, &e.language), e.event_type, "{}", e.text);
         }
         assert_eq!(cross_validate(&examples, 2, Training { epochs: 5, ..Training::default() }).len(), 4);
     }
@@ -436,8 +380,24 @@ mod tests {
             ("Police arrested the opposition leader", "en", PloverType::Coerce),
         ]);
         let model = Classifier::train(&examples, Training { epochs: 5, ..Training::default() });
-        assert_eq!(model.predict("Los rebeldes atacaron un cuartel", "es", None), PloverType::Assault);
-        assert_eq!(model.predict("Miles de estudiantes se manifestaron", "es", None), PloverType::Protest);
+        assert_eq!(model.predict("Los rebeldes atacaron un cuartel", "es"), PloverType::Assault);
+        assert_eq!(model.predict("Miles de estudiantes se manifestaron", "es"), PloverType::Protest);
+    }
+
+    #[test]
+    fn balanced_accuracy_does_not_reward_the_majority() {
+        // Always the big type: accuracy 0.75, balanced accuracy 0.5.
+        assert_eq!(balanced_accuracy(&[0, 0, 0, 1], &[0, 0, 0, 0]), 0.5);
+        let examples = examples(&[
+            ("Protesters marched in the capital", "en", PloverType::Protest),
+            ("Thousands rallied against the government", "en", PloverType::Protest),
+            ("Police arrested the opposition leader", "en", PloverType::Coerce),
+            ("Soldiers detained three journalists", "en", PloverType::Coerce),
+        ]);
+        let (chosen, means) = choose_training(&[&examples], 2, Training { epochs: 3, ..Training::default() });
+        assert_eq!(means.len(), 2 * PRIORS.len());
+        assert!(PRIORS.contains(&chosen.prior));
+        assert_eq!(chosen.epochs, 3);
     }
 
     #[test]
@@ -448,6 +408,6 @@ mod tests {
         ]);
         let model = Classifier::train(&examples, Training { epochs: 5, ..Training::default() });
         let back: Classifier = serde_json::from_str(&serde_json::to_string(&model).unwrap()).unwrap();
-        assert_eq!(back.predict("Police arrested them", "en", None), model.predict("Police arrested them", "en", None));
+        assert_eq!(back.predict("Police arrested them", "en"), model.predict("Police arrested them", "en"));
     }
 }

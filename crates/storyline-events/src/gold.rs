@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::cameo::CameoTable;
-use crate::classifier::{choose_training, cross_validate, main_class, story_contexts, Classifier, Example, Training};
+use crate::classifier::{choose_training, cross_validate, Classifier, Example, Training};
 use crate::{Actor, Coder, FoundName, PloverType};
 
 #[derive(Debug, thiserror::Error)]
@@ -247,39 +247,22 @@ pub struct Setup {
     pub training: Training,
     /// Whether `training` is used as it is, with no choice by cross-validation.
     pub fixed: bool,
-    /// Whether sentences get their story's context ([`story_contexts`]).
-    pub context: bool,
 }
 
 impl Default for Setup {
     fn default() -> Self {
-        Setup { training: Training { epochs: EPOCHS, ..Training::default() }, fixed: false, context: true }
+        Setup { training: Training { epochs: EPOCHS, ..Training::default() }, fixed: false }
     }
 }
 
 /// Finds a sentence's names (offsets into it), as ingest's entity extraction does.
 pub type NameFinder<'a> = &'a dyn Fn(&str) -> Vec<FoundName>;
 
-/// The records as classifier examples, each with its story's context (records of one file
-/// only: stories do not cross files).
+/// The records as classifier examples.
 pub fn examples(records: &[GoldRecord]) -> Vec<Example> {
-    examples_with(records, true)
-}
-
-fn examples_with(records: &[GoldRecord], context: bool) -> Vec<Example> {
-    let classes: Vec<Option<PloverType>> = records.iter().map(|r| main_class(&r.text, &r.language)).collect();
-    let stories: Vec<Option<&str>> =
-        records.iter().map(|r| r.story.as_deref().filter(|_| context)).collect();
-    let contexts = story_contexts(&classes, &stories);
     records
         .iter()
-        .zip(contexts)
-        .map(|(r, context)| Example {
-            text: r.text.clone(),
-            language: r.language.clone(),
-            event_type: r.event_type,
-            context,
-        })
+        .map(|r| Example { text: r.text.clone(), language: r.language.clone(), event_type: r.event_type })
         .collect()
 }
 
@@ -421,15 +404,13 @@ pub fn train_test(
     setup: Setup,
 ) -> DirectionScores {
     let train_records: Vec<GoldRecord> = train.iter().flat_map(|c| c.records.iter().cloned()).collect();
-    let sets: Vec<Vec<Example>> = train.iter().map(|c| examples_with(&c.records, setup.context)).collect();
+    let sets: Vec<Vec<Example>> = train.iter().map(|c| examples(&c.records)).collect();
     let set_refs: Vec<&[Example]> = sets.iter().map(Vec::as_slice).collect();
     let (training, means) = training_for(&set_refs, setup, FOLDS);
     let model = Classifier::train(&sets.concat(), training);
     let gold: Vec<PloverType> = test.records.iter().map(|r| r.event_type).collect();
-    let predicted: Vec<Option<PloverType>> = examples_with(&test.records, setup.context)
-        .iter()
-        .map(|e| Some(model.predict(&e.text, &e.language, e.context)))
-        .collect();
+    let predicted: Vec<Option<PloverType>> =
+        test.records.iter().map(|r| Some(model.predict(&r.text, &r.language))).collect();
     let (majority_type, _) = majority(train_records.iter().map(|r| r.event_type));
     let (_, test_majority) = majority(gold.iter().copied());
     let scores = type_scores("classifier", true, &gold, &predicted);
@@ -455,19 +436,20 @@ pub fn train_test(
 /// on the other folds, whose prior (unless the setup fixes one) an inner `INNER_FOLDS`-fold
 /// cross-validation within those folds chose; with each fold's prior.
 pub fn cross_validated(records: &[GoldRecord], setup: Setup) -> (Vec<PloverType>, Vec<Training>) {
-    let all = examples_with(records, setup.context);
+    let all = examples(records);
     if setup.fixed {
         return (cross_validate(&all, FOLDS, setup.training), vec![setup.training]);
     }
     let mut predicted = vec![PloverType::Agree; all.len()];
     let mut priors = Vec::new();
     for fold in 0..FOLDS {
-        let train: Vec<Example> = all.iter().enumerate().filter(|(i, _)| i % FOLDS != fold).map(|(_, e)| e.clone()).collect();
+        let train: Vec<Example> =
+            all.iter().enumerate().filter(|(i, _)| i % FOLDS != fold).map(|(_, e)| e.clone()).collect();
         let (training, _) = training_for(&[&train], setup, INNER_FOLDS);
         priors.push(training);
         let model = Classifier::train(&train, training);
         for (i, e) in all.iter().enumerate().filter(|(i, _)| i % FOLDS == fold) {
-            predicted[i] = model.predict(&e.text, &e.language, e.context);
+            predicted[i] = model.predict(&e.text, &e.language);
         }
     }
     (predicted, priors)

@@ -211,13 +211,13 @@ impl Coder {
     /// Codes every trigger of the sentence that has an actor or a target. One sentence may
     /// hold several events ("X met Y and signed a deal").
     pub fn code_sentence(&self, sentence: &str) -> Vec<SentenceEvent> {
-        self.code_sentence_with(sentence, "en", None, None)
+        self.code_sentence_with(sentence, "en", None)
     }
 
     /// [`Coder::code_sentence`] for a sentence in `language` (ISO 639-1); languages without a
     /// trigger lexicon ([`LANGUAGES`]) give no events.
     pub fn code_sentence_in(&self, sentence: &str, language: &str) -> Vec<SentenceEvent> {
-        self.code_sentence_with(sentence, language, None, None)
+        self.code_sentence_with(sentence, language, None)
     }
 
     /// The actors of a sentence: from the names given (offsets into the sentence), else found
@@ -229,14 +229,7 @@ impl Coder {
         }
     }
 
-    /// `context`: the article's context for the classifier ([`classifier::story_contexts`]).
-    fn code_sentence_with(
-        &self,
-        sentence: &str,
-        language: &str,
-        names: Option<&[FoundName]>,
-        context: Option<PloverType>,
-    ) -> Vec<SentenceEvent> {
+    fn code_sentence_with(&self, sentence: &str, language: &str, names: Option<&[FoundName]>) -> Vec<SentenceEvent> {
         // Finding actors may run the tagger: only worth it where a trigger word is.
         let triggers = triggers_in(sentence, language);
         if triggers.is_empty() {
@@ -253,7 +246,7 @@ impl Coder {
             }
             covered_to = trigger.end;
             // Each trigger's event is classified with that trigger as the sentence's main one.
-            let decided = self.classifier.as_ref().map(|c| c.predict_at(sentence, language, trigger.start, context));
+            let decided = self.classifier.as_ref().map(|c| c.predict_at(sentence, language, trigger.start));
             let event = self.assign(sentence, &spans, &trigger, decided);
             if event.actors.is_empty() && event.targets.is_empty() {
                 continue;
@@ -289,7 +282,7 @@ impl Coder {
         }
         let spans = self.actors_of(sentence, names);
         let trigger = triggers.into_iter().find(|t| !spans.iter().any(|s| s.start <= t.start && t.end <= s.end))?;
-        let decided = self.classifier.as_ref().map(|c| c.predict_at(sentence, language, trigger.start, None));
+        let decided = self.classifier.as_ref().map(|c| c.predict_at(sentence, language, trigger.start));
         Some(self.assign(sentence, &spans, &trigger, decided))
     }
 
@@ -375,18 +368,7 @@ impl Coder {
         }
         let mut out = Vec::new();
         let mut in_sentence_names = Vec::new();
-        let sentences = storyline_text::sentences(&article.text);
-        // The article is the story: a classifier sees what its other sentences' triggers say
-        // (the lexicon alone needs no context, and is not run twice for it).
-        let contexts = match &self.classifier {
-            Some(_) => {
-                let classes: Vec<Option<PloverType>> =
-                    sentences.iter().map(|s| classifier::main_class(s.text, language)).collect();
-                classifier::story_contexts(&classes, &vec![Some(""); classes.len()])
-            }
-            None => vec![None; sentences.len()],
-        };
-        for ((index, sentence), context) in sentences.into_iter().enumerate().zip(contexts) {
+        for (index, sentence) in storyline_text::sentences(&article.text).into_iter().enumerate() {
             let end = sentence.start + sentence.text.len();
             let sentence_names =
                 names.map(|names| {
@@ -396,7 +378,7 @@ impl Coder {
                     ));
                     &in_sentence_names[..]
                 });
-            let events = self.code_sentence_with(sentence.text, language, sentence_names, context);
+            let events = self.code_sentence_with(sentence.text, language, sentence_names);
             if events.is_empty() {
                 continue;
             }

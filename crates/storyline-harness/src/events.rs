@@ -45,9 +45,6 @@ pub struct EvalEventsArgs {
     /// is given).
     #[arg(long)]
     pub balanced: Option<bool>,
-    /// No story context (`ctx=`) for the classifier.
-    #[arg(long)]
-    pub no_context: bool,
     /// The models folder; the NER model there (ner.bin) finds actors when present.
     #[arg(long = "models", env = "STORYLINE_MODELS", default_value = "models")]
     pub models_dir: PathBuf,
@@ -189,7 +186,6 @@ fn eval_directions(args: &EvalEventsArgs, json: bool) -> Result<()> {
             ..storyline_events::gold::Setup::default().training
         },
         fixed: args.prior.is_some() || args.balanced.is_some(),
-        context: !args.no_context,
     };
     let coder = storyline_pipeline::events::lexicon_coder(&args.models_dir);
     let tested: Vec<&String> = directions.iter().map(|(_, t)| t).collect();
@@ -272,12 +268,11 @@ fn eval_directions(args: &EvalEventsArgs, json: bool) -> Result<()> {
                 None => corpora.iter().filter(|c| args.train.iter().any(|p| corpus_name(p) == c.name)).collect(),
             };
             let records: Vec<_> = train.iter().flat_map(|c| c.records.iter().cloned()).collect();
-            // Stories are within a file: each file's examples get their contexts apart.
+            // One set per file: cross-validation chooses within each.
             let sets: Vec<Vec<storyline_events::classifier::Example>> =
                 train.iter().map(|c| storyline_events::gold::examples(&c.records)).collect();
             let set_refs: Vec<&[storyline_events::classifier::Example]> = sets.iter().map(Vec::as_slice).collect();
-            let (training, _) =
-                storyline_events::gold::training_for(&set_refs, setup, storyline_events::gold::FOLDS);
+            let (training, _) = storyline_events::gold::training_for(&set_refs, setup, storyline_events::gold::FOLDS);
             let classifier = storyline_events::Classifier::train(&sets.concat(), training);
             let part = path.with_extension("json.part");
             std::fs::write(&part, serde_json::to_vec(&classifier)?)
