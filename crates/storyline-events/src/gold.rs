@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::cameo::CameoTable;
-use crate::classifier::{cross_validate, Classifier, Example};
+use crate::classifier::{choose_training, cross_validate, Classifier, Example, Training};
 use crate::{Actor, Coder, FoundName, PloverType};
 
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +37,13 @@ pub struct GoldRecord {
     pub original_type: String,
     pub sources: Vec<Actor>,
     pub targets: Vec<Actor>,
+    /// The story (news article) the sentence was taken from, where the file tells it: a
+    /// UniversalPetrarch id `STORY_N` names sentence N of STORY. The GSR's ids name their type,
+    /// not a story, so its records have none.
+    pub story: Option<String>,
+    /// The gold trigger words (`eventtext`), where the file gives them: for measuring how often
+    /// the lexicon finds them, never an input to a coder.
+    pub trigger_text: Option<String>,
 }
 
 /// Reads the gold records, skipping the DOCUMENT record and any without text or a known type.
@@ -60,6 +67,8 @@ pub fn read_gold(path: &Path) -> Result<Vec<GoldRecord>, GoldError> {
                 original_type: original.to_string(),
                 sources: gold_actors(r.get("source")),
                 targets: gold_actors(r.get("target")),
+                story: None,
+                trigger_text: None,
             })
         })
         .collect())
@@ -146,15 +155,24 @@ fn parse_petrarch_xml(text: &str, table: &CameoTable, display: &str) -> Result<V
                 vec![Actor { text: text.to_string(), code: country }]
             }
         };
+        let id = sentence.attribute("id").unwrap_or_default();
+        let story = id
+            .rsplit_once('_')
+            .filter(|(story, n)| !story.is_empty() && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            .map(|(story, _)| story.to_string());
+        let trigger_text =
+            words.and_then(|w| w.attribute("eventtext")).map(str::trim).filter(|t| !t.is_empty()).map(str::to_string);
         let spanish = spanish_file || sentence.attribute("category").is_some_and(|c| c.eq_ignore_ascii_case("spanish"));
         out.push(GoldRecord {
-            id: sentence.attribute("id").unwrap_or_default().to_string(),
+            id: id.to_string(),
             text: body,
             language: if spanish { "es" } else { "en" }.into(),
             event_type,
             original_type: original,
             sources: actor("sourcetext", "sourcecode"),
             targets: actor("targettext", "targetcode"),
+            story,
+            trigger_text,
         });
     }
     Ok(out)
@@ -218,6 +236,24 @@ pub struct EventsReport {
 /// Folds and passes of the cross-validated classifier.
 pub const FOLDS: usize = 10;
 pub const EPOCHS: usize = 15;
+/// Folds of the cross-validation that chooses the prior inside each outer fold of a
+/// cross-validation within one file (fewer than [`FOLDS`], for time).
+pub const INNER_FOLDS: usize = 5;
+
+/// How the classifier of a direction is set up.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Setup {
+    /// The training; its prior and balancing are chosen by [`choose_training`] unless `fixed`.
+    pub training: Training,
+    /// Whether `training` is used as it is, with no choice by cross-validation.
+    pub fixed: bool,
+}
+
+impl Default for Setup {
+    fn default() -> Self {
+        Setup { training: Training { epochs: EPOCHS, ..Training::default() }, fixed: false }
+    }
+}
 
 /// Finds a sentence's names (offsets into it), as ingest's entity extraction does.
 pub type NameFinder<'a> = &'a dyn Fn(&str) -> Vec<FoundName>;
@@ -230,6 +266,16 @@ pub fn examples(records: &[GoldRecord]) -> Vec<Example> {
         .collect()
 }
 
+/// The training of a direction: the setup's, or the one cross-validation within each training
+/// set chooses; with the candidates' means it chose by.
+pub fn training_for(sets: &[&[Example]], setup: Setup, folds: usize) -> (Training, Vec<(Training, f64)>) {
+    if setup.fixed {
+        (setup.training, Vec::new())
+    } else {
+        choose_training(sets, folds, setup.training)
+    }
+}
+
 /// Measures the lexicon coder (no training: its figures are on the whole file) and the
 /// classifier (trained and tested by `FOLDS`-fold cross-validation, so each sentence is
 /// classified by a model that never saw it). `names`, when given, finds each sentence's names
@@ -238,7 +284,8 @@ pub fn examples(records: &[GoldRecord]) -> Vec<Example> {
 pub fn evaluate(coder: &Coder, records: &[GoldRecord], names: Option<NameFinder>) -> EventsReport {
     let coded = code_records(coder, records, names);
     let gold: Vec<PloverType> = records.iter().map(|r| r.event_type).collect();
-    let cv: Vec<Option<PloverType>> = cross_validate(&examples(records), FOLDS, EPOCHS).into_iter().map(Some).collect();
+    let (cv, _) = cross_validated(records, Setup::default());
+    let cv: Vec<Option<PloverType>> = cv.into_iter().map(Some).collect();
     EventsReport {
         records: records.len(),
         no_trigger: coded.no_trigger,
@@ -322,6 +369,13 @@ pub struct DirectionScores {
     pub lexicon: f64,
     /// The classifier trained on the training corpora.
     pub classifier: f64,
+    /// The training it had (lexicon prior, balanced or not): for train-test, the one chosen by
+    /// cross-validation within the training corpora (`training_cv`: each candidate's mean
+    /// balanced accuracy); for cross-validation within a file, each outer fold's choice (by an
+    /// inner cross-validation within that fold's training part).
+    pub trainings: Vec<(f32, bool)>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub training_cv: Vec<(f32, bool, f64)>,
     pub classifier_scores: TypeScores,
     /// Nearest type centroid of multilingual sentence embeddings (trained on `train`), when
     /// measured (`eval events --embeddings MODEL`).
@@ -343,9 +397,17 @@ fn accuracy(gold: &[PloverType], predicted: &[Option<PloverType>]) -> f64 {
 
 /// Trains on `train` and tests on `test` (a corpus not among them). `lexicon_types` are the
 /// lexicon coder's types of the test records ([`code_records`]).
-pub fn train_test(train: &[&Corpus], test: &Corpus, lexicon_types: &[Option<PloverType>]) -> DirectionScores {
+pub fn train_test(
+    train: &[&Corpus],
+    test: &Corpus,
+    lexicon_types: &[Option<PloverType>],
+    setup: Setup,
+) -> DirectionScores {
     let train_records: Vec<GoldRecord> = train.iter().flat_map(|c| c.records.iter().cloned()).collect();
-    let model = Classifier::train(&examples(&train_records), EPOCHS);
+    let sets: Vec<Vec<Example>> = train.iter().map(|c| examples(&c.records)).collect();
+    let set_refs: Vec<&[Example]> = sets.iter().map(Vec::as_slice).collect();
+    let (training, means) = training_for(&set_refs, setup, FOLDS);
+    let model = Classifier::train(&sets.concat(), training);
     let gold: Vec<PloverType> = test.records.iter().map(|r| r.event_type).collect();
     let predicted: Vec<Option<PloverType>> =
         test.records.iter().map(|r| Some(model.predict(&r.text, &r.language))).collect();
@@ -363,17 +425,42 @@ pub fn train_test(train: &[&Corpus], test: &Corpus, lexicon_types: &[Option<Plov
         test_majority_share: ratio(test_majority, gold.len()),
         lexicon: accuracy(&gold, lexicon_types),
         classifier: scores.accuracy,
+        trainings: vec![(training.prior, training.balanced)],
+        training_cv: means.iter().map(|(t, m)| (t.prior, t.balanced, *m)).collect(),
         classifier_scores: scores,
         embedding_centroid: None,
     }
 }
 
+/// `FOLDS`-fold cross-validation within one file: each sentence's type by a classifier trained
+/// on the other folds, whose prior (unless the setup fixes one) an inner `INNER_FOLDS`-fold
+/// cross-validation within those folds chose; with each fold's prior.
+pub fn cross_validated(records: &[GoldRecord], setup: Setup) -> (Vec<PloverType>, Vec<Training>) {
+    let all = examples(records);
+    if setup.fixed {
+        return (cross_validate(&all, FOLDS, setup.training), vec![setup.training]);
+    }
+    let mut predicted = vec![PloverType::Agree; all.len()];
+    let mut priors = Vec::new();
+    for fold in 0..FOLDS {
+        let train: Vec<Example> =
+            all.iter().enumerate().filter(|(i, _)| i % FOLDS != fold).map(|(_, e)| e.clone()).collect();
+        let (training, _) = training_for(&[&train], setup, INNER_FOLDS);
+        priors.push(training);
+        let model = Classifier::train(&train, training);
+        for (i, e) in all.iter().enumerate().filter(|(i, _)| i % FOLDS == fold) {
+            predicted[i] = model.predict(&e.text, &e.language);
+        }
+    }
+    (predicted, priors)
+}
+
 /// `FOLDS`-fold cross-validation within one corpus; the majority baseline is cross-validated
 /// the same way (each fold's training majority).
-pub fn within(corpus: &Corpus, lexicon_types: &[Option<PloverType>]) -> DirectionScores {
+pub fn within(corpus: &Corpus, lexicon_types: &[Option<PloverType>], setup: Setup) -> DirectionScores {
     let gold: Vec<PloverType> = corpus.records.iter().map(|r| r.event_type).collect();
-    let predicted: Vec<Option<PloverType>> =
-        cross_validate(&examples(&corpus.records), FOLDS, EPOCHS).into_iter().map(Some).collect();
+    let (predicted, priors) = cross_validated(&corpus.records, setup);
+    let predicted: Vec<Option<PloverType>> = predicted.into_iter().map(Some).collect();
     let mut majority_hits = 0;
     for fold in 0..FOLDS {
         let (m, _) = majority(gold.iter().enumerate().filter(|(i, _)| i % FOLDS != fold).map(|(_, t)| *t));
@@ -392,6 +479,8 @@ pub fn within(corpus: &Corpus, lexicon_types: &[Option<PloverType>]) -> Directio
         test_majority_share: ratio(test_majority, gold.len()),
         lexicon: accuracy(&gold, lexicon_types),
         classifier: scores.accuracy,
+        trainings: priors.iter().map(|t| (t.prior, t.balanced)).collect(),
+        training_cv: Vec::new(),
         classifier_scores: scores,
         embedding_centroid: None,
     }
@@ -427,6 +516,7 @@ pub fn directions(
     corpora: &[Corpus],
     directions: &[(Vec<String>, String)],
     names: Option<NameFinder>,
+    setup: Setup,
 ) -> Vec<DirectionScores> {
     let mut lexicon: BTreeMap<String, Vec<Option<PloverType>>> = BTreeMap::new();
     let mut out = Vec::new();
@@ -435,10 +525,10 @@ pub fn directions(
         let types =
             lexicon.entry(test.clone()).or_insert_with(|| code_records(coder, &test_corpus.records, names).types);
         if train.contains(test) {
-            out.push(within(test_corpus, types));
+            out.push(within(test_corpus, types, setup));
         } else {
             let train: Vec<&Corpus> = corpora.iter().filter(|c| train.contains(&c.name)).collect();
-            out.push(train_test(&train, test_corpus, types));
+            out.push(train_test(&train, test_corpus, types, setup));
         }
     }
     out

@@ -32,7 +32,7 @@ pub use actors::{
     actors_from_names, code_of_phrase, country_of, ActorFinder, ActorSpan, FoundName, GazetteerActors, NerActors,
 };
 pub use classifier::Classifier;
-pub use lexicon::{triggers, triggers_in, Trigger, LANGUAGES};
+pub use lexicon::{class_in_context, triggers, triggers_in, Trigger, LANGUAGES};
 
 use std::path::Path;
 use std::sync::OnceLock;

@@ -35,6 +35,16 @@ pub struct EvalEventsArgs {
     /// type classifier: each test sentence gets the type whose training centroid is nearest.
     #[arg(long)]
     pub embeddings: Option<String>,
+    /// Fix the classifier's lexicon prior (the weight `lex=C` starts with for type C; default 5
+    /// when only --balanced is given). Without --prior and --balanced, each direction's prior
+    /// (2, 5, 10, 20 or 40) and balancing are chosen by cross-validation within its training
+    /// files (within a file: inside each outer fold).
+    #[arg(long)]
+    pub prior: Option<f32>,
+    /// Fix whether training weighs each type's sentences alike (default false when only --prior
+    /// is given).
+    #[arg(long)]
+    pub balanced: Option<bool>,
     /// The models folder; the NER model there (ner.bin) finds actors when present.
     #[arg(long = "models", env = "STORYLINE_MODELS", default_value = "models")]
     pub models_dir: PathBuf,
@@ -167,6 +177,16 @@ fn eval_directions(args: &EvalEventsArgs, json: bool) -> Result<()> {
             (corpora, directions)
         }
     };
+    // --prior or --balanced fix the training; else cross-validation within the training
+    // files chooses both.
+    let setup = storyline_events::gold::Setup {
+        training: storyline_events::classifier::Training {
+            prior: args.prior.unwrap_or(storyline_events::classifier::PRIOR),
+            balanced: args.balanced.unwrap_or(false),
+            ..storyline_events::gold::Setup::default().training
+        },
+        fixed: args.prior.is_some() || args.balanced.is_some(),
+    };
     let coder = storyline_pipeline::events::lexicon_coder(&args.models_dir);
     let tested: Vec<&String> = directions.iter().map(|(_, t)| t).collect();
     let mut coded = BTreeMap::new();
@@ -195,10 +215,10 @@ fn eval_directions(args: &EvalEventsArgs, json: bool) -> Result<()> {
         let Some(test_corpus) = corpora.iter().find(|c| &c.name == test) else { continue };
         let lexicon = &coded[test];
         if train.contains(test) {
-            scores.push(storyline_events::gold::within(test_corpus, lexicon));
+            scores.push(storyline_events::gold::within(test_corpus, lexicon, setup));
         } else {
             let train: Vec<&Corpus> = corpora.iter().filter(|c| train.contains(&c.name)).collect();
-            scores.push(storyline_events::gold::train_test(&train, test_corpus, lexicon));
+            scores.push(storyline_events::gold::train_test(&train, test_corpus, lexicon, setup));
         }
     }
     if let Some(name) = &args.embeddings {
@@ -248,18 +268,22 @@ fn eval_directions(args: &EvalEventsArgs, json: bool) -> Result<()> {
                 None => corpora.iter().filter(|c| args.train.iter().any(|p| corpus_name(p) == c.name)).collect(),
             };
             let records: Vec<_> = train.iter().flat_map(|c| c.records.iter().cloned()).collect();
-            let classifier = storyline_events::Classifier::train(
-                &storyline_events::gold::examples(&records),
-                storyline_events::gold::EPOCHS,
-            );
+            // One set per file: cross-validation chooses within each.
+            let sets: Vec<Vec<storyline_events::classifier::Example>> =
+                train.iter().map(|c| storyline_events::gold::examples(&c.records)).collect();
+            let set_refs: Vec<&[storyline_events::classifier::Example]> = sets.iter().map(Vec::as_slice).collect();
+            let (training, _) = storyline_events::gold::training_for(&set_refs, setup, storyline_events::gold::FOLDS);
+            let classifier = storyline_events::Classifier::train(&sets.concat(), training);
             let part = path.with_extension("json.part");
             std::fs::write(&part, serde_json::to_vec(&classifier)?)
                 .with_context(|| format!("writing {}", part.display()))?;
             std::fs::rename(&part, path).with_context(|| format!("writing {}", path.display()))?;
             eprintln!(
-                "classifier trained on {} sentences ({}) written to {}",
+                "classifier trained on {} sentences ({}; lexicon prior {}, balanced {}) written to {}",
                 records.len(),
                 train.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", "),
+                training.prior,
+                training.balanced,
                 path.display()
             );
             Some(path.display().to_string())
@@ -291,7 +315,7 @@ fn eval_directions(args: &EvalEventsArgs, json: bool) -> Result<()> {
     }
     println!();
     println!(
-        "{:<26} {:<11} {:<17} {:>5} {:>9} {:>8} {:>8} {:>10}{}",
+        "{:<26} {:<11} {:<17} {:>5} {:>9} {:>8} {:>8} {:>10} {}{}",
         "train",
         "test",
         "kind",
@@ -300,11 +324,12 @@ fn eval_directions(args: &EvalEventsArgs, json: bool) -> Result<()> {
         "lexicon",
         "classif.",
         "test-major",
+        "prior",
         if args.embeddings.is_some() { "  embedding" } else { "" }
     );
     for d in &report.directions {
         println!(
-            "{:<26} {:<11} {:<17} {:>5} {:>9.3} {:>8.3} {:>8.3} {:>10.3}{}",
+            "{:<26} {:<11} {:<17} {:>5} {:>9.3} {:>8.3} {:>8.3} {:>10.3} {}{}",
             d.train.join("+"),
             d.test,
             d.kind,
@@ -313,15 +338,22 @@ fn eval_directions(args: &EvalEventsArgs, json: bool) -> Result<()> {
             d.lexicon,
             d.classifier,
             d.test_majority_share,
+            training_text(&d.trainings),
             d.embedding_centroid.map(|e| format!("  {e:>9.3}")).unwrap_or_default()
         );
     }
     println!(
         "event-type accuracy. majority: the training data's most common type (cross-validated within a file); lexicon: no training;\n\
-         classif.: trained on `train`; test-major: the test file's own most common type's share (a reference, not a method).\n\
+         classif.: trained on `train`; prior: its lexicon prior (chosen by cross-validation within `train` unless --prior); test-major: the test file's own most common type's share (a reference, not a method).\n\
          The English lexicon was written with the gsr file in view: its figures on gsr are not held out."
     );
     Ok(())
+}
+
+/// The prior a direction's classifier was trained with (`b`: balanced); within a file, each
+/// outer fold's.
+fn training_text(trainings: &[(f32, bool)]) -> String {
+    trainings.iter().map(|(p, b)| format!("{p}{}", if *b { "b" } else { "" })).collect::<Vec<_>>().join(",")
 }
 
 type Centroids = Vec<(storyline_events::PloverType, Vec<f32>)>;
