@@ -160,6 +160,10 @@ const PATTERNS: &[Pattern] = &[
     // Global Voices opens its posts with a link to the series they belong to.
     mentions("cobertura especial", &["es parte de", "forma parte de"], RELATED_LINK),
     prefix("ce billet fait partie d", RELATED_LINK),
+    prefix("cet article fait partie de notre couverture", RELATED_LINK),
+    // ... and says where a post appeared first.
+    prefix("este artículo fue publicado anteriormente en", RELATED_LINK),
+    prefix("este post es publicado en conjunción con", RELATED_LINK),
     prefix("lire notre dossier", RELATED_LINK),
     prefix("consultez notre dossier", RELATED_LINK),
     prefix("this post is part of our special coverage", RELATED_LINK),
@@ -1067,6 +1071,8 @@ mod tests {
             ("Può ritirare il consenso esercitando la modalità indicata nell' Informativa sull'utilizzo dei dati personali.", COOKIE_NOTICE),
             ("Este post es parte de nuestra cobertura especial de las Protestas en Egipto 2011.", RELATED_LINK),
             ("Ce billet fait partie du dossier de Global Voices sur le soulèvement en Libye.", RELATED_LINK),
+            ("Cet article fait partie de notre couverture spéciale des Evénements En Syrie en 2011.", RELATED_LINK),
+            ("Este artículo fue publicado anteriormente en SyriaUntold [en].", RELATED_LINK),
             ("Este artículo es parte de la cobertura especial sobre la Revolución egipcia 2011.", RELATED_LINK),
             ("Lire notre dossier complet : Libye, la révolte", RELATED_LINK),
             ("veuillez revoir vos paramètres avant de poursuivre votre visite.Gérer vos témoins de navigationEn savoir plus", COOKIE_NOTICE),

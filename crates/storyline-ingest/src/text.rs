@@ -330,8 +330,11 @@ fn word_count(line: &str) -> usize {
 
 fn is_title_like(line: &str) -> bool {
     let words = word_count(line);
-    let ends_like_sentence =
-        line.ends_with(['.', ',', ';', ':']) && !line.ends_with("...") && !ends_with_initialism(line);
+    // Before a credit ("Un rebelde, sobre un retrato de Gadafi. | AP MÁS FOTOS"): a caption.
+    let before_credit = line.split(" | ").next().unwrap_or(line).trim_end();
+    let ends_like_sentence = before_credit.ends_with(['.', ',', ';', ':'])
+        && !before_credit.ends_with("...")
+        && !ends_with_initialism(before_credit);
     (1..=MAX_TITLE_WORDS).contains(&words)
         && line.chars().count() <= MAX_TITLE_CHARS
         && !ends_like_sentence
@@ -509,6 +512,21 @@ mod tests {
         assert_eq!(code.len(), 7, "{code:?}");
         assert!(article.text.starts_with("La deputata"), "{}", article.text);
         assert!(article.text.contains("* Dati del ministero"), "{}", article.text);
+    }
+
+    #[test]
+    fn a_caption_with_its_credit_is_not_the_headline() {
+        let text = "Reaparece en un mensaje de audio\n\
+                    Gadafi llama a sus fieles a 'liberar Trípoli'\n\
+                    Un rebelde, sobre un retrato de Gadafi. | AP MÁS FOTOS\n\
+                    AFP | Reuters | Trípoli\n\
+                    \"Salid de vuestras casas, liberad Trípoli\". Un día después de que los rebeldes hayan puesto precio a la cabeza de Gadafi, el líder libio ha reaparecido.\n\
+                    En un tono más desafiante que el empleado en sus últimos mensajes, Gadafi insta a los libios a \"luchar y destruir\" a los rebeldes en Trípoli.\n\
+                    Los rebeldes controlan la mayor parte de la capital tras seis meses de guerra, y buscan casa por casa al coronel y a sus hijos, de los que nada se sabe desde el domingo.\n\
+                    La OTAN mantiene sus bombardeos sobre las posiciones leales al régimen en Sirte, la ciudad natal de Gadafi, mientras los rebeldes negocian la rendición de sus defensores.\n";
+        let article = parse_text("a", text).unwrap();
+        assert_eq!(article.title.as_deref(), Some("Gadafi llama a sus fieles a 'liberar Trípoli'"));
+        assert_eq!(article.outlet, None);
     }
 
     #[test]
