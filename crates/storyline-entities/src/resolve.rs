@@ -483,7 +483,8 @@ fn merge(stored: &mut Entity, doc: &DocEntity) {
         }
     }
     for role in &doc.roles {
-        if !stored.roles.contains(role) {
+        // "coronel" at a sentence's start is "Coronel": one role.
+        if !stored.roles.iter().any(|r| r.to_lowercase() == role.to_lowercase()) {
             stored.roles.push(role.clone());
         }
     }
@@ -764,6 +765,9 @@ mod tests {
         let mut stored = new_entity(&person(&["Muammar Gaddafi", "Gaddafi"], &[]));
         merge(&mut stored, &person(&["Muamar Mohamed Abd As-Salam Abú Minyar al Gadafi"], &[]));
         assert_eq!(stored.name, "Muammar Gaddafi");
+        merge(&mut stored, &person(&["Gaddafi"], &["coronel", "Coronel", "líder"]));
+        merge(&mut stored, &person(&["Gaddafi"], &["Líder"]));
+        assert_eq!(stored.roles, ["coronel", "líder"], "roles in any case are one");
         merge(&mut stored, &person(&["Muammar Abu Minyar Gaddafi"], &[]));
         assert_eq!(stored.name, "Muammar Abu Minyar Gaddafi", "a fuller name of four words still is");
     }
