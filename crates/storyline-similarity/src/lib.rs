@@ -539,7 +539,7 @@ mod tests {
             };
             let explained = explain(&signals, &combiner);
             assert!((explained.score - combiner.score(&signals)).abs() < 1e-9, "{explained:?}");
-            for s in 0..SIGNALS.len() {
+            for (s, name) in SIGNALS.iter().enumerate() {
                 let mut previous = f64::MIN;
                 for step in 0..=20 {
                     let mut raised = signals.clone();
@@ -547,8 +547,7 @@ mod tests {
                     let score = combiner.score(&raised);
                     assert!(
                         (0.0..=1.0).contains(&score) && score >= previous - 1e-12,
-                        "{} at {}",
-                        SIGNALS[s],
+                        "{name} at {}",
                         raised.values[s]
                     );
                     previous = score;
