@@ -48,10 +48,11 @@ pub struct ClusterConfig {
     /// --fit`), the caller moves each score by its threshold's distance from this one, so this
     /// stays the one number compared.
     pub semantic_join: f32,
-    /// How far below an event's cohesion (how alike its members are to each other, on the same
-    /// scale) a newcomer's semantic score may fall and still join by it. Members that agree
-    /// closely are reports of one happening; a newcomer that agrees with them much less is
-    /// more likely a report of another happening on the same topic. Infinite: no such check.
+    /// How far below an event's cohesion (how alike its members are to each other) a newcomer's
+    /// closeness to them (on the same scale, see [`Cohesion`]) may fall and still let it join by
+    /// its semantic score. Members that agree closely are reports of one happening; a newcomer
+    /// that agrees with them much less is more likely a report of another happening on the same
+    /// topic. Infinite: no such check.
     /// 0.09: half way between the seeds' two cases (docs/EVALUATION.md, `eval pairs`); STS22's
     /// small events hardly feel it.
     pub cohesion_margin: f32,
@@ -208,9 +209,19 @@ pub struct EventCandidate {
     /// The best semantic similarity between the article and the event's members, when both
     /// have embeddings.
     pub semantic: Option<f32>,
-    /// How alike the event's members are to each other (the mean semantic score of their
-    /// pairs), when at least two have embeddings.
-    pub cohesion: Option<f32>,
+    /// How alike the event's members are to each other and to the newcomer, when at least two
+    /// have embeddings.
+    pub cohesion: Option<Cohesion>,
+}
+
+/// An event's cohesion and a newcomer's closeness to it, on one scale: one that keeps ranking
+/// among close pairs, where a same-happening probability has levelled off.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Cohesion {
+    /// The mean score of the pairs among the event's most recent members.
+    pub members: f32,
+    /// The newcomer's best score against the event's members.
+    pub newcomer: f32,
 }
 
 /// The event an article should join, with its similarity, or `None` for a new event. An event
@@ -228,7 +239,7 @@ pub fn choose_event(
         .filter_map(|event| {
             let lexical = cosine(&article.0, &event.centroid);
             let semantic = event.semantic.unwrap_or(0.0);
-            let cohesive = event.cohesion.is_none_or(|c| semantic >= c - config.cohesion_margin);
+            let cohesive = event.cohesion.is_none_or(|c| c.newcomer >= c.members - config.cohesion_margin);
             let joins = lexical >= config.join_similarity || (semantic >= config.semantic_join && cohesive);
             // Rank by the semantic score where there is one: it is the better-calibrated signal.
             joins.then_some((event.id, event.semantic.map_or(lexical, |_| semantic)))
@@ -364,6 +375,19 @@ mod tests {
         };
         assert_eq!(choose_event(&article, None, &[event(1, 0.85), event(2, 0.9)], &config).map(|c| c.0), Some(2));
         assert_eq!(choose_event(&article, None, &[event(1, 0.7)], &config), None);
+    }
+
+    #[test]
+    fn a_newcomer_much_less_alike_than_the_members_stays_out() {
+        let config = ClusterConfig::default();
+        let article = vector(&[("libia", 1.0)]);
+        let event = |newcomer| EventCandidate {
+            semantic: Some(0.9),
+            cohesion: Some(Cohesion { members: 0.94, newcomer }),
+            ..undated(1, &[("libya", 1.0)])
+        };
+        assert!(choose_event(&article, None, &[event(0.93)], &config).is_some());
+        assert!(choose_event(&article, None, &[event(0.82)], &config).is_none());
     }
 
     #[test]

@@ -18,7 +18,7 @@ use serde::Serialize;
 use storyline_model::{Article, Language, SourceFormat};
 use storyline_pipeline::{ingest_articles, IngestOptions};
 use storyline_similarity::sts::{read_pairs, split_title, StsPair};
-use storyline_similarity::{language_key, similarity, ArticleEmbedding, Combiner, JoinThresholds, Weights};
+use storyline_similarity::{language_key, signals, ArticleEmbedding, Combiner, JoinThresholds, Weights};
 use storyline_store::Store;
 
 use crate::print_json;
@@ -290,7 +290,7 @@ pub fn eval_pairs(args: &PairsArgs, json: bool) -> Result<()> {
         let (a, b) = article_ids(pair);
         let (Some(ea), Some(eb)) = (event_of.get(&a), event_of.get(&b)) else { continue };
         let direct = match (embedding(&a)?, embedding(&b)?) {
-            (Some(x), Some(y)) => Some(similarity(&x, &y, &combiner).score),
+            (Some(x), Some(y)) => Some(combiner.score(&signals(&x, &y))),
             _ => None,
         };
         scored.push(Scored { pair, part: *part, gold: *gold, joined: ea == eb, direct });

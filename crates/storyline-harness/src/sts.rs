@@ -8,7 +8,9 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use storyline_embed::{list_models, models_dir, Embedder};
-use storyline_similarity::sts::{evaluate, fit_all, pair_signals, read_pairs, Correlation, StsPair, StsReport};
+use storyline_similarity::sts::{
+    evaluate, fit_all, fit_join, pair_signals, read_pairs, Correlation, StsPair, StsReport,
+};
 use storyline_similarity::trees::{self, TreeParams, PARAMS};
 use storyline_similarity::{Signals, TreeModel, Weights, SIGNALS};
 
@@ -34,6 +36,12 @@ pub struct StsArgs {
     /// (the committed one is crates/storyline-similarity/weights.json).
     #[arg(long, requires = "fit")]
     pub write_weights: Option<PathBuf>,
+    /// Fit the event-join classifier (same against different happening) on the decisive pairs of
+    /// the fit part only (`eval pairs`' split) and store it for this model in this JSON file (the
+    /// committed one is crates/storyline-similarity/join.json). Use with `--stored`: clustering
+    /// reads members back from their stored form.
+    #[arg(long, value_name = "FILE")]
+    pub write_join: Option<PathBuf>,
     /// Cross-validate a small grid of tree hyper-parameters (learning rate, depth, fewest pairs
     /// in a leaf) and print each point's figure, instead of the report.
     #[arg(long, conflicts_with = "fit")]
@@ -95,6 +103,11 @@ pub fn eval_sts(args: &StsArgs, json: bool) -> Result<()> {
         write_weights(path, &report.linear_fitted)?;
         eprintln!("wrote the linear weights for {} to {}", report.model, path.display());
     }
+    if let Some(path) = &args.write_join {
+        let fitted = fit_join_on_fit_part(model.name(), &pairs, &signals, args.stored, json);
+        write_model(path, &fitted)?;
+        eprintln!("wrote the event-join classifier for {} to {}", report.model, path.display());
+    }
     if json {
         return print_json(&report);
     }
@@ -127,6 +140,37 @@ pub fn eval_sts(args: &StsArgs, json: bool) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The event-join classifier fitted on the fit part's decisive pairs (`pairs::part_of`,
+/// `pairs::gold_same`); the check part is never read.
+fn fit_join_on_fit_part(model: &str, pairs: &[StsPair], signals: &[Signals], stored: bool, quiet: bool) -> TreeModel {
+    let (chosen, same): (Vec<&Signals>, Vec<bool>) = pairs
+        .iter()
+        .zip(signals)
+        .filter(|(p, _)| crate::pairs::part_of(&p.pair_id) == crate::pairs::Part::Fit)
+        .filter_map(|(p, s)| crate::pairs::gold_same(p).map(|g| (s, g)))
+        .unzip();
+    let about = format!(
+        "the fit part of STS22 train's decisive pairs (pair_id's FNV-1a 64 even; same: Overall <= {}, different: >= {}; \
+         signals of the {} form)",
+        crate::pairs::SAME_AT_MOST,
+        crate::pairs::DIFFERENT_AT_LEAST,
+        if stored { "stored" } else { "f32" }
+    );
+    let fit = fit_join(model, &chosen, &same, &about);
+    if !quiet {
+        println!("event-join classifier grid (5-fold CV on the fit part's {} decisive pairs):", same.len());
+        for point in &fit.grid {
+            let p = point.params;
+            println!(
+                "  trees {:>3} depth {} min leaf {:>2}: log loss {:.4}, best F1 {:.3}",
+                p.iterations, p.max_depth, p.min_leaf, point.log_loss, point.best_f1
+            );
+        }
+        println!("chosen: {}", fit.model.provenance);
+    }
+    fit.model
 }
 
 /// How much each input moves the fitted trees' scores on these pairs, on average (TreeSHAP),
@@ -310,6 +354,7 @@ pub fn bench(args: &BenchEmbedArgs, json: bool) -> Result<()> {
                 fit: false,
                 write: None,
                 write_weights: None,
+                write_join: None,
                 grid: false,
                 limit: None,
                 signals_out: None,

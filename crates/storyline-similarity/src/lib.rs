@@ -8,9 +8,10 @@
 //! context ([`trees`], `storyline eval sts --fit`). The result explains itself: each signal's
 //! contribution and the sentence pairs that matched best.
 //!
-//! Event clustering decides "same happening?" with [`Combiner::event_join`], a linear combination
-//! of the signals ([`Weights`]): the STS22-calibrated trees rate reports of different happenings
-//! on one topic as alike as reports of one happening, which STS22 rarely separates.
+//! Event clustering decides "same happening?" with [`Combiner::event_join`]: monotone trees
+//! fitted as a classifier of same against different happenings on the fit part of STS22's
+//! decisive pairs (`storyline eval sts --write-join`); the similarity trees, fitted to STS22's
+//! graded scale, rate reports of different happenings on one topic as alike as reports of one.
 //!
 //! ```no_run
 //! use storyline_similarity::{similarity, ArticleEmbedding, Combiner};
@@ -105,7 +106,8 @@ pub struct Explained {
     /// Each signal's value and its contribution to the score, then `languages` (trees only) and
     /// `time` where they count: `bias` + the contributions = the score before clamping. For the
     /// linear combination a contribution is weight × value; for trees it is the signal's TreeSHAP
-    /// value.
+    /// value. For a classifier (the event join) the signals' contributions and `bias` are in
+    /// log-odds: the score is the probability of their sum, less the time penalty.
     pub contributions: Vec<Contribution>,
     /// The score before any signal counts: the linear bias, or the trees' mean prediction.
     pub bias: f64,
@@ -187,6 +189,9 @@ pub fn language_key(a: &str, b: &str) -> String {
 /// The committed tree models, one entry per embedding model (regenerate with
 /// `storyline eval sts --fit --write crates/storyline-similarity/fitted.json`).
 const FITTED: &str = include_str!("../fitted.json");
+/// The committed event-join classifiers, one entry per embedding model (regenerate with
+/// `storyline eval sts --stored --write-join crates/storyline-similarity/join.json`).
+const FITTED_JOIN: &str = include_str!("../join.json");
 /// The committed linear weights for the event join, one entry per embedding model (regenerate
 /// with `storyline eval sts --fit --write-weights crates/storyline-similarity/weights.json`).
 const FITTED_WEIGHTS: &str = include_str!("../weights.json");
@@ -201,10 +206,20 @@ pub fn fitted_models() -> &'static [Arc<TreeModel>] {
     })
 }
 
+/// The committed event-join classifiers that fit this build's inputs, parsed once.
+pub fn join_models() -> &'static [Arc<TreeModel>] {
+    static PARSED: OnceLock<Vec<Arc<TreeModel>>> = OnceLock::new();
+    PARSED.get_or_init(|| {
+        let all: Vec<TreeModel> = serde_json::from_str(FITTED_JOIN).unwrap_or_default();
+        all.into_iter().filter(TreeModel::matches_features).map(Arc::new).collect()
+    })
+}
+
 /// How the signals become one score.
 #[derive(Clone)]
 pub enum Combiner {
-    /// Trees fitted on STS22 for this embedding model.
+    /// Trees fitted on STS22 for this embedding model: the similarity's regression trees, or the
+    /// event join's classifier.
     Trees(Arc<TreeModel>),
     /// A linear combination: the event-join score, and the similarity of models with no fitted
     /// trees.
@@ -221,14 +236,17 @@ impl Combiner {
         }
     }
 
-    /// The score event clustering compares with its join threshold (`semantic_join`, STS22
-    /// Overall 1.5 on this scale): the linear weights, whose trend keeps ranking pairs where
-    /// STS22's judgements, and so the trees, level off. Same-topic reports of different
-    /// happenings (the seeds' 003 against the rest) score 0.86–0.90 by the trees, as high as
-    /// reports of one happening, and no threshold derived from STS22 separates them; the linear
-    /// score keeps them apart (0.81 against 0.90 and more), as it did before the trees.
+    /// The score event clustering compares with its join thresholds (`JoinThresholds` in
+    /// `weights.json`): the probability that two articles report one happening, by the committed
+    /// classifier for `model` (monotone trees fitted on the fit part of STS22's decisive pairs);
+    /// the linear weights for a model without one. The similarity trees do not serve here: fitted
+    /// to STS22's graded scale, they level off where same-topic reports of different happenings
+    /// and reports of one happening both score "very similar".
     pub fn event_join(model: &str) -> Combiner {
-        Combiner::Linear(Weights::for_model(model))
+        match join_models().iter().find(|t| t.model == model) {
+            Some(trees) => Combiner::Trees(trees.clone()),
+            None => Combiner::Linear(Weights::for_model(model)),
+        }
     }
 
     pub fn provenance(&self) -> &str {
@@ -248,8 +266,23 @@ impl Combiner {
     /// The score of some signals before the time penalty and clamping.
     pub fn predict(&self, signals: &Signals) -> f64 {
         match self {
-            Combiner::Trees(t) => t.predict(&trees::features(signals)),
+            Combiner::Trees(t) => t.score(&trees::features(signals)),
             Combiner::Linear(w) => w.linear(&signals.values),
+        }
+    }
+
+    /// The score of some signals, as [`explain`] gives it, without explaining it (no Shapley
+    /// values): what event assignment computes for every compared member.
+    pub fn score(&self, signals: &Signals) -> f64 {
+        let penalty = signals.days_apart.map_or(0.0, |days| self.time_penalty() * (days / TIME_HORIZON_DAYS).min(1.0));
+        (self.predict(signals) - penalty).clamp(0.0, 1.0)
+    }
+
+    /// The score of a sum of contributions (log-odds for a classifier).
+    fn link(&self, raw: f64) -> f64 {
+        match self {
+            Combiner::Trees(t) => t.objective.link(raw),
+            Combiner::Linear(_) => raw,
         }
     }
 }
@@ -417,15 +450,13 @@ pub fn explain(signals: &Signals, combiner: &Combiner) -> Explained {
             (contributions, base)
         }
     };
+    let mut score = combiner.link(bias + contributions.iter().map(|c| c.contribution).sum::<f64>());
     if let Some(days) = signals.days_apart {
-        contributions.push(Contribution {
-            signal: "time".into(),
-            value: days,
-            contribution: -combiner.time_penalty() * (days / TIME_HORIZON_DAYS).min(1.0),
-        });
+        let penalty = combiner.time_penalty() * (days / TIME_HORIZON_DAYS).min(1.0);
+        contributions.push(Contribution { signal: "time".into(), value: days, contribution: -penalty });
+        score -= penalty;
     }
-    let raw = bias + contributions.iter().map(|c| c.contribution).sum::<f64>();
-    Explained { score: raw.clamp(0.0, 1.0), contributions, bias, aligned_pairs: signals.aligned_pairs.clone() }
+    Explained { score: score.clamp(0.0, 1.0), contributions, bias, aligned_pairs: signals.aligned_pairs.clone() }
 }
 
 #[cfg(test)]
@@ -479,7 +510,57 @@ mod tests {
             assert!(w.weights.keys().all(|k| SIGNALS.contains(&k.as_str())), "{w:?}");
         }
         assert!(!Weights::all_fitted().is_empty());
-        assert!(matches!(Combiner::event_join("use-m3"), Combiner::Linear(w) if w.provenance.contains("ridge")));
+        assert!(matches!(Combiner::event_join("none"), Combiner::Linear(w) if w.provenance.contains("unfitted")));
+    }
+
+    /// The committed event-join classifier: a probability, monotone in every signal on inputs
+    /// like real pairs, explained and scored alike, and the same article scores high and at
+    /// least as high as a different one in the same languages.
+    #[test]
+    fn committed_join_classifier_is_monotone_and_explains_itself() {
+        let all: Vec<TreeModel> = serde_json::from_str(FITTED_JOIN).expect("join.json parses");
+        assert!(all.iter().all(TreeModel::matches_features), "join.json is stale: refit with eval sts --write-join");
+        let Combiner::Trees(join) = Combiner::event_join("use-m3") else { panic!("no join classifier for use-m3") };
+        assert_eq!(join.objective, trees::Objective::Classification);
+        let combiner = Combiner::Trees(join.clone());
+        let mut state = 777u64;
+        let mut next = || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for _ in 0..200 {
+            let values: [f64; SIGNALS.len()] = std::array::from_fn(|_| next());
+            let pick = |r: f64| Some(trees::LANGUAGES[(r * trees::LANGUAGES.len() as f64) as usize % 10].to_string());
+            let signals = Signals {
+                values,
+                days_apart: None,
+                languages: [pick(next()), pick(next())],
+                aligned_pairs: Vec::new(),
+            };
+            let explained = explain(&signals, &combiner);
+            assert!((explained.score - combiner.score(&signals)).abs() < 1e-9, "{explained:?}");
+            for (s, name) in SIGNALS.iter().enumerate() {
+                let mut previous = f64::MIN;
+                for step in 0..=20 {
+                    let mut raised = signals.clone();
+                    raised.values[s] = step as f64 / 20.0;
+                    let score = combiner.score(&raised);
+                    assert!(
+                        (0.0..=1.0).contains(&score) && score >= previous - 1e-12,
+                        "{name} at {}",
+                        raised.values[s]
+                    );
+                    previous = score;
+                }
+            }
+        }
+        let mut a = article(&[[1.0, 0.0], [0.0, 1.0], [0.6, 0.8]], &["maas", "akar"]);
+        a.language = Some("en".into());
+        let mut b = article(&[[0.8, 0.6], [0.0, 1.0], [1.0, 0.0]], &["maas"]);
+        b.language = Some("en".into());
+        // Identical articles: every signal at least as high, so at least the score (levelled off).
+        let (same, different) = (similarity(&a, &a, &combiner).score, similarity(&a, &b, &combiner).score);
+        assert!(same > 0.9 && same >= different, "{same} {different}");
     }
 
     /// On inputs like real pairs (signals anywhere in [0, 1], any two languages), raising any

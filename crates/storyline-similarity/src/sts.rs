@@ -9,7 +9,7 @@ use storyline_embed::Embedder;
 use storyline_eval::{pearson, spearman};
 
 use crate::fit::{cross_validate as ridge_cross_validate, ridge};
-use crate::trees::{self, TreeModel, TreeParams};
+use crate::trees::{self, cross_validate_for, Objective, TreeModel, TreeParams};
 use crate::{
     fitted_models, signals, ArticleEmbedding, Result, Signals, SimilarityError, Weights, LINEAR_SIGNALS, SIGNALS,
 };
@@ -250,6 +250,96 @@ pub fn fit_all(pairs: &[StsPair], signals: &[Signals], report: &StsReport) -> Tr
         report.linear.pearson,
     );
     model
+}
+
+/// One point of the event-join classifier's grid, cross-validated on the pairs it is fitted on.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct JoinPoint {
+    pub params: TreeParams,
+    /// Mean logistic loss of the out-of-fold probabilities (what the choice minimises).
+    pub log_loss: f64,
+    /// The best F1 of "same" over thresholds on the out-of-fold probabilities (optimistic, as
+    /// the threshold is chosen on them; for comparison only).
+    pub best_f1: f64,
+}
+
+/// The event-join classifier and the grid it was chosen from.
+pub struct JoinFit {
+    pub model: TreeModel,
+    pub grid: Vec<JoinPoint>,
+}
+
+/// The event-join classifier's hyper-parameter grid: 100, 200 or 400 trees at learning rate
+/// 0.05, depth 2 or 3, at least 10, 20 or 40 pairs a leaf (fewer pairs than the similarity
+/// trees have, so smaller leaves are in).
+pub fn join_grid() -> Vec<TreeParams> {
+    let mut grid = Vec::new();
+    for iterations in [100, 200, 400] {
+        for max_depth in [2, 3] {
+            for min_leaf in [10, 20, 40] {
+                grid.push(TreeParams { iterations, learning_rate: 0.05, max_depth, min_leaf, l2: 1.0 });
+            }
+        }
+    }
+    grid
+}
+
+/// Fits the event-join classifier: monotone gradient-boosted trees with logistic loss on
+/// `signals` labelled `same` (one happening or not), the hyper-parameters the grid point with
+/// the lowest 5-fold cross-validated log loss on these same pairs. `about` describes the pairs
+/// for the provenance.
+pub fn fit_join(model_name: &str, signals: &[&Signals], same: &[bool], about: &str) -> JoinFit {
+    let rows: Vec<Vec<f64>> = signals.iter().map(|s| trees::features(s)).collect();
+    let y: Vec<f64> = same.iter().map(|&s| f64::from(u8::from(s))).collect();
+    let grid: Vec<JoinPoint> = join_grid()
+        .into_iter()
+        .map(|params| {
+            let p = cross_validate_for(&rows, &y, FOLDS, params, SEED, Objective::Classification);
+            let log_loss =
+                p.iter().zip(same).map(|(&p, &s)| -(if s { p } else { 1.0 - p }).clamp(1e-12, 1.0).ln()).sum::<f64>()
+                    / p.len().max(1) as f64;
+            JoinPoint { params, log_loss, best_f1: best_f1(&p, same) }
+        })
+        .collect();
+    let chosen = grid.iter().min_by(|a, b| a.log_loss.total_cmp(&b.log_loss)).copied().expect("a grid");
+    let mut model = TreeModel::fit_for(model_name, &rows, &y, chosen.params, Objective::Classification);
+    let p = chosen.params;
+    model.provenance = format!(
+        "gradient-boosted classification trees (logistic loss; {} trees, learning rate {}, depth {}, at least {} pairs a \
+         leaf, L2 {}; monotone increasing in every signal) of same against different happening on {about} \
+         ({} same, {} different); inputs: the {} signals and each article's language; hyper-parameters: the lowest \
+         {FOLDS}-fold CV log loss of a {}-point grid on those pairs ({:.3}; best F1 of the out-of-fold \
+         probabilities {:.3}); the score is the probability; time_penalty is a prior (STS22 has no dates)",
+        p.iterations,
+        p.learning_rate,
+        p.max_depth,
+        p.min_leaf,
+        p.l2,
+        same.iter().filter(|&&s| s).count(),
+        same.iter().filter(|&&s| !s).count(),
+        SIGNALS.len(),
+        grid.len(),
+        chosen.log_loss,
+        chosen.best_f1,
+    );
+    JoinFit { model, grid }
+}
+
+/// The best F1 of "score ≥ t means same" over all thresholds t.
+fn best_f1(scores: &[f64], same: &[bool]) -> f64 {
+    let mut sorted: Vec<(f64, bool)> = scores.iter().copied().zip(same.iter().copied()).collect();
+    sorted.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let positives = same.iter().filter(|&&s| s).count();
+    let (mut tp, mut fp, mut best) = (0usize, 0usize, 0.0f64);
+    for (i, &(score, gold)) in sorted.iter().enumerate() {
+        tp += usize::from(gold);
+        fp += usize::from(!gold);
+        if sorted.get(i + 1).is_some_and(|next| next.0 == score) {
+            continue;
+        }
+        best = best.max(2.0 * tp as f64 / (tp + fp + positives) as f64);
+    }
+    best
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
-//! The fitted combination of the signals: gradient-boosted regression trees over the similarity
-//! signals and the pair's languages.
+//! The fitted combinations of the signals: gradient-boosted trees over the similarity signals and
+//! the pair's languages — regression trees for the article similarity (STS22's scale), and a
+//! classifier of "same happening" for the event join ([`Objective`]).
 //!
 //! Every similarity signal is constrained to be monotone increasing, so more agreement never
 //! lowers the score, and identical articles score at least as high as any other pair in the same
@@ -66,6 +67,27 @@ pub struct TreeParams {
 /// STS22 training pairs (first explored outside storyline, with the same grid). The grid's points
 /// lie within 0.007 of each other, so the choice matters little.
 pub const PARAMS: TreeParams = TreeParams { iterations: 300, learning_rate: 0.05, max_depth: 3, min_leaf: 40, l2: 1.0 };
+
+/// What the trees are fitted to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Objective {
+    /// Squared loss on a score in [0, 1]; the trees' sum is the score.
+    #[default]
+    Regression,
+    /// Logistic loss on 0/1 labels; the trees' sum is the log-odds, the score its probability.
+    Classification,
+}
+
+impl Objective {
+    /// The score of the trees' sum.
+    pub fn link(self, raw: f64) -> f64 {
+        match self {
+            Objective::Regression => raw,
+            Objective::Classification => 1.0 / (1.0 + (-raw).exp()),
+        }
+    }
+}
 
 /// Candidate split points per input: quantiles, as histogram-based boosting does.
 const MAX_CUTS: usize = 128;
@@ -174,11 +196,15 @@ pub struct TreeModel {
     /// The input names ([`feature_names`] when it was fitted).
     pub features: Vec<String>,
     pub params: TreeParams,
+    /// Regression (the similarity trees) or classification (the event join); regression when the
+    /// file does not say.
+    #[serde(default)]
+    pub objective: Objective,
     /// Penalty for articles far apart in time: a prior on top of the trees (STS22 has no dates).
     pub time_penalty: f64,
     /// The data, the hyper-parameters and the cross-validated Pearson.
     pub provenance: String,
-    /// The prediction before any tree: the training targets' mean.
+    /// The prediction before any tree: the training targets' mean (its log-odds for a classifier).
     base: f64,
     trees: Vec<Tree>,
 }
@@ -187,11 +213,23 @@ impl TreeModel {
     /// Fits on `rows` ([`features`] of each pair) against `targets`, every signal monotone
     /// increasing.
     pub fn fit(model: &str, rows: &[Vec<f64>], targets: &[f64], params: TreeParams) -> TreeModel {
-        let (base, trees) = boost(rows, targets, params);
+        Self::fit_for(model, rows, targets, params, Objective::Regression)
+    }
+
+    /// Fits for `objective` (for classification, `targets` are 0 or 1).
+    pub fn fit_for(
+        model: &str,
+        rows: &[Vec<f64>],
+        targets: &[f64],
+        params: TreeParams,
+        objective: Objective,
+    ) -> TreeModel {
+        let (base, trees) = boost(rows, targets, params, objective);
         TreeModel {
             model: model.to_string(),
             features: feature_names(),
             params,
+            objective,
             time_penalty: crate::DEFAULT_TIME_PENALTY,
             provenance: String::new(),
             base,
@@ -204,13 +242,21 @@ impl TreeModel {
         self.features == feature_names()
     }
 
-    /// The predicted similarity of one pair, before the time penalty and clamping.
+    /// The trees' sum for one pair: the predicted similarity (regression) or log-odds
+    /// (classification), before the time penalty and clamping.
     pub fn predict(&self, features: &[f64]) -> f64 {
         self.base + self.trees.iter().map(|t| t.predict(features)).sum::<f64>()
     }
 
+    /// The score of one pair before the time penalty: [`TreeModel::predict`] through the
+    /// objective's link (a probability for a classifier).
+    pub fn score(&self, features: &[f64]) -> f64 {
+        self.objective.link(self.predict(features))
+    }
+
     /// Each of [`groups`]' Shapley value and the base value (the mean prediction over the
-    /// training pairs, as the trees saw them); together they add up to [`TreeModel::predict`].
+    /// training pairs, as the trees saw them); together they add up to [`TreeModel::predict`]
+    /// (in log-odds for a classifier).
     pub fn contributions(&self, features: &[f64]) -> (Vec<f64>, f64) {
         let mut out = vec![0.0; groups().len()];
         let mut base = self.base;
@@ -226,9 +272,17 @@ impl TreeModel {
     }
 }
 
-/// Gradient boosting with squared loss: each tree fits the residuals of those before it.
-fn boost(rows: &[Vec<f64>], targets: &[f64], params: TreeParams) -> (f64, Vec<Tree>) {
-    let base = targets.iter().sum::<f64>() / targets.len().max(1) as f64;
+/// Gradient boosting (Newton steps): each tree fits the loss's gradients, its leaves weighted by
+/// the Hessians — the residuals and 1 for squared loss, `y − p` and `p (1 − p)` for logistic loss.
+fn boost(rows: &[Vec<f64>], targets: &[f64], params: TreeParams, objective: Objective) -> (f64, Vec<Tree>) {
+    let mean = targets.iter().sum::<f64>() / targets.len().max(1) as f64;
+    let base = match objective {
+        Objective::Regression => mean,
+        Objective::Classification => {
+            let p = mean.clamp(1e-6, 1.0 - 1e-6);
+            (p / (1.0 - p)).ln()
+        }
+    };
     let Some(width) = rows.first().map(Vec::len) else { return (base, Vec::new()) };
     let cuts: Vec<Vec<f64>> = (0..width).map(|f| cut_points(rows.iter().map(|r| r[f]))).collect();
     // Each value's bin: the number of cuts at or below it, so `x < cuts[k]` ⇔ `bin < k + 1`.
@@ -240,10 +294,20 @@ fn boost(rows: &[Vec<f64>], targets: &[f64], params: TreeParams) -> (f64, Vec<Tr
     let mut predicted = vec![base; rows.len()];
     let mut trees = Vec::with_capacity(params.iterations);
     for _ in 0..params.iterations {
-        let residuals: Vec<f64> = targets.iter().zip(&predicted).map(|(t, p)| t - p).collect();
+        let (gradients, hessians): (Vec<f64>, Vec<f64>) = targets
+            .iter()
+            .zip(&predicted)
+            .map(|(&t, &raw)| match objective {
+                Objective::Regression => (t - raw, 1.0),
+                Objective::Classification => {
+                    let p = objective.link(raw);
+                    (t - p, (p * (1.0 - p)).max(1e-9))
+                }
+            })
+            .unzip();
         let mut nodes = Vec::new();
         let all: Vec<usize> = (0..rows.len()).collect();
-        grower.grow(&residuals, all, 0, (f64::NEG_INFINITY, f64::INFINITY), &mut nodes);
+        grower.grow(&gradients, &hessians, all, 0, (f64::NEG_INFINITY, f64::INFINITY), &mut nodes);
         let tree = Tree(nodes);
         predicted.iter_mut().zip(rows).for_each(|(p, r)| *p += tree.predict(r));
         trees.push(tree);
@@ -273,9 +337,11 @@ struct Grower<'a> {
 
 impl Grower<'_> {
     /// Grows the subtree of `rows` within the value bounds `(lower, upper)` and returns its index.
+    /// `gradients` are the negative gradients of the loss (the residuals for squared loss).
     fn grow(
         &self,
-        residuals: &[f64],
+        gradients: &[f64],
+        hessians: &[f64],
         rows: Vec<usize>,
         depth: usize,
         bounds: (f64, f64),
@@ -283,41 +349,46 @@ impl Grower<'_> {
     ) -> usize {
         let (lower, upper) = bounds;
         let lambda = self.params.l2;
-        let weight = |sum: f64, n: f64| (sum / (n + lambda)).clamp(lower, upper);
-        // The loss reduction of giving `n` pairs whose residuals sum to `sum` the value `w`.
-        let gain = |sum: f64, n: f64, w: f64| 2.0 * sum * w - (n + lambda) * w * w;
-        let (sum, n) = (rows.iter().map(|&i| residuals[i]).sum::<f64>(), rows.len() as f64);
+        let weight = |sum: f64, h: f64| (sum / (h + lambda)).clamp(lower, upper);
+        // The loss reduction (second order) of giving pairs whose gradients sum to `sum` and
+        // Hessians to `h` the value `w`.
+        let gain = |sum: f64, h: f64, w: f64| 2.0 * sum * w - (h + lambda) * w * w;
+        let sum = rows.iter().map(|&i| gradients[i]).sum::<f64>();
+        let (h, n) = (rows.iter().map(|&i| hessians[i]).sum::<f64>(), rows.len() as f64);
         let at = nodes.len();
-        nodes.push(Node::Leaf { value: self.params.learning_rate * weight(sum, n), cover: n });
+        nodes.push(Node::Leaf { value: self.params.learning_rate * weight(sum, h), cover: n });
         if depth >= self.params.max_depth || rows.len() < 2 * self.params.min_leaf {
             return at;
         }
-        let parent_gain = gain(sum, n, weight(sum, n));
+        let parent_gain = gain(sum, h, weight(sum, h));
         // (gain, input, cut, left value, right value)
         let mut best: Option<(f64, usize, usize, f64, f64)> = None;
         for (input, cuts) in self.cuts.iter().enumerate() {
-            // Per bin: residual sum and count.
+            // Per bin: gradient sum, Hessian sum and count.
             let mut sums = vec![0.0; cuts.len() + 1];
+            let mut hess = vec![0.0; cuts.len() + 1];
             let mut counts = vec![0usize; cuts.len() + 1];
             for &i in &rows {
                 let b = self.bins[i][input] as usize;
-                sums[b] += residuals[i];
+                sums[b] += gradients[i];
+                hess[b] += hessians[i];
                 counts[b] += 1;
             }
             let monotone = input < SIGNALS.len();
-            let (mut ls, mut lc) = (0.0, 0usize);
+            let (mut ls, mut lh, mut lc) = (0.0, 0.0, 0usize);
             for cut in 0..cuts.len() {
                 ls += sums[cut];
+                lh += hess[cut];
                 lc += counts[cut];
-                let (rs, rc) = (sum - ls, rows.len() - lc);
+                let (rs, rh, rc) = (sum - ls, h - lh, rows.len() - lc);
                 if lc < self.params.min_leaf || rc < self.params.min_leaf {
                     continue;
                 }
-                let (wl, wr) = (weight(ls, lc as f64), weight(rs, rc as f64));
+                let (wl, wr) = (weight(ls, lh), weight(rs, rh));
                 if monotone && wl > wr {
                     continue;
                 }
-                let g = gain(ls, lc as f64, wl) + gain(rs, rc as f64, wr) - parent_gain;
+                let g = gain(ls, lh, wl) + gain(rs, rh, wr) - parent_gain;
                 if g > 1e-12 && best.is_none_or(|b| g > b.0) {
                     best = Some((g, input, cut, wl, wr));
                 }
@@ -334,8 +405,8 @@ impl Grower<'_> {
         } else {
             (bounds, bounds)
         };
-        let left = self.grow(residuals, left_rows, depth + 1, left_bounds, nodes);
-        let right = self.grow(residuals, right_rows, depth + 1, right_bounds, nodes);
+        let left = self.grow(gradients, hessians, left_rows, depth + 1, left_bounds, nodes);
+        let right = self.grow(gradients, hessians, right_rows, depth + 1, right_bounds, nodes);
         nodes[at] = Node::Split { input, below, left, right, cover: n };
         at
     }
@@ -343,14 +414,26 @@ impl Grower<'_> {
 
 /// Out-of-fold predictions: each pair predicted by trees fitted on the other folds.
 pub fn cross_validate(rows: &[Vec<f64>], targets: &[f64], folds: usize, params: TreeParams, seed: u64) -> Vec<f64> {
+    cross_validate_for(rows, targets, folds, params, seed, Objective::Regression)
+}
+
+/// Out-of-fold scores ([`TreeModel::score`]: probabilities for a classifier) for `objective`.
+pub fn cross_validate_for(
+    rows: &[Vec<f64>],
+    targets: &[f64],
+    folds: usize,
+    params: TreeParams,
+    seed: u64,
+    objective: Objective,
+) -> Vec<f64> {
     let fold = fold_assignment(rows.len(), folds, seed);
     let mut predictions = vec![0.0; rows.len()];
     for f in 0..folds {
         let (train_x, train_y): (Vec<Vec<f64>>, Vec<f64>) =
             rows.iter().zip(targets).zip(&fold).filter(|(_, &k)| k != f).map(|((r, &t), _)| (r.clone(), t)).unzip();
-        let model = TreeModel::fit("", &train_x, &train_y, params);
+        let model = TreeModel::fit_for("", &train_x, &train_y, params, objective);
         for (i, row) in rows.iter().enumerate().filter(|(i, _)| fold[*i] == f) {
-            predictions[i] = model.predict(row);
+            predictions[i] = model.score(row);
         }
     }
     predictions

@@ -75,8 +75,12 @@ pub fn compare(store: &Store, a: &str, b: &str, model_args: &ModelArgs, json: bo
     }
     println!("similarity {:.3} between {a} and {b} ({})", explained.score, model.name());
     println!("  combined by {}", combiner.provenance());
-    let threshold = storyline_cluster::ClusterConfig::default().semantic_join;
-    println!("  event-join score {event_join_score:.3} (events join at {threshold}; {})", join.provenance());
+    // The threshold fitted for these two languages (`eval pairs --fit`), else the clusterer's.
+    let threshold = storyline_similarity::Weights::for_model(model.name())
+        .join_thresholds
+        .for_languages(ea.language.as_deref(), eb.language.as_deref())
+        .unwrap_or(f64::from(storyline_cluster::ClusterConfig::default().semantic_join));
+    println!("  event-join score {event_join_score:.3} (events join at {threshold:.3}; {})", join.provenance());
     println!("  {:<12} {:>10} {:>13}", "signal", "value", "contribution");
     println!("  {:<12} {:>10} {:>+13.3}", "base", "", explained.bias);
     for c in &explained.contributions {
