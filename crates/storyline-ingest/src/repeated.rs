@@ -25,16 +25,17 @@ use crate::discover::InputFile;
 /// A file's opening (closing): its lines from the start (end) until this many that are not known
 /// to repeat have been seen.
 pub const EDGE_LINES: usize = 4;
-/// How far down a file a block of the site's lines (a list of promoted headlines above every
-/// page of one outlet) is looked for.
-const BLOCK_LINES: usize = 32;
+/// How far into a file from either end a block of the site's lines (a list of promoted headlines
+/// above every page of one outlet; forms, newsletters and "most read" headlines below) is looked
+/// for.
+const BLOCK_LINES: usize = 64;
 /// A line beside this many different texts is the site's, not an article's.
 pub const MIN_ARTICLES: usize = 3;
 /// Longer lines are prose, never furniture of this kind.
 const MAX_LINE_CHARS: usize = 300;
 /// What the census reads of each end of a file: enough for a block of the site's lines and the
 /// article's line beside it.
-const EDGE_BYTES: usize = 8 * 1024;
+const EDGE_BYTES: usize = 16 * 1024;
 
 pub(crate) const REPEATED_OPENING: &str = "repeated-opening";
 pub(crate) const REPEATED_CLOSING: &str = "repeated-closing";
