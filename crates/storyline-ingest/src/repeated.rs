@@ -33,6 +33,10 @@ const BLOCK_LINES: usize = 64;
 pub const MIN_ARTICLES: usize = 3;
 /// Longer lines are prose, never furniture of this kind.
 const MAX_LINE_CHARS: usize = 300;
+/// Below an article, a site's notices run longer (Il Fatto Quotidiano's comment rules, 848
+/// characters, under 41 pages); such a line still needs the same line beside three different
+/// articles' closings.
+const MAX_CLOSING_LINE_CHARS: usize = 1_000;
 /// What the census reads of each end of a file: enough for a block of the site's lines and the
 /// article's line beside it.
 const EDGE_BYTES: usize = 16 * 1024;
@@ -56,7 +60,9 @@ impl RepeatedLines {
             .par_iter()
             .filter(|file| file.format == SourceFormat::Text)
             .filter_map(|file| {
-                read_ends(file).map(|(head, tail)| (edge_lines(head.lines()), edge_lines(tail.lines().rev())))
+                read_ends(file).map(|(head, tail)| {
+                    (edge_lines(head.lines(), MAX_LINE_CHARS), edge_lines(tail.lines().rev(), MAX_CLOSING_LINE_CHARS))
+                })
             })
             .collect();
         let (heads, tails): (Vec<_>, Vec<_>) = ends.into_iter().unzip();
@@ -80,8 +86,8 @@ impl RepeatedLines {
         }
         let lines: Vec<&str> = text.split_inclusive('\n').collect();
         let mut cut = vec![None; lines.len()];
-        edge_cuts(lines.iter().enumerate(), &self.openings, REPEATED_OPENING, &mut cut);
-        edge_cuts(lines.iter().enumerate().rev(), &self.closings, REPEATED_CLOSING, &mut cut);
+        edge_cuts(lines.iter().enumerate(), &self.openings, MAX_LINE_CHARS, REPEATED_OPENING, &mut cut);
+        edge_cuts(lines.iter().enumerate().rev(), &self.closings, MAX_CLOSING_LINE_CHARS, REPEATED_CLOSING, &mut cut);
         if cut.iter().all(Option::is_none) {
             return None;
         }
@@ -102,6 +108,7 @@ impl RepeatedLines {
 fn edge_cuts<'a>(
     lines: impl Iterator<Item = (usize, &'a &'a str)>,
     repeated: &HashSet<u64>,
+    max_chars: usize,
     reason: &'static str,
     cut: &mut [Option<&'static str>],
 ) {
@@ -117,7 +124,7 @@ fn edge_cuts<'a>(
         if trimmed.is_empty() || cut[i].is_some() {
             continue;
         }
-        if line_key(trimmed).is_some_and(|key| repeated.contains(&key)) {
+        if line_key(trimmed, max_chars).is_some_and(|key| repeated.contains(&key)) {
             cut[i] = Some(reason);
         } else {
             article_lines += 1;
@@ -201,12 +208,12 @@ fn read_ends(file: &InputFile) -> Option<(String, String)> {
 
 /// A file's first (or last) non-empty lines, enough to look past a run of chrome: each its
 /// words' hash, with [`CANDIDATE_BIT`] set when the line is short enough to be furniture.
-fn edge_lines<'a>(lines: impl Iterator<Item = &'a str>) -> Vec<u64> {
+fn edge_lines<'a>(lines: impl Iterator<Item = &'a str>, max_chars: usize) -> Vec<u64> {
     lines
         .map(str::trim)
         .filter(|line| !line.is_empty())
         .take(BLOCK_LINES + EDGE_LINES)
-        .map(|line| line_key(line).unwrap_or_else(|| words_hash(line) & !CANDIDATE_BIT))
+        .map(|line| line_key(line, max_chars).unwrap_or_else(|| words_hash(line) & !CANDIDATE_BIT))
         .collect()
 }
 
@@ -219,8 +226,8 @@ fn line_is_candidate(key: u64) -> bool {
 }
 
 /// A line's key; `None` for lines too long to be furniture.
-fn line_key(trimmed: &str) -> Option<u64> {
-    (trimmed.chars().count() <= MAX_LINE_CHARS).then(|| words_hash(trimmed) | CANDIDATE_BIT)
+fn line_key(trimmed: &str, max_chars: usize) -> Option<u64> {
+    (trimmed.chars().count() <= max_chars).then(|| words_hash(trimmed) | CANDIDATE_BIT)
 }
 
 /// A line's words joined by single spaces, hashed.
