@@ -169,6 +169,11 @@ impl<'a> AlignableText<'a> {
         AlignableText { text: std::borrow::Cow::Owned(text.into_owned()), sentences, postings }
     }
 
+    /// Each alignable sentence's sorted distinct tokens, in order.
+    pub(crate) fn sentence_token_lists(&self) -> impl Iterator<Item = &[u64]> {
+        self.sentences.iter().map(|(_, tokens)| tokens.as_slice())
+    }
+
     /// The text it was made from.
     pub fn text(&self) -> &str {
         &self.text

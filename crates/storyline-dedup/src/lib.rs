@@ -20,12 +20,14 @@
 
 mod align;
 mod minhash;
+mod screen;
 
 pub use align::{
     align_sentences, align_texts, align_texts_at_least, sentence_token_of_folded, sentence_token_of_word,
     sentence_tokens, AlignableText, Alignment,
 };
 pub use minhash::{estimated_jaccard, MinHasher};
+pub use screen::{is_screen, rules_out, screen_bytes};
 
 use storyline_model::{Article, DuplicateKind, DuplicateRelation, Evidence};
 

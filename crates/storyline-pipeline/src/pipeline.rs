@@ -749,7 +749,9 @@ fn store_article(
     let documents = batch.documents()?;
     let vector = tfidf(&item.term_counts, documents, |t| frequencies.get(t).copied().unwrap_or(1), &options.cluster);
 
-    let relations = find_duplicates(batch, item, &vector, &options.dedup)?;
+    // The article's sentences, split and hashed once: for judging candidates and for its screen.
+    let text = AlignableText::new(&article.text);
+    let relations = find_duplicates(batch, item, &text, &vector, &options.dedup)?;
     let event = match relations.first() {
         // A copy belongs where its counterpart is.
         Some(best) => {
@@ -767,8 +769,9 @@ fn store_article(
     batch.insert_article(&NewArticle {
         article,
         text_hash: item.fingerprint.text_hash,
-        // Not stored (400 bytes an article): judging makes it again from the stored text.
-        minhash: &[],
+        // Not the signature (400 bytes an article; judging makes it again from the stored text),
+        // but what rules the article out as a candidate without reading its text (~100 bytes).
+        screen: &storyline_dedup::screen_bytes(&item.fingerprint, &text),
         band_keys: &item.fingerprint.band_keys,
         terms: &vector.0,
         indexed_terms: INDEXED_ARTICLE_TERMS,
@@ -793,31 +796,35 @@ fn store_article(
 fn find_duplicates(
     batch: &Batch,
     item: &Prepared,
+    incoming_text: &AlignableText,
     vector: &TermVector,
     config: &DedupConfig,
 ) -> Result<Vec<DuplicateRelation>> {
-    let mut candidates = batch.same_text(item.fingerprint.text_hash)?;
-    candidates.extend(batch.sharing_bands(&item.fingerprint.band_keys, CANDIDATE_LIMIT)?);
-    candidates.extend(batch.sharing_terms(
-        &vector.top_terms(INDEXED_ARTICLE_TERMS),
-        MIN_SHARED_ARTICLE_TERMS,
-        CANDIDATE_LIMIT,
-    )?);
+    let mut candidates: Vec<ArticleId> = batch.same_text(item.fingerprint.text_hash)?;
+    // Candidates from the indexes come with their screens: most of them (on a large store,
+    // older reports of other stories sharing strongest terms) are ruled out by it without
+    // reading, inflating, signing and aligning their text, which grew with the store. The
+    // screen's bounds are exact, so the same candidates are found duplicates.
+    let indexed = batch.sharing_bands(&item.fingerprint.band_keys, CANDIDATE_LIMIT)?.into_iter().chain(
+        batch.sharing_terms(&vector.top_terms(INDEXED_ARTICLE_TERMS), MIN_SHARED_ARTICLE_TERMS, CANDIDATE_LIMIT)?,
+    );
+    for candidate in indexed {
+        let ruled_out = candidate.text_hash != item.fingerprint.text_hash
+            && storyline_dedup::rules_out(&candidate.screen, &item.fingerprint, incoming_text, config);
+        if !ruled_out {
+            candidates.push(candidate.id);
+        }
+    }
     let mut seen = std::collections::HashSet::new();
     candidates.retain(|id| *id != item.article.id && seen.insert(id.clone()));
 
     let incoming = Candidate { article: &item.article, fingerprint: &item.fingerprint };
-    // The arriving article's sentences are split and hashed once, not once per candidate: on a
-    // large store up to 40 candidates reach the sentence alignment, and splitting both texts
-    // for each was the larger part of judging. The same alignment, so the same decisions.
-    let incoming_text = std::cell::OnceCell::new();
     let mut relations = Vec::new();
     for id in candidates {
         let Some(stored) = batch.stored_article(&id)? else { continue };
         let (stored_article, stored_fingerprint) = stored_signature(stored, item.fingerprint.text_hash, config);
         let stored = Candidate { article: &stored_article, fingerprint: &stored_fingerprint };
         relations.extend(judge_with(&stored, &incoming, config, |original, copy| {
-            let incoming_text = incoming_text.get_or_init(|| AlignableText::new(&item.article.text));
             let stored_text = stored_alignable_text(stored.article);
             let (original, copy) = if std::ptr::eq(original, &item.article) {
                 (incoming_text, &*stored_text)
@@ -869,13 +876,16 @@ const ALIGNABLE_TEXTS_KEPT: usize = 5_000;
 /// A stored article's MinHash signature for judging it against an arrival whose text hash is
 /// `arriving_hash`. Signatures are not stored since 2026-12-05 (400 bytes an article): the one
 /// made again from the stored text (the words it was made from) is the same. Rows written before
-/// keep theirs. Texts with the same hash are judged exact copies before signatures are compared,
-/// so none is made for those.
+/// keep theirs (4 bytes a value, a length no screen has). Texts with the same hash are judged
+/// exact copies before signatures are compared, so none is made for those.
 fn stored_signature(stored: StoredArticle, arriving_hash: u64, config: &DedupConfig) -> (Article, Fingerprint) {
-    let minhash = if stored.minhash.is_empty() && stored.text_hash != arriving_hash {
+    let values = config.bands * config.rows_per_band;
+    let minhash = if stored.screen.len() == 4 * values {
+        stored.screen.chunks_exact(4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
+    } else if stored.text_hash != arriving_hash {
         storyline_dedup::fingerprint(&stored.article, config).minhash
     } else {
-        stored.minhash
+        Vec::new()
     };
     (stored.article, Fingerprint { text_hash: stored.text_hash, minhash, band_keys: Vec::new() })
 }

@@ -314,7 +314,7 @@ mod tests {
         let new = NewArticle {
             article: &article,
             text_hash: id.len() as u64 + text.len() as u64,
-            minhash: &[1],
+            screen: &[1],
             band_keys: &[1],
             terms: &terms,
             indexed_terms: 10,

@@ -76,7 +76,9 @@ pub enum ArticleStatus {
 pub struct NewArticle<'a> {
     pub article: &'a Article,
     pub text_hash: u64,
-    pub minhash: &'a [u32],
+    /// What duplicate judging keeps of the article to rule it out as a candidate without
+    /// reading its text (`storyline_dedup::screen_bytes`), stored in the `minhash` column.
+    pub screen: &'a [u8],
     pub band_keys: &'a [u64],
     /// The article's TF-IDF vector at arrival, strongest first.
     pub terms: &'a [(String, f32)],
@@ -89,7 +91,7 @@ pub struct NewArticle<'a> {
 impl<'a> NewArticle<'a> {
     /// An article in `event` with no fingerprint or terms, for tests of what is stored beside it.
     pub(crate) fn bare(article: &'a Article, event: EventId) -> Self {
-        NewArticle { article, text_hash: 0, minhash: &[], band_keys: &[], terms: &[], indexed_terms: 0, event }
+        NewArticle { article, text_hash: 0, screen: &[], band_keys: &[], terms: &[], indexed_terms: 0, event }
     }
 }
 
@@ -97,8 +99,18 @@ impl<'a> NewArticle<'a> {
 pub struct StoredArticle {
     pub article: Article,
     pub text_hash: u64,
-    pub minhash: Vec<u32>,
+    /// The `minhash` column: a screen ([`NewArticle::screen`]), a little-endian u32 MinHash
+    /// signature (rows written before 2026-12-05), or nothing (rows written between).
+    pub screen: Vec<u8>,
     pub event: EventId,
+}
+
+/// A stored article met as a duplicate candidate: its id, text hash and screen (as
+/// [`StoredArticle`]), read without its text.
+pub struct DuplicateCandidate {
+    pub id: ArticleId,
+    pub text_hash: u64,
+    pub screen: Vec<u8>,
 }
 
 /// A stored event as clustering needs it.
@@ -272,7 +284,7 @@ impl<'a> Batch<'a> {
     }
 
     /// Articles sharing at least one LSH band key: near-duplicate candidates.
-    pub fn sharing_bands(&self, band_keys: &[u64], limit: usize) -> Result<Vec<ArticleId>> {
+    pub fn sharing_bands(&self, band_keys: &[u64], limit: usize) -> Result<Vec<DuplicateCandidate>> {
         let keys: Vec<i64> = band_keys.iter().map(|k| as_sql(*k)).collect();
         let seqs = most_shared(
             &self.tx,
@@ -282,23 +294,25 @@ impl<'a> Batch<'a> {
             1,
             limit,
         )?;
-        self.ids_of(&seqs)
+        self.duplicate_candidates(&seqs)
     }
 
-    /// The ids of articles by arrival number, in the order given.
-    fn ids_of(&self, seqs: &[i64]) -> Result<Vec<ArticleId>> {
-        let mut ids: HashMap<i64, ArticleId> = HashMap::with_capacity(seqs.len());
+    /// Articles by arrival number, in the order given, with what screens them as duplicate
+    /// candidates: not their text.
+    fn duplicate_candidates(&self, seqs: &[i64]) -> Result<Vec<DuplicateCandidate>> {
+        let mut found: HashMap<i64, DuplicateCandidate> = HashMap::with_capacity(seqs.len());
         let rows: Vec<[i64; 1]> = seqs.iter().map(|seq| [*seq]).collect();
-        self.tx.select_rows("SELECT seq, id FROM articles WHERE seq = ?", &rows, |r| {
-            ids.insert(r.get(0)?, r.get(1)?);
+        self.tx.select_rows("SELECT seq, id, text_hash, minhash FROM articles WHERE seq = ?", &rows, |r| {
+            let candidate = DuplicateCandidate { id: r.get(1)?, text_hash: r.get::<i64>(2)? as u64, screen: r.get(3)? };
+            found.insert(r.get(0)?, candidate);
             Ok(())
         })?;
-        seqs.iter().map(|seq| ids.remove(seq).ok_or(StoreError::NoRow)).collect()
+        seqs.iter().map(|seq| found.remove(seq).ok_or(StoreError::NoRow)).collect()
     }
 
     /// Articles sharing at least `min_shared` of these indexed terms, most shared first:
     /// republication candidates.
-    pub fn sharing_terms(&self, terms: &[String], min_shared: usize, limit: usize) -> Result<Vec<ArticleId>> {
+    pub fn sharing_terms(&self, terms: &[String], min_shared: usize, limit: usize) -> Result<Vec<DuplicateCandidate>> {
         let seqs = most_shared(
             &self.tx,
             "SELECT article_seq FROM article_terms WHERE term = ? ORDER BY article_seq DESC LIMIT ?",
@@ -307,7 +321,7 @@ impl<'a> Batch<'a> {
             min_shared,
             limit,
         )?;
-        self.ids_of(&seqs)
+        self.duplicate_candidates(&seqs)
     }
 
     pub fn stored_article(&self, id: &str) -> Result<Option<StoredArticle>> {
@@ -316,18 +330,16 @@ impl<'a> Batch<'a> {
         ))?;
         let row = stmt
             .query_row([id], |r| {
-                let minhash: Vec<u8> = r.get(ARTICLE_COLUMN_COUNT + 1)?;
                 Ok((
                     read_article(r)?,
                     r.get::<i64>(ARTICLE_COLUMN_COUNT)?,
-                    minhash,
+                    r.get::<Vec<u8>>(ARTICLE_COLUMN_COUNT + 1)?,
                     r.get::<i64>(ARTICLE_COLUMN_COUNT + 2)?,
                 ))
             })
             .optional()?;
-        let Some((article, text_hash, minhash, event)) = row else { return Ok(None) };
-        let minhash = minhash.chunks_exact(4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
-        Ok(Some(StoredArticle { article: article?, text_hash: text_hash as u64, minhash, event }))
+        let Some((article, text_hash, screen, event)) = row else { return Ok(None) };
+        Ok(Some(StoredArticle { article: article?, text_hash: text_hash as u64, screen, event }))
     }
 
     /// Counts one more document containing each of `terms` (distinct) for incremental IDF, and
@@ -543,7 +555,6 @@ impl<'a> Batch<'a> {
 
     pub fn insert_article(&self, new: &NewArticle) -> Result<()> {
         let a = new.article;
-        let minhash: Vec<u8> = new.minhash.iter().flat_map(|v| v.to_le_bytes()).collect();
         let seq = self.tx.insert_returning(
             "INSERT INTO articles (id, url, title, text, outlet, author, published, language,
                  language_confidence, source_path, source_format, removed, text_hash, minhash, terms,
@@ -564,7 +575,7 @@ impl<'a> Batch<'a> {
                 a.source.format.as_str(),
                 to_json(&a.removed),
                 as_sql(new.text_hash),
-                minhash,
+                new.screen,
                 "",
                 new.event,
                 Utc::now().to_rfc3339(),

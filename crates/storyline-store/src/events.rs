@@ -243,7 +243,7 @@ mod tests {
                 .insert_article(&crate::NewArticle {
                     article: &article,
                     text_hash: 1,
-                    minhash: &[],
+                    screen: &[],
                     band_keys: &[],
                     terms: &[],
                     indexed_terms: 0,

@@ -33,7 +33,7 @@ mod stored_text;
 mod storylines;
 mod terms_blob;
 
-pub use batch::{ArticleStatus, Batch, NewArticle, StoredArticle, StoredEvent};
+pub use batch::{ArticleStatus, Batch, DuplicateCandidate, NewArticle, StoredArticle, StoredEvent};
 pub use embeddings::EventVector;
 pub use entities::{ArticleEntities, EntityArticle, EntityDetail, EntityFilter, EntitySummary, MapPlace};
 pub use events::{CodedEventFilter, NewCodedEvent, NewDateMention, StoredActor, StoredCodedEvent};

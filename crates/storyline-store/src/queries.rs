@@ -361,7 +361,7 @@ mod tests {
             .insert_article(&NewArticle {
                 article: &article,
                 text_hash: id.len() as u64,
-                minhash: &[1, 2, 3],
+                screen: &[1, 2, 3],
                 band_keys: &[42],
                 terms: &terms,
                 indexed_terms: 10,
@@ -386,7 +386,10 @@ mod tests {
                 evidence: Evidence::Shingles { estimated_jaccard: 0.9, shingle_size: 5 },
             };
             batch.insert_duplicate(&relation).unwrap();
-            assert_eq!(batch.sharing_bands(&[42], 10).unwrap(), vec!["a", "b"]);
+            assert_eq!(
+                batch.sharing_bands(&[42], 10).unwrap().iter().map(|c| c.id.as_str()).collect::<Vec<_>>(),
+                ["a", "b"]
+            );
             batch.commit().unwrap();
 
             let detail = store.article("b").unwrap().unwrap();

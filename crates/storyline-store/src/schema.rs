@@ -23,7 +23,7 @@ CREATE TABLE IF NOT EXISTS articles (
     source_path TEXT, source_format TEXT NOT NULL,
     removed TEXT NOT NULL,   -- JSON array of {text, reason}
     text_hash INTEGER NOT NULL,
-    minhash BLOB NOT NULL,   -- little-endian u32 signature; empty since 2026-12-05 (judging makes it from the text)
+    minhash BLOB NOT NULL,   -- duplicate screen (storyline_dedup::screen_bytes) since 2026-12-05 afternoon; before: a little-endian u32 signature, then empty
     terms TEXT NOT NULL,     -- unused since version 4 (empty): nothing read the JSON TF-IDF vector kept here
     event_id INTEGER NOT NULL REFERENCES events(id),
     ingested_at TEXT NOT NULL
@@ -564,7 +564,7 @@ mod tests {
             .insert_article(&NewArticle {
                 article: &article,
                 text_hash: id.len() as u64,
-                minhash: &[1, 2],
+                screen: &[1, 2],
                 band_keys: &[7, 8],
                 terms: &[("flood".to_string(), 1.0)],
                 indexed_terms: 1,
@@ -615,7 +615,10 @@ mod tests {
         assert_eq!(event.members, 2);
         assert_eq!(event.first.unwrap().to_rfc3339(), "2020-01-01T00:00:00+00:00");
         assert_eq!(*event.centroid, [("flood".to_string(), 1.0)]);
-        assert_eq!(batch.sharing_bands(&[7], 10).unwrap(), ["a", "b"]);
+        assert_eq!(
+            batch.sharing_bands(&[7], 10).unwrap().iter().map(|c| c.id.as_str()).collect::<Vec<_>>(),
+            ["a", "b"]
+        );
         assert_eq!(batch.candidate_events(&["flood".to_string()], 1, 10).unwrap()[0].id, 1);
         add(&batch, "c", "2020-01-03T00:00:00+00:00", 1);
         let event = batch.event(1).unwrap();
