@@ -5,7 +5,7 @@ use rusqlite::Connection;
 use crate::db::{params, Conn};
 use crate::{Result, StoreError};
 
-const VERSION: i64 = 6;
+const VERSION: i64 = 7;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
@@ -348,6 +348,10 @@ fn migrate_postgres(conn: &Conn, location: &str) -> Result<()> {
         }
         if found == 4 || found == 5 {
             postgres_by_article_number_from_5(conn)?;
+        }
+        if (4..=6).contains(&found) {
+            // Version 7: screens where signatures were (see `screens_from_6`).
+            conn.execute_batch("UPDATE meta SET value = 7 WHERE key = 'schema_version';")?;
             return Ok(VERSION);
         }
         Ok(found)
@@ -377,7 +381,7 @@ fn migrate_tables(conn: &Connection, path: &str) -> Result<()> {
     };
     match found {
         VERSION => Ok(()),
-        1..=5 => {
+        1..=6 => {
             for (from, step) in MIGRATIONS.into_iter().filter(|(from, _)| *from >= found) {
                 migrate_step(conn, from, step)?;
             }
@@ -388,13 +392,22 @@ fn migrate_tables(conn: &Connection, path: &str) -> Result<()> {
 }
 
 /// The step from each older version to the next, in order.
-const MIGRATIONS: [(i64, fn(&Connection) -> Result<()>); 5] = [
+const MIGRATIONS: [(i64, fn(&Connection) -> Result<()>); 6] = [
     (1, migrate_from_1),
     (2, migrate_from_2_entity_locations),
     (3, migrate_growth_from_3),
     (4, migrate_mentions_from_4),
     (5, migrate_by_article_number_from_5),
+    (6, screens_from_6),
 ];
+
+/// Version 7 writes each new article's duplicate screen where its MinHash signature was kept
+/// (`articles.minhash`, empty since the signature went); rows already stored keep what they
+/// hold, which judging tells apart by its length. Nothing to change: the version only keeps
+/// older binaries, which would read a screen as a signature, from opening the store.
+fn screens_from_6(_tx: &Connection) -> Result<()> {
+    Ok(())
+}
 
 /// Takes the store from version `from` to the next by `step`, in one transaction under the write
 /// lock. The version is read again under the lock, so two processes opening an old store at once
