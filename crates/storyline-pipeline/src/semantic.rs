@@ -23,6 +23,10 @@ const MEMBERS_COMPARED: usize = 8;
 /// Candidate events given the full similarity: the closest by centroid. The centroid cosine
 /// is cheap (one dot product); the full similarity aligns sentences with every compared member.
 const EVENTS_SCORED: usize = 6;
+/// Events whose centroids are searched exactly for each newcomer: the most recently opened, so
+/// that the cost is bounded (this many dot products) and does not grow with the store. 1,000
+/// gave the best fit-part F1 of STS22's pairs (50–500 less; docs/EVALUATION.md).
+const RECENT_EVENTS: usize = 1000;
 /// Articles embedded per model call: large enough to keep both cores busy.
 const EMBED_BATCH: usize = 16;
 /// Members whose pairs give an event's cohesion: the most recent few (six pairs of four).
@@ -90,10 +94,25 @@ impl Semantic {
         out
     }
 
-    /// Events whose centroid is near the article's direction (the ANN index).
+    /// Events whose centroid is near the article's direction: up to `limit` from the ANN index,
+    /// and the `limit` nearest by centroid among the `RECENT_EVENTS` most recently opened events
+    /// (an exact search, which finds what the bands miss at cosines of 0.5–0.8, as across
+    /// languages).
     pub fn candidate_events(&self, batch: &Batch, embedding: &ArticleEmbedding, limit: usize) -> Result<Vec<EventId>> {
         let Some(document) = embedding.document() else { return Ok(Vec::new()) };
-        Ok(batch.events_sharing_vector_bands(&self.index.band_keys(&document), limit)?)
+        let mut events = batch.events_sharing_vector_bands(&self.index.band_keys(&document), limit)?;
+        let mut nearest: Vec<(f32, EventId)> = batch
+            .recent_event_vectors(self.model.name(), RECENT_EVENTS)?
+            .into_iter()
+            .map(|(id, centroid)| (cosine(&document, &centroid), id))
+            .collect();
+        nearest.sort_by(|a, b| b.0.total_cmp(&a.0));
+        for (_, id) in nearest.into_iter().take(limit) {
+            if !events.contains(&id) {
+                events.push(id);
+            }
+        }
+        Ok(events)
     }
 
     /// Gives the candidates closest to the article by centroid their semantic score, on the

@@ -130,6 +130,20 @@ impl Batch<'_> {
         Ok(())
     }
 
+    /// The centroids made by `model` of the `limit` most recently opened events (the highest
+    /// ids): an exact nearest-centroid search over them costs `limit` dot products whatever the
+    /// size of the store.
+    pub fn recent_event_vectors(&self, model: &str, limit: usize) -> Result<Vec<(EventId, Vec<f32>)>> {
+        let rows = self
+            .tx()
+            .prepare_cached(
+                "SELECT event_id, vector FROM event_vectors WHERE model = ?1 ORDER BY event_id DESC LIMIT ?2",
+            )?
+            .query_map(params![model, limit as i64], |r| Ok((r.get(0)?, from_bytes(&r.get::<Vec<u8>>(1)?))))?
+            .collect::<crate::Result<_>>()?;
+        Ok(rows)
+    }
+
     /// Events whose centroid shares a band key with `band_keys`, most shared first.
     pub fn events_sharing_vector_bands(&self, band_keys: &[i64], limit: usize) -> Result<Vec<EventId>> {
         if band_keys.is_empty() {
@@ -172,6 +186,26 @@ mod tests {
         assert!(read.iter().zip(&vector).all(|(r, v)| (r - v).abs() <= v.abs() / 2048.0 + 1e-7));
         let f32_bytes: Vec<u8> = vector.iter().flat_map(|v| v.to_le_bytes()).collect();
         assert_eq!(super::from_bytes(&f32_bytes), vector);
+    }
+
+    /// The exact search reads the most recently opened events' centroids of the model asked for,
+    /// newest first, and no more than asked.
+    #[test]
+    fn recent_event_vectors_are_the_newest_events_of_the_model() {
+        let mut store = Store::open_in_memory().unwrap();
+        let batch = store.batch().unwrap();
+        let events: Vec<i64> = (0..4).map(|_| batch.create_event(&[], 0).unwrap()).collect();
+        for (i, &event) in events.iter().enumerate() {
+            let model = if i == 2 { "other" } else { "m" };
+            let centroid = super::EventVector { model: model.into(), members: 1, vector: vec![i as f32, 1.0] };
+            batch.set_event_vector(event, &centroid, &[]).unwrap();
+        }
+        let ids = |limit| -> Vec<i64> {
+            batch.recent_event_vectors("m", limit).unwrap().into_iter().map(|(id, _)| id).collect()
+        };
+        assert_eq!(ids(10), [events[3], events[1], events[0]]);
+        assert_eq!(ids(2), [events[3], events[1]]);
+        assert_eq!(batch.recent_event_vectors("m", 1).unwrap()[0].1, vec![3.0, 1.0]);
     }
 
     /// Only the members the next read takes keep their embeddings; other models' and other
