@@ -194,7 +194,8 @@ mod tests {
         judge(&Candidate { article: &a, fingerprint: &fa }, &Candidate { article: &b, fingerprint: &fb }, &config)
     }
 
-    const ORIGINAL: &str = "Turkey and Qatar have signed a tripartite deal with the Libyan government for military cooperation.\n\n\
+    /// The seed story's opening, shared with the screen's tests.
+    pub(crate) const ORIGINAL: &str = "Turkey and Qatar have signed a tripartite deal with the Libyan government for military cooperation.\n\n\
         The agreement was announced by Libya's Deputy Defence Minister Salam Al-Namroush yesterday and will establish military facilities.\n\n\
         The deal was struck after meetings between Turkish Defence Minister Hulusi Akar and his Qatari counterpart.\n\n\
         German Foreign Minister Heiko Maas also visited Tripoli on the same day without announcement.";

@@ -125,6 +125,7 @@ pub fn rules_out(screen: &[u8], incoming: &Fingerprint, incoming_text: &Alignabl
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tests::ORIGINAL;
     use crate::{fingerprint, judge, Candidate};
     use storyline_model::{Article, SourceFormat};
 
@@ -138,11 +139,6 @@ mod tests {
             judge(&Candidate { article: &a, fingerprint: &fa }, &Candidate { article: &b, fingerprint: &fb }, &config);
         (rules_out(&screen, &fb, &AlignableText::new(incoming), &config), judged.is_some())
     }
-
-    const ORIGINAL: &str = "Turkey and Qatar have signed a tripartite deal with the Libyan government for military cooperation.\n\n\
-        The agreement was announced by Libya's Deputy Defence Minister Salam Al-Namroush yesterday and will establish military facilities.\n\n\
-        The deal was struck after meetings between Turkish Defence Minister Hulusi Akar and his Qatari counterpart.\n\n\
-        German Foreign Minister Heiko Maas also visited Tripoli on the same day without announcement.";
 
     #[test]
     fn duplicates_pass_and_unrelated_texts_are_ruled_out() {
