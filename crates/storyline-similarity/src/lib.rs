@@ -523,36 +523,14 @@ mod tests {
         let Combiner::Trees(join) = Combiner::event_join("use-m3") else { panic!("no join classifier for use-m3") };
         assert_eq!(join.objective, trees::Objective::Classification);
         let combiner = Combiner::Trees(join.clone());
-        let mut state = 777u64;
-        let mut next = || {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            (state >> 11) as f64 / (1u64 << 53) as f64
-        };
-        for _ in 0..200 {
-            let values: [f64; SIGNALS.len()] = std::array::from_fn(|_| next());
-            let pick = |r: f64| Some(trees::LANGUAGES[(r * trees::LANGUAGES.len() as f64) as usize % 10].to_string());
-            let signals = Signals {
-                values,
-                days_apart: None,
-                languages: [pick(next()), pick(next())],
-                aligned_pairs: Vec::new(),
-            };
+        for signals in random_signals(777, 200) {
             let explained = explain(&signals, &combiner);
             assert!((explained.score - combiner.score(&signals)).abs() < 1e-9, "{explained:?}");
-            for (s, name) in SIGNALS.iter().enumerate() {
-                let mut previous = f64::MIN;
-                for step in 0..=20 {
-                    let mut raised = signals.clone();
-                    raised.values[s] = step as f64 / 20.0;
-                    let score = combiner.score(&raised);
-                    assert!(
-                        (0.0..=1.0).contains(&score) && score >= previous - 1e-12,
-                        "{name} at {}",
-                        raised.values[s]
-                    );
-                    previous = score;
-                }
-            }
+            assert_monotone(&signals, |raised| {
+                let score = combiner.score(raised);
+                assert!((0.0..=1.0).contains(&score), "{score}");
+                score
+            });
         }
         let mut a = article(&[[1.0, 0.0], [0.0, 1.0], [0.6, 0.8]], &["maas", "akar"]);
         a.language = Some("en".into());
@@ -568,25 +546,39 @@ mod tests {
     #[test]
     fn committed_trees_are_monotone_in_every_signal() {
         let Combiner::Trees(trees) = Combiner::for_model("use-m3") else { panic!("no trees for use-m3") };
-        let mut state = 12345u64;
+        for signals in random_signals(12345, 300) {
+            assert_monotone(&signals, |raised| trees.predict(&trees::features(raised)));
+        }
+    }
+
+    /// `n` pairs' signals anywhere in [0, 1], with any two languages, from a fixed seed.
+    fn random_signals(seed: u64, n: usize) -> Vec<Signals> {
+        let mut state = seed;
         let mut next = || {
             state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             (state >> 11) as f64 / (1u64 << 53) as f64
         };
-        for _ in 0..300 {
-            let values: [f64; SIGNALS.len()] = std::array::from_fn(|_| next());
-            let pick = |r: f64| Some(trees::LANGUAGES[(r * trees::LANGUAGES.len() as f64) as usize % 10].to_string());
-            let languages = [pick(next()), pick(next())];
-            let signals = Signals { values, days_apart: None, languages, aligned_pairs: Vec::new() };
-            for (s, name) in SIGNALS.iter().enumerate() {
-                let mut previous = f64::MIN;
-                for step in 0..=20 {
-                    let mut raised = signals.clone();
-                    raised.values[s] = step as f64 / 20.0;
-                    let score = trees.predict(&trees::features(&raised));
-                    assert!(score >= previous - 1e-12, "{name} at {}: {score} < {previous}", raised.values[s]);
-                    previous = score;
-                }
+        (0..n)
+            .map(|_| {
+                let values: [f64; SIGNALS.len()] = std::array::from_fn(|_| next());
+                let mut pick =
+                    || Some(trees::LANGUAGES[(next() * trees::LANGUAGES.len() as f64) as usize % 10].to_string());
+                let languages = [pick(), pick()];
+                Signals { values, days_apart: None, languages, aligned_pairs: Vec::new() }
+            })
+            .collect()
+    }
+
+    /// Raising any one signal of `signals` from 0 to 1 never lowers `score`.
+    fn assert_monotone(signals: &Signals, mut score: impl FnMut(&Signals) -> f64) {
+        for (s, name) in SIGNALS.iter().enumerate() {
+            let mut previous = f64::MIN;
+            for step in 0..=20 {
+                let mut raised = signals.clone();
+                raised.values[s] = step as f64 / 20.0;
+                let now = score(&raised);
+                assert!(now >= previous - 1e-12, "{name} at {}: {now} < {previous}", raised.values[s]);
+                previous = now;
             }
         }
     }
