@@ -3,8 +3,9 @@
 //! candidate events by the event-join score (`Combiner::event_join`), which crosses languages.
 //! Candidate events come from the ANN index over event centroids (`storyline_cluster::semantic`).
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use anyhow::Result;
 use storyline_cluster::semantic::{add_to_dense_centroid, HyperplaneLsh};
@@ -31,6 +32,9 @@ const RECENT_EVENTS: usize = 1000;
 const EMBED_BATCH: usize = 16;
 /// Members whose pairs give an event's cohesion: the most recent few (six pairs of four).
 const COHESION_MEMBERS: usize = 4;
+/// Events whose members' cohesion is kept ([`Semantic::members_cohesion`]): those a stream's
+/// arrivals meet again, a few hundred bytes each.
+const COHESIONS_KEPT: usize = 100_000;
 
 /// What an event-join score is compared with: the clusterer's threshold, and where it was
 /// calibrated per pair of languages.
@@ -51,6 +55,8 @@ pub struct Semantic {
     /// Where the event-join score means "same happening", per pair of languages.
     thresholds: JoinThresholds,
     index: HyperplaneLsh,
+    /// Each event's members' cohesion, by the members it was computed from.
+    cohesion_kept: Mutex<HashMap<EventId, (Vec<String>, f32)>>,
 }
 
 /// The semantic side of ingest for a models folder, loaded once per process and folder; `None`
@@ -68,6 +74,7 @@ pub fn load(models: &Path, name: &str) -> Option<Arc<Semantic>> {
             closeness: Combiner::Linear(Weights::for_model(model.name())),
             thresholds: Weights::for_model(model.name()).join_thresholds,
             index: HyperplaneLsh::for_dimension(model.dimension()),
+            cohesion_kept: Mutex::default(),
             model,
         }))
     })
@@ -180,24 +187,44 @@ impl Semantic {
                     if check {
                         closest = closest.max(self.closeness.score(&pair) as f32);
                     }
-                    members.push(member);
+                    members.push((id, member));
                 }
                 Err(error) => tracing::warn!(article = %id, %error, "unreadable stored embedding skipped"),
             }
         }
         let cohesion = if check && members.len() >= 2 {
             let members = &members[..members.len().min(COHESION_MEMBERS)];
-            let pairs: Vec<f32> = members
-                .iter()
-                .enumerate()
-                .flat_map(|(i, a)| members[i + 1..].iter().map(move |b| (a, b)))
-                .map(|(a, b)| self.closeness.score(&signals(a, b)) as f32)
-                .collect();
-            Some(Cohesion { members: pairs.iter().sum::<f32>() / pairs.len() as f32, newcomer: closest })
+            Some(Cohesion { members: self.members_cohesion(event, members), newcomer: closest })
         } else {
             None
         };
         Ok((best, cohesion))
+    }
+
+    /// The mean closeness of the pairs among an event's most recent members: the same until one
+    /// of them changes, while each arrival that has the event among its candidates asks for it
+    /// (six pair alignments each time were a sixth of the writer's time), so kept by the
+    /// members' ids, which name their texts and so their embeddings.
+    fn members_cohesion(&self, event: EventId, members: &[(String, ArticleEmbedding)]) -> f32 {
+        let ids: Vec<String> = members.iter().map(|(id, _)| id.clone()).collect();
+        let mut kept = self.cohesion_kept.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some((kept_ids, cohesion)) = kept.get(&event) {
+            if *kept_ids == ids {
+                return *cohesion;
+            }
+        }
+        let pairs: Vec<f32> = members
+            .iter()
+            .enumerate()
+            .flat_map(|(i, (_, a))| members[i + 1..].iter().map(move |(_, b)| (a, b)))
+            .map(|(a, b)| self.closeness.score(&signals(a, b)) as f32)
+            .collect();
+        let cohesion = pairs.iter().sum::<f32>() / pairs.len() as f32;
+        if kept.len() >= COHESIONS_KEPT {
+            kept.clear();
+        }
+        kept.insert(event, (ids, cohesion));
+        cohesion
     }
 
     /// Rewrites the embedding of the event's member `COHESION_MEMBERS` places behind its most

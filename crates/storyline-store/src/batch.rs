@@ -10,6 +10,7 @@ use storyline_model::{
     Article, ArticleId, DateSource, DuplicateRelation, EntityId, EventId, Language, Source, SourceFormat,
 };
 
+use crate::embeddings::RecentCentroids;
 use crate::entities::{MentionWindow, MentionedEntities};
 use crate::{from_json, to_json, Result, StoreError};
 
@@ -39,6 +40,9 @@ pub struct Batch<'a> {
     /// Where the events read go back when the batch commits, and the data version they hold
     /// for; `None` for a reader's batches, which keep nothing.
     kept_events: Option<(&'a Mutex<KeptEvents>, i64)>,
+    /// The recent centroids this batch has read, kept as it writes them, from and back to
+    /// [`KeptEvents`] as the event rows are.
+    pub(crate) recent_centroids: RefCell<Option<RecentCentroids>>,
 }
 
 /// Decoded event rows kept between a store's batches. Each arriving article and each event it
@@ -52,6 +56,7 @@ pub struct Batch<'a> {
 pub(crate) struct KeptEvents {
     data_version: Option<i64>,
     events: BTreeMap<EventId, StoredEvent>,
+    recent_centroids: Option<RecentCentroids>,
 }
 
 /// The most event rows kept between batches ([`KeptEvents`]), the oldest (lowest ids) dropped
@@ -157,7 +162,7 @@ pub const EVENT_POSTINGS_READ: usize = 30;
 /// hold each id; returns the ids held at least `min_shared` times, most held first, then
 /// oldest first, at most `limit`: what `GROUP BY id HAVING COUNT(*) >= min_shared ORDER BY
 /// COUNT(*) DESC, id LIMIT limit` gives over the lists read.
-fn most_shared<K: crate::db::ToValue>(
+pub(crate) fn most_shared<K: crate::db::ToValue>(
     tx: &Tx,
     postings: &str,
     keys: &[K],
@@ -212,6 +217,7 @@ impl<'a> Batch<'a> {
             event_postings: RefCell::default(),
             events_read: RefCell::default(),
             kept_events: None,
+            recent_centroids: RefCell::default(),
         }
     }
 
@@ -222,8 +228,10 @@ impl<'a> Batch<'a> {
         let mut home = kept.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if home.data_version == Some(version) {
             *self.events_read.get_mut() = std::mem::take(&mut home.events);
+            *self.recent_centroids.get_mut() = home.recent_centroids.take();
         } else {
             home.events.clear();
+            home.recent_centroids = None;
         }
         drop(home);
         self.kept_events = Some((kept, version));
@@ -241,8 +249,11 @@ impl<'a> Batch<'a> {
             while events.len() > EVENTS_KEPT {
                 events.pop_first();
             }
-            *kept.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) =
-                KeptEvents { data_version: Some(data_version), events };
+            *kept.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = KeptEvents {
+                data_version: Some(data_version),
+                events,
+                recent_centroids: self.recent_centroids.into_inner(),
+            };
         }
         let mut mentioned = self.mentioned.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         for (article, entities) in self.mentioned_here.into_inner() {

@@ -2,7 +2,10 @@
 //! for an event's most recent members only) and each event's centroid in embedding space (half
 //! precision since 2026-12-05, f32 before) with its ANN band keys.
 
-use crate::db::{params, params_from_iter, OptionalExtension};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::db::{params, OptionalExtension};
 use storyline_model::{ArticleId, EventId};
 
 use crate::{Batch, Result, Store};
@@ -15,6 +18,46 @@ pub struct EventVector {
     pub members: usize,
     pub vector: Vec<f32>,
 }
+
+/// The decoded centroids of the most recently opened events of one model, as
+/// [`Batch::recent_event_vectors`] gives them: each arriving article is compared with all of
+/// them, and reading and decoding a thousand rows for each was a sixth of the writer's time.
+/// Kept between a store's batches with the event rows (`KeptEvents`, the same validity) and
+/// moved as centroids are written.
+#[derive(Debug, Default)]
+pub(crate) struct RecentCentroids {
+    model: String,
+    limit: usize,
+    /// By event id (the most recently opened have the highest), as stored: half precision.
+    centroids: BTreeMap<EventId, Arc<[f32]>>,
+}
+
+impl RecentCentroids {
+    /// A centroid just written: kept if its event is among the `limit` most recent. False when
+    /// a kept event went to another model: an older event takes its place, which only a new
+    /// read can find.
+    fn note(&mut self, event: EventId, model: &str, vector: Arc<[f32]>) -> bool {
+        if model != self.model {
+            return self.centroids.remove(&event).is_none();
+        }
+        let oldest = self.centroids.first_key_value().map(|(&id, _)| id);
+        if self.centroids.len() < self.limit || oldest.is_some_and(|oldest| event > oldest) {
+            self.centroids.insert(event, vector);
+            while self.centroids.len() > self.limit {
+                self.centroids.pop_first();
+            }
+        }
+        true
+    }
+}
+
+/// How deep each band of the ANN index is read, newest events first. Embeddings crowd into a
+/// few directions, so a band's busiest keys held a quarter of all events (861 of 3,543 after
+/// 14,000 articles of `bench growth`); read whole and grouped, they made each arrival cost more
+/// than the last. The most recent events are searched exactly anyway (the pipeline's
+/// `RECENT_EVENTS`); the bands add older ones, and an old event in a crowded band is reached
+/// through its other bands.
+pub const EVENT_BANDS_READ: usize = 200;
 
 /// What opens a centroid stored in half precision. Centroids written before are bare
 /// little-endian f32 values, and a unit vector's first component never reads as these four
@@ -116,47 +159,59 @@ impl Batch<'_> {
 
     /// Replaces an event's centroid and its entries in the ANN index.
     pub fn set_event_vector(&self, event: EventId, centroid: &EventVector, band_keys: &[i64]) -> Result<()> {
+        let stored = to_bytes(&centroid.vector);
         self.tx()
             .prepare_cached(
                 "INSERT OR REPLACE INTO event_vectors (event_id, model, members, vector) VALUES (?1, ?2, ?3, ?4)",
             )?
-            .execute(params![event, centroid.model, centroid.members as i64, to_bytes(&centroid.vector)])?;
+            .execute(params![event, centroid.model, centroid.members as i64, stored])?;
         self.tx().execute("DELETE FROM event_vector_bands WHERE event_id = ?1", [event])?;
         let mut insert =
             self.tx().prepare_cached("INSERT INTO event_vector_bands (band_key, event_id) VALUES (?1, ?2)")?;
         for key in band_keys {
             insert.execute(params![key, event])?;
         }
+        let mut recent = self.recent_centroids.borrow_mut();
+        if recent.as_mut().is_some_and(|kept| !kept.note(event, &centroid.model, from_bytes(&stored).into())) {
+            *recent = None;
+        }
         Ok(())
     }
 
     /// The centroids made by `model` of the `limit` most recently opened events (the highest
-    /// ids): an exact nearest-centroid search over them costs `limit` dot products whatever the
-    /// size of the store.
-    pub fn recent_event_vectors(&self, model: &str, limit: usize) -> Result<Vec<(EventId, Vec<f32>)>> {
-        let rows = self
-            .tx()
-            .prepare_cached(
-                "SELECT event_id, vector FROM event_vectors WHERE model = ?1 ORDER BY event_id DESC LIMIT ?2",
-            )?
-            .query_map(params![model, limit as i64], |r| Ok((r.get(0)?, from_bytes(&r.get::<Vec<u8>>(1)?))))?
-            .collect::<crate::Result<_>>()?;
-        Ok(rows)
+    /// ids), newest first: an exact nearest-centroid search over them costs `limit` dot products
+    /// whatever the size of the store. Read once, then kept ([`RecentCentroids`]).
+    pub fn recent_event_vectors(&self, model: &str, limit: usize) -> Result<Vec<(EventId, Arc<[f32]>)>> {
+        let mut recent = self.recent_centroids.borrow_mut();
+        let recent = match recent.as_mut() {
+            Some(kept) if kept.model == model && kept.limit == limit => kept,
+            _ => {
+                let centroids = self
+                    .tx()
+                    .prepare_cached(
+                        "SELECT event_id, vector FROM event_vectors WHERE model = ?1 ORDER BY event_id DESC LIMIT ?2",
+                    )?
+                    .query_map(params![model, limit as i64], |r| {
+                        Ok((r.get(0)?, from_bytes(&r.get::<Vec<u8>>(1)?).into()))
+                    })?
+                    .collect::<crate::Result<_>>()?;
+                recent.insert(RecentCentroids { model: model.to_string(), limit, centroids })
+            }
+        };
+        Ok(recent.centroids.iter().rev().map(|(id, vector)| (*id, Arc::clone(vector))).collect())
     }
 
-    /// Events whose centroid shares a band key with `band_keys`, most shared first.
+    /// Events whose centroid shares a band key with `band_keys`, most shared first, each band
+    /// read newest event first and at most [`EVENT_BANDS_READ`] deep.
     pub fn events_sharing_vector_bands(&self, band_keys: &[i64], limit: usize) -> Result<Vec<EventId>> {
-        if band_keys.is_empty() {
-            return Ok(Vec::new());
-        }
-        let sql = format!(
-            "SELECT event_id FROM event_vector_bands WHERE band_key IN ({}) GROUP BY event_id
-             ORDER BY COUNT(*) DESC, event_id LIMIT {limit}",
-            crate::batch::placeholders(band_keys.len())
-        );
-        let mut stmt = self.tx().prepare_cached(&sql)?;
-        let ids = stmt.query_map(params_from_iter(band_keys), |r| r.get(0))?.collect::<crate::Result<_>>()?;
-        Ok(ids)
+        crate::batch::most_shared(
+            self.tx(),
+            "SELECT event_id FROM event_vector_bands WHERE band_key = ? ORDER BY event_id DESC LIMIT ?",
+            band_keys,
+            EVENT_BANDS_READ,
+            1,
+            limit,
+        )
     }
 }
 
@@ -205,7 +260,44 @@ mod tests {
         };
         assert_eq!(ids(10), [events[3], events[1], events[0]]);
         assert_eq!(ids(2), [events[3], events[1]]);
-        assert_eq!(batch.recent_event_vectors("m", 1).unwrap()[0].1, vec![3.0, 1.0]);
+        assert_eq!(*batch.recent_event_vectors("m", 1).unwrap()[0].1, [3.0, 1.0]);
+    }
+
+    /// The centroids kept between reads, moved as centroids are written (new events, changed
+    /// ones, one moved to another model), in this batch and the next, are what the store holds.
+    #[test]
+    fn kept_recent_centroids_are_what_the_store_holds() {
+        let mut store = Store::open_in_memory().unwrap();
+        let set = |batch: &crate::Batch, event: i64, model: &str, x: f32| {
+            let centroid = super::EventVector { model: model.into(), members: 1, vector: vec![x, 0.1] };
+            batch.set_event_vector(event, &centroid, &[]).unwrap();
+        };
+        let kept_and_stored = |batch: &crate::Batch| {
+            let kept = batch.recent_event_vectors("m", 3).unwrap();
+            *batch.recent_centroids.borrow_mut() = None;
+            (kept, batch.recent_event_vectors("m", 3).unwrap())
+        };
+        let batch = store.batch().unwrap();
+        let events: Vec<i64> = (0..4).map(|_| batch.create_event(&[], 0).unwrap()).collect();
+        for (i, &event) in events.iter().enumerate() {
+            set(&batch, event, "m", i as f32);
+        }
+        batch.recent_event_vectors("m", 3).unwrap();
+        let newer = batch.create_event(&[], 0).unwrap();
+        set(&batch, newer, "m", 0.7);
+        set(&batch, events[0], "m", 9.0);
+        set(&batch, events[3], "m", 0.3);
+        let (kept, stored) = kept_and_stored(&batch);
+        assert_eq!(kept, stored);
+        batch.commit().unwrap();
+
+        let batch = store.batch().unwrap();
+        assert!(batch.recent_centroids.borrow().is_some(), "kept from the batch before");
+        set(&batch, newer, "other", 0.5);
+        set(&batch, events[2], "m", 0.2);
+        let (kept, stored) = kept_and_stored(&batch);
+        assert_eq!(kept, stored);
+        assert_eq!(kept.iter().map(|(id, _)| *id).collect::<Vec<_>>(), [events[3], events[2], events[1]]);
     }
 
     /// Only the members the next read takes keep their embeddings; other models' and other

@@ -5,7 +5,7 @@ use rusqlite::Connection;
 use crate::db::{params, Conn};
 use crate::{Result, StoreError};
 
-const VERSION: i64 = 7;
+const VERSION: i64 = 8;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
@@ -77,8 +77,10 @@ CREATE TABLE IF NOT EXISTS article_embeddings (article_id TEXT PRIMARY KEY, mode
 CREATE TABLE IF NOT EXISTS event_vectors (
     event_id INTEGER PRIMARY KEY, model TEXT NOT NULL, members INTEGER NOT NULL, vector BLOB NOT NULL
 );
-CREATE TABLE IF NOT EXISTS event_vector_bands (band_key INTEGER NOT NULL, event_id INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS event_vector_bands_key ON event_vector_bands(band_key);
+-- A posting list keyed by its look-up since version 8 (read newest events first, bounded).
+CREATE TABLE IF NOT EXISTS event_vector_bands (
+    band_key INTEGER NOT NULL, event_id INTEGER NOT NULL, PRIMARY KEY (band_key, event_id)
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS event_vector_bands_event ON event_vector_bands(event_id);
 
 -- Document frequencies for incremental IDF.
@@ -213,8 +215,7 @@ CREATE TABLE IF NOT EXISTS article_embeddings (article_id TEXT PRIMARY KEY, mode
 CREATE TABLE IF NOT EXISTS event_vectors (
     event_id BIGINT PRIMARY KEY, model TEXT NOT NULL, members BIGINT NOT NULL, vector BYTEA NOT NULL
 );
-CREATE TABLE IF NOT EXISTS event_vector_bands (band_key BIGINT NOT NULL, event_id BIGINT NOT NULL);
-CREATE INDEX IF NOT EXISTS event_vector_bands_key ON event_vector_bands(band_key);
+CREATE TABLE IF NOT EXISTS event_vector_bands (band_key BIGINT NOT NULL, event_id BIGINT NOT NULL, PRIMARY KEY (band_key, event_id));
 CREATE INDEX IF NOT EXISTS event_vector_bands_event ON event_vector_bands(event_id);
 CREATE TABLE IF NOT EXISTS term_df (term TEXT PRIMARY KEY, df BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS storylines (event_id BIGINT PRIMARY KEY, storyline_id BIGINT NOT NULL);
@@ -352,6 +353,9 @@ fn migrate_postgres(conn: &Conn, location: &str) -> Result<()> {
         if (4..=6).contains(&found) {
             // Version 7: screens where signatures were (see `screens_from_6`).
             conn.execute_batch("UPDATE meta SET value = 7 WHERE key = 'schema_version';")?;
+        }
+        if (4..=7).contains(&found) {
+            conn.execute_batch(POSTGRES_EVENT_BANDS_FROM_7)?;
             return Ok(VERSION);
         }
         Ok(found)
@@ -381,7 +385,7 @@ fn migrate_tables(conn: &Connection, path: &str) -> Result<()> {
     };
     match found {
         VERSION => Ok(()),
-        1..=6 => {
+        1..=7 => {
             for (from, step) in MIGRATIONS.into_iter().filter(|(from, _)| *from >= found) {
                 migrate_step(conn, from, step)?;
             }
@@ -392,13 +396,14 @@ fn migrate_tables(conn: &Connection, path: &str) -> Result<()> {
 }
 
 /// The step from each older version to the next, in order.
-const MIGRATIONS: [(i64, fn(&Connection) -> Result<()>); 6] = [
+const MIGRATIONS: [(i64, fn(&Connection) -> Result<()>); 7] = [
     (1, migrate_from_1),
     (2, migrate_from_2_entity_locations),
     (3, migrate_growth_from_3),
     (4, migrate_mentions_from_4),
     (5, migrate_by_article_number_from_5),
     (6, screens_from_6),
+    (7, event_bands_from_7),
 ];
 
 /// Version 7 writes each new article's duplicate screen where its MinHash signature was kept
@@ -408,6 +413,30 @@ const MIGRATIONS: [(i64, fn(&Connection) -> Result<()>); 6] = [
 fn screens_from_6(_tx: &Connection) -> Result<()> {
     Ok(())
 }
+
+/// Version 8 keys the ANN index's postings by their look-up (band, then event), as the other
+/// posting lists are since version 4: a look-up reads the newest events of a band first and
+/// stops, where it read and grouped the whole band, which grows with the store.
+fn event_bands_from_7(tx: &Connection) -> Result<()> {
+    tx.execute_batch(
+        "CREATE TABLE event_vector_bands_v8 (
+             band_key INTEGER NOT NULL, event_id INTEGER NOT NULL, PRIMARY KEY (band_key, event_id)
+         ) WITHOUT ROWID;
+         INSERT OR IGNORE INTO event_vector_bands_v8 SELECT band_key, event_id FROM event_vector_bands;
+         DROP TABLE event_vector_bands;
+         ALTER TABLE event_vector_bands_v8 RENAME TO event_vector_bands;
+         CREATE INDEX event_vector_bands_event ON event_vector_bands(event_id);",
+    )?;
+    Ok(())
+}
+
+/// PostgreSQL's step to version 8 (see [`event_bands_from_7`]): a key instead of the band's
+/// own index. A band holds an event once, so no row is duplicated.
+const POSTGRES_EVENT_BANDS_FROM_7: &str = "
+DROP INDEX IF EXISTS event_vector_bands_key;
+ALTER TABLE event_vector_bands ADD PRIMARY KEY (band_key, event_id);
+UPDATE meta SET value = 8 WHERE key = 'schema_version';
+";
 
 /// Takes the store from version `from` to the next by `step`, in one transaction under the write
 /// lock. The version is read again under the lock, so two processes opening an old store at once
