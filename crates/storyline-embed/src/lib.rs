@@ -190,10 +190,24 @@ pub fn load_model(name: &str, models_dir: &Path) -> Result<Box<dyn Embedder>> {
     })
 }
 
-/// Cosine similarity; 0 when either vector is all zeros.
+/// Cosine similarity; 0 when either vector is all zeros. Summed in eight lanes, which the
+/// compiler turns into vector instructions (one running sum per product would be a chain of
+/// dependent additions): event assignment takes thousands of these per article.
 pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
-    let (mut dot, mut na, mut nb) = (0.0f32, 0.0f32, 0.0f32);
-    for (x, y) in a.iter().zip(b) {
+    const LANES: usize = 8;
+    let n = a.len().min(b.len());
+    let (a, b) = (a[..n].chunks_exact(LANES), b[..n].chunks_exact(LANES));
+    let (rest_a, rest_b) = (a.remainder(), b.remainder());
+    let (mut dot, mut na, mut nb) = ([0.0f32; LANES], [0.0f32; LANES], [0.0f32; LANES]);
+    for (x, y) in a.zip(b) {
+        for i in 0..LANES {
+            dot[i] += x[i] * y[i];
+            na[i] += x[i] * x[i];
+            nb[i] += y[i] * y[i];
+        }
+    }
+    let (mut dot, mut na, mut nb) = (dot.iter().sum::<f32>(), na.iter().sum::<f32>(), nb.iter().sum::<f32>());
+    for (x, y) in rest_a.iter().zip(rest_b) {
         dot += x * y;
         na += x * x;
         nb += y * y;
@@ -208,6 +222,24 @@ pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The lanes' sums agree with a plain sum in f64, at every length (a remainder or none),
+    /// and a zero vector or unequal lengths behave as before (0; the shorter length).
+    #[test]
+    fn cosine_agrees_with_a_plain_sum() {
+        let wave = |n: usize, k: f32| (0..n).map(|i| ((i as f32) * k).sin() - 0.2).collect::<Vec<f32>>();
+        for n in [1, 7, 8, 9, 384, 515] {
+            let (a, b) = (wave(n, 0.37), wave(n, 0.11));
+            let plain = {
+                let dot: f64 = a.iter().zip(&b).map(|(x, y)| f64::from(*x) * f64::from(*y)).sum();
+                let norm = |v: &[f32]| v.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>().sqrt();
+                dot / (norm(&a) * norm(&b))
+            };
+            assert!((f64::from(cosine(&a, &b)) - plain).abs() < 1e-5, "{n}");
+        }
+        assert_eq!(cosine(&[0.0; 9], &wave(9, 0.3)), 0.0);
+        assert_eq!(cosine(&wave(20, 0.3), &wave(20, 0.3)[..9]), cosine(&wave(9, 0.3), &wave(9, 0.3)));
+    }
 
     #[test]
     fn unknown_and_missing_models_say_what_to_do() {
