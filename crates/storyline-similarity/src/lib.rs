@@ -372,8 +372,11 @@ fn align(a: &ArticleEmbedding, b: &ArticleEmbedding) -> (f64, f64, Vec<AlignedPa
     if a.sentences.is_empty() || b.sentences.is_empty() {
         return (0.0, 0.0, Vec::new());
     }
+    let (a_vectors, b_vectors): (Vec<&[f32]>, Vec<&[f32]>) =
+        (a.sentences.iter().map(|(_, v)| &v[..]).collect(), b.sentences.iter().map(|(_, v)| &v[..]).collect());
+    let cosines = storyline_embed::pairwise_cosines(&a_vectors, &b_vectors);
     let matrix: Vec<Vec<f64>> =
-        a.sentences.iter().map(|(_, x)| b.sentences.iter().map(|(_, y)| cosine(x, y) as f64).collect()).collect();
+        cosines.chunks(b.sentences.len()).map(|row| row.iter().map(|&v| v as f64).collect()).collect();
     let best_of_a: Vec<(usize, f64)> = matrix
         .iter()
         .map(|row| row.iter().copied().enumerate().fold((0, f64::MIN), |m, (j, v)| if v > m.1 { (j, v) } else { m }))
