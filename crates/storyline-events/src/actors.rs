@@ -328,7 +328,13 @@ pub struct GazetteerActors;
 
 impl ActorFinder for GazetteerActors {
     fn find(&self, sentence: &str) -> Vec<ActorSpan> {
-        let words = words(sentence);
+        self.find_in(sentence, &words(sentence))
+    }
+}
+
+impl GazetteerActors {
+    /// [`ActorFinder::find`] over the sentence's [`words`], split once by the caller.
+    pub(crate) fn find_in(&self, sentence: &str, words: &[Word]) -> Vec<ActorSpan> {
         let mut spans = Vec::new();
         let mut i = 0;
         while i < words.len() {
@@ -354,7 +360,7 @@ impl ActorFinder for GazetteerActors {
             spans.push(span_over(sentence, &words, i, j));
             i = j;
         }
-        spans.into_iter().map(|s| extend_with_actor_noun(sentence, &words, s)).collect()
+        spans.into_iter().map(|s| extend_with_actor_noun(sentence, words, s)).collect()
     }
 }
 
@@ -452,8 +458,12 @@ pub struct FoundName {
 /// capitalised runs, which already join titles to names, that a name confirms (overlaps) or
 /// the country table codes, then the names no run covers.
 pub fn actors_from_names(sentence: &str, names: &[FoundName]) -> Vec<ActorSpan> {
-    let words = words(sentence);
-    let runs = GazetteerActors.find(sentence);
+    actors_from_names_in(sentence, &words(sentence), names)
+}
+
+/// [`actors_from_names`] over the sentence's [`words`], split once by the caller.
+pub(crate) fn actors_from_names_in(sentence: &str, words: &[Word], names: &[FoundName]) -> Vec<ActorSpan> {
+    let runs = GazetteerActors.find_in(sentence, words);
     let mut out: Vec<ActorSpan> = runs
         .into_iter()
         .filter(|r| r.code.is_some() || names.iter().any(|m| m.start < r.end && r.start < m.end && !m.misc))
@@ -466,7 +476,7 @@ pub fn actors_from_names(sentence: &str, names: &[FoundName]) -> Vec<ActorSpan> 
         }
         if out.iter().all(|r| m.end <= r.start || m.start >= r.end) {
             let span = ActorSpan { start: m.start, end: m.end, text: text.to_string(), code };
-            out.push(extend_with_actor_noun(sentence, &words, span));
+            out.push(extend_with_actor_noun(sentence, words, span));
         }
     }
     out.sort_by_key(|s| s.start);

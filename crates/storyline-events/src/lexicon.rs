@@ -116,16 +116,20 @@ pub fn triggers(sentence: &str) -> Vec<Trigger> {
 /// most specific first (and among equals, the one listed first in the lexicon). None in a
 /// language without a lexicon.
 pub fn triggers_in(sentence: &str, language: &str) -> Vec<Trigger> {
+    triggers_in_words(&words(sentence), language)
+}
+
+/// [`triggers_in`] over a sentence's [`words`], split once by the caller.
+pub(crate) fn triggers_in_words(ws: &[Word], language: &str) -> Vec<Trigger> {
     let Some(lexicon) = lexicon(language) else { return Vec::new() };
     let language = if language == "es" { "es" } else { "en" };
-    let ws = words(sentence);
-    let found: Option<Vec<(usize, Trigger)>> = with_stems(language, &ws, |stems| {
+    let found: Option<Vec<(usize, Trigger)>> = with_stems(language, ws, |stems| {
         let mut found = Vec::new();
         for (i, first) in stems.iter().enumerate() {
             for &index in lexicon.by_first_stem.get(*first).map(Vec::as_slice).unwrap_or_default() {
                 let pattern = &lexicon.patterns[index];
                 if let Some(end) = match_at(&pattern.pieces, stems, i) {
-                    found.push((index, trigger(pattern, &ws, i, end, language)));
+                    found.push((index, trigger(pattern, ws, i, end, language)));
                 }
             }
         }
@@ -198,7 +202,11 @@ pub(crate) fn is_intent(language: &str, word: &str) -> bool {
 /// The class a trigger gets in its context: promises of cooperation are AGREE, denials of it
 /// REJECT.
 pub fn class_in_context(sentence: &str, trigger: &Trigger) -> PloverType {
-    let ws = words(sentence);
+    class_in_context_of(&words(sentence), trigger)
+}
+
+/// [`class_in_context`] over the sentence's [`words`], split once by the caller.
+pub(crate) fn class_in_context_of(ws: &[Word], trigger: &Trigger) -> PloverType {
     let before: Vec<String> =
         ws[trigger.first_word.saturating_sub(3)..trigger.first_word].iter().map(|w| w.text.to_lowercase()).collect();
     let cooperative = matches!(
