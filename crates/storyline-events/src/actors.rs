@@ -5,7 +5,7 @@
 //! phrases) and [`NerActors`] (storyline's NER tagger plus the table) implement it; entity
 //! resolution can implement it later and hand back resolved names.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
@@ -36,7 +36,8 @@ pub enum CountryWord {
 }
 
 struct CountryTable {
-    phrases: HashMap<String, (String, CountryWord)>,
+    /// Looked up for every word run of every trigger sentence: hashed with FxHash, not SipHash.
+    phrases: FxHashMap<String, (String, CountryWord)>,
     /// The longest phrase, in words, so look-ups know how far to try.
     longest: usize,
 }
@@ -44,7 +45,7 @@ struct CountryTable {
 fn table() -> &'static CountryTable {
     static TABLE: OnceLock<CountryTable> = OnceLock::new();
     TABLE.get_or_init(|| {
-        let mut phrases = HashMap::new();
+        let mut phrases = FxHashMap::default();
         let mut longest = 1;
         // English first: where a phrase means different countries, the English reading wins.
         for line in include_str!("countries.txt").lines().chain(include_str!("countries_es.txt").lines()) {

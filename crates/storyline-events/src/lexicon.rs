@@ -1,7 +1,7 @@
 //! The PLOVER trigger lexicons (`lexicon.txt` for English, `lexicon_es.txt` for Spanish) and
 //! matching them against a sentence's words.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::sync::OnceLock;
 
 use crate::actors::{words, Word};
@@ -59,7 +59,8 @@ pub(crate) fn stem_in(language: &str, word: &str) -> String {
 /// The patterns, and for each stem the patterns that begin with it.
 struct Lexicon {
     patterns: Vec<Pattern>,
-    by_first_stem: HashMap<String, Vec<usize>>,
+    /// Looked up for every word of every sentence: hashed with FxHash, not SipHash.
+    by_first_stem: FxHashMap<String, Vec<usize>>,
 }
 
 /// The languages with a trigger lexicon.
@@ -98,7 +99,7 @@ fn build(language: &str, text: &str) -> Lexicon {
             patterns.push(Pattern { class, pieces, passive });
         }
     }
-    let mut by_first_stem: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut by_first_stem: FxHashMap<String, Vec<usize>> = FxHashMap::default();
     for (index, pattern) in patterns.iter().enumerate() {
         if let Some(Piece::Stem(first)) = pattern.pieces.first() {
             by_first_stem.entry(first.clone()).or_default().push(index);
