@@ -46,19 +46,20 @@ const CONNECTORS: &[&str] = &["de", "del", "della", "di", "du", "des", "da", "do
 
 /// What an article's text says about its words: the function words of its language and the
 /// words it writes in lowercase.
-pub(crate) struct Vocabulary {
+pub(crate) struct Vocabulary<'t> {
     function: &'static FxHashSet<String>,
-    common: FxHashSet<String>,
+    /// Borrowed from the article's tokens: no copy of each word.
+    common: FxHashSet<&'t str>,
 }
 
-impl Vocabulary {
+impl<'t> Vocabulary<'t> {
     /// The vocabulary of an article in `language` (ISO 639-1; English when unknown).
-    pub(crate) fn of(toks: &[Tok], language: Option<&str>) -> Vocabulary {
+    pub(crate) fn of(toks: &'t [Tok], language: Option<&str>) -> Vocabulary<'t> {
         let function = storyline_text::stop_words(Some(language.unwrap_or("en")));
         let common = toks
             .iter()
             .filter(|t| is_lowercase_word(t) && t.text.chars().count() > 2)
-            .map(|t| t.lower.clone())
+            .map(|t| t.lower.as_str())
             .collect();
         Vocabulary { function, common }
     }
@@ -131,7 +132,7 @@ struct Ctx<'a> {
     toks: &'a [Tok],
     text: &'a str,
     g: &'a Gazetteer,
-    v: &'a Vocabulary,
+    v: &'a Vocabulary<'a>,
 }
 
 impl Ctx<'_> {
@@ -243,7 +244,7 @@ pub(crate) fn split_at_line_breaks(toks: &[Tok], text: &str, cands: &mut Vec<Can
 
 /// Trims function words and sentence words from the spans' edges, splits persons' spans where
 /// the header of this module says, and drops what is no name at all.
-pub(crate) fn repair(toks: &[Tok], text: &str, g: &Gazetteer, v: &Vocabulary, cands: &mut Vec<Cand>) {
+pub(crate) fn repair(toks: &[Tok], text: &str, g: &Gazetteer, v: &Vocabulary<'_>, cands: &mut Vec<Cand>) {
     let ctx = Ctx { toks, text, g, v };
     let mut out = Vec::with_capacity(cands.len());
     for c in cands.drain(..) {

@@ -107,16 +107,18 @@ fn from_ner(kind: EntityKind) -> EntityType {
     }
 }
 
-/// Splits `text` into tokens with their sentence index.
-pub(crate) fn tokens(text: &str) -> (Vec<Tok>, Vec<Vec<TextToken>>) {
+/// Splits `text` into tokens with their sentence index, and gives the number of tokens of each
+/// sentence. The tokeniser's strings move into the tokens (one copy of each word, not two).
+pub(crate) fn tokens(text: &str) -> (Vec<Tok>, Vec<usize>) {
     let sentences = tokenize_sentences(text);
-    let mut toks = Vec::new();
-    for (i, sentence) in sentences.iter().enumerate() {
-        for t in sentence {
-            toks.push(Tok { text: t.text.clone(), lower: fold(&t.text), start: t.start, end: t.end, sentence: i });
+    let lengths = sentences.iter().map(Vec::len).collect();
+    let mut toks = Vec::with_capacity(sentences.iter().map(Vec::len).sum());
+    for (i, sentence) in sentences.into_iter().enumerate() {
+        for TextToken { text, start, end } in sentence {
+            toks.push(Tok { lower: fold(&text), text, start, end, sentence: i });
         }
     }
-    (toks, sentences)
+    (toks, lengths)
 }
 
 /// "Khalid bin Mohammad Al Attiyah": a lowercase "bin", "ibn" or "bint" between capitalised
@@ -174,24 +176,25 @@ fn same_sentence(toks: &[Tok], a: usize, b: usize) -> bool {
 impl Extractor {
     /// Finds the mentions and entities of one text (an article's full text) in `language`
     /// (ISO 639-1, which picks the tagger; `None`: the primary one).
-    pub(crate) fn mentions(
-        &self,
-        text: &str,
-        toks: &[Tok],
-        sentences: &[Vec<TextToken>],
-        language: Option<&str>,
-    ) -> Grouped {
-        let words: Vec<Vec<&str>> = sentences.iter().map(|s| s.iter().map(|t| t.text.as_str()).collect()).collect();
+    pub(crate) fn mentions(&self, text: &str, toks: &[Tok], sentences: &[usize], language: Option<&str>) -> Grouped {
+        let mut offset = 0;
+        let words: Vec<Vec<&str>> = sentences
+            .iter()
+            .map(|&len| {
+                offset += len;
+                toks[offset - len..offset].iter().map(|t| t.text.as_str()).collect()
+            })
+            .collect();
         let spans = self.taggers.for_language(language).tag_document(&words);
         let mut offset = 0;
         let mut cands = Vec::new();
-        for (sentence, spans) in sentences.iter().zip(spans) {
+        for (&len, spans) in sentences.iter().zip(spans) {
             for span in spans {
-                if span.start < span.end && span.end <= sentence.len() {
+                if span.start < span.end && span.end <= len {
                     cands.push(Cand::new(toks, offset + span.start, offset + span.end, from_ner(span.kind), TAGGER));
                 }
             }
-            offset += sentence.len();
+            offset += len;
         }
         let g = &self.gazetteer;
         let vocabulary = clean::Vocabulary::of(toks, language);

@@ -5,7 +5,7 @@
 //! phrases) and [`NerActors`] (storyline's NER tagger plus the table) implement it; entity
 //! resolution can implement it later and hand back resolved names.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
@@ -36,7 +36,8 @@ pub enum CountryWord {
 }
 
 struct CountryTable {
-    phrases: HashMap<String, (String, CountryWord)>,
+    /// Looked up for every word run of every trigger sentence: hashed with FxHash, not SipHash.
+    phrases: FxHashMap<String, (String, CountryWord)>,
     /// The longest phrase, in words, so look-ups know how far to try.
     longest: usize,
 }
@@ -44,7 +45,7 @@ struct CountryTable {
 fn table() -> &'static CountryTable {
     static TABLE: OnceLock<CountryTable> = OnceLock::new();
     TABLE.get_or_init(|| {
-        let mut phrases = HashMap::new();
+        let mut phrases = FxHashMap::default();
         let mut longest = 1;
         // English first: where a phrase means different countries, the English reading wins.
         for line in include_str!("countries.txt").lines().chain(include_str!("countries_es.txt").lines()) {
@@ -328,7 +329,13 @@ pub struct GazetteerActors;
 
 impl ActorFinder for GazetteerActors {
     fn find(&self, sentence: &str) -> Vec<ActorSpan> {
-        let words = words(sentence);
+        self.find_in(sentence, &words(sentence))
+    }
+}
+
+impl GazetteerActors {
+    /// [`ActorFinder::find`] over the sentence's [`words`], split once by the caller.
+    pub(crate) fn find_in(&self, sentence: &str, words: &[Word]) -> Vec<ActorSpan> {
         let mut spans = Vec::new();
         let mut i = 0;
         while i < words.len() {
@@ -354,7 +361,7 @@ impl ActorFinder for GazetteerActors {
             spans.push(span_over(sentence, &words, i, j));
             i = j;
         }
-        spans.into_iter().map(|s| extend_with_actor_noun(sentence, &words, s)).collect()
+        spans.into_iter().map(|s| extend_with_actor_noun(sentence, words, s)).collect()
     }
 }
 
@@ -452,8 +459,12 @@ pub struct FoundName {
 /// capitalised runs, which already join titles to names, that a name confirms (overlaps) or
 /// the country table codes, then the names no run covers.
 pub fn actors_from_names(sentence: &str, names: &[FoundName]) -> Vec<ActorSpan> {
-    let words = words(sentence);
-    let runs = GazetteerActors.find(sentence);
+    actors_from_names_in(sentence, &words(sentence), names)
+}
+
+/// [`actors_from_names`] over the sentence's [`words`], split once by the caller.
+pub(crate) fn actors_from_names_in(sentence: &str, words: &[Word], names: &[FoundName]) -> Vec<ActorSpan> {
+    let runs = GazetteerActors.find_in(sentence, words);
     let mut out: Vec<ActorSpan> = runs
         .into_iter()
         .filter(|r| r.code.is_some() || names.iter().any(|m| m.start < r.end && r.start < m.end && !m.misc))
@@ -466,7 +477,7 @@ pub fn actors_from_names(sentence: &str, names: &[FoundName]) -> Vec<ActorSpan> 
         }
         if out.iter().all(|r| m.end <= r.start || m.start >= r.end) {
             let span = ActorSpan { start: m.start, end: m.end, text: text.to_string(), code };
-            out.push(extend_with_actor_noun(sentence, &words, span));
+            out.push(extend_with_actor_noun(sentence, words, span));
         }
     }
     out.sort_by_key(|s| s.start);

@@ -1,7 +1,7 @@
 //! The PLOVER trigger lexicons (`lexicon.txt` for English, `lexicon_es.txt` for Spanish) and
 //! matching them against a sentence's words.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::sync::OnceLock;
 
 use crate::actors::{words, Word};
@@ -59,7 +59,8 @@ pub(crate) fn stem_in(language: &str, word: &str) -> String {
 /// The patterns, and for each stem the patterns that begin with it.
 struct Lexicon {
     patterns: Vec<Pattern>,
-    by_first_stem: HashMap<String, Vec<usize>>,
+    /// Looked up for every word of every sentence: hashed with FxHash, not SipHash.
+    by_first_stem: FxHashMap<String, Vec<usize>>,
 }
 
 /// The languages with a trigger lexicon.
@@ -98,7 +99,7 @@ fn build(language: &str, text: &str) -> Lexicon {
             patterns.push(Pattern { class, pieces, passive });
         }
     }
-    let mut by_first_stem: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut by_first_stem: FxHashMap<String, Vec<usize>> = FxHashMap::default();
     for (index, pattern) in patterns.iter().enumerate() {
         if let Some(Piece::Stem(first)) = pattern.pieces.first() {
             by_first_stem.entry(first.clone()).or_default().push(index);
@@ -116,16 +117,20 @@ pub fn triggers(sentence: &str) -> Vec<Trigger> {
 /// most specific first (and among equals, the one listed first in the lexicon). None in a
 /// language without a lexicon.
 pub fn triggers_in(sentence: &str, language: &str) -> Vec<Trigger> {
+    triggers_in_words(&words(sentence), language)
+}
+
+/// [`triggers_in`] over a sentence's [`words`], split once by the caller.
+pub(crate) fn triggers_in_words(ws: &[Word], language: &str) -> Vec<Trigger> {
     let Some(lexicon) = lexicon(language) else { return Vec::new() };
     let language = if language == "es" { "es" } else { "en" };
-    let ws = words(sentence);
-    let found: Option<Vec<(usize, Trigger)>> = with_stems(language, &ws, |stems| {
+    let found: Option<Vec<(usize, Trigger)>> = with_stems(language, ws, |stems| {
         let mut found = Vec::new();
         for (i, first) in stems.iter().enumerate() {
             for &index in lexicon.by_first_stem.get(*first).map(Vec::as_slice).unwrap_or_default() {
                 let pattern = &lexicon.patterns[index];
                 if let Some(end) = match_at(&pattern.pieces, stems, i) {
-                    found.push((index, trigger(pattern, &ws, i, end, language)));
+                    found.push((index, trigger(pattern, ws, i, end, language)));
                 }
             }
         }
@@ -198,7 +203,11 @@ pub(crate) fn is_intent(language: &str, word: &str) -> bool {
 /// The class a trigger gets in its context: promises of cooperation are AGREE, denials of it
 /// REJECT.
 pub fn class_in_context(sentence: &str, trigger: &Trigger) -> PloverType {
-    let ws = words(sentence);
+    class_in_context_of(&words(sentence), trigger)
+}
+
+/// [`class_in_context`] over the sentence's [`words`], split once by the caller.
+pub(crate) fn class_in_context_of(ws: &[Word], trigger: &Trigger) -> PloverType {
     let before: Vec<String> =
         ws[trigger.first_word.saturating_sub(3)..trigger.first_word].iter().map(|w| w.text.to_lowercase()).collect();
     let cooperative = matches!(

@@ -230,12 +230,17 @@ impl Coder {
     }
 
     fn code_sentence_with(&self, sentence: &str, language: &str, names: Option<&[FoundName]>) -> Vec<SentenceEvent> {
+        // The sentence split into words once, for its triggers, their classes and its actors.
+        let ws = actors::words(sentence);
         // Finding actors may run the tagger: only worth it where a trigger word is.
-        let triggers = triggers_in(sentence, language);
+        let triggers = lexicon::triggers_in_words(&ws, language);
         if triggers.is_empty() {
             return Vec::new();
         }
-        let spans = self.actors_of(sentence, names);
+        let spans = match names {
+            Some(names) => actors::actors_from_names_in(sentence, &ws, names),
+            None => self.actors.find(sentence),
+        };
         let mut out: Vec<SentenceEvent> = Vec::new();
         let mut covered_to = 0;
         for trigger in triggers {
@@ -247,7 +252,8 @@ impl Coder {
             covered_to = trigger.end;
             // Each trigger's event is classified with that trigger as the sentence's main one.
             let decided = self.classifier.as_ref().map(|c| c.predict_at(sentence, language, trigger.start));
-            let event = self.assign(sentence, &spans, &trigger, decided);
+            let decided = decided.unwrap_or_else(|| lexicon::class_in_context_of(&ws, &trigger));
+            let event = self.assign(sentence, &spans, &trigger, Some(decided));
             if event.actors.is_empty() && event.targets.is_empty() {
                 continue;
             }

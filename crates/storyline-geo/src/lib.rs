@@ -199,11 +199,11 @@ pub struct Gazetteer {
     places: Vec<Place>,
     /// (hash of a name key, place index | MAIN_NAME), sorted. Hashes instead of strings keep
     /// 1.3 million keys in 16 MB; two keys sharing a 64-bit hash are too rare to matter.
-    names: Vec<(u64, u32)>,
+    names: HashIndex,
     /// The same for keys with the Arabic article dropped ("qamishli" for "Al-Qamishli").
-    bare_names: Vec<(u64, u32)>,
+    bare_names: HashIndex,
     /// (hash of a consonant skeleton, place index) for the fuzzy fallback, Latin keys only.
-    skeletons: Vec<(u64, u32)>,
+    skeletons: HashIndex,
     /// Place index of each country by ISO alpha-2 code.
     countries: HashMap<String, u32>,
     /// Place index of each first-level region by (country code, admin1 code).
@@ -269,11 +269,7 @@ impl Gazetteer {
             bare_names.extend(b);
             skeletons.extend(s);
         }
-        for index in [&mut names, &mut bare_names, &mut skeletons] {
-            index.par_sort_unstable();
-            index.dedup();
-            index.shrink_to_fit();
-        }
+        let [names, bare_names, skeletons] = [names, bare_names, skeletons].map(HashIndex::new);
         let capitals = records.iter().enumerate().filter(|(_, r)| r.capital).map(|(i, _)| i as u32).collect();
         let foreign_regions =
             records.iter().enumerate().filter(|(_, r)| r.foreign_region).map(|(i, _)| i as u32).collect();
@@ -576,8 +572,8 @@ impl Gazetteer {
             let capital = if self.capitals.contains(&place) { self.weights.capital } else { 0.0 };
             self.weights.main_name + capital
         };
-        let add = |hits: &mut Vec<(u32, f64)>, index: &[(u64, u32)], key: &str, bonus: f64| {
-            for &(_, entry) in lookup(index, key) {
+        let add = |hits: &mut Vec<(u32, f64)>, index: &HashIndex, key: &str, bonus: f64| {
+            for &(_, entry) in index.lookup(key) {
                 let (place, main) = (entry & !MAIN_NAME, entry & MAIN_NAME != 0);
                 hits.push((place, bonus + if main { main_bonus(place) } else { 0.0 }));
             }
@@ -593,7 +589,7 @@ impl Gazetteer {
         }
         // Plural demonyms ("Russians", "Palestinians") name their country.
         if hits.is_empty() && key.len() > 4 && key.ends_with('s') {
-            for &(_, entry) in lookup(&self.names, &key[..key.len() - 1]) {
+            for &(_, entry) in self.names.lookup(&key[..key.len() - 1]) {
                 let i = entry & !MAIN_NAME;
                 if self.places[i as usize].feature == Feature::Country {
                     hits.push((i, self.weights.inexact_name));
@@ -645,7 +641,7 @@ impl Gazetteer {
                 if !outside_generic || span.iter().all(generic) {
                     continue;
                 }
-                for &(_, entry) in lookup(&self.names, &span.join(" ")) {
+                for &(_, entry) in self.names.lookup(&span.join(" ")) {
                     hits.push((entry & !MAIN_NAME, self.weights.inexact_name));
                 }
             }
@@ -689,7 +685,7 @@ impl Gazetteer {
         // Two edits for names of 5 to 14 letters: "Jufrah"/"Jafra", "Misurata"/"Misratah".
         let limit = 1 + bare_key.chars().count() / 5;
         let mut hits = Vec::new();
-        for &(_, i) in lookup(&self.skeletons, &skel) {
+        for &(_, i) in self.skeletons.lookup(&skel) {
             let place = &self.places[i as usize];
             if !context.countries.contains_key(&place.country_code) {
                 continue;
@@ -722,7 +718,9 @@ impl Gazetteer {
         let w = &self.weights;
         let mut score = candidate.prior;
         score += w.same_country * context.countries.get(&place.country_code).copied().unwrap_or(0.0);
-        if !place.admin1.is_empty() && place.feature != Feature::Country {
+        // The key's two strings are made only when there are regions to look up (none in the
+        // first reading of an article's names, which scores every candidate).
+        if !place.admin1.is_empty() && place.feature != Feature::Country && !context.regions.is_empty() {
             let region = (place.country_code.clone(), place.admin1.clone());
             score += w.same_region * context.regions.get(&region).copied().unwrap_or(0.0);
         }
@@ -816,12 +814,54 @@ fn names_a_local_feature(name: &str) -> bool {
     numbered || (words.len() >= 2 && words.iter().any(|w| LOCAL_FEATURE_WORDS.contains(w)))
 }
 
-/// The entries of a sorted (hash, value) index whose hash is the key's.
-fn lookup<'a>(index: &'a [(u64, u32)], key: &str) -> &'a [(u64, u32)] {
-    let hash = xxh3_64(key.as_bytes());
-    let start = index.partition_point(|e| e.0 < hash);
-    let end = start + index[start..].partition_point(|e| e.0 == hash);
-    &index[start..end]
+/// A sorted (hash, value) index, with where each bucket of hashes (their top
+/// [`HashIndex::BUCKET_BITS`] bits) starts: a look-up searches its bucket's few entries instead
+/// of the whole index, whose binary search missed the cache at nearly every step (geocoding's
+/// look-ups were a third of its time at ingest).
+#[derive(Debug, Clone)]
+struct HashIndex {
+    entries: Vec<(u64, u32)>,
+    /// `starts[b]..starts[b + 1]`: the entries of bucket `b`.
+    starts: Vec<u32>,
+}
+
+impl HashIndex {
+    const BUCKET_BITS: u32 = 18;
+
+    fn new(mut entries: Vec<(u64, u32)>) -> HashIndex {
+        entries.par_sort_unstable();
+        entries.dedup();
+        entries.shrink_to_fit();
+        let buckets = 1usize << Self::BUCKET_BITS;
+        let mut starts = Vec::with_capacity(buckets + 1);
+        let mut at = 0;
+        for b in 0..buckets {
+            while at < entries.len() && Self::bucket(entries[at].0) < b {
+                at += 1;
+            }
+            starts.push(at as u32);
+        }
+        starts.push(entries.len() as u32);
+        HashIndex { entries, starts }
+    }
+
+    fn bucket(hash: u64) -> usize {
+        (hash >> (64 - Self::BUCKET_BITS)) as usize
+    }
+
+    fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// The entries whose hash is the key's.
+    fn lookup(&self, key: &str) -> &[(u64, u32)] {
+        let hash = xxh3_64(key.as_bytes());
+        let b = Self::bucket(hash);
+        let bucket = &self.entries[self.starts[b] as usize..self.starts[b + 1] as usize];
+        let start = bucket.partition_point(|e| e.0 < hash);
+        let end = start + bucket[start..].partition_point(|e| e.0 == hash);
+        &bucket[start..end]
+    }
 }
 
 /// Great-circle distance in kilometres (haversine, mean Earth radius).

@@ -75,14 +75,15 @@ pub fn lexicon_coder(models: &Path) -> Coder {
 /// the article); without, the coder finds them itself.
 pub fn code(coder: &Coder, article: &Article, entities: Option<&Extraction>) -> ArticleEvents {
     let language = article.language_code();
-    let mut dated = article.clone();
+    // A copy of the article only where the publication date is inferred from its text.
+    let mut dated = std::borrow::Cow::Borrowed(article);
     // Without a publication date, the expressions resolved without an anchor are what the
     // inference reads, and what is stored when it infers nothing: resolve them once.
     let mut unanchored = None;
     if dated.published.is_none() {
         let mentions = storyline_dates::resolve(&article.text, None, language);
         match storyline_dates::infer_publication_date_from(&article.text, &mentions) {
-            Some(inferred) => dated.published = inferred.date.and_hms_opt(0, 0, 0).map(|d| d.and_utc()),
+            Some(inferred) => dated.to_mut().published = inferred.date.and_hms_opt(0, 0, 0).map(|d| d.and_utc()),
             None => unanchored = Some(mentions),
         }
     }
