@@ -77,9 +77,12 @@ CREATE TABLE IF NOT EXISTS article_embeddings (article_id TEXT PRIMARY KEY, mode
 CREATE TABLE IF NOT EXISTS event_vectors (
     event_id INTEGER PRIMARY KEY, model TEXT NOT NULL, members INTEGER NOT NULL, vector BLOB NOT NULL
 );
-CREATE TABLE IF NOT EXISTS event_vector_bands (band_key INTEGER NOT NULL, event_id INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS event_vector_bands_key ON event_vector_bands(band_key);
-CREATE INDEX IF NOT EXISTS event_vector_bands_event ON event_vector_bands(event_id);
+-- A posting list like those above, keyed by its look-up without rowid since 2026-12-05 (a rowid
+-- table with an index on the key before; `bands_without_rowid` remakes it); the index on the
+-- event (made in INDEXES) serves replacing an event's entries.
+CREATE TABLE IF NOT EXISTS event_vector_bands (
+    band_key INTEGER NOT NULL, event_id INTEGER NOT NULL, PRIMARY KEY (band_key, event_id)
+) WITHOUT ROWID;
 
 -- Document frequencies for incremental IDF.
 CREATE TABLE IF NOT EXISTS term_df (term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
@@ -165,6 +168,7 @@ CREATE INDEX IF NOT EXISTS mentions_article ON mentions(article_seq);
 -- (listings, entity pages), from the index alone: its rows are ordered by article, then rowid.
 CREATE INDEX IF NOT EXISTS mentions_entity_article ON mentions(entity_id, article_seq);
 CREATE INDEX IF NOT EXISTS quotes_article ON quotes(article_seq);
+CREATE INDEX IF NOT EXISTS event_vector_bands_event ON event_vector_bands(event_id);
 ";
 
 /// The same tables and columns on PostgreSQL, in its types: every integer a BIGINT (hashes are
@@ -324,6 +328,7 @@ pub(crate) fn migrate(conn: &Conn, path: &str) -> Result<()> {
     match conn {
         Conn::Sqlite(conn) => {
             migrate_tables(conn, path)?;
+            bands_without_rowid(conn)?;
             conn.execute_batch(INDEXES)?;
             Ok(())
         }
@@ -389,6 +394,38 @@ fn migrate_tables(conn: &Connection, path: &str) -> Result<()> {
         }
         found => Err(StoreError::SchemaVersion { path: path.to_string(), found, expected: VERSION }),
     }
+}
+
+/// Remakes the ANN index of a store made before 2026-12-05 (a rowid table, indexed on the band
+/// key and on the event) as [`SCHEMA`] has it: a table without rowid keyed by (band key, event),
+/// its entries stored once instead of three times. Same rows, so the same look-ups; no version:
+/// an older binary writes the new table as it wrote the old one. Told apart by its shape, under
+/// the write lock, so two processes opening the store at once remake it once.
+fn bands_without_rowid(conn: &Connection) -> Result<()> {
+    let old_form = |conn: &Connection| -> Result<bool> {
+        Ok(conn.query_row(
+            "SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'event_vector_bands'
+             AND sql NOT LIKE '%WITHOUT ROWID%'",
+            [],
+            |r| r.get(0),
+        )?)
+    };
+    if !old_form(conn)? {
+        return Ok(());
+    }
+    let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
+    if old_form(&tx)? {
+        tx.execute_batch(
+            "CREATE TABLE event_vector_bands_keyed (
+                 band_key INTEGER NOT NULL, event_id INTEGER NOT NULL, PRIMARY KEY (band_key, event_id)
+             ) WITHOUT ROWID;
+             INSERT OR IGNORE INTO event_vector_bands_keyed SELECT band_key, event_id FROM event_vector_bands;
+             DROP TABLE event_vector_bands;
+             ALTER TABLE event_vector_bands_keyed RENAME TO event_vector_bands;",
+        )?;
+    }
+    tx.commit()?;
+    Ok(())
 }
 
 /// The step from each older version to the next, in order.
@@ -638,6 +675,46 @@ mod tests {
         assert_eq!((event.members, event.last.unwrap().to_rfc3339().as_str()), (3, "2020-01-03T00:00:00+00:00"));
         batch.commit().unwrap();
         assert_eq!(store.events(10).unwrap()[0].article_count, 3);
+    }
+
+    /// A store's ANN bands as a rowid table (before 2026-12-05) come back as a table without
+    /// rowid with the same entries, found as before, and one index, on the event.
+    #[test]
+    fn rowid_bands_are_remade_keyed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bands.db");
+        drop(Store::open(&path).unwrap());
+        rusqlite::Connection::open(&path)
+            .unwrap()
+            .execute_batch(
+                "DROP TABLE event_vector_bands;
+                 CREATE TABLE event_vector_bands (band_key INTEGER NOT NULL, event_id INTEGER NOT NULL);
+                 CREATE INDEX event_vector_bands_key ON event_vector_bands(band_key);
+                 CREATE INDEX event_vector_bands_event ON event_vector_bands(event_id);
+                 INSERT INTO event_vector_bands VALUES (5, 1), (6, 1), (5, 2), (7, 3);",
+            )
+            .unwrap();
+        let mut store = Store::open(&path).unwrap();
+        let batch = store.batch().unwrap();
+        assert_eq!(batch.events_sharing_vector_bands(&[5, 6], 10).unwrap(), [1, 2]);
+        let centroid = crate::EventVector { model: "m".into(), members: 1, vector: vec![1.0] };
+        batch.set_event_vector(1, &centroid, &[7]).unwrap();
+        assert_eq!(batch.events_sharing_vector_bands(&[7], 10).unwrap(), [1, 3]);
+        batch.commit().unwrap();
+        drop(store);
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        let sql: String = conn
+            .query_row("SELECT sql FROM sqlite_master WHERE name = 'event_vector_bands'", [], |r| r.get(0))
+            .unwrap();
+        assert!(sql.contains("WITHOUT ROWID"), "{sql}");
+        let indexes: Vec<String> = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'event_vector_bands' AND sql IS NOT NULL")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(indexes, ["event_vector_bands_event"]);
     }
 
     /// A version 4 store's mentions (by article id text) come back keyed by article number, in
