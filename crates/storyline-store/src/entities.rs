@@ -356,7 +356,7 @@ impl Batch<'_> {
                     // An entity's mentions are stored in arrival order, so their latest are its
                     // latest articles' (the index on entity and article answers in that order).
                     "SELECT a.id FROM mentions m JOIN articles a ON a.seq = m.article_seq WHERE m.entity_id = ?1
-                     ORDER BY m.article_seq DESC, m.rowid DESC LIMIT ?2",
+                     ORDER BY m.article_seq DESC, m.n DESC LIMIT ?2",
                 )?
                 .query_map(params![id, NEIGHBOUR_ARTICLES], |r| r.get(0))?
                 .collect::<crate::Result<_>>()?;
@@ -460,19 +460,31 @@ impl Batch<'_> {
         Ok(seqs)
     }
 
-    /// Stores mentions of stored articles (the table keys each by its article's number).
+    /// Stores mentions of stored articles (the table keys each by its article's number and its
+    /// place among the article's mentions, after any stored before).
     pub fn insert_mentions(&self, mentions: &[Mention]) -> Result<()> {
         self.remember_mentions(mentions);
         let seqs = self.article_seqs(mentions.iter().map(|m| m.article.as_str()))?;
-        let rows: Vec<_> = mentions
-            .iter()
-            .map(|m| {
-                let seq = seqs[m.article.as_str()];
-                (seq, m.entity, &m.text, m.kind.as_str(), m.byte_start, m.byte_end, m.sentence, &m.role)
-            })
-            .collect();
-        let head = "INSERT INTO mentions (article_seq, entity_id, text, kind, byte_start, byte_end, sentence, role)";
-        self.tx().execute_rows((head, "(?, ?, ?, ?, ?, ?, ?, ?)", ""), &rows, |_| Ok(()))
+        let mut next: HashMap<i64, i64> = HashMap::new();
+        let mut rows = Vec::with_capacity(mentions.len());
+        for m in mentions {
+            let seq = seqs[m.article.as_str()];
+            let n = match next.get_mut(&seq) {
+                Some(n) => n,
+                None => {
+                    let first = self.tx().query_row(
+                        "SELECT COALESCE(MAX(n) + 1, 0) FROM mentions WHERE article_seq = ?1",
+                        [seq],
+                        |r| r.get::<i64>(0),
+                    )?;
+                    next.entry(seq).or_insert(first)
+                }
+            };
+            rows.push((seq, *n, m.entity, &m.text, m.kind.as_str(), m.byte_start, m.byte_end, m.sentence, &m.role));
+            *n += 1;
+        }
+        let head = "INSERT INTO mentions (article_seq, n, entity_id, text, kind, byte_start, byte_end, sentence, role)";
+        self.tx().execute_rows((head, "(?, ?, ?, ?, ?, ?, ?, ?, ?)", ""), &rows, |_| Ok(()))
     }
 
     /// Stores quotes of stored articles (the table keys each by its article's number). A quote

@@ -283,7 +283,7 @@ mod tests {
         let conn = rusqlite::Connection::open(&path).unwrap();
         let version: i64 =
             conn.query_row("SELECT value FROM meta WHERE key = 'schema_version'", [], |r| r.get(0)).unwrap();
-        assert_eq!(version, 7);
+        assert_eq!(version, 8);
     }
 
     #[test]
