@@ -68,7 +68,7 @@ CREATE TABLE IF NOT EXISTS event_terms (
 
 -- Sentence embeddings of each article (storyline-similarity's binary form, self-describing:
 -- one byte per dimension since its version 3, four bits for sentence vectors since version 4,
--- f32 before), by model. Ingest keeps them for each event's most recent members only, the ones
+-- six bits for title, lead and chunks since version 6, f32 before), by model. Ingest keeps them for each event's most recent members only, the ones
 -- event assignment reads, and their sentence vectors for the 4 most recent (unless told to keep all).
 CREATE TABLE IF NOT EXISTS article_embeddings (article_id TEXT PRIMARY KEY, model TEXT NOT NULL, data BLOB NOT NULL);
 -- Each event's centroid in embedding space (binary16 after a 5-byte header since 2026-12-05,
