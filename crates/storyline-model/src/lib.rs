@@ -16,9 +16,11 @@ use serde::{Deserialize, Serialize};
 
 mod entities;
 pub mod int4;
+pub mod int6;
 pub mod int8;
 pub use entities::{Disagreement, Entity, EntityId, EntityType, Location, Mention, Quote};
 pub use int4::Int4Vector;
+pub use int6::Int6Vector;
 pub use int8::Int8Vector;
 
 /// A stable article identifier: the file stem for files, else derived from the URL or content.

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
 use storyline_embed::Embedder;
-use storyline_model::{Int4Vector, Int8Vector};
+use storyline_model::{Int4Vector, Int6Vector, Int8Vector};
 use storyline_text::{fold_word, sentences};
 
 use crate::{Result, SimilarityError};
@@ -149,10 +149,11 @@ impl ArticleEmbedding {
     }
 
     /// A compact binary form for storage: little-endian, versioned, self-describing lengths.
-    /// The title, lead and chunk vectors are bytes with a scale ([`Int8Vector`], a quarter of
-    /// f32's size) and the sentence vectors four bits ([`Int4Vector`], half that): there are up
-    /// to 12 of them, and the alignment signals average their cosines. The sentences' texts,
-    /// which only explanations show, are not kept. Version 5 writes the vectors' dimension once
+    /// The title, lead and chunk vectors take six bits with a scale ([`Int6Vector`], 3/16 of
+    /// f32's size, since version 6; one byte, [`Int8Vector`], before) and the sentence vectors
+    /// four bits ([`Int4Vector`]): there are up to 12 of them, and the alignment signals average
+    /// their cosines. The sentences' texts, which only explanations show, are not kept. Version 6
+    /// is version 5 with six-bit title, lead and chunks. Version 5 writes the vectors' dimension once
     /// (every vector of one model has it) and counts and lengths as LEB128 (one byte below 128:
     /// an article's 30 or so names and numbers are short), about 140 bytes less than version 4,
     /// which wrote a u32 for each; the vectors are the same. Version 4 (each vector's length
@@ -168,7 +169,7 @@ impl ArticleEmbedding {
             .map(Vec::len);
         let first = lengths.next().unwrap_or(0);
         match lengths.all(|n| n == first) {
-            true => self.bytes_as(5, Some(first), Writer::int4_vec),
+            true => self.bytes_as(6, Some(first), Writer::int4_vec),
             // Vectors of several lengths (no model makes them) keep their lengths.
             false => self.bytes_as(4, None, Writer::int4_vec),
         }
@@ -177,7 +178,7 @@ impl ArticleEmbedding {
     /// The blob of `version`, with the sentence vectors written by `sentence` (versions 3 and 4
     /// differ only there) and, from version 5, every vector of `dimensions`.
     fn bytes_as(&self, version: u8, dimensions: Option<usize>, sentence: fn(&mut Writer, &[f32])) -> Vec<u8> {
-        let mut out = Writer { bytes: [b"SLAE".as_slice(), &[version]].concat(), dimensions };
+        let mut out = Writer { bytes: [b"SLAE".as_slice(), &[version]].concat(), dimensions, six_bits: version >= 6 };
         if let Some(n) = dimensions {
             out.len(n);
         }
@@ -200,11 +201,11 @@ impl ArticleEmbedding {
     pub fn from_bytes(bytes: &[u8]) -> Result<ArticleEmbedding> {
         let mut r = Reader { bytes, pos: 0, form: VectorForm::F32, dimensions: None };
         let version = match r.take(5)? {
-            [b'S', b'L', b'A', b'E', version @ 1..=5] => *version,
+            [b'S', b'L', b'A', b'E', version @ 1..=6] => *version,
             _ => return Err(SimilarityError::BadEmbedding("unknown header".into())),
         };
         if version >= 3 {
-            r.form = VectorForm::Int8;
+            r.form = if version >= 6 { VectorForm::Int6 } else { VectorForm::Int8 };
         }
         if version >= 5 {
             r.dimensions = Some(r.leb128()?);
@@ -264,6 +265,8 @@ struct Writer {
     bytes: Vec<u8>,
     /// Version 5: the one dimension of every vector, written once; counts and lengths in LEB128.
     dimensions: Option<usize>,
+    /// Version 6: title, lead and chunks in six bits.
+    six_bits: bool,
 }
 
 impl Writer {
@@ -296,7 +299,10 @@ impl Writer {
     }
     fn vec(&mut self, v: &[f32]) {
         self.vec_len(v);
-        Int8Vector::quantise(v).write(&mut self.bytes);
+        match self.six_bits {
+            true => Int6Vector::quantise(v).write(&mut self.bytes),
+            false => Int8Vector::quantise(v).write(&mut self.bytes),
+        }
     }
     fn int4_vec(&mut self, v: &[f32]) {
         self.vec_len(v);
@@ -327,8 +333,10 @@ struct Reader<'a> {
 enum VectorForm {
     /// Versions 1 and 2.
     F32,
-    /// Version 3, and the title, lead and chunks of version 4.
+    /// Version 3, and the title, lead and chunks of versions 4 and 5.
     Int8,
+    /// The title, lead and chunks of version 6.
+    Int6,
     /// The sentences of version 4.
     Int4,
 }
@@ -382,6 +390,9 @@ impl Reader<'_> {
             VectorForm::Int8 => {
                 Int8Vector::read(self.take(Int8Vector::stored_len(n))?, n).expect("length taken").to_f32()
             }
+            VectorForm::Int6 => {
+                Int6Vector::read(self.take(Int6Vector::stored_len(n))?, n).expect("length taken").to_f32()
+            }
             VectorForm::Int4 => {
                 Int4Vector::read(self.take(Int4Vector::stored_len(n))?, n).expect("length taken").to_f32()
             }
@@ -422,16 +433,16 @@ mod tests {
         }
     }
 
-    /// Every vector of `read` within half a quantisation step of `written`'s: steps of 1/127 of
-    /// the largest magnitude, and of `sentence_levels` for the sentences.
-    fn assert_vectors_close(read: &ArticleEmbedding, written: &ArticleEmbedding, sentence_levels: f32) {
+    /// Every vector of `read` within half a quantisation step of `written`'s: steps of 1/`levels`
+    /// of the largest magnitude, and of `sentence_levels` for the sentences.
+    fn assert_vectors_close(read: &ArticleEmbedding, written: &ArticleEmbedding, levels: f32, sentence_levels: f32) {
         let pairs = read
             .title
             .iter()
             .zip(&written.title)
             .chain(read.lead.iter().zip(&written.lead))
             .chain(read.chunks.iter().zip(&written.chunks))
-            .map(|pair| (pair, 127.0))
+            .map(|pair| (pair, levels))
             .chain(
                 read.sentences
                     .iter()
@@ -456,7 +467,7 @@ mod tests {
 
     /// The form stores wrote before version 3: f32 vectors, sentences with their texts.
     fn version_2_bytes(article: &ArticleEmbedding) -> Vec<u8> {
-        let mut out = Writer { bytes: b"SLAE\x02".to_vec(), dimensions: None };
+        let mut out = Writer { bytes: b"SLAE\x02".to_vec(), dimensions: None, six_bits: false };
         let f32s = |out: &mut Writer, v: &[f32]| {
             out.u32(v.len() as u32);
             v.iter().for_each(|x| out.bytes.extend_from_slice(&x.to_le_bytes()));
@@ -494,11 +505,17 @@ mod tests {
         article.bytes_as(4, None, Writer::int4_vec)
     }
 
+    /// The form stores wrote in version 5: as version 6, with one byte per dimension of the title,
+    /// lead and chunks.
+    fn version_5_bytes(article: &ArticleEmbedding) -> Vec<u8> {
+        article.bytes_as(5, Some(3), Writer::int4_vec)
+    }
+
     #[test]
     fn round_trips_through_bytes_within_a_quantisation_step() {
         let article = example();
         let read = ArticleEmbedding::from_bytes(&article.to_bytes()).unwrap();
-        assert_vectors_close(&read, &article, 7.0);
+        assert_vectors_close(&read, &article, 31.0, 7.0);
         let texts_dropped = read.sentences.iter().map(|s| (String::new(), s.1.clone())).collect();
         let vectors_as_read =
             ArticleEmbedding { title: read.title.clone(), chunks: read.chunks.clone(), ..article.clone() };
@@ -512,17 +529,36 @@ mod tests {
     fn reads_version_3_bytes_within_a_byte_step() {
         let article = example();
         let read = ArticleEmbedding::from_bytes(&version_3_bytes(&article)).unwrap();
-        assert_vectors_close(&read, &article, 127.0);
+        assert_vectors_close(&read, &article, 127.0, 127.0);
         assert_eq!(read.names, article.names);
         assert_eq!(read.language, article.language);
     }
 
-    /// Version 4 blobs (each vector's length, u32 counts) read as the same embedding, and
-    /// version 5 is smaller by those bytes; vectors of several lengths keep version 4's form.
+    /// Version 5 blobs read within a byte step, and version 6 is smaller by a quarter of each
+    /// title, lead and chunk vector.
+    #[test]
+    fn reads_version_5_bytes_within_a_byte_step() {
+        let article = example();
+        let read = ArticleEmbedding::from_bytes(&version_5_bytes(&article)).unwrap();
+        assert_vectors_close(&read, &article, 127.0, 7.0);
+        assert_eq!((read.names, read.language), (article.names.clone(), article.language.clone()));
+        // Two vectors of three dimensions: 3 bytes each in version 5, 3 × 6 bits (3 bytes) in 6.
+        assert_eq!(version_5_bytes(&article).len(), article.to_bytes().len());
+        let wide = ArticleEmbedding {
+            title: Some(vec![0.1; 512]),
+            chunks: vec![vec![0.2; 512]],
+            sentences: vec![],
+            ..article
+        };
+        assert_eq!(wide.bytes_as(5, Some(512), Writer::int4_vec).len() - wide.to_bytes().len(), 2 * 128);
+    }
+
+    /// Version 4 blobs (each vector's length, u32 counts) read as the same embedding as version
+    /// 5, which is smaller by those bytes; vectors of several lengths keep version 4's form.
     #[test]
     fn reads_version_4_bytes_as_version_5() {
         let article = example();
-        let (old, now) = (version_4_bytes(&article), article.to_bytes());
+        let (old, now) = (version_4_bytes(&article), version_5_bytes(&article));
         assert_eq!(ArticleEmbedding::from_bytes(&old).unwrap(), ArticleEmbedding::from_bytes(&now).unwrap());
         // 4 vectors' lengths (u32) gone; 8 counts and lengths (model, chunks, sentences, names,
         // numbers, their 2 strings, language) in one byte instead of four; the dimension added.
@@ -537,7 +573,7 @@ mod tests {
     }
 
     #[test]
-    fn stored_form_is_a_quarter_of_f32_and_sentences_an_eighth() {
+    fn stored_form_is_three_sixteenths_of_f32_and_sentences_an_eighth() {
         let vector: Vec<f32> = (0..512).map(|i| (i as f32 * 0.37).sin()).collect();
         let article = ArticleEmbedding {
             title: Some(vector.clone()),
@@ -548,7 +584,7 @@ mod tests {
         };
         let (now, before) = (article.to_bytes().len(), version_2_bytes(&article).len());
         assert!(now * 4 < before + 16 * 100, "{now} bytes against {before}");
-        let vectors = 4 * Int8Vector::stored_len(512) + 12 * Int4Vector::stored_len(512);
+        let vectors = 4 * Int6Vector::stored_len(512) + 12 * Int4Vector::stored_len(512);
         assert!(now < vectors + 16 * 8 + 100, "{now} bytes for {vectors} of vectors");
     }
 

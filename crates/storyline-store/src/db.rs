@@ -183,6 +183,7 @@ macro_rules! tuple_params {
 }
 tuple_params!(A, B);
 tuple_params!(A, B, C, D, E, F, G, H);
+tuple_params!(A, B, C, D, E, F, G, H, I);
 tuple_params!(A, B, C, D, E, F, G, H, I, J, K, L, M);
 
 /// Parameters of differing types: `params![id, name]`.

@@ -209,7 +209,7 @@ impl Batch<'_> {
     /// Every mention of an entity, in the order they were stored.
     pub fn each_mention<E: From<StoreError>>(&self, each: impl FnMut(Mention) -> Each<E>) -> Each<E> {
         self.each_row(
-            &format!("SELECT {MENTION_COLUMNS} FROM {MENTIONS_WITH_IDS} ORDER BY m.rowid"),
+            &format!("SELECT {MENTION_COLUMNS} FROM {MENTIONS_WITH_IDS} ORDER BY m.article_seq, m.n"),
             each,
             read_mention,
         )

@@ -291,7 +291,7 @@ mod tests {
             .unwrap()
             .collect::<rusqlite::Result<_>>()
             .unwrap();
-        assert_eq!(band_key, [1, 2], "the ANN postings keyed by band, then event (version 8)");
+        assert_eq!(band_key, [1, 2], "the ANN postings keyed by band, then event");
     }
 
     #[test]

@@ -40,7 +40,7 @@ const TABLES: [(&str, &str, &str); 20] = [
     ("feed_items", "feed_url, item_key, link, outcome, article_id, seen_at", "feed_url, item_key"),
     ("entities", "id, kind, name, aliases, roles, disagreements, country, geonameid, kind_votes, location", "id"),
     ("entity_keys", "key, entity_id", "entity_id, key"),
-    ("mentions", "article_seq, entity_id, text, kind, byte_start, byte_end, sentence, role", "rowid"),
+    ("mentions", "article_seq, n, entity_id, text, kind, byte_start, byte_end, sentence, role", "article_seq, n"),
     ("quotes", "article_seq, text, byte_start, byte_end, sentence, speaker_entity, speaker_text, cue", "rowid"),
     (
         "coded_events",
