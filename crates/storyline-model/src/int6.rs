@@ -68,32 +68,19 @@ impl Int6Vector {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::int8::tests::{cosine, pseudo_random};
+    use crate::int8::tests::{assert_within_half_a_step, pseudo_random, worst_cosine_change};
 
     #[test]
     fn components_come_back_within_half_a_step() {
-        for seed in 0..20 {
-            let vector: Vec<f32> = pseudo_random(seed, 512).iter().map(|x| x * 0.07).collect();
-            let stored = Int6Vector::quantise(&vector);
-            let largest = vector.iter().fold(0.0f32, |m, x| m.max(x.abs()));
-            assert!((stored.scale - largest / 31.0).abs() <= f32::EPSILON * largest);
-            for (x, y) in vector.iter().zip(stored.to_f32()) {
-                assert!((x - y).abs() <= stored.scale / 2.0 * 1.0001, "{x} came back as {y}");
-            }
-        }
+        assert_within_half_a_step(31.0, |v| {
+            let stored = Int6Vector::quantise(v);
+            (stored.scale, stored.to_f32())
+        });
     }
 
     #[test]
     fn cosines_move_by_a_few_thousandths() {
-        let mut worst = 0.0f32;
-        for seed in 0..50 {
-            let a = pseudo_random(2 * seed, 512);
-            // A partner at a realistic cosine (about 0.5), not an unrelated vector.
-            let b: Vec<f32> = a.iter().zip(pseudo_random(2 * seed + 1, 512)).map(|(x, y)| x + y).collect();
-            let exact = cosine(&a, &b);
-            let read = cosine(&Int6Vector::quantise(&a).to_f32(), &Int6Vector::quantise(&b).to_f32());
-            worst = worst.max((exact - read).abs());
-        }
+        let worst = worst_cosine_change(|v| Int6Vector::quantise(v).to_f32());
         assert!(worst < 5e-3, "largest cosine change {worst}");
     }
 

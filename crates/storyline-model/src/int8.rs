@@ -81,30 +81,44 @@ pub(crate) mod tests {
         dot / (norm(a) * norm(b))
     }
 
-    #[test]
-    fn components_come_back_within_half_a_step() {
+    /// Each component of 20 vectors comes back within half a step, the step being the largest
+    /// component over `levels`: the check every quantiser shares. `quantise` gives the step and
+    /// the vector read back.
+    pub(crate) fn assert_within_half_a_step(levels: f32, quantise: impl Fn(&[f32]) -> (f32, Vec<f32>)) {
         for seed in 0..20 {
             let vector: Vec<f32> = pseudo_random(seed, 512).iter().map(|x| x * 0.07).collect();
-            let stored = Int8Vector::quantise(&vector);
+            let (scale, read) = quantise(&vector);
             let largest = vector.iter().fold(0.0f32, |m, x| m.max(x.abs()));
-            assert!((stored.scale - largest / 127.0).abs() <= f32::EPSILON * largest);
-            for (x, y) in vector.iter().zip(stored.to_f32()) {
-                assert!((x - y).abs() <= stored.scale / 2.0 * 1.0001, "{x} came back as {y}");
+            assert!((scale - largest / levels).abs() <= f32::EPSILON * largest);
+            for (x, y) in vector.iter().zip(read) {
+                assert!((x - y).abs() <= scale / 2.0 * 1.0001, "{x} came back as {y}");
             }
         }
     }
 
-    #[test]
-    fn cosines_move_by_about_a_thousandth() {
+    /// The largest change of cosine, over 50 pairs, when both vectors are quantised and read back.
+    pub(crate) fn worst_cosine_change(round_trip: impl Fn(&[f32]) -> Vec<f32>) -> f32 {
         let mut worst = 0.0f32;
         for seed in 0..50 {
             let a = pseudo_random(2 * seed, 512);
             // A partner at a realistic cosine (about 0.5), not an unrelated vector.
             let b: Vec<f32> = a.iter().zip(pseudo_random(2 * seed + 1, 512)).map(|(x, y)| x + y).collect();
-            let exact = cosine(&a, &b);
-            let read = cosine(&Int8Vector::quantise(&a).to_f32(), &Int8Vector::quantise(&b).to_f32());
-            worst = worst.max((exact - read).abs());
+            worst = worst.max((cosine(&a, &b) - cosine(&round_trip(&a), &round_trip(&b))).abs());
         }
+        worst
+    }
+
+    #[test]
+    fn components_come_back_within_half_a_step() {
+        assert_within_half_a_step(127.0, |v| {
+            let stored = Int8Vector::quantise(v);
+            (stored.scale, stored.to_f32())
+        });
+    }
+
+    #[test]
+    fn cosines_move_by_about_a_thousandth() {
+        let worst = worst_cosine_change(|v| Int8Vector::quantise(v).to_f32());
         assert!(worst < 2e-3, "largest cosine change {worst}");
     }
 
