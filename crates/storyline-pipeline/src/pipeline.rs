@@ -911,8 +911,8 @@ fn assign_event(
     // Words only, an event time rules out is never chosen (`choose_event`), so its centroid is
     // not copied out; with embeddings every candidate stays, as the semantic scoring ranks them
     // all.
-    let may_join = |e: &storyline_store::StoredEvent| {
-        meaning.is_some() || within_time_window(article.published, e.first, e.last, options.cluster.time_window)
+    let may_join = |first, last| {
+        meaning.is_some() || within_time_window(article.published, first, last, options.cluster.time_window)
     };
     let mut candidates: Vec<EventCandidate> = batch
         .candidate_events_where(
@@ -971,7 +971,7 @@ fn link_storylines(
             &this.centroid.iter().take(INDEXED_EVENT_TERMS).map(|(t, _)| t.clone()).collect::<Vec<_>>(),
             MIN_SHARED_EVENT_TERMS,
             EVENT_CANDIDATE_LIMIT,
-            |other| may_link((this.first, this.last), (other.first, other.last), config),
+            |first, last| may_link((this.first, this.last), (first, last), config),
         )?;
         // Each other storyline is judged once for this event, on its best-linked candidate first.
         let mut judged = std::collections::HashSet::new();

@@ -37,6 +37,10 @@ pub struct Batch<'a> {
     /// those earlier batches of the store kept ([`KeptEvents`]); an event this batch changes is
     /// dropped from them, so the next read sees the change.
     events_read: RefCell<BTreeMap<EventId, StoredEvent>>,
+    /// The dates of event rows read whose centroid was not decoded: candidates that their
+    /// look-up's time test ruled out ([`Batch::candidate_events_where`]), kept as
+    /// [`Batch::events_read`] is, so that the next look-up meeting them tests them unread.
+    event_dates: RefCell<HashMap<EventId, EventDates>>,
     /// Where the events read go back when the batch commits, and the data version they hold
     /// for; `None` for a reader's batches, which keep nothing.
     kept_events: Option<(&'a Mutex<KeptEvents>, i64)>,
@@ -56,8 +60,16 @@ pub struct Batch<'a> {
 pub(crate) struct KeptEvents {
     data_version: Option<i64>,
     events: BTreeMap<EventId, StoredEvent>,
+    dates: HashMap<EventId, EventDates>,
     recent_centroids: Option<RecentCentroids>,
 }
+
+/// An event's first and last article dates, what candidate events are first tested by.
+type EventDates = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
+/// The most event dates kept between batches ([`KeptEvents`]): 40 bytes each; beyond this the
+/// lot is dropped, which means only reading those rows again.
+const EVENT_DATES_KEPT: usize = 200_000;
 
 /// The most event rows kept between batches ([`KeptEvents`]), the oldest (lowest ids) dropped
 /// first: candidates are mostly recent events. About 10 KB each (200 terms).
@@ -216,6 +228,7 @@ impl<'a> Batch<'a> {
             noted_unwritten: RefCell::default(),
             event_postings: RefCell::default(),
             events_read: RefCell::default(),
+            event_dates: RefCell::default(),
             kept_events: None,
             recent_centroids: RefCell::default(),
         }
@@ -228,9 +241,11 @@ impl<'a> Batch<'a> {
         let mut home = kept.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if home.data_version == Some(version) {
             *self.events_read.get_mut() = std::mem::take(&mut home.events);
+            *self.event_dates.get_mut() = std::mem::take(&mut home.dates);
             *self.recent_centroids.get_mut() = home.recent_centroids.take();
         } else {
             home.events.clear();
+            home.dates.clear();
             home.recent_centroids = None;
         }
         drop(home);
@@ -249,9 +264,14 @@ impl<'a> Batch<'a> {
             while events.len() > EVENTS_KEPT {
                 events.pop_first();
             }
+            let mut dates = self.event_dates.into_inner();
+            if dates.len() > EVENT_DATES_KEPT {
+                dates.clear();
+            }
             *kept.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = KeptEvents {
                 data_version: Some(data_version),
                 events,
+                dates,
                 recent_centroids: self.recent_centroids.into_inner(),
             };
         }
@@ -401,18 +421,18 @@ impl<'a> Batch<'a> {
 
     /// Events whose strongest terms include at least `min_shared` of `terms`, most shared first.
     pub fn candidate_events(&self, terms: &[String], min_shared: usize, limit: usize) -> Result<Vec<StoredEvent>> {
-        self.candidate_events_where(terms, min_shared, limit, |_| true)
+        self.candidate_events_where(terms, min_shared, limit, |_, _| true)
     }
 
-    /// [`Batch::candidate_events`], less those `keep` rejects (by their dates or members, say:
-    /// events that cannot be chosen whatever their centroid), which are then not copied out.
-    /// The `limit` most shared are taken first, then filtered.
+    /// [`Batch::candidate_events`], less those `keep` rejects by their first and last article
+    /// dates (events that cannot be chosen whatever their centroid), whose centroids are then
+    /// not decoded. The `limit` most shared are taken first, then filtered.
     pub fn candidate_events_where(
         &self,
         terms: &[String],
         min_shared: usize,
         limit: usize,
-        keep: impl Fn(&StoredEvent) -> bool,
+        keep: impl Fn(Option<DateTime<Utc>>, Option<DateTime<Utc>>) -> bool,
     ) -> Result<Vec<StoredEvent>> {
         let mut known = self.event_postings.borrow_mut();
         if known.len() > EVENT_POSTINGS_KEPT {
@@ -458,27 +478,46 @@ impl<'a> Batch<'a> {
     /// An event as clustering needs it: one row (its members, dates and centroid are kept on
     /// it as articles join).
     pub fn event(&self, id: EventId) -> Result<StoredEvent> {
-        self.events_where(&[id], |_| true)?.pop().ok_or(StoreError::NoRow)
+        self.events_where(&[id], |_, _| true)?.pop().ok_or(StoreError::NoRow)
     }
 
-    /// Events as clustering needs them, in the order of `ids`, those `keep` accepts: those this
-    /// batch (or an earlier one, [`KeptEvents`]) has read as they are, the others read from
-    /// their rows.
-    fn events_where(&self, ids: &[EventId], keep: impl Fn(&StoredEvent) -> bool) -> Result<Vec<StoredEvent>> {
+    /// Events as clustering needs them, in the order of `ids`, those `keep` accepts by their
+    /// dates: those this batch (or an earlier one, [`KeptEvents`]) has read as they are, the
+    /// others read from their rows. The centroid of a row `keep` rejects is not decoded: on a
+    /// large store most candidates of the event-term look-ups are older events outside
+    /// assignment's time window or too far to link, and decoding their 200-term centroids (and
+    /// reading them again in every batch, since the rows kept are the newest) grew with the
+    /// store; their dates are kept instead.
+    fn events_where(
+        &self,
+        ids: &[EventId],
+        keep: impl Fn(Option<DateTime<Utc>>, Option<DateTime<Utc>>) -> bool,
+    ) -> Result<Vec<StoredEvent>> {
         let mut read = self.events_read.borrow_mut();
-        let unread: Vec<[EventId; 1]> = ids.iter().filter(|id| !read.contains_key(id)).map(|id| [*id]).collect();
+        let mut dates = self.event_dates.borrow_mut();
+        let unread: Vec<[EventId; 1]> = ids
+            .iter()
+            .filter(|id| !read.contains_key(id) && dates.get(id).is_none_or(|&(first, last)| keep(first, last)))
+            .map(|id| [*id])
+            .collect();
         self.tx.select_rows(
             "SELECT id, centroid, members, first_published, last_published FROM events WHERE id = ?",
             &unread,
             |r| {
-                let first = r.get::<Option<String>>(3)?;
-                let last = r.get::<Option<String>>(4)?;
+                let id = r.get(0)?;
+                let first = r.get::<Option<String>>(3)?.as_deref().and_then(parse_date);
+                let last = r.get::<Option<String>>(4)?.as_deref().and_then(parse_date);
+                if !keep(first, last) {
+                    dates.insert(id, (first, last));
+                    return Ok(());
+                }
+                dates.remove(&id);
                 let event = StoredEvent {
-                    id: r.get(0)?,
+                    id,
                     centroid: crate::terms_blob::read(r.get_ref(1)?)?.into(),
                     members: r.get::<i64>(2)? as usize,
-                    first: first.as_deref().and_then(parse_date),
-                    last: last.as_deref().and_then(parse_date),
+                    first,
+                    last,
                 };
                 read.insert(event.id, event);
                 Ok(())
@@ -486,7 +525,8 @@ impl<'a> Batch<'a> {
         )?;
         ids.iter()
             .filter_map(|id| match read.get(id) {
-                Some(event) => keep(event).then(|| Ok(event.clone())),
+                Some(event) => keep(event.first, event.last).then(|| Ok(event.clone())),
+                None if dates.contains_key(id) => None,
                 None => Some(Err(StoreError::NoRow)),
             })
             .collect()
@@ -495,6 +535,7 @@ impl<'a> Batch<'a> {
     /// Forgets what this batch read of an event it changes.
     fn event_changed(&self, id: EventId) {
         self.events_read.borrow_mut().remove(&id);
+        self.event_dates.borrow_mut().remove(&id);
     }
 
     /// Opens a new event and returns its id.

@@ -460,6 +460,29 @@ mod tests {
         });
     }
 
+    /// A candidate a look-up's time test rejected (its centroid not decoded, its dates kept) is
+    /// read whole when a later look-up accepts it, in the same batch or the next.
+    #[test]
+    fn candidates_rejected_by_their_dates_are_read_when_accepted() {
+        let vector = |term: &str| vec![(term.to_string(), 1.0f32)];
+        let terms = ["flood".to_string()];
+        crate::testing::each_backend(|mut store| {
+            let batch = store.batch().unwrap();
+            let event = batch.create_event(&vector("flood"), 1).unwrap();
+            batch.commit().unwrap();
+            // An event with no articles has no dates.
+            let undated = |first: Option<_>, _| first.is_some();
+            let batch = store.batch().unwrap();
+            assert!(batch.candidate_events_where(&terms, 1, 10, undated).unwrap().is_empty());
+            batch.commit().unwrap();
+            let batch = store.batch().unwrap();
+            assert!(batch.candidate_events_where(&terms, 1, 10, undated).unwrap().is_empty());
+            let found = batch.candidate_events(&terms, 1, 10).unwrap();
+            assert_eq!((found[0].id, &*found[0].centroid), (event, &*vector("flood")));
+            assert!(batch.candidate_events_where(&terms, 1, 10, undated).unwrap().is_empty());
+        });
+    }
+
     #[test]
     fn untitled_events_are_named_by_their_opening_words() {
         assert_eq!(opening_words("Short line.\nMore", 100), "Short line.");
