@@ -284,13 +284,8 @@ mod tests {
         let version: i64 =
             conn.query_row("SELECT value FROM meta WHERE key = 'schema_version'", [], |r| r.get(0)).unwrap();
         assert_eq!(version, 8);
-        let band_key: Vec<i64> = conn
-            .prepare("SELECT pk FROM pragma_table_info('event_vector_bands') ORDER BY cid")
-            .unwrap()
-            .query_map([], |r| r.get(0))
-            .unwrap()
-            .collect::<rusqlite::Result<_>>()
-            .unwrap();
+        let band_key: Vec<i64> =
+            crate::schema::tests::column(&path, "SELECT pk FROM pragma_table_info('event_vector_bands') ORDER BY cid");
         assert_eq!(band_key, [1, 2], "the ANN postings keyed by band, then event");
     }
 

@@ -676,10 +676,18 @@ pub(crate) const MENTIONS_BY_ID_TEXT: &str = "
     CREATE INDEX mentions_entity_article ON mentions(entity_id, article_id);";
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::MENTIONS_BY_ID_TEXT;
     use crate::{Batch, NewArticle, Store};
     use storyline_model::{Article, SourceFormat};
+
+    /// The first column of every row `sql` gives on the store file at `path`: what the tests of a
+    /// store's shape (its indexes, keys) read.
+    pub(crate) fn column<T: rusqlite::types::FromSql>(path: &std::path::Path, sql: &str) -> Vec<T> {
+        let conn = rusqlite::Connection::open(path).unwrap();
+        let values = conn.prepare(sql).unwrap().query_map([], |r| r.get(0)).unwrap().collect::<rusqlite::Result<_>>();
+        values.unwrap()
+    }
 
     fn add(batch: &Batch, id: &str, published: &str, event: i64) {
         let mut article = Article::new(id, "Floods in the valley.", SourceFormat::Text);
@@ -781,13 +789,10 @@ mod tests {
             .query_row("SELECT sql FROM sqlite_master WHERE name = 'event_vector_bands'", [], |r| r.get(0))
             .unwrap();
         assert!(sql.contains("WITHOUT ROWID"), "{sql}");
-        let indexes: Vec<String> = conn
-            .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'event_vector_bands' AND sql IS NOT NULL")
-            .unwrap()
-            .query_map([], |r| r.get(0))
-            .unwrap()
-            .collect::<rusqlite::Result<_>>()
-            .unwrap();
+        let indexes: Vec<String> = column(
+            &path,
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'event_vector_bands' AND sql IS NOT NULL",
+        );
         assert_eq!(indexes, ["event_vector_bands_event"]);
     }
 
@@ -806,14 +811,10 @@ mod tests {
         let mut store = Store::open(&path).unwrap();
         mentions_read_as_before(&mut store);
         drop(store);
-        let indexes: Vec<String> = rusqlite::Connection::open(&path)
-            .unwrap()
-            .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'mentions' ORDER BY name")
-            .unwrap()
-            .query_map([], |r| r.get(0))
-            .unwrap()
-            .collect::<rusqlite::Result<_>>()
-            .unwrap();
+        let indexes: Vec<String> = column(
+            &path,
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'mentions' ORDER BY name",
+        );
         assert_eq!(
             indexes,
             ["mentions_entity_article"],
@@ -865,17 +866,11 @@ mod tests {
         let mut store = Store::open(&path).unwrap();
         rows_of_version_5_read_as_before(&mut store);
         drop(store);
-        let indexes: Vec<String> = rusqlite::Connection::open(&path)
-            .unwrap()
-            .prepare(
-                "SELECT name FROM sqlite_master WHERE type = 'index'
-                 AND tbl_name IN ('quotes', 'coded_events', 'date_mentions') ORDER BY name",
-            )
-            .unwrap()
-            .query_map([], |r| r.get(0))
-            .unwrap()
-            .collect::<rusqlite::Result<_>>()
-            .unwrap();
+        let indexes: Vec<String> = column(
+            &path,
+            "SELECT name FROM sqlite_master WHERE type = 'index'
+             AND tbl_name IN ('quotes', 'coded_events', 'date_mentions') ORDER BY name",
+        );
         assert_eq!(indexes, ["coded_events_type", "quotes_article", "quotes_speaker"]);
     }
 
