@@ -106,8 +106,9 @@ pub struct EntityWrites {
 }
 
 impl EntityWrites {
-    /// Writes everything into the batch: entities first, then what points at them.
-    pub fn apply(&self, batch: &Batch) -> Result<()> {
+    /// Writes everything into the batch: entities first, then what points at them. `full_text_of`
+    /// gives the full text of the batch's articles (see [`Batch::insert_quotes`]).
+    pub fn apply(&self, batch: &Batch, full_text_of: &dyn Fn(&str) -> Option<String>) -> Result<()> {
         for (entity, keys) in &self.created {
             batch.insert_entity(entity, keys)?;
         }
@@ -115,7 +116,7 @@ impl EntityWrites {
             batch.update_entity(entity, keys.as_deref())?;
         }
         batch.insert_mentions(&self.mentions)?;
-        batch.insert_quotes(&self.quotes)?;
+        batch.insert_quotes(&self.quotes, full_text_of)?;
         Ok(())
     }
 }

@@ -681,7 +681,10 @@ fn store_batch(
             (store_articles(report)?, entities)
         }
     };
-    entities.apply(&batch).context("storing entities")?;
+    let stored: HashMap<&str, &Article> =
+        prepared.iter().map(|item| (item.article.id.as_str(), &item.article)).collect();
+    let full_text_of = |id: &str| stored.get(id).map(|article| article.full_text());
+    entities.apply(&batch, &full_text_of).context("storing entities")?;
     link_storylines(&batch, &touched, options).context("linking events into storylines")?;
     before_commit(&batch)?;
     batch.commit().context("committing a batch of articles")?;

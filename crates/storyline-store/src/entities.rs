@@ -491,18 +491,26 @@ impl Batch<'_> {
     /// whose text is its span of the article's full text, as extraction makes every one, keeps
     /// the span alone (its text is written empty, and [`read_quote`] takes it from the article):
     /// about 75 bytes a quote, 190 an article, since 2026-12-05. Rows written before keep their copy.
-    pub fn insert_quotes(&self, quotes: &[Quote]) -> Result<()> {
+    /// `full_text_of` gives the full text of an article the caller holds (the batch's own, just
+    /// stored), so that it is not read and inflated again; any other is read from the store.
+    pub fn insert_quotes(&self, quotes: &[Quote], full_text_of: &dyn Fn(&str) -> Option<String>) -> Result<()> {
         let seqs = self.article_seqs(quotes.iter().map(|q| q.article.as_str()))?;
         let mut texts: HashMap<i64, String> = HashMap::new();
         let mut rows = Vec::with_capacity(quotes.len());
         for q in quotes {
             let seq = seqs[q.article.as_str()];
-            if !texts.contains_key(&seq) {
-                let (title, text) =
-                    self.tx().query_row("SELECT title, text FROM articles WHERE seq = ?1", [seq], |r| {
-                        Ok((r.get::<Option<String>>(0)?, crate::stored_text::read(r.get_ref(1)?)?))
-                    })?;
-                texts.insert(seq, full_text(title, text));
+            if let std::collections::hash_map::Entry::Vacant(entry) = texts.entry(seq) {
+                let text = match full_text_of(&q.article) {
+                    Some(text) => text,
+                    None => {
+                        let (title, text) =
+                            self.tx().query_row("SELECT title, text FROM articles WHERE seq = ?1", [seq], |r| {
+                                Ok((r.get::<Option<String>>(0)?, crate::stored_text::read(r.get_ref(1)?)?))
+                            })?;
+                        full_text(title, text)
+                    }
+                };
+                entry.insert(text);
             }
             let spanned = !q.text.is_empty() && texts[&seq].get(q.byte_start..q.byte_end) == Some(q.text.as_str());
             let text = if spanned { "" } else { q.text.as_str() };
@@ -799,7 +807,7 @@ mod tests {
             };
             let quotes =
                 [quote("calm", "calm"), quote("We hold the line.", "We hold the line."), quote("Other.", "Then")];
-            batch.insert_quotes(&quotes).unwrap();
+            batch.insert_quotes(&quotes, &|_| None).unwrap();
             batch.commit().unwrap();
             let stored: Vec<String> = store
                 .conn
